@@ -1,0 +1,330 @@
+"""Load a bundle's form definitions (forms/<bundle>/) into typed, checked objects.
+
+Declare, then interpret: fields, choices, conditions, cross-field rules, settings and the document
+text are data. This module refuses anything it does not understand, naming the file and the entry,
+so a typo in a new edition fails loudly at start instead of printing a wrong contract.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop import layout, paths
+from desktop.schema import FormError, expect, load_toml, str_list, take
+
+FIELD_TYPES = frozenset(
+    {
+        "text", "longtext", "person_name", "resident_id", "uscc", "org_code", "postcode", "phone",
+        "mobile", "n400", "email", "date", "choice", "multichoice", "integer", "phone_list",
+    }
+)  # fmt: skip
+CHOICE_TYPES = frozenset({"choice", "multichoice"})
+TEXT_TYPES = frozenset({"text", "longtext"})
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+DEFAULT_PATTERN = re.compile(r"^(today|@[a-z0-9_.]+|=[a-z0-9_.]+)$")
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Relevant only when `field` is (or, for a multi-choice, contains) the choice `is_`."""
+
+    field: str
+    is_: str
+
+    def holds(self, values: Mapping[str, Any]) -> bool:
+        value = values.get(self.field)
+        if isinstance(value, list):
+            return self.is_ in value
+        return value == self.is_
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    when: Condition | None = None
+    max_length: int | None = None
+    min_items: int = 0
+    max_items: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    default: str | None = None
+    on_duplicate: str = "keep"
+    ui: Mapping[str, str] = field(default_factory=dict)
+    documents: tuple[str, ...] = ()
+
+    def choice_label(self, choice_id: str) -> str:
+        for choice in self.choices:
+            if choice.id == choice_id:
+                return choice.label
+        return choice_id
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    label: str
+    default: str
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    """A cross-field rule: `check` names a kind in desktop/rules.py, `params` its arguments."""
+
+    check: str
+    params: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class DraftsSpec:
+    title_key: str
+    search_keys: tuple[str, ...]
+    mask_keys: tuple[str, ...]
+    duplicate_clear_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bundle:
+    id: str
+    title: str
+    edition: str
+    fields: Mapping[str, FieldDef]
+    documents: tuple[layout.Document, ...]
+    settings: tuple[SettingDef, ...]
+    rules: tuple[RuleDef, ...]
+    drafts: DraftsSpec
+    folder: Path
+
+    def field(self, key: str) -> FieldDef:
+        return self.fields[key]
+
+    def document(self, doc_id: str) -> layout.Document:
+        for doc in self.documents:
+            if doc.id == doc_id:
+                return doc
+        raise KeyError(doc_id)
+
+    def keys(self) -> frozenset[str]:
+        return frozenset(self.fields)
+
+    def setting_defaults(self) -> dict[str, str]:
+        return {s.key: s.default for s in self.settings}
+
+    def relevant(self, key: str, values: Mapping[str, Any]) -> bool:
+        """False for a conditional field whose condition fails: then neither required nor printed."""
+        when = self.fields[key].when
+        return when is None or when.holds(values)
+
+
+def default_bundle() -> Bundle:
+    """The 400 bundle shipped in forms/."""
+    return load_bundle(paths.forms_dir() / "400")
+
+
+def load_bundle(folder: Path) -> Bundle:
+    """Read bundle.toml, fields.toml, rules.toml and each document; refuse anything inconsistent."""
+    from desktop import rules as rule_kinds  # rules imports this module's types
+
+    where = folder / "bundle.toml"
+    top = take(
+        load_toml(where), str(where),
+        required=("id", "title", "edition", "documents", "drafts"), optional=("setting",),
+    )  # fmt: skip
+    settings = _settings(top.get("setting", []), str(where))
+    setting_keys = frozenset(s.key for s in settings)
+    fields = _fields(folder / "fields.toml", setting_keys)
+    field_keys = frozenset(fields)
+
+    doc_ids = str_list(top["documents"], f"{where}: documents")
+    if not doc_ids:
+        raise FormError(f"{where}: documents: a bundle needs at least one document")
+    if len(set(doc_ids)) != len(doc_ids):
+        raise FormError(f"{where}: documents: duplicate document id")
+    documents = []
+    shown: dict[str, list[str]] = {key: [] for key in fields}
+    for doc_id in doc_ids:
+        doc_path = folder / "documents" / f"{doc_id}.toml"
+        doc = layout.load_document(doc_path, field_keys=field_keys, setting_keys=setting_keys)
+        if doc.id != doc_id:
+            raise FormError(f"{doc_path}: id {doc.id!r} does not match its name in bundle.toml ({doc_id!r})")
+        documents.append(doc)
+        for key in doc.field_keys():
+            shown[key].append(doc_id)
+    orphans = [key for key, docs in shown.items() if not docs]
+    if orphans:
+        raise FormError(f"{folder / 'fields.toml'}: field(s) {', '.join(orphans)} appear on no document")
+    fields = {key: _with_documents(f, tuple(shown[key])) for key, f in fields.items()}
+
+    rules = _rules(folder / "rules.toml", fields, rule_kinds.KINDS)
+    drafts = _drafts(top["drafts"], f"{where}: [drafts]", fields)
+    return Bundle(
+        id=expect(top["id"], str, f"{where}: id"),
+        title=expect(top["title"], str, f"{where}: title"),
+        edition=expect(top["edition"], str, f"{where}: edition"),
+        fields=fields,
+        documents=tuple(documents),
+        settings=settings,
+        rules=rules,
+        drafts=drafts,
+        folder=folder,
+    )
+
+
+def _settings(entries: Any, where: str) -> tuple[SettingDef, ...]:
+    expect(entries, list, f"{where}: setting")
+    out: list[SettingDef] = []
+    for i, raw in enumerate(entries):
+        here = f"{where}: setting[{i}]"
+        entry = take(raw, here, required=("key", "label", "default"))
+        key = expect(entry["key"], str, f"{here}.key")
+        if not KEY_PATTERN.match(key):
+            raise FormError(f"{here}: bad key {key!r}")
+        if any(s.key == key for s in out):
+            raise FormError(f"{here}: duplicate setting {key!r}")
+        out.append(
+            SettingDef(key, expect(entry["label"], str, f"{here}.label"), expect(entry["default"], str, here))
+        )
+    return tuple(out)
+
+
+FIELD_KEYS_REQUIRED = ("key", "label", "type")
+FIELD_KEYS_OPTIONAL = (
+    "required", "choices", "when", "max_length", "min_items", "max_items", "minimum", "maximum",
+    "default", "on_duplicate", "ui",
+)  # fmt: skip
+
+
+def _fields(path: Path, setting_keys: frozenset[str]) -> dict[str, FieldDef]:
+    top = take(load_toml(path), str(path), required=("field",))
+    expect(top["field"], list, f"{path}: field")
+    fields: dict[str, FieldDef] = {}
+    for i, raw in enumerate(top["field"]):
+        key = raw.get("key", f"#{i}") if isinstance(raw, Mapping) else f"#{i}"
+        here = f"{path}: field {key}"
+        entry = take(raw, here, required=FIELD_KEYS_REQUIRED, optional=FIELD_KEYS_OPTIONAL)
+        fdef = _field(entry, here)
+        if fdef.key in fields:
+            raise FormError(f"{here}: duplicate field key")
+        fields[fdef.key] = fdef
+    for fdef in fields.values():
+        here = f"{path}: field {fdef.key}"
+        if fdef.when is not None:
+            target = fields.get(fdef.when.field)
+            if target is None:
+                raise FormError(f"{here}: when.field {fdef.when.field!r} is not a field")
+            if target.type not in CHOICE_TYPES or fdef.when.is_ not in {c.id for c in target.choices}:
+                raise FormError(f"{here}: when.is {fdef.when.is_!r} is not a choice of {target.key}")
+        if fdef.default and fdef.default.startswith("@") and fdef.default[1:] not in setting_keys:
+            raise FormError(f"{here}: default {fdef.default!r} names no setting")
+        if fdef.default and fdef.default.startswith("=") and fdef.default[1:] not in fields:
+            raise FormError(f"{here}: default {fdef.default!r} names no field")
+    return fields
+
+
+def _field(entry: dict[str, Any], here: str) -> FieldDef:
+    key = expect(entry["key"], str, f"{here}: key")
+    if not KEY_PATTERN.match(key):
+        raise FormError(f"{here}: bad key {key!r}")
+    ftype = expect(entry["type"], str, f"{here}: type")
+    if ftype not in FIELD_TYPES:
+        raise FormError(f"{here}: unknown type {ftype!r} (known: {', '.join(sorted(FIELD_TYPES))})")
+    choices = _choices(entry.get("choices", []), here)
+    if (ftype in CHOICE_TYPES) != bool(choices):
+        raise FormError(f"{here}: choices belong to choice and multichoice fields, and those need them")
+    when = None
+    if "when" in entry:
+        cond = take(entry["when"], f"{here}: when", required=("field", "is"))
+        when = Condition(expect(cond["field"], str, f"{here}: when.field"), expect(cond["is"], str, here))
+    default = entry.get("default")
+    if default is not None and not DEFAULT_PATTERN.match(expect(default, str, f"{here}: default")):
+        raise FormError(f"{here}: default must be 'today', '@setting' or '=field', not {default!r}")
+    on_duplicate = expect(entry.get("on_duplicate", "keep"), str, f"{here}: on_duplicate")
+    if on_duplicate not in ("keep", "clear"):
+        raise FormError(f"{here}: on_duplicate must be 'keep' or 'clear'")
+    ui = take(entry.get("ui", {}), f"{here}: ui", optional=("placeholder",))
+    ints = {}
+    for name in ("max_length", "min_items", "max_items", "minimum", "maximum"):
+        if name in entry:
+            ints[name] = expect(entry[name], int, f"{here}: {name}")
+    if ftype in TEXT_TYPES and "max_length" not in ints:
+        raise FormError(f"{here}: free text needs max_length")
+    return FieldDef(
+        key=key,
+        label=expect(entry["label"], str, f"{here}: label"),
+        type=ftype,
+        required=expect(entry.get("required", False), bool, f"{here}: required"),
+        choices=choices,
+        when=when,
+        default=default,
+        on_duplicate=on_duplicate,
+        ui={k: expect(v, str, f"{here}: ui.{k}") for k, v in ui.items()},
+        **ints,
+    )
+
+
+def _choices(entries: Any, here: str) -> tuple[Choice, ...]:
+    expect(entries, list, f"{here}: choices")
+    out: list[Choice] = []
+    for i, raw in enumerate(entries):
+        entry = take(raw, f"{here}: choices[{i}]", required=("id", "label"))
+        cid = expect(entry["id"], str, f"{here}: choices[{i}].id")
+        if not ID_PATTERN.match(cid) or any(c.id == cid for c in out):
+            raise FormError(f"{here}: choices[{i}]: bad or duplicate id {cid!r}")
+        out.append(Choice(cid, expect(entry["label"], str, f"{here}: choices[{i}].label")))
+    return tuple(out)
+
+
+def _with_documents(fdef: FieldDef, documents: tuple[str, ...]) -> FieldDef:
+    from dataclasses import replace
+
+    return replace(fdef, documents=documents)
+
+
+def _rules(path: Path, fields: Mapping[str, FieldDef], kinds: Mapping[str, Any]) -> tuple[RuleDef, ...]:
+    top = take(load_toml(path), str(path), optional=("rule",))
+    entries = expect(top.get("rule", []), list, f"{path}: rule")
+    out = []
+    for i, raw in enumerate(entries):
+        here = f"{path}: rule[{i}]"
+        if not isinstance(raw, Mapping) or "check" not in raw:
+            raise FormError(f"{here}: a rule needs a check")
+        check = expect(raw["check"], str, f"{here}.check")
+        kind = kinds.get(check)
+        if kind is None:
+            raise FormError(f"{here}: unknown check {check!r} (known: {', '.join(sorted(kinds))})")
+        entry = take(raw, f"{here} ({check})", required=("check", *kind.fields, *kind.texts),
+                     optional=kind.optional)  # fmt: skip
+        params = {k: expect(v, str, f"{here}.{k}") for k, v in entry.items() if k != "check"}
+        for name in kind.fields:
+            if params[name] not in fields:
+                raise FormError(f"{here} ({check}): {name} = {params[name]!r} is not a field")
+        if params.get("severity", "error") not in ("error", "warning"):
+            raise FormError(f"{here} ({check}): severity must be 'error' or 'warning'")
+        out.append(RuleDef(check, params))
+    return tuple(out)
+
+
+def _drafts(raw: Any, where: str, fields: Mapping[str, FieldDef]) -> DraftsSpec:
+    entry = take(raw, where, required=("title", "search", "mask"))
+    title = expect(entry["title"], str, f"{where}.title")
+    search = str_list(entry["search"], f"{where}.search")
+    mask = str_list(entry["mask"], f"{where}.mask")
+    for key in (title, *search, *mask):
+        if key not in fields:
+            raise FormError(f"{where}: {key!r} is not a field")
+    clear = tuple(k for k, f in fields.items() if f.on_duplicate == "clear")
+    return DraftsSpec(title_key=title, search_keys=search, mask_keys=mask, duplicate_clear_keys=clear)

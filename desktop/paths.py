@@ -1,0 +1,55 @@
+"""Where the app finds its data files and keeps the user's drafts.
+
+Every file access for forms/ and resources/ goes through here so that a checkout, an editable
+install and the frozen (PyInstaller) app all find them the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP_NAME = "desk400"
+
+
+def root() -> Path:
+    """The folder holding forms/ and resources/: the bundle folder when frozen, else the checkout."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen)
+    return Path(__file__).resolve().parent.parent
+
+
+def forms_dir() -> Path:
+    return root() / "forms"
+
+
+def resources_dir() -> Path:
+    return root() / "resources"
+
+
+def fonts_dir() -> Path:
+    return resources_dir() / "fonts"
+
+
+def print_font() -> Path:
+    """The TrueType CJK font every document is printed with (and Qt shows Chinese with)."""
+    return fonts_dir() / "uming.ttc"
+
+
+def data_dir() -> Path:
+    """The user's data folder (created 0700): drafts and backups hold personal data."""
+    override = os.environ.get("DESK400_DATA_DIR")
+    if override:
+        path = Path(override)
+    else:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def default_db() -> Path:
+    return data_dir() / "drafts.sqlite"
