@@ -1,0 +1,119 @@
+"""Daily copies of the drafts file, and setting a damaged file aside.
+
+Backups are made with SQLite's online backup API, so a copy taken while another window is saving
+is still a consistent database. They hold the same personal data as the drafts file: the folder
+is 0700 and every file 0600.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+KEEP = 5
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What happened when the drafts file was found damaged on open."""
+
+    damaged_copy: Path
+    restored_from: Path | None
+    message: str
+
+
+def backup_dir(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".backups")
+
+
+def private_dir(path: Path) -> None:
+    """Create `path` (and missing parents) readable by its owner only."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty if missing, and make it readable and writable by its owner only."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def backups(db_path: Path) -> list[Path]:
+    """Existing backups, newest first."""
+    folder = backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("????-??-??.sqlite"), reverse=True)
+
+
+def make_backup(conn: sqlite3.Connection, db_path: Path, day: datetime, *, keep: int = KEEP) -> Path:
+    """Copy the open database to the backup for `day` (replacing it) and keep the newest `keep`."""
+    folder = backup_dir(db_path)
+    private_dir(folder)
+    target = folder / f"{day.date().isoformat()}.sqlite"
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    private_file(tmp)
+    dest = sqlite3.connect(tmp)
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    tmp.replace(target)
+    for old in backups(db_path)[keep:]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def has_backup(db_path: Path, day: datetime) -> bool:
+    return (backup_dir(db_path) / f"{day.date().isoformat()}.sqlite").exists()
+
+
+def drop_backups(db_path: Path) -> None:
+    """Remove every backup (after a purge, so removed personal data does not live on in copies)."""
+    for old in backups(db_path):
+        old.unlink(missing_ok=True)
+
+
+def is_healthy(path: Path) -> bool:
+    """True when `path` is an SQLite database that passes `PRAGMA quick_check`."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def recover(db_path: Path, now: datetime) -> Recovery:
+    """Move the damaged file (and its WAL) aside, then put the newest healthy backup in its place."""
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    damaged = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
+    db_path.replace(damaged)
+    for suffix in SIDE_FILES:
+        side = db_path.with_name(db_path.name + suffix)
+        if side.exists():
+            side.replace(damaged.with_name(damaged.name + suffix))
+    restored = next((b for b in backups(db_path) if is_healthy(b)), None)
+    if restored is not None:
+        shutil.copyfile(restored, db_path)
+        os.chmod(db_path, 0o600)
+        message = (
+            f"草稿文件已损坏，已另存为 {damaged.name}，并已恢复 {restored.stem} 的自动备份。"
+            "备份之后的修改可能缺失，请核对最近的草稿；如需找回，请把损坏的文件交给技术支持。"
+        )
+    else:
+        message = (
+            f"草稿文件已损坏，已另存为 {damaged.name}。没有可用的自动备份，已新建空的草稿文件；"
+            "如需找回原有草稿，请把损坏的文件交给技术支持。"
+        )
+    return Recovery(damaged_copy=damaged, restored_from=restored, message=message)
