@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlite_utils import Database, Migrations
 
@@ -89,19 +89,19 @@ class ImportConflict(StoreError):
         self.clashes = tuple(clashes)
 
 
-@dataclass(frozen=True)
-class DraftsSpec:
-    """What the store needs to know about a bundle; built by the forms loader from data.
-
-    `duplicate_clear_keys` holds exact keys or shell patterns (`number.*`).
+class DraftsSpec(Protocol):
+    """What the store needs to know about a bundle's fields, built by the forms loader from data
+    (`desktop.forms.DraftsSpec` fits). `duplicate_clear_keys` may hold shell patterns (`number.*`).
     """
 
-    bundle: str
-    edition: str
-    title_key: str
-    search_keys: tuple[str, ...]
-    mask_keys: tuple[str, ...] = ()
-    duplicate_clear_keys: tuple[str, ...] = ()
+    @property
+    def title_key(self) -> str: ...
+    @property
+    def search_keys(self) -> tuple[str, ...]: ...
+    @property
+    def mask_keys(self) -> tuple[str, ...]: ...
+    @property
+    def duplicate_clear_keys(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -235,24 +235,42 @@ def migrations() -> Migrations:
     return steps
 
 
-def open_store(db_path: Path | None, spec: DraftsSpec, *, clock: Clock = local_now) -> Store:
+def open_store(
+    db_path: Path | None, spec: DraftsSpec, *, bundle: str, edition: str, clock: Clock = local_now
+) -> Store:
     """Open the drafts file given with `--db`, or the default one in the user's data folder."""
-    return Store.open(paths.default_db() if db_path is None else db_path, spec, clock=clock)
+    path = paths.default_db() if db_path is None else db_path
+    return Store.open(path, spec, bundle=bundle, edition=edition, clock=clock)
 
 
 class Store:
     """One connection to a drafts file. Use one Store per thread or process."""
 
-    def __init__(self, db: Database, path: Path, spec: DraftsSpec, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, path: Path, spec: DraftsSpec, bundle: str, edition: str, clock: Clock
+    ) -> None:
         self.db = db
         self.path = path
         self.spec = spec
+        self.bundle = bundle
+        self.edition = edition
         self.clock = clock
         self.recovery: backup.Recovery | None = None
 
     @classmethod
-    def open(cls, path: Path, spec: DraftsSpec, *, clock: Clock = local_now, backups: bool = True) -> Store:
+    def open(
+        cls,
+        path: Path,
+        spec: DraftsSpec,
+        *,
+        bundle: str,
+        edition: str,
+        clock: Clock = local_now,
+        backups: bool = True,
+    ) -> Store:
         """Check, migrate and open `path` (created 0600 in a 0700 folder when missing).
+
+        `bundle` and `edition` (the forms' id and edition) are stamped on the cases it creates.
 
         A damaged file is set aside and the newest healthy backup restored: `store.recovery` then
         says what happened. A file from a newer desk400 raises NewerStoreError, untouched.
@@ -278,7 +296,7 @@ class Store:
         except BaseException:
             db.close()
             raise
-        store = cls(db, path, spec, clock)
+        store = cls(db, path, spec, bundle, edition, clock)
         store.recovery = recovery
         if backups:
             store.daily_backup()
@@ -302,7 +320,7 @@ class Store:
         now = self.clock()
         case_id = new_id()
         with self._write():
-            self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.spec.edition))
+            self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.edition))
             self._log(now, case_id, "created")
         return self.get(case_id)
 
@@ -321,7 +339,7 @@ class Store:
                 _check_values(values)
                 now = self.clock()
                 case_id = new_id()
-                row = self._new_row(case_id, values, now, edition or self.spec.edition)
+                row = self._new_row(case_id, values, now, edition or self.edition)
                 row["status"] = status
                 rows.append(row)
                 events.append(_event_row(now, case_id, "created"))
@@ -570,7 +588,7 @@ class Store:
                 stored = self._find(case.id)
                 file_time = datetime.fromisoformat(case.updated)
                 if stored is None:
-                    fresh = self._new_row(case.id, dict(case.fields), file_time, self.spec.edition)
+                    fresh = self._new_row(case.id, dict(case.fields), file_time, self.edition)
                     fresh["bundle"] = case.bundle
                     fresh["created"] = iso(now)
                     fresh["updated"] = case.updated
@@ -692,7 +710,7 @@ class Store:
     def _new_row(self, case_id: str, fields: dict[str, Value], now: datetime, edition: str) -> dict[str, Any]:
         return {
             "id": case_id,
-            "bundle": self.spec.bundle,
+            "bundle": self.bundle,
             "edition": edition,
             "status": "draft",
             "created": iso(now),
