@@ -1,0 +1,356 @@
+"""Strict loader for a document file (forms/<bundle>/documents/<id>.toml): its text and layout.
+
+A document is a list of blocks (title, paragraph, list, ruled lines, table, vertical space, and
+a `keep` group that never splits across pages). Text is the operator's wording verbatim with
+placeholders in braces:
+
+  {customer.name}        a field's value in its blank (`{key:8}`: the blank is at least 8 em)
+  {number.destinations#2} the 2nd entry of a list field
+  {business.categories=open} a checkbox, ticked when the field holds that choice
+  {@operator.name}       an operator setting, printed as plain text
+  {_:10}                 an empty blank 10 em wide for the pen
+
+Everything else in braces, an unknown key, kind or style, or a dangling reference is refused with
+a FormError naming the file and the entry, so a typo cannot silently drop a value from a contract.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from desktop.schema import FormError, expect, load_toml, str_list, take
+
+_KEY = r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*"
+_BRACED = re.compile(r"\{([^{}]*)\}")
+_FIELD = re.compile(rf"(?P<key>{_KEY})(?:#(?P<index>[1-9][0-9]?))?(?:=(?P<choice>[a-z0-9_]+))?(?::(?P<width>[0-9]{{1,2}}))?")
+_SETTING = re.compile(rf"@(?P<key>{_KEY})")
+_BLANK = re.compile(r"_(?::(?P<width>[0-9]{1,2}))?")
+
+PARA_STYLES = ("body", "plain", "sign", "center", "right", "item")
+CELL_STYLES = ("value", "label", "section", "seal")
+
+
+@dataclass(frozen=True)
+class Literal:
+    text: str
+
+
+@dataclass(frozen=True)
+class Value:
+    """A field's value in its blank; `index` picks one entry (1-based) of a list field."""
+
+    key: str
+    width: int = 0
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class Box:
+    """A checkbox ticked when the field's value is (or, for a multi-choice, contains) `choice`."""
+
+    key: str
+    choice: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+
+
+@dataclass(frozen=True)
+class Blank:
+    """A blank left for the pen (a signature, a handwritten note)."""
+
+    width: int
+
+
+Inline = Literal | Value | Box | Setting | Blank
+
+
+@dataclass(frozen=True)
+class Text:
+    parts: tuple[Inline, ...]
+    source: str
+
+    def field_keys(self) -> Iterator[str]:
+        for part in self.parts:
+            if isinstance(part, (Value, Box)):
+                yield part.key
+
+
+@dataclass(frozen=True)
+class Title:
+    text: Text
+
+
+@dataclass(frozen=True)
+class Para:
+    text: Text
+    style: str = "body"
+
+
+@dataclass(frozen=True)
+class ItemList:
+    items: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A long value written on ruled lines; at least `count` lines, empty ones left for the pen."""
+
+    text: Text
+    count: int
+
+
+@dataclass(frozen=True)
+class Space:
+    height: float
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: Text
+    span: int = 1
+    style: str = "value"
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[Cell, ...]
+    height: float | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A ruled grid; `columns` are relative widths, each row's spans fill them exactly."""
+
+    columns: tuple[float, ...]
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Keep:
+    """Blocks printed on one page together (a clause with its signature, seal and date lines)."""
+
+    blocks: tuple[Block, ...]
+
+
+Block = Title | Para | ItemList | Lines | Space | Table | Keep
+
+
+def texts(blocks: Iterable[Block]) -> Iterator[Text]:
+    """Every text of the blocks, in reading order."""
+    for block in blocks:
+        if isinstance(block, (Title, Para, Lines)):
+            yield block.text
+        elif isinstance(block, ItemList):
+            yield from block.items
+        elif isinstance(block, Table):
+            for row in block.rows:
+                for cell in row.cells:
+                    yield cell.text
+        elif isinstance(block, Keep):
+            yield from texts(block.blocks)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    tab: str
+    blocks: tuple[Block, ...]
+
+    def texts(self) -> Iterator[Text]:
+        return texts(self.blocks)
+
+    def field_keys(self) -> tuple[str, ...]:
+        """Every field the document shows, in reading order, each once."""
+        seen: dict[str, None] = {}
+        for text in self.texts():
+            for key in text.field_keys():
+                seen.setdefault(key)
+        return tuple(seen)
+
+    def setting_keys(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for text in self.texts():
+            for part in text.parts:
+                if isinstance(part, Setting):
+                    seen.setdefault(part.key)
+        return tuple(seen)
+
+
+class _Loader:
+    def __init__(
+        self,
+        path: Path,
+        field_keys: frozenset[str],
+        setting_keys: frozenset[str],
+        field_choices: Mapping[str, Iterable[str]] | None,
+    ) -> None:
+        self.path = path
+        self.field_keys = field_keys
+        self.setting_keys = setting_keys
+        self.choices = None if field_choices is None else {k: set(v) for k, v in field_choices.items()}
+
+    def where(self, entry: str) -> str:
+        return f"{self.path}: {entry}"
+
+    def text(self, raw: Any, entry: str) -> Text:
+        where = self.where(entry)
+        source = expect(raw, str, where)
+        parts: list[Inline] = []
+        pos = 0
+        for match in _BRACED.finditer(source):
+            self._literal(source[pos : match.start()], parts, where)
+            parts.append(self._placeholder(match.group(1), where))
+            pos = match.end()
+        self._literal(source[pos:], parts, where)
+        return Text(tuple(parts), source)
+
+    @staticmethod
+    def _literal(chunk: str, parts: list[Inline], where: str) -> None:
+        if "{" in chunk or "}" in chunk:
+            raise FormError(f"{where}: unbalanced brace in {chunk!r}")
+        if chunk:
+            parts.append(Literal(chunk))
+
+    def _placeholder(self, body: str, where: str) -> Inline:
+        if m := _BLANK.fullmatch(body):
+            return Blank(int(m["width"] or 6))
+        if m := _SETTING.fullmatch(body):
+            if m["key"] not in self.setting_keys:
+                raise FormError(f"{where}: {{@{m['key']}}} names an unknown setting")
+            return Setting(m["key"])
+        m = _FIELD.fullmatch(body)
+        if not m:
+            raise FormError(f"{where}: malformed placeholder {{{body}}}")
+        key = m["key"]
+        if key not in self.field_keys:
+            raise FormError(f"{where}: {{{body}}} names an unknown field {key!r}")
+        if m["choice"]:
+            if m["index"] or m["width"]:
+                raise FormError(f"{where}: a checkbox {{{body}}} takes no #index or :width")
+            if self.choices is not None and m["choice"] not in self.choices.get(key, ()):
+                raise FormError(f"{where}: {{{body}}}: {m['choice']!r} is not a choice of {key!r}")
+            return Box(key, m["choice"])
+        return Value(key, int(m["width"] or 0), int(m["index"]) if m["index"] else None)
+
+    def blocks(self, raw: Any, entry: str) -> tuple[Block, ...]:
+        expect(raw, list, self.where(entry))
+        return tuple(self.block(item, f"{entry}[{i}]") for i, item in enumerate(raw))
+
+    def block(self, raw: Any, entry: str) -> Block:
+        where = self.where(entry)
+        if not isinstance(raw, Mapping):
+            raise FormError(f"{where}: expected a table, got {type(raw).__name__}")
+        kind = raw.get("kind")
+        if kind not in _KINDS:
+            raise FormError(f"{where}: unknown block kind {kind!r} (known: {', '.join(_KINDS)})")
+        return getattr(self, f"_{kind}")(raw, entry, where)
+
+    def _title(self, raw: Any, entry: str, where: str) -> Title:
+        table = take(raw, where, required=("kind", "text"))
+        return Title(self.text(table["text"], f"{entry}.text"))
+
+    def _para(self, raw: Any, entry: str, where: str) -> Para:
+        table = take(raw, where, required=("kind", "text"), optional=("style",))
+        style = self._choice(table.get("style", "body"), PARA_STYLES, f"{entry}.style")
+        return Para(self.text(table["text"], f"{entry}.text"), style)
+
+    def _list(self, raw: Any, entry: str, where: str) -> ItemList:
+        table = take(raw, where, required=("kind", "items"))
+        items = str_list(table["items"], self.where(f"{entry}.items"))
+        if not items:
+            raise FormError(f"{where}: a list needs at least one item")
+        return ItemList(tuple(self.text(item, f"{entry}.items[{i}]") for i, item in enumerate(items)))
+
+    def _lines(self, raw: Any, entry: str, where: str) -> Lines:
+        table = take(raw, where, required=("kind", "text"), optional=("count",))
+        count = expect(table.get("count", 1), int, self.where(f"{entry}.count"))
+        if not 1 <= count <= 20:
+            raise FormError(f"{where}: count must be 1–20, got {count}")
+        return Lines(self.text(table["text"], f"{entry}.text"), count)
+
+    def _space(self, raw: Any, entry: str, where: str) -> Space:
+        table = take(raw, where, required=("kind", "height"))
+        return Space(self._length(table["height"], f"{entry}.height"))
+
+    def _keep(self, raw: Any, entry: str, where: str) -> Keep:
+        table = take(raw, where, required=("kind", "blocks"))
+        blocks = self.blocks(table["blocks"], f"{entry}.blocks")
+        if not blocks:
+            raise FormError(f"{where}: a keep group needs at least one block")
+        return Keep(blocks)
+
+    def _table(self, raw: Any, entry: str, where: str) -> Table:
+        table = take(raw, where, required=("kind", "columns", "row"))
+        columns = expect(table["columns"], list, self.where(f"{entry}.columns"))
+        widths = tuple(self._length(c, f"{entry}.columns[{i}]") for i, c in enumerate(columns))
+        if not widths:
+            raise FormError(f"{where}: a table needs at least one column")
+        rows = expect(table["row"], list, self.where(f"{entry}.row"))
+        if not rows:
+            raise FormError(f"{where}: a table needs at least one row")
+        return Table(widths, tuple(self._row(r, f"{entry}.row[{i}]", len(widths)) for i, r in enumerate(rows)))
+
+    def _row(self, raw: Any, entry: str, ncols: int) -> Row:
+        where = self.where(entry)
+        table = take(raw, where, required=("cells",), optional=("height",))
+        cells_raw = expect(table["cells"], list, self.where(f"{entry}.cells"))
+        cells = tuple(self._cell(c, f"{entry}.cells[{i}]") for i, c in enumerate(cells_raw))
+        spans = sum(c.span for c in cells)
+        if spans != ncols:
+            raise FormError(f"{where}: cells span {spans} columns, the table has {ncols}")
+        height = self._length(table["height"], f"{entry}.height") if "height" in table else None
+        return Row(cells, height)
+
+    def _cell(self, raw: Any, entry: str) -> Cell:
+        where = self.where(entry)
+        table = take(raw, where, required=("text",), optional=("span", "style"))
+        span = expect(table.get("span", 1), int, self.where(f"{entry}.span"))
+        if span < 1:
+            raise FormError(f"{where}: span must be at least 1")
+        style = self._choice(table.get("style", "value"), CELL_STYLES, f"{entry}.style")
+        return Cell(self.text(table["text"], f"{entry}.text"), span, style)
+
+    def _choice(self, raw: Any, allowed: tuple[str, ...], entry: str) -> str:
+        value = expect(raw, str, self.where(entry))
+        if value not in allowed:
+            raise FormError(f"{self.where(entry)}: unknown style {value!r} (known: {', '.join(allowed)})")
+        return value
+
+    def _length(self, raw: Any, entry: str) -> float:
+        value = float(expect(raw, (int, float), self.where(entry)))
+        if not 0 < value <= 800:
+            raise FormError(f"{self.where(entry)}: expected a positive length, got {raw}")
+        return value
+
+
+_KINDS = ("title", "para", "list", "lines", "space", "keep", "table")
+
+
+def load_document(
+    path: Path,
+    *,
+    field_keys: frozenset[str],
+    setting_keys: frozenset[str],
+    field_choices: Mapping[str, Iterable[str]] | None = None,
+) -> Document:
+    """Read and check one document file; `field_choices` (key → choice ids) also checks checkboxes."""
+    data = load_toml(path)
+    top = take(data, str(path), required=("id", "title", "tab", "block"))
+    loader = _Loader(path, field_keys, setting_keys, field_choices)
+    for key in ("id", "title", "tab"):
+        if not expect(top[key], str, loader.where(key)).strip():
+            raise FormError(loader.where(f"{key}: must not be empty"))
+    if top["id"] != path.stem:
+        raise FormError(loader.where(f"id {top['id']!r} does not match the file name {path.name}"))
+    blocks = loader.blocks(top["block"], "block")
+    if not blocks:
+        raise FormError(loader.where("block: a document needs at least one block"))
+    return Document(top["id"], top["title"], top["tab"], blocks)
