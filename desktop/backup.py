@@ -80,10 +80,14 @@ def drop_backups(db_path: Path) -> None:
         old.unlink(missing_ok=True)
 
 
+def read_only_uri(path: Path) -> str:
+    return path.resolve().as_uri() + "?mode=ro"
+
+
 def is_healthy(path: Path) -> bool:
     """True when `path` is an SQLite database that passes `PRAGMA quick_check`."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
     except sqlite3.Error:
         return False
     try:

@@ -282,6 +282,7 @@ class Store:
         if path.exists() and path.stat().st_size > 0:
             if not backup.is_healthy(path) and not _healthy_with_wal(path):
                 recovery = backup.recover(path, clock())
+        if path.exists():
             _refuse_newer(path)
         backup.private_file(path)
         db = Database(path)
@@ -764,7 +765,7 @@ _SUMMARY_COLUMNS = "id, bundle, edition, status, created, updated, revision, tit
 def _refuse_newer(path: Path) -> None:
     """Raise NewerStoreError if the file records migrations this version does not know."""
     known = {m.name for m in migrations().pending(Database(memory=True))}
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(backup.read_only_uri(path), uri=True)
     try:
         exists = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [Migrations.migrations_table]
