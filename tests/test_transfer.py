@@ -1,0 +1,208 @@
+"""Export and import of case files: round trips, all-or-nothing batches, conflicts, bad input."""
+
+from __future__ import annotations
+
+import json
+import stat
+import tempfile
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_store_helpers import BUNDLE, EXAMPLE, Clock, open_at
+
+from desktop import casefile
+from desktop.casefile import CaseFile
+from desktop.transfer import BadInput, ImportConflict, export_all, export_case, import_files
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_FILE = ROOT / "examples" / "example-case.json"
+KNOWN = frozenset(json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))["fields"]) | frozenset(EXAMPLE)
+CASE_ID = "5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    with open_at(tmp_path / "drafts.sqlite", clock) as opened:
+        yield opened
+
+
+def case_file(folder: Path, name: str, *, updated: str, case_id: str = CASE_ID, **fields) -> Path:
+    path = folder / name
+    casefile.write(CaseFile(id=case_id, bundle=BUNDLE, updated=updated, fields=dict(fields)), path)
+    return path
+
+
+def test_example_case_round_trip_keeps_every_value(store, tmp_path):
+    report = import_files(store, [EXAMPLE_FILE], known_keys=KNOWN)
+    original = casefile.read(EXAMPLE_FILE)
+    assert report.created == (original.id,)
+    out = export_case(store, original.id, tmp_path / "out.json")
+    assert casefile.read(out) == original
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert [e.event for e in store.audit(original.id)] == ["imported", "exported"]
+
+
+def test_export_into_a_folder_names_the_file_by_id(store, tmp_path):
+    case = store.create(EXAMPLE)
+    out = export_case(store, case.id, tmp_path)
+    assert out == tmp_path / f"{case.id}.json"
+    exported = casefile.read(out)
+    assert exported.updated == store.get(case.id).updated
+    assert exported.fields == EXAMPLE
+
+
+def test_export_all_writes_one_file_per_case(store, tmp_path, clock):
+    ids = {store.create(dict(EXAMPLE, notes=str(i))).id for i in range(3)}
+    binned = store.create({"customer.name": "回收站里的"}).id
+    store.delete(binned)
+    written = export_all(store, tmp_path / "out")
+    assert {p.name for p in written} == {f"{i}.json" for i in ids}
+    assert {casefile.read(p).id for p in written} == ids
+
+
+def test_export_of_an_unknown_case_or_to_a_bad_place_is_bad_input(store, tmp_path):
+    with pytest.raises(BadInput, match="找不到草稿"):
+        export_case(store, "00000000-0000-4000-8000-000000000000", tmp_path / "x.json")
+    case = store.create(EXAMPLE)
+    with pytest.raises(BadInput, match="无法写入"):
+        export_case(store, case.id, tmp_path / "missing" / "x.json")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(BadInput):
+        export_all(store, tmp_path / "file")
+
+
+def test_a_newer_file_replaces_the_stored_case(store, tmp_path, clock):
+    import_files(store, [EXAMPLE_FILE])
+    store.set_status(CASE_ID, "complete", 1)
+    newer = case_file(
+        tmp_path, "newer.json", updated="2026-11-29T09:00:00+08:00", **{"customer.name": "改名"}
+    )
+    report = import_files(store, [newer])
+    assert report.replaced == (CASE_ID,)
+    case = store.get(CASE_ID)
+    assert case.fields == {"customer.name": "改名"}
+    assert case.revision == 3 and case.status == "draft"
+    assert case.updated == "2026-11-29T09:00:00+08:00"
+
+
+def test_an_older_different_file_is_a_conflict_and_nothing_changes(store, tmp_path, clock):
+    case = store.create(EXAMPLE)
+    clock.advance(hours=1)
+    store.save_field(case.id, "notes", "大厅刚改的", 1)
+    before = store.get(case.id)
+    fresh = case_file(tmp_path, "fresh.json", updated="2026-11-28T08:00:00+08:00", case_id=casefile.new_id())
+    older = case_file(
+        tmp_path, "older.json", updated="2026-11-28T10:30:00+08:00", case_id=case.id, notes="笔记本上的"
+    )
+    with pytest.raises(ImportConflict) as caught:
+        import_files(store, [fresh, older])
+    assert "older.json" in str(caught.value) and "没有导入任何文件" in str(caught.value)
+    assert caught.value.clashes[0].case_id == case.id
+    assert store.get(case.id) == before
+    assert [c.id for c in store.list_cases().items] == [case.id]
+
+
+def test_same_content_with_an_older_time_is_not_a_conflict(store, tmp_path, clock):
+    case = store.create(dict(EXAMPLE, **{"commitment.other": None}))
+    same = case_file(tmp_path, "same.json", updated="2026-11-01T00:00:00+08:00", case_id=case.id, **EXAMPLE)
+    report = import_files(store, [same])
+    assert report.unchanged == (case.id,)
+    assert store.get(case.id).revision == 1
+
+
+def test_a_malformed_file_in_a_batch_imports_nothing(store, tmp_path):
+    good = case_file(tmp_path, "good.json", updated="2026-11-28T08:00:00+08:00", **{"customer.name": "好"})
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "400-bundle-case", "version": 1,', encoding="utf-8")
+    with pytest.raises(BadInput, match="bad.json") as caught:
+        import_files(store, [good, bad])
+    assert caught.value.exit_code == 2
+    assert store.list_cases().items == ()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ({"fields": {"customer.nmae": "x"}}, "不认识的字段 customer.nmae"),
+        ({"updated": "2026-11-28T10:00:00"}, "缺少时区"),
+        ({"id": "not-a-uuid"}, "UUID"),
+        ({"bundle": "800"}, "资料包"),
+        ({"fields": {"notes": 1.5}}, "值类型"),
+    ],
+)
+def test_bad_files_name_the_file_and_the_problem(store, tmp_path, content, problem):
+    doc = {
+        "format": "400-bundle-case",
+        "version": 1,
+        "id": CASE_ID,
+        "bundle": BUNDLE,
+        "updated": "2026-11-28T10:00:00+08:00",
+        "fields": {},
+    }
+    doc.update(content)
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        import_files(store, [path], known_keys=KNOWN)
+    assert str(path) in str(caught.value) and problem in str(caught.value)
+
+
+def test_the_same_case_twice_in_a_batch_is_bad_input(store, tmp_path):
+    a = case_file(tmp_path, "a.json", updated="2026-11-28T08:00:00+08:00")
+    b = case_file(tmp_path, "b.json", updated="2026-11-28T09:00:00+08:00")
+    with pytest.raises(BadInput, match="同一个案例"):
+        import_files(store, [a, b])
+
+
+def test_a_newer_file_brings_a_binned_case_back(store, tmp_path):
+    case = store.create(EXAMPLE)
+    store.delete(case.id)
+    newer = case_file(tmp_path, "n.json", updated="2027-01-01T00:00:00+08:00", case_id=case.id, notes="新")
+    import_files(store, [newer])
+    assert store.get(case.id).deleted is None
+
+
+# -- any valid case survives --------------------------------------------------------------------
+
+keys = st.sampled_from(sorted(KNOWN))
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+values = st.one_of(
+    st.none(),
+    text,
+    st.integers(min_value=-(2**62), max_value=2**62),
+    st.lists(text, max_size=4),
+)
+moments = st.datetimes(
+    min_value=datetime(2000, 1, 1),
+    max_value=datetime(2100, 1, 1),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]),
+)
+cases = st.builds(
+    CaseFile,
+    id=st.uuids().map(str),
+    bundle=st.just(BUNDLE),
+    updated=moments.map(lambda m: m.isoformat(timespec="seconds")),
+    fields=st.dictionaries(keys, values, max_size=12),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=cases)
+def test_any_valid_case_survives_import_and_export(case):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        source = folder / "in.json"
+        casefile.write(case, source)
+        with open_at(folder / "drafts.sqlite") as store:
+            import_files(store, [source], known_keys=KNOWN)
+            out = export_case(store, case.id, folder / "out.json")
+            assert casefile.read(out, known_keys=KNOWN) == case
+            assert import_files(store, [out]).unchanged == (case.id,)
