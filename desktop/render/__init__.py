@@ -1,0 +1,94 @@
+"""Print a case's bundle to one PDF (ReportLab platypus; no Qt).
+
+    render_pdf(bundle, values, settings, case_id=..., draft=..., out=...)
+
+Each document of the bundle starts on a new page, in the bundle's order; text and layout come from
+the bundle's document files, values go through desktop.fields.display_value.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+from desktop import paths
+from desktop.glyphs import load_coverage
+from desktop.render.fonts import register_font
+from desktop.render.furniture import TICK_MARKER, Furniture, NumberedCanvas
+from desktop.render.story import Builder, Values, styles
+
+__all__ = ["render_pdf", "TICK_MARKER"]
+
+MARGIN = 20 * mm
+
+
+def render_pdf(
+    bundle: Any,
+    values: Mapping[str, object],
+    settings: Mapping[str, str],
+    *,
+    case_id: str,
+    draft: bool,
+    out: Path | BinaryIO,
+) -> None:
+    """Write the bundle for one case as an A4 PDF to `out` (a path or a binary file object).
+
+    `draft` marks every page 草稿 (the caller passes True while the case has errors). Never raises
+    on a value; raises OSError when `out` cannot be written (a path is replaced only once the whole
+    PDF is ready) and desktop.glyphs.FontFileError when the shipped font is missing or unreadable.
+    """
+    font_path = paths.print_font()
+    font = register_font(font_path)
+    frame_width = A4[0] - 2 * MARGIN
+    st = styles(font, frame_width)
+    vals = Values(bundle, values, settings, load_coverage(font_path))
+    story = Builder(vals, st, frame_width).story(bundle.documents)
+
+    customer = vals.show_key("customer.name")
+    title = f"{bundle.title}（{customer}）" if customer else bundle.title
+    furniture = Furniture(
+        font=font,
+        case_id=vals.clean(str(case_id)),
+        footer=vals.clean(f"{bundle.title} · {bundle.edition}"),
+        draft=draft,
+        margin=MARGIN,
+    )
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=title,
+        author=vals.setting("operator.name"),
+        subject=f"案卷 {furniture.case_id} · {bundle.edition}" + (" · 草稿" if draft else ""),
+        creator="desk400",
+        lang="zh-CN",
+    )
+    frame = Frame(MARGIN, MARGIN, frame_width, A4[1] - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    doc.build(story, canvasmaker=partial(NumberedCanvas, furniture=furniture))
+    _write(buffer.getvalue(), out)
+
+
+def _write(data: bytes, out: Path | BinaryIO) -> None:
+    if not isinstance(out, (str, os.PathLike)):
+        out.write(data)
+        return
+    target = Path(out)
+    partial_file = target.with_name(f".{target.name}.part")
+    try:
+        partial_file.write_bytes(data)
+        os.replace(partial_file, target)
+    finally:
+        partial_file.unlink(missing_ok=True)

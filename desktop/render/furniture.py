@@ -1,0 +1,100 @@
+"""Page furniture: case number, 「第 x 页 共 y 页」, edition, draft watermark, and the checkbox drawing.
+
+The page total is only known at the end, so the canvas keeps each finished page and stamps the
+numbers when the document is saved (one layout pass, not two).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.pdfgen.canvas import Canvas
+
+from desktop.render.story import BOX_CALLBACK
+
+FURNITURE_SIZE = 8.0
+GREY = colors.Color(0.35, 0.35, 0.35)
+# An invisible marker beside each ticked box: the tick itself is a drawing, the marker lets a test
+# (or anyone reading the PDF's text) know which choice it belongs to.
+TICK_MARKER = "[x:{}]"
+
+
+@dataclass(frozen=True)
+class Furniture:
+    font: str
+    case_id: str
+    footer: str
+    draft: bool
+    margin: float
+
+
+def draw_box(canvas: Canvas, kind: str, label: str) -> None:
+    """Paragraph callback: a real square checkbox at the text position, with a tick when chosen."""
+    info = canvas._curr_tx_info
+    size = info["xs"].style.fontSize
+    x, y = info["cur_x"] + 0.08 * size, info["cur_y"] - 0.1 * size
+    side = 0.82 * size
+    canvas.saveState()
+    canvas.setLineWidth(0.7)
+    canvas.setStrokeColor(colors.black)
+    canvas.rect(x, y, side, side, stroke=1, fill=0)
+    state, _, choice = label.partition("|")
+    if state == "x":
+        canvas.setLineWidth(1.2)
+        path = canvas.beginPath()
+        path.moveTo(x + 0.15 * side, y + 0.52 * side)
+        path.lineTo(x + 0.42 * side, y + 0.18 * side)
+        path.lineTo(x + 0.9 * side, y + 0.92 * side)
+        canvas.drawPath(path, stroke=1, fill=0)
+        text = canvas.beginText(x, y)
+        text.setTextRenderMode(3)
+        text.setFont(info["xs"].style.fontName, 1)
+        text.textOut(TICK_MARKER.format(choice))
+        canvas.drawText(text)
+    canvas.restoreState()
+
+
+class NumberedCanvas(Canvas):
+    """A canvas that stamps header, footer and watermark once the page count is known."""
+
+    def __init__(self, *args: object, furniture: Furniture, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._furniture = furniture
+        self._pages: list[dict] = []
+        self.setNamedCB(BOX_CALLBACK, draw_box)
+
+    def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._stamp(number, total)
+            super().showPage()
+        super().save()
+
+    def _stamp(self, number: int, total: int) -> None:
+        f = self._furniture
+        width, height = self._pagesize
+        self.saveState()
+        if f.draft:
+            self.setFillColor(colors.Color(0.55, 0.55, 0.55), alpha=0.22)
+            self.setFont(f.font, 150)
+            self.translate(width / 2, height / 2)
+            self.rotate(45)
+            self.drawCentredString(0, -50, "草稿")
+            self.restoreState()
+            self.saveState()
+        self.setFont(f.font, FURNITURE_SIZE)
+        self.setFillColor(GREY)
+        top = height - f.margin * 0.55
+        bottom = f.margin * 0.45
+        self.drawRightString(width - f.margin, top, f"案卷编号：{f.case_id}")
+        if f.draft:
+            self.drawString(f.margin, top, "草稿：尚有错误，不得签署")
+        self.drawString(f.margin, bottom, f.footer)
+        self.drawRightString(width - f.margin, bottom, f"第 {number} 页 共 {total} 页")
+        self.restoreState()

@@ -1,0 +1,279 @@
+"""Turn a document's blocks and a case's values into ReportLab flowables.
+
+Nothing here knows a document: titles, clauses, tables, checkboxes and signature blocks all come
+from the layout (desktop.layout). Values are never trusted to be drawable or short: every value is
+escaped, stripped of control characters, has undrawable characters spelled out as [U+XXXX], and
+wraps inside its line or cell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from desktop import fields as field_types
+from desktop import layout
+
+BODY_SIZE = 10.5
+BODY_LEADING = 18.0
+CELL_SIZE = 10.0
+CELL_LEADING = 14.0
+NBSP = "\u00a0"
+BOX_CALLBACK = "desk400box"
+# A row is split across pages only when it cannot fit on one (a very long value), never an
+# ordinary row: each part must be at least this tall.
+SPLIT_IN_ROW = 4 * CELL_LEADING
+# Text the wrapping code must not see: C0/C1 controls, bidi overrides, zero-width characters.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_DATE_BLANK = ("年", "月", "日")
+
+
+@dataclass(frozen=True)
+class Styles:
+    font: str
+    title: ParagraphStyle
+    para: Mapping[str, ParagraphStyle]
+    cell: Mapping[str, ParagraphStyle]
+    nbsp_em: float
+
+
+@lru_cache(maxsize=4)
+def styles(font: str, frame_width: float) -> Styles:
+    """Paragraph styles for the print font (cached: building them is most of a small render)."""
+    base = ParagraphStyle(
+        "body", fontName=font, fontSize=BODY_SIZE, leading=BODY_LEADING, wordWrap="CJK",
+        firstLineIndent=2 * BODY_SIZE, spaceAfter=2, underlineWidth=0.7, underlineOffset=-2.2,
+    )  # fmt: skip
+    para = {
+        "body": base,
+        "plain": ParagraphStyle("plain", base, firstLineIndent=0),
+        "sign": ParagraphStyle("sign", base, firstLineIndent=0, leftIndent=frame_width * 0.45, spaceAfter=4),
+        "center": ParagraphStyle("center", base, firstLineIndent=0, alignment=TA_CENTER),
+        "right": ParagraphStyle("right", base, firstLineIndent=0, alignment=TA_RIGHT),
+        "item": ParagraphStyle("item", base, firstLineIndent=-BODY_SIZE, leftIndent=3 * BODY_SIZE, spaceAfter=0),
+    }
+    cell_base = ParagraphStyle(
+        "cell", base, fontSize=CELL_SIZE, leading=CELL_LEADING, firstLineIndent=0, spaceAfter=0, alignment=TA_LEFT
+    )
+    cell = {
+        "value": cell_base,
+        "label": ParagraphStyle("label", cell_base, alignment=TA_CENTER),
+        "section": ParagraphStyle("section", cell_base, fontSize=CELL_SIZE + 0.5),
+        "seal": cell_base,
+    }
+    title = ParagraphStyle(
+        "title", base, fontSize=16, leading=24, firstLineIndent=0, alignment=TA_CENTER, spaceAfter=14
+    )
+    return Styles(font, title, para, cell, stringWidth(NBSP, font, 1) or 0.5)
+
+
+class Values:
+    """The case's values and the operator settings as printable text."""
+
+    def __init__(
+        self,
+        bundle: Any,
+        values: Mapping[str, object],
+        settings: Mapping[str, str],
+        coverage: frozenset[int],
+    ) -> None:
+        self.bundle = bundle
+        self.values = values
+        self.settings = {**bundle.setting_defaults(), **{k: v for k, v in settings.items() if v is not None}}
+        self.coverage = coverage
+
+    def clean(self, text: str) -> str:
+        """Drawable text: controls dropped, characters the font lacks spelled out, never a tofu box."""
+        text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+        if all(ord(ch) in self.coverage or ch in " \n" for ch in text):
+            return text
+        return "".join(
+            ch if ord(ch) in self.coverage or ch in " \n" else f"[U+{ord(ch):04X}]" for ch in text
+        )
+
+    def _raw(self, key: str) -> object:
+        try:
+            if not self.bundle.relevant(key, self.values):
+                return None
+        except Exception:  # a value the condition cannot read: print it rather than fail
+            pass
+        return self.values.get(key)
+
+    def field_type(self, key: str) -> str:
+        try:
+            return str(self.bundle.field(key).type)
+        except Exception:
+            return "text"
+
+    def show(self, part: layout.Value) -> str:
+        raw = self._raw(part.key)
+        if part.index is not None:
+            items = raw if isinstance(raw, (list, tuple)) else ([raw] if raw not in (None, "") else [])
+            raw = [items[part.index - 1]] if len(items) >= part.index else None
+        if raw is None or raw == "" or raw == []:
+            return ""
+        try:
+            fdef = self.bundle.field(part.key)
+            text = field_types.display_value(fdef, raw)
+        except Exception:  # the renderer never fails on a value; show it as stored
+            text = "、".join(map(str, raw)) if isinstance(raw, (list, tuple)) else str(raw)
+        return self.clean(text).strip()
+
+    def show_key(self, key: str) -> str:
+        return self.show(layout.Value(key))
+
+    def ticked(self, box: layout.Box) -> bool:
+        raw = self._raw(box.key)
+        if isinstance(raw, (list, tuple, set, frozenset)):
+            return box.choice in raw
+        return raw == box.choice
+
+    def setting(self, key: str) -> str:
+        return self.clean(str(self.settings.get(key, "")))
+
+
+def _markup(value: str) -> str:
+    return escape(value).replace("\n", "<br/>")
+
+
+def _blank(em: float, st: Styles) -> str:
+    return NBSP * max(1, round(em / st.nbsp_em))
+
+
+def inline(text: layout.Text, vals: Values, st: Styles, *, blanks: bool) -> str:
+    """Paragraph markup for a text; `blanks` underlines values like a filled-in form."""
+    out: list[str] = []
+    for part in text.parts:
+        if isinstance(part, layout.Literal):
+            out.append(_markup(part.text))
+        elif isinstance(part, layout.Setting):
+            out.append(_markup(vals.setting(part.key)))
+        elif isinstance(part, layout.Box):
+            label = f"{'x' if vals.ticked(part) else 'o'}|{part.key}={part.choice}"
+            out.append(f'<onDraw name="{BOX_CALLBACK}" label="{escape(label, {chr(34): "&quot;"})}"/>{_blank(1.35, st)}')
+        elif isinstance(part, layout.Blank):
+            out.append(f"<u>{_blank(part.width, st)}</u>" if blanks else _blank(part.width, st))
+        else:
+            out.append(_value(part, vals, st, blanks=blanks))
+    return "".join(out)
+
+
+def _value(part: layout.Value, vals: Values, st: Styles, *, blanks: bool) -> str:
+    shown = vals.show(part)
+    if not shown and vals.field_type(part.key) == "date":
+        gap = _blank(2.5 if blanks else 1.5, st)
+        body = _blank(3, st) + gap.join(_DATE_BLANK)
+        return f"<u>{body}</u>" if blanks else body
+    if not blanks:
+        return _markup(shown)
+    if not shown:
+        return f"<u>{_blank(part.width or 4, st)}</u>"
+    pad = max(1.0, part.width - stringWidth(shown, st.font, 1)) / 2
+    side = _blank(pad, st)
+    return f"<u>{side}{_markup(shown)}{side}</u>"
+
+
+class DocumentStart(Flowable):
+    """Zero-size marker at the top of a document: the PDF outline entry, and the header's title."""
+
+    def __init__(self, doc_id: str, title: str) -> None:
+        super().__init__()
+        self.doc_id, self.title = doc_id, title
+        self.width = self.height = 0
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return 0, 0
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.bookmarkPage(self.doc_id)
+        canvas.addOutlineEntry(self.title, self.doc_id, level=0)
+
+
+class Builder:
+    """Builds the flowables of every document of a bundle for one case."""
+
+    def __init__(self, vals: Values, st: Styles, frame_width: float) -> None:
+        self.vals, self.st, self.frame_width = vals, st, frame_width
+
+    def story(self, documents: Iterable[layout.Document]) -> list[Flowable]:
+        out: list[Flowable] = []
+        for i, doc in enumerate(documents):
+            if i:
+                out.append(PageBreak())
+            out.append(DocumentStart(doc.id, doc.title))
+            out.extend(self.blocks(doc.blocks))
+        return out
+
+    def blocks(self, blocks: Iterable[layout.Block]) -> list[Flowable]:
+        out: list[Flowable] = []
+        for block in blocks:
+            out.extend(self.block(block))
+        return out
+
+    def block(self, block: layout.Block) -> list[Flowable]:
+        st = self.st
+        if isinstance(block, layout.Title):
+            return [Paragraph(inline(block.text, self.vals, st, blanks=True), st.title)]
+        if isinstance(block, layout.Para):
+            return [Paragraph(inline(block.text, self.vals, st, blanks=True), st.para[block.style])]
+        if isinstance(block, layout.ItemList):
+            return [Paragraph(inline(t, self.vals, st, blanks=True), st.para["item"]) for t in block.items]
+        if isinstance(block, layout.Lines):
+            return self.lines(block)
+        if isinstance(block, layout.Space):
+            return [Spacer(1, block.height)]
+        if isinstance(block, layout.Keep):
+            return [KeepTogether(self.blocks(block.blocks))]
+        return [self.table(block)]
+
+    def lines(self, block: layout.Lines) -> list[Flowable]:
+        style = self.st.para["plain"]
+        text = inline(block.text, self.vals, self.st, blanks=False)
+        full = f"<u>{_blank(self.frame_width / style.fontSize * 0.98, self.st)}</u>"
+        if not re.sub(r"<[^>]*>|\s|\u00a0", "", text):
+            return [Paragraph(full, style) for _ in range(block.count)]
+        return [Paragraph(f"<u>{text}</u>", style)]
+
+    def table(self, block: layout.Table) -> Table:
+        st = self.st
+        total = sum(block.columns)
+        widths = [self.frame_width * c / total for c in block.columns]
+        data: list[list[object]] = []
+        commands: list[tuple] = [
+            ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ]
+        for r, row in enumerate(block.rows):
+            cells: list[object] = []
+            col = 0
+            for cell in row.cells:
+                para = Paragraph(inline(cell.text, self.vals, st, blanks=False), st.cell[cell.style])
+                content: object = para
+                if row.height:
+                    content = [para, Spacer(1, max(0.0, row.height - 9 - st.cell[cell.style].leading))]
+                cells.append(content)
+                cells.extend([""] * (cell.span - 1))
+                if cell.span > 1:
+                    commands.append(("SPAN", (col, r), (col + cell.span - 1, r)))
+                if cell.style == "section":
+                    commands.append(("BACKGROUND", (col, r), (col + cell.span - 1, r), colors.Color(0.92, 0.92, 0.92)))
+                if cell.style == "seal" or row.height:
+                    commands.append(("VALIGN", (col, r), (col + cell.span - 1, r), "TOP"))
+                col += cell.span
+            data.append(cells)
+        return Table(data, colWidths=widths, style=TableStyle(commands), splitByRow=1, splitInRow=SPLIT_IN_ROW)
