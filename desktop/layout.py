@@ -26,7 +26,9 @@ from desktop.schema import FormError, expect, load_toml, str_list, take
 
 _KEY = r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*"
 _BRACED = re.compile(r"\{([^{}]*)\}")
-_FIELD = re.compile(rf"(?P<key>{_KEY})(?:#(?P<index>[1-9][0-9]?))?(?:=(?P<choice>[a-z0-9_]+))?(?::(?P<width>[0-9]{{1,2}}))?")
+_FIELD = re.compile(
+    rf"(?P<key>{_KEY})(?:#(?P<index>[1-9][0-9]?))?(?:=(?P<choice>[a-z0-9_]+))?(?::(?P<width>[0-9]{{1,2}}))?"
+)
 _SETTING = re.compile(rf"@(?P<key>{_KEY})")
 _BLANK = re.compile(r"_(?::(?P<width>[0-9]{1,2}))?")
 
@@ -296,7 +298,9 @@ class _Loader:
         rows = expect(table["row"], list, self.where(f"{entry}.row"))
         if not rows:
             raise FormError(f"{where}: a table needs at least one row")
-        return Table(widths, tuple(self._row(r, f"{entry}.row[{i}]", len(widths)) for i, r in enumerate(rows)))
+        return Table(
+            widths, tuple(self._row(r, f"{entry}.row[{i}]", len(widths)) for i, r in enumerate(rows))
+        )
 
     def _row(self, raw: Any, entry: str, ncols: int) -> Row:
         where = self.where(entry)

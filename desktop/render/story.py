@@ -60,10 +60,18 @@ def styles(font: str, frame_width: float) -> Styles:
         "sign": ParagraphStyle("sign", base, firstLineIndent=0, leftIndent=frame_width * 0.45, spaceAfter=4),
         "center": ParagraphStyle("center", base, firstLineIndent=0, alignment=TA_CENTER),
         "right": ParagraphStyle("right", base, firstLineIndent=0, alignment=TA_RIGHT),
-        "item": ParagraphStyle("item", base, firstLineIndent=-BODY_SIZE, leftIndent=3 * BODY_SIZE, spaceAfter=0),
+        "item": ParagraphStyle(
+            "item", base, firstLineIndent=-BODY_SIZE, leftIndent=3 * BODY_SIZE, spaceAfter=0
+        ),
     }
     cell_base = ParagraphStyle(
-        "cell", base, fontSize=CELL_SIZE, leading=CELL_LEADING, firstLineIndent=0, spaceAfter=0, alignment=TA_LEFT
+        "cell",
+        base,
+        fontSize=CELL_SIZE,
+        leading=CELL_LEADING,
+        firstLineIndent=0,
+        spaceAfter=0,
+        alignment=TA_LEFT,
     )
     cell = {
         "value": cell_base,
@@ -97,9 +105,7 @@ class Values:
         text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
         if all(ord(ch) in self.coverage or ch in " \n" for ch in text):
             return text
-        return "".join(
-            ch if ord(ch) in self.coverage or ch in " \n" else f"[U+{ord(ch):04X}]" for ch in text
-        )
+        return "".join(ch if ord(ch) in self.coverage or ch in " \n" else f"[U+{ord(ch):04X}]" for ch in text)
 
     def _raw(self, key: str) -> object:
         try:
@@ -159,8 +165,9 @@ def inline(text: layout.Text, vals: Values, st: Styles, *, blanks: bool) -> str:
         elif isinstance(part, layout.Setting):
             out.append(_markup(vals.setting(part.key)))
         elif isinstance(part, layout.Box):
+            # Keys and choice ids are [a-z0-9_.] (checked by the loader): safe in an attribute.
             label = f"{'x' if vals.ticked(part) else 'o'}|{part.key}={part.choice}"
-            out.append(f'<onDraw name="{BOX_CALLBACK}" label="{escape(label, {chr(34): "&quot;"})}"/>{_blank(1.35, st)}')
+            out.append(f'<onDraw name="{BOX_CALLBACK}" label="{label}"/>{_blank(1.35, st)}')
         elif isinstance(part, layout.Blank):
             out.append(f"<u>{_blank(part.width, st)}</u>" if blanks else _blank(part.width, st))
         else:
@@ -271,9 +278,13 @@ class Builder:
                 if cell.span > 1:
                     commands.append(("SPAN", (col, r), (col + cell.span - 1, r)))
                 if cell.style == "section":
-                    commands.append(("BACKGROUND", (col, r), (col + cell.span - 1, r), colors.Color(0.92, 0.92, 0.92)))
+                    commands.append(
+                        ("BACKGROUND", (col, r), (col + cell.span - 1, r), colors.Color(0.92, 0.92, 0.92))
+                    )
                 if cell.style == "seal" or row.height:
                     commands.append(("VALIGN", (col, r), (col + cell.span - 1, r), "TOP"))
                 col += cell.span
             data.append(cells)
-        return Table(data, colWidths=widths, style=TableStyle(commands), splitByRow=1, splitInRow=SPLIT_IN_ROW)
+        return Table(
+            data, colWidths=widths, style=TableStyle(commands), splitByRow=1, splitInRow=SPLIT_IN_ROW
+        )
