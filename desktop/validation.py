@@ -1,0 +1,1074 @@
+"""Single-field rules: normalise what the agent typed, say what is wrong and, where it can, the fix.
+
+Pure functions without Qt and without module state that calls change (the two caches below memoise
+pure look-ups). Every public function accepts any string and never raises. Rules and messages
+follow /work/shared/spec/validation.md; messages never start with the field's label, the caller
+adds it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+
+import phonenumbers
+from stdnum.iso7064 import mod_11_10
+
+ERROR = "error"
+WARNING = "warning"
+
+DIGITS = "0123456789"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a value: a stable code, its severity and a Chinese message."""
+
+    code: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """The normalised value, what is wrong with it and, when valid, what it decodes to."""
+
+    value: str
+    problems: tuple[Problem, ...] = ()
+    info: str | None = None
+    display: str = ""
+    missing: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(p.severity != ERROR for p in self.problems)
+
+
+def _error(code: str, message: str) -> Problem:
+    return Problem(code, ERROR, message)
+
+
+def _warning(code: str, message: str) -> Problem:
+    return Problem(code, WARNING, message)
+
+
+def _result(
+    value: str,
+    problems: Iterable[Problem] = (),
+    *,
+    info: str | None = None,
+    display: str | None = None,
+    missing: int = 0,
+) -> Result:
+    problems = tuple(problems)
+    ok = all(p.severity != ERROR for p in problems)
+    return Result(
+        value=value,
+        problems=problems,
+        info=info if ok else None,
+        display=value if display is None or not ok else display,
+        missing=missing,
+    )
+
+
+def _quote(chars: Iterable[str], limit: int = 3) -> str:
+    """「“A”、“B”」 for the first few distinct characters."""
+    seen = list(dict.fromkeys(chars))
+    shown = "、".join(f"“{c}”" for c in seen[:limit])
+    return shown + ("等" if len(seen) > limit else "")
+
+
+def _too_short(length: int, missing: int) -> Problem:
+    return _error("too_short", f"应为 {length} 位，还差 {missing} 位")
+
+
+def _too_long(length: int, extra: int) -> Problem:
+    return _error("too_long", f"应为 {length} 位，多了 {extra} 位")
+
+
+# --- normalising -----------------------------------------------------------------------------
+
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+_LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+# Separators agents put into codes and numbers: spaces, hyphens, parentheses and every dash an
+# IME offers (after NFKC full-width － and small ﹣ are already ASCII "-").
+_CODE_SEPARATORS = re.compile(r"[\s\-()\u2010-\u2015\u2212\u2043\u2e3a\u2e3b\u30fc\ufe58]+")
+
+
+def _drop_controls(text: str, keep: str = "") -> str:
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(c for c in text if c in keep or unicodedata.category(c) not in _CONTROL_CATEGORIES)
+
+
+def normalise_text(raw: str, *, multiline: bool = False) -> str:
+    """NFKC, control characters removed, surrounding whitespace trimmed.
+
+    Line breaks and tabs become spaces, so words never run together; with ``multiline`` line
+    breaks are kept as ``\\n`` for long text such as notes.
+    """
+    text = unicodedata.normalize("NFKC", _drop_controls(raw, "\t\n\r\v\f\x1c\x1d\x1e\x85"))
+    text = _LINE_BREAKS.sub("\n" if multiline else " ", text).replace("\t", " ")
+    return _drop_controls(text, "\n").strip()
+
+
+def normalise_code(raw: str) -> str:
+    """NFKC, whitespace and separators (- ( ) and look-alike dashes) removed, upper-cased."""
+    text = _drop_controls(unicodedata.normalize("NFKC", raw), "\t\n\r\v\f\x1c\x1d\x1e\x85")
+    return _CODE_SEPARATORS.sub("", text).upper()
+
+
+def _ascii_digits(text: str) -> bool:
+    """True for a non-empty string of 0-9 only (str.isdigit also accepts ² and ٣)."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
+# --- administrative divisions (GB/T 2260, from python-stdnum's cn/loc data) ---------------------
+
+# Pieces of the division table that are not place names and stay out of a decoded region.
+_NOT_PLACE_NAMES = frozenset(
+    {"市辖区", "县", "省直辖县级行政区划", "省直辖县级行政单位", "自治区直辖县级行政区划"}
+)
+_DATED_NAME = re.compile(r"\[(\d*)-(\d*)\](.+)")
+
+
+@functools.cache
+def _divisions() -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """Province names by 2-digit code and raw county entries by 6-digit code.
+
+    Parsing stdnum's data takes ~0.1 s, so it happens on first use (or in ``preload``). Only the
+    names are used: stdnum.cn.ric's verdict is wrong for counties created after the birth year,
+    residence permits and foreigners' IDs (see validation.md).
+    """
+    from stdnum import numdb
+
+    provinces: dict[str, str] = {}
+    counties: dict[str, str] = {}
+    for _length, code, _high, props, children in numdb.get("cn/loc").prefixes:
+        provinces[code] = props.get("province", "")
+        for _clength, county, _chigh, cprops, _grandchildren in children:
+            counties[code + county] = cprops.get("county", "")
+    return MappingProxyType(provinces), MappingProxyType(counties)
+
+
+def _pick_name(entry: str, year: int | None) -> str:
+    """The name in force in ``year`` from an entry like ``[-1991]北郊区,[1992-]北辰区``.
+
+    Without a year, or when no name covers it, the latest name; for a year before every name the
+    earliest one after it (a code is the one in force when the number was assigned, which for an
+    ID can be years after birth).
+    """
+    dated: list[tuple[int, int, str]] = []
+    for part in entry.split(","):
+        match = _DATED_NAME.fullmatch(part)
+        if not match:
+            return part
+        start = int(match[1]) if match[1] else 0
+        end = int(match[2]) if match[2] else 9999
+        dated.append((start, end, match[3]))
+    if not dated:
+        return ""
+    if year is not None:
+        for start, end, name in dated:
+            if start <= year <= end:
+                return name
+        later = [d for d in dated if d[0] > year]
+        if later:
+            return min(later)[2]
+    return max(dated)[2]
+
+
+def _region_name(code: str, year: int | None) -> tuple[str, bool]:
+    """Province + prefecture + county for a 6-digit code, and whether the county itself is known."""
+    provinces, counties = _divisions()
+    province = provinces.get(code[:2], "")
+    if not province:
+        return "", False
+    if code[2:] == "0000":
+        return province, True
+    parts = [province]
+    if code[4:] != "00":
+        prefecture = _pick_name(counties.get(code[:4] + "00", ""), year)
+        if prefecture not in _NOT_PLACE_NAMES:
+            parts.append(prefecture)
+    entry = counties.get(code)
+    if entry is not None:
+        name = _pick_name(entry, year)
+        if name not in _NOT_PLACE_NAMES:
+            parts.append(name)
+    return "".join(parts), entry is not None
+
+
+# --- resident identity number, GB 11643-1999 -------------------------------------------------
+
+ID_LENGTH = 18
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_PROVINCES = frozenset(
+    str(code)
+    for low, high in ((11, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65))
+    for code in range(low, high + 1)
+)
+_PERMIT_REGIONS = MappingProxyType({"81": "香港", "82": "澳门", "83": "台湾"})
+_EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _id_check_char(first17: str) -> str:
+    total = sum((ord(c) - 48) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11]
+
+
+def _parse_ymd(text: str) -> date | None:
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return None
+
+
+def _year_prefix_possible(prefix: str, today: date) -> bool:
+    """Whether some year from 1900 to today's starts with these typed digits."""
+    scale = 10 ** (4 - len(prefix))
+    low = int(prefix) * scale
+    return low <= today.year and low + scale - 1 >= _EARLIEST_BIRTH.year
+
+
+def _id_region_problems(value: str) -> list[Problem]:
+    """Findings about the address code, for a full ID or the prefix typed so far."""
+    if value[0] == "9":
+        # Foreigner's permanent residence ID (2023): 9, province of acceptance, nationality.
+        province = value[1:3]
+        if len(province) == 2 and province not in _ID_PROVINCES:
+            message = (
+                f"地址码前两位 {value[:2]} 不存在；以 9 开头的外国人永久居留身份证，"
+                f"第 2–3 位应为受理地的省级代码，{province} 也不是"
+            )
+            return [_error("bad_province", message)]
+        return []
+    if len(value) < 2:
+        return []
+    province = value[:2]
+    if province == "71":
+        return [_error("taiwan_province", "地址码 71（台湾省）从未签发身份证；台湾居民居住证以 830000 开头")]
+    if province in _PERMIT_REGIONS:
+        if not "0000".startswith(value[2:6]):
+            return [
+                _error(
+                    "bad_permit_region",
+                    f"港澳台居民居住证的地址码只能是 {province}0000，不能是 {value[:6]}",
+                )
+            ]
+        return []
+    if province not in _ID_PROVINCES:
+        return [_error("bad_province", f"地址码前两位 {province} 不是有效的省级代码")]
+    return []
+
+
+def _id_birth_problems(value: str, today: date) -> list[Problem]:
+    """Findings about the birth date (characters 7–14), for a full ID or a prefix."""
+    typed = value[6:14]
+    if not typed:
+        return []
+    if len(typed) == 8:
+        birth = _parse_ymd(typed)
+        shown = f"{typed[:4]}-{typed[4:6]}-{typed[6:]}"
+        if birth is None:
+            return [_error("bad_birth_date", f"出生日期 {shown} 不存在")]
+        if birth < _EARLIEST_BIRTH:
+            return [_error("birth_too_early", f"出生日期 {shown} 早于 1900 年")]
+        if birth > today:
+            return [_error("birth_in_future", f"出生日期 {shown} 晚于今天")]
+        return []
+    year, month, day = typed[:4], typed[4:6], typed[6:]
+    possible = (
+        _year_prefix_possible(year, today)
+        and (not month or ("01" <= month <= "12" if len(month) == 2 else month in "01"))
+        and (not day or day in "0123")
+    )
+    if possible:
+        return []
+    return [_error("bad_birth_date", "第 7–14 位应为出生日期（年月日），1900 年至今天之间")]
+
+
+def _first_generation(value: str, today: date) -> Problem | None:
+    """The withdrawn 15-digit number and the 18-digit form it upgrades to, if it reads as one."""
+    if len(value) != 15 or not _ascii_digits(value):
+        return None
+    birth = _parse_ymd("19" + value[6:12])
+    if birth is None or value[:2] not in _ID_PROVINCES:
+        return None
+    first17 = value[:6] + "19" + value[6:]
+    upgraded = first17 + _id_check_char(first17)
+    return _error(
+        "first_generation",
+        f"15 位一代身份证号已于 2013 年停用，请填写 18 位号码（按此号升位为 {upgraded}）",
+    )
+
+
+def _id_info(value: str, birth: date) -> tuple[str, list[Problem]]:
+    sex = "男" if (ord(value[16]) - 48) % 2 else "女"
+    tail = f"{birth.isoformat()} · {sex}"
+    if value[0] == "9":
+        province, _known = _region_name(value[1:3] + "0000", None)
+        return f"外国人永久居留身份证 · {province}受理 · 国籍代码 {value[3:6]} · {tail}", []
+    if value[:2] in _PERMIT_REGIONS:
+        return f"{_PERMIT_REGIONS[value[:2]]}居民居住证 · {tail}", []
+    region, known = _region_name(value[:6], birth.year)
+    problems = []
+    if not known:
+        # The code in force when the number was assigned is legitimate even if since abolished,
+        # and our table may lack a code: only warn.
+        problems.append(
+            _warning(
+                "unknown_county",
+                f"地址码 {value[:6]} 不在行政区划代码表中，请核对（已撤销的旧代码仍然有效）",
+            )
+        )
+    return f"{region} · {tail}", problems
+
+
+def check_resident_id(raw: str, *, today: date) -> Result:
+    """Resident identity number (GB 11643), HK/Macau/Taiwan residence permit or foreigner's PR ID."""
+    value = normalise_code(raw)
+    if not value:
+        return Result(value="")
+    problems: list[Problem] = []
+    bad = [c for i, c in enumerate(value) if c not in DIGITS and not (c == "X" and i == ID_LENGTH - 1)]
+    if bad:
+        if set(bad) == {"X"}:
+            problems.append(_error("bad_char", "X 只能是最后一位（校验码）"))
+        else:
+            problems.append(_error("bad_char", f"含有无效字符{_quote(bad)}：只能是数字，最后一位可以是 X"))
+        if len(value) != ID_LENGTH:
+            problems.append(
+                _too_short(ID_LENGTH, ID_LENGTH - len(value))
+                if len(value) < ID_LENGTH
+                else _too_long(ID_LENGTH, len(value) - ID_LENGTH)
+            )
+        return _result(value, problems)
+    if len(value) > ID_LENGTH:
+        return _result(value, [_too_long(ID_LENGTH, len(value) - ID_LENGTH)])
+    if len(value) < ID_LENGTH:
+        prefix_problems = _id_region_problems(value) + _id_birth_problems(value, today)
+        first_generation = _first_generation(value, today)
+        if first_generation is not None:
+            problems.append(first_generation)
+            if prefix_problems:
+                return _result(value, problems)
+        problems += prefix_problems
+        problems.append(_too_short(ID_LENGTH, ID_LENGTH - len(value)))
+        return _result(value, problems, missing=0 if prefix_problems else ID_LENGTH - len(value))
+
+    problems += _id_region_problems(value) + _id_birth_problems(value, today)
+    expected = _id_check_char(value[:17])
+    if value[17] != expected:
+        problems.append(_error("check_char", f"校验码错误，按前 17 位应为 {expected}"))
+    if any(p.severity == ERROR for p in problems):
+        return _result(value, problems)
+    birth = _parse_ymd(value[6:14])
+    assert birth is not None
+    info, warnings = _id_info(value, birth)
+    return _result(value, problems + warnings, info=info)
+
+
+def resident_id_birth(value: str) -> date | None:
+    """Birth date of a normalised 18-character ID, None if it cannot be decoded."""
+    value = normalise_code(value)
+    if len(value) != ID_LENGTH or not _ascii_digits(value[:17]):
+        return None
+    return _parse_ymd(value[6:14])
+
+
+# --- organisation code, GB 11714-1997 -----------------------------------------------------------
+
+ORG_CODE_LENGTH = 9
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_BODY_CHARS = DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _org_check_char(body: str) -> str:
+    """Check character for 8 body characters (A=10 … Z=35)."""
+    total = sum(_ORG_BODY_CHARS.index(c) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
+    remainder = 11 - total % 11
+    return {10: "X", 11: "0"}.get(remainder, str(remainder))
+
+
+def _org_display(code: str) -> str:
+    return f"{code[:8]}-{code[8:]}"
+
+
+def check_org_code(raw: str) -> Result:
+    """Organisation code: 8 characters 0-9 A-Z and a check character, shown ``XXXXXXXX-X``."""
+    value = normalise_code(raw)
+    if not value:
+        return Result(value="")
+    problems: list[Problem] = []
+    bad = [c for c in value[:8] if c not in _ORG_BODY_CHARS] + [
+        c for c in value[8:] if c not in _ORG_BODY_CHARS
+    ]
+    if bad:
+        problems.append(_error("bad_char", f"含有无效字符{_quote(bad)}：只能是数字和大写字母"))
+    if len(value) < ORG_CODE_LENGTH:
+        missing = ORG_CODE_LENGTH - len(value)
+        problems.append(_too_short(ORG_CODE_LENGTH, missing))
+        return _result(value, problems, missing=0 if bad else missing)
+    if len(value) > ORG_CODE_LENGTH:
+        problems.append(_too_long(ORG_CODE_LENGTH, len(value) - ORG_CODE_LENGTH))
+        return _result(value, problems)
+    if not bad:
+        expected = _org_check_char(value[:8])
+        if value[8] != expected:
+            problems.append(_error("check_char", f"校验码错误，按前 8 位应为 {expected}"))
+    return _result(value, problems, display=_org_display(value))
+
+
+# --- unified social credit code, GB 32100-2015 --------------------------------------------------
+
+USCC_LENGTH = 18
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = MappingProxyType({c: i for i, c in enumerate(_USCC_ALPHABET)})
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+# GB 32100-2015 appendix A (with amendments adding A and N): registration authority (position 1)
+# and the kinds of entity it registers (position 2). stdnum.cn.uscc checks neither, and rejects
+# every code that does not start with a digit; we accept A, N and Y and refuse undefined pairs.
+USCC_AUTHORITIES: Mapping[str, tuple[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        "1": (
+            "机构编制",
+            {"1": "机关", "2": "事业单位", "3": "中央编办直接管理机构编制的群众团体", "9": "其他"},
+        ),
+        "2": ("外交", {"1": "外国常驻新闻机构", "9": "其他"}),
+        "3": (
+            "司法行政",
+            {
+                "1": "律师执业机构",
+                "2": "公证处",
+                "3": "基层法律服务所",
+                "4": "司法鉴定机构",
+                "5": "仲裁委员会",
+                "9": "其他",
+            },
+        ),
+        "4": ("文化", {"1": "外国在华文化中心", "9": "其他"}),
+        "5": ("民政", {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "9": "其他"}),
+        "6": (
+            "旅游",
+            {
+                "1": "外国旅游部门常驻代表机构",
+                "2": "港澳台地区旅游部门常驻内地（大陆）代表机构",
+                "9": "其他",
+            },
+        ),
+        "7": ("宗教", {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"}),
+        "8": ("工会", {"1": "基层工会", "9": "其他"}),
+        "9": ("工商", {"1": "企业", "2": "个体工商户", "3": "农民专业合作社"}),
+        "A": ("中央军委改革和编制办公室", {"1": "军队事业单位", "9": "其他"}),
+        "N": (
+            "农业",
+            {"1": "组级集体经济组织", "2": "村级集体经济组织", "3": "乡镇级集体经济组织", "9": "其他"},
+        ),
+        "Y": ("其他", {"1": "其他"}),
+    }
+)
+_USCC_NATIONAL_REGION = "100000"
+
+
+def _uscc_check_char(first17: str) -> str:
+    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_ALPHABET[-total % 31]
+
+
+def _uscc_prefix_problems(value: str) -> list[Problem]:
+    """Findings about authority, kind and region, for a full code or the prefix typed so far."""
+    problems = []
+    authority = USCC_AUTHORITIES.get(value[0])
+    if authority is None:
+        problems.append(
+            _error("bad_authority", f"第 1 位登记管理部门代码 {value[0]} 未定义（应为 1–9、A、N 或 Y）")
+        )
+    elif len(value) > 1 and value[1] not in authority[1]:
+        kinds = "、".join(f"{k} {name}" for k, name in authority[1].items())
+        problems.append(
+            _error(
+                "bad_kind", f"第 2 位机构类别 {value[1]} 对{authority[0]}（{value[0]}）未定义，可为 {kinds}"
+            )
+        )
+    region = value[2:8]
+    if region and not _ascii_digits(region):
+        problems.append(_error("bad_region", "第 3–8 位应为登记机关的行政区划代码（6 位数字）"))
+    elif region == "000000":
+        problems.append(_error("bad_region", "第 3–8 位行政区划代码不能是 000000"))
+    return problems
+
+
+def _uscc_info(value: str) -> str:
+    authority, kinds = USCC_AUTHORITIES[value[0]]
+    kind = "其他登记管理部门登记的机构" if value[0] == "Y" else f"{kinds[value[1]]}（{authority}登记）"
+    region_code = value[2:8]
+    if region_code == _USCC_NATIONAL_REGION:
+        return f"{kind} · 国家级"
+    region, _known = _region_name(region_code, None)
+    return f"{kind} · {region}" if region else kind
+
+
+def _legacy_registration(value: str) -> Problem | None:
+    if len(value) != 15 or not _ascii_digits(value):
+        return None
+    note = "" if mod_11_10.is_valid(value) else "；这个注册号本身的校验位也不对"
+    return _error(
+        "legacy_registration",
+        f"这是 15 位旧工商注册号（“三证合一”后已停用），请填写营业执照上的 18 位统一社会信用代码{note}",
+    )
+
+
+def check_uscc(raw: str) -> Result:
+    """Unified social credit code: authority, kind, region, embedded organisation code, MOD 31 check."""
+    value = normalise_code(raw)
+    if not value:
+        return Result(value="")
+    problems: list[Problem] = []
+    bad = [c for c in value if c not in _USCC_VALUES]
+    if bad:
+        excluded = [c for c in bad if c in "IOSVZ"]
+        other = [c for c in bad if c not in "IOSVZ"]
+        if excluded:
+            problems.append(
+                _error("bad_char", f"含有{_quote(excluded, 5)}：统一社会信用代码不使用字母 I、O、S、V、Z")
+            )
+        if other:
+            problems.append(_error("bad_char", f"含有无效字符{_quote(other)}：只能是数字和大写字母"))
+    legacy = _legacy_registration(value)
+    if legacy is not None:
+        problems.append(legacy)
+    if len(value) > USCC_LENGTH:
+        problems.append(_too_long(USCC_LENGTH, len(value) - USCC_LENGTH))
+        return _result(value, problems)
+    if bad:
+        if len(value) < USCC_LENGTH:
+            problems.append(_too_short(USCC_LENGTH, USCC_LENGTH - len(value)))
+        return _result(value, problems)
+    prefix_problems = _uscc_prefix_problems(value)
+    problems += prefix_problems
+    if len(value) < USCC_LENGTH:
+        missing = USCC_LENGTH - len(value)
+        problems.append(_too_short(USCC_LENGTH, missing))
+        return _result(value, problems, missing=0 if prefix_problems else missing)
+
+    org_code = value[8:17]
+    org_expected = _org_check_char(org_code[:8])
+    if org_code[8] != org_expected:
+        # stdnum.cn.uscc does not look at the embedded organisation code at all.
+        problems.append(
+            _error(
+                "org_code_check",
+                f"第 9–17 位组织机构代码 {_org_display(org_code)} 的校验位错误，按前 8 位应为 {org_expected}",
+            )
+        )
+    expected = _uscc_check_char(value[:17])
+    if value[17] != expected:
+        problems.append(_error("check_char", f"校验码错误，按前 17 位应为 {expected}"))
+    return _result(value, problems, info=None if problems else _uscc_info(value))
+
+
+def org_code_of_uscc(value: str) -> str | None:
+    """Characters 9–17 (the organisation code) of a normalised 18-character USCC, else None."""
+    value = normalise_code(value)
+    return value[8:17] if len(value) == USCC_LENGTH else None
+
+
+# --- phone numbers (phonenumbers, region CN, plus our guards) ----------------------------------
+
+MOBILE_LENGTH = 11
+N400_LENGTH = 10
+_MAX_EXTENSION = 6
+
+# Mobile segments from validation.md. phonenumbers 9.0.43 agrees except that it rejects 149x and
+# 1749 (data cards and satellite, both assigned) and accepts 1610 (not assigned): measured over
+# every 4-digit prefix in tests/test_validation.py, so we use this table for mobiles.
+_MOBILE_SEGMENT = re.compile(r"13\d|14[579]|15[0-35-9]|16[2567]|17[0-35-8]|1740[0-5]|1749|18\d|19[0-35-9]")
+_MOBILE_PREFIXES = frozenset(
+    str(number)[:length]
+    for number in range(10000, 20000)
+    if _MOBILE_SEGMENT.match(str(number))
+    for length in range(1, 6)
+)
+_MOBILE_SECOND_DIGITS = frozenset("3456789")
+_EXTENSION_MARK = re.compile(r"转|分机|ext\.?|[x#]", re.IGNORECASE)
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58]")
+_PLACE_SUFFIXES = re.compile(r"省|壮族自治区|回族自治区|维吾尔自治区|自治区")
+_CITY_SUFFIX = re.compile(r"市(?=、|$)")
+
+
+@dataclass(frozen=True)
+class _Dial:
+    """What a phone-like input turned out to be."""
+
+    kind: str  # "mobile", "fixed", "special" (400/800), "short", or "" when unknown
+    national: str  # canonical digits: mobile 11, fixed 0 + area + local, 400/800 10, else as typed
+    problems: tuple[Problem, ...] = ()
+    missing: int = 0
+    area: str = ""
+    extension: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == ERROR for p in self.problems)
+
+
+def _cn_valid(national: str) -> bool:
+    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
+    return phonenumbers.is_valid_number(number)
+
+
+@functools.cache
+def _local_lengths(area: str) -> tuple[int, ...]:
+    """Local-number lengths phonenumbers accepts after an area code; () for an unknown area."""
+    return tuple(
+        length
+        for length in (7, 8)
+        if any(_cn_valid(area + first + "2345678"[: length - 1]) for first in "23456789")
+    )
+
+
+def _area_of(national: str) -> str:
+    """The area code (without trunk 0) a fixed-line national number starts with: 10, 2x or 3 digits."""
+    return national[: 2 if national[0] in "12" else 3]
+
+
+def _fixed(national: str) -> _Dial:
+    """A fixed line given as area code + local number, without the trunk 0."""
+    digits = "0" + national
+    area = _area_of(national)
+    area_length = 2 if national[0] in "12" else 3
+    lengths: tuple[int, ...] = ()
+    if len(area) == area_length:
+        lengths = _local_lengths(area)
+        if not lengths:
+            return _Dial("fixed", digits, (_error("unknown_area", f"区号 0{area} 不存在"),))
+    local = national[area_length:]
+    if not local:
+        missing = min(lengths) if lengths else MOBILE_LENGTH - len(digits)
+        problem = _error("too_short", "固定电话号码不完整：区号后面还要本地号码")
+        return _Dial("fixed", digits, (problem,), missing)
+    if local[0] in "01":
+        # phonenumbers accepts local numbers starting 0 or 1 (0571-01726504): no such numbers.
+        return _Dial(
+            "fixed",
+            digits,
+            (_error("local_starts_01", f"区号 0{area} 后面的本地号码不能以 {local[0]} 开头"),),
+        )
+    shortest, longest = min(lengths), max(lengths)
+    spelled = "或".join(str(n) for n in lengths)
+    if len(local) < shortest:
+        missing = shortest - len(local)
+        problem = _error("too_short", f"0{area} 的本地号码应为 {spelled} 位，还差 {missing} 位")
+        return _Dial("fixed", digits, (problem,), missing, area)
+    if len(local) > longest:
+        problem = _error("too_long", f"0{area} 的本地号码应为 {spelled} 位，多了 {len(local) - longest} 位")
+        return _Dial("fixed", digits, (problem,), 0, area)
+    if not _cn_valid(national):
+        return _Dial(
+            "fixed", digits, (_error("invalid", f"不是有效的固定电话号码（区号 0{area}）"),), 0, area
+        )
+    return _Dial("fixed", digits, (), 0, area)
+
+
+def _mobile(national: str, trunk: bool) -> _Dial:
+    problems = []
+    if trunk:
+        # phonenumbers silently drops a trunk 0 before a mobile (013825265634).
+        fix = f"，应为 {national}" if len(national) == MOBILE_LENGTH else ""
+        problems.append(_error("trunk_mobile", f"手机号前面不要加 0{fix}"))
+    if national[:5] not in _MOBILE_PREFIXES:
+        segment = national[:4] if national[:3] == "174" else national[:3]
+        problems.append(_error("bad_segment", f"{segment} 不是已分配的手机号段"))
+    if len(national) < MOBILE_LENGTH:
+        missing = MOBILE_LENGTH - len(national)
+        problems.append(_error("too_short", f"手机号应为 11 位，还差 {missing} 位"))
+        return _Dial("mobile", national, tuple(problems), 0 if len(problems) > 1 else missing)
+    if len(national) > MOBILE_LENGTH:
+        problems.append(_error("too_long", f"手机号应为 11 位，多了 {len(national) - MOBILE_LENGTH} 位"))
+    return _Dial("mobile", national, tuple(problems))
+
+
+def _special(national: str, trunk: bool) -> _Dial:
+    """A 400 or 800 number (refused where a subscriber number is needed, by the caller)."""
+    problems = []
+    if trunk:
+        problems.append(_error("trunk", f"{national[:3]} 号码前面不要加 0"))
+    if len(national) != N400_LENGTH:
+        problems.append(_error("bad_length", f"{national[:3]} 号码应为 10 位"))
+    return _Dial("special", national, tuple(problems))
+
+
+def _short(national: str) -> _Dial:
+    message = "短号码（如 95xxx、96xxx、12xxx）不能作为联系号码，请填写手机或带区号的固定电话"
+    return _Dial("short", national, (_error("short_number", message),))
+
+
+def _without_trunk(national: str) -> _Dial:
+    """Digits starting 1-9 without +86 or a trunk 0."""
+    length = len(national)
+    if national[0] == "1" and national[1:2] in ("0", "1", "2"):
+        if length <= 6:
+            return _short(national)
+    elif national[:2] in ("95", "96") and length <= 6:
+        return _short(national)
+    elif length <= 8:
+        message = "缺少区号：固定电话请加区号，如 0571-81726504"
+        return _Dial("fixed", national, (_error("no_area_code", message),))
+    if 9 <= length <= 11:
+        # phonenumbers reads 9551234567 as area 0955: an agent who leaves out the 0 has
+        # probably dropped it, not dialled a national number without trunk.
+        fixed = _fixed(national)
+        if fixed.ok:
+            area = fixed.area
+            fix = f"0{area}-{national[len(area) :]}"
+            return _Dial("fixed", national, (_error("no_trunk", f"区号前面缺少 0，应为 {fix}"),))
+    message = "不是有效的电话号码：固定电话以 0 和区号开头，手机号以 1 开头"
+    return _Dial("", national, (_error("invalid", message),))
+
+
+def _analyse_main(text: str) -> _Dial:
+    """Classify a phone number without extension."""
+    compact = normalise_code(text)
+    if not compact:
+        return _Dial("", "", (_error("too_short", "缺少电话号码"),))
+    bad = [c for i, c in enumerate(compact) if c not in DIGITS and not (c == "+" and i == 0)]
+    if bad:
+        if any(c.isalpha() for c in bad):
+            # phonenumbers turns letters into keypad digits (0571-8172-ABCD): a typo here.
+            letters = [c for c in bad if c.isalpha()]
+            return _Dial("", compact, (_error("letters", f"电话号码不能含字母{_quote(letters)}"),))
+        return _Dial("", compact, (_error("bad_char", f"电话号码含有无效字符{_quote(bad)}"),))
+    digits = compact.lstrip("+")
+    international = compact.startswith("+") or digits.startswith("00")
+    if international:
+        country = digits[2:] if digits.startswith("00") else digits
+        if not country.startswith("86"):
+            if "86".startswith(country):
+                return _Dial("", compact, (_error("too_short", "号码不完整"),), MOBILE_LENGTH)
+            return _Dial("", compact, (_error("foreign", "只能填写中国大陆的号码（+86）"),))
+        digits = country[2:]
+        if not digits:
+            return _Dial("", compact, (_error("too_short", "号码不完整"),), MOBILE_LENGTH)
+    trunk = digits.startswith("0")
+    national = digits[1:] if trunk else digits
+    if not national:
+        return _Dial("fixed", "0", (_error("too_short", "固定电话号码不完整"),), MOBILE_LENGTH - 1)
+    second = national[1:2]
+    if national[0] == "1" and (second in _MOBILE_SECOND_DIGITS or (not second and not trunk)):
+        return _mobile(national, trunk and not international)
+    if national.startswith(("400", "800")):
+        return _special(national, trunk and not international)
+    if trunk or international:
+        return _fixed(national)
+    return _without_trunk(national)
+
+
+def _split_extension(text: str) -> tuple[str, str | None, Problem | None]:
+    """Main number, extension digits (None when there is none) and a finding about the extension."""
+    mark = _EXTENSION_MARK.search(text)
+    if mark is not None and mark.start() > 0:
+        extension = normalise_code(text[mark.end() :])
+        if not (_ascii_digits(extension) and len(extension) <= _MAX_EXTENSION):
+            problem = _error("bad_extension", f"分机号应为 1–{_MAX_EXTENSION} 位数字")
+            return text[: mark.start()], extension, problem
+        return text[: mark.start()], extension, None
+    return text, None, None
+
+
+def _analyse_phone(raw: str) -> _Dial | None:
+    """Classify any phone-like input; None when it is empty."""
+    text = _DASHES.sub("-", normalise_text(raw))
+    if not text:
+        return None
+    main, extension, extension_problem = _split_extension(text)
+    dial = _analyse_main(main)
+    if extension is None and "-" in main:
+        # "0571-81726504-123": the last group is an extension when what precedes it is a
+        # complete fixed line and the whole is not a valid number.
+        head, _sep, tail = main.rpartition("-")
+        tail = tail.strip()
+        if not dial.ok and _ascii_digits(tail) and len(tail) <= _MAX_EXTENSION:
+            head_dial = _analyse_main(head)
+            if head_dial.kind == "fixed" and head_dial.ok:
+                return _with_extension(head_dial, tail, None)
+    if extension is None:
+        return dial
+    return _with_extension(dial, extension, extension_problem)
+
+
+def _with_extension(dial: _Dial, extension: str, problem: Problem | None) -> _Dial:
+    problems = list(dial.problems)
+    if problem is not None:
+        problems.append(problem)
+    if dial.kind in ("mobile", "special"):
+        problems.append(_error("extension_not_allowed", "手机号和 400/800 号码不能带分机号"))
+    return _Dial(dial.kind, dial.national, tuple(problems), 0, dial.area, extension)
+
+
+def _group(national: str) -> str:
+    """``138 2526 5634`` for mobiles, ``400-903-0005`` for 400/800, ``0571-81726504`` for fixed lines."""
+    if national[:1] == "1":
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
+    if national[:1] in "48":
+        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
+    area = _area_of(national[1:])
+    return f"0{area}-{national[len(area) + 1 :]}"
+
+
+def _place(national: str) -> str:
+    """「浙江杭州」 for a fixed line, from phonenumbers' offline Chinese geocoding data."""
+    from phonenumbers import geocoder
+
+    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
+    place = geocoder.description_for_number(number, "zh")
+    return _CITY_SUFFIX.sub("", _PLACE_SUFFIXES.sub("", place))
+
+
+def _phone_result(dial: _Dial | None, accept: tuple[str, ...]) -> Result:
+    if dial is None:
+        return Result(value="")
+    problems = list(dial.problems)
+    missing = dial.missing
+    if dial.kind == "special":
+        problems = [_error("not_subscriber", "400/800 号码不能用在这里，请填写手机或固定电话")]
+    elif dial.kind in ("mobile", "fixed") and dial.kind not in accept:
+        missing = 0
+        if "mobile" in accept:
+            problems = [_error("not_mobile", "这里需要 11 位手机号（以 1 开头）")]
+        else:
+            problems = [_error("not_fixed_line", "这是手机号，这里需要带区号的固定电话")]
+    value = dial.national
+    if dial.extension:
+        value += "转" + dial.extension
+    if any(p.severity == ERROR for p in problems):
+        return _result(value, problems, missing=missing)
+    display = _group(dial.national)
+    if dial.kind == "mobile":
+        return _result(value, problems, info=f"手机 · {display}", display=display)
+    if dial.extension:
+        display += f" 转 {dial.extension}"
+    place = _place(dial.national)
+    info = f"固定电话 · {place} · {display}" if place else f"固定电话 · {display}"
+    return _result(value, problems, info=info, display=display)
+
+
+def check_phone(raw: str) -> Result:
+    """Subscriber number: a mobile or a fixed line with area code; never 400/800 or short numbers."""
+    return _phone_result(_analyse_phone(raw), ("mobile", "fixed"))
+
+
+def check_mobile(raw: str) -> Result:
+    """Mobile number, 11 digits; +86 / 0086 accepted and dropped."""
+    return _phone_result(_analyse_phone(raw), ("mobile",))
+
+
+def check_fixed_line(raw: str) -> Result:
+    """Fixed line: 0 + area code + local number, extension kept as ``…转123``."""
+    return _phone_result(_analyse_phone(raw), ("fixed",))
+
+
+def check_n400(raw: str) -> Result:
+    """400 number: 400 + 7 digits, shown ``400-903-0005``."""
+    value = normalise_code(raw)
+    if not value:
+        return Result(value="")
+    if value.startswith("+86"):
+        value = value[3:]
+    elif value.startswith("0086"):
+        value = value[4:]
+    bad = [c for c in value if c not in DIGITS]
+    if bad:
+        letters = [c for c in bad if c.isalpha()]
+        if letters:
+            message = f"400 号码只能是数字，不能用字母代替数字（{_quote(letters)}）"
+            return _result(value, [_error("letters", message)])
+        return _result(value, [_error("bad_char", f"含有无效字符{_quote(bad)}：400 号码只能是数字")])
+    if value.startswith("0"):
+        fix = f"，应为 {value[1:]}" if value[1:4] == "400" and len(value) == N400_LENGTH + 1 else ""
+        return _result(value, [_error("trunk", f"400 号码前面不要加 0{fix}")])
+    if value.startswith("800"):
+        return _result(value, [_error("n800", "这是 800 号码，这里只能填 400 号码")])
+    if not value.startswith("400") and not "400".startswith(value):
+        return _result(value, [_error("not_400", "400 号码应以 400 开头，共 10 位")])
+    if len(value) < N400_LENGTH:
+        missing = N400_LENGTH - len(value)
+        return _result(value, [_too_short(N400_LENGTH, missing)], missing=missing)
+    if len(value) > N400_LENGTH:
+        return _result(value, [_too_long(N400_LENGTH, len(value) - N400_LENGTH)])
+    display = _group(value)
+    return _result(value, info=f"400 号码 · {display}", display=display)
+
+
+def phone_identity(value: str) -> str:
+    """Canonical national digits of a phone (no +86, no extension), for comparing destinations."""
+    dial = _analyse_phone(value)
+    if dial is None:
+        return ""
+    if dial.kind:
+        return dial.national
+    return "".join(c for c in dial.national if c in DIGITS)
+
+
+# --- other fields --------------------------------------------------------------------------------
+
+POSTCODE_LENGTH = 6
+
+
+def check_postcode(raw: str) -> Result:
+    """Postcode: 6 digits; outside Zhejiang (31xxxx, 32xxxx, 202450) is a warning."""
+    value = normalise_code(raw)
+    if not value:
+        return Result(value="")
+    if not _ascii_digits(value):
+        bad = [c for c in value if c not in DIGITS]
+        return _result(value, [_error("bad_char", f"含有无效字符{_quote(bad)}：邮政编码只能是数字")])
+    if len(value) < POSTCODE_LENGTH:
+        missing = POSTCODE_LENGTH - len(value)
+        return _result(value, [_too_short(POSTCODE_LENGTH, missing)], missing=missing)
+    if len(value) > POSTCODE_LENGTH:
+        return _result(value, [_too_long(POSTCODE_LENGTH, len(value) - POSTCODE_LENGTH)])
+    if value[:2] in ("31", "32") or value == "202450":
+        return _result(value)
+    message = "不是浙江省的邮政编码（浙江为 31xxxx、32xxxx 和嵊泗 202450），请核对"
+    return _result(value, [_warning("outside_zhejiang", message)])
+
+
+_EMAIL_LOCAL_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-."
+)
+_DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_TOP_LEVEL = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
+# Top-level domains that are almost always a slip for .com.
+_TLD_SLIPS = frozenset({"con", "cmo", "comm", "ocm"})
+
+
+def check_email(raw: str) -> Result:
+    """E-mail address, syntax only (no look-up)."""
+    # NFKC already maps ＠ and ．; the IME's full stop 。 is the other common slip.
+    text = "".join(normalise_text(raw).replace("。", ".").split())
+    if not text:
+        return Result(value="")
+    if len(text) > 254:
+        return _result(text, [_error("too_long", "邮箱地址太长（最多 254 个字符）")])
+    if "@" not in text:
+        return _result(text, [_error("no_at", "缺少 @，例如 name@example.com")])
+    if text.count("@") > 1:
+        return _result(text, [_error("many_at", "只能有一个 @")])
+    local, domain = text.split("@")
+    domain = domain.lower()
+    value = f"{local}@{domain}"
+    problems = []
+    if not local:
+        problems.append(_error("no_local", "@ 前面缺少用户名"))
+    else:
+        bad = [c for c in local if c not in _EMAIL_LOCAL_CHARS]
+        if bad:
+            problems.append(_error("bad_char", f"@ 前面含有无效字符{_quote(bad)}"))
+        elif local.startswith(".") or local.endswith(".") or ".." in local:
+            problems.append(_error("bad_dot", "@ 前面的“.”不能在开头、结尾或连用"))
+        elif len(local) > 64:
+            problems.append(_error("too_long", "@ 前面的用户名太长（最多 64 个字符）"))
+    labels = domain.split(".")
+    if not domain:
+        problems.append(_error("no_domain", "@ 后面缺少域名，例如 qq.com"))
+    elif len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
+        problems.append(_error("bad_domain", f"@ 后面的域名 {domain} 不对，应像 qq.com、example.com.cn"))
+    elif not _TOP_LEVEL.fullmatch(labels[-1]):
+        problems.append(_error("bad_domain", "域名最后一段应为字母，如 .com、.cn"))
+    elif labels[-1] in _TLD_SLIPS:
+        problems.append(_warning("tld_slip", f"域名以 .{labels[-1]} 结尾，是否应为 .com？"))
+    return _result(value, problems)
+
+
+# Middle dots that IMEs and fonts offer in place of the name separator U+00B7.
+_DOT_LOOKALIKES = str.maketrans(dict.fromkeys("・•‧∙⋅･·ꞏ", "·"))
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}·])|(?<=[{_CJK}·])\s+")
+_LATIN_JOINERS = frozenset("-'’")
+
+
+def check_person_name(raw: str, *, max_length: int = 30) -> Result:
+    """Person name: letters, ``·`` between parts; no digits or other symbols; 1–max_length characters."""
+    text = " ".join(normalise_text(raw).translate(_DOT_LOOKALIKES).split())
+    text = _SPACE_NEAR_CJK.sub("", text)
+    if not text:
+        return Result(value="")
+    problems = []
+    digits = [c for c in text if unicodedata.category(c) in ("Nd", "No")]
+    if digits:
+        problems.append(_error("digits", f"姓名不能含数字{_quote(digits)}"))
+    symbols = []
+    for i, c in enumerate(text):
+        category = unicodedata.category(c)
+        if category[0] in "LM" or category == "Nl" or c in "· " or category in ("Nd", "No"):
+            continue
+        if c in _LATIN_JOINERS and 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha():
+            continue
+        symbols.append(c)
+    if symbols:
+        hint = "；名字中间的点请用“·”" if "." in symbols else ""
+        problems.append(_error("symbol", f"姓名不能含符号{_quote(symbols)}{hint}"))
+    if text.startswith("·") or text.endswith("·") or "··" in text:
+        problems.append(_error("dot_position", "“·”只能用在名字的两部分之间"))
+    if len(text) > max_length:
+        problems.append(_error("too_long", f"不能超过 {max_length} 个字（现有 {len(text)} 个）"))
+    return _result(text, problems)
+
+
+def check_text(raw: str, *, max_length: int, multiline: bool = False) -> Result:
+    """Free text: normalised, no longer than ``max_length`` characters."""
+    text = normalise_text(raw, multiline=multiline)
+    if len(text) > max_length:
+        return _result(text, [_error("too_long", f"不能超过 {max_length} 个字（现有 {len(text)} 个）")])
+    return _result(text)
+
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?", re.ASCII)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
+_EARLIEST_DATE = date(1900, 1, 1)
+
+
+def _one_year_after(day: date) -> date:
+    if day.year >= date.max.year:
+        return date.max
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return date(day.year + 1, 2, 28)
+
+
+def check_date(raw: str, *, today: date) -> Result:
+    """Calendar date, stored ``YYYY-MM-DD``; also 2026/11/28, 2026.11.28, 2026年11月28日."""
+    text = _DASHES.sub("-", normalise_text(raw))
+    if not text:
+        return Result(value="")
+    match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    if match is None:
+        return _result(text, [_error("bad_format", "无法识别的日期，请按 2026-11-28 的格式填写")])
+    year, month, day = (int(part) for part in match.groups())
+    shown = f"{year:04d}-{month:02d}-{day:02d}"
+    if year < _EARLIEST_DATE.year:
+        return _result(shown, [_error("too_early", f"{shown} 早于 1900 年，请核对")])
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        if not 1 <= month <= 12:
+            return _result(shown, [_error("no_such_date", f"{shown} 不存在：没有 {month} 月")])
+        return _result(shown, [_error("no_such_date", f"{shown} 不存在：{year} 年 {month} 月没有 {day} 日")])
+    if value > _one_year_after(today):
+        return _result(shown, [_warning("far_future", f"{shown} 在一年以后，请核对")])
+    return _result(shown)
+
+
+def preload() -> None:
+    """Load the division table and phone geocoding data now (e.g. from a worker at start-up)."""
+    _divisions()
+    _place("57181726504")
+    _local_lengths("571")
