@@ -74,6 +74,7 @@ def render_pdf(
         subject=f"案卷 {furniture.case_id} · {bundle.edition}" + (" · 草稿" if draft else ""),
         creator="desk400",
         lang="zh-CN",
+        initialFontName=font,
     )
     frame = Frame(MARGIN, MARGIN, frame_width, A4[1] - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])

@@ -62,16 +62,25 @@ class NumberedCanvas(Canvas):
         super().__init__(*args, **kwargs)
         self._furniture = furniture
         self._pages: list[dict] = []
+        self._outline: list[tuple[str, str]] = []
         self.setNamedCB(BOX_CALLBACK, draw_box)
+
+    def outline_entry(self, key: str, title: str) -> None:
+        """Bookmark this page; applied when the page is really emitted (its page number is known)."""
+        self._outline.append((key, title))
 
     def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
         self._pages.append(dict(self.__dict__))
+        self._outline = []
         self._startPage()
 
     def save(self) -> None:
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
+            for key, title in self._outline:
+                self.bookmarkPage(key)
+                self.addOutlineEntry(title, key, level=0)
             self._stamp(number, total)
             super().showPage()
         super().save()

@@ -202,9 +202,9 @@ class DocumentStart(Flowable):
         return 0, 0
 
     def draw(self) -> None:
-        canvas = self.canv
-        canvas.bookmarkPage(self.doc_id)
-        canvas.addOutlineEntry(self.title, self.doc_id, level=0)
+        outline_entry = getattr(self.canv, "outline_entry", None)
+        if outline_entry is not None:
+            outline_entry(self.doc_id, self.title)
 
 
 class Builder:
@@ -259,6 +259,8 @@ class Builder:
         data: list[list[object]] = []
         commands: list[tuple] = [
             ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+            # Empty (spanned) cells are drawn as strings too: never with a non-embedded base font.
+            ("FONT", (0, 0), (-1, -1), st.font, CELL_SIZE),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
             ("RIGHTPADDING", (0, 0), (-1, -1), 4),
