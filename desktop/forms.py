@@ -158,7 +158,12 @@ def load_bundle(folder: Path) -> Bundle:
     shown: dict[str, list[str]] = {key: [] for key in fields}
     for doc_id in doc_ids:
         doc_path = folder / "documents" / f"{doc_id}.toml"
-        doc = layout.load_document(doc_path, field_keys=field_keys, setting_keys=setting_keys)
+        doc = layout.load_document(
+            doc_path,
+            field_keys=field_keys,
+            setting_keys=setting_keys,
+            field_choices={k: [c.id for c in f.choices] for k, f in fields.items() if f.choices},
+        )
         if doc.id != doc_id:
             raise FormError(f"{doc_path}: id {doc.id!r} does not match its name in bundle.toml ({doc_id!r})")
         documents.append(doc)
