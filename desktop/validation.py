@@ -241,10 +241,10 @@ def _id_region_problems(value: str) -> list[Problem]:
     if value[0] == "9":
         # Foreigner's permanent residence ID (2023): 9, province of acceptance, nationality.
         province = value[1:3]
-        if len(province) == 2 and province not in _ID_PROVINCES:
+        if province and not any(code.startswith(province) for code in _ID_PROVINCES):
             message = (
-                f"地址码前两位 {value[:2]} 不存在；以 9 开头的外国人永久居留身份证，"
-                f"第 2–3 位应为受理地的省级代码，{province} 也不是"
+                f"地址码前两位 {value[:2]} 不存在"
+                "（以 9 开头的外国人永久居留身份证，第 2–3 位应为受理地的省级代码）"
             )
             return [_error("bad_province", message)]
         return []
