@@ -785,7 +785,7 @@ def _split_extension(text: str) -> tuple[str, str | None, Problem | None]:
 def _analyse_phone(raw: str) -> _Dial | None:
     """Classify any phone-like input; None when it is empty."""
     text = _DASHES.sub("-", normalise_text(raw))
-    if not text:
+    if not normalise_code(text):
         return None
     main, extension, extension_problem = _split_extension(text)
     dial = _analyse_main(main)
