@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, PageTemplate
 
 from desktop import paths
 from desktop.glyphs import load_coverage
@@ -50,10 +50,8 @@ def render_pdf(
     frame_width = A4[0] - 2 * MARGIN
     st = styles(font, frame_width)
     vals = Values(bundle, values, settings, load_coverage(font_path))
-    story = Builder(vals, st, frame_width).story(bundle.documents)
 
     customer = vals.show_key("customer.name")
-    title = f"{bundle.title}（{customer}）" if customer else bundle.title
     furniture = Furniture(
         font=font,
         case_id=vals.clean(str(case_id)),
@@ -61,6 +59,20 @@ def render_pdf(
         draft=draft,
         margin=MARGIN,
     )
+    metadata = {
+        "title": vals.clean(f"{bundle.title}（{customer}）" if customer else bundle.title),
+        "author": vals.setting("operator.name"),
+        "subject": vals.clean(f"案卷 {case_id} · {bundle.edition}" + (" · 草稿" if draft else "")),
+    }
+    try:
+        data = _build(Builder(vals, st, frame_width).story(bundle.documents), furniture, metadata)
+    except LayoutError:
+        # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
+        data = _build(Builder(vals, st, frame_width, grid=False).story(bundle.documents), furniture, metadata)
+    _write(data, out)
+
+
+def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, str]) -> bytes:
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
@@ -69,17 +81,17 @@ def render_pdf(
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=title,
-        author=vals.setting("operator.name"),
-        subject=f"案卷 {furniture.case_id} · {bundle.edition}" + (" · 草稿" if draft else ""),
         creator="desk400",
         lang="zh-CN",
-        initialFontName=font,
+        initialFontName=furniture.font,
+        **metadata,
     )
-    frame = Frame(MARGIN, MARGIN, frame_width, A4[1] - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0)
+    frame = Frame(
+        MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(story, canvasmaker=partial(NumberedCanvas, furniture=furniture))
-    _write(buffer.getvalue(), out)
+    return buffer.getvalue()
 
 
 def _write(data: bytes, out: Path | BinaryIO) -> None:

@@ -210,8 +210,8 @@ class DocumentStart(Flowable):
 class Builder:
     """Builds the flowables of every document of a bundle for one case."""
 
-    def __init__(self, vals: Values, st: Styles, frame_width: float) -> None:
-        self.vals, self.st, self.frame_width = vals, st, frame_width
+    def __init__(self, vals: Values, st: Styles, frame_width: float, *, grid: bool = True) -> None:
+        self.vals, self.st, self.frame_width, self.grid = vals, st, frame_width, grid
 
     def story(self, documents: Iterable[layout.Document]) -> list[Flowable]:
         out: list[Flowable] = []
@@ -242,7 +242,17 @@ class Builder:
             return [Spacer(1, block.height)]
         if isinstance(block, layout.Keep):
             return [KeepTogether(self.blocks(block.blocks))]
-        return [self.table(block)]
+        return [self.table(block)] if self.grid else self.table_as_lines(block)
+
+    def table_as_lines(self, block: layout.Table) -> list[Flowable]:
+        """A table printed row by row as plain lines: the fallback when a value is too long for a
+        ruled cell (ReportLab cannot split a spanned cell taller than a page)."""
+        style = self.st.para["plain"]
+        gap = _blank(1.5, self.st)
+        return [
+            Paragraph(gap.join(inline(c.text, self.vals, self.st, blanks=True) for c in row.cells), style)
+            for row in block.rows
+        ]
 
     def lines(self, block: layout.Lines) -> list[Flowable]:
         style = self.st.para["plain"]
