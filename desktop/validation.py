@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -106,6 +106,23 @@ def _drop_controls(text: str, keep: str = "") -> str:
     return "".join(c for c in text if c in keep or unicodedata.category(c) not in _CONTROL_CATEGORIES)
 
 
+def _stable(clean: Callable[[str], str], text: str) -> str:
+    """Apply ``clean`` and NFKC until nothing changes, so normalising twice changes nothing.
+
+    Removing a character or upper-casing can make a new NFKC composition (``A-̀`` → ``À``,
+    ``ß́`` → ``SŚ``); a few rounds always settle it.
+    """
+    for _round in range(4):
+        cleaned = clean(text)
+        if cleaned.isascii():
+            return cleaned
+        cleaned = unicodedata.normalize("NFKC", cleaned)
+        if cleaned == text:
+            return cleaned
+        text = cleaned
+    return text
+
+
 def normalise_text(raw: str, *, multiline: bool = False) -> str:
     """NFKC, control characters removed, surrounding whitespace trimmed.
 
@@ -114,13 +131,13 @@ def normalise_text(raw: str, *, multiline: bool = False) -> str:
     """
     text = unicodedata.normalize("NFKC", _drop_controls(raw, "\t\n\r\v\f\x1c\x1d\x1e\x85"))
     text = _LINE_BREAKS.sub("\n" if multiline else " ", text).replace("\t", " ")
-    return _drop_controls(text, "\n").strip()
+    return _stable(lambda t: _drop_controls(t, "\n").strip(), text)
 
 
 def normalise_code(raw: str) -> str:
     """NFKC, whitespace and separators (- ( ) and look-alike dashes) removed, upper-cased."""
-    text = _drop_controls(unicodedata.normalize("NFKC", raw), "\t\n\r\v\f\x1c\x1d\x1e\x85")
-    return _CODE_SEPARATORS.sub("", text).upper()
+    text = unicodedata.normalize("NFKC", raw)
+    return _stable(lambda t: _CODE_SEPARATORS.sub("", _drop_controls(t)).upper(), text)
 
 
 def _ascii_digits(text: str) -> bool:
@@ -952,7 +969,7 @@ _TLD_SLIPS = frozenset({"con", "cmo", "comm", "ocm"})
 def check_email(raw: str) -> Result:
     """E-mail address, syntax only (no look-up)."""
     # NFKC already maps ＠ and ．; the IME's full stop 。 is the other common slip.
-    text = "".join(normalise_text(raw).replace("。", ".").split())
+    text = _stable(lambda t: "".join(t.replace("。", ".").split()), normalise_text(raw))
     if not text:
         return Result(value="")
     if len(text) > 254:
@@ -996,8 +1013,9 @@ _LATIN_JOINERS = frozenset("-'’")
 
 def check_person_name(raw: str, *, max_length: int = 30) -> Result:
     """Person name: letters, ``·`` between parts; no digits or other symbols; 1–max_length characters."""
-    text = " ".join(normalise_text(raw).translate(_DOT_LOOKALIKES).split())
-    text = _SPACE_NEAR_CJK.sub("", text)
+    text = _stable(
+        lambda t: _SPACE_NEAR_CJK.sub("", " ".join(t.translate(_DOT_LOOKALIKES).split())), normalise_text(raw)
+    )
     if not text:
         return Result(value="")
     problems = []
