@@ -310,7 +310,7 @@ def _id_birth_problems(value: str, today: date) -> list[Problem]:
     return [_error("bad_birth_date", "第 7–14 位应为出生日期（年月日），1900 年至今天之间")]
 
 
-def _first_generation(value: str, today: date) -> Problem | None:
+def _first_generation(value: str) -> Problem | None:
     """The withdrawn 15-digit number and the 18-digit form it upgrades to, if it reads as one."""
     if len(value) != 15 or not _ascii_digits(value):
         return None
@@ -370,7 +370,7 @@ def check_resident_id(raw: str, *, today: date) -> Result:
         return _result(value, [_too_long(ID_LENGTH, len(value) - ID_LENGTH)])
     if len(value) < ID_LENGTH:
         prefix_problems = _id_region_problems(value) + _id_birth_problems(value, today)
-        first_generation = _first_generation(value, today)
+        first_generation = _first_generation(value)
         if first_generation is not None:
             problems.append(first_generation)
             if prefix_problems:
@@ -518,6 +518,7 @@ def _uscc_prefix_problems(value: str) -> list[Problem]:
     if region and not _ascii_digits(region):
         problems.append(_error("bad_region", "第 3–8 位应为登记机关的行政区划代码（6 位数字）"))
     elif region == "000000":
+        # stdnum.cn.uscc accepts region 000000; GB 32100 always names a registering region.
         problems.append(_error("bad_region", "第 3–8 位行政区划代码不能是 000000"))
     return problems
 
@@ -605,7 +606,7 @@ _MAX_EXTENSION = 6
 
 # Mobile segments from validation.md. phonenumbers 9.0.43 agrees except that it rejects 149x and
 # 1749 (data cards and satellite, both assigned) and accepts 1610 (not assigned): measured over
-# every 4-digit prefix in tests/test_validation.py, so we use this table for mobiles.
+# every 4-digit prefix in tests/test_validation_phones.py, so we use this table for mobiles.
 _MOBILE_SEGMENT = re.compile(r"13\d|14[579]|15[0-35-9]|16[2567]|17[0-35-8]|1740[0-5]|1749|18\d|19[0-35-9]")
 _MOBILE_PREFIXES = frozenset(
     str(number)[:length]
@@ -712,17 +713,8 @@ def _mobile(national: str, trunk: bool) -> _Dial:
     return _Dial("mobile", national, tuple(problems))
 
 
-def _special(national: str, trunk: bool) -> _Dial:
-    """A 400 or 800 number (refused where a subscriber number is needed, by the caller)."""
-    problems = []
-    if trunk:
-        problems.append(_error("trunk", f"{national[:3]} 号码前面不要加 0"))
-    if len(national) != N400_LENGTH:
-        problems.append(_error("bad_length", f"{national[:3]} 号码应为 10 位"))
-    return _Dial("special", national, tuple(problems))
-
-
 def _short(national: str) -> _Dial:
+    # phonenumbers calls 95588 or 12345 merely invalid; say what they are and what is needed.
     message = "短号码（如 95xxx、96xxx、12xxx）不能作为联系号码，请填写手机或带区号的固定电话"
     return _Dial("short", national, (_error("short_number", message),))
 
@@ -781,7 +773,8 @@ def _analyse_main(text: str) -> _Dial:
     if national[0] == "1" and (second in _MOBILE_SECOND_DIGITS or (not second and not trunk)):
         return _mobile(national, trunk and not international)
     if national.startswith(("400", "800")):
-        return _special(national, trunk and not international)
+        # Refused by every subscriber-number check; check_n400 has its own messages.
+        return _Dial("special", national)
     if trunk or international:
         return _fixed(national)
     return _without_trunk(national)
@@ -807,8 +800,9 @@ def _analyse_phone(raw: str) -> _Dial | None:
     main, extension, extension_problem = _split_extension(text)
     dial = _analyse_main(main)
     if extension is None and "-" in main:
-        # "0571-81726504-123": the last group is an extension when what precedes it is a
-        # complete fixed line and the whole is not a valid number.
+        # "0571-81726504-123": phonenumbers reads it as one invalid 15-digit number. The last
+        # group is an extension when what precedes it is a complete fixed line and the whole
+        # is not a valid number.
         head, _sep, tail = main.rpartition("-")
         tail = tail.strip()
         if not dial.ok and _ascii_digits(tail) and len(tail) <= _MAX_EXTENSION:
