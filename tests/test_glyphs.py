@@ -11,7 +11,7 @@ import pytest
 
 from desktop import paths
 from desktop.glyphs import PRINT_FAMILY, FontFileError, font_index, load_coverage, missing_glyphs
-from desktop.render.furniture import TICK_MARKER
+from desktop.render import TICK_MARKER
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,8 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, Pa
 from desktop import paths
 from desktop.glyphs import load_coverage
 from desktop.render.fonts import register_font
-from desktop.render.furniture import TICK_MARKER, Furniture, NumberedCanvas
-from desktop.render.story import Builder, Values, styles
+from desktop.render.furniture import Furniture, NumberedCanvas
+from desktop.render.story import TICK_MARKER, Builder, Values, styles
 
 __all__ = ["render_pdf", "TICK_MARKER"]
 

@@ -11,13 +11,10 @@ from dataclasses import dataclass
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
-from desktop.render.story import BOX_CALLBACK
+from desktop.render.story import BOX_CALLBACK, box_callback
 
 FURNITURE_SIZE = 8.0
 GREY = colors.Color(0.35, 0.35, 0.35)
-# An invisible marker beside each ticked box: the tick itself is a drawing, the marker lets a test
-# (or anyone reading the PDF's text) know which choice it belongs to.
-TICK_MARKER = "[x:{}]"
 
 
 @dataclass(frozen=True)
@@ -29,32 +26,6 @@ class Furniture:
     margin: float
 
 
-def draw_box(canvas: Canvas, kind: str, label: str) -> None:
-    """Paragraph callback: a real square checkbox at the text position, with a tick when chosen."""
-    info = canvas._curr_tx_info
-    size = info["xs"].style.fontSize
-    x, y = info["cur_x"] + 0.08 * size, info["cur_y"] - 0.1 * size
-    side = 0.82 * size
-    canvas.saveState()
-    canvas.setLineWidth(0.7)
-    canvas.setStrokeColor(colors.black)
-    canvas.rect(x, y, side, side, stroke=1, fill=0)
-    state, _, choice = label.partition("|")
-    if state == "x":
-        canvas.setLineWidth(1.2)
-        path = canvas.beginPath()
-        path.moveTo(x + 0.15 * side, y + 0.52 * side)
-        path.lineTo(x + 0.42 * side, y + 0.18 * side)
-        path.lineTo(x + 0.9 * side, y + 0.92 * side)
-        canvas.drawPath(path, stroke=1, fill=0)
-        text = canvas.beginText(x, y)
-        text.setTextRenderMode(3)
-        text.setFont(info["xs"].style.fontName, 1)
-        text.textOut(TICK_MARKER.format(choice))
-        canvas.drawText(text)
-    canvas.restoreState()
-
-
 class NumberedCanvas(Canvas):
     """A canvas that stamps header, footer and watermark once the page count is known."""
 
@@ -63,7 +34,7 @@ class NumberedCanvas(Canvas):
         self._furniture = furniture
         self._pages: list[dict] = []
         self._outline: list[tuple[str, str]] = []
-        self.setNamedCB(BOX_CALLBACK, draw_box)
+        self.setNamedCB(BOX_CALLBACK, box_callback)
 
     def outline_entry(self, key: str, title: str) -> None:
         """Bookmark this page; applied when the page is really emitted (its page number is known)."""

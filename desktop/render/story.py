@@ -19,7 +19,10 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.platypus.paraparser import ParaParser
 
 from desktop import fields as field_types
 from desktop import layout
@@ -30,6 +33,9 @@ CELL_SIZE = 10.0
 CELL_LEADING = 14.0
 NBSP = "\u00a0"
 BOX_CALLBACK = "desk400box"
+# An invisible marker beside each ticked box: the tick itself is a drawing, the marker lets a test
+# (or anyone reading the PDF's text) know which choice it belongs to.
+TICK_MARKER = "[x:{}]"
 # A row is split across pages only when it cannot fit on one (a very long value), never an
 # ordinary row: each part must be at least this tall.
 SPLIT_IN_ROW = 4 * CELL_LEADING
@@ -76,13 +82,50 @@ def styles(font: str, frame_width: float) -> Styles:
     cell = {
         "value": cell_base,
         "label": ParagraphStyle("label", cell_base, alignment=TA_CENTER),
-        "section": ParagraphStyle("section", cell_base, fontSize=CELL_SIZE + 0.5),
+        "section": cell_base,
         "seal": cell_base,
     }
     title = ParagraphStyle(
         "title", base, fontSize=16, leading=24, firstLineIndent=0, alignment=TA_CENTER, spaceAfter=14
     )
     return Styles(font, title, para, cell, stringWidth(NBSP, font, 1) or 0.5)
+
+
+@lru_cache(maxsize=1024)
+def _parse(markup: str, style: ParagraphStyle) -> tuple[Any, ...]:
+    """Parsed paragraph fragments, shared by every render: the clauses are the same each time."""
+    _, frags, _ = ParaParser().parse(cleanBlockQuotedText(markup), style)
+    if frags is None:
+        raise ValueError(f"bad paragraph markup: {markup[:40]!r}")
+    return tuple(frags)
+
+
+class Para(Paragraph):
+    """A paragraph that breaks its lines once per width.
+
+    Platypus wraps a flowable several times (keep-together groups measure their content, tables
+    size their cells, frames wrap again before drawing), and CJK line breaking is most of the cost
+    of a render; the result depends only on the width.
+    """
+
+    _wrapped: tuple[float, tuple[float, float], Any] | None = None
+
+    def __init__(
+        self, text: str | None, style: ParagraphStyle, frags: list | None = None, **kwargs: Any
+    ) -> None:
+        # ReportLab's split() makes the halves with this class: keep its signature.
+        if frags is None and text is not None:
+            frags = list(_parse(text, style))
+        super().__init__(text, style, frags=frags, **kwargs)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            # split() drops blPara when the paragraph cannot split: put the lines back
+            _, (self.width, self.height), self.blPara = self._wrapped
+        else:
+            size = super().wrap(availWidth, availHeight)
+            self._wrapped = (availWidth, size, self.blPara)
+        return self.width, self.height
 
 
 class Values:
@@ -156,38 +199,154 @@ def _blank(em: float, st: Styles) -> str:
     return NBSP * max(1, round(em / st.nbsp_em))
 
 
-def inline(text: layout.Text, vals: Values, st: Styles, *, blanks: bool) -> str:
-    """Paragraph markup for a text; `blanks` underlines values like a filled-in form."""
-    out: list[str] = []
+@dataclass(frozen=True)
+class Run:
+    """A piece of resolved text: plain or underlined, or a checkbox (`box` is its label)."""
+
+    text: str
+    underline: bool = False
+    box: str = ""
+
+
+def runs(text: layout.Text, vals: Values, st: Styles, *, blanks: bool) -> list[Run]:
+    """The text with every placeholder resolved; `blanks` underlines values like a filled-in form."""
+    out: list[Run] = []
     for part in text.parts:
         if isinstance(part, layout.Literal):
-            out.append(_markup(part.text))
+            out.append(Run(part.text))
         elif isinstance(part, layout.Setting):
-            out.append(_markup(vals.setting(part.key)))
+            out.append(Run(vals.setting(part.key)))
         elif isinstance(part, layout.Box):
             # Keys and choice ids are [a-z0-9_.] (checked by the loader): safe in an attribute.
             label = f"{'x' if vals.ticked(part) else 'o'}|{part.key}={part.choice}"
-            out.append(f'<onDraw name="{BOX_CALLBACK}" label="{label}"/>{_blank(1.35, st)}')
+            out.append(Run(_blank(1.35, st), box=label))
         elif isinstance(part, layout.Blank):
-            out.append(f"<u>{_blank(part.width, st)}</u>" if blanks else _blank(part.width, st))
+            out.append(Run(_blank(part.width, st), blanks))
         else:
             out.append(_value(part, vals, st, blanks=blanks))
-    return "".join(out)
+    return out
 
 
-def _value(part: layout.Value, vals: Values, st: Styles, *, blanks: bool) -> str:
+def _value(part: layout.Value, vals: Values, st: Styles, *, blanks: bool) -> Run:
     shown = vals.show(part)
     if not shown and vals.field_type(part.key) == "date":
         gap = _blank(2.5 if blanks else 1.5, st)
-        body = _blank(3, st) + gap.join(_DATE_BLANK)
-        return f"<u>{body}</u>" if blanks else body
+        return Run(_blank(3, st) + gap.join(_DATE_BLANK), blanks)
     if not blanks:
-        return _markup(shown)
+        return Run(shown)
     if not shown:
-        return f"<u>{_blank(part.width or 4, st)}</u>"
-    pad = max(1.0, part.width - stringWidth(shown, st.font, 1)) / 2
-    side = _blank(pad, st)
-    return f"<u>{side}{_markup(shown)}{side}</u>"
+        return Run(_blank(part.width or 4, st), True)
+    side = _blank(max(1.0, part.width - stringWidth(shown, st.font, 1)) / 2, st)
+    return Run(f"{side}{shown}{side}", True)
+
+
+def markup(parts: list[Run]) -> str:
+    """Paragraph markup for resolved runs."""
+    out: list[str] = []
+    for run in parts:
+        if run.box:
+            out.append(f'<onDraw name="{BOX_CALLBACK}" label="{run.box}"/>{run.text}')
+        elif run.underline:
+            out.append(f"<u>{_markup(run.text)}</u>")
+        else:
+            out.append(_markup(run.text))
+    return "".join(out)
+
+
+def inline(text: layout.Text, vals: Values, st: Styles, *, blanks: bool) -> str:
+    return markup(runs(text, vals, st, blanks=blanks))
+
+
+class Line(Flowable):
+    """One line of text, its underlines and checkboxes drawn directly.
+
+    Most filled-in lines of a form (「公司名称 ____」) are short, and ReportLab's paragraph path for
+    mixed text breaks it character by character, several times slower than drawing the line. Used
+    only for text that fits on one line; anything longer is a Para.
+    """
+
+    def __init__(self, parts: list[Run], widths: list[float], style: ParagraphStyle) -> None:
+        super().__init__()
+        self.parts, self.widths, self.style = parts, widths, style
+
+    @staticmethod
+    def fits(parts: list[Run], style: ParagraphStyle, width: float) -> list[float] | None:
+        """The runs' widths when they fit on one line of `width`, else None."""
+        if any("\n" in run.text for run in parts):
+            return None
+        widths = [stringWidth(run.text, style.fontName, style.fontSize) for run in parts]
+        room = width - style.leftIndent - style.firstLineIndent - style.rightIndent
+        return widths if sum(widths) <= room - 0.5 else None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.width = availWidth
+        return availWidth, self.style.leading
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (ReportLab's name)
+        return self.style.spaceBefore
+
+    def getSpaceAfter(self) -> float:  # noqa: N802
+        return self.style.spaceAfter
+
+    def draw(self) -> None:
+        style, canvas = self.style, self.canv
+        x = style.leftIndent + style.firstLineIndent
+        free = self.width - x - style.rightIndent - sum(self.widths)
+        if style.alignment == TA_CENTER:
+            x += free / 2
+        elif style.alignment == TA_RIGHT:
+            x += free
+        y = style.leading - style.fontSize  # the baseline, where a paragraph puts its first line
+        canvas.setFont(style.fontName, style.fontSize)
+        for run, width in zip(self.parts, self.widths, strict=True):
+            if run.box:
+                draw_checkbox(canvas, x, y, style.fontSize, run.box)
+            elif run.text.strip(NBSP + " "):
+                canvas.drawString(x, y, run.text)
+            if run.underline:
+                canvas.saveState()
+                canvas.setLineWidth(style.underlineWidth)
+                canvas.line(x, y + style.underlineOffset, x + width, y + style.underlineOffset)
+                canvas.restoreState()
+            x += width
+
+
+def draw_checkbox(canvas: Canvas, x: float, y: float, size: float, label: str) -> None:
+    """A real square box at the text position (`y` the baseline), ticked when `label` says so.
+
+    A ticked box also carries an invisible TICK_MARKER naming its choice, so the PDF's text tells
+    which boxes are ticked (the tick itself is a drawing, not a glyph the font may lack).
+    """
+    x, y = x + 0.08 * size, y - 0.1 * size
+    side = 0.82 * size
+    canvas.saveState()
+    canvas.setLineWidth(0.7)
+    canvas.setStrokeColor(colors.black)
+    canvas.rect(x, y, side, side, stroke=1, fill=0)
+    state, _, choice = label.partition("|")
+    if state == "x":
+        canvas.setLineWidth(1.2)
+        path = canvas.beginPath()
+        path.moveTo(x + 0.15 * side, y + 0.52 * side)
+        path.lineTo(x + 0.42 * side, y + 0.18 * side)
+        path.lineTo(x + 0.9 * side, y + 0.92 * side)
+        canvas.drawPath(path, stroke=1, fill=0)
+        text = canvas.beginText(x, y)
+        text.setTextRenderMode(3)
+        text.setFont(canvas._fontname, 1)
+        text.textOut(TICK_MARKER.format(choice))
+        canvas.drawText(text)
+    canvas.restoreState()
+
+
+def box_callback(canvas: Canvas, kind: str, label: str) -> None:
+    """The paragraph `<onDraw>` callback: a checkbox inside wrapped text."""
+    info = canvas._curr_tx_info
+    style = info["xs"].style
+    canvas.saveState()
+    canvas.setFont(style.fontName, style.fontSize)
+    draw_checkbox(canvas, info["cur_x"], info["cur_y"], style.fontSize, label)
+    canvas.restoreState()
 
 
 class DocumentStart(Flowable):
@@ -222,6 +381,17 @@ class Builder:
             out.extend(self.blocks(doc.blocks))
         return out
 
+    def para(self, text: layout.Text, style: ParagraphStyle) -> Flowable:
+        return self.text(runs(text, self.vals, self.st, blanks=True), style, self.frame_width)
+
+    @staticmethod
+    def text(parts: list[Run], style: ParagraphStyle, width: float) -> Flowable:
+        """A one-line text drawn directly when it fits, else a wrapping paragraph."""
+        widths = Line.fits(parts, style, width)
+        if widths is not None:
+            return Line(parts, widths, style)
+        return Para(markup(parts), style)
+
     def blocks(self, blocks: Iterable[layout.Block]) -> list[Flowable]:
         out: list[Flowable] = []
         for block in blocks:
@@ -231,11 +401,11 @@ class Builder:
     def block(self, block: layout.Block) -> list[Flowable]:
         st = self.st
         if isinstance(block, layout.Title):
-            return [Paragraph(inline(block.text, self.vals, st, blanks=True), st.title)]
+            return [self.para(block.text, st.title)]
         if isinstance(block, layout.Para):
-            return [Paragraph(inline(block.text, self.vals, st, blanks=True), st.para[block.style])]
+            return [self.para(block.text, st.para[block.style])]
         if isinstance(block, layout.ItemList):
-            return [Paragraph(inline(t, self.vals, st, blanks=True), st.para["item"]) for t in block.items]
+            return [self.para(t, st.para["item"]) for t in block.items]
         if isinstance(block, layout.Lines):
             return self.lines(block)
         if isinstance(block, layout.Space):
@@ -250,7 +420,7 @@ class Builder:
         style = self.st.para["plain"]
         gap = _blank(1.5, self.st)
         return [
-            Paragraph(gap.join(inline(c.text, self.vals, self.st, blanks=True) for c in row.cells), style)
+            Para(gap.join(inline(c.text, self.vals, self.st, blanks=True) for c in row.cells), style)
             for row in block.rows
         ]
 
@@ -259,8 +429,16 @@ class Builder:
         text = inline(block.text, self.vals, self.st, blanks=False)
         full = f"<u>{_blank(self.frame_width / style.fontSize * 0.98, self.st)}</u>"
         if not re.sub(r"<[^>]*>|\s|\u00a0", "", text):
-            return [Paragraph(full, style) for _ in range(block.count)]
-        return [Paragraph(f"<u>{text}</u>", style)]
+            return [Para(full, style) for _ in range(block.count)]
+        return [Para(f"<u>{text}</u>", style)]
+
+    def _cell(self, cell: layout.Cell, width: float, height: float | None) -> object:
+        st = self.st
+        parts = runs(cell.text, self.vals, st, blanks=False)
+        para = self.text(parts, st.cell[cell.style], width - 8)
+        if height:
+            return [para, Spacer(1, max(0.0, height - 9 - st.cell[cell.style].leading))]
+        return para
 
     def table(self, block: layout.Table) -> Table:
         st = self.st
@@ -270,7 +448,7 @@ class Builder:
         commands: list[tuple] = [
             ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
             # Empty (spanned) cells are drawn as strings too: never with a non-embedded base font.
-            ("FONT", (0, 0), (-1, -1), st.font, CELL_SIZE),
+            ("FONT", (0, 0), (-1, -1), st.font, CELL_SIZE, CELL_LEADING),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
             ("RIGHTPADDING", (0, 0), (-1, -1), 4),
@@ -281,11 +459,9 @@ class Builder:
             cells: list[object] = []
             col = 0
             for cell in row.cells:
-                para = Paragraph(inline(cell.text, self.vals, st, blanks=False), st.cell[cell.style])
-                content: object = para
-                if row.height:
-                    content = [para, Spacer(1, max(0.0, row.height - 9 - st.cell[cell.style].leading))]
-                cells.append(content)
+                cells.append(self._cell(cell, sum(widths[col : col + cell.span]), row.height))
+                if cell.style == "label":
+                    commands.append(("ALIGN", (col, r), (col, r), "CENTER"))
                 cells.extend([""] * (cell.span - 1))
                 if cell.span > 1:
                     commands.append(("SPAN", (col, r), (col + cell.span - 1, r)))

@@ -1,0 +1,103 @@
+"""Benchmark: rendering the example case against ReportLab setting the bare seed text.
+
+Both run in one warm process (font registered, modules imported, one warm-up each), alternating,
+and the medians are compared. The bar: the bundle takes at most 1.3x the plain SimpleDocTemplate
+time, and the bundle PDF stays under 400 KB.
+
+    .venv/bin/python tests/bench/bench_render.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.lib.styles import ParagraphStyle  # noqa: E402
+from reportlab.lib.units import mm  # noqa: E402
+from reportlab.platypus import Paragraph, SimpleDocTemplate  # noqa: E402
+
+from desktop import paths  # noqa: E402
+from desktop.forms import default_bundle  # noqa: E402
+from desktop.render import render_pdf  # noqa: E402
+from desktop.render.fonts import register_font  # noqa: E402
+
+MAX_RATIO = 1.3
+MAX_BYTES = 400_000
+
+
+def _example() -> dict:
+    for path in (
+        ROOT / "tests" / "data" / "example-case.json",
+        ROOT.parent / "shared/spec/example-case.json",
+    ):
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise SystemExit("no example case found")
+
+
+def _seed() -> str:
+    path = ROOT.parent / "shared" / "spec" / "documents-400-bundle.txt"
+    if not path.exists():
+        raise SystemExit(f"no seed text at {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def plain(seed: str, font: str) -> bytes:
+    """The seed text set as plain paragraphs with the same font: ReportLab's own floor."""
+    style = ParagraphStyle("plain", fontName=font, fontSize=10.5, leading=18, wordWrap="CJK")
+    story = [Paragraph(escape(line.replace("\t", " ")), style) for line in seed.splitlines() if line.strip()]
+    out = io.BytesIO()
+    margin = 20 * mm
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin).build(story)
+    return out.getvalue()
+
+
+def bundle_pdf(bundle, case: dict) -> bytes:
+    out = io.BytesIO()
+    render_pdf(bundle, case["fields"], bundle.setting_defaults(), case_id=case["id"], draft=False, out=out)
+    return out.getvalue()
+
+
+def timed(fn) -> tuple[float, bytes]:
+    start = time.perf_counter()
+    data = fn()
+    return time.perf_counter() - start, data
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+
+    font = register_font(paths.print_font())
+    bundle, case, seed = default_bundle(), _example(), _seed()
+    plain(seed, font), bundle_pdf(bundle, case)  # warm-up: imports, font tables, caches
+
+    ours, floor = [], []
+    for _ in range(args.runs):
+        t, ours_pdf = timed(lambda: bundle_pdf(bundle, case))
+        ours.append(t)
+        t, floor_pdf = timed(lambda: plain(seed, font))
+        floor.append(t)
+    ours_med, floor_med = statistics.median(ours), statistics.median(floor)
+    ratio = ours_med / floor_med
+    print(f"bundle (example case): median {ours_med * 1000:.0f} ms, {len(ours_pdf) / 1024:.0f} KB")
+    print(f"plain seed text:       median {floor_med * 1000:.0f} ms, {len(floor_pdf) / 1024:.0f} KB")
+    print(f"ratio {ratio:.2f} (limit {MAX_RATIO}); bundle size {len(ours_pdf)} bytes (limit {MAX_BYTES})")
+    ok = ratio <= MAX_RATIO and len(ours_pdf) < MAX_BYTES
+    print("OK" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
