@@ -142,6 +142,7 @@ class Values:
         self.values = values
         self.settings = {**bundle.setting_defaults(), **{k: v for k, v in settings.items() if v is not None}}
         self.coverage = coverage
+        self._shown: dict[tuple[str, int | None], str] = {}
 
     def clean(self, text: str) -> str:
         """Drawable text: controls dropped, characters the font lacks spelled out, never a tofu box."""
@@ -165,6 +166,12 @@ class Values:
             return "text"
 
     def show(self, part: layout.Value) -> str:
+        key = (part.key, part.index)
+        if key not in self._shown:  # a value prints on several documents: format it once
+            self._shown[key] = self._show(part)
+        return self._shown[key]
+
+    def _show(self, part: layout.Value) -> str:
         raw = self._raw(part.key)
         if part.index is not None:
             items = raw if isinstance(raw, (list, tuple)) else ([raw] if raw not in (None, "") else [])
