@@ -73,7 +73,7 @@ def _integer(fdef: FieldDef, raw: str, today: date) -> v.Result:
 
 _CHECKS: dict[str, Callable[[FieldDef, str, date], v.Result]] = {
     "text": lambda f, raw, today: v.check_text(raw, max_length=f.max_length or 200),
-    "longtext": lambda f, raw, today: v.check_text(raw, max_length=f.max_length or 500),
+    "longtext": lambda f, raw, today: v.check_text(raw, max_length=f.max_length or 500, multiline=True),
     "person_name": lambda f, raw, today: v.check_person_name(raw, max_length=f.max_length or 30),
     "resident_id": lambda f, raw, today: v.check_resident_id(raw, today=today),
     "uscc": lambda f, raw, today: v.check_uscc(raw),

@@ -106,7 +106,7 @@ def _drop_controls(text: str, keep: str = "") -> str:
     return "".join(c for c in text if c in keep or unicodedata.category(c) not in _CONTROL_CATEGORIES)
 
 
-def _stable(clean: Callable[[str], str], text: str) -> str:
+def _stable(clean: Callable[[str], str], text: str, fold: Callable[[str], str] | None = None) -> str:
     """Apply ``clean`` and NFKC until nothing changes, so normalising twice changes nothing.
 
     Removing a character or upper-casing can make a new NFKC composition (``A-̀`` → ``À``,
@@ -116,22 +116,43 @@ def _stable(clean: Callable[[str], str], text: str) -> str:
         cleaned = clean(text)
         if cleaned.isascii():
             return cleaned
-        cleaned = unicodedata.normalize("NFKC", cleaned)
+        cleaned = fold(cleaned) if fold else unicodedata.normalize("NFKC", cleaned)
         if cleaned == text:
             return cleaned
         text = cleaned
     return text
 
 
+_WIDTH_FOLD = {
+    **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)},  # ０-９
+    **{cp: cp - 0xFEE0 for cp in range(0xFF21, 0xFF3B)},  # Ａ-Ｚ
+    **{cp: cp - 0xFEE0 for cp in range(0xFF41, 0xFF5B)},  # ａ-ｚ
+    0x3000: 0x20,  # ideographic space
+    0xFF20: 0x40,  # ＠ in e-mail addresses
+    0xFF0E: 0x2E,  # ． in e-mail addresses and numbers
+}
+
+
+def _fold_width(text: str) -> str:
+    return unicodedata.normalize("NFC", text).translate(_WIDTH_FOLD)
+
+
+def _normalise_entry(raw: str) -> str:
+    """Full NFKC for what is not the customer's prose: phone numbers, dates, e-mail addresses."""
+    return _stable(lambda t: _drop_controls(t).strip(), unicodedata.normalize("NFKC", raw))
+
+
 def normalise_text(raw: str, *, multiline: bool = False) -> str:
-    """NFKC, control characters removed, surrounding whitespace trimmed.
+    """Full-width letters and digits folded (not full NFKC), control characters removed, surrounding whitespace trimmed.
 
     Line breaks and tabs become spaces, so words never run together; with ``multiline`` line
     breaks are kept as ``\\n`` for long text such as notes.
     """
-    text = unicodedata.normalize("NFKC", _drop_controls(raw, "\t\n\r\v\f\x1c\x1d\x1e\x85"))
+    # Not full NFKC: it would turn the customer's Chinese punctuation (，（）：) into ASCII and
+    # change a printed contract. Fold only full-width letters, digits and spaces, as IMEs type them.
+    text = _fold_width(_drop_controls(raw, "\t\n\r\v\f\x1c\x1d\x1e\x85"))
     text = _LINE_BREAKS.sub("\n" if multiline else " ", text).replace("\t", " ")
-    return _stable(lambda t: _drop_controls(t, "\n").strip(), text)
+    return _stable(lambda t: _drop_controls(t, "\n").strip(), text, _fold_width)
 
 
 def normalise_code(raw: str) -> str:
@@ -696,11 +717,11 @@ def _fixed(national: str) -> _Dial:
 
 
 def _mobile(national: str, trunk: bool) -> _Dial:
-    problems = []
     if trunk:
-        # phonenumbers silently drops a trunk 0 before a mobile (013825265634).
-        fix = f"，应为 {national}" if len(national) == MOBILE_LENGTH else ""
-        problems.append(_error("trunk_mobile", f"手机号前面不要加 0{fix}"))
+        # Keep the trunk 0 in the stored value: storing the corrected number would make the
+        # error vanish on the next check, and the agent never sees what was wrong.
+        return _Dial("mobile", "0" + national, (_trunk_problem(national), *_mobile(national, False).problems))
+    problems = []
     if national[:5] not in _MOBILE_PREFIXES:
         segment = national[:4] if national[:3] == "174" else national[:3]
         problems.append(_error("bad_segment", f"{segment} 不是已分配的手机号段"))
@@ -711,6 +732,12 @@ def _mobile(national: str, trunk: bool) -> _Dial:
     if len(national) > MOBILE_LENGTH:
         problems.append(_error("too_long", f"手机号应为 11 位，多了 {len(national) - MOBILE_LENGTH} 位"))
     return _Dial("mobile", national, tuple(problems))
+
+
+def _trunk_problem(national: str) -> Problem:
+    # phonenumbers silently drops a trunk 0 before a mobile (013825265634).
+    fix = f"，应为 {national}" if len(national) == MOBILE_LENGTH else ""
+    return _error("trunk_mobile", f"手机号前面不要加 0{fix}")
 
 
 def _short(national: str) -> _Dial:
@@ -794,7 +821,7 @@ def _split_extension(text: str) -> tuple[str, str | None, Problem | None]:
 
 def _analyse_phone(raw: str) -> _Dial | None:
     """Classify any phone-like input; None when it is empty."""
-    text = _DASHES.sub("-", normalise_text(raw))
+    text = _DASHES.sub("-", _normalise_entry(raw))
     if not normalise_code(text):
         return None
     main, extension, extension_problem = _split_extension(text)
@@ -963,7 +990,7 @@ _TLD_SLIPS = frozenset({"con", "cmo", "comm", "ocm"})
 def check_email(raw: str) -> Result:
     """E-mail address, syntax only (no look-up)."""
     # NFKC already maps ＠ and ．; the IME's full stop 。 is the other common slip.
-    text = _stable(lambda t: "".join(t.replace("。", ".").split()), normalise_text(raw))
+    text = _stable(lambda t: "".join(t.replace("。", ".").split()), _normalise_entry(raw))
     if not text:
         return Result(value="")
     if len(text) > 254:
@@ -1058,7 +1085,7 @@ def _one_year_after(day: date) -> date:
 
 def check_date(raw: str, *, today: date) -> Result:
     """Calendar date, stored ``YYYY-MM-DD``; also 2026/11/28, 2026.11.28, 2026年11月28日."""
-    text = _DASHES.sub("-", normalise_text(raw))
+    text = _DASHES.sub("-", _normalise_entry(raw))
     if not text:
         return Result(value="")
     match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)

@@ -9,7 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop import paths
-from desktop.case import check_case, check_field, effective_values, has_errors, initial_values, normalise_values
+from desktop.case import (
+    check_case,
+    check_field,
+    effective_values,
+    has_errors,
+    initial_values,
+    normalise_values,
+)
 from desktop.glyphs import load_coverage
 
 TODAY = date(2026, 11, 29)
@@ -114,7 +121,9 @@ def test_unknown_choice_is_an_error(bundle, values):
 
 def test_undrawable_character_is_named(bundle, values, coverage):
     values["contact.name"] = "李\U00030000"  # CJK extension G: in no shipped font
-    (finding,) = [f for f in check_case(bundle, values, today=TODAY, coverage=coverage) if f.key == "contact.name"]
+    (finding,) = [
+        f for f in check_case(bundle, values, today=TODAY, coverage=coverage) if f.key == "contact.name"
+    ]
     assert finding.code == "no_glyph" and "U+30000" in finding.text
 
 
@@ -140,9 +149,22 @@ def test_check_field_sees_cross_rules_for_that_field(bundle, values):
 
 values_strategy = st.dictionaries(
     st.sampled_from(
-        ["customer.name", "customer.license_no", "customer.org_code", "handler.id_number", "number.n400",
-         "number.destinations", "business.categories", "agreement.term_years", "application.date",
-         "number.open_date", "agreement.scope", "agreement.usage", "contact.phone", "customer.postcode"]
+        [
+            "customer.name",
+            "customer.license_no",
+            "customer.org_code",
+            "handler.id_number",
+            "number.n400",
+            "number.destinations",
+            "business.categories",
+            "agreement.term_years",
+            "application.date",
+            "number.open_date",
+            "agreement.scope",
+            "agreement.usage",
+            "contact.phone",
+            "customer.postcode",
+        ]
     ),
     st.one_of(st.text(max_size=60), st.integers(), st.lists(st.text(max_size=20), max_size=5), st.none()),
 )
@@ -155,3 +177,17 @@ def test_no_values_make_checking_raise(bundle, raw):
     check_case(bundle, values, today=TODAY)
     for key in raw:
         check_field(bundle, key, values, today=TODAY)
+
+
+def test_a_wrong_value_stays_wrong_once_stored(bundle, values):
+    """Normalising never silently repairs an error away (a trunk 0 before a mobile stays visible)."""
+    values = normalise_values(bundle, {**values, "handler.mobile": "013825265634"}, today=TODAY)
+    assert values["handler.mobile"] == "013825265634"
+    assert "handler.mobile" in keys(check_case(bundle, values, today=TODAY), "error")
+
+
+def test_free_text_keeps_chinese_punctuation_and_notes_keep_line_breaks(bundle):
+    raw = {"customer.address": "杭州市，文三路（４７８号）", "notes": "第一行\n第二行"}
+    values = normalise_values(bundle, raw, today=TODAY)
+    assert values["customer.address"] == "杭州市，文三路（478号）"
+    assert values["notes"] == "第一行\n第二行"

@@ -15,7 +15,11 @@ GOOD = {
     "id": "5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11",
     "bundle": "400",
     "updated": "2026-11-28T10:15:00+08:00",
-    "fields": {"customer.name": "杭州某某科技有限公司", "business.categories": ["open"], "agreement.term_years": 2},
+    "fields": {
+        "customer.name": "杭州某某科技有限公司",
+        "business.categories": ["open"],
+        "agreement.term_years": 2,
+    },
 }
 
 

@@ -51,7 +51,9 @@ def test_several_files_are_prefixed_and_json_lists_all(tmp_path):
     bad = case_with(tmp_path, "bad.json", **{"number.n400": "8001234567"})
     text = run("check", good, bad)
     assert text.returncode == 1
-    assert text.stdout.splitlines() == [line for line in text.stdout.splitlines() if line.startswith(f"{bad}: ")]
+    assert text.stdout.splitlines() == [
+        line for line in text.stdout.splitlines() if line.startswith(f"{bad}: ")
+    ]
     rows = json.loads(run("check", "--json", good, bad).stdout)
     assert rows and {r["file"] for r in rows} == {str(bad)}
     assert set(rows[0]) == {"file", "key", "severity", "message"}

@@ -81,7 +81,9 @@ text = "{@operator.name}：兹有 {who} 身份证 {ident}，喜欢 {color=red}�
 def make_toy(folder: Path, **overrides: str) -> Path:
     files = {"bundle.toml": TOY_BUNDLE, "fields.toml": TOY_FIELDS, "rules.toml": TOY_RULES,
              "documents/letter.toml": TOY_LETTER}  # fmt: skip
-    files.update({name.replace("__", "/").replace("_toml", ".toml"): text for name, text in overrides.items()})
+    files.update(
+        {name.replace("__", "/").replace("_toml", ".toml"): text for name, text in overrides.items()}
+    )
     for name, text in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,41 +119,97 @@ def test_a_toy_bundle_loads_too(tmp_path):
 @pytest.mark.parametrize(
     ("override", "needle"),
     [
-        ({"fields_toml": TOY_FIELDS + '[[field]]\nkey = "who"\nlabel = "x"\ntype = "text"\nmax_length = 5\n'},
-         "who: duplicate field key"),
+        (
+            {
+                "fields_toml": TOY_FIELDS
+                + '[[field]]\nkey = "who"\nlabel = "x"\ntype = "text"\nmax_length = 5\n'
+            },
+            "who: duplicate field key",
+        ),
         ({"fields_toml": TOY_FIELDS.replace('label = "姓名"', 'label = "姓名"\ncolour = 1')}, "unknown key"),
         ({"fields_toml": TOY_FIELDS.replace('"person_name"', '"nickname"')}, "unknown type 'nickname'"),
         ({"fields_toml": TOY_FIELDS.replace('key = "who"', 'key = "Who Is"')}, "bad key"),
         ({"fields_toml": TOY_FIELDS.replace("required = true", 'required = "yes"')}, "expected bool"),
-        ({"fields_toml": TOY_FIELDS + '[[field]]\nkey = "memo"\nlabel = "备注"\ntype = "text"\n'},
-         "free text needs max_length"),
-        ({"fields_toml": TOY_FIELDS + '[[field]]\nkey = "more"\nlabel = "x"\ntype = "person_name"\n'},
-         "appear on no document"),
-        ({"fields_toml": TOY_FIELDS.replace('type = "person_name"', 'type = "person_name"\n'
-          'when = { field = "colour", is = "red" }')}, "when.field 'colour' is not a field"),
-        ({"fields_toml": TOY_FIELDS.replace('type = "person_name"', 'type = "person_name"\n'
-          'when = { field = "color", is = "green" }')}, "not a choice of color"),
-        ({"fields_toml": TOY_FIELDS.replace('type = "person_name"', 'type = "person_name"\ndefault = "@nope"')},
-         "names no setting"),
-        ({"fields_toml": TOY_FIELDS.replace('type = "person_name"', 'type = "person_name"\ndefault = "tomorrow"')},
-         "default must be"),
-        ({"fields_toml": TOY_FIELDS.replace('{ id = "blue", label = "蓝" }', '{ id = "red", label = "蓝" }')},
-         "duplicate id"),
+        (
+            {"fields_toml": TOY_FIELDS + '[[field]]\nkey = "memo"\nlabel = "备注"\ntype = "text"\n'},
+            "free text needs max_length",
+        ),
+        (
+            {"fields_toml": TOY_FIELDS + '[[field]]\nkey = "more"\nlabel = "x"\ntype = "person_name"\n'},
+            "appear on no document",
+        ),
+        (
+            {
+                "fields_toml": TOY_FIELDS.replace(
+                    'type = "person_name"', 'type = "person_name"\nwhen = { field = "colour", is = "red" }'
+                )
+            },
+            "when.field 'colour' is not a field",
+        ),
+        (
+            {
+                "fields_toml": TOY_FIELDS.replace(
+                    'type = "person_name"', 'type = "person_name"\nwhen = { field = "color", is = "green" }'
+                )
+            },
+            "not a choice of color",
+        ),
+        (
+            {
+                "fields_toml": TOY_FIELDS.replace(
+                    'type = "person_name"', 'type = "person_name"\ndefault = "@nope"'
+                )
+            },
+            "names no setting",
+        ),
+        (
+            {
+                "fields_toml": TOY_FIELDS.replace(
+                    'type = "person_name"', 'type = "person_name"\ndefault = "tomorrow"'
+                )
+            },
+            "default must be",
+        ),
+        (
+            {
+                "fields_toml": TOY_FIELDS.replace(
+                    '{ id = "blue", label = "蓝" }', '{ id = "red", label = "蓝" }'
+                )
+            },
+            "duplicate id",
+        ),
         ({"rules_toml": '[[rule]]\ncheck = "telepathy"\n'}, "unknown check 'telepathy'"),
-        ({"rules_toml": '[[rule]]\ncheck = "phones_distinct"\nfield = "ghost"\nmessage = "x"\n'},
-         "'ghost' is not a field"),
+        (
+            {"rules_toml": '[[rule]]\ncheck = "phones_distinct"\nfield = "ghost"\nmessage = "x"\n'},
+            "'ghost' is not a field",
+        ),
         ({"rules_toml": '[[rule]]\ncheck = "phones_distinct"\nfield = "who"\n'}, "missing key"),
-        ({"rules_toml": '[[rule]]\ncheck = "phones_distinct"\nfield = "who"\nmessage = "x"\nseverity = "fatal"\n'},
-         "severity"),
-        ({"bundle_toml": TOY_BUNDLE.replace('mask = ["ident"]', 'mask = ["idnet"]')}, "'idnet' is not a field"),
-        ({"bundle_toml": TOY_BUNDLE.replace('documents = ["letter"]', 'documents = ["letter", "letter"]')},
-         "duplicate document"),
+        (
+            {
+                "rules_toml": '[[rule]]\ncheck = "phones_distinct"\nfield = "who"\nmessage = "x"\nseverity = "fatal"\n'
+            },
+            "severity",
+        ),
+        (
+            {"bundle_toml": TOY_BUNDLE.replace('mask = ["ident"]', 'mask = ["idnet"]')},
+            "'idnet' is not a field",
+        ),
+        (
+            {"bundle_toml": TOY_BUNDLE.replace('documents = ["letter"]', 'documents = ["letter", "letter"]')},
+            "duplicate document",
+        ),
         ({"bundle_toml": TOY_BUNDLE.replace('documents = ["letter"]', 'documents = ["memo"]')}, "memo.toml"),
-        ({"bundle_toml": TOY_BUNDLE + 'extra = 1\n'}, "unknown key"),
-        ({"bundle_toml": TOY_BUNDLE.replace('title = "玩具资料"', 'title = "a"\ntitle = "b"')}, "bundle.toml"),
+        ({"bundle_toml": TOY_BUNDLE + "extra = 1\n"}, "unknown key"),
+        (
+            {"bundle_toml": TOY_BUNDLE.replace('title = "玩具资料"', 'title = "a"\ntitle = "b"')},
+            "bundle.toml",
+        ),
         ({"documents__letter_toml": TOY_LETTER.replace("{who}", "{whom}")}, "whom"),
         ({"documents__letter_toml": TOY_LETTER.replace("{color=red}", "{color=green}")}, "green"),
-        ({"documents__letter_toml": TOY_LETTER.replace("{@operator.name}", "{@operator.nmae}")}, "operator.nmae"),
+        (
+            {"documents__letter_toml": TOY_LETTER.replace("{@operator.name}", "{@operator.nmae}")},
+            "operator.nmae",
+        ),
     ],
 )
 def test_mistakes_are_refused_naming_file_and_entry(tmp_path, override, needle):
@@ -172,13 +230,20 @@ def test_nothing_about_the_400_bundle_is_hard_coded_in_desktop():
     offenders = []
     for path in (ROOT / "desktop").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        offenders += [f"{path.name}: {key}" for key in CONTRACT_KEYS if f'"{key}"' in text or f"'{key}'" in text]
+        offenders += [
+            f"{path.name}: {key}" for key in CONTRACT_KEYS if f'"{key}"' in text or f"'{key}'" in text
+        ]
     assert not offenders
 
 
 def test_fields_command_lists_every_field():
-    out = subprocess.run([sys.executable, "-m", "desktop", "fields", "--json"], capture_output=True, text=True,
-                         cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "desktop", "fields", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
     rows = json.loads(out)
     assert [r["key"] for r in rows] == CONTRACT_KEYS
     assert {"key", "label", "type", "documents"} <= set(rows[0])

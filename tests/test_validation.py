@@ -73,7 +73,7 @@ def test_public_vector(kind, value, expect):
         ("a\x00b\u200bc\ufeff", "abc"),
         ("line\nbreak\ttab", "line break tab"),
         ("\u3000全角空格\u3000", "全角空格"),
-        ("杭州（西湖）", "杭州(西湖)"),
+        ("杭州（西湖）", "杭州（西湖）"),  # Chinese punctuation is the customer's text: kept
     ],
 )
 def test_normalise_text(raw, expected):
