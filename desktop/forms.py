@@ -108,6 +108,7 @@ class Bundle:
     rules: tuple[RuleDef, ...]
     drafts: DraftsSpec
     folder: Path
+    author_setting: str | None = None  # the setting printed as the PDF's author (the operator)
 
     def field(self, key: str) -> FieldDef:
         return self.fields[key]
@@ -142,7 +143,7 @@ def load_bundle(folder: Path) -> Bundle:
     where = folder / "bundle.toml"
     top = take(
         load_toml(where), str(where),
-        required=("id", "title", "edition", "documents", "drafts"), optional=("setting",),
+        required=("id", "title", "edition", "documents", "drafts"), optional=("setting", "author"),
     )  # fmt: skip
     settings = _settings(top.get("setting", []), str(where))
     setting_keys = frozenset(s.key for s in settings)
@@ -176,6 +177,9 @@ def load_bundle(folder: Path) -> Bundle:
 
     rules = _rules(folder / "rules.toml", fields, rule_kinds.KINDS)
     drafts = _drafts(top["drafts"], f"{where}: [drafts]", fields)
+    author = top.get("author")
+    if author is not None and expect(author, str, f"{where}: author") not in setting_keys:
+        raise FormError(f"{where}: author {author!r} names no setting")
     return Bundle(
         id=expect(top["id"], str, f"{where}: id"),
         title=expect(top["title"], str, f"{where}: title"),
@@ -186,6 +190,7 @@ def load_bundle(folder: Path) -> Bundle:
         rules=rules,
         drafts=drafts,
         folder=folder,
+        author_setting=author,
     )
 
 

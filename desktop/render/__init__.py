@@ -51,7 +51,7 @@ def render_pdf(
     st = styles(font, frame_width)
     vals = Values(bundle, values, settings, load_coverage(font_path))
 
-    customer = vals.show_key("customer.name")
+    customer = vals.show_key(bundle.drafts.title_key)
     furniture = Furniture(
         font=font,
         case_id=vals.clean(str(case_id)),
@@ -61,7 +61,7 @@ def render_pdf(
     )
     metadata = {
         "title": vals.clean(f"{bundle.title}（{customer}）" if customer else bundle.title),
-        "author": vals.setting("operator.name"),
+        "author": vals.setting(bundle.author_setting) if bundle.author_setting else "",
         "subject": vals.clean(f"案卷 {case_id} · {bundle.edition}" + (" · 草稿" if draft else "")),
     }
     try:
