@@ -105,3 +105,57 @@ def test_fields_plain_lists_every_field():
     result = run("fields")
     assert result.returncode == 0
     assert result.stdout.splitlines()[0].split("\t")[:3] == ["customer.name", "公司名称", "text"]
+
+
+def test_import_export_round_trip_and_conflict(tmp_path):
+    db = tmp_path / "drafts.sqlite"
+    assert run("import", "--db", db, EXAMPLE).returncode == 0
+    out = tmp_path / "out"
+    result = run("export", "--db", db, "--all", "-o", out)
+    assert result.returncode == 0
+    exported = json.loads((out / "5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11.json").read_text(encoding="utf-8"))
+    assert exported["fields"] == json.loads(EXAMPLE.read_text(encoding="utf-8"))["fields"]
+    one = tmp_path / "one.json"
+    assert run("export", "--db", db, "--id", exported["id"], "-o", one).returncode == 0
+    # An older file with other content is a conflict: exit 1, nothing changed.
+    older = dict(exported, updated="2020-01-01T00:00:00+08:00")
+    older["fields"] = dict(exported["fields"], **{"customer.name": "旧名称有限公司"})
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps(older, ensure_ascii=False), encoding="utf-8")
+    result = run("import", "--db", db, stale)
+    assert result.returncode == 1 and "没有导入任何文件" in result.stderr
+    again = tmp_path / "again.json"
+    assert run("export", "--db", db, "--id", exported["id"], "-o", again).returncode == 0
+    assert (
+        json.loads(again.read_text(encoding="utf-8"))["fields"]["customer.name"] == "杭州云栖数智科技有限公司"
+    )
+
+
+def test_import_batch_with_a_bad_file_exits_2_and_imports_nothing(tmp_path):
+    db = tmp_path / "drafts.sqlite"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    result = run("import", "--db", db, EXAMPLE, bad)
+    assert result.returncode == 2 and "bad.json" in result.stderr and "Traceback" not in result.stderr
+    assert run("export", "--db", db, "--id", "5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11", "-o",
+               tmp_path / "x.json").returncode == 2  # fmt: skip
+
+
+def test_export_needs_id_or_all(tmp_path):
+    assert run("export", "--db", tmp_path / "d.sqlite", "-o", tmp_path / "x").returncode == 2
+
+
+def test_render_writes_a_pdf_and_final_refuses_errors(tmp_path):
+    out = tmp_path / "out.pdf"
+    assert run("render", EXAMPLE, "-o", out, "--final").returncode == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    bad = case_with(tmp_path, **{"handler.id_number": "610113198402242116"})
+    refused = run("render", bad, "-o", tmp_path / "no.pdf", "--final")
+    assert refused.returncode == 1 and "handler.id_number: error:" in refused.stderr
+    assert not (tmp_path / "no.pdf").exists()
+    assert run("render", bad, "-o", tmp_path / "draft.pdf").returncode == 0
+
+
+def test_render_to_an_unwritable_place_exits_2(tmp_path):
+    result = run("render", EXAMPLE, "-o", tmp_path / "no" / "such" / "dir" / "x.pdf")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,124 @@
+"""`desk400 self-test`: a smoke test an IT person runs after installing (frozen app included).
+
+Works on a temporary drafts file and offscreen, so it never touches real drafts or needs a screen.
+Each step prints one line; the exit status is 0 only when every step passed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from desktop import casefile, paths
+
+
+def run_self_test(db_path: Path | None = None) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="desk400-selftest-") as tmp:
+        work = Path(tmp)
+        db = db_path or work / "drafts.sqlite"
+        state: dict = {}
+        steps: list[tuple[str, Callable[[], str]]] = [
+            ("表单定义", lambda: _forms(state)),
+            ("校验示例案例", lambda: _check(state)),
+            ("打印示例案例", lambda: _render(state, work / "example.pdf")),
+            ("草稿库读写", lambda: _store(state, db)),
+            ("主窗口", lambda: _window(state, db)),
+        ]
+        failed = 0
+        for name, step in steps:
+            start = time.perf_counter()
+            try:
+                detail = step()
+            except Exception as exc:  # a smoke test reports every failure and goes on
+                failed += 1
+                print(f"失败  {name}：{type(exc).__name__}: {exc}")
+                if os.environ.get("DESK400_DEBUG"):
+                    traceback.print_exc()
+                continue
+            print(f"通过  {name}：{detail}（{(time.perf_counter() - start) * 1000:.0f} ms）")
+    print("自检通过" if not failed else f"自检失败：{failed} 项")
+    return 0 if not failed else 1
+
+
+def _forms(state: dict) -> str:
+    from desktop.forms import default_bundle, load_bundle
+
+    folders = sorted(p.parent for p in paths.forms_dir().glob("*/bundle.toml"))
+    bundles = [load_bundle(folder) for folder in folders]
+    state["bundle"] = default_bundle()
+    docs = sum(len(b.documents) for b in bundles)
+    fields = sum(len(b.fields) for b in bundles)
+    return f"{len(bundles)} 套资料，{docs} 份文书，{fields} 个字段"
+
+
+def _check(state: dict) -> str:
+    from desktop.case import check_case, has_errors, normalise_values
+    from desktop.glyphs import load_coverage
+
+    bundle = state["bundle"]
+    case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=bundle.keys())
+    values = normalise_values(bundle, case.fields, today=date.today())
+    findings = check_case(bundle, values, today=date.today(), coverage=load_coverage(paths.print_font()))
+    if has_errors(findings):
+        raise RuntimeError("示例案例不应有错误：" + "；".join(f.message for f in findings))
+    id_key = next((k for k, f in bundle.fields.items() if f.type == "resident_id"), None)
+    if id_key and not has_errors(
+        check_case(bundle, {**values, id_key: "110105194912310021"}, today=date.today())
+    ):
+        raise RuntimeError("校验位错误的身份证号码没有被发现")
+    state["case"], state["values"] = case, values
+    return f"{len(values)} 个字段无错误，{len(findings)} 条提示；错误号码能被发现"
+
+
+def _render(state: dict, out: Path) -> str:
+    from desktop.render import render_pdf
+
+    bundle = state["bundle"]
+    render_pdf(
+        bundle, state["values"], bundle.setting_defaults(), case_id=state["case"].id, draft=False, out=out
+    )
+    data = out.read_bytes()
+    if not data.startswith(b"%PDF") or b"/FontFile2" not in data:
+        raise RuntimeError("生成的 PDF 不完整或没有嵌入字体")
+    return f"{len(data) // 1024} KB，字体已嵌入"
+
+
+def _store(state: dict, db: Path) -> str:
+    from desktop.store import open_store
+
+    bundle = state["bundle"]
+    with open_store(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition) as store:
+        created = store.create(state["values"])
+        key = bundle.drafts.title_key
+        store.save_field(created.id, key, "自检公司", created.revision)
+        again = store.get(created.id)
+        if again.fields.get(key) != "自检公司":
+            raise RuntimeError("保存的字段没有读回")
+        found = store.search("自检")
+        if not any(row.id == created.id for row in found.items):
+            raise RuntimeError("搜索不到刚保存的草稿")
+    return f"保存、读回、搜索正常（{db.name}）"
+
+
+def _window(state: dict, db: Path) -> str:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(db)
+    window.show()
+    app.processEvents()
+    tabs = window.findChild(object, "documents")
+    count = tabs.count() if tabs is not None else 0
+    window.close()
+    app.processEvents()
+    if count != len(state["bundle"].documents):
+        raise RuntimeError(f"主窗口应有 {len(state['bundle'].documents)} 个文书页，实际 {count}")
+    return f"打开正常，{count} 个文书页（{os.environ.get('QT_QPA_PLATFORM')}）"
