@@ -35,6 +35,7 @@ BUSY_TIMEOUT_MS = 5000
 DEFAULT_SETTINGS: Mapping[str, Any] = MappingProxyType({"retention_days": 90})
 PAGE_SIZE = 50
 FTS_MIN = 3  # the trigram tokenizer cannot match anything shorter
+SCAN_WINDOW = 2000  # newest cases scanned before a search turns to the indexes
 
 
 class StoreError(Exception):
@@ -207,13 +208,12 @@ def migrations() -> Migrations:
                 "fields": str,
                 "title": str,
                 "search": str,
-                "summary": str,
                 "deleted": str,
                 "deleted_ts": float,
             },
             pk="seq",
             not_null={"id", "bundle", "edition", "status", "created", "updated", "updated_ts", "revision"},
-            defaults={"fields": "{}", "title": "", "search": "", "summary": "{}"},
+            defaults={"fields": "{}", "title": "", "search": ""},
         )
         db["cases"].create_index(["id"], unique=True)
         db["audit"].create(
@@ -227,12 +227,49 @@ def migrations() -> Migrations:
     @steps(name="0002_search")
     def search(db: Database) -> None:
         # The seq (INTEGER PRIMARY KEY) is the FTS rowid: VACUUM keeps it, unlike a bare rowid.
-        db["cases"].enable_fts(["search"], tokenize="trigram", create_triggers=True)
-        # Newest-first lists walk this index; it also covers the short-query scan.
-        db.execute("CREATE INDEX cases_live_recent ON cases(updated_ts, search) WHERE deleted_ts IS NULL")
+        db["cases"].enable_fts(["search"], tokenize="trigram")
+        _fts_triggers(db, "cases_fts", "search")
+        # Newest-first lists walk this index; it also covers the scan of the newest cases.
+        db.execute(
+            "CREATE INDEX cases_live_recent ON cases(updated_ts, seq, search) WHERE deleted_ts IS NULL"
+        )
         db.execute("CREATE INDEX cases_binned ON cases(deleted_ts) WHERE deleted_ts IS NOT NULL")
 
+    @steps(name="0003_short_search")
+    def short_search(db: Database) -> None:
+        # Trigrams cannot find one or two characters: a second index has one token per character.
+        db["cases"].add_column("search_chars", str, not_null_default="")
+        rows = db.execute("SELECT seq, search FROM cases").fetchall()
+        db.conn.executemany(
+            "UPDATE cases SET search_chars = ? WHERE seq = ?", [(_chars(text), seq) for seq, text in rows]
+        )
+        db.execute(
+            "CREATE VIRTUAL TABLE cases_chars USING fts5(search_chars, content='cases',"
+            " content_rowid='seq', tokenize='unicode61 remove_diacritics 0')"
+        )
+        db.execute("INSERT INTO cases_chars(cases_chars) VALUES ('rebuild')")
+        _fts_triggers(db, "cases_chars", "search_chars")
+
     return steps
+
+
+def _fts_triggers(db: Database, fts: str, column: str) -> None:
+    """Keep an external-content FTS table in step with `cases`; an update fires only when the
+    indexed column is written, so most saves leave the index alone. Re-run after transform()."""
+    db.executescript(
+        f"""
+        CREATE TRIGGER {fts}_ai AFTER INSERT ON cases BEGIN
+          INSERT INTO {fts}(rowid, {column}) VALUES (new.seq, new.{column});
+        END;
+        CREATE TRIGGER {fts}_ad AFTER DELETE ON cases BEGIN
+          INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.seq, old.{column});
+        END;
+        CREATE TRIGGER {fts}_au AFTER UPDATE OF {column} ON cases BEGIN
+          INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.seq, old.{column});
+          INSERT INTO {fts}(rowid, {column}) VALUES (new.seq, new.{column});
+        END;
+        """
+    )
 
 
 def open_store(
@@ -465,27 +502,39 @@ class Store:
     def search(self, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
         """Cases whose searchable values contain every word of `query`, newest first.
 
-        Words of three or more characters go through the trigram index; shorter ones (a one- or
-        two-character Chinese query) scan the narrow newest-first index and stop at a full page.
+        First the newest cases are scanned in order (cheap, and enough for a common word such as
+        有限公司); when they do not fill the page, the full-text indexes answer: trigrams for words of
+        three characters or more, one token per character for shorter ones.
         """
         terms = _terms(query)
         if not terms:
             return self.list_cases(offset, limit)
+        exact = " AND ".join("instr(search, ?) > 0" for _ in terms)
+        window = max(SCAN_WINDOW, 10 * (offset + limit + 1))
+        recent = self.db.execute(
+            "SELECT seq FROM (SELECT seq, updated_ts, search FROM cases WHERE deleted_ts IS NULL"
+            f" ORDER BY updated_ts DESC, seq DESC LIMIT ?) WHERE {exact}"
+            " ORDER BY updated_ts DESC, seq DESC LIMIT ? OFFSET ?",
+            [window, *terms, limit + 1, offset],
+        ).fetchall()
+        if len(recent) > limit:
+            return self._page_of([r[0] for r in recent], offset, limit)
+        where = ["deleted_ts IS NULL", exact]
+        args: list[Any] = list(terms)
         long_terms = [t for t in terms if len(t) >= FTS_MIN]
-        short_terms = [t for t in terms if len(t) < FTS_MIN]
-        where = ["deleted_ts IS NULL"]
-        args: list[Any] = []
         if long_terms:
             where.append("seq IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)")
-            args.append(" AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms))
-        for term in short_terms:
-            where.append("instr(search, ?) > 0")
-            args.append(term)
-        sql = (
-            f"SELECT {_SUMMARY_COLUMNS} FROM cases WHERE {' AND '.join(where)} "
-            "ORDER BY updated_ts DESC, seq DESC LIMIT ? OFFSET ?"
-        )
-        return self._page(sql, [*args, limit + 1, offset], offset, limit)
+            args.append(" AND ".join(_phrase(t) for t in long_terms))
+        short_terms = [_chars(t) for t in terms if len(t) < FTS_MIN and _chars(t)]
+        if short_terms:
+            where.append("seq IN (SELECT rowid FROM cases_chars WHERE cases_chars MATCH ?)")
+            args.append(" AND ".join(_phrase(t) for t in short_terms))
+        hits = self.db.execute(
+            f"SELECT seq FROM cases WHERE {' AND '.join(where)}"
+            " ORDER BY updated_ts DESC, seq DESC LIMIT ? OFFSET ?",
+            [*args, limit + 1, offset],
+        ).fetchall()
+        return self._page_of([r[0] for r in hits], offset, limit)
 
     def binned(self, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
         """The bin, most recently deleted first."""
@@ -661,7 +710,7 @@ class Store:
     def _find(self, case_id: str) -> dict[str, Any] | None:
         cursor = self.db.execute(
             "SELECT seq, id, bundle, edition, status, created, updated, revision, fields, title, search,"
-            " summary, deleted FROM cases WHERE id = ?",
+            " search_chars, deleted FROM cases WHERE id = ?",
             [case_id],
         )
         row = cursor.fetchone()
@@ -700,13 +749,16 @@ class Store:
         spec = self.spec
         title = _text(fields.get(spec.title_key))
         search = "\n".join(_text(fields.get(k)).lower() for k in spec.search_keys if k not in spec.mask_keys)
+        return {"title": title, "search": search, "search_chars": _chars(search)}
+
+    def _summary(self, fields: Mapping[str, Value]) -> dict[str, Value]:
+        """The values a list shows: the searchable ones, and the personal ones masked."""
+        spec = self.spec
         summary: dict[str, Value] = {}
         for key in (*spec.search_keys, *spec.mask_keys):
             value = fields.get(key)
-            if key in spec.mask_keys:
-                value = _masked(value)
-            summary[key] = value
-        return {"title": title, "search": search, "summary": _dump(summary)}
+            summary[key] = _masked(value) if key in spec.mask_keys else value
+        return summary
 
     def _new_row(self, case_id: str, fields: dict[str, Value], now: datetime, edition: str) -> dict[str, Any]:
         return {
@@ -726,7 +778,12 @@ class Store:
 
     def _page(self, sql: str, args: list[Any], offset: int, limit: int) -> Page:
         rows = self.db.execute(sql, args).fetchall()
-        items = tuple(
+        return Page(
+            items=self._page_rows(rows[:limit]), offset=offset, limit=limit, has_more=len(rows) > limit
+        )
+
+    def _page_rows(self, rows: Sequence[Sequence[Any]]) -> tuple[CaseSummary, ...]:
+        return tuple(
             CaseSummary(
                 id=r[0],
                 bundle=r[1],
@@ -736,12 +793,20 @@ class Store:
                 updated=r[5],
                 revision=r[6],
                 title=r[7],
-                summary=json.loads(r[8]),
+                summary=self._summary(json.loads(r[8])),
                 deleted=r[9],
             )
-            for r in rows[:limit]
+            for r in rows
         )
-        return Page(items=items, offset=offset, limit=limit, has_more=len(rows) > limit)
+
+    def _page_of(self, seqs: list[int], offset: int, limit: int) -> Page:
+        """The page of the cases `seqs` (one more than a page means there are more)."""
+        shown = seqs[:limit]
+        marks = ",".join("?" * len(shown))
+        rows = self.db.execute(f"SELECT seq, {_SUMMARY_COLUMNS} FROM cases WHERE seq IN ({marks})", shown)
+        by_seq = {r[0]: r[1:] for r in rows.fetchall()}
+        page = self._page_rows([by_seq[s] for s in shown])
+        return Page(items=page, offset=offset, limit=limit, has_more=len(seqs) > limit)
 
     def _log(
         self, now: datetime, case_id: str, event: str, *, key: str | None = None, detail: str | None = None
@@ -759,7 +824,7 @@ class Store:
             self._log(now, case_id, "edited", key=key)
 
 
-_SUMMARY_COLUMNS = "id, bundle, edition, status, created, updated, revision, title, summary, deleted"
+_SUMMARY_COLUMNS = "id, bundle, edition, status, created, updated, revision, title, fields, deleted"
 
 
 def _refuse_newer(path: Path) -> None:
@@ -810,6 +875,15 @@ def _terms(query: str) -> list[str]:
     if text and all(c.isdigit() or c in " -" for c in text):
         text = text.replace("-", "").replace(" ", "")
     return [t for t in text.split() if t]
+
+
+def _chars(text: str) -> str:
+    """One token per letter or digit, for the character index (punctuation separates)."""
+    return " ".join(c for c in text if c.isalnum())
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _text(value: Value) -> str:

@@ -112,13 +112,12 @@ def test_a_file_of_the_first_schema_is_migrated_and_keeps_its_cases(tmp_path):
             "fields": json.dumps({"customer.name": "宁波老客户贸易有限公司"}, ensure_ascii=False),
             "title": "宁波老客户贸易有限公司",
             "search": "宁波老客户贸易有限公司",
-            "summary": "{}",
         }
     )
     db.close()
 
     with open_at(path) as store:
-        assert applied(path)[:2] == [first, second]
+        assert applied(path) == [m.name for m in steps.pending(Database(memory=True))]
         assert [c.title for c in store.search("老客户").items] == ["宁波老客户贸易有限公司"]
         assert [c.title for c in store.search("宁").items] == ["宁波老客户贸易有限公司"]
         case = store.get("5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11")
@@ -435,3 +434,23 @@ def test_every_committed_change_is_in_the_file_for_a_fresh_connection(tmp_path):
     conn.close()
     store.close()
     assert json.loads(fields)["notes"] == "刚刚输入的字"
+
+
+@pytest.mark.parametrize("window", [3, 2000])
+@pytest.mark.parametrize(
+    "query", ["杭", "州", "西湖", "有限公司", "杭州西", "王", "400900000", "x", "（", "数 州"]
+)
+def test_search_agrees_with_a_plain_scan(store, clock, monkeypatch, window, query):
+    monkeypatch.setattr("desktop.store.SCAN_WINDOW", window)
+    names = ["杭州西湖科技有限公司", "温州（瓯江）贸易有限公司", "湖州数智物流有限公司", "杭州x工作室"]
+    ids = many(store, clock, [names[i % len(names)] + str(i) for i in range(30)])
+    store.delete(ids[5])
+    everything = store.list_cases(limit=100).items
+    words = query.lower().split()
+
+    def text(c) -> str:
+        return "\n".join(str(c.summary[k] or "") for k in SPEC.search_keys).lower()
+
+    expected = [c.id for c in everything if all(w in text(c) for w in words)]
+    got = store.search(query, limit=4).items + store.search(query, offset=4, limit=100).items
+    assert [c.id for c in got] == expected
