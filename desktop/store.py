@@ -35,6 +35,7 @@ BUSY_TIMEOUT_MS = 5000
 DEFAULT_SETTINGS: Mapping[str, Any] = MappingProxyType({"retention_days": 90})
 PAGE_SIZE = 50
 FTS_MIN = 3  # the trigram tokenizer cannot match anything shorter
+PAGE_BYTES = 8192
 SCAN_WINDOW = 2000  # newest cases scanned before a search turns to the indexes
 
 
@@ -326,6 +327,9 @@ class Store:
         try:
             conn = db.conn
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # A case row is about 2 KB: 8 KB pages hold three where 4 KB pages waste half of each.
+            # Only takes effect on a new, empty file.
+            conn.execute(f"PRAGMA page_size = {PAGE_BYTES}")
             db.enable_wal()
             # FULL: a committed save survives a power cut, not only a crash of the app.
             conn.execute("PRAGMA synchronous = FULL")
