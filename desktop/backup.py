@@ -16,6 +16,8 @@ from pathlib import Path
 
 KEEP = 5
 SIDE_FILES = ("-wal", "-shm", "-journal")
+CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+CHECK_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,23 @@ def is_healthy(path: Path) -> bool:
         return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
     except sqlite3.DatabaseError:
         return False
+    finally:
+        conn.close()
+
+
+def is_damaged(path: Path) -> bool:
+    """True when `path` fails `PRAGMA quick_check` or is not an SQLite file at all.
+
+    A busy or unreadable file is not damage: that error is raised, so a file another program
+    holds is never moved aside. The connection replays a WAL left by a crash before checking.
+    """
+    conn = sqlite3.connect(path, timeout=CHECK_TIMEOUT_S)
+    try:
+        return conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF in CORRUPTION_CODES:
+            return True
+        raise
     finally:
         conn.close()
 

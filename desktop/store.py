@@ -314,12 +314,24 @@ class Store:
         says what happened. A file from a newer desk400 raises NewerStoreError, untouched.
         """
         path = Path(path)
+        try:
+            return cls._open(path, spec, bundle, edition, clock, backups)
+        except StoreError:
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(
+                f"无法打开草稿文件 {path}（{exc}）。请检查文件位置和权限，或关闭其他正在使用它的程序后重试。"
+            ) from exc
+
+    @classmethod
+    def _open(
+        cls, path: Path, spec: DraftsSpec, bundle: str, edition: str, clock: Clock, backups: bool
+    ) -> Store:
         if not path.parent.exists():
             backup.private_dir(path.parent)
         recovery = None
-        if path.exists() and path.stat().st_size > 0:
-            if not backup.is_healthy(path) and not _healthy_with_wal(path):
-                recovery = backup.recover(path, clock())
+        if path.exists() and path.stat().st_size > 0 and backup.is_damaged(path):
+            recovery = backup.recover(path, clock())
         if path.exists():
             _refuse_newer(path)
         backup.private_file(path)
@@ -855,22 +867,6 @@ def _refuse_newer(path: Path) -> None:
             f"草稿文件 {path} 由更新版本的 desk400 创建（结构版本 {unknown[-1]}），本程序无法打开，"
             "文件未做任何改动。请升级 desk400 后再打开。"
         )
-
-
-def _healthy_with_wal(path: Path) -> bool:
-    """A file whose last writer crashed has a hot WAL that a read-only check cannot replay."""
-    if not path.with_name(path.name + "-wal").exists():
-        return False
-    try:
-        conn = sqlite3.connect(path)
-    except sqlite3.Error:
-        return False
-    try:
-        return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        conn.close()
 
 
 def _terms(query: str) -> list[str]:

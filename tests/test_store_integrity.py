@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
 from test_store_helpers import EXAMPLE, Clock, open_at
 
 from desktop import backup
+from desktop.store import StoreError
 
 
 def damage(path: Path) -> None:
@@ -111,3 +114,22 @@ def test_file_left_by_a_crash_with_its_wal_is_healthy(tmp_path):
     with open_at(copy) as reopened:
         assert reopened.recovery is None
         assert reopened.get(case.id).fields["notes"] == "还在 WAL 里"
+
+
+def test_a_file_another_program_holds_is_not_taken_for_damage(tmp_path, monkeypatch):
+    monkeypatch.setattr(backup, "CHECK_TIMEOUT_S", 0.05)
+    path = tmp_path / "drafts.sqlite"
+    with open_at(path) as store:
+        store.create(EXAMPLE)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="无法打开草稿文件"):
+            open_at(path)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not list(tmp_path.glob("*.damaged-*"))
+    with open_at(path) as store:
+        assert store.recovery is None and len(store.list_cases().items) == 1
