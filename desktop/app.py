@@ -1,0 +1,849 @@
+"""The window: the one place that builds the views and connects them to the domain code.
+
+Forms, checking, the drafts store and the renderer know nothing of Qt; this module hands their
+answers to the widgets of desktop/ui and sends the agent's edits back to them:
+
+    keystroke -> fields.normalise -> case.check_field (the field and those its rules touch)
+              -> the field's finding label, frame, decoded value, its tab's error count
+              -> a save at most SAVE_DELAY_MS later (store.save_field, revision-checked)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QLockFile, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import casefile, paths
+from desktop import fields as ft
+from desktop.case import check_field, initial_values, normalise_values
+from desktop.forms import Bundle, default_bundle
+from desktop.store import CaseDeleted, CaseNotFound, Conflict, Store, StoreError
+from desktop.ui.banner import Banner
+from desktop.ui.document_tab import DocumentTab, FieldRow
+from desktop.ui.drafts import DraftsPane, when
+from desktop.ui.feedback import present
+from desktop.ui.fieldwidgets import EnterMovesOn
+from desktop.ui.preview import PreviewPane, print_pdf
+from desktop.ui.settings_dialog import RETENTION_KEY, SettingsDialog
+from desktop.ui.style import STYLE, install_font
+from desktop.ui.workers import Workers
+
+SAVE_DELAY_MS = 400  # an edit reaches the store at most this long after it was typed
+PREVIEW_DELAY_MS = 700
+FORMATTED_TYPES = frozenset({"phone", "mobile", "n400", "org_code"})  # shown grouped once left
+STATUS_BY_ERRORS = {True: "draft", False: "complete"}
+
+
+class MainWindow(QMainWindow):
+    """The agent's window on one drafts file (`db_path`, default: the user's data folder)."""
+
+    def __init__(
+        self,
+        db_path: Path | str | None = None,
+        *,
+        bundle: Bundle | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        super().__init__()
+        app = QApplication.instance()
+        install_font(app, paths.print_font())
+        self.bundle = bundle or default_bundle()
+        self.today = today
+        self.db_path = Path(db_path) if db_path is not None else paths.default_db()
+        self.crashed = self._take_session_lock()
+        self.store = Store.open(
+            self.db_path, self.bundle.drafts, bundle=self.bundle.id, edition=self.bundle.edition, backups=False
+        )
+        self.workers = Workers(self._open_reader, self)
+
+        self.case_id: str | None = None
+        self.revision = 0
+        self.status = "draft"
+        self.values: dict[str, Any] = {}
+        self.dirty: set[str] = set()
+        self.touched: set[str] = set()
+        self.punished: set[str] = set()
+        self.errors: dict[str, int] = {}
+        self.conflicted = False
+        self.coverage: frozenset[int] | None = None
+        self._search_token = 0
+        self._render_token = 0
+        self._closed = False
+
+        self.related = self._related_keys()
+        self.setObjectName("main_window")
+        self.setWindowTitle("400业务申请资料")
+        self.setStyleSheet(STYLE)
+        self._build()
+        self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.flush)
+        self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self.refresh_preview)
+        app.focusChanged.connect(self._focus_changed)
+
+        self.new_case()
+        self._offer_recovery()
+        self.drafts.refresh()
+        # The font's coverage (rare characters) is read off the GUI thread, after the first paint.
+        QTimer.singleShot(0, self._load_coverage)
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        bundle = self.bundle
+        self.enter_filter = EnterMovesOn(self)
+        self.rows: dict[str, list[FieldRow]] = {key: [] for key in bundle.fields}
+        self.doc_keys: dict[str, tuple[str, ...]] = {}
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("documents")
+        self.tabs.setDocumentMode(True)
+        self.tab_pages: list[DocumentTab] = []
+        for document in bundle.documents:
+            page = DocumentTab(bundle, document, self.enter_filter)
+            self.tab_pages.append(page)
+            self.tabs.addTab(page, document.tab)
+            self.doc_keys[document.id] = document.field_keys()
+            for key, row in page.rows.items():
+                self.rows[key].append(row)
+                editor = row.editor
+                editor.edited.connect(lambda raw, k=key, r=row: self._edited(k, raw, r))
+                editor.left.connect(lambda k=key: self._left(k))
+
+        shown = [k for k in (*bundle.drafts.search_keys, *bundle.drafts.mask_keys) if k != bundle.drafts.title_key]
+        self.drafts = DraftsPane({k: bundle.field(k).label for k in shown}, shown)
+        self.drafts.search_requested.connect(self._search)
+        self.drafts.open_requested.connect(self.open_case)
+
+        self.banner = Banner()
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(self.banner)
+        column.addWidget(self.tabs, 1)
+
+        self.preview = PreviewPane()
+        self.preview.hide()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.drafts)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setSizes([300, 760, 0])
+        self.setCentralWidget(self.splitter)
+
+        self.saved_label = QLabel("")
+        self.saved_label.setObjectName("saved_status")
+        self.print_label = QLabel("")
+        self.print_label.setObjectName("print_status")
+        self.print_label.setProperty("kind", "")
+        self.statusBar().addWidget(self.print_label, 1)
+        self.statusBar().addPermanentWidget(self.saved_label)
+        self._build_actions()
+
+    def _action(
+        self, name: str, text: str, slot: Callable[[], Any], shortcut: QKeySequence | str | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.action_new_case = a("action_new_case", "新建案卷(&N)", self.new_case, QKeySequence.StandardKey.New)
+        self.action_duplicate_case = a("action_duplicate_case", "复制为新案卷(&D)", self.duplicate_case, "Ctrl+D")
+        self.action_delete_case = a("action_delete_case", "删除案卷(&L)", self.delete_case, "Ctrl+Delete")
+        self.action_restore_case = a("action_restore_case", "从回收站恢复(&R)", self.restore_selected, "Ctrl+R")
+        self.action_preview = a("action_preview", "打印预览(&V)", self.toggle_preview, "F5")
+        self.action_preview.setCheckable(True)
+        self.action_print = a("action_print", "打印(&P)…", self.print_case, QKeySequence.StandardKey.Print)
+        self.action_export_pdf = a("action_export_pdf", "另存为 PDF(&S)…", self.ask_export_pdf, "Ctrl+Shift+S")
+        self.action_settings = a("action_settings", "设置(&T)…", self.show_settings, "Ctrl+,")
+        self.action_quit = a("action_quit", "退出(&X)", self.close, QKeySequence.StandardKey.Quit)
+        self.action_search = a("action_search", "搜索草稿(&F)", self.focus_search, QKeySequence.StandardKey.Find)
+        self.action_load_example = a("action_load_example", "载入示例案卷(&E)", self.load_example)
+        self.action_keys = a("action_keys", "键盘操作(&K)", self.show_keys, "F1")
+        tab_actions = []
+        for n, document in enumerate(self.bundle.documents):
+            tab_actions.append(a(f"action_tab_{document.id}", f"{n + 1}. {document.tab}",
+                                 lambda n=n: self._go_tab(n), f"Alt+{n + 1}"))  # fmt: skip
+
+        menu = self.menuBar()
+        files = menu.addMenu("文件(&F)")
+        for action in (self.action_new_case, self.action_duplicate_case, self.action_delete_case,
+                       self.action_restore_case):  # fmt: skip
+            files.addAction(action)
+        files.addSeparator()
+        for action in (self.action_preview, self.action_print, self.action_export_pdf):
+            files.addAction(action)
+        files.addSeparator()
+        files.addAction(self.action_settings)
+        files.addAction(self.action_quit)
+        go = menu.addMenu("转到(&G)")
+        go.addAction(self.action_search)
+        for action in tab_actions:
+            go.addAction(action)
+        helps = menu.addMenu("帮助(&H)")
+        helps.addAction(self.action_load_example)
+        helps.addAction(self.action_keys)
+
+        for action, label in ((self.action_new_case, "新建"), (self.action_duplicate_case, "复制"),
+                              (self.action_delete_case, "删除"), (self.action_restore_case, "恢复")):  # fmt: skip
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setText(label)
+            button.setObjectName(f"button_{action.objectName()}")
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.drafts.add_button(button)
+        self.action_restore_case.setEnabled(False)
+        self.drafts.bin.toggled.connect(self._bin_toggled)
+
+    def _related_keys(self) -> dict[str, tuple[str, ...]]:
+        """For each field, the fields whose verdict may change when it changes (itself first)."""
+        bundle = self.bundle
+        related: dict[str, dict[str, None]] = {key: {key: None} for key in bundle.fields}
+        for rule in bundle.rules:
+            keys = [v for v in rule.params.values() if v in bundle.fields]
+            for key in keys:
+                for other in keys:
+                    related[key].setdefault(other)
+        for key, fdef in bundle.fields.items():
+            if fdef.when is not None:
+                related[fdef.when.field].setdefault(key)
+            if fdef.default and fdef.default.startswith("="):
+                related[fdef.default[1:]].setdefault(key)
+        return {key: tuple(keys) for key, keys in related.items()}
+
+    # -- the case on screen ----------------------------------------------------------------------
+
+    def current_case_id(self) -> str | None:
+        """The open case's id; None for a new case nothing has been typed into yet."""
+        return self.case_id
+
+    def settings(self) -> dict[str, Any]:
+        """The bundle's settings (defaults, then what the hall set) plus the retention days."""
+        values: dict[str, Any] = self.bundle.setting_defaults()
+        stored = self.store.settings()
+        values.update({k: v for k, v in stored.items() if k in values and v not in (None, "")})
+        values[RETENTION_KEY] = stored.get(RETENTION_KEY)
+        return values
+
+    def new_case(self) -> None:
+        """A blank case with today's dates and the hall's settings; stored on its first edit."""
+        if not self.flush():
+            return
+        settings = {k: str(v) for k, v in self.settings().items() if isinstance(v, str)}
+        self._show_case(None, 0, "draft", initial_values(self.bundle, settings, today=self.today()))
+        self._go_tab(0)
+
+    def open_case(self, case_id: str) -> None:
+        """Show a stored case with every value; never blocks (problems go to the banner)."""
+        if case_id == self.case_id and not self.conflicted:
+            return
+        if not self.flush():
+            return
+        try:
+            case = self.store.get(case_id)
+        except CaseNotFound as exc:
+            self.banner.show_message("open", str(exc), [], kind="error")
+            return
+        values = normalise_values(self.bundle, case.fields, today=self.today())
+        self._show_case(case.id, case.revision, case.status, values)
+        if case.deleted:
+            self._banner_deleted(case.id)
+        elif self.banner.topic in ("recovery", "conflict", "open"):
+            self.banner.dismiss()
+
+    def _show_case(self, case_id: str | None, revision: int, status: str, values: dict[str, Any]) -> None:
+        self.case_id, self.revision, self.status = case_id, revision, status
+        self.values = values
+        self.dirty.clear()
+        self.touched.clear()
+        self.punished.clear()
+        self.conflicted = False
+        for key, rows in self.rows.items():
+            shown = self._display(key, values.get(key))
+            for row in rows:
+                row.editor.set_value(shown)
+        self.errors = {}
+        self._recheck(self.bundle.fields)
+        self.drafts.current_id = case_id
+        self._select_in_list(case_id)
+        title = values.get(self.bundle.drafts.title_key) or "新案卷"
+        self.setWindowTitle(f"{title} - 400业务申请资料")
+        if self.preview.isVisible():
+            self._preview_timer.start()
+
+    def _display(self, key: str, value: Any) -> Any:
+        """How a stored value reads in its editor: phones and codes grouped, the rest as stored."""
+        fdef = self.bundle.field(key)
+        if fdef.type in FORMATTED_TYPES and isinstance(value, str) and value:
+            result = ft.check(fdef, value, today=self.today())
+            if result.ok and result.display and ft.normalise(fdef, result.display, today=self.today()) == value:
+                return result.display
+        return value
+
+    # -- typing ----------------------------------------------------------------------------------
+
+    def _edited(self, key: str, raw: Any, source: FieldRow) -> None:
+        value = ft.normalise(self.bundle.field(key), raw, today=self.today())
+        if value is None and self.bundle.field(key).type not in ("integer", "choice"):
+            value = ""
+        self.values[key] = value
+        self.touched.add(key)
+        for row in self.rows[key]:
+            if row is not source:
+                row.editor.set_value(self._display(key, value))
+        source.editor.setProperty("auto", False)
+        self._recheck(self.related[key])
+        self.dirty.add(key)
+        if not self._save_timer.isActive():
+            self._save_timer.start()
+        if self.preview.isVisible():
+            self._preview_timer.start()
+
+    def _left(self, key: str) -> None:
+        """The agent left a field: show its value as stored (grouped) and any error held back."""
+        if self.bundle.field(key).type not in ("choice", "multichoice", "integer", "longtext"):
+            shown = self._display(key, self.values.get(key))
+            for row in self.rows[key]:
+                if row.editor.value() != (shown if shown is not None else ""):
+                    row.editor.set_value(shown)
+        self._recheck((key,))
+        if self.dirty:
+            self.flush()
+
+    def _recheck(self, keys: Iterable[str]) -> None:
+        """Re-check `keys` against the current values and show their verdicts everywhere."""
+        bundle = self.bundle
+        today = self.today()
+        changed_counts = False
+        focus = QApplication.focusWidget()
+        for key in keys:
+            relevant = bundle.relevant(key, self.values)
+            for page in self.tab_pages:
+                page.set_relevant(key, relevant)
+            verdict = check_field(bundle, key, self.values, today=today, coverage=self.coverage)
+            count = sum(1 for f in verdict.findings if f.severity == "error")
+            if self.errors.get(key) != count:
+                self.errors[key] = count
+                changed_counts = True
+            if count == 0:
+                self.punished.discard(key)
+            fdef = bundle.field(key)
+            value = self.values.get(key)
+            empty = ft.is_empty(value)
+            for row in self.rows[key]:
+                typing = focus is not None and focus in row.editor.inputs()
+                shown = present(
+                    verdict, field_type=fdef.type, empty=empty, typing=typing,
+                    punished=key in self.punished, touched=key in self.touched,
+                )  # fmt: skip
+                if shown.kind == "error":
+                    self.punished.add(key)
+                self._follow(key, row, verdict.value, empty, typing)
+                row.show(shown)
+        if changed_counts:
+            self._update_counts()
+
+    def _follow(self, key: str, row: FieldRow, effective: Any, empty: bool, typing: bool) -> None:
+        """An empty field that follows another shows what will be printed in its place."""
+        fdef = self.bundle.field(key)
+        if not (fdef.default and fdef.default.startswith("=")) and fdef.type != "org_code":
+            return
+        editor = row.editor
+        derived = empty and not ft.is_empty(effective)
+        if fdef.type == "org_code":
+            # Filled from the licence: shown in the field itself, kept empty in the case.
+            if typing:
+                return
+            text = self._display(key, effective) if derived else (self.values.get(key) or "")
+            if editor.value() != text:
+                editor.set_value(text)
+            if bool(editor.property("auto")) != derived:
+                editor.setProperty("auto", derived)
+                editor.style().unpolish(editor)
+                editor.style().polish(editor)
+            if derived:
+                row.info.setText("已按营业执照编号自动填写")
+                row.info.show()
+        elif hasattr(editor, "setPlaceholderText"):
+            source = self.bundle.field(fdef.default[1:])
+            editor.setPlaceholderText(f"留空则同{source.label}：{effective}" if derived else "")
+
+    def _update_counts(self) -> None:
+        for n, page in enumerate(self.tab_pages):
+            doc = page.document
+            count = sum(self.errors.get(k, 0) for k in self.doc_keys[doc.id])
+            self.tabs.setTabText(n, f"{doc.tab}（{count}）" if count else doc.tab)
+            self.tabs.setTabToolTip(n, f"本页有 {count} 处错误" if count else "本页没有错误")
+        blockers = self.print_blockers()
+        if blockers:
+            names = "、".join(self.bundle.field(k).label for k in list(blockers)[:6])
+            more = " 等" if len(blockers) > 6 else ""
+            total = sum(blockers.values())
+            text = f"还有 {total} 处错误，打印将带「草稿」标记：{names}{more}"
+            kind = "error"
+        else:
+            text, kind = "没有错误，可以正式打印", "ok"
+        self.print_label.setText(text)
+        if self.print_label.property("kind") != kind:
+            self.print_label.setProperty("kind", kind)
+            self.print_label.style().unpolish(self.print_label)
+            self.print_label.style().polish(self.print_label)
+        for action in (self.action_print, self.action_export_pdf, self.action_preview):
+            action.setStatusTip(text)
+        self.action_print.setToolTip(text)
+
+    def print_blockers(self) -> dict[str, int]:
+        """Fields holding errors (in form order) with their error counts: what blocks a clean print."""
+        return {k: self.errors[k] for k in self.bundle.fields if self.errors.get(k)}
+
+    def tab_error_count(self, document_id: str) -> int:
+        return sum(self.errors.get(k, 0) for k in self.doc_keys[document_id])
+
+    def _go_tab(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+        page = self.tab_pages[index]
+        first = next(iter(page.rows.values()), None)
+        if first is not None and self.isVisible():
+            first.editor.inputs()[0].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- saving ----------------------------------------------------------------------------------
+
+    def _focus_changed(self, old: QWidget | None, _new: QWidget | None) -> None:
+        if self.dirty and old is not None and self.isAncestorOf(old):
+            self.flush()
+
+    def flush(self) -> bool:
+        """Write pending edits now; False when they could not be written (the banner says why)."""
+        self._save_timer.stop()
+        if self.conflicted:
+            return not self.dirty
+        if not self.dirty:
+            return True
+        try:
+            if self.case_id is None:
+                case = self.store.create(self.values)
+                self.case_id, self.revision = case.id, case.revision
+                self.drafts.current_id = case.id
+            elif len(self.dirty) > 3:
+                self.revision = self.store.save_fields(self.case_id, self.values, self.revision)
+            else:
+                for key in sorted(self.dirty):
+                    self.revision = self.store.save_field(self.case_id, key, self.values.get(key), self.revision)
+            self.dirty.clear()
+            wanted = STATUS_BY_ERRORS[bool(self.print_blockers())]
+            if wanted != self.status:
+                self.revision = self.store.set_status(self.case_id, wanted, self.revision)
+                self.status = wanted
+        except Conflict as exc:
+            self._banner_conflict(str(exc))
+            return False
+        except CaseDeleted:
+            self._banner_deleted(self.case_id or "")
+            return False
+        except (StoreError, OSError) as exc:
+            self.banner.show_message("save", f"保存失败：{exc}。修改仍在窗口中，稍后会再试。", [], kind="error")
+            self._save_timer.start(2000)
+            return False
+        self.saved_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
+        title = self.values.get(self.bundle.drafts.title_key) or "新案卷"
+        self.setWindowTitle(f"{title} - 400业务申请资料")
+        if self.banner.topic == "save":
+            self.banner.dismiss()
+        self.drafts.refresh()
+        return True
+
+    def _banner_conflict(self, message: str) -> None:
+        self.conflicted = True
+        self.banner.show_message(
+            "conflict",
+            f"{message}。本窗口的修改尚未保存。",
+            [("载入另一窗口的版本", self._take_theirs), ("用本窗口的内容覆盖", self._keep_mine)],
+            kind="error",
+        )
+
+    def _take_theirs(self) -> None:
+        case_id = self.case_id
+        self.dirty.clear()
+        self.conflicted = False
+        self.case_id = None
+        if case_id:
+            self.open_case(case_id)
+
+    def _keep_mine(self) -> None:
+        if self.case_id is None:
+            return
+        try:
+            stored = self.store.get(self.case_id)
+            self.revision = self.store.save_fields(self.case_id, self.values, stored.revision)
+        except StoreError as exc:
+            self.banner.show_message("conflict", f"覆盖失败：{exc}", [], kind="error")
+            return
+        self.status = stored.status
+        self.dirty.clear()
+        self.conflicted = False
+        self.banner.dismiss()
+        self.saved_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
+        self.drafts.refresh()
+
+    def _banner_deleted(self, case_id: str) -> None:
+        self.banner.show_message(
+            "deleted", "这个案卷在回收站中，恢复后才能修改。", [("恢复", lambda: self._restore(case_id))], kind="error"
+        )
+
+    # -- drafts ----------------------------------------------------------------------------------
+
+    def _open_reader(self) -> Store:
+        """The drafts thread's own connection; it also makes the daily backup and purges old cases."""
+        store = Store.open(
+            self.db_path, self.bundle.drafts, bundle=self.bundle.id, edition=self.bundle.edition, backups=True
+        )
+        try:
+            store.purge()
+        except StoreError:
+            pass  # purging is housekeeping: a busy file is purged at the next start
+        return store
+
+    def _search(self, query: str, binned: bool) -> None:
+        self._search_token += 1
+        token = self._search_token
+
+        def query_store(store: Store) -> Any:
+            return store.binned() if binned else store.search(query)
+
+        def show(page: Any) -> None:
+            if token == self._search_token and not self._closed:
+                self.drafts.show_page(page.items, page.has_more, query=query, binned=binned)
+
+        self.workers.read(query_store, show, self._worker_failed)
+
+    def _select_in_list(self, case_id: str | None) -> None:
+        for row in range(self.drafts.list.count()):
+            item = self.drafts.list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == case_id:
+                self.drafts.list.setCurrentItem(item)
+                return
+        self.drafts.list.clearSelection()
+
+    def focus_search(self) -> None:
+        self.drafts.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.drafts.search.selectAll()
+
+    def duplicate_case(self) -> None:
+        """The same customer, a new request: request-specific fields cleared (forms/ decides which)."""
+        if not self.flush() or self.case_id is None:
+            self.statusBar().showMessage("先填写或打开一个案卷，再复制", 4000)
+            return
+        copy = self.store.duplicate(self.case_id)
+        self.open_case(copy.id)
+        self.statusBar().showMessage("已复制为新案卷，本次申请的内容已清空", 4000)
+
+    def delete_case(self) -> None:
+        """Move the selected (or open) case to the bin, with an undo in the banner."""
+        target = self.case_id
+        if self.drafts.list.hasFocus() and self.drafts.selected_id():
+            target = self.drafts.selected_id()
+        if target is None or self.drafts.in_bin():
+            return
+        title = self.values.get(self.bundle.drafts.title_key) if target == self.case_id else None
+        if target == self.case_id:
+            self.flush()
+        self.store.delete(target)
+        if target == self.case_id:
+            self.dirty.clear()
+            self.conflicted = False
+            self.case_id = None
+            self.new_case()
+        self.banner.show_message(
+            "undo", f"已删除「{title or '案卷'}」（可在回收站中恢复）。", [("撤销删除", lambda: self._restore(target))]
+        )
+        self.drafts.refresh()
+
+    def _restore(self, case_id: str) -> None:
+        self.store.restore(case_id)
+        self.banner.dismiss()
+        if self.drafts.in_bin():
+            self.drafts.bin.setChecked(False)
+        if case_id == self.case_id:
+            self.case_id = None
+        self.open_case(case_id)
+        self.drafts.refresh()
+        self.statusBar().showMessage("已从回收站恢复", 4000)
+
+    def restore_selected(self) -> None:
+        case_id = self.drafts.selected_id()
+        if case_id and self.drafts.in_bin():
+            self._restore(case_id)
+
+    def _bin_toggled(self, binned: bool) -> None:
+        self.action_restore_case.setEnabled(binned)
+        self.action_delete_case.setEnabled(not binned)
+
+    # -- start-up after a crash ------------------------------------------------------------------
+
+    def _take_session_lock(self) -> bool:
+        """Hold a lock beside the drafts file while the window is open; True if the last one crashed."""
+        path = self.db_path.with_name(f".{self.db_path.name}.lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        self._lock = QLockFile(str(path))
+        self._lock.setStaleLockTime(0)
+        # A leftover lock whose process is gone means the last session ended without closing.
+        return self._lock.tryLock(0) and existed
+
+    def _offer_recovery(self) -> None:
+        if self.store.recovery is not None:
+            self.banner.show_message("recovery", self.store.recovery.message, [], kind="error")
+            return
+        if not self.crashed:
+            return
+        page = self.store.list_cases(0, 1)
+        if not page.items:
+            return
+        last = page.items[0]
+        title = last.title or "未填公司名称的案卷"
+        self.banner.show_message(
+            "recovery",
+            f"上次没有正常关闭。最后编辑的案卷：「{title}」（{when(last.updated)} 保存）。",
+            [("打开这个案卷", lambda: self.open_case(last.id))],
+        )
+
+    # -- preview, print, PDF ---------------------------------------------------------------------
+
+    def _render_job(self) -> Callable[[], bytes]:
+        """A snapshot of the case as a job for a worker thread (no widget, no shared state)."""
+        import io
+
+        bundle = self.bundle
+        values = dict(self.values)
+        settings = {k: str(v) for k, v in self.settings().items() if isinstance(v, str)}
+        case_id = self.case_id or "未保存"
+        draft = bool(self.print_blockers())
+
+        def job() -> bytes:
+            from desktop.render import render_pdf
+
+            out = io.BytesIO()
+            render_pdf(bundle, values, settings, case_id=case_id, draft=draft, out=out)
+            return out.getvalue()
+
+        return job
+
+    def _draft_note(self) -> str:
+        blockers = self.print_blockers()
+        if not blockers:
+            return "预览：没有错误，可以正式打印。"
+        return f"预览（草稿）：还有 {sum(blockers.values())} 处错误，每页带「草稿」标记。"
+
+    def toggle_preview(self) -> None:
+        shown = not self.preview.isVisible()
+        self.preview.setVisible(shown)
+        self.action_preview.setChecked(shown)
+        if shown:
+            sizes = self.splitter.sizes()
+            total = sum(sizes)
+            self.splitter.setSizes([sizes[0], (total - sizes[0]) // 2, (total - sizes[0]) // 2])
+            self.refresh_preview()
+
+    def refresh_preview(self) -> None:
+        self._render_token += 1
+        token = self._render_token
+        note = self._draft_note()
+        self.preview.status.setText("正在生成预览…")
+
+        def show(data: bytes) -> None:
+            if token == self._render_token and not self._closed:
+                self.preview.show_pdf(data, note)
+
+        self.workers.run(self._render_job(), show, self._worker_failed)
+
+    def print_case(self) -> None:
+        """Print through the system dialog; the PDF is rendered off the GUI thread first."""
+        self.flush()
+        self.statusBar().showMessage("正在准备打印…")
+        self.workers.run(self._render_job(), self._print_ready, self._worker_failed)
+
+    def _print_ready(self, data: bytes) -> None:
+        if self._closed:
+            return
+        self.statusBar().clearMessage()
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.windowTitle())
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("打印 400 业务申请资料")
+        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
+            self.print_to(printer, data)
+
+    def print_to(self, printer: QPrinter, data: bytes | None = None) -> int:
+        """Print the bundle on `printer` (no dialog) and mark the case printed; returns pages."""
+        if data is None:
+            data = self._render_job()()
+        pages = print_pdf(data, printer)
+        if pages:
+            self._mark_printed()
+            self.statusBar().showMessage(f"已发送到打印机：{pages} 页", 5000)
+        return pages
+
+    def _mark_printed(self) -> None:
+        self.flush()
+        try:
+            if self.case_id is None:
+                case = self.store.create(self.values)
+                self.case_id, self.revision = case.id, case.revision
+            self.revision = self.store.set_status(self.case_id, "printed", self.revision)
+            self.status = "printed"
+        except Conflict as exc:
+            self._banner_conflict(str(exc))
+        self.drafts.refresh()
+
+    def export_pdf(self, path: Path | str) -> Path:
+        """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
+        from desktop.render import render_pdf
+
+        target = Path(path)
+        self.flush()
+        settings = {k: str(v) for k, v in self.settings().items() if isinstance(v, str)}
+        render_pdf(
+            self.bundle, dict(self.values), settings, case_id=self.case_id or "未保存",
+            draft=bool(self.print_blockers()), out=target,
+        )  # fmt: skip
+        if self.case_id is not None:
+            self.store.log_event(self.case_id, "exported", detail="pdf")
+        self.statusBar().showMessage(f"已保存 PDF：{target}", 5000)
+        return target
+
+    def ask_export_pdf(self) -> None:
+        self.flush()
+        title = self.values.get(self.bundle.drafts.title_key) or "400业务申请资料"
+        name, _filter = QFileDialog.getSaveFileName(self, "另存为 PDF", str(Path.home() / f"{title}.pdf"), "PDF (*.pdf)")
+        if not name:
+            return
+        target = Path(name if name.lower().endswith(".pdf") else name + ".pdf")
+        case_id = self.case_id
+        job = self._render_job()
+
+        def write() -> Path:
+            target.write_bytes(job())
+            return target
+
+        def done(path: Path) -> None:
+            if case_id is not None and not self._closed:
+                self.store.log_event(case_id, "exported", detail="pdf")
+            self.statusBar().showMessage(f"已保存 PDF：{path}", 5000)
+
+        self.workers.run(write, done, self._worker_failed)
+
+    def _worker_failed(self, message: str) -> None:
+        if not self._closed:
+            self.banner.show_message("worker", f"后台任务失败：{message}", [], kind="error")
+
+    # -- settings and help -----------------------------------------------------------------------
+
+    def show_settings(self) -> None:
+        dialog = SettingsDialog(self.bundle.settings, self.settings(), self)
+        dialog.accepted.connect(lambda: self.save_settings(dialog.values()))
+        dialog.open()
+
+    def save_settings(self, values: Mapping[str, Any]) -> None:
+        try:
+            for key, value in values.items():
+                self.store.set_setting(key, value)
+        except StoreError as exc:
+            self.banner.show_message("settings", str(exc), [], kind="error")
+            return
+        self.statusBar().showMessage("设置已保存；经办单位和经办人会填入新建的案卷", 5000)
+
+    def load_example(self) -> None:
+        """A filled-in example case for a newcomer, stored as a new draft."""
+        case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
+        if not self.flush():
+            return
+        created = self.store.create(normalise_values(self.bundle, case.fields, today=self.today()))
+        self.open_case(created.id)
+        self.statusBar().showMessage("已载入示例案卷（一个新草稿），可随意修改或删除", 5000)
+
+    def show_keys(self) -> None:
+        text = (
+            "Ctrl+N 新建 · Ctrl+D 复制 · Ctrl+Delete 删除 · Ctrl+F 搜索草稿（回车打开第一个）\n"
+            "Alt+1…4 切换文书 · 回车/Tab 下一项 · Shift+Tab 上一项 · 空格 勾选\n"
+            "F5 预览 · Ctrl+P 打印 · Ctrl+Shift+S 另存为 PDF · Ctrl+, 设置"
+        )
+        self.banner.show_message("keys", text, [])
+
+    def _load_coverage(self) -> None:
+        from desktop.glyphs import load_coverage
+
+        font = paths.print_font()
+
+        def loaded(coverage: frozenset[int]) -> None:
+            if self._closed:
+                return
+            self.coverage = coverage
+            self._recheck(self.bundle.fields)
+
+        self.workers.run(lambda: load_coverage(font), loaded, self._worker_failed)
+
+    # -- closing ---------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        if not self._closed:
+            self._shutdown()
+        super().closeEvent(event)
+
+    def _shutdown(self) -> None:
+        if not self.flush() and self.dirty:
+            # Unresolved conflict: keep this window's values as a separate draft rather than lose them.
+            try:
+                self.store.create(self.values)
+            except StoreError:
+                pass
+        self._closed = True
+        QApplication.instance().focusChanged.disconnect(self._focus_changed)
+        self.workers.close()
+        self.store.close()
+        self._lock.unlock()
+
+
+def run(db_path: Path | None = None) -> int:
+    """Open the window on the drafts file and run until it is closed; the exit status."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("desk400")
+    app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "desk400.png")))
+    try:
+        window = MainWindow(db_path)
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        QMessageBox.critical(None, "无法打开草稿文件", str(exc))
+        return 2
+    window.resize(1280, 760)
+    window.show()
+    return app.exec()

@@ -1,0 +1,99 @@
+"""One tab per document: its fields in the document's reading order, built from forms/ data."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from desktop.forms import Bundle
+from desktop.layout import Document
+from desktop.ui.feedback import Shown
+from desktop.ui.fieldwidgets import Editor, EnterMovesOn, NotesField, make_editor
+
+
+class FieldRow:
+    """A field's editor with its finding label (`KEY.error`) and decoded-value label (`KEY.info`)."""
+
+    def __init__(self, editor: Editor, error: QLabel, info: QLabel, box: QWidget) -> None:
+        self.editor = editor
+        self.error = error
+        self.info = info
+        self.box = box
+        self.kind = ""
+
+    def show(self, shown: Shown) -> None:
+        if shown.kind != self.kind:
+            self.kind = shown.kind
+            self.error.setProperty("kind", shown.kind)
+            style = self.error.style()
+            style.unpolish(self.error)
+            style.polish(self.error)
+            self.editor.set_severity("error" if shown.kind == "error" else None)
+        if self.error.text() != shown.text:
+            self.error.setText(shown.text)
+        self.error.setVisible(bool(shown.text))
+        if self.info.text() != shown.info:
+            self.info.setText(shown.info)
+        self.info.setVisible(bool(shown.info))
+
+
+class DocumentTab(QScrollArea):
+    """A document's page of inputs; its objectName is the document id."""
+
+    def __init__(self, bundle: Bundle, document: Document, enter_filter: EnterMovesOn) -> None:
+        super().__init__()
+        self.document = document
+        self.setObjectName(document.id)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        body.setObjectName(f"{document.id}.body")
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(18, 12, 18, 18)
+        title = QLabel(document.title)
+        title.setObjectName("document_title")
+        outer.addWidget(title)
+        self.form = QFormLayout()
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.form.setVerticalSpacing(6)
+        outer.addLayout(self.form)
+        outer.addStretch(1)
+        self.rows: dict[str, FieldRow] = {}
+        for key in document.field_keys():
+            fdef = bundle.field(key)
+            box = QWidget()
+            column = QVBoxLayout(box)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(1)
+            editor = make_editor(fdef)
+            error = QLabel()
+            error.setObjectName(f"{key}.error")
+            error.setWordWrap(True)
+            error.setProperty("kind", "")
+            error.hide()
+            info = QLabel()
+            info.setObjectName(f"{key}.info")
+            info.setProperty("kind", "info")
+            info.hide()
+            column.addWidget(editor)
+            column.addWidget(error)
+            column.addWidget(info)
+            label = QLabel(fdef.label + (" *" if fdef.required else ""))
+            label.setObjectName(f"{key}.label")
+            label.setBuddy(editor.inputs()[0])
+            label.setWordWrap(True)
+            label.setMaximumWidth(150)
+            label.setToolTip("必填" if fdef.required else "")
+            self.form.addRow(label, box)
+            if not isinstance(editor, NotesField):
+                for widget in editor.inputs():
+                    widget.installEventFilter(enter_filter)
+            self.rows[key] = FieldRow(editor, error, info, box)
+        self.setWidget(body)
+
+    def set_relevant(self, key: str, relevant: bool) -> None:
+        row = self.rows.get(key)
+        if row is not None and self.form.isRowVisible(row.box) != relevant:
+            self.form.setRowVisible(row.box, relevant)

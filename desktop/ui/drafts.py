@@ -1,0 +1,144 @@
+"""The drafts pane: search box, the `drafts` list (newest first, ID numbers masked), the bin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+STATUS_LABELS = {"draft": "草稿", "complete": "待打印", "printed": "已打印"}
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+def when(stamp: str, now: datetime | None = None) -> str:
+    """「今天 10:15」, 「11-28 10:15」 or 「2025-11-28」: short enough for a list line."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    now = now or datetime.now(moment.tzinfo)
+    if moment.date() == now.date():
+        return f"今天 {moment:%H:%M}"
+    if moment.year == now.year:
+        return f"{moment:%m-%d %H:%M}"
+    return f"{moment:%Y-%m-%d}"
+
+
+class DraftsPane(QWidget):
+    """Lists what the window's worker found; asks for a new search as the agent types."""
+
+    search_requested = Signal(str, bool)  # query, bin
+    open_requested = Signal(str)
+
+    def __init__(self, labels: Mapping[str, str], keys: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("drafts_pane")
+        self.keys = tuple(keys)
+        self.labels = labels
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 0, 6)
+        top = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("搜索：公司、400号码、经办人、执照编号（Ctrl+F）")
+        self.search.setClearButtonEnabled(True)
+        top.addWidget(self.search, 1)
+        self.bin = QCheckBox("回收站")
+        self.bin.setObjectName("show_bin")
+        top.addWidget(self.bin)
+        layout.addLayout(top)
+        self.list = QListWidget()
+        self.list.setObjectName("drafts")
+        self.list.setAlternatingRowColors(True)
+        self.list.setWordWrap(True)
+        self.list.setUniformItemSizes(True)
+        layout.addWidget(self.list, 1)
+        self.count = QLabel()
+        self.count.setObjectName("drafts_count")
+        layout.addWidget(self.count)
+        self.buttons = QHBoxLayout()
+        layout.addLayout(self.buttons)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.search.returnPressed.connect(self._open_first)
+        self.bin.toggled.connect(lambda _c: self.refresh())
+        self.list.itemActivated.connect(self._activated)
+        self.list.itemClicked.connect(self._activated)
+        self.current_id: str | None = None
+
+    def add_button(self, button: QToolButton) -> None:
+        self.buttons.addWidget(button)
+
+    def in_bin(self) -> bool:
+        return self.bin.isChecked()
+
+    def refresh(self) -> None:
+        self._timer.stop()
+        self.search_requested.emit(self.search.text(), self.bin.isChecked())
+
+    def show_page(self, items: Sequence[Any], has_more: bool, *, query: str, binned: bool) -> None:
+        """Fill the list with one page of summaries (stale answers are dropped by the caller)."""
+        self.list.setUpdatesEnabled(False)
+        try:
+            self.list.clear()
+            now = datetime.now().astimezone()
+            for summary in items:
+                item = QListWidgetItem(self._line(summary, now))
+                item.setData(CASE_ID_ROLE, summary.id)
+                item.setToolTip(f"案卷 {summary.id}")
+                self.list.addItem(item)
+                if summary.id == self.current_id:
+                    item.setSelected(True)
+                    self.list.setCurrentItem(item)
+        finally:
+            self.list.setUpdatesEnabled(True)
+        where = "回收站" if binned else "草稿"
+        more = "，还有更多，请缩小搜索" if has_more else ""
+        found = f"找到 {len(items)} 个" if query.strip() else f"共 {len(items)} 个"
+        self.count.setText(f"{where}：{found}{more}")
+
+    def _line(self, summary: Any, now: datetime) -> str:
+        title = summary.title or "（未填公司名称）"
+        parts = []
+        for key in self.keys:
+            value = summary.summary.get(key)
+            if isinstance(value, list):
+                value = "、".join(value)
+            if value:
+                parts.append(str(value))
+        status = STATUS_LABELS.get(summary.status, summary.status)
+        stamp = when(summary.deleted or summary.updated, now)
+        moment = f"删除于 {stamp}" if summary.deleted else stamp
+        return f"{title}\n{' · '.join(parts)}\n{status} · {moment}"
+
+    def selected_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(CASE_ID_ROLE) if item is not None else None
+
+    def ids(self) -> list[str]:
+        return [self.list.item(i).data(CASE_ID_ROLE) for i in range(self.list.count())]
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        if not self.bin.isChecked():
+            self.open_requested.emit(item.data(CASE_ID_ROLE))
+
+    def _open_first(self) -> None:
+        if self.list.count() and not self.bin.isChecked():
+            self.list.setCurrentRow(0)
+            self.open_requested.emit(self.list.item(0).data(CASE_ID_ROLE))

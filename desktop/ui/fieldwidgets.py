@@ -1,0 +1,340 @@
+"""One input widget per field type, built from the field's definition in forms/.
+
+Every editor is a QWidget whose objectName is the field key and which emits `edited(value)` only
+for the agent's own edits (never for `set_value`). Editors never decide validity: they show the
+severity the window tells them (`set_severity`) as their frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QButtonGroup,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.forms import FieldDef
+
+LINE_TYPES = frozenset(
+    {"text", "person_name", "resident_id", "uscc", "org_code", "postcode", "phone", "mobile", "n400", "email", "date"}
+)
+PLACEHOLDERS = {
+    "date": "YYYY-MM-DD（可留空）",
+    "resident_id": "18 位身份证号码",
+    "uscc": "18 位统一社会信用代码",
+    "mobile": "11 位手机号码",
+    "n400": "400 开头的 10 位号码",
+    "postcode": "6 位邮政编码",
+    "email": "name@example.com",
+}
+
+
+def _repolish(widget: QWidget) -> None:
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+class EnterMovesOn(QObject):
+    """Enter or Return on an input moves to the next field, as the agent expects on a paper form."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & ~(
+                Qt.KeyboardModifier.KeypadModifier
+            ):
+                if isinstance(watched, QWidget):
+                    watched.focusNextChild()
+                    return True
+        return False
+
+
+class FieldEditor(QWidget):
+    """Base of the editors that wrap several child widgets (choices, number lists)."""
+
+    edited = Signal(object)
+    left = Signal()
+
+    def __init__(self, fdef: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fdef = fdef
+        self.setObjectName(fdef.key)
+
+    def set_severity(self, severity: str | None) -> None:
+        if self.property("severity") != (severity or ""):
+            self.setProperty("severity", severity or "")
+            _repolish(self)
+
+    def inputs(self) -> list[QWidget]:
+        """The focusable widgets, in tab order."""
+        return [self]
+
+
+class LineField(QLineEdit):
+    """A one-line input: text, names, codes, phones, dates (a date may stay empty)."""
+
+    edited = Signal(object)
+    left = Signal()
+
+    def __init__(self, fdef: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fdef = fdef
+        self.setObjectName(fdef.key)
+        self.setPlaceholderText(fdef.ui.get("placeholder") or PLACEHOLDERS.get(fdef.type, ""))
+        if fdef.max_length:
+            # Leave room past the limit so the agent sees the "too long" message, not a wall.
+            self.setMaxLength(fdef.max_length * 2)
+        self.textEdited.connect(self.edited.emit)
+        self.editingFinished.connect(self.left)
+        self.setProperty("severity", "")
+
+    def value(self) -> Any:
+        return self.text()
+
+    def set_value(self, value: Any) -> None:
+        text = "" if value is None else str(value)
+        if text != self.text():
+            self.setText(text)
+            self.setCursorPosition(len(text))
+
+    set_severity = FieldEditor.set_severity
+
+    def inputs(self) -> list[QWidget]:
+        return [self]
+
+
+class NotesField(QPlainTextEdit):
+    """Multi-line notes; Tab leaves the field (a note never needs a tab character)."""
+
+    edited = Signal(object)
+    left = Signal()
+
+    def __init__(self, fdef: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fdef = fdef
+        self.setObjectName(fdef.key)
+        self.setTabChangesFocus(True)
+        self.setPlaceholderText(fdef.ui.get("placeholder") or f"可留空，最多 {fdef.max_length} 字")
+        lines = 4
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 14)
+        self._quiet = False
+        self.textChanged.connect(self._changed)
+        self.setProperty("severity", "")
+
+    def _changed(self) -> None:
+        if not self._quiet:
+            self.edited.emit(self.toPlainText())
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().focusOutEvent(event)
+        self.left.emit()
+
+    def value(self) -> Any:
+        return self.toPlainText()
+
+    def set_value(self, value: Any) -> None:
+        text = "" if value is None else str(value)
+        if text != self.toPlainText():
+            self._quiet = True
+            try:
+                self.setPlainText(text)
+            finally:
+                self._quiet = False
+
+    set_severity = FieldEditor.set_severity
+
+    def inputs(self) -> list[QWidget]:
+        return [self]
+
+
+class YearsField(QSpinBox):
+    """A whole number within the field's bounds; one below the minimum means "not filled"."""
+
+    edited = Signal(object)
+    left = Signal()
+
+    def __init__(self, fdef: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fdef = fdef
+        self.setObjectName(fdef.key)
+        low = fdef.minimum if fdef.minimum is not None else 0
+        self.setRange(low - 1, fdef.maximum if fdef.maximum is not None else 999)
+        self.setSpecialValueText("未填")
+        self.setValue(low - 1)
+        self.setMaximumWidth(110)
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+        self._quiet = False
+        self.valueChanged.connect(self._changed)
+        self.editingFinished.connect(self.left)
+        self.setProperty("severity", "")
+
+    def _changed(self, number: int) -> None:
+        if not self._quiet:
+            self.edited.emit(self.value())
+
+    def value(self) -> Any:  # type: ignore[override]
+        number = super().value()
+        return None if number < self.minimum() + 1 else number
+
+    def set_value(self, value: Any) -> None:
+        number = value if isinstance(value, int) and not isinstance(value, bool) else self.minimum()
+        self._quiet = True
+        try:
+            self.setValue(number)
+        finally:
+            self._quiet = False
+
+    set_severity = FieldEditor.set_severity
+
+    def inputs(self) -> list[QWidget]:
+        return [self]
+
+
+class ChoiceField(FieldEditor):
+    """Radio buttons (one choice) or check boxes (several), each named `KEY=CHOICE`."""
+
+    def __init__(self, fdef: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(fdef, parent)
+        self.multi = fdef.type == "multichoice"
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(not self.multi)
+        self.buttons: dict[str, QAbstractButton] = {}
+        for choice in fdef.choices:
+            button: QAbstractButton = QCheckBox(choice.label) if self.multi else QRadioButton(choice.label)
+            button.setObjectName(f"{fdef.key}={choice.id}")
+            self.group.addButton(button)
+            layout.addWidget(button)
+            self.buttons[choice.id] = button
+            button.toggled.connect(self._toggled)
+        layout.addStretch(1)
+        self._quiet = False
+        self.setProperty("severity", "")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        # The container itself takes focus only to hand it on to the first choice.
+        self.setFocusProxy(next(iter(self.buttons.values())))
+
+    def _toggled(self, checked: bool) -> None:
+        if self._quiet or (not self.multi and not checked):
+            return
+        self.edited.emit(self.value())
+
+    def value(self) -> Any:
+        chosen = [cid for cid, b in self.buttons.items() if b.isChecked()]
+        if self.multi:
+            return chosen
+        return chosen[0] if chosen else None
+
+    def set_value(self, value: Any) -> None:
+        wanted = set(value) if isinstance(value, list) else ({value} if value else set())
+        self._quiet = True
+        self.group.setExclusive(False)
+        try:
+            for cid, button in self.buttons.items():
+                button.setChecked(cid in wanted)
+        finally:
+            self.group.setExclusive(not self.multi)
+            self._quiet = False
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().focusOutEvent(event)
+        self.left.emit()
+
+    def inputs(self) -> list[QWidget]:
+        return list(self.buttons.values())
+
+
+class PhoneListField(FieldEditor):
+    """One to `max_items` numbers, one per line; the next line appears once the last one is used."""
+
+    def __init__(self, fdef: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(fdef, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        self.lines: list[QLineEdit] = []
+        self._numbers: list[QLabel] = []
+        for n in range(1, (fdef.max_items or 3) + 1):
+            row = QHBoxLayout()
+            number = QLabel(f"{n}.")
+            number.setFixedWidth(18)
+            edit = QLineEdit()
+            edit.setObjectName(f"{fdef.key}#{n}")
+            edit.setPlaceholderText("手机或带区号的固定电话" if n == 1 else "可留空")
+            edit.setProperty("severity", "")
+            edit.textEdited.connect(self._edited)
+            edit.editingFinished.connect(self.left)
+            row.addWidget(number)
+            row.addWidget(edit)
+            layout.addLayout(row)
+            self.lines.append(edit)
+            self._numbers.append(number)
+            number.setVisible(n == 1)
+            edit.setVisible(n == 1)
+        self.setFocusProxy(self.lines[0])
+
+    def _edited(self, _text: str) -> None:
+        self._show_rows()
+        self.edited.emit(self.value())
+
+    def _show_rows(self) -> None:
+        visible = 1
+        for n, edit in enumerate(self.lines, start=1):
+            if edit.text().strip():
+                visible = n + 1
+        visible = min(max(visible, 1), len(self.lines))
+        for n, (edit, number) in enumerate(zip(self.lines, self._numbers, strict=True), start=1):
+            shown = n <= visible
+            if edit.isVisibleTo(self) != shown:
+                edit.setVisible(shown)
+                number.setVisible(shown)
+
+    def value(self) -> Any:
+        return [e.text() for e in self.lines if e.text().strip()]
+
+    def set_value(self, value: Any) -> None:
+        items = value if isinstance(value, list) else ([value] if value else [])
+        for n, edit in enumerate(self.lines):
+            text = str(items[n]) if n < len(items) else ""
+            if edit.text() != text:
+                edit.setText(text)
+        self._show_rows()
+
+    def set_severity(self, severity: str | None) -> None:
+        for edit in self.lines:
+            if edit.property("severity") != (severity or ""):
+                edit.setProperty("severity", severity or "")
+                _repolish(edit)
+
+    def inputs(self) -> list[QWidget]:
+        return list(self.lines)
+
+
+Editor = LineField | NotesField | YearsField | ChoiceField | PhoneListField
+
+
+def make_editor(fdef: FieldDef, parent: QWidget | None = None) -> Editor:
+    """The editor for a field's type."""
+    if fdef.type in ("choice", "multichoice"):
+        return ChoiceField(fdef, parent)
+    if fdef.type == "phone_list":
+        return PhoneListField(fdef, parent)
+    if fdef.type == "longtext":
+        return NotesField(fdef, parent)
+    if fdef.type == "integer":
+        return YearsField(fdef, parent)
+    return LineField(fdef, parent)
