@@ -93,6 +93,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         self.setWindowTitle("400业务申请资料")
         self.setStyleSheet(STYLE)
+        # An explicit minimum keeps the layouts from resizing the window's limits as rows come and
+        # go (fits a 1366×768 laptop; some platforms warn on every such change).
+        self.setMinimumSize(960, 560)
         self._build()
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.flush)

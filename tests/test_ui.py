@@ -1,0 +1,337 @@
+"""The window, driven through its real widgets: typing, checking, tabs, drafts, PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QListWidget, QPlainTextEdit, QSpinBox, QTabWidget, QWidget
+from test_ui_support import clear, field, label, type_text
+
+from desktop.app import MainWindow
+from desktop.case import check_case, normalise_values
+from desktop.store import Store
+
+ID_OK = "610113198402242115"
+ID_BAD = "610113198402242116"
+COMPANY = "杭州云栖数智科技有限公司"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "drafts.sqlite"
+
+
+@pytest.fixture
+def make_window(qtbot, db):
+    def make(path: Path | None = None) -> MainWindow:
+        window = MainWindow(path or db)
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def window(make_window) -> MainWindow:
+    return make_window()
+
+
+def stored(db: Path, bundle, case_id: str) -> dict:
+    with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+        return store.get(case_id).fields
+
+
+def test_contract_names(window, bundle):
+    tabs = window.findChild(QTabWidget, "documents")
+    assert tabs.count() == len(bundle.documents)
+    for n, document in enumerate(bundle.documents):
+        assert tabs.widget(n).objectName() == document.id
+        for key in document.field_keys():
+            assert field(window, document.id, key).objectName() == key
+            assert label(window, document.id, f"{key}.error").text() == ""
+    assert window.findChild(QListWidget, "drafts") is not None
+    for name in ("action_new_case", "action_print", "action_export_pdf", "action_preview",
+                 "action_delete_case", "action_duplicate_case"):  # fmt: skip
+        assert window.findChild(type(window.action_print), name) is not None, name
+
+
+def test_wrong_id_is_shown_then_cleared_when_fixed(window, qtbot):
+    edit = field(window, "authorization", "handler.id_number", QLineEdit)
+    error = label(window, "authorization", "handler.id_number.error")
+    type_text(edit, ID_BAD[:-2])
+    # Still typing a fixed-length code: a neutral hint, no red frame.
+    assert error.text() == "还需 2 位"
+    assert error.property("kind") == "hint"
+    assert edit.property("severity") == ""
+    type_text(edit, ID_BAD[-2:])
+    assert error.isVisible()
+    assert error.text() == "校验码错误，按前 17 位应为 5"
+    assert error.property("kind") == "error"
+    assert edit.property("severity") == "error"
+    assert window.tabs.tabText(0).endswith("）")
+    # Once shown, the error follows every keystroke and clears the moment the value is valid.
+    QTest.keyClick(edit, Qt.Key.Key_Backspace)
+    assert error.text() == "身份证号码应为 18 位，还差 1 位" or error.property("kind") == "error"
+    type_text(edit, "5")
+    assert error.text() == "" and not error.isVisible()
+    assert edit.property("severity") == ""
+    info = label(window, "authorization", "handler.id_number.info")
+    assert info.text() == "陕西省西安市雁塔区 · 1984-02-24 · 男"
+
+
+def test_full_width_digits_are_accepted_and_stored_as_ascii(window, qtbot, db, bundle):
+    edit = field(window, "authorization", "handler.id_number", QLineEdit)
+    type_text(edit, "６１０１１３１９８４０２２４２１１６")
+    error = label(window, "authorization", "handler.id_number.error")
+    assert error.text() == "校验码错误，按前 17 位应为 5"
+    QTest.keyClick(edit, Qt.Key.Key_Backspace)
+    type_text(edit, "５")
+    assert error.text() == ""
+    assert label(window, "authorization", "handler.id_number.info").text().startswith("陕西省西安市雁塔区")
+    assert window.flush()
+    assert stored(db, bundle, window.current_case_id())["handler.id_number"] == ID_OK
+
+
+def test_half_typed_code_shows_its_error_when_the_field_is_left(window, qtbot):
+    edit = field(window, "requirement", "number.n400", QLineEdit)
+    window.tabs.setCurrentIndex(1)
+    type_text(edit, "400903")
+    error = label(window, "requirement", "number.n400.error")
+    assert error.property("kind") == "hint"
+    field(window, "requirement", "number.small", QLineEdit).setFocus()
+    qtbot.waitUntil(lambda: error.property("kind") == "error")
+    assert "还差 4 位" in error.text()
+
+
+def test_company_typed_on_one_tab_is_on_every_tab(window, bundle):
+    type_text(field(window, "authorization", "customer.name", QLineEdit), COMPANY)
+    for document in bundle.documents:
+        if "customer.name" in document.field_keys():
+            assert field(window, document.id, "customer.name", QLineEdit).text() == COMPANY
+
+
+def test_organisation_code_fills_itself_from_the_licence(window):
+    window.tabs.setCurrentIndex(1)
+    type_text(field(window, "requirement", "customer.license_no", QLineEdit), "91330100MA2H3KX74D")
+    org = field(window, "requirement", "customer.org_code", QLineEdit)
+    assert org.text() == "MA2H3KX7-4"
+    assert window.values.get("customer.org_code") in (None, "")
+    assert label(window, "requirement", "customer.license_no.info").text() == "企业（工商登记） · 浙江省杭州市"
+    type_text(org, "X")  # the agent overrides the filled-in code: now it must match the licence
+    clear(org)
+    type_text(org, "MA2H3KX75")
+    field(window, "requirement", "customer.address", QLineEdit).setFocus()
+    error = label(window, "requirement", "customer.org_code.error")
+    assert "应为 MA2H3KX7-4" in error.text()
+
+
+def test_conditional_field_appears_only_when_relevant(window, qtbot):
+    window.tabs.setCurrentIndex(2)
+    province = field(window, "agreement", "agreement.province", QLineEdit)
+    assert not province.isVisible()
+    field(window, "agreement", "agreement.scope=province", QWidget).click()
+    qtbot.waitUntil(province.isVisible)
+    assert window.tab_error_count("agreement") >= 1
+    assert "agreement.province" in window.print_blockers()
+    field(window, "agreement", "agreement.scope=national", QWidget).click()
+    qtbot.waitUntil(lambda: not province.isVisible())
+    assert "agreement.province" not in window.print_blockers()
+
+
+def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, example_values):
+    def expected(values: dict) -> dict[str, int]:
+        errors = [f for f in check_case(bundle, values, today=date.today()) if f.severity == "error"]
+        return {d.id: sum(1 for f in errors if f.key in d.field_keys()) for d in bundle.documents}
+
+    counts = {d.id: window.tab_error_count(d.id) for d in bundle.documents}
+    assert counts == expected(window.values)
+    assert sum(counts.values()) > 0
+    assert window.print_label.text().startswith(f"还有 {sum(window.print_blockers().values())} 处错误")
+    assert window.action_print.toolTip() == window.print_label.text()
+
+    window.load_example()
+    assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == dict.fromkeys(counts, 0)
+    assert window.print_label.text() == "没有错误，可以正式打印"
+    assert [window.tabs.tabText(n) for n in range(4)] == [d.tab for d in bundle.documents]
+
+    edit = field(window, "authorization", "handler.id_number", QLineEdit)
+    clear(edit)
+    type_text(edit, ID_BAD)
+    assert window.print_blockers() == {"handler.id_number": 1}
+    assert window.tabs.tabText(0) == "授权委托书（1）"
+    assert window.print_label.text() == "还有 1 处错误，打印将带「草稿」标记：经办人身份证"
+    assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == expected(window.values)
+
+
+def test_widgets_by_field_type(window, qtbot):
+    assert isinstance(field(window, "agreement", "agreement.term_years"), QSpinBox)
+    assert isinstance(field(window, "requirement", "notes"), QPlainTextEdit)
+    first = field(window, "requirement", "number.destinations#1", QLineEdit)
+    second = field(window, "requirement", "number.destinations#2", QLineEdit)
+    window.tabs.setCurrentIndex(1)
+    assert not second.isVisible()
+    type_text(first, "057181726504")
+    qtbot.waitUntil(second.isVisible)
+    type_text(second, "13825265634")
+    assert window.values["number.destinations"] == ["057181726504", "13825265634"]
+    years = field(window, "agreement", "agreement.term_years", QSpinBox)
+    window.tabs.setCurrentIndex(2)
+    years.setFocus()
+    QTest.keyClick(years, Qt.Key.Key_Up)
+    QTest.keyClick(years, Qt.Key.Key_Up)
+    assert window.values["agreement.term_years"] == 2
+    # Dates may stay empty.
+    date_edit = field(window, "agreement", "agreement.date_b", QLineEdit)
+    assert date_edit.text() == ""
+    assert "agreement.date_b" not in window.print_blockers()
+
+
+def test_enter_moves_to_the_next_field(window, qtbot, bundle):
+    first_key, second_key = bundle.document("authorization").field_keys()[:2]
+    first = field(window, "authorization", first_key, QLineEdit)
+    first.setFocus()
+    qtbot.waitUntil(first.hasFocus)
+    QTest.keyClick(first, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is field(window, "authorization", second_key, QLineEdit)
+
+
+def test_ctrl_f_focuses_search(window, qtbot):
+    field(window, "authorization", "handler.name", QLineEdit).setFocus()
+    QTest.keySequence(window, "Ctrl+F")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.findChild(QLineEdit, "search"))
+
+
+def test_close_reopen_find_and_open_with_every_value(make_window, qtbot, db, bundle, example_values):
+    window = make_window()
+    values = normalise_values(bundle, example_values, today=date.today())
+    type_text(field(window, "authorization", "customer.name", QLineEdit), COMPANY)
+    type_text(field(window, "authorization", "handler.id_number", QLineEdit), ID_OK)
+    window.close()
+
+    again = make_window()
+    drafts = again.findChild(QListWidget, "drafts")
+    qtbot.waitUntil(lambda: drafts.count() == 1)
+    search = again.findChild(QLineEdit, "search")
+    type_text(search, "云栖")
+    qtbot.waitUntil(lambda: again.drafts.count.text().startswith("草稿：找到 1"))
+    assert "610113********2115" in drafts.item(0).text()
+    QTest.keyClick(search, Qt.Key.Key_Return)
+    assert again.current_case_id() is not None
+    assert field(again, "commitment", "customer.name", QLineEdit).text() == COMPANY
+    assert field(again, "authorization", "handler.id_number", QLineEdit).text() == ID_OK
+
+    again.load_example()
+    case_id = again.current_case_id()
+    again.new_case()
+    assert again.current_case_id() is None
+    again.open_case(case_id)
+    for key, value in values.items():
+        assert again.values.get(key) == value, key
+    for document in bundle.documents:
+        for key in document.field_keys():
+            editor = field(again, document.id, key)
+            if isinstance(editor, QLineEdit) and key != "customer.org_code":
+                assert editor.text() in (str(values.get(key) or ""), again._display(key, values.get(key))), key
+
+
+def test_export_pdf_and_read_it_back(window, tmp_path):
+    from pypdf import PdfReader
+
+    window.load_example()
+    out = window.export_pdf(tmp_path / "bundle.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(out).pages)
+    assert COMPANY in text
+    assert "草稿" not in text
+    assert window.current_case_id() in text
+
+    window.new_case()
+    type_text(field(window, "authorization", "customer.name", QLineEdit), "某某公司")
+    draft = PdfReader(window.export_pdf(tmp_path / "draft.pdf"))
+    assert "草稿" in draft.pages[0].extract_text()
+
+
+def test_print_marks_the_case_printed(window, tmp_path, db, bundle):
+    window.load_example()
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setResolution(150)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    pages = window.print_to(printer)
+    assert pages >= 4
+    assert (tmp_path / "printed.pdf").stat().st_size > 10_000
+    with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+        assert store.get(window.current_case_id()).status == "printed"
+
+
+def test_preview_shows_the_bundle(window, qtbot):
+    window.load_example()
+    window.action_preview.trigger()
+    qtbot.waitUntil(lambda: window.preview.page_count() >= 4, timeout=15000)
+    assert "可以正式打印" in window.preview.status.text()
+
+
+def test_delete_undo_duplicate_and_restore(window, qtbot, db, bundle):
+    window.load_example()
+    first = window.current_case_id()
+    window.action_duplicate_case.trigger()
+    copy = window.current_case_id()
+    assert copy != first
+    assert window.values.get("number.n400") in (None, "")  # request-specific, cleared
+    assert window.values["customer.name"] == COMPANY
+
+    window.action_delete_case.trigger()
+    assert window.current_case_id() is None
+    undo = window.banner.button("撤销删除")
+    assert undo is not None
+    undo.click()
+    assert window.current_case_id() == copy
+
+    window.action_delete_case.trigger()
+    window.drafts.bin.setChecked(True)
+    drafts = window.findChild(QListWidget, "drafts")
+    qtbot.waitUntil(lambda: drafts.count() == 1 and window.drafts.count.text().startswith("回收站"))
+    drafts.setCurrentRow(0)
+    window.action_restore_case.trigger()
+    assert window.current_case_id() == copy
+    qtbot.waitUntil(lambda: drafts.count() == 2 and not window.drafts.in_bin())
+
+
+def test_edits_are_saved_within_a_second_without_a_button(window, qtbot, db, bundle):
+    type_text(field(window, "authorization", "handler.name", QLineEdit), "王霄")
+    qtbot.waitUntil(lambda: window.saved_label.text().startswith("已保存 "), timeout=1000)
+    assert stored(db, bundle, window.current_case_id())["handler.name"] == "王霄"
+
+
+def test_a_second_window_conflict_is_shown(make_window, qtbot, db):
+    first = make_window()
+    first.load_example()
+    case_id = first.current_case_id()
+    second = make_window()
+    second.open_case(case_id)
+    type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
+    assert second.flush()
+    type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
+    assert not first.flush()
+    assert first.banner.isVisible() and first.banner.topic == "conflict"
+    assert "其他窗口" in first.banner.label.text()
+    first.banner.button("用本窗口的内容覆盖").click()
+    assert not first.banner.isVisible()
+    second.banner.dismiss()
+    second.open_case(case_id)  # the same case: nothing to reload
+    assert first.values["handler.name"] == "王霄乙"
+
+
+def test_settings_prefill_new_cases(window):
+    window.save_settings({"agency.name": "中国电信杭州西湖营业厅", "agency.handler": "赵晓峰", "retention_days": 30})
+    window.new_case()
+    assert field(window, "requirement", "agency.name", QLineEdit).text() == "中国电信杭州西湖营业厅"
+    assert field(window, "requirement", "agency.handler", QLineEdit).text() == "赵晓峰"
+    assert window.settings()["retention_days"] == 30
