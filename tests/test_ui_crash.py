@@ -1,0 +1,98 @@
+"""A window killed with SIGKILL one second after the agent typed loses nothing, and the next
+start offers the last edited case in a banner (never a dialog, never silently)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QLineEdit
+from test_ui_support import field
+
+from desktop.app import MainWindow
+from desktop.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import sys
+from PySide6.QtWidgets import QApplication, QLineEdit
+sys.path.insert(0, sys.argv[2])
+from test_ui_support import field, type_text
+from desktop.app import MainWindow
+
+app = QApplication([])
+window = MainWindow(sys.argv[1])
+window.show()
+app.processEvents()
+type_text(field(window, "authorization", "customer.name", QLineEdit), "杭州云栖数智科技有限公司")
+type_text(field(window, "authorization", "handler.name", QLineEdit), "王霄")
+type_text(field(window, "authorization", "handler.id_number", QLineEdit), "６１０１１３１９８４０２２４２１１５")
+window.tabs.setCurrentIndex(1)
+type_text(field(window, "requirement", "number.n400", QLineEdit), "4009030005")
+print("typed", flush=True)
+app.exec()
+"""
+
+TYPED = {
+    "customer.name": "杭州云栖数智科技有限公司",
+    "handler.name": "王霄",
+    "handler.id_number": "610113198402242115",
+    "number.n400": "4009030005",
+}
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_sigkill_one_second_after_typing_loses_nothing(qtbot, tmp_path, bundle):
+    db = tmp_path / "drafts.sqlite"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(db), str(ROOT / "tests")],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = child.stdout.readline()
+        assert line.strip() == "typed", child.stderr.read()
+        time.sleep(1.0)  # the agent's second: the test is about what a crash right then keeps
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+
+    with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+        cases = store.list_cases().items
+        assert len(cases) == 1
+        fields = store.get(cases[0].id).fields
+    for key, value in TYPED.items():
+        assert fields.get(key) == value, key
+
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    # Nothing was reopened behind the agent's back: the banner offers it, with its time.
+    assert window.current_case_id() is None
+    assert window.banner.isVisible()
+    assert "杭州云栖数智科技有限公司" in window.banner.label.text()
+    assert "保存" in window.banner.label.text()
+    window.banner.button("打开这个案卷").click()
+    assert window.current_case_id() == cases[0].id
+    assert not window.banner.isVisible()
+    assert field(window, "requirement", "number.n400", QLineEdit).text() == "400-903-0005"
+
+
+def test_a_clean_close_offers_nothing(qtbot, tmp_path):
+    db = tmp_path / "drafts.sqlite"
+    first = MainWindow(db)
+    qtbot.addWidget(first)
+    first.load_example()
+    first.close()
+    second = MainWindow(db)
+    qtbot.addWidget(second)
+    assert second.banner.topic == "" and not second.banner.isVisibleTo(second)
+    assert second.current_case_id() is None
