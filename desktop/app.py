@@ -71,7 +71,11 @@ class MainWindow(QMainWindow):
         self.db_path = Path(db_path) if db_path is not None else paths.default_db()
         self.crashed = self._take_session_lock()
         self.store = Store.open(
-            self.db_path, self.bundle.drafts, bundle=self.bundle.id, edition=self.bundle.edition, backups=False
+            self.db_path,
+            self.bundle.drafts,
+            bundle=self.bundle.id,
+            edition=self.bundle.edition,
+            backups=False,
         )
         self.workers = Workers(self._open_reader, self)
 
@@ -132,7 +136,9 @@ class MainWindow(QMainWindow):
                 editor.edited.connect(lambda raw, k=key, r=row: self._edited(k, raw, r))
                 editor.left.connect(lambda k=key: self._left(k))
 
-        shown = [k for k in (*bundle.drafts.search_keys, *bundle.drafts.mask_keys) if k != bundle.drafts.title_key]
+        shown = [
+            k for k in (*bundle.drafts.search_keys, *bundle.drafts.mask_keys) if k != bundle.drafts.title_key
+        ]
         self.drafts = DraftsPane({k: bundle.field(k).label for k in shown}, shown)
         self.drafts.search_requested.connect(self._search)
         self.drafts.open_requested.connect(self.open_case)
@@ -180,17 +186,27 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         a = self._action
-        self.action_new_case = a("action_new_case", "新建案卷(&N)", self.new_case, QKeySequence.StandardKey.New)
-        self.action_duplicate_case = a("action_duplicate_case", "复制为新案卷(&D)", self.duplicate_case, "Ctrl+D")
+        self.action_new_case = a(
+            "action_new_case", "新建案卷(&N)", self.new_case, QKeySequence.StandardKey.New
+        )
+        self.action_duplicate_case = a(
+            "action_duplicate_case", "复制为新案卷(&D)", self.duplicate_case, "Ctrl+D"
+        )
         self.action_delete_case = a("action_delete_case", "删除案卷(&L)", self.delete_case, "Ctrl+Delete")
-        self.action_restore_case = a("action_restore_case", "从回收站恢复(&R)", self.restore_selected, "Ctrl+R")
+        self.action_restore_case = a(
+            "action_restore_case", "从回收站恢复(&R)", self.restore_selected, "Ctrl+R"
+        )
         self.action_preview = a("action_preview", "打印预览(&V)", self.toggle_preview, "F5")
         self.action_preview.setCheckable(True)
         self.action_print = a("action_print", "打印(&P)…", self.print_case, QKeySequence.StandardKey.Print)
-        self.action_export_pdf = a("action_export_pdf", "另存为 PDF(&S)…", self.ask_export_pdf, "Ctrl+Shift+S")
+        self.action_export_pdf = a(
+            "action_export_pdf", "另存为 PDF(&S)…", self.ask_export_pdf, "Ctrl+Shift+S"
+        )
         self.action_settings = a("action_settings", "设置(&T)…", self.show_settings, "Ctrl+,")
         self.action_quit = a("action_quit", "退出(&X)", self.close, QKeySequence.StandardKey.Quit)
-        self.action_search = a("action_search", "搜索草稿(&F)", self.focus_search, QKeySequence.StandardKey.Find)
+        self.action_search = a(
+            "action_search", "搜索草稿(&F)", self.focus_search, QKeySequence.StandardKey.Find
+        )
         self.action_load_example = a("action_load_example", "载入示例案卷(&E)", self.load_example)
         self.action_keys = a("action_keys", "键盘操作(&K)", self.show_keys, "F1")
         tab_actions = []
@@ -217,8 +233,13 @@ class MainWindow(QMainWindow):
         helps.addAction(self.action_load_example)
         helps.addAction(self.action_keys)
 
-        for action, label in ((self.action_new_case, "新建"), (self.action_duplicate_case, "复制"),
-                              (self.action_delete_case, "删除"), (self.action_restore_case, "恢复")):  # fmt: skip
+        buttons = (
+            (self.action_new_case, "新建"),
+            (self.action_duplicate_case, "复制"),
+            (self.action_delete_case, "删除"),
+            (self.action_restore_case, "恢复"),
+        )
+        for action, label in buttons:
             button = QToolButton()
             button.setDefaultAction(action)
             button.setText(label)
@@ -309,7 +330,11 @@ class MainWindow(QMainWindow):
         fdef = self.bundle.field(key)
         if fdef.type in FORMATTED_TYPES and isinstance(value, str) and value:
             result = ft.check(fdef, value, today=self.today())
-            if result.ok and result.display and ft.normalise(fdef, result.display, today=self.today()) == value:
+            if (
+                result.ok
+                and result.display
+                and ft.normalise(fdef, result.display, today=self.today()) == value
+            ):
                 return result.display
         return value
 
@@ -461,7 +486,9 @@ class MainWindow(QMainWindow):
                 self.revision = self.store.save_fields(self.case_id, self.values, self.revision)
             else:
                 for key in sorted(self.dirty):
-                    self.revision = self.store.save_field(self.case_id, key, self.values.get(key), self.revision)
+                    self.revision = self.store.save_field(
+                        self.case_id, key, self.values.get(key), self.revision
+                    )
             self.dirty.clear()
             wanted = STATUS_BY_ERRORS[bool(self.print_blockers())]
             if wanted != self.status:
@@ -474,7 +501,9 @@ class MainWindow(QMainWindow):
             self._banner_deleted(self.case_id or "")
             return False
         except (StoreError, OSError) as exc:
-            self.banner.show_message("save", f"保存失败：{exc}。修改仍在窗口中，稍后会再试。", [], kind="error")
+            self.banner.show_message(
+                "save", f"保存失败：{exc}。修改仍在窗口中，稍后会再试。", [], kind="error"
+            )
             self._save_timer.start(2000)
             return False
         self.saved_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
@@ -520,7 +549,10 @@ class MainWindow(QMainWindow):
 
     def _banner_deleted(self, case_id: str) -> None:
         self.banner.show_message(
-            "deleted", "这个案卷在回收站中，恢复后才能修改。", [("恢复", lambda: self._restore(case_id))], kind="error"
+            "deleted",
+            "这个案卷在回收站中，恢复后才能修改。",
+            [("恢复", lambda: self._restore(case_id))],
+            kind="error",
         )
 
     # -- drafts ----------------------------------------------------------------------------------
@@ -587,7 +619,9 @@ class MainWindow(QMainWindow):
             self.case_id = None
             self.new_case()
         self.banner.show_message(
-            "undo", f"已删除「{title or '案卷'}」（可在回收站中恢复）。", [("撤销删除", lambda: self._restore(target))]
+            "undo",
+            f"已删除「{title or '案卷'}」（可在回收站中恢复）。",
+            [("撤销删除", lambda: self._restore(target))],
         )
         self.drafts.refresh()
 
@@ -747,7 +781,9 @@ class MainWindow(QMainWindow):
     def ask_export_pdf(self) -> None:
         self.flush()
         title = self.values.get(self.bundle.drafts.title_key) or "400业务申请资料"
-        name, _filter = QFileDialog.getSaveFileName(self, "另存为 PDF", str(Path.home() / f"{title}.pdf"), "PDF (*.pdf)")
+        name, _filter = QFileDialog.getSaveFileName(
+            self, "另存为 PDF", str(Path.home() / f"{title}.pdf"), "PDF (*.pdf)"
+        )
         if not name:
             return
         target = Path(name if name.lower().endswith(".pdf") else name + ".pdf")

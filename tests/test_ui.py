@@ -9,7 +9,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QListWidget, QPlainTextEdit, QSpinBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QSpinBox,
+    QTabWidget,
+    QWidget,
+)
 from test_ui_support import clear, field, label, type_text
 
 from desktop.app import MainWindow
@@ -124,7 +132,9 @@ def test_organisation_code_fills_itself_from_the_licence(window):
     org = field(window, "requirement", "customer.org_code", QLineEdit)
     assert org.text() == "MA2H3KX7-4"
     assert window.values.get("customer.org_code") in (None, "")
-    assert label(window, "requirement", "customer.license_no.info").text() == "企业（工商登记） · 浙江省杭州市"
+    assert (
+        label(window, "requirement", "customer.license_no.info").text() == "企业（工商登记） · 浙江省杭州市"
+    )
     type_text(org, "X")  # the agent overrides the filled-in code: now it must match the licence
     clear(org)
     type_text(org, "MA2H3KX75")
@@ -239,7 +249,9 @@ def test_close_reopen_find_and_open_with_every_value(make_window, qtbot, db, bun
         for key in document.field_keys():
             editor = field(again, document.id, key)
             if isinstance(editor, QLineEdit) and key != "customer.org_code":
-                assert editor.text() in (str(values.get(key) or ""), again._display(key, values.get(key))), key
+                assert editor.text() in (str(values.get(key) or ""), again._display(key, values.get(key))), (
+                    key
+                )
 
 
 def test_export_pdf_and_read_it_back(window, tmp_path):
@@ -330,7 +342,9 @@ def test_a_second_window_conflict_is_shown(make_window, qtbot, db):
 
 
 def test_settings_prefill_new_cases(window):
-    window.save_settings({"agency.name": "中国电信杭州西湖营业厅", "agency.handler": "赵晓峰", "retention_days": 30})
+    window.save_settings(
+        {"agency.name": "中国电信杭州西湖营业厅", "agency.handler": "赵晓峰", "retention_days": 30}
+    )
     window.new_case()
     assert field(window, "requirement", "agency.name", QLineEdit).text() == "中国电信杭州西湖营业厅"
     assert field(window, "requirement", "agency.handler", QLineEdit).text() == "赵晓峰"

@@ -20,7 +20,10 @@ def type_text(widget: QWidget, text: str) -> None:
         if ord(ch) < 128:
             QTest.keyClick(widget, ch)
         elif 0xFF01 <= ord(ch) <= 0xFF5E:
-            QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+            QApplication.sendEvent(
+                widget,
+                QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch),
+            )
         else:
             event = QInputMethodEvent("", [])
             event.setCommitString(ch)

@@ -29,7 +29,19 @@ from PySide6.QtWidgets import (
 from desktop.forms import FieldDef
 
 LINE_TYPES = frozenset(
-    {"text", "person_name", "resident_id", "uscc", "org_code", "postcode", "phone", "mobile", "n400", "email", "date"}
+    {
+        "text",
+        "person_name",
+        "resident_id",
+        "uscc",
+        "org_code",
+        "postcode",
+        "phone",
+        "mobile",
+        "n400",
+        "email",
+        "date",
+    }
 )
 PLACEHOLDERS = {
     "date": "YYYY-MM-DD（可留空）",
