@@ -43,6 +43,7 @@ def run_self_test(db_path: Path | None = None) -> int:
                 continue
             print(f"通过  {name}：{detail}（{(time.perf_counter() - start) * 1000:.0f} ms）")
     print("自检通过" if not failed else f"自检失败：{failed} 项")
+    print(f"self-test: {len(steps) - failed} passed, {failed} failed")
     return 0 if not failed else 1
 
 
