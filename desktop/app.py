@@ -14,11 +14,10 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QLockFile, Qt, QTimer
+from PySide6.QtCore import QEvent, QLockFile, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -36,16 +35,20 @@ from desktop import casefile, paths
 from desktop import fields as ft
 from desktop.case import check_field, initial_values, normalise_values
 from desktop.forms import Bundle, default_bundle
-from desktop.store import CaseDeleted, CaseNotFound, Conflict, Store, StoreError
 from desktop.ui.banner import Banner
 from desktop.ui.document_tab import DocumentTab, FieldRow
 from desktop.ui.drafts import DraftsPane, when
 from desktop.ui.feedback import present
 from desktop.ui.fieldwidgets import EnterMovesOn
-from desktop.ui.preview import PreviewPane, print_pdf
 from desktop.ui.settings_dialog import RETENTION_KEY, SettingsDialog
-from desktop.ui.style import STYLE, install_font
+from desktop.ui.style import install_font, set_text_colour
 from desktop.ui.workers import Workers
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrinter
+
+    from desktop.store import Store
+    from desktop.ui.preview import PreviewPane
 
 SAVE_DELAY_MS = 400  # an edit reaches the store at most this long after it was typed
 PREVIEW_DELAY_MS = 700
@@ -70,13 +73,8 @@ class MainWindow(QMainWindow):
         self.today = today
         self.db_path = Path(db_path) if db_path is not None else paths.default_db()
         self.crashed = self._take_session_lock()
-        self.store = Store.open(
-            self.db_path,
-            self.bundle.drafts,
-            bundle=self.bundle.id,
-            edition=self.bundle.edition,
-            backups=False,
-        )
+        self._store: Store | None = None
+        self._started = False
         self.workers = Workers(self._open_reader, self)
 
         self.case_id: str | None = None
@@ -96,7 +94,6 @@ class MainWindow(QMainWindow):
         self.related = self._related_keys()
         self.setObjectName("main_window")
         self.setWindowTitle("400业务申请资料")
-        self.setStyleSheet(STYLE)
         # An explicit minimum keeps the layouts from resizing the window's limits as rows come and
         # go (fits a 1366×768 laptop; some platforms warn on every such change).
         self.setMinimumSize(960, 560)
@@ -106,12 +103,44 @@ class MainWindow(QMainWindow):
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self.refresh_preview)
         app.focusChanged.connect(self._focus_changed)
+        defaults = self.bundle.setting_defaults()
+        self._show_case(None, 0, "draft", initial_values(self.bundle, defaults, today=self.today()))
+        # The drafts file, today's prefilled case and the drafts list come right after the first
+        # paint (or with the first call that needs them), so the window shows without waiting.
 
-        self.new_case()
+    def event(self, event: QEvent) -> bool:
+        if not self._started and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self._ensure_started)
+        return super().event(event)
+
+    def _ensure_started(self) -> None:
+        """Open the drafts file and show a new case: once, before anything that needs them."""
+        if self._started or self._closed:
+            return
+        self._started = True
+        self._prefill_settings()
+        focus = QApplication.focusWidget()
+        if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
+            self._go_tab(self.tabs.currentIndex())
         self._offer_recovery()
         self.drafts.refresh()
-        # The font's coverage (rare characters) is read off the GUI thread, after the first paint.
-        QTimer.singleShot(0, self._load_coverage)
+        # The font's coverage and the phone-number geocoder load off the GUI thread, a little later.
+        QTimer.singleShot(300, self._warm_up)
+
+    @property
+    def store(self) -> Store:
+        """The drafts file, opened on first use (raises StoreError when it cannot be used)."""
+        if self._store is None:
+            from desktop.store import Store
+
+            self._store = Store.open(
+                self.db_path,
+                self.bundle.drafts,
+                bundle=self.bundle.id,
+                edition=self.bundle.edition,
+                backups=False,
+            )
+        return self._store
 
     # -- building ------------------------------------------------------------------------------
 
@@ -151,17 +180,14 @@ class MainWindow(QMainWindow):
         column.addWidget(self.banner)
         column.addWidget(self.tabs, 1)
 
-        self.preview = PreviewPane()
-        self.preview.hide()
+        self.preview: PreviewPane | None = None
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.drafts)
         self.splitter.addWidget(centre)
-        self.splitter.addWidget(self.preview)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 1)
-        self.splitter.setSizes([300, 760, 0])
+        self.splitter.setSizes([300, 760])
         self.setCentralWidget(self.splitter)
 
         self.saved_label = QLabel("")
@@ -273,6 +299,7 @@ class MainWindow(QMainWindow):
 
     def settings(self) -> dict[str, Any]:
         """The bundle's settings (defaults, then what the hall set) plus the retention days."""
+        self._ensure_started()
         values: dict[str, Any] = self.bundle.setting_defaults()
         stored = self.store.settings()
         values.update({k: v for k, v in stored.items() if k in values and v not in (None, "")})
@@ -281,14 +308,29 @@ class MainWindow(QMainWindow):
 
     def new_case(self) -> None:
         """A blank case with today's dates and the hall's settings; stored on its first edit."""
+        self._ensure_started()
         if not self.flush():
             return
         settings = {k: str(v) for k, v in self.settings().items() if isinstance(v, str)}
         self._show_case(None, 0, "draft", initial_values(self.bundle, settings, today=self.today()))
         self._go_tab(0)
 
+    def _prefill_settings(self) -> None:
+        """The window's first case was shown before the drafts file was open: add the hall's settings."""
+        settings = {k: str(v) for k, v in self.settings().items() if isinstance(v, str)}
+        prefilled = initial_values(self.bundle, settings, today=self.today())
+        keys = [k for k, v in prefilled.items() if ft.is_empty(self.values.get(k)) and k not in self.touched]
+        for key in keys:
+            self.values[key] = prefilled[key]
+            for row in self.rows[key]:
+                row.editor.set_value(self._display(key, prefilled[key]))
+        self._recheck(keys)
+
     def open_case(self, case_id: str) -> None:
         """Show a stored case with every value; never blocks (problems go to the banner)."""
+        from desktop.store import CaseNotFound
+
+        self._ensure_started()
         if case_id == self.case_id and not self.conflicted:
             return
         if not self.flush():
@@ -322,7 +364,7 @@ class MainWindow(QMainWindow):
         self._select_in_list(case_id)
         title = values.get(self.bundle.drafts.title_key) or "新案卷"
         self.setWindowTitle(f"{title} - 400业务申请资料")
-        if self.preview.isVisible():
+        if self._previewing():
             self._preview_timer.start()
 
     def _display(self, key: str, value: Any) -> Any:
@@ -341,6 +383,9 @@ class MainWindow(QMainWindow):
     # -- typing ----------------------------------------------------------------------------------
 
     def _edited(self, key: str, raw: Any, source: FieldRow) -> None:
+        if not self._started:  # typed before the first paint: start, then keep what was typed
+            self._ensure_started()
+            source.editor.set_value(raw)
         value = ft.normalise(self.bundle.field(key), raw, today=self.today())
         if value is None and self.bundle.field(key).type not in ("integer", "choice"):
             value = ""
@@ -349,12 +394,14 @@ class MainWindow(QMainWindow):
         for row in self.rows[key]:
             if row is not source:
                 row.editor.set_value(self._display(key, value))
-        source.editor.setProperty("auto", False)
+        if source.editor.property("auto"):
+            source.editor.setProperty("auto", False)
+            set_text_colour(source.editor, "")
         self._recheck(self.related[key])
         self.dirty.add(key)
         if not self._save_timer.isActive():
             self._save_timer.start()
-        if self.preview.isVisible():
+        if self._previewing():
             self._preview_timer.start()
 
     def _left(self, key: str) -> None:
@@ -417,8 +464,7 @@ class MainWindow(QMainWindow):
                 editor.set_value(text)
             if bool(editor.property("auto")) != derived:
                 editor.setProperty("auto", derived)
-                editor.style().unpolish(editor)
-                editor.style().polish(editor)
+                set_text_colour(editor, "auto" if derived else "")
             if derived:
                 row.info.setText("已按营业执照编号自动填写")
                 row.info.show()
@@ -444,8 +490,7 @@ class MainWindow(QMainWindow):
         self.print_label.setText(text)
         if self.print_label.property("kind") != kind:
             self.print_label.setProperty("kind", kind)
-            self.print_label.style().unpolish(self.print_label)
-            self.print_label.style().polish(self.print_label)
+            set_text_colour(self.print_label, kind)
         for action in (self.action_print, self.action_export_pdf, self.action_preview):
             action.setStatusTip(text)
         self.action_print.setToolTip(text)
@@ -458,9 +503,13 @@ class MainWindow(QMainWindow):
         return sum(self.errors.get(k, 0) for k in self.doc_keys[document_id])
 
     def _go_tab(self, index: int) -> None:
+        """Show a document and put the cursor in its first field (unless the agent is in one)."""
         self.tabs.setCurrentIndex(index)
         page = self.tab_pages[index]
         first = next(iter(page.rows.values()), None)
+        focus = QApplication.focusWidget()
+        if focus is not None and page.isAncestorOf(focus):
+            return
         if first is not None and self.isVisible():
             first.editor.inputs()[0].setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -472,6 +521,8 @@ class MainWindow(QMainWindow):
 
     def flush(self) -> bool:
         """Write pending edits now; False when they could not be written (the banner says why)."""
+        from desktop.store import CaseDeleted, Conflict, StoreError
+
         self._save_timer.stop()
         if self.conflicted:
             return not self.dirty
@@ -532,6 +583,8 @@ class MainWindow(QMainWindow):
             self.open_case(case_id)
 
     def _keep_mine(self) -> None:
+        from desktop.store import StoreError
+
         if self.case_id is None:
             return
         try:
@@ -559,6 +612,8 @@ class MainWindow(QMainWindow):
 
     def _open_reader(self) -> Store:
         """The drafts thread's own connection; it also makes the daily backup and purges old cases."""
+        from desktop.store import Store, StoreError
+
         store = Store.open(
             self.db_path, self.bundle.drafts, bundle=self.bundle.id, edition=self.bundle.edition, backups=True
         )
@@ -595,6 +650,7 @@ class MainWindow(QMainWindow):
 
     def duplicate_case(self) -> None:
         """The same customer, a new request: request-specific fields cleared (forms/ decides which)."""
+        self._ensure_started()
         if not self.flush() or self.case_id is None:
             self.statusBar().showMessage("先填写或打开一个案卷，再复制", 4000)
             return
@@ -604,6 +660,7 @@ class MainWindow(QMainWindow):
 
     def delete_case(self) -> None:
         """Move the selected (or open) case to the bin, with an undo in the banner."""
+        self._ensure_started()
         target = self.case_id
         if self.drafts.list.hasFocus() and self.drafts.selected_id():
             target = self.drafts.selected_id()
@@ -637,6 +694,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("已从回收站恢复", 4000)
 
     def restore_selected(self) -> None:
+        self._ensure_started()
         case_id = self.drafts.selected_id()
         if case_id and self.drafts.in_bin():
             self._restore(case_id)
@@ -701,7 +759,18 @@ class MainWindow(QMainWindow):
             return "预览：没有错误，可以正式打印。"
         return f"预览（草稿）：还有 {sum(blockers.values())} 处错误，每页带「草稿」标记。"
 
+    def _previewing(self) -> bool:
+        return self.preview is not None and self.preview.isVisible()
+
     def toggle_preview(self) -> None:
+        self._ensure_started()
+        if self.preview is None:
+            from desktop.ui.preview import PreviewPane
+
+            self.preview = PreviewPane()
+            self.preview.hide()
+            self.splitter.addWidget(self.preview)
+            self.splitter.setStretchFactor(2, 1)
         shown = not self.preview.isVisible()
         self.preview.setVisible(shown)
         self.action_preview.setChecked(shown)
@@ -725,6 +794,7 @@ class MainWindow(QMainWindow):
 
     def print_case(self) -> None:
         """Print through the system dialog; the PDF is rendered off the GUI thread first."""
+        self._ensure_started()
         self.flush()
         self.statusBar().showMessage("正在准备打印…")
         self.workers.run(self._render_job(), self._print_ready, self._worker_failed)
@@ -732,6 +802,8 @@ class MainWindow(QMainWindow):
     def _print_ready(self, data: bytes) -> None:
         if self._closed:
             return
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
         self.statusBar().clearMessage()
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.windowTitle())
@@ -742,8 +814,11 @@ class MainWindow(QMainWindow):
 
     def print_to(self, printer: QPrinter, data: bytes | None = None) -> int:
         """Print the bundle on `printer` (no dialog) and mark the case printed; returns pages."""
+        self._ensure_started()
         if data is None:
             data = self._render_job()()
+        from desktop.ui.preview import print_pdf
+
         pages = print_pdf(data, printer)
         if pages:
             self._mark_printed()
@@ -751,6 +826,8 @@ class MainWindow(QMainWindow):
         return pages
 
     def _mark_printed(self) -> None:
+        from desktop.store import Conflict
+
         self.flush()
         try:
             if self.case_id is None:
@@ -764,6 +841,7 @@ class MainWindow(QMainWindow):
 
     def export_pdf(self, path: Path | str) -> Path:
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
+        self._ensure_started()
         from desktop.render import render_pdf
 
         target = Path(path)
@@ -779,6 +857,7 @@ class MainWindow(QMainWindow):
         return target
 
     def ask_export_pdf(self) -> None:
+        self._ensure_started()
         self.flush()
         title = self.values.get(self.bundle.drafts.title_key) or "400业务申请资料"
         name, _filter = QFileDialog.getSaveFileName(
@@ -808,11 +887,15 @@ class MainWindow(QMainWindow):
     # -- settings and help -----------------------------------------------------------------------
 
     def show_settings(self) -> None:
+        self._ensure_started()
         dialog = SettingsDialog(self.bundle.settings, self.settings(), self)
         dialog.accepted.connect(lambda: self.save_settings(dialog.values()))
         dialog.open()
 
     def save_settings(self, values: Mapping[str, Any]) -> None:
+        from desktop.store import StoreError
+
+        self._ensure_started()
         try:
             for key, value in values.items():
                 self.store.set_setting(key, value)
@@ -823,6 +906,7 @@ class MainWindow(QMainWindow):
 
     def load_example(self) -> None:
         """A filled-in example case for a newcomer, stored as a new draft."""
+        self._ensure_started()
         case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
         if not self.flush():
             return
@@ -838,10 +922,18 @@ class MainWindow(QMainWindow):
         )
         self.banner.show_message("keys", text, [])
 
-    def _load_coverage(self) -> None:
-        from desktop.glyphs import load_coverage
-
+    def _warm_up(self) -> None:
+        """Load, off the GUI thread, what the first keystrokes would otherwise wait for."""
         font = paths.print_font()
+        phone = next((f for f in self.bundle.fields.values() if f.type == "phone"), None)
+        today = self.today()
+
+        def job() -> frozenset[int]:
+            from desktop.glyphs import load_coverage
+
+            if phone is not None:
+                ft.check(phone, "057181726504", today=today)  # imports the geocoder for the info line
+            return load_coverage(font)
 
         def loaded(coverage: frozenset[int]) -> None:
             if self._closed:
@@ -849,7 +941,7 @@ class MainWindow(QMainWindow):
             self.coverage = coverage
             self._recheck(self.bundle.fields)
 
-        self.workers.run(lambda: load_coverage(font), loaded, self._worker_failed)
+        self.workers.run(job, loaded, self._worker_failed)
 
     # -- closing ---------------------------------------------------------------------------------
 
@@ -859,7 +951,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _shutdown(self) -> None:
-        if not self.flush() and self.dirty:
+        from desktop.store import StoreError
+
+        if self._started and not self.flush() and self.dirty:
             # Unresolved conflict: keep this window's values as a separate draft rather than lose them.
             try:
                 self.store.create(self.values)
@@ -868,21 +962,26 @@ class MainWindow(QMainWindow):
         self._closed = True
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         self.workers.close()
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
         self._lock.unlock()
 
 
 def run(db_path: Path | None = None) -> int:
     """Open the window on the drafts file and run until it is closed; the exit status."""
+    from desktop.store import StoreError
+
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("desk400")
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "desk400.png")))
-    try:
-        window = MainWindow(db_path)
-    except StoreError as exc:
-        print(str(exc), file=sys.stderr)
-        QMessageBox.critical(None, "无法打开草稿文件", str(exc))
-        return 2
+    window = MainWindow(db_path)
     window.resize(1280, 760)
     window.show()
+    try:
+        window.store  # noqa: B018 (open it now: a file this version cannot use ends the start)
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        QMessageBox.critical(window, "无法打开草稿文件", str(exc))
+        window.close()
+        return 2
     return app.exec()

@@ -13,7 +13,6 @@ from typing import Any
 
 from desktop import fields as ft
 from desktop import glyphs
-from desktop import validation as v
 from desktop.forms import Bundle, FieldDef
 from desktop.rules import KINDS
 
@@ -46,7 +45,9 @@ class FieldVerdict:
 
 def normalise_values(bundle: Bundle, raw: Values, *, today: date) -> dict[str, Any]:
     """Stored form of every known field in `raw` (unknown keys are the case file's business)."""
-    return {k: ft.normalise(bundle.field(k), val, today=today) for k, val in raw.items() if k in bundle.fields}
+    return {
+        k: ft.normalise(bundle.field(k), val, today=today) for k, val in raw.items() if k in bundle.fields
+    }
 
 
 def initial_values(bundle: Bundle, settings: Mapping[str, str], *, today: date) -> dict[str, Any]:
@@ -83,8 +84,8 @@ def check_case(
     """Every finding of a case, fields in form order, errors before warnings within a field."""
     eff = effective_values(bundle, values)
     found: list[Finding] = []
-    for key, fdef in bundle.fields.items():
-        found.extend(_field_findings(bundle, fdef, eff, today=today, coverage=coverage)[0])
+    for fdef in bundle.fields.values():
+        found.extend(_field_findings(bundle, fdef, eff, today=today, coverage=coverage, describe=False)[0])
     for rule in bundle.rules:
         kind = KINDS[rule.check]
         for key, severity, code, text in kind.check(rule.params, eff, today):
@@ -117,7 +118,13 @@ def has_errors(findings: list[Finding]) -> bool:
 
 
 def _field_findings(
-    bundle: Bundle, fdef: FieldDef, values: Values, *, today: date, coverage: Collection[int] | None
+    bundle: Bundle,
+    fdef: FieldDef,
+    values: Values,
+    *,
+    today: date,
+    coverage: Collection[int] | None,
+    describe: bool = True,
 ) -> tuple[list[Finding], str | None, int]:
     if not bundle.relevant(fdef.key, values):
         return [], None, 0
@@ -142,11 +149,11 @@ def _field_findings(
         if len(items) < fdef.min_items:
             out.append(finding("error", "too_few", f"至少 {fdef.min_items} 项"))
         for n, item in enumerate(items, start=1):
-            result = ft.check(fdef, str(item), today=today)
+            result = ft.check(fdef, str(item), today=today, describe=False)
             prefix = f"第 {n} 个号码：" if fdef.type == "phone_list" else ""
             out.extend(finding(p.severity, p.code, prefix + p.message) for p in result.problems)
     else:
-        result = ft.check(fdef, str(value), today=today)
+        result = ft.check(fdef, str(value), today=today, describe=describe)
         out.extend(finding(p.severity, p.code, p.message) for p in result.problems)
         info, missing = result.info, result.missing
     if coverage is not None and fdef.type not in ("choice", "multichoice", "integer"):
@@ -154,5 +161,7 @@ def _field_findings(
         bad = glyphs.missing_glyphs(text, coverage)
         if bad:
             shown = "、".join(f"「{c}」(U+{ord(c):04X})" for c in bad[:5])
-            out.append(finding("error", "no_glyph", f"打印字体无法显示 {shown}，请改用常用字或同音规范字并备注"))
+            out.append(
+                finding("error", "no_glyph", f"打印字体无法显示 {shown}，请改用常用字或同音规范字并备注")
+            )
     return out, info, missing

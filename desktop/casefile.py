@@ -65,7 +65,9 @@ def parse(text: str, *, source: str = "案例文件", known_keys: frozenset[str]
     if not isinstance(version, int) or isinstance(version, bool):
         raise CaseFileError(f"{source}：version 应为整数")
     if version > VERSION:
-        raise CaseFileError(f"{source}：文件版本 {version} 比本程序支持的版本 {VERSION} 新，请升级 desk400 后再打开")
+        raise CaseFileError(
+            f"{source}：文件版本 {version} 比本程序支持的版本 {VERSION} 新，请升级 desk400 后再打开"
+        )
     if version < 1:
         raise CaseFileError(f"{source}：文件版本 {version} 无效")
     case_id = doc.get("id")

@@ -130,9 +130,11 @@ def cmd_check(bundle: Bundle, files: list[Path], *, as_json: bool) -> int:
 
 def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path: Path | None = None) -> int:
     from desktop.render import render_pdf
+    from desktop.render.fonts import registered_coverage
 
     case, values = load_case(bundle, path)
-    findings = check_case(bundle, values, today=date.today(), coverage=font_coverage())
+    coverage = registered_coverage(paths.print_font())
+    findings = check_case(bundle, values, today=date.today(), coverage=coverage)
     errors = [f for f in findings if f.severity == "error"]
     if final and errors:
         print(f"{path}：有 {len(errors)} 处错误，不能正式打印：", file=sys.stderr)

@@ -32,7 +32,9 @@ def normalise(fdef: FieldDef, raw: Any, *, today: date) -> Value:
         return [cid for cid in known if cid in chosen] + sorted(chosen - set(known))
     if fdef.type == "phone_list":
         items = raw if isinstance(raw, list) else [raw]
-        return [check(fdef, str(item), today=today).value for item in items if str(item).strip()]
+        return [
+            check(fdef, str(item), today=today, describe=False).value for item in items if str(item).strip()
+        ]
     if fdef.type == "integer":
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
@@ -40,11 +42,16 @@ def normalise(fdef: FieldDef, raw: Any, *, today: date) -> Value:
         if not text:
             return None
         return int(text) if _INT.match(text) else text
-    return check(fdef, str(raw), today=today).value
+    return check(fdef, str(raw), today=today, describe=False).value
 
 
-def check(fdef: FieldDef, raw: str, *, today: date) -> v.Result:
-    """Check one scalar input of a field's type (a list field checks one of its items)."""
+def check(fdef: FieldDef, raw: str, *, today: date, describe: bool = True) -> v.Result:
+    """Check one scalar input of a field's type (a list field checks one of its items).
+
+    `describe=False` skips what only the window shows (a fixed line's city), which is slow to load.
+    """
+    if fdef.type in _PHONES:
+        return _PHONES[fdef.type](raw, describe=describe)
     return _CHECKS[fdef.type](fdef, raw, today)
 
 
@@ -52,7 +59,9 @@ def _choice(fdef: FieldDef, raw: str, today: date) -> v.Result:
     value = raw.strip()
     if value and value not in {c.id for c in fdef.choices}:
         allowed = "、".join(f"{c.id}（{c.label}）" for c in fdef.choices)
-        return v.Result(value, (v.Problem("unknown_choice", "error", f"「{value}」不是可选项，可选：{allowed}"),))
+        return v.Result(
+            value, (v.Problem("unknown_choice", "error", f"「{value}」不是可选项，可选：{allowed}"),)
+        )
     return v.Result(value, display=fdef.choice_label(value) if value else "")
 
 
@@ -62,7 +71,10 @@ def _integer(fdef: FieldDef, raw: str, today: date) -> v.Result:
         return v.Result("")
     bounds = f"{fdef.minimum}–{fdef.maximum}" if fdef.minimum is not None else ""
     if not _INT.match(text):
-        return v.Result(text, (v.Problem("not_integer", "error", f"请填写整数{('（' + bounds + '）') if bounds else ''}"),))
+        return v.Result(
+            text,
+            (v.Problem("not_integer", "error", f"请填写整数{('（' + bounds + '）') if bounds else ''}"),),
+        )
     number = int(text)
     low = fdef.minimum if fdef.minimum is not None else number
     high = fdef.maximum if fdef.maximum is not None else number
@@ -91,6 +103,13 @@ _CHECKS: dict[str, Callable[[FieldDef, str, date], v.Result]] = {
 }
 
 
+_PHONES: dict[str, Callable[..., v.Result]] = {
+    "phone": v.check_phone,
+    "phone_list": v.check_phone,
+    "mobile": v.check_mobile,
+}
+
+
 def is_empty(value: Value) -> bool:
     return value is None or value == "" or value == []
 
@@ -111,10 +130,10 @@ def display_value(fdef: FieldDef, value: Value, *, today: date | None = None) ->
         return "、".join(fdef.choice_label(i) for i in items)
     if fdef.type == "phone_list":
         items = value if isinstance(value, list) else [str(value)]
-        return "、".join(_shown(check(fdef, i, today=today)) for i in items)
+        return "、".join(_shown(check(fdef, i, today=today, describe=False)) for i in items)
     if fdef.type == "integer":
         return str(value)
-    return _shown(check(fdef, str(value), today=today))
+    return _shown(check(fdef, str(value), today=today, describe=False))
 
 
 def _shown(result: v.Result) -> str:

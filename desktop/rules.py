@@ -38,7 +38,9 @@ def _org_code_check(p: Mapping[str, str], values: Mapping[str, Any], today: date
     expected = v.org_code_of_uscc(str(values.get(p["uscc"]) or ""))
     if org and expected and v.check_uscc(str(values[p["uscc"]])).ok and org != expected:
         shown = f"{expected[:8]}-{expected[8]}"
-        return [(p["org_code"], "error", "org_mismatch", f"与营业执照编号不符，应为 {shown}（执照第 9–17 位）")]
+        return [
+            (p["org_code"], "error", "org_mismatch", f"与营业执照编号不符，应为 {shown}（执照第 9–17 位）")
+        ]
     return []
 
 

@@ -44,7 +44,9 @@ def take(
     allowed = set(required) | set(optional)
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise FormError(f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+        raise FormError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
+        )
     missing = [k for k in required if k not in table]
     if missing:
         raise FormError(f"{where}: missing key(s) {', '.join(missing)}")
@@ -57,7 +59,9 @@ def expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
     if isinstance(value, bool) and bool not in kinds:
         raise FormError(f"{where}: expected {'/'.join(k.__name__ for k in kinds)}, got bool")
     if not isinstance(value, kinds):
-        raise FormError(f"{where}: expected {'/'.join(k.__name__ for k in kinds)}, got {type(value).__name__}")
+        raise FormError(
+            f"{where}: expected {'/'.join(k.__name__ for k in kinds)}, got {type(value).__name__}"
+        )
     return value
 
 

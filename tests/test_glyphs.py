@@ -97,3 +97,9 @@ def test_unusable_font_files_are_refused(tmp_path: Path, content: bytes, message
 def test_missing_font_file_is_refused(tmp_path: Path):
     with pytest.raises(FontFileError):
         load_coverage(tmp_path / "none.ttf")
+
+
+def test_registered_coverage_equals_the_parsed_cmap():
+    from desktop.render.fonts import registered_coverage
+
+    assert registered_coverage(paths.print_font()) == load_coverage(paths.print_font())

@@ -20,8 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, PageTemplate
 
 from desktop import paths
-from desktop.glyphs import load_coverage
-from desktop.render.fonts import register_font
+from desktop.render.fonts import register_font, registered_coverage
 from desktop.render.furniture import Furniture, NumberedCanvas
 from desktop.render.story import TICK_MARKER, Builder, Values, styles
 
@@ -49,7 +48,7 @@ def render_pdf(
     font = register_font(font_path)
     frame_width = A4[0] - 2 * MARGIN
     st = styles(font, frame_width)
-    vals = Values(bundle, values, settings, load_coverage(font_path))
+    vals = Values(bundle, values, settings, registered_coverage(font_path))
 
     customer = vals.show_key(bundle.drafts.title_key)
     furniture = Furniture(

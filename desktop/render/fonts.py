@@ -21,3 +21,14 @@ def register_font(font_path: Path, family: str = PRINT_FAMILY) -> str:
     name = f"desk400-{family.replace(' ', '')}-{abs(hash(str(font_path))):x}"
     pdfmetrics.registerFont(TTFont(name, str(font_path), subfontIndex=font_index(font_path, family)))
     return name
+
+
+@lru_cache(maxsize=4)
+def registered_coverage(font_path: Path, family: str = PRINT_FAMILY) -> frozenset[int]:
+    """The code points the registered print font draws, from the face ReportLab already parsed.
+
+    Same set as glyphs.load_coverage (tests/test_glyphs.py holds them equal); `render` uses this
+    to skip parsing the 21 MB collection a second time.
+    """
+    face = pdfmetrics.getFont(register_font(font_path, family)).face
+    return frozenset(cp for cp, glyph in face.charToGlyph.items() if glyph)

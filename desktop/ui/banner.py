@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from desktop.ui.style import paint_banner
+
 
 class Banner(QFrame):
     """One message with its buttons; `show_message` replaces whatever was shown before."""
@@ -14,6 +16,8 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.setProperty("kind", "info")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        paint_banner(self, "info")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         self.label = QLabel()
@@ -34,8 +38,7 @@ class Banner(QFrame):
         self.label.setText(text)
         if self.property("kind") != kind:
             self.setProperty("kind", kind)
-            self.style().unpolish(self)
-            self.style().polish(self)
+            paint_banner(self, kind)
         for n, (label, action) in enumerate([*buttons, ("关闭", self.dismiss)]):
             button = QPushButton(label)
             button.setObjectName(f"banner_button_{n}")

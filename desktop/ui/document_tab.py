@@ -9,6 +9,7 @@ from desktop.forms import Bundle
 from desktop.layout import Document
 from desktop.ui.feedback import Shown
 from desktop.ui.fieldwidgets import Editor, EnterMovesOn, NotesField, make_editor
+from desktop.ui.style import bold, set_text_colour
 
 
 class FieldRow:
@@ -25,9 +26,7 @@ class FieldRow:
         if shown.kind != self.kind:
             self.kind = shown.kind
             self.error.setProperty("kind", shown.kind)
-            style = self.error.style()
-            style.unpolish(self.error)
-            style.polish(self.error)
+            set_text_colour(self.error, shown.kind)
             self.editor.set_severity("error" if shown.kind == "error" else None)
         if self.error.text() != shown.text:
             self.error.setText(shown.text)
@@ -52,6 +51,7 @@ class DocumentTab(QScrollArea):
         outer.setContentsMargins(18, 12, 18, 18)
         title = QLabel(document.title)
         title.setObjectName("document_title")
+        bold(title, 4)
         outer.addWidget(title)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -76,6 +76,7 @@ class DocumentTab(QScrollArea):
             info = QLabel()
             info.setObjectName(f"{key}.info")
             info.setProperty("kind", "info")
+            set_text_colour(info, "info")
             info.hide()
             column.addWidget(editor)
             column.addWidget(error)

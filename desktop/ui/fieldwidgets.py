@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.forms import FieldDef
+from desktop.ui.style import set_error_frame
 
 LINE_TYPES = frozenset(
     {
@@ -54,10 +56,12 @@ PLACEHOLDERS = {
 }
 
 
-def _repolish(widget: QWidget) -> None:
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
+def _severity(widget: QWidget, severity: str | None, selector: str) -> None:
+    """Record the severity (tests and automation read it) and show an error as a red frame."""
+    wanted = severity or ""
+    if widget.property("severity") != wanted:
+        widget.setProperty("severity", wanted)
+        set_error_frame(widget, wanted == "error", selector)
 
 
 class EnterMovesOn(QObject):
@@ -86,9 +90,18 @@ class FieldEditor(QWidget):
         self.setObjectName(fdef.key)
 
     def set_severity(self, severity: str | None) -> None:
-        if self.property("severity") != (severity or ""):
-            self.setProperty("severity", severity or "")
-            _repolish(self)
+        wanted = severity or ""
+        if self.property("severity") != wanted:
+            self.setProperty("severity", wanted)
+            palette = self.palette()
+            ground = (
+                QColor("#fff0f0")
+                if wanted == "error"
+                else QApplication.palette(self).color(QPalette.ColorRole.Window)
+            )
+            palette.setColor(QPalette.ColorRole.Window, ground)
+            self.setPalette(palette)
+            self.setAutoFillBackground(wanted == "error")
 
     def inputs(self) -> list[QWidget]:
         """The focusable widgets, in tab order."""
@@ -122,7 +135,8 @@ class LineField(QLineEdit):
             self.setText(text)
             self.setCursorPosition(len(text))
 
-    set_severity = FieldEditor.set_severity
+    def set_severity(self, severity: str | None) -> None:
+        _severity(self, severity, "QLineEdit")
 
     def inputs(self) -> list[QWidget]:
         return [self]
@@ -166,7 +180,8 @@ class NotesField(QPlainTextEdit):
             finally:
                 self._quiet = False
 
-    set_severity = FieldEditor.set_severity
+    def set_severity(self, severity: str | None) -> None:
+        _severity(self, severity, "QPlainTextEdit")
 
     def inputs(self) -> list[QWidget]:
         return [self]
@@ -209,7 +224,8 @@ class YearsField(QSpinBox):
         finally:
             self._quiet = False
 
-    set_severity = FieldEditor.set_severity
+    def set_severity(self, severity: str | None) -> None:
+        _severity(self, severity, "QSpinBox")
 
     def inputs(self) -> list[QWidget]:
         return [self]
@@ -236,7 +252,6 @@ class ChoiceField(FieldEditor):
         layout.addStretch(1)
         self._quiet = False
         self.setProperty("severity", "")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         # The container itself takes focus only to hand it on to the first choice.
         self.setFocusProxy(next(iter(self.buttons.values())))
 
@@ -327,10 +342,9 @@ class PhoneListField(FieldEditor):
         self._show_rows()
 
     def set_severity(self, severity: str | None) -> None:
+        self.setProperty("severity", severity or "")
         for edit in self.lines:
-            if edit.property("severity") != (severity or ""):
-                edit.setProperty("severity", severity or "")
-                _repolish(edit)
+            _severity(edit, severity, "QLineEdit")
 
     def inputs(self) -> list[QWidget]:
         return list(self.lines)

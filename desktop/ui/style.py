@@ -1,11 +1,16 @@
-"""The window's look: the shipped CJK font registered with Qt, and one style sheet."""
+"""The window's look: the shipped CJK font registered with Qt, and colours by palette.
+
+No window-wide style sheet: polishing every widget through one costs tens of milliseconds at
+start and on every state change. Only a field in error gets a (one-widget) style sheet for its
+red frame; labels and the banner are coloured through their palettes.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
 # System UI fonts first; the shipped font is the fallback that makes a bare laptop show Chinese.
 UI_FAMILIES = [
@@ -15,6 +20,17 @@ UI_FAMILIES = [
     "Noto Sans CJK SC",
     "WenQuanYi Micro Hei",
 ]
+
+TEXT_COLOURS = {
+    "error": "#b71c1c",
+    "warning": "#8a5a00",
+    "hint": "#5f6368",
+    "info": "#2e6b30",
+    "ok": "#2e6b30",
+    "auto": "#1f5fa8",
+}
+BANNER_COLOURS = {"info": ("#fff8d6", "#d0a000"), "error": ("#ffecec", "#c62828")}
+ERROR_FRAME = "border: 1px solid #c62828; border-radius: 3px; background: #fff5f5; padding: 2px 3px;"
 
 _registered: dict[Path, list[str]] = {}
 
@@ -27,30 +43,40 @@ def install_font(app: QApplication, font_path: Path) -> list[str]:
         families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
         _registered[font_path] = families
     font = QFont(app.font())
-    font.setFamilies([*UI_FAMILIES, *families[:1], *font.families()])
-    if font.pointSizeF() < 10:
-        font.setPointSizeF(10)
-    app.setFont(font)
+    if families and families[0] not in font.families():
+        font.setFamilies([*UI_FAMILIES, families[0], *font.families()])
+        if font.pointSizeF() < 10:
+            font.setPointSizeF(10)
+        app.setFont(font)
     return families
 
 
-STYLE = """
-QLineEdit, QPlainTextEdit, QSpinBox {
-    border: 1px solid #a8adb3; border-radius: 3px; padding: 3px 4px; background: #ffffff;
-}
-QLineEdit:focus, QPlainTextEdit:focus, QSpinBox:focus { border: 1px solid #2f6fce; }
-QLineEdit[severity="error"], QPlainTextEdit[severity="error"], QSpinBox[severity="error"] {
-    border: 1px solid #c62828; background: #fff5f5;
-}
-QWidget[severity="error"] { border: 1px solid #c62828; border-radius: 3px; background: #fff5f5; }
-QLineEdit[auto="true"] { color: #1f5fa8; font-style: italic; }
-QLabel[kind="error"] { color: #b71c1c; }
-QLabel[kind="warning"] { color: #8a5a00; }
-QLabel[kind="hint"] { color: #666666; }
-QLabel[kind="info"] { color: #2e6b30; }
-QLabel#document_title { font-size: 15pt; font-weight: bold; padding: 2px 0 8px 0; }
-QFrame#banner { border: 1px solid #d0a000; background: #fff8d6; border-radius: 3px; }
-QFrame#banner[kind="error"] { border: 1px solid #c62828; background: #ffecec; }
-QLabel#print_status[kind="error"] { color: #b71c1c; }
-QLabel#print_status[kind="ok"] { color: #2e6b30; }
-"""
+def set_text_colour(widget: QWidget, kind: str) -> None:
+    """Colour a label's text for its kind ("" for the default)."""
+    palette = widget.palette()
+    colour = TEXT_COLOURS.get(kind)
+    default = QApplication.palette(widget).color(QPalette.ColorRole.WindowText)
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour) if colour else default)
+    palette.setColor(QPalette.ColorRole.Text, QColor(colour) if colour else default)
+    widget.setPalette(palette)
+
+
+def set_error_frame(widget: QWidget, on: bool, selector: str) -> None:
+    """A red frame and a pale red ground on one input (`selector` names its class)."""
+    widget.setStyleSheet(f"{selector} {{ {ERROR_FRAME} }}" if on else "")
+
+
+def paint_banner(widget: QWidget, kind: str) -> None:
+    ground, _edge = BANNER_COLOURS.get(kind, BANNER_COLOURS["info"])
+    palette = widget.palette()
+    palette.setColor(QPalette.ColorRole.Window, QColor(ground))
+    widget.setPalette(palette)
+    widget.setAutoFillBackground(True)
+
+
+def bold(widget: QWidget, point_delta: float = 0) -> None:
+    font = QFont(widget.font())
+    font.setBold(True)
+    if point_delta:
+        font.setPointSizeF(font.pointSizeF() + point_delta)
+    widget.setFont(font)

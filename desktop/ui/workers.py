@@ -29,9 +29,16 @@ class _Job(QRunnable):
         try:
             result = self.fn()
         except Exception as exc:  # reported to the window, which shows it in plain words
-            self.relay.failed.emit(f"{type(exc).__name__}: {exc}")
+            self._report(self.relay.failed, f"{type(exc).__name__}: {exc}")
             return
-        self.relay.done.emit(result)
+        self._report(self.relay.done, result)
+
+    @staticmethod
+    def _report(signal: Any, payload: Any) -> None:
+        try:
+            signal.emit(payload)
+        except RuntimeError:
+            pass  # the window went away while the job ran: nobody is waiting for the answer
 
 
 class Workers(QObject):
