@@ -127,6 +127,10 @@ class MainWindow(QMainWindow):
         # The font's coverage and the phone-number geocoder load off the GUI thread, a little later.
         QTimer.singleShot(300, self._warm_up)
 
+    def is_ready(self) -> bool:
+        """True once the drafts file is open and the first case has the hall's settings."""
+        return self._started
+
     @property
     def store(self) -> Store:
         """The drafts file, opened on first use (raises StoreError when it cannot be used)."""

@@ -77,6 +77,7 @@ def test_sigkill_one_second_after_typing_loses_nothing(qtbot, tmp_path, bundle):
     window.show()
     qtbot.waitExposed(window)
     # Nothing was reopened behind the agent's back: the banner offers it, with its time.
+    qtbot.waitUntil(window.is_ready)
     assert window.current_case_id() is None
     assert window.banner.isVisible()
     assert "杭州云栖数智科技有限公司" in window.banner.label.text()
@@ -95,5 +96,7 @@ def test_a_clean_close_offers_nothing(qtbot, tmp_path):
     first.close()
     second = MainWindow(db)
     qtbot.addWidget(second)
+    second.show()
+    qtbot.waitUntil(second.is_ready)
     assert second.banner.topic == "" and not second.banner.isVisibleTo(second)
     assert second.current_case_id() is None
