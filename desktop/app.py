@@ -16,14 +16,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QLockFile, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QEvent, QLockFile, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -31,13 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import casefile, paths
-from desktop import fields as ft
-from desktop.case import check_field, initial_values, normalise_values
-from desktop.forms import Bundle, default_bundle
+from desktop import paths
+from desktop.forms import Bundle
 from desktop.ui.banner import Banner
 from desktop.ui.document_tab import DocumentTab, FieldRow
-from desktop.ui.drafts import DraftsPane, when
+from desktop.ui.drafts import CASE_ID_ROLE, DraftsPane, when
 from desktop.ui.feedback import present
 from desktop.ui.fieldwidgets import EnterMovesOn
 from desktop.ui.settings_dialog import RETENTION_KEY, SettingsDialog
@@ -69,7 +65,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         app = QApplication.instance()
         install_font(app, paths.print_font())
-        self.bundle = bundle or default_bundle()
+        self.bundle = bundle or load_bundle_cached()
         self.today = today
         self.db_path = Path(db_path) if db_path is not None else paths.default_db()
         self.crashed = self._take_session_lock()
@@ -103,8 +99,10 @@ class MainWindow(QMainWindow):
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self.refresh_preview)
         app.focusChanged.connect(self._focus_changed)
-        defaults = self.bundle.setting_defaults()
-        self._show_case(None, 0, "draft", initial_values(self.bundle, defaults, today=self.today()))
+        for key in self.bundle.fields:  # conditional fields start hidden, as in an empty case
+            relevant = self.bundle.relevant(key, {})
+            for page in self.tab_pages:
+                page.set_relevant(key, relevant)
         # The drafts file, today's prefilled case and the drafts list come right after the first
         # paint (or with the first call that needs them), so the window shows without waiting.
 
@@ -118,7 +116,7 @@ class MainWindow(QMainWindow):
         if self._started or self._closed:
             return
         self._started = True
-        self._prefill_settings()
+        self._start_case()
         focus = QApplication.focusWidget()
         if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
             self._go_tab(self.tabs.currentIndex())
@@ -185,7 +183,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.tabs, 1)
 
         self.preview: PreviewPane | None = None
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter()
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.drafts)
         self.splitter.addWidget(centre)
@@ -274,7 +272,6 @@ class MainWindow(QMainWindow):
             button.setDefaultAction(action)
             button.setText(label)
             button.setObjectName(f"button_{action.objectName()}")
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             self.drafts.add_button(button)
         self.action_restore_case.setEnabled(False)
         self.drafts.bin.toggled.connect(self._bin_toggled)
@@ -312,6 +309,8 @@ class MainWindow(QMainWindow):
 
     def new_case(self) -> None:
         """A blank case with today's dates and the hall's settings; stored on its first edit."""
+        from desktop.case import initial_values
+
         self._ensure_started()
         if not self.flush():
             return
@@ -319,19 +318,16 @@ class MainWindow(QMainWindow):
         self._show_case(None, 0, "draft", initial_values(self.bundle, settings, today=self.today()))
         self._go_tab(0)
 
-    def _prefill_settings(self) -> None:
-        """The window's first case was shown before the drafts file was open: add the hall's settings."""
+    def _start_case(self) -> None:
+        """The first case: the window showed its empty fields before the drafts file was open."""
+        from desktop.case import initial_values
+
         settings = {k: str(v) for k, v in self.settings().items() if isinstance(v, str)}
-        prefilled = initial_values(self.bundle, settings, today=self.today())
-        keys = [k for k, v in prefilled.items() if ft.is_empty(self.values.get(k)) and k not in self.touched]
-        for key in keys:
-            self.values[key] = prefilled[key]
-            for row in self.rows[key]:
-                row.editor.set_value(self._display(key, prefilled[key]))
-        self._recheck(keys)
+        self._show_case(None, 0, "draft", initial_values(self.bundle, settings, today=self.today()))
 
     def open_case(self, case_id: str) -> None:
         """Show a stored case with every value; never blocks (problems go to the banner)."""
+        from desktop.case import normalise_values
         from desktop.store import CaseNotFound
 
         self._ensure_started()
@@ -373,6 +369,8 @@ class MainWindow(QMainWindow):
 
     def _display(self, key: str, value: Any) -> Any:
         """How a stored value reads in its editor: phones and codes grouped, the rest as stored."""
+        from desktop import fields as ft
+
         fdef = self.bundle.field(key)
         if fdef.type in FORMATTED_TYPES and isinstance(value, str) and value:
             result = ft.check(fdef, value, today=self.today())
@@ -387,6 +385,8 @@ class MainWindow(QMainWindow):
     # -- typing ----------------------------------------------------------------------------------
 
     def _edited(self, key: str, raw: Any, source: FieldRow) -> None:
+        from desktop import fields as ft
+
         if not self._started:  # typed before the first paint: start, then keep what was typed
             self._ensure_started()
             source.editor.set_value(raw)
@@ -421,6 +421,9 @@ class MainWindow(QMainWindow):
 
     def _recheck(self, keys: Iterable[str]) -> None:
         """Re-check `keys` against the current values and show their verdicts everywhere."""
+        from desktop import fields as ft
+        from desktop.case import check_field
+
         bundle = self.bundle
         today = self.today()
         changed_counts = False
@@ -454,6 +457,8 @@ class MainWindow(QMainWindow):
 
     def _follow(self, key: str, row: FieldRow, effective: Any, empty: bool, typing: bool) -> None:
         """An empty field that follows another shows what will be printed in its place."""
+        from desktop import fields as ft
+
         fdef = self.bundle.field(key)
         if not (fdef.default and fdef.default.startswith("=")) and fdef.type != "org_code":
             return
@@ -501,9 +506,12 @@ class MainWindow(QMainWindow):
 
     def print_blockers(self) -> dict[str, int]:
         """Fields holding errors (in form order) with their error counts: what blocks a clean print."""
+        self._ensure_started()
         return {k: self.errors[k] for k in self.bundle.fields if self.errors.get(k)}
 
     def tab_error_count(self, document_id: str) -> int:
+        """Errors on one document's tab (what its title shows)."""
+        self._ensure_started()
         return sum(self.errors.get(k, 0) for k in self.doc_keys[document_id])
 
     def _go_tab(self, index: int) -> None:
@@ -515,7 +523,7 @@ class MainWindow(QMainWindow):
         if focus is not None and page.isAncestorOf(focus):
             return
         if first is not None and self.isVisible():
-            first.editor.inputs()[0].setFocus(Qt.FocusReason.OtherFocusReason)
+            first.editor.inputs()[0].setFocus()
 
     # -- saving ----------------------------------------------------------------------------------
 
@@ -643,13 +651,13 @@ class MainWindow(QMainWindow):
     def _select_in_list(self, case_id: str | None) -> None:
         for row in range(self.drafts.list.count()):
             item = self.drafts.list.item(row)
-            if item.data(Qt.ItemDataRole.UserRole) == case_id:
+            if item.data(CASE_ID_ROLE) == case_id:
                 self.drafts.list.setCurrentItem(item)
                 return
         self.drafts.list.clearSelection()
 
     def focus_search(self) -> None:
-        self.drafts.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.drafts.search.setFocus()
         self.drafts.search.selectAll()
 
     def duplicate_case(self) -> None:
@@ -864,6 +872,8 @@ class MainWindow(QMainWindow):
         self._ensure_started()
         self.flush()
         title = self.values.get(self.bundle.drafts.title_key) or "400业务申请资料"
+        from PySide6.QtWidgets import QFileDialog
+
         name, _filter = QFileDialog.getSaveFileName(
             self, "另存为 PDF", str(Path.home() / f"{title}.pdf"), "PDF (*.pdf)"
         )
@@ -910,6 +920,9 @@ class MainWindow(QMainWindow):
 
     def load_example(self) -> None:
         """A filled-in example case for a newcomer, stored as a new draft."""
+        from desktop import casefile
+        from desktop.case import normalise_values
+
         self._ensure_started()
         case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
         if not self.flush():
@@ -933,6 +946,7 @@ class MainWindow(QMainWindow):
         today = self.today()
 
         def job() -> frozenset[int]:
+            from desktop import fields as ft
             from desktop.glyphs import load_coverage
 
             if phone is not None:
@@ -971,12 +985,58 @@ class MainWindow(QMainWindow):
         self._lock.unlock()
 
 
+def load_bundle_cached(cache_dir: Path | None = None) -> Bundle:
+    """The shipped bundle, from a pickle of the last load while forms/ and the loader are unchanged.
+
+    Parsing and checking forms/ takes longer than building the whole window; the cache (in the
+    user's private data folder) is keyed by every form file's and loader module's size and time.
+    """
+    import hashlib
+    import pickle
+    from importlib.util import find_spec
+
+    from desktop import forms
+
+    folder = paths.forms_dir() / "400"
+    try:
+        # By file, not by import: the rules module pulls in the validators, needed only later.
+        loaders = [
+            Path(find_spec(f"desktop.{name}").origin) for name in ("forms", "layout", "rules", "schema")
+        ]
+        sources = sorted(folder.rglob("*.toml")) + loaders
+        stamp = "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sources)
+    except (OSError, TypeError):  # a frozen app without module files: no cache
+        return forms.load_bundle(folder)
+    key = hashlib.sha256(f"{sys.version}|{stamp}".encode()).hexdigest()[:20]
+    cache = (cache_dir or paths.data_dir() / "cache") / f"bundle-{key}.pickle"
+    try:
+        bundle = pickle.loads(cache.read_bytes())
+        if isinstance(bundle, Bundle):
+            return bundle
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        pass
+    bundle = forms.load_bundle(folder)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for old in cache.parent.glob("bundle-*.pickle"):
+            old.unlink(missing_ok=True)
+        partial = cache.with_suffix(".part")
+        partial.write_bytes(pickle.dumps(bundle, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(cache)
+    except OSError:
+        pass  # no cache this time: the next start parses forms/ again
+    return bundle
+
+
 def run(db_path: Path | None = None) -> int:
     """Open the window on the drafts file and run until it is closed; the exit status."""
     from desktop.store import StoreError
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("desk400")
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QMessageBox
+
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "desk400.png")))
     window = MainWindow(db_path)
     window.resize(1280, 760)

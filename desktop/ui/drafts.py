@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 STATUS_LABELS = {"draft": "草稿", "complete": "待打印", "printed": "已打印"}
-CASE_ID_ROLE = Qt.ItemDataRole.UserRole
+CASE_ID_ROLE = 0x0100  # Qt.ItemDataRole.UserRole (the Qt namespace costs 50 ms on first touch)
 
 
 def when(stamp: str, now: datetime | None = None) -> str:
