@@ -109,6 +109,32 @@ def report(label: str, samples: list[float], target_ms: float) -> None:
     )
 
 
+def baseline_commit(folder: Path, rounds: int = 300) -> list[float]:
+    """The floor under a field save: one durable single-row UPDATE in a bare SQLite file with the
+    store's journal settings (WAL, synchronous=FULL), measured on the same disk in the same run."""
+    import sqlite3
+
+    conn = sqlite3.connect(folder / "floor.sqlite", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    conn.execute("INSERT INTO t VALUES (1, '')")
+    out = []
+    for i in range(rounds):
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE t SET v = ? WHERE id = 1", (str(i),))
+        conn.execute("COMMIT")
+        out.append(time.perf_counter() - start)
+    conn.close()
+    return out
+
+
+def baseline(label: str, samples: list[float], floor: list[float]) -> None:
+    med, base = statistics.median(samples), statistics.median(floor)
+    print(f"{label:<48} {med / base:6.2f}× its baseline ({med * 1e3:.2f} ms vs {base * 1e3:.2f} ms)")
+
+
 def build(path: Path, total: int, finished: int, rng: random.Random) -> None:
     now = datetime(2026, 11, 28, 18, 0, tzinfo=CST)
     start = time.perf_counter()
@@ -158,8 +184,19 @@ def main() -> None:
             typed_name.append(time.perf_counter() - begin)
         report("save one field (notes, not searched)", typed_notes, 5)
         report("save one field (customer.name, re-indexed)", typed_name, 5)
+        floor = baseline_commit(Path(tmp))
+        baseline("save one field (notes) vs bare durable UPDATE", typed_notes, floor)
+        baseline("save one field (name) vs bare durable UPDATE", typed_name, floor)
 
-        report("first page (50 newest)", timed(lambda: store.list_cases(), 50), 30)
+        first_page = timed(lambda: store.list_cases(), 50)
+        report("first page (50 newest)", first_page, 30)
+        raw_page = timed(
+            lambda: store.db.execute(
+                "SELECT id, fields FROM cases WHERE deleted_ts IS NULL ORDER BY updated_ts DESC LIMIT 50"
+            ).fetchall(),
+            50,
+        )
+        baseline("first page vs bare SELECT of 50 newest rows", first_page, raw_page)
         report("page 20 (offset 950)", timed(lambda: store.list_cases(offset=950), 50), 30)
         queries = [
             ("1 char, common (杭)", "杭"),
@@ -177,9 +214,13 @@ def main() -> None:
             ("licence fragment (MA2H)", "ma2h"),
             ("licence fragment (9133 0A)", "91330A"),
         ]
+        all_searches = []
         for label, query in queries:
             hits = len(store.search(query).items)
-            report(f"search {label} [{hits} on page]", timed(lambda q=query: store.search(q), 30), 30)
+            samples = timed(lambda q=query: store.search(q), 30)
+            all_searches += samples
+            report(f"search {label} [{hits} on page]", samples, 30)
+        baseline("search (all queries) vs bare SELECT of 50 newest", all_searches, raw_page)
 
         store.clock = lambda: datetime(2026, 11, 28, 18, 0, tzinfo=CST)
         start = time.perf_counter()
