@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QLockFile, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 
 from desktop import paths
 from desktop.forms import Bundle
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 
 SAVE_DELAY_MS = 400  # an edit reaches the store at most this long after it was typed
 PREVIEW_DELAY_MS = 700
+LIST_DELAY_MS = 1000  # the drafts list follows a saved title or number after this pause
 FORMATTED_TYPES = frozenset({"phone", "mobile", "n400", "org_code"})  # shown grouped once left
 STATUS_BY_ERRORS = {True: "draft", False: "complete"}
 
@@ -71,6 +74,7 @@ class MainWindow(QMainWindow):
         self.crashed = self._take_session_lock()
         self._store: Store | None = None
         self._started = False
+        self._warm = False
         self.workers = Workers(self._open_reader, self)
 
         self.case_id: str | None = None
@@ -96,6 +100,8 @@ class MainWindow(QMainWindow):
         self._build()
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.flush)
+        self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
+        self._list_timer.timeout.connect(self.drafts.refresh)
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self.refresh_preview)
         app.focusChanged.connect(self._focus_changed)
@@ -116,6 +122,8 @@ class MainWindow(QMainWindow):
         if self._started or self._closed:
             return
         self._started = True
+        QtCore.Qt  # noqa: B018 (build the Qt namespace's enums now, not at the agent's first key)
+        self._bind_shortcuts()
         self._start_case()
         focus = QApplication.focusWidget()
         if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
@@ -124,6 +132,10 @@ class MainWindow(QMainWindow):
         self.drafts.refresh()
         # The font's coverage and the phone-number geocoder load off the GUI thread, a little later.
         QTimer.singleShot(300, self._warm_up)
+
+    def is_warm(self) -> bool:
+        """True once the background start-up work (font coverage, geocoder) is done."""
+        return self._warm
 
     def is_ready(self) -> bool:
         """True once the drafts file is open and the first case has the hall's settings."""
@@ -207,16 +219,21 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         action.setObjectName(name)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            self._shortcuts.append((action, shortcut))
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
 
+    def _bind_shortcuts(self) -> None:
+        """Key bindings come right after the first paint: making the key sequences costs ~60 ms."""
+        for action, shortcut in self._shortcuts:
+            action.setShortcut(QKeySequence(shortcut))
+        self._shortcuts.clear()
+
     def _build_actions(self) -> None:
+        self._shortcuts: list[tuple[QAction, Any]] = []
         a = self._action
-        self.action_new_case = a(
-            "action_new_case", "新建案卷(&N)", self.new_case, QKeySequence.StandardKey.New
-        )
+        self.action_new_case = a("action_new_case", "新建案卷(&N)", self.new_case, "Ctrl+N")
         self.action_duplicate_case = a(
             "action_duplicate_case", "复制为新案卷(&D)", self.duplicate_case, "Ctrl+D"
         )
@@ -226,15 +243,13 @@ class MainWindow(QMainWindow):
         )
         self.action_preview = a("action_preview", "打印预览(&V)", self.toggle_preview, "F5")
         self.action_preview.setCheckable(True)
-        self.action_print = a("action_print", "打印(&P)…", self.print_case, QKeySequence.StandardKey.Print)
+        self.action_print = a("action_print", "打印(&P)…", self.print_case, "Ctrl+P")
         self.action_export_pdf = a(
             "action_export_pdf", "另存为 PDF(&S)…", self.ask_export_pdf, "Ctrl+Shift+S"
         )
         self.action_settings = a("action_settings", "设置(&T)…", self.show_settings, "Ctrl+,")
-        self.action_quit = a("action_quit", "退出(&X)", self.close, QKeySequence.StandardKey.Quit)
-        self.action_search = a(
-            "action_search", "搜索草稿(&F)", self.focus_search, QKeySequence.StandardKey.Find
-        )
+        self.action_quit = a("action_quit", "退出(&X)", self.close, "Ctrl+Q")
+        self.action_search = a("action_search", "搜索草稿(&F)", self.focus_search, "Ctrl+F")
         self.action_load_example = a("action_load_example", "载入示例案卷(&E)", self.load_example)
         self.action_keys = a("action_keys", "键盘操作(&K)", self.show_keys, "F1")
         tab_actions = []
@@ -410,6 +425,8 @@ class MainWindow(QMainWindow):
 
     def _left(self, key: str) -> None:
         """The agent left a field: show its value as stored (grouped) and any error held back."""
+        if self._closed or not Shiboken.isValid(self):  # focus leaves as the window is destroyed
+            return
         if self.bundle.field(key).type not in ("choice", "multichoice", "integer", "longtext"):
             shown = self._display(key, self.values.get(key))
             for row in self.rows[key]:
@@ -540,8 +557,11 @@ class MainWindow(QMainWindow):
             return not self.dirty
         if not self.dirty:
             return True
+        drafts = self.bundle.drafts
+        listed = bool(self.dirty & {drafts.title_key, *drafts.search_keys, *drafts.mask_keys})
         try:
             if self.case_id is None:
+                listed = True
                 case = self.store.create(self.values)
                 self.case_id, self.revision = case.id, case.revision
                 self.drafts.current_id = case.id
@@ -555,6 +575,7 @@ class MainWindow(QMainWindow):
             self.dirty.clear()
             wanted = STATUS_BY_ERRORS[bool(self.print_blockers())]
             if wanted != self.status:
+                listed = True
                 self.revision = self.store.set_status(self.case_id, wanted, self.revision)
                 self.status = wanted
         except Conflict as exc:
@@ -574,7 +595,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title} - 400业务申请资料")
         if self.banner.topic == "save":
             self.banner.dismiss()
-        self.drafts.refresh()
+        if listed:  # the list shows these values: refresh it once the agent pauses
+            self._list_timer.start()
         return True
 
     def _banner_conflict(self, message: str) -> None:
@@ -958,6 +980,7 @@ class MainWindow(QMainWindow):
                 return
             self.coverage = coverage
             self._recheck(self.bundle.fields)
+            self._warm = True
 
         self.workers.run(job, loaded, self._worker_failed)
 

@@ -42,6 +42,7 @@ def make_window(qtbot, db):
         window.resize(1366, 768)
         window.show()
         qtbot.waitExposed(window)
+        qtbot.waitUntil(window.is_ready)
         return window
 
     return make

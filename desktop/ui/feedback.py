@@ -6,8 +6,10 @@ Pure logic, no widgets: the window asks `present` after every check and shows th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from desktop.case import FieldVerdict
+if TYPE_CHECKING:  # the checking code loads after the first paint
+    from desktop.case import FieldVerdict
 
 # Types whose half-typed value is not yet wrong: their errors wait until the field is left.
 WAIT_FOR_LEAVE = frozenset({"email", "date"})

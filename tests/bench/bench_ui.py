@@ -2,8 +2,9 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/bench_ui.py
 
-1. Start-up: script start (before any import) to the window's first paint, for our window and for
-   a bare PySide6 window with four tabs of 15 line edits, alternating in one run. Target: ≤ 1.5×.
+1. Start-up: process launch (and, second figure, the script's first line) to the window's first
+   paint, for our window and for a bare PySide6 window with four tabs of 15 line edits,
+   alternating in one run, bytecode cached as in an installed app. Target: ≤ 1.5×.
 2. Keystroke to visible feedback: key event sent to the window painted again, while typing IDs,
    codes, phones and names. Target: p99 < 16 ms.
 3. Opening a case from a drafts file of 500 cases. Target: < 50 ms.
@@ -83,17 +84,27 @@ def start_up(tmp: Path) -> dict[str, float]:
     # As installed (pip or the frozen app): modules come from cached bytecode, written by round one.
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DESK400_DATA_DIR": str(tmp)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    times: dict[str, list[float]] = {"bare": [], "ours": []}
+    inside: dict[str, list[float]] = {"bare": [], "ours": []}
+    launch: dict[str, list[float]] = {"bare": [], "ours": []}
     for n in range(RUNS + 1):
         for name, script in (("bare", BARE), ("ours", OURS)):
-            out = subprocess.run(
+            started = time.perf_counter()
+            child = subprocess.Popen(
                 [sys.executable, "-c", script, str(tmp / "start.sqlite")],
-                env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
             )  # fmt: skip
-            if n:  # the first round warms the disk cache for both
-                times[name].append(float(out.stdout.strip().splitlines()[-1]))
-    bare, ours = statistics.median(times["bare"]), statistics.median(times["ours"])
-    return {"bare_ms": bare * 1000, "ours_ms": ours * 1000, "ratio": ours / bare}
+            line = child.stdout.readline()
+            painted = time.perf_counter() - started
+            child.communicate(timeout=30)
+            if n:  # the first round warms the disk cache (and writes the bytecode) for both
+                inside[name].append(float(line))
+                launch[name].append(painted)
+    figures = {}
+    for label, times in (("launch", launch), ("script", inside)):
+        bare, ours = statistics.median(times["bare"]), statistics.median(times["ours"])
+        figures.update({f"{label}_bare_ms": bare * 1000, f"{label}_ours_ms": ours * 1000})
+        figures[f"{label}_ratio"] = ours / bare
+    return figures
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -114,8 +125,11 @@ def keystrokes(tmp: Path) -> dict[str, dict[str, float]]:
     window = MainWindow(tmp / "keys.sqlite")
     window.resize(1366, 768)
     window.show()
-    app.processEvents()
-    window.coverage = frozenset(range(0x110000))  # as after the background load, every keystroke pays it
+    # Typing starts once the background start-up work is done (it competes for the GIL meanwhile).
+    deadline = time.perf_counter() + 20
+    while not window.is_warm() and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
 
     def send(widget: QLineEdit, ch: str) -> None:
         if ord(ch) < 128:
@@ -206,8 +220,10 @@ def main() -> int:
         tmp = Path(folder)
         os.environ["DESK400_DATA_DIR"] = str(tmp)
         start = start_up(tmp)
-        print(f"start-up to first paint: bare {start['bare_ms']:.0f} ms, ours {start['ours_ms']:.0f} ms, "
-              f"ratio {start['ratio']:.2f} (target ≤ 1.50)")  # fmt: skip
+        for label, what in (("launch", "process launch"), ("script", "script's first line")):
+            print(f"start-up, {what} to first paint: bare {start[label + '_bare_ms']:.0f} ms, "
+                  f"ours {start[label + '_ours_ms']:.0f} ms, ratio {start[label + '_ratio']:.2f} "
+                  "(target ≤ 1.50)")  # fmt: skip
         keys = keystrokes(tmp)
         for name, figures in keys.items():
             print(f"keystroke → painted feedback, {name}: p50 {figures['p50_ms']:.2f} ms, "
@@ -215,7 +231,7 @@ def main() -> int:
         opened = opening(tmp)
         print(f"open a case (500 in the file): median {opened['median_ms']:.1f} ms, "
               f"p95 {opened['p95_ms']:.1f} ms, max {opened['max_ms']:.1f} ms (target < 50)")  # fmt: skip
-        ok = start["ratio"] <= 1.5 and keys["all"]["p99_ms"] < 16 and opened["p95_ms"] < 50
+        ok = start["launch_ratio"] <= 1.5 and keys["all"]["p99_ms"] < 16 and opened["p95_ms"] < 50
     return 0 if ok else 1
 
 
