@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         if self._started or self._closed:
             return
         self._started = True
+        self.splitter.setSizes([300, max(self.splitter.width() - 300, 400)])
         QtCore.Qt  # noqa: B018 (build the Qt namespace's enums now, not at the agent's first key)
         self._bind_shortcuts()
         self._start_case()
@@ -182,7 +183,13 @@ class MainWindow(QMainWindow):
         shown = [
             k for k in (*bundle.drafts.search_keys, *bundle.drafts.mask_keys) if k != bundle.drafts.title_key
         ]
-        self.drafts = DraftsPane({k: bundle.field(k).label for k in shown}, shown)
+        listed = (*bundle.drafts.search_keys, *bundle.drafts.mask_keys)
+        self.drafts = DraftsPane(
+            {k: bundle.field(k).label for k in listed},
+            # The 18-character licence would wrap the line: it is in the tooltip (and searchable).
+            [k for k in shown if bundle.field(k).type != "uscc"],
+            self._list_value,
+        )
         self.drafts.search_requested.connect(self._search)
         self.drafts.open_requested.connect(self.open_case)
 
@@ -201,7 +208,6 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(centre)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 760])
         self.setCentralWidget(self.splitter)
 
         self.saved_label = QLabel("")
@@ -285,7 +291,7 @@ class MainWindow(QMainWindow):
         for action, label in buttons:
             button = QToolButton()
             button.setDefaultAction(action)
-            button.setText(label)
+            action.setIconText(label)  # what a tool button shows; menus keep the full text
             button.setObjectName(f"button_{action.objectName()}")
             self.drafts.add_button(button)
         self.action_restore_case.setEnabled(False)
@@ -485,7 +491,7 @@ class MainWindow(QMainWindow):
             # Filled from the licence: shown in the field itself, kept empty in the case.
             if typing:
                 return
-            text = self._display(key, effective) if derived else (self.values.get(key) or "")
+            text = self._display(key, effective if derived else self.values.get(key)) or ""
             if editor.value() != text:
                 editor.set_value(text)
             if bool(editor.property("auto")) != derived:
@@ -670,6 +676,14 @@ class MainWindow(QMainWindow):
 
         self.workers.read(query_store, show, self._worker_failed)
 
+    def _list_value(self, key: str, value: Any) -> str:
+        """A value as the drafts list shows it: grouped like on paper (masked ones as they come)."""
+        from desktop import fields as ft
+
+        if key in self.bundle.drafts.mask_keys:
+            return "、".join(value) if isinstance(value, list) else str(value)
+        return ft.display_value(self.bundle.field(key), value, today=self.today())
+
     def _select_in_list(self, case_id: str | None) -> None:
         for row in range(self.drafts.list.count()):
             item = self.drafts.list.item(row)
@@ -690,6 +704,7 @@ class MainWindow(QMainWindow):
             return
         copy = self.store.duplicate(self.case_id)
         self.open_case(copy.id)
+        self.drafts.refresh()
         self.statusBar().showMessage("已复制为新案卷，本次申请的内容已清空", 4000)
 
     def delete_case(self) -> None:
@@ -787,6 +802,12 @@ class MainWindow(QMainWindow):
 
         return job
 
+    def _reveal_all(self) -> None:
+        """Asking for paper is "late": every finding is shown, empty required fields included."""
+        if len(self.touched) < len(self.bundle.fields):
+            self.touched.update(self.bundle.fields)
+            self._recheck(self.bundle.fields)
+
     def _draft_note(self) -> str:
         blockers = self.print_blockers()
         if not blockers:
@@ -809,6 +830,7 @@ class MainWindow(QMainWindow):
         self.preview.setVisible(shown)
         self.action_preview.setChecked(shown)
         if shown:
+            self._reveal_all()
             sizes = self.splitter.sizes()
             total = sum(sizes)
             self.splitter.setSizes([sizes[0], (total - sizes[0]) // 2, (total - sizes[0]) // 2])
@@ -830,6 +852,7 @@ class MainWindow(QMainWindow):
         """Print through the system dialog; the PDF is rendered off the GUI thread first."""
         self._ensure_started()
         self.flush()
+        self._reveal_all()
         self.statusBar().showMessage("正在准备打印…")
         self.workers.run(self._render_job(), self._print_ready, self._worker_failed)
 
@@ -951,6 +974,7 @@ class MainWindow(QMainWindow):
             return
         created = self.store.create(normalise_values(self.bundle, case.fields, today=self.today()))
         self.open_case(created.id)
+        self.drafts.refresh()
         self.statusBar().showMessage("已载入示例案卷（一个新草稿），可随意修改或删除", 5000)
 
     def show_keys(self) -> None:

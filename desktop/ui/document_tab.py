@@ -82,8 +82,6 @@ class DocumentTab(QScrollArea):
             label = QLabel(fdef.label + (" *" if fdef.required else ""))
             label.setObjectName(f"{key}.label")
             label.setBuddy(editor.inputs()[0])
-            label.setWordWrap(True)
-            label.setMaximumWidth(150)
             label.setToolTip("必填" if fdef.required else "")
             self.form.addRow(label, box)
             if not isinstance(editor, NotesField):

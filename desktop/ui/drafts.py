@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -43,11 +43,20 @@ class DraftsPane(QWidget):
     search_requested = Signal(str, bool)  # query, bin
     open_requested = Signal(str)
 
-    def __init__(self, labels: Mapping[str, str], keys: Sequence[str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        labels: Mapping[str, str],
+        keys: Sequence[str],
+        shown: Callable[[str, Any], str],
+        parent: QWidget | None = None,
+    ) -> None:
+        """`keys` are the summary values a line shows (their `labels` go in its tooltip);
+        `shown(key, value)` formats one as printed."""
         super().__init__(parent)
         self.setObjectName("drafts_pane")
         self.keys = tuple(keys)
         self.labels = labels
+        self.shown = shown
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 6)
         top = QHBoxLayout()
@@ -82,6 +91,9 @@ class DraftsPane(QWidget):
         self.list.itemClicked.connect(self._activated)
         self.current_id: str | None = None
 
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(300, super().sizeHint().height())
+
     def add_button(self, button: QToolButton) -> None:
         self.buttons.addWidget(button)
 
@@ -101,7 +113,7 @@ class DraftsPane(QWidget):
             for summary in items:
                 item = QListWidgetItem(self._line(summary, now))
                 item.setData(CASE_ID_ROLE, summary.id)
-                item.setToolTip(f"案卷 {summary.id}")
+                item.setToolTip(self._tooltip(summary))
                 self.list.addItem(item)
                 if summary.id == self.current_id:
                     item.setSelected(True)
@@ -118,14 +130,16 @@ class DraftsPane(QWidget):
         parts = []
         for key in self.keys:
             value = summary.summary.get(key)
-            if isinstance(value, list):
-                value = "、".join(value)
             if value:
-                parts.append(str(value))
+                parts.append(self.shown(key, value))
         status = STATUS_LABELS.get(summary.status, summary.status)
         stamp = when(summary.deleted or summary.updated, now)
         moment = f"删除于 {stamp}" if summary.deleted else stamp
         return f"{title}\n{' · '.join(parts)}\n{status} · {moment}"
+
+    def _tooltip(self, summary: Any) -> str:
+        lines = [f"{self.labels.get(k, k)}：{self.shown(k, v)}" for k, v in summary.summary.items() if v]
+        return "\n".join([*lines, f"案卷编号：{summary.id}"])
 
     def selected_id(self) -> str | None:
         item = self.list.currentItem()

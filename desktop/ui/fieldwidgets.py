@@ -201,7 +201,8 @@ class YearsField(QSpinBox):
         self.fdef = fdef
         self.setObjectName(fdef.key)
         low = fdef.minimum if fdef.minimum is not None else 0
-        self.setRange(low - 1, fdef.maximum if fdef.maximum is not None else 999)
+        # Past the maximum on purpose: a wrong term (12 years) is shown with its message, not clamped.
+        self.setRange(low - 1, max(99, fdef.maximum or 0))
         self.setSpecialValueText("未填")
         self.setValue(low - 1)
         self.setMaximumWidth(110)
