@@ -820,8 +820,11 @@ class MainWindow(QMainWindow):
     def toggle_preview(self) -> None:
         self._ensure_started()
         if self.preview is None:
-            from desktop.ui.preview import PreviewPane
-
+            try:
+                from desktop.ui.preview import PreviewPane
+            except ImportError:
+                self._no_pdf_view()
+                return
             self.preview = PreviewPane()
             self.preview.hide()
             self.splitter.addWidget(self.preview)
@@ -874,8 +877,11 @@ class MainWindow(QMainWindow):
         self._ensure_started()
         if data is None:
             data = self._render_job()()
-        from desktop.ui.preview import print_pdf
-
+        try:
+            from desktop.ui.preview import print_pdf
+        except ImportError:
+            self._no_pdf_view()
+            return 0
         pages = print_pdf(data, printer)
         if pages:
             self._mark_printed()
@@ -938,6 +944,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"已保存 PDF：{path}", 5000)
 
         self.workers.run(write, done, self._worker_failed)
+
+    def _no_pdf_view(self) -> None:
+        self.action_preview.setChecked(False)
+        self.banner.show_message(
+            "pdf",
+            "本机缺少 Qt 的 PDF 组件（PySide6-Pdf），无法预览或打印；仍可“另存为 PDF”后用其他程序打印。",
+            [],
+            kind="error",
+        )
 
     def _worker_failed(self, message: str) -> None:
         if not self._closed:

@@ -272,6 +272,7 @@ def test_export_pdf_and_read_it_back(window, tmp_path):
 
 
 def test_print_marks_the_case_printed(window, tmp_path, db, bundle):
+    pytest.importorskip("PySide6.QtPdf", reason="QtPdf (PySide6-Pdf) rasterises the pages")
     window.load_example()
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
@@ -285,6 +286,7 @@ def test_print_marks_the_case_printed(window, tmp_path, db, bundle):
 
 
 def test_preview_shows_the_bundle(window, qtbot):
+    pytest.importorskip("PySide6.QtPdfWidgets", reason="the preview is QtPdf's QPdfView")
     window.load_example()
     window.action_preview.trigger()
     qtbot.waitUntil(lambda: window.preview.page_count() >= 4, timeout=15000)
@@ -350,3 +352,39 @@ def test_settings_prefill_new_cases(window):
     assert field(window, "requirement", "agency.name", QLineEdit).text() == "中国电信杭州西湖营业厅"
     assert field(window, "requirement", "agency.handler", QLineEdit).text() == "赵晓峰"
     assert window.settings()["retention_days"] == 30
+
+
+def test_asking_for_paper_shows_every_missing_field(window, qtbot):
+    error = label(window, "authorization", "customer.name.error")
+    assert error.text() == ""  # an untouched empty field is not shouted at
+    window.workers.run = lambda *args, **kwargs: None  # no printer here: only the reveal matters
+    window.action_print.trigger()
+    assert error.text() == "必填，请填写"
+    assert error.property("kind") == "error"
+
+
+def test_settings_dialog_saves_without_blocking(window, qtbot):
+    from desktop.ui.settings_dialog import SettingsDialog
+
+    window.action_settings.trigger()
+    dialog = window.findChild(SettingsDialog, "settings_dialog")
+    assert dialog is not None and dialog.isVisible()
+    dialog.edits["agency.handler"].setText("赵晓峰")
+    dialog.retention.setValue(45)
+    dialog.accept()
+    assert window.settings()["agency.handler"] == "赵晓峰"
+    assert window.settings()["retention_days"] == 45
+
+
+def test_every_action_has_a_key_and_tabs_switch_from_the_keyboard(window, qtbot):
+    for action in (window.action_new_case, window.action_print, window.action_export_pdf,
+                   window.action_preview, window.action_delete_case, window.action_duplicate_case):  # fmt: skip
+        assert not action.shortcut().isEmpty(), action.objectName()
+    assert window.action_print.shortcut().toString() == "Ctrl+P"
+    assert window.action_export_pdf.shortcut().toString() == "Ctrl+Shift+S"
+    QTest.keySequence(window, "Alt+3")
+    assert window.tabs.currentIndex() == 2
+    type_text(field(window, "authorization", "handler.name", QLineEdit), "王霄")
+    QTest.keySequence(window, "Ctrl+N")
+    assert field(window, "authorization", "handler.name", QLineEdit).text() == ""
+    assert window.tabs.currentIndex() == 0

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
 
 from desktop.forms import SettingDef
 
@@ -22,6 +31,9 @@ class SettingsDialog(QDialog):
         self.setObjectName("settings_dialog")
         self.setWindowTitle("设置")
         form = QFormLayout(self)
+        # The size is fixed before the dialog shows: the layout does not set limits on the window
+        # afterwards (some platforms warn on every such change).
+        form.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.edits: dict[str, QLineEdit] = {}
         for setting in settings:
             edit = QLineEdit(str(current.get(setting.key) or ""))
@@ -47,6 +59,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.setMinimumSize(form.sizeHint())
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {key: edit.text().strip() for key, edit in self.edits.items()}
