@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.forms import Bundle
 from desktop.layout import Document
@@ -27,12 +27,12 @@ class FieldRow:
             self.error.setProperty("kind", shown.kind)
             set_text_colour(self.error, shown.kind)
             self.editor.set_severity("error" if shown.kind == "error" else None)
+        # The message line keeps its place when empty: a message appearing moves nothing else
+        # (no form jumping under the agent's eyes, and only this line repaints).
         if self.error.text() != shown.text:
             self.error.setText(shown.text)
-        self.error.setVisible(bool(shown.text))
         if self.info.text() != shown.info:
             self.info.setText(shown.info)
-        self.info.setVisible(bool(shown.info))
 
 
 class DocumentTab(QScrollArea):
@@ -55,10 +55,11 @@ class DocumentTab(QScrollArea):
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        self.form.setVerticalSpacing(6)
+        self.form.setVerticalSpacing(2)
         outer.addLayout(self.form)
         outer.addStretch(1)
         self.rows: dict[str, FieldRow] = {}
+        line = self.fontMetrics().height()
         for key in document.field_keys():
             fdef = bundle.field(key)
             box = QWidget()
@@ -70,15 +71,17 @@ class DocumentTab(QScrollArea):
             error.setObjectName(f"{key}.error")
             error.setWordWrap(True)
             error.setProperty("kind", "")
-            error.hide()
+            error.setMinimumHeight(line)
             info = QLabel()
             info.setObjectName(f"{key}.info")
             info.setProperty("kind", "info")
             set_text_colour(info, "info")
-            info.hide()
+            message = QHBoxLayout()
+            message.setSpacing(12)
+            message.addWidget(error)
+            message.addWidget(info, 1)
             column.addWidget(editor)
-            column.addWidget(error)
-            column.addWidget(info)
+            column.addLayout(message)
             label = QLabel(fdef.label + (" *" if fdef.required else ""))
             label.setObjectName(f"{key}.label")
             label.setBuddy(editor.inputs()[0])
