@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self.print_label = QLabel("")
         self.print_label.setObjectName("print_status")
         self.print_label.setProperty("kind", "")
-        self.statusBar().addWidget(self.print_label, 1)
+        self.statusBar().addPermanentWidget(self.print_label, 1)  # never hidden by a passing message
         self.statusBar().addPermanentWidget(self.saved_label)
         self._build_actions()
 

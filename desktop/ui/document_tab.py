@@ -33,6 +33,7 @@ class FieldRow:
             self.error.setText(shown.text)
         if self.info.text() != shown.info:
             self.info.setText(shown.info)
+            self.info.setVisible(bool(shown.info))  # within its line: the form does not move
 
 
 class DocumentTab(QScrollArea):
@@ -76,10 +77,12 @@ class DocumentTab(QScrollArea):
             info.setObjectName(f"{key}.info")
             info.setProperty("kind", "info")
             set_text_colour(info, "info")
+            info.hide()
             message = QHBoxLayout()
             message.setSpacing(12)
-            message.addWidget(error)
-            message.addWidget(info, 1)
+            # The decoded value first (short), then the finding, which may take the rest and wrap.
+            message.addWidget(info)
+            message.addWidget(error, 1)
             column.addWidget(editor)
             column.addLayout(message)
             label = QLabel(fdef.label + (" *" if fdef.required else ""))
