@@ -11,7 +11,9 @@ answers to the widgets of desktop/ui and sends the agent's edits back to them:
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -34,7 +37,7 @@ from shiboken6 import Shiboken
 from desktop import paths
 from desktop.forms import Bundle
 from desktop.ui.banner import Banner
-from desktop.ui.document_tab import DocumentTab, FieldRow
+from desktop.ui.document_tab import CountTabBar, DocumentTab, FieldRow
 from desktop.ui.drafts import CASE_ID_ROLE, DraftsPane, when
 from desktop.ui.feedback import present
 from desktop.ui.fieldwidgets import EnterMovesOn
@@ -75,7 +78,8 @@ class MainWindow(QMainWindow):
         self._store: Store | None = None
         self._started = False
         self._warm = False
-        self.workers = Workers(self._open_reader, self)
+        self.workers = Workers(self._open_reader, self._open_writer, self)
+        self._saving: _Save | None = None
 
         self.case_id: str | None = None
         self.revision = 0
@@ -99,16 +103,12 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(960, 560)
         self._build()
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
-        self._save_timer.timeout.connect(self.flush)
+        self._save_timer.timeout.connect(self._save_in_background)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
         self._list_timer.timeout.connect(self.drafts.refresh)
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self.refresh_preview)
         app.focusChanged.connect(self._focus_changed)
-        for key in self.bundle.fields:  # conditional fields start hidden, as in an empty case
-            relevant = self.bundle.relevant(key, {})
-            for page in self.tab_pages:
-                page.set_relevant(key, relevant)
         # The drafts file, today's prefilled case and the drafts list come right after the first
         # paint (or with the first call that needs them), so the window shows without waiting.
 
@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         """Open the drafts file and show a new case: once, before anything that needs them."""
         if self._started or self._closed:
             return
+        self._build_pages()
         self._started = True
         self.splitter.setSizes([300, max(self.splitter.width() - 300, 400)])
         QtCore.Qt  # noqa: B018 (build the Qt namespace's enums now, not at the agent's first key)
@@ -166,19 +167,20 @@ class MainWindow(QMainWindow):
         self.doc_keys: dict[str, tuple[str, ...]] = {}
 
         self.tabs = QTabWidget()
+        self.tab_bar = CountTabBar()
+        self.tab_bar.titles = [d.tab for d in bundle.documents]
+        self.tabs.setTabBar(self.tab_bar)
         self.tabs.setObjectName("documents")
         self.tabs.setDocumentMode(True)
         self.tab_pages: list[DocumentTab] = []
         for document in bundle.documents:
-            page = DocumentTab(bundle, document, self.enter_filter)
+            page = DocumentTab(bundle, document, self.enter_filter, self._wire_page)
             self.tab_pages.append(page)
             self.tabs.addTab(page, document.tab)
             self.doc_keys[document.id] = document.field_keys()
-            for key, row in page.rows.items():
-                self.rows[key].append(row)
-                editor = row.editor
-                editor.edited.connect(lambda raw, k=key, r=row: self._edited(k, raw, r))
-                editor.left.connect(lambda k=key: self._left(k))
+        # The first page now, the others right after the first paint (or when first needed).
+        self.tab_pages[0].build()
+        self.tabs.currentChanged.connect(lambda n: self.tab_pages[n].build())
 
         shown = [
             k for k in (*bundle.drafts.search_keys, *bundle.drafts.mask_keys) if k != bundle.drafts.title_key
@@ -215,9 +217,36 @@ class MainWindow(QMainWindow):
         self.print_label = QLabel("")
         self.print_label.setObjectName("print_status")
         self.print_label.setProperty("kind", "")
+        # Neither label's text may resize the status bar (and with it relayout the window).
+        self.print_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.saved_label.setMinimumWidth(self.saved_label.fontMetrics().horizontalAdvance("已保存 00:00:00 "))
         self.statusBar().addPermanentWidget(self.print_label, 1)  # never hidden by a passing message
         self.statusBar().addPermanentWidget(self.saved_label)
         self._build_actions()
+
+    def _wire_page(self, page: DocumentTab) -> None:
+        """Connect a freshly built page's inputs and show the case's current state on it."""
+        for key, row in page.rows.items():
+            self.rows[key].append(row)
+            row.editor.edited.connect(lambda raw, k=key, r=row: self._edited(k, raw, r))
+            row.editor.left.connect(lambda k=key: self._left(k))
+            page.set_relevant(key, self.bundle.relevant(key, self.values))
+        if self._started:
+            for key, row in page.rows.items():
+                row.editor.set_value(self._display(key, self.values.get(key)))
+            self._recheck(page.rows)
+
+    def _build_pages(self) -> None:
+        for page in self.tab_pages:
+            page.build()
+
+    def findChild(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (Qt API)
+        self._build_pages()  # every widget name of case-format.md exists for whoever looks
+        return super().findChild(*args, **kwargs)
+
+    def findChildren(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (Qt API)
+        self._build_pages()
+        return super().findChildren(*args, **kwargs)
 
     def _action(
         self, name: str, text: str, slot: Callable[[], Any], shortcut: QKeySequence | str | None = None
@@ -440,7 +469,7 @@ class MainWindow(QMainWindow):
                     row.editor.set_value(shown)
         self._recheck((key,))
         if self.dirty:
-            self.flush()
+            self._save_in_background()
 
     def _recheck(self, keys: Iterable[str]) -> None:
         """Re-check `keys` against the current values and show their verdicts everywhere."""
@@ -473,8 +502,8 @@ class MainWindow(QMainWindow):
                 )  # fmt: skip
                 if shown.kind == "error":
                     self.punished.add(key)
-                self._follow(key, row, verdict.value, empty, typing)
                 row.show(shown)
+                self._follow(key, row, verdict.value, empty, typing)
         if changed_counts:
             self._update_counts()
 
@@ -499,7 +528,7 @@ class MainWindow(QMainWindow):
                 set_text_colour(editor, "auto" if derived else "")
             if derived:
                 row.info.setText("已按营业执照编号自动填写")
-                row.info.show()
+                row.info.setVisible(True)
         elif hasattr(editor, "setPlaceholderText"):
             source = self.bundle.field(fdef.default[1:])
             editor.setPlaceholderText(f"留空则同{source.label}：{effective}" if derived else "")
@@ -552,57 +581,88 @@ class MainWindow(QMainWindow):
 
     def _focus_changed(self, old: QWidget | None, _new: QWidget | None) -> None:
         if self.dirty and old is not None and self.isAncestorOf(old):
-            self.flush()
+            self._save_in_background()
+
+    def _snapshot(self) -> _Save:
+        """The pending edits as one save: what to write, and the status the case should get."""
+        keys = frozenset(self.dirty)
+        values = (
+            dict(self.values)
+            if self.case_id is None or len(keys) > 3
+            else {k: self.values.get(k) for k in keys}
+        )
+        return _Save(
+            case_id=self.case_id,
+            revision=self.revision,
+            keys=keys,
+            values=values,
+            whole=self.case_id is None or len(keys) > 3,
+            status=self.status,
+            wanted=STATUS_BY_ERRORS[bool(self.print_blockers())],
+        )
+
+    def _save_in_background(self) -> None:
+        """The autosave: the edits of the last moment go to the store on the saving thread."""
+        if self._closed or self.conflicted or not self.dirty:
+            return
+        if self._saving is not None:
+            self._save_timer.start()  # one save at a time, in order: the next one follows it
+            return
+        save = self._snapshot()
+        self.dirty.clear()
+        self._saving = save
+        self.workers.write(save.run, lambda _outcome: self._saved(save))
 
     def flush(self) -> bool:
         """Write pending edits now; False when they could not be written (the banner says why)."""
-        from desktop.store import CaseDeleted, Conflict, StoreError
-
         self._save_timer.stop()
+        if self._saving is not None:
+            self._saving.finished.wait()
+            self._saved(self._saving)
         if self.conflicted:
             return not self.dirty
         if not self.dirty:
             return True
-        drafts = self.bundle.drafts
-        listed = bool(self.dirty & {drafts.title_key, *drafts.search_keys, *drafts.mask_keys})
-        try:
-            if self.case_id is None:
-                listed = True
-                case = self.store.create(self.values)
-                self.case_id, self.revision = case.id, case.revision
-                self.drafts.current_id = case.id
-            elif len(self.dirty) > 3:
-                self.revision = self.store.save_fields(self.case_id, self.values, self.revision)
+        save = self._snapshot()
+        self.dirty.clear()
+        self._saving = save
+        save.run(self.store)
+        return self._saved(save)
+
+    def _saved(self, save: _Save) -> bool:
+        """Take a finished save's outcome (once): new revision and status, or what went wrong."""
+        from desktop.store import CaseDeleted, Conflict
+
+        if save is not self._saving:
+            return save.error is None  # already taken by a flush
+        self._saving = None
+        if save.error is not None:
+            self.dirty |= save.keys  # nothing of it was lost: it is still on screen
+            if isinstance(save.error, Conflict):
+                self._banner_conflict(str(save.error))
+            elif isinstance(save.error, CaseDeleted):
+                self._banner_deleted(self.case_id or "")
             else:
-                for key in sorted(self.dirty):
-                    self.revision = self.store.save_field(
-                        self.case_id, key, self.values.get(key), self.revision
-                    )
-            self.dirty.clear()
-            wanted = STATUS_BY_ERRORS[bool(self.print_blockers())]
-            if wanted != self.status:
-                listed = True
-                self.revision = self.store.set_status(self.case_id, wanted, self.revision)
-                self.status = wanted
-        except Conflict as exc:
-            self._banner_conflict(str(exc))
+                self.banner.show_message(
+                    "save", f"保存失败：{save.error}。修改仍在窗口中，稍后会再试。", [], kind="error"
+                )
+                self._save_timer.start(2000)
             return False
-        except CaseDeleted:
-            self._banner_deleted(self.case_id or "")
-            return False
-        except (StoreError, OSError) as exc:
-            self.banner.show_message(
-                "save", f"保存失败：{exc}。修改仍在窗口中，稍后会再试。", [], kind="error"
-            )
-            self._save_timer.start(2000)
-            return False
+        if save.case_id is None:
+            self.case_id = save.new_id
+            self.drafts.current_id = save.new_id
+        self.revision = save.revision
+        self.status = save.status
         self.saved_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
         title = self.values.get(self.bundle.drafts.title_key) or "新案卷"
         self.setWindowTitle(f"{title} - 400业务申请资料")
         if self.banner.topic == "save":
             self.banner.dismiss()
-        if listed:  # the list shows these values: refresh it once the agent pauses
-            self._list_timer.start()
+        drafts = self.bundle.drafts
+        if save.listed(drafts.title_key, *drafts.search_keys, *drafts.mask_keys):
+            self._list_timer.start()  # the list shows these values: refresh it once the agent pauses
+        if self.dirty and not self._save_timer.isActive():
+            self._save_timer.start()
         return True
 
     def _banner_conflict(self, message: str) -> None:
@@ -649,6 +709,18 @@ class MainWindow(QMainWindow):
         )
 
     # -- drafts ----------------------------------------------------------------------------------
+
+    def _open_writer(self) -> Store:
+        """The saving thread's own connection."""
+        from desktop.store import Store
+
+        return Store.open(
+            self.db_path,
+            self.bundle.drafts,
+            bundle=self.bundle.id,
+            edition=self.bundle.edition,
+            backups=False,
+        )
 
     def _open_reader(self) -> Store:
         """The drafts thread's own connection; it also makes the daily backup and purges old cases."""
@@ -1003,15 +1075,23 @@ class MainWindow(QMainWindow):
     def _warm_up(self) -> None:
         """Load, off the GUI thread, what the first keystrokes would otherwise wait for."""
         font = paths.print_font()
-        phone = next((f for f in self.bundle.fields.values() if f.type == "phone"), None)
+        example = paths.root() / "examples" / "example-case.json"
+        bundle = self.bundle
         today = self.today()
 
         def job() -> frozenset[int]:
-            from desktop import fields as ft
+            from desktop import casefile
+            from desktop.case import check_field, normalise_values
             from desktop.glyphs import load_coverage
 
-            if phone is not None:
-                ft.check(phone, "057181726504", today=today)  # imports the geocoder for the info line
+            # Checking the example once loads every validator's lazy data (the geocoder behind a
+            # phone's city, the region tables behind an ID or licence) here, not at a keystroke.
+            try:
+                values = normalise_values(bundle, casefile.read(example).fields, today=today)
+            except (OSError, casefile.CaseFileError):
+                values = {}
+            for key in values:
+                check_field(bundle, key, values, today=today)
             return load_coverage(font)
 
         def loaded(coverage: frozenset[int]) -> None:
@@ -1045,6 +1125,47 @@ class MainWindow(QMainWindow):
         if self._store is not None:
             self._store.close()
         self._lock.unlock()
+
+
+@dataclass
+class _Save:
+    """One save of pending edits, run on the saving thread (or on the GUI thread by `flush`)."""
+
+    case_id: str | None
+    revision: int
+    keys: frozenset[str]
+    values: dict[str, Any]
+    whole: bool
+    status: str
+    wanted: str
+    new_id: str | None = None
+    error: Exception | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    def listed(self, *keys: str) -> bool:
+        """Whether the drafts list shows something this save changed."""
+        return self.case_id is None or self.status != self.wanted or bool(self.keys & set(keys))
+
+    def run(self, store: Store) -> None:
+        from desktop.store import StoreError
+
+        try:
+            if self.case_id is None:
+                case = store.create(self.values)
+                self.new_id, self.revision = case.id, case.revision
+            elif self.whole:
+                self.revision = store.save_fields(self.case_id, self.values, self.revision)
+            else:
+                for key in sorted(self.keys):
+                    self.revision = store.save_field(self.case_id, key, self.values[key], self.revision)
+            case_id = self.new_id or self.case_id
+            if self.wanted != self.status:
+                self.revision = store.set_status(case_id, self.wanted, self.revision)
+                self.status = self.wanted
+        except (StoreError, OSError) as exc:
+            self.error = exc
+        finally:
+            self.finished.set()
 
 
 def load_bundle_cached(cache_dir: Path | None = None) -> Bundle:

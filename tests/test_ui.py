@@ -131,6 +131,7 @@ def test_organisation_code_fills_itself_from_the_licence(window):
     type_text(field(window, "requirement", "customer.license_no", QLineEdit), "91330100MA2H3KX74D")
     org = field(window, "requirement", "customer.org_code", QLineEdit)
     assert org.text() == "MA2H3KX7-4"
+    assert label(window, "requirement", "customer.org_code.info").text() == "已按营业执照编号自动填写"
     assert window.values.get("customer.org_code") in (None, "")
     assert (
         label(window, "requirement", "customer.license_no.info").text() == "企业（工商登记） · 浙江省杭州市"
@@ -387,3 +388,16 @@ def test_every_action_has_a_key_and_tabs_switch_from_the_keyboard(window, qtbot)
     QTest.keySequence(window, "Ctrl+N")
     assert field(window, "authorization", "handler.name", QLineEdit).text() == ""
     assert window.tabs.currentIndex() == 0
+
+
+def test_autosave_reports_a_conflict_without_being_asked(make_window, qtbot):
+    first = make_window()
+    first.load_example()
+    second = make_window()
+    second.open_case(first.current_case_id())
+    type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
+    qtbot.waitUntil(lambda: second.saved_label.text().startswith("已保存"), timeout=2000)
+    type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
+    qtbot.waitUntil(lambda: first.banner.topic == "conflict", timeout=2000)
+    assert first.values["handler.name"] == "王霄乙"  # still on screen, not lost
+    assert "handler.name" in first.dirty

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QScrollArea, QTabBar, QVBoxLayout, QWidget
 
 from desktop.forms import Bundle
 from desktop.layout import Document
@@ -37,14 +41,45 @@ class FieldRow:
 
 
 class DocumentTab(QScrollArea):
-    """A document's page of inputs; its objectName is the document id."""
+    """A document's page of inputs; its objectName is the document id.
 
-    def __init__(self, bundle: Bundle, document: Document, enter_filter: EnterMovesOn) -> None:
+    The page's fields are built on first need (`build`), so the window can paint its first tab
+    before the others exist; `findChild`/`findChildren` build it first, so the widget names of
+    case-format.md are always there for automation.
+    """
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        document: Document,
+        enter_filter: EnterMovesOn,
+        on_built: Callable[[DocumentTab], None],
+    ) -> None:
         super().__init__()
+        self.bundle = bundle
         self.document = document
+        self.enter_filter = enter_filter
+        self.on_built = on_built
         self.setObjectName(document.id)
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.rows: dict[str, FieldRow] = {}
+        self.built = False
+
+    def findChild(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (Qt API)
+        self.build()
+        return super().findChild(*args, **kwargs)
+
+    def findChildren(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (Qt API)
+        self.build()
+        return super().findChildren(*args, **kwargs)
+
+    def build(self) -> None:
+        """Create the page's inputs (once) and hand them to the window to wire up."""
+        if self.built:
+            return
+        self.built = True
+        bundle, document, enter_filter = self.bundle, self.document, self.enter_filter
         body = QWidget()
         body.setObjectName(f"{document.id}.body")
         outer = QVBoxLayout(body)
@@ -59,8 +94,9 @@ class DocumentTab(QScrollArea):
         self.form.setVerticalSpacing(2)
         outer.addLayout(self.form)
         outer.addStretch(1)
-        self.rows: dict[str, FieldRow] = {}
-        line = self.fontMetrics().height()
+        # One line of message, as tall as a label with text is (not just the font's height), so
+        # a message appearing does not grow its row by a pixel and move the whole page.
+        line = QLabel("国Xg").sizeHint().height()
         for key in document.field_keys():
             fdef = bundle.field(key)
             box = QWidget()
@@ -95,8 +131,26 @@ class DocumentTab(QScrollArea):
                     widget.installEventFilter(enter_filter)
             self.rows[key] = FieldRow(editor, error, info, box)
         self.setWidget(body)
+        self.on_built(self)
 
     def set_relevant(self, key: str, relevant: bool) -> None:
         row = self.rows.get(key)
         if row is not None and self.form.isRowVisible(row.box) != relevant:
             self.form.setRowVisible(row.box, relevant)
+
+
+class CountTabBar(QTabBar):
+    """Tabs as wide as their title with the widest error count: a count that changes while the
+    agent types ("（3）" to "（12）" to nothing) leaves the window's layout alone."""
+
+    def __init__(self, widest_suffix: str = "（99）") -> None:
+        super().__init__()
+        self.widest_suffix = widest_suffix
+        self.titles: list[str] = []
+
+    def tabSizeHint(self, index: int) -> QSize:  # noqa: N802 (Qt API)
+        size = super().tabSizeHint(index)
+        if 0 <= index < len(self.titles):
+            room = self.fontMetrics().horizontalAdvance(self.titles[index] + self.widest_suffix) + 24
+            size.setWidth(max(size.width(), room))
+        return size

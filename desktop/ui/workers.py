@@ -7,7 +7,6 @@ thread's own store connection (one Store per thread).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -41,19 +40,49 @@ class _Job(QRunnable):
             pass  # the window went away while the job ran: nobody is waiting for the answer
 
 
-class Workers(QObject):
-    """The window's background pools; `close` waits for running jobs before the window goes."""
+class _StorePool:
+    """One thread kept alive with its own store connection (a Store belongs to one thread)."""
 
-    def __init__(self, open_reader: Callable[[], Any], parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject, open_store: Callable[[], Any]) -> None:
+        self.pool = QThreadPool(parent)
+        self.pool.setMaxThreadCount(1)
+        # Keep the thread, and with it its connection. (Never waitForDone() while the pool is in
+        # use: Qt ends the pool's threads there, and the connection would be left on a dead one.)
+        self.pool.setExpiryTimeout(-1)
+        self.open_store = open_store
+        self.store: Any = None
+
+    def connection(self) -> Any:
+        if self.store is None:
+            self.store = self.open_store()
+        return self.store
+
+    def close(self) -> None:
+        def close_store() -> None:
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+
+        # Queued behind any running job, on the same (only) thread that opened the connection.
+        self.pool.start(close_store)
+        self.pool.waitForDone()
+
+
+class Workers(QObject):
+    """The window's background threads; `close` waits for running jobs before the window goes.
+
+    `run` takes any job; `read` and `write` run `job(store)` on the drafts-reading thread and the
+    saving thread, each with its own connection to the drafts file.
+    """
+
+    def __init__(
+        self, open_reader: Callable[[], Any], open_writer: Callable[[], Any], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
-        self.reads = QThreadPool(self)
-        self.reads.setMaxThreadCount(1)
-        self.reads.setExpiryTimeout(-1)  # keep the thread, and with it its store connection
-        self._open_reader = open_reader
-        self._local = threading.local()
-        self._readers: list[Any] = []
+        self.reads = _StorePool(self, open_reader)
+        self.writes = _StorePool(self, open_writer)
         self._relays: set[_Relay] = set()
 
     def run(
@@ -62,7 +91,7 @@ class Workers(QObject):
         on_done: Callable[[Any], None],
         on_failed: Callable[[str], None] | None = None,
         *,
-        reads: bool = False,
+        pool: QThreadPool | None = None,
     ) -> None:
         relay = _Relay()
         self._relays.add(relay)
@@ -71,30 +100,20 @@ class Workers(QObject):
             relay.failed.connect(on_failed)
         relay.done.connect(lambda _r: self._relays.discard(relay))
         relay.failed.connect(lambda _m: self._relays.discard(relay))
-        (self.reads if reads else self.pool).start(_Job(fn, relay))
+        (pool or self.pool).start(_Job(fn, relay))
 
     def read(self, query: Callable[[Any], Any], on_done: Callable[[Any], None], on_failed=None) -> None:
-        """Run `query(store)` on the drafts thread, with that thread's own store connection."""
-        self.run(lambda: query(self._reader()), on_done, on_failed, reads=True)
+        """Run `query(store)` on the drafts-reading thread."""
+        reads = self.reads
+        self.run(lambda: query(reads.connection()), on_done, on_failed, pool=reads.pool)
 
-    def _reader(self) -> Any:
-        store = getattr(self._local, "store", None)
-        if store is None:
-            store = self._open_reader()
-            self._local.store = store
-            self._readers.append(store)
-        return store
+    def write(self, job: Callable[[Any], Any], on_done: Callable[[Any], None], on_failed=None) -> None:
+        """Run `job(store)` on the saving thread (one at a time, in order)."""
+        writes = self.writes
+        self.run(lambda: job(writes.connection()), on_done, on_failed, pool=writes.pool)
 
     def close(self) -> None:
-        """Wait for running jobs, then close the drafts thread's connection on that thread."""
+        """Wait for running jobs, then close each thread's connection on its own thread."""
         self.pool.waitForDone()
-        readers = self._readers
-
-        def close_readers() -> None:
-            for store in readers:
-                store.close()
-            readers.clear()
-
-        # Queued behind any running read, on the same (only) thread that opened the connection.
-        self.reads.start(close_readers)
-        self.reads.waitForDone()
+        self.reads.close()
+        self.writes.close()
