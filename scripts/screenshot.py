@@ -95,7 +95,8 @@ def main(argv: list[str]) -> int:
     bad = normalise_values(window.bundle, {**example, **ERRORS}, today=date.today())
     created = window.store.create(bad)
     window.open_case(created.id)
-    settle(app)
+    window.drafts.refresh()
+    settle(app, 0.6)
     shots += shoot_tabs(app, window, out, "errors")
 
     window.tabs.setCurrentIndex(0)
