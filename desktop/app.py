@@ -119,10 +119,17 @@ class MainWindow(QMainWindow):
 
     def _ensure_started(self) -> None:
         """Open the drafts file and show a new case: once, before anything that needs them."""
+        from desktop.store import StoreError
+
         if self._started or self._closed:
             return
         self._build_pages()
         self._started = True
+        try:
+            self.store  # noqa: B018 (open it: a file this window cannot use is said in the banner)
+        except StoreError as exc:
+            self.banner.show_message("store", f"无法打开草稿文件：{exc}", [], kind="error")
+            return
         self.splitter.setSizes([300, max(self.splitter.width() - 300, 400)])
         QtCore.Qt  # noqa: B018 (build the Qt namespace's enums now, not at the agent's first key)
         self._bind_shortcuts()
