@@ -1028,7 +1028,7 @@ class MainWindow(QMainWindow):
         self.action_preview.setChecked(False)
         self.banner.show_message(
             "pdf",
-            "本机缺少 Qt 的 PDF 组件（PySide6-Pdf），无法预览或打印；仍可“另存为 PDF”后用其他程序打印。",
+            "本机缺少 Qt 的 PDF 组件（QtPdf），无法预览或打印；仍可“另存为 PDF”后用其他程序打印。",
             [],
             kind="error",
         )

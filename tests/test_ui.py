@@ -272,7 +272,6 @@ def test_export_pdf_and_read_it_back(window, tmp_path):
 
 
 def test_print_marks_the_case_printed(window, tmp_path, db, bundle):
-    pytest.importorskip("PySide6.QtPdf", reason="QtPdf (PySide6-Pdf) rasterises the pages")
     window.load_example()
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
@@ -286,7 +285,6 @@ def test_print_marks_the_case_printed(window, tmp_path, db, bundle):
 
 
 def test_preview_shows_the_bundle(window, qtbot):
-    pytest.importorskip("PySide6.QtPdfWidgets", reason="the preview is QtPdf's QPdfView")
     window.load_example()
     window.action_preview.trigger()
     qtbot.waitUntil(lambda: window.preview.page_count() >= 4, timeout=15000)
