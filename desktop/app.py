@@ -10,6 +10,7 @@ answers to the widgets of desktop/ui and sends the agent's edits back to them:
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
-from PySide6.QtCore import QEvent, QLockFile, QTimer
+from PySide6.QtCore import QEvent, QLockFile, QObject, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -1218,6 +1219,19 @@ def load_bundle_cached(cache_dir: Path | None = None) -> Bundle:
     return bundle
 
 
+class _QuitAfterPaint(QObject):
+    """Ends the event loop right after the window's first paint."""
+
+    def __init__(self, app: QApplication, parent: QObject) -> None:
+        super().__init__(parent)  # owned by the window, so it lives as long as the window
+        self.app = app
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self.app.quit)
+        return False
+
+
 def run(db_path: Path | None = None) -> int:
     """Open the window on the drafts file and run until it is closed; the exit status."""
     from desktop.store import StoreError
@@ -1230,6 +1244,9 @@ def run(db_path: Path | None = None) -> int:
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "desk400.png")))
     window = MainWindow(db_path)
     window.resize(1280, 760)
+    if os.environ.get("DESK400_QUIT_AFTER_PAINT"):
+        # For tests/bench/bench_frozen.py: launch-to-first-paint of the real entry point.
+        window.installEventFilter(_QuitAfterPaint(app, window))
     window.show()
     try:
         window.store  # noqa: B018 (open it now: a file this version cannot use ends the start)
