@@ -103,3 +103,13 @@ def test_registered_coverage_equals_the_parsed_cmap():
     from desktop.render.fonts import registered_coverage
 
     assert registered_coverage(paths.print_font()) == load_coverage(paths.print_font())
+
+
+def test_the_font_is_parsed_once_however_it_is_asked_for():
+    from desktop.render import fonts
+
+    fonts.register_font(paths.print_font())
+    misses = fonts._register.cache_info().misses
+    fonts.register_font(paths.print_font(), PRINT_FAMILY)
+    fonts.register_font(str(paths.print_font()))
+    assert fonts._register.cache_info().misses == misses
