@@ -126,8 +126,10 @@ def main() -> int:
     print(f"ratio {ratio:.2f} (limit {MAX_RATIO}); bundle size {len(ours_pdf)} bytes (limit {MAX_BYTES})")
     cmd_med, script_med = whole_process(max(3, args.runs // 3))
     cmd_ratio = cmd_med / script_med
-    print(f"whole process: desk400 render {cmd_med * 1000:.0f} ms, plain script {script_med * 1000:.0f} ms, "
-          f"ratio {cmd_ratio:.2f} (limit {MAX_RATIO})")
+    print(
+        f"whole process: desk400 render {cmd_med * 1000:.0f} ms, plain script {script_med * 1000:.0f} ms, "
+        f"ratio {cmd_ratio:.2f} (limit {MAX_RATIO})"
+    )
     ok = ratio <= MAX_RATIO and len(ours_pdf) < MAX_BYTES and cmd_ratio <= MAX_RATIO
     print("OK" if ok else "FAIL")
     return 0 if ok else 1
