@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 
 from desktop import paths
-from desktop.forms import Bundle
+from desktop.forms import Bundle, default_bundle
 from desktop.ui.banner import Banner
 from desktop.ui.document_tab import CountTabBar, DocumentTab, FieldRow
 from desktop.ui.drafts import CASE_ID_ROLE, DraftsPane, when
@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         app = QApplication.instance()
         install_font(app, paths.print_font())
-        self.bundle = bundle or load_bundle_cached()
+        self.bundle = bundle or default_bundle()
         self.today = today
         self.db_path = Path(db_path) if db_path is not None else paths.default_db()
         self.crashed = self._take_session_lock()
@@ -1174,49 +1174,6 @@ class _Save:
             self.error = exc
         finally:
             self.finished.set()
-
-
-def load_bundle_cached(cache_dir: Path | None = None) -> Bundle:
-    """The shipped bundle, from a pickle of the last load while forms/ and the loader are unchanged.
-
-    Parsing and checking forms/ takes longer than building the whole window; the cache (in the
-    user's private data folder) is keyed by every form file's and loader module's size and time.
-    """
-    import hashlib
-    import pickle
-    from importlib.util import find_spec
-
-    from desktop import forms
-
-    folder = paths.forms_dir() / "400"
-    try:
-        # By file, not by import: the rules module pulls in the validators, needed only later.
-        loaders = [
-            Path(find_spec(f"desktop.{name}").origin) for name in ("forms", "layout", "rules", "schema")
-        ]
-        sources = sorted(folder.rglob("*.toml")) + loaders
-        stamp = "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sources)
-    except (OSError, TypeError):  # a frozen app without module files: no cache
-        return forms.load_bundle(folder)
-    key = hashlib.sha256(f"{sys.version}|{stamp}".encode()).hexdigest()[:20]
-    cache = (cache_dir or paths.data_dir() / "cache") / f"bundle-{key}.pickle"
-    try:
-        bundle = pickle.loads(cache.read_bytes())
-        if isinstance(bundle, Bundle):
-            return bundle
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        pass
-    bundle = forms.load_bundle(folder)
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for old in cache.parent.glob("bundle-*.pickle"):
-            old.unlink(missing_ok=True)
-        partial = cache.with_suffix(".part")
-        partial.write_bytes(pickle.dumps(bundle, protocol=pickle.HIGHEST_PROTOCOL))
-        partial.replace(cache)
-    except OSError:
-        pass  # no cache this time: the next start parses forms/ again
-    return bundle
 
 
 class _QuitAfterPaint(QObject):

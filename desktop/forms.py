@@ -132,8 +132,17 @@ class Bundle:
 
 
 def default_bundle() -> Bundle:
-    """The 400 bundle shipped in forms/."""
-    return load_bundle(paths.forms_dir() / "400")
+    """The 400 bundle shipped in forms/, from the disk cache while forms/ and the loader are unchanged.
+
+    Parsing and checking forms/ costs ~0.1 s, more than building the whole window.
+    """
+    from desktop import diskcache
+
+    folder = paths.forms_dir() / "400"
+    here = Path(__file__).parent
+    loaders = [here / f"{name}.py" for name in ("forms", "layout", "rules", "schema")]
+    sources = [*folder.rglob("*.toml"), *loaders]
+    return diskcache.cached("bundle", sources, lambda: load_bundle(folder), kind=Bundle)
 
 
 def load_bundle(folder: Path) -> Bundle:

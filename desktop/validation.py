@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from types import MappingProxyType
 
 import phonenumbers
@@ -179,10 +180,21 @@ _DATED_NAME = re.compile(r"\[(\d*)-(\d*)\](.+)")
 def _divisions() -> tuple[Mapping[str, str], Mapping[str, str]]:
     """Province names by 2-digit code and raw county entries by 6-digit code.
 
-    Parsing stdnum's data takes ~0.1 s, so it happens on first use (or in ``preload``). Only the
+    Parsing stdnum's data takes ~0.1 s, so it happens on first use (or in ``preload``) and is kept
+    in the disk cache while stdnum's file is unchanged. Only the
     names are used: stdnum.cn.ric's verdict is wrong for counties created after the birth year,
     residence permits and foreigners' IDs (see validation.md).
     """
+    import stdnum
+
+    from desktop import diskcache
+
+    source = Path(stdnum.__file__).parent / "cn" / "loc.dat"
+    provinces, counties = diskcache.cached("divisions", [source], _parse_divisions, kind=tuple)
+    return MappingProxyType(provinces), MappingProxyType(counties)
+
+
+def _parse_divisions() -> tuple[dict[str, str], dict[str, str]]:
     from stdnum import numdb
 
     provinces: dict[str, str] = {}
@@ -191,7 +203,7 @@ def _divisions() -> tuple[Mapping[str, str], Mapping[str, str]]:
         provinces[code] = props.get("province", "")
         for _clength, county, _chigh, cprops, _grandchildren in children:
             counties[code + county] = cprops.get("county", "")
-    return MappingProxyType(provinces), MappingProxyType(counties)
+    return provinces, counties
 
 
 def _pick_name(entry: str, year: int | None) -> str:
