@@ -1,0 +1,41 @@
+"""The disk cache returns what was built, rebuilds when a source changes or the entry is damaged."""
+
+from __future__ import annotations
+
+import os
+
+from desktop import diskcache, paths
+from desktop.forms import default_bundle, load_bundle
+
+
+def test_hit_miss_change_and_damage(tmp_path):
+    source = tmp_path / "source.txt"
+    source.write_text("one", encoding="utf-8")
+    builds = []
+
+    def build():
+        builds.append(1)
+        return {"text": source.read_text(encoding="utf-8")}
+
+    assert diskcache.cached("t", [source], build, kind=dict) == {"text": "one"}
+    assert diskcache.cached("t", [source], build, kind=dict) == {"text": "one"}
+    assert len(builds) == 1
+    source.write_text("two!", encoding="utf-8")
+    os.utime(source, ns=(1, 1))
+    assert diskcache.cached("t", [source], build, kind=dict) == {"text": "two!"}
+    assert len(builds) == 2
+    (entry,) = (paths.data_dir() / "cache").glob("t-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert diskcache.cached("t", [source], build, kind=dict) == {"text": "two!"}
+    assert len(builds) == 3
+    assert diskcache.cached("t", [source], lambda: ["wrong kind"], kind=dict) == {"text": "two!"}
+
+
+def test_missing_source_means_no_cache(tmp_path):
+    assert diskcache.cached("m", [tmp_path / "gone"], lambda: {"x": 1}, kind=dict) == {"x": 1}
+    assert not list((paths.data_dir() / "cache").glob("m-*.pickle"))
+
+
+def test_cached_bundle_equals_a_fresh_load():
+    first, again = default_bundle(), default_bundle()
+    assert again == first == load_bundle(paths.forms_dir() / "400")
