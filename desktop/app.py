@@ -520,12 +520,14 @@ class MainWindow(QMainWindow):
         from desktop import fields as ft
 
         fdef = self.bundle.field(key)
-        if not (fdef.default and fdef.default.startswith("=")) and fdef.type != "org_code":
+        rule_source = self.bundle.filled_by_rule.get(key)
+        if not (fdef.default and fdef.default.startswith("=")) and rule_source is None:
             return
         editor = row.editor
         derived = empty and not ft.is_empty(effective)
-        if fdef.type == "org_code":
-            # Filled from the licence: shown in the field itself, kept empty in the case.
+        if rule_source is not None:
+            # Filled by a rule (the organisation code from the licence): shown in the field
+            # itself, kept empty in the case.
             if typing:
                 return
             text = self._display(key, effective if derived else self.values.get(key)) or ""
@@ -535,7 +537,7 @@ class MainWindow(QMainWindow):
                 editor.setProperty("auto", derived)
                 set_text_colour(editor, "auto" if derived else "")
             if derived:
-                row.info.setText("已按营业执照编号自动填写")
+                row.info.setText(f"已按{self.bundle.field(rule_source).label}自动填写")
                 row.info.setVisible(True)
         elif hasattr(editor, "setPlaceholderText"):
             source = self.bundle.field(fdef.default[1:])

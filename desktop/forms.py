@@ -109,6 +109,8 @@ class Bundle:
     drafts: DraftsSpec
     folder: Path
     author_setting: str | None = None  # the setting printed as the PDF's author (the operator)
+    # Fields a cross-field rule fills in when left empty, with the field each is filled from.
+    filled_by_rule: Mapping[str, str] = field(default_factory=dict)
 
     def field(self, key: str) -> FieldDef:
         return self.fields[key]
@@ -200,6 +202,11 @@ def load_bundle(folder: Path) -> Bundle:
         drafts=drafts,
         folder=folder,
         author_setting=author,
+        filled_by_rule={
+            r.params[fills[0]]: r.params[fills[1]]
+            for r in rules
+            if (fills := rule_kinds.KINDS[r.check].fills) is not None
+        },
     )
 
 

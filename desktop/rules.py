@@ -24,6 +24,8 @@ class Kind:
     optional: tuple[str, ...]
     check: Callable[[Mapping[str, str], Mapping[str, Any], date], list[Raw]]
     derive: Callable[[Mapping[str, str], Mapping[str, Any]], dict[str, Any]] | None = None
+    # With `derive`: the parameter naming the field it fills, and the one naming its source.
+    fills: tuple[str, str] | None = None
 
 
 def _date(value: Any) -> date | None:
@@ -96,7 +98,9 @@ def _phone_differs(p: Mapping[str, str], values: Mapping[str, Any], today: date)
 
 
 KINDS: dict[str, Kind] = {
-    "org_code_matches_uscc": Kind(("org_code", "uscc"), (), (), _org_code_check, _org_code_derive),
+    "org_code_matches_uscc": Kind(
+        ("org_code", "uscc"), (), (), _org_code_check, _org_code_derive, fills=("org_code", "uscc")
+    ),
     "date_not_before": Kind(("field", "reference"), ("message",), ("severity",), _date_not_before),
     "adult_on": Kind(("id_number", "date"), ("message",), ("severity",), _adult_on),
     "phones_distinct": Kind(("field",), ("message",), ("severity",), _phones_distinct),

@@ -107,6 +107,7 @@ def test_400_bundle_matches_the_contract(bundle):
     assert bundle.setting_defaults()["operator.name"] == "浙江省公众信息产业有限公司"
     assert bundle.setting_defaults()["operator.hotlines"] == "4008899899、057110000"
     assert bundle.field("agreement.province").when.field == "agreement.scope"
+    assert bundle.filled_by_rule == {"customer.org_code": "customer.license_no"}
 
 
 def test_a_toy_bundle_loads_too(tmp_path):
@@ -114,6 +115,7 @@ def test_a_toy_bundle_loads_too(tmp_path):
     assert toy.id == "toy" and list(toy.fields) == ["who", "ident", "color"]
     assert toy.document("letter").field_keys() == ("who", "ident", "color")
     assert toy.drafts.mask_keys == ("ident",)
+    assert toy.filled_by_rule == {}
 
 
 @pytest.mark.parametrize(
