@@ -9,6 +9,7 @@ adds it.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -18,7 +19,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 import phonenumbers
-from stdnum.iso7064 import mod_11_10
 
 ERROR = "error"
 WARNING = "warning"
@@ -185,11 +185,12 @@ def _divisions() -> tuple[Mapping[str, str], Mapping[str, str]]:
     names are used: stdnum.cn.ric's verdict is wrong for counties created after the birth year,
     residence permits and foreigners' IDs (see validation.md).
     """
-    import stdnum
-
     from desktop import diskcache
 
-    source = Path(stdnum.__file__).parent / "cn" / "loc.dat"
+    # Located without importing stdnum: its package import pulls in pydoc and ssl (~30 ms), which
+    # only a cache miss needs.
+    spec = importlib.util.find_spec("stdnum")
+    source = Path(spec.origin if spec and spec.origin else "stdnum").parent / "cn" / "loc.dat"
     provinces, counties = diskcache.cached("divisions", [source], _parse_divisions, kind=tuple)
     return MappingProxyType(provinces), MappingProxyType(counties)
 
@@ -569,6 +570,8 @@ def _uscc_info(value: str) -> str:
 def _legacy_registration(value: str) -> Problem | None:
     if len(value) != 15 or not _ascii_digits(value):
         return None
+    from stdnum.iso7064 import mod_11_10  # only for this rare path: stdnum's import costs ~30 ms
+
     note = "" if mod_11_10.is_valid(value) else "；这个注册号本身的校验位也不对"
     return _error(
         "legacy_registration",
@@ -637,16 +640,21 @@ MOBILE_LENGTH = 11
 N400_LENGTH = 10
 _MAX_EXTENSION = 6
 
-# Mobile segments from validation.md. phonenumbers 9.0.43 agrees except that it rejects 149x and
-# 1749 (data cards and satellite, both assigned) and accepts 1610 (not assigned): measured over
-# every 4-digit prefix in tests/test_validation_phones.py, so we use this table for mobiles.
-_MOBILE_SEGMENT = re.compile(r"13\d|14[579]|15[0-35-9]|16[2567]|17[0-35-8]|1740[0-5]|1749|18\d|19[0-35-9]")
-_MOBILE_PREFIXES = frozenset(
-    text[:length]
-    for text in map(str, range(10000, 20000))
-    if _MOBILE_SEGMENT.match(text)
-    for length in range(1, 6)
+# Mobile segments from validation.md, as leading digits. phonenumbers 9.0.43 agrees except that it
+# rejects 149x and 1749 (data cards and satellite, both assigned) and accepts 1610 (not assigned):
+# measured over every 4-digit prefix in tests/test_validation_phones.py, so we use this table for
+# mobiles.
+MOBILE_SEGMENTS = tuple(
+    "13 145 147 149 150 151 152 153 155 156 157 158 159 162 165 166 167 170 171 172 173 175 176 177 178"
+    " 17400 17401 17402 17403 17404 17405 1749 18 190 191 192 193 195 196 197 198 199".split()
 )
+
+
+def _segment_assigned(digits: str) -> bool:
+    """Whether a mobile's first digits (up to 5) are, or can still grow into, an assigned segment."""
+    return any(s.startswith(digits) or digits.startswith(s) for s in MOBILE_SEGMENTS)
+
+
 _MOBILE_SECOND_DIGITS = frozenset("3456789")
 _EXTENSION_MARK = re.compile(r"转|分机|ext\.?|[x#]", re.IGNORECASE)
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58]")
@@ -734,7 +742,7 @@ def _mobile(national: str, trunk: bool) -> _Dial:
         # error vanish on the next check, and the agent never sees what was wrong.
         return _Dial("mobile", "0" + national, (_trunk_problem(national), *_mobile(national, False).problems))
     problems = []
-    if national[:5] not in _MOBILE_PREFIXES:
+    if not _segment_assigned(national[:5]):
         segment = national[:4] if national[:3] == "174" else national[:3]
         problems.append(_error("bad_segment", f"{segment} 不是已分配的手机号段"))
     if len(national) < MOBILE_LENGTH:

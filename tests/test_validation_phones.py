@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 import pytest
 
@@ -112,6 +114,19 @@ def test_mobile_segments_agree_with_phonenumbers_except_measured_pitfalls():
             if theirs != ours:
                 disagree.add(number[:4])
     assert disagree == {f"149{d}" for d in range(10)} | {"1749", "1610"}
+
+
+def test_mobile_segment_is_judged_on_every_prefix_as_typed():
+    """A partial mobile is flagged exactly when no completion of it is in validation.md's segments."""
+    segments = re.compile(r"13\d|14[579]|15[0-35-9]|16[2567]|17[0-35-8]|1740[0-5]|1749|18\d|19[0-35-9]")
+    complete = {str(n) for n in range(10000, 20000) if segments.match(str(n))}
+    for length in range(1, 6):
+        for n in range(10 ** (length - 1), 2 * 10 ** (length - 1)):
+            typed = str(n)
+            if typed[1:2] in ("0", "1", "2"):
+                continue  # 10x, 11x, 12x are short or service numbers, not mobiles
+            open_segment = any(c.startswith(typed) for c in complete)
+            assert ("bad_segment" not in codes(v.check_mobile(typed))) == open_segment, typed
 
 
 # --- fixed lines ---------------------------------------------------------------------------------
