@@ -19,16 +19,17 @@ from desktop import paths
 T = TypeVar("T")
 
 
-def cached(name: str, sources: Iterable[Path], build: Callable[[], T], *, kind: type) -> T:
-    """`build()`, or its pickled result from an earlier run with the same `sources`.
+def cached(name: str, sources: Iterable[Path], build: Callable[[], T], *, kind: type, version: str = "") -> T:
+    """`build()`, or its pickled result from an earlier run with the same `sources` and `version`.
 
-    `kind` is checked on load, so a cache written by another version is never trusted blindly.
+    `kind` is checked on load, so a cache written by another version is never trusted blindly;
+    `version` names what else the result depends on (a library's version, say).
     """
     try:
         stamp = "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(map(Path, sources)))
     except OSError:
         return build()
-    key = hashlib.sha256(f"{sys.version}|{stamp}".encode()).hexdigest()[:20]
+    key = hashlib.sha256(f"{sys.version}|{version}|{stamp}".encode()).hexdigest()[:20]
     folder = paths.data_dir() / "cache"
     entry = folder / f"{name}-{key}.pickle"
     try:

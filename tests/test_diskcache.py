@@ -31,6 +31,20 @@ def test_hit_miss_change_and_damage(tmp_path):
     assert diskcache.cached("t", [source], lambda: ["wrong kind"], kind=dict) == {"text": "two!"}
 
 
+def test_another_version_rebuilds(tmp_path):
+    source = tmp_path / "source.txt"
+    source.write_text("one", encoding="utf-8")
+    builds = []
+
+    def build():
+        builds.append(1)
+        return {"n": len(builds)}
+
+    assert diskcache.cached("v", [source], build, kind=dict, version="4.0") == {"n": 1}
+    assert diskcache.cached("v", [source], build, kind=dict, version="4.0") == {"n": 1}
+    assert diskcache.cached("v", [source], build, kind=dict, version="4.1") == {"n": 2}
+
+
 def test_missing_source_means_no_cache(tmp_path):
     assert diskcache.cached("m", [tmp_path / "gone"], lambda: {"x": 1}, kind=dict) == {"x": 1}
     assert not list((paths.data_dir() / "cache").glob("m-*.pickle"))

@@ -1,0 +1,89 @@
+"""The parsed print font kept in the disk cache prints exactly what a fresh parse prints."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from reportlab import rl_config
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from desktop import paths
+from desktop.glyphs import PRINT_FAMILY, FontFileError
+from desktop.render import fonts
+
+SAMPLE = "中国电信 400 业务受理单 杭州云栖数智科技有限公司 0571-88223344 ☐ 第 1 页 共 6 页 琦玥"
+
+
+def _cache_entries(name: str) -> list[Path]:
+    return list((paths.data_dir() / "cache").glob(f"font-{name}-*.pickle"))
+
+
+def _pdf(font: TTFont, monkeypatch) -> bytes:
+    monkeypatch.setattr(rl_config, "invariant", 1)
+    pdfmetrics.registerFont(font)
+    out = io.BytesIO()
+    canvas = Canvas(out)
+    canvas.setFont(font.fontName, 12)
+    canvas.drawString(72, 720, SAMPLE)
+    canvas.save()
+    return out.getvalue()
+
+
+def test_second_load_comes_from_the_cache_and_prints_the_same(monkeypatch):
+    font_path = paths.print_font()
+    fresh = fonts.parsed_font("t-cache", font_path, PRINT_FAMILY)
+    assert len(_cache_entries("t-cache")) == 1
+    cached = fonts.parsed_font("t-cache", font_path, PRINT_FAMILY)
+    assert cached is not fresh and cached.face is not fresh.face
+    a, b = vars(fresh.face), vars(cached.face)
+    assert a.keys() == b.keys()
+    for key in a.keys() - {"_pdfScale"}:
+        assert a[key] == b[key], key
+    assert [a["_pdfScale"](v) for v in (0, 1, 333, 2048)] == [b["_pdfScale"](v) for v in (0, 1, 333, 2048)]
+    assert len(cached.state) == 0
+    first = _pdf(fresh, monkeypatch)
+    assert _pdf(cached, monkeypatch) == first
+
+
+def test_a_changed_font_file_is_parsed_again(tmp_path, monkeypatch):
+    font_path = tmp_path / "print.ttc"
+    shutil.copyfile(paths.print_font(), font_path)
+    fonts.parsed_font("t-change", font_path, PRINT_FAMILY)
+    (before,) = _cache_entries("t-change")
+    parses = []
+    real = fonts.font_index
+
+    def counting(*args, **kwargs):
+        parses.append(args)  # only a parse looks the subfont up
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fonts, "font_index", counting)
+    fonts.parsed_font("t-change", font_path, PRINT_FAMILY)
+    assert parses == []  # a hit: nothing parsed
+    with font_path.open("ab") as f:
+        f.write(b"\0\0\0\0")  # same glyphs, another file: size and time differ
+    fonts.parsed_font("t-change", font_path, PRINT_FAMILY)
+    assert len(parses) == 1
+    assert _cache_entries("t-change") != [before]
+
+
+def test_a_damaged_entry_is_parsed_again(monkeypatch):
+    font_path = paths.print_font()
+    fonts.parsed_font("t-damaged", font_path, PRINT_FAMILY)
+    (entry,) = _cache_entries("t-damaged")
+    # A valid pickle of the wrong bytes: passes the cache's type check, fails as a font.
+    import pickle
+
+    entry.write_bytes(pickle.dumps(b"not a font"))
+    font = fonts.parsed_font("t-damaged", font_path, PRINT_FAMILY)
+    assert isinstance(font, TTFont) and font.face.numGlyphs > 20000
+
+
+def test_missing_font_is_still_a_font_file_error(tmp_path):
+    with pytest.raises(FontFileError):
+        fonts.parsed_font("t-missing", tmp_path / "none.ttc", PRINT_FAMILY)
