@@ -1,8 +1,10 @@
 """Benchmark: rendering the example case against ReportLab setting the bare seed text.
 
 Both run in one warm process (font registered, modules imported, one warm-up each), alternating,
-and the medians are compared. The bar: the bundle takes at most 1.3x the plain SimpleDocTemplate
-time, and the bundle PDF stays under 400 KB.
+and the medians are compared. Then whole processes: `desk400 render` against a plain script doing
+the same with ReportLab alone, each started afresh, with the app's disk cache warm as on every run
+but the first on a machine (the first run is printed too). The bar: the bundle takes at most 1.3x
+the plain SimpleDocTemplate time in process and as a command, and the PDF stays under 400 KB.
 
     .venv/bin/python tests/bench/bench_render.py [--runs N]
 """
@@ -66,8 +68,9 @@ def _seed() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
-def whole_process(runs: int) -> tuple[float, float]:
-    """Median wall time of `desk400 render` and of the plain script, each a fresh process."""
+def whole_process(runs: int) -> tuple[float, float, float]:
+    """Median wall times of `desk400 render`, of the plain script, and of `desk400 render` with an
+    empty disk cache (its first run on a machine), each a fresh process."""
     import subprocess
     import tempfile
 
@@ -79,13 +82,18 @@ def whole_process(runs: int) -> tuple[float, float]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     for cmd in (ours_cmd, plain_cmd):
         subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, env=env)
-    ours, floor = [], []
+    ours, floor, first = [], [], []
     for _ in range(runs):
-        for cmd, bucket in ((ours_cmd, ours), (plain_cmd, floor)):
+        empty = {**env, "DESK400_DATA_DIR": tempfile.mkdtemp()}
+        for cmd, bucket, cmd_env in (
+            (ours_cmd, ours, env),
+            (plain_cmd, floor, env),
+            (ours_cmd, first, empty),
+        ):
             start = time.perf_counter()
-            subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, env=env)
+            subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, env=cmd_env)
             bucket.append(time.perf_counter() - start)
-    return statistics.median(ours), statistics.median(floor)
+    return statistics.median(ours), statistics.median(floor), statistics.median(first)
 
 
 def plain(seed: str, font: str) -> bytes:
@@ -130,12 +138,14 @@ def main() -> int:
     print(f"bundle (example case): median {ours_med * 1000:.0f} ms, {len(ours_pdf) / 1024:.0f} KB")
     print(f"plain seed text:       median {floor_med * 1000:.0f} ms, {len(floor_pdf) / 1024:.0f} KB")
     print(f"ratio {ratio:.2f} (limit {MAX_RATIO}); bundle size {len(ours_pdf)} bytes (limit {MAX_BYTES})")
-    cmd_med, script_med = whole_process(max(3, args.runs // 3))
+    cmd_med, script_med, first_med = whole_process(args.runs)
     cmd_ratio = cmd_med / script_med
     print(
         f"whole process: desk400 render {cmd_med * 1000:.0f} ms, plain script {script_med * 1000:.0f} ms, "
         f"ratio {cmd_ratio:.2f} (limit {MAX_RATIO})"
     )
+    # Not held to the limit: once per machine (and after an upgrade) the font and forms are parsed.
+    print(f"first run, empty disk cache: {first_med * 1000:.0f} ms, ratio {first_med / script_med:.2f}")
     ok = ratio <= MAX_RATIO and len(ours_pdf) < MAX_BYTES and cmd_ratio <= MAX_RATIO
     print("OK" if ok else "FAIL")
     return 0 if ok else 1
