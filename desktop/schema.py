@@ -7,7 +7,6 @@ drop a field from a printed contract.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,8 @@ class FormError(ValueError):
 
 
 def load_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here, not at the top: with the bundle in the disk cache no form file is read
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
