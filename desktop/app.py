@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 SAVE_DELAY_MS = 400  # an edit reaches the store at most this long after it was typed
 PREVIEW_DELAY_MS = 700
 LIST_DELAY_MS = 1000  # the drafts list follows a saved title or number after this pause
+# How often an idle window looks whether another window saved its case (also on being activated).
+CHANGE_CHECK_MS = 3000
 FORMATTED_TYPES = frozenset({"phone", "mobile", "n400", "org_code"})  # shown grouped once left
 STATUS_BY_ERRORS = {True: "draft", False: "complete"}
 
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         self.punished: set[str] = set()
         self.errors: dict[str, int] = {}
         self.conflicted = False
+        self._binned_noticed: str | None = None
         self.coverage: frozenset[int] | None = None
         self._search_token = 0
         self._render_token = 0
@@ -109,6 +112,8 @@ class MainWindow(QMainWindow):
         self._list_timer.timeout.connect(self.drafts.refresh)
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self.refresh_preview)
+        self._change_timer = QTimer(self, interval=CHANGE_CHECK_MS)
+        self._change_timer.timeout.connect(self.check_for_changes)
         app.focusChanged.connect(self._focus_changed)
         # The drafts file, today's prefilled case and the drafts list come right after the first
         # paint (or with the first call that needs them), so the window shows without waiting.
@@ -116,6 +121,8 @@ class MainWindow(QMainWindow):
     def event(self, event: QEvent) -> bool:
         if not self._started and event.type() == QEvent.Type.Paint:
             QTimer.singleShot(0, self._ensure_started)
+        elif event.type() == QEvent.Type.WindowActivate:
+            self.check_for_changes()  # back from another window, which may have saved this case
         return super().event(event)
 
     def _ensure_started(self) -> None:
@@ -140,6 +147,7 @@ class MainWindow(QMainWindow):
             self._go_tab(self.tabs.currentIndex())
         self._offer_recovery()
         self.drafts.refresh()
+        self._change_timer.start()
         # The font's coverage and the phone-number geocoder load off the GUI thread, a little later.
         QTimer.singleShot(300, self._warm_up)
 
@@ -675,6 +683,46 @@ class MainWindow(QMainWindow):
             self._save_timer.start()
         return True
 
+    def check_for_changes(self) -> None:
+        """Look, off the GUI thread, whether another window saved or binned the open case.
+
+        Without this a second window's save would surface only at this window's next save: an
+        agent could print a bundle that is no longer what the drafts file holds.
+        """
+        from desktop.store import CaseNotFound
+
+        case_id = self.case_id
+        if not self._started or self._closed or case_id is None or self.conflicted or self._saving:
+            return
+
+        def query_store(store: Store) -> Any:
+            try:
+                return store.get(case_id)
+            except CaseNotFound:
+                return None  # purged: the next save says so in plain words
+
+        self.workers.read(query_store, lambda case: self._changed_elsewhere(case_id, case))
+
+    def _changed_elsewhere(self, case_id: str, case: Any) -> None:
+        from desktop.case import normalise_values
+
+        if case is None or self._closed or case_id != self.case_id or self.conflicted or self._saving:
+            return
+        if case.deleted:
+            if self._binned_noticed != case_id:  # said once: a dismissed banner stays dismissed
+                self._binned_noticed = case_id
+                self._banner_deleted(case_id)
+            return
+        if case.revision <= self.revision:
+            return  # nothing new (or this window's own save, taken since the question was asked)
+        if self.dirty:
+            self._banner_conflict("这个案卷刚在其他窗口修改并保存了")
+            return
+        # Nothing unsaved here: show what the drafts file now holds, and say so.
+        values = normalise_values(self.bundle, case.fields, today=self.today())
+        self._show_case(case.id, case.revision, case.status, values)
+        self.banner.show_message("changed", "这个案卷刚在其他窗口修改过，这里已显示最新保存的内容。", [])
+
     def _banner_conflict(self, message: str) -> None:
         self.conflicted = True
         self.banner.show_message(
@@ -1130,6 +1178,7 @@ class MainWindow(QMainWindow):
             except StoreError:
                 pass
         self._closed = True
+        self._change_timer.stop()
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         self.workers.close()
         if self._store is not None:

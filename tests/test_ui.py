@@ -342,6 +342,68 @@ def test_a_second_window_conflict_is_shown(make_window, qtbot, db):
     assert first.values["handler.name"] == "王霄乙"
 
 
+def test_an_idle_window_shows_what_another_window_saved(make_window, qtbot):
+    first = make_window()
+    first.load_example()
+    assert first.flush()
+    case_id = first.current_case_id()
+    second = make_window()
+    second.open_case(case_id)
+    type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
+    assert second.flush()
+    assert first._change_timer.isActive()
+    first.check_for_changes()  # what that timer and the window's activation do
+    qtbot.waitUntil(lambda: first.banner.topic == "changed", timeout=2000)
+    assert first.values["handler.name"] == "王霄甲"
+    assert field(first, "authorization", "handler.name", QLineEdit).text() == "王霄甲"
+    assert "其他窗口" in first.banner.label.text()
+    # Now both agree: typing in the first window saves without a conflict.
+    type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
+    assert first.flush() and not first.conflicted
+
+
+def test_unsaved_edits_meet_another_windows_save_as_a_conflict_at_once(make_window, qtbot):
+    first = make_window()
+    first.load_example()
+    assert first.flush()
+    second = make_window()
+    second.open_case(first.current_case_id())
+    type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
+    assert second.flush()
+    first._save_timer.stop()  # an edit typed a moment ago, not yet saved
+    type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
+    first._save_timer.stop()
+    first.check_for_changes()
+    qtbot.waitUntil(lambda: first.banner.topic == "conflict", timeout=2000)
+    assert first.values["handler.name"] == "王霄乙"  # still on screen, not replaced
+    assert "handler.name" in first.dirty
+
+
+def test_a_case_binned_in_another_window_is_said(make_window, qtbot):
+    first = make_window()
+    first.load_example()
+    assert first.flush()
+    second = make_window()
+    second.open_case(first.current_case_id())
+    second.action_delete_case.trigger()
+    first.check_for_changes()
+    qtbot.waitUntil(lambda: first.banner.topic == "deleted", timeout=2000)
+    first.banner.dismiss()
+    first.check_for_changes()
+    qtbot.wait(300)
+    assert first.banner.topic == ""  # said once, not every few seconds
+
+
+def test_own_saves_are_not_taken_for_another_windows(window, qtbot):
+    window.load_example()
+    type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")
+    assert window.flush()
+    window.check_for_changes()
+    qtbot.wait(300)
+    assert window.banner.topic not in ("changed", "conflict")
+    assert window.values["handler.name"] == "王霄甲"
+
+
 def test_settings_prefill_new_cases(window):
     window.save_settings(
         {"agency.name": "中国电信杭州西湖营业厅", "agency.handler": "赵晓峰", "retention_days": 30}
