@@ -410,7 +410,7 @@ class MainWindow(QMainWindow):
         self._show_case(case.id, case.revision, case.status, values)
         if case.deleted:
             self._banner_deleted(case.id)
-        elif self.banner.topic in ("recovery", "conflict", "open"):
+        elif self.banner.topic in ("recovery", "conflict", "open", "changed"):
             self.banner.dismiss()
 
     def _show_case(self, case_id: str | None, revision: int, status: str, values: dict[str, Any]) -> None:
@@ -420,6 +420,8 @@ class MainWindow(QMainWindow):
         self.touched.clear()
         self.punished.clear()
         self.conflicted = False
+        if self.banner.topic == "changed":
+            self.banner.dismiss()  # it spoke of the case shown before
         for key, rows in self.rows.items():
             shown = self._display(key, values.get(key))
             for row in rows:

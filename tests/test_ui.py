@@ -360,6 +360,8 @@ def test_an_idle_window_shows_what_another_window_saved(make_window, qtbot):
     # Now both agree: typing in the first window saves without a conflict.
     type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
     assert first.flush() and not first.conflicted
+    first.new_case()
+    assert first.banner.topic == ""  # the message was about the case shown before
 
 
 def test_unsaved_edits_meet_another_windows_save_as_a_conflict_at_once(make_window, qtbot):
