@@ -9,6 +9,7 @@ name, search, mask and duplicate a case come in a `DraftsSpec` built from forms/
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -68,14 +69,25 @@ class Conflict(StoreError):
 
 @dataclass(frozen=True)
 class ImportClash:
-    """One file of an import batch that is older than the stored edit of its case."""
+    """One file of an import batch that would overwrite an edit made on this machine.
+
+    Either the file is older than (or as old as) the stored edit, or both this machine and the
+    file's have changed the case since this machine last exported or imported it (`both_edited`).
+    """
 
     source: str
     case_id: str
     file_updated: str
     stored_updated: str
+    both_edited: bool = False
 
     def message(self) -> str:
+        if self.both_edited:
+            return (
+                f"{self.source}：案例 {self.case_id} 在本机上次导出或导入之后，本机（{self.stored_updated}）"
+                f"和文件（{self.file_updated}）都修改过，导入会丢掉本机的修改。请核对两边的内容；"
+                "如确定以文件为准，先用 export 导出本机版本留底，再重新导入"
+            )
         return (
             f"{self.source}：案例 {self.case_id} 的文件修改时间 {self.file_updated} "
             f"早于（或等于）本机保存的 {self.stored_updated}，且内容不同"
@@ -253,6 +265,12 @@ def migrations() -> Migrations:
         db.execute("INSERT INTO cases_chars(cases_chars) VALUES ('rebuild')")
         _fts_triggers(db, "cases_chars", "search_chars")
         _fts_merge_policy(db, "cases_chars")
+
+    @steps(name="0004_handover")
+    def handover(db: Database) -> None:
+        # A digest of the values this file last exported or imported for the case: an import can
+        # then tell "edited only on the other machine" from "edited on both since they last met".
+        db["cases"].add_column("handover", str)
 
     return steps
 
@@ -648,12 +666,21 @@ class Store:
 
     # -- transfer --------------------------------------------------------------------------
 
+    def record_export(self, case_id: str, fields: Mapping[str, Value]) -> None:
+        """Note that `fields` of the case left this machine in a case file (audit and handover)."""
+        with self._write():
+            row = self._row(case_id)
+            self.db["cases"].update(row["seq"], {"handover": _digest(fields)})
+            self._log(self.clock(), case_id, "exported")
+
     def import_cases(self, cases: Sequence[tuple[str, CaseFile]]) -> ImportReport:
         """Import (source name, case file) pairs in one transaction: all or nothing.
 
-        A file older than (or as old as) the stored edit of its case and different from it is a
-        clash: ImportConflict lists every clash and nothing changes. A newer file replaces the
-        stored values and comes back as a draft (out of the bin if it was there).
+        A file different from the stored case is a clash when it is older than (or as old as) the
+        stored edit, or when the stored values also changed since this file last exported or
+        imported the case: ImportConflict lists every clash and nothing changes. Otherwise a newer
+        file replaces the stored values and comes back as a draft (out of the bin if it was there).
+        Every imported case records its values as the last handed over.
         """
         now = self.clock()
         created: list[str] = []
@@ -670,6 +697,7 @@ class Store:
                     fresh["bundle"] = case.bundle
                     fresh["created"] = iso(now)
                     fresh["updated"] = case.updated
+                    fresh["handover"] = _digest(case.fields)
                     self.db["cases"].insert(fresh)
                     self._log(now, case.id, "imported", detail="created")
                     created.append(case.id)
@@ -678,10 +706,15 @@ class Store:
                     _same_content(json.loads(stored["fields"]), case.fields)
                     and stored["bundle"] == case.bundle
                 ):
+                    self.db["cases"].update(stored["seq"], {"handover": _digest(case.fields)})
                     unchanged.append(case.id)
                     continue
                 if file_time <= datetime.fromisoformat(stored["updated"]):
                     clashes.append(ImportClash(source, case.id, case.updated, stored["updated"]))
+                    continue
+                handed = stored["handover"]
+                if handed is not None and handed != _digest(json.loads(stored["fields"])):
+                    clashes.append(ImportClash(source, case.id, case.updated, stored["updated"], True))
                     continue
                 updates = self._derived(dict(case.fields))
                 updates.update(
@@ -694,6 +727,7 @@ class Store:
                         "updated_ts": file_time.timestamp(),
                         "deleted": None,
                         "deleted_ts": None,
+                        "handover": _digest(case.fields),
                     }
                 )
                 self.db["cases"].update(stored["seq"], updates)
@@ -738,7 +772,7 @@ class Store:
     def _find(self, case_id: str) -> dict[str, Any] | None:
         cursor = self.db.execute(
             "SELECT seq, id, bundle, edition, status, created, updated, revision, fields, title, search,"
-            " search_chars, deleted FROM cases WHERE id = ?",
+            " search_chars, deleted, handover FROM cases WHERE id = ?",
             [case_id],
         )
         row = cursor.fetchone()
@@ -929,6 +963,12 @@ def _same_content(a: Mapping[str, Value], b: Mapping[str, Value]) -> bool:
     return {k: v for k, v in a.items() if not _is_empty(v)} == {
         k: v for k, v in b.items() if not _is_empty(v)
     }
+
+
+def _digest(fields: Mapping[str, Value]) -> str:
+    """A fingerprint of a case's values: the same values (empty ones aside) give the same digest."""
+    filled = {k: v for k, v in fields.items() if not _is_empty(v)}
+    return hashlib.sha256(json.dumps(filled, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
 def _check_values(values: Mapping[str, Value]) -> None:

@@ -86,7 +86,7 @@ def _write(store: Store, case_id: str, target: Path) -> None:
         _write_private(doc, target)
     except OSError as exc:
         raise BadInput(f"{target}：无法写入（{exc.strerror}），请检查路径和权限") from None
-    store.log_event(case_id, "exported")
+    store.record_export(case_id, case.fields)
 
 
 def _write_private(doc: CaseFile, target: Path) -> None:

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from test_store_helpers import BUNDLE, EDITION, EXAMPLE, SPEC, Clock, open_at
 
 from desktop import paths
+from desktop.casefile import CaseFile
 from desktop.store import (
     MIGRATION_SET,
     CaseDeleted,
@@ -123,6 +124,11 @@ def test_a_file_of_the_first_schema_is_migrated_and_keeps_its_cases(tmp_path):
         case = store.get("5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11")
         assert case.revision == 4
         assert store.save_field(case.id, "handler.name", "王霄", 4) == 5
+        # Never handed over since the upgrade: a newer file replaces it, as before.
+        newer = CaseFile(
+            id=case.id, bundle=BUNDLE, updated="2027-01-01T00:00:00+08:00", fields={"notes": "新"}
+        )
+        assert store.import_cases([("newer.json", newer)]).replaced == (case.id,)
 
 
 def test_a_file_from_a_newer_app_is_refused_and_left_untouched(tmp_path):

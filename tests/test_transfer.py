@@ -110,6 +110,49 @@ def test_an_older_different_file_is_a_conflict_and_nothing_changes(store, tmp_pa
     assert [c.id for c in store.list_cases().items] == [case.id]
 
 
+def test_edits_on_both_machines_since_they_last_met_are_a_conflict(store, tmp_path, clock):
+    """The laptop's later file would silently drop the hall's edit: refused, nothing changes."""
+    import_files(store, [EXAMPLE_FILE], known_keys=KNOWN)  # the case arrives from the laptop
+    clock.advance(hours=1)
+    store.save_field(CASE_ID, "notes", "大厅改的", 1)  # edited here after it arrived
+    before = store.get(CASE_ID)
+    laptop = case_file(
+        tmp_path, "laptop.json", updated="2027-01-01T09:00:00+08:00", notes="笔记本上改的"
+    )  # later than the hall's edit, but made without it
+    with pytest.raises(ImportConflict) as caught:
+        import_files(store, [laptop])
+    (clash,) = caught.value.clashes
+    assert clash.both_edited and clash.case_id == CASE_ID
+    assert "都修改过" in str(caught.value) and "export" in str(caught.value)
+    assert store.get(CASE_ID) == before
+
+
+def test_edits_only_on_the_other_machine_replace(store, tmp_path, clock):
+    case = store.create(EXAMPLE)
+    clock.advance(hours=1)
+    store.save_field(case.id, "notes", "出门前改的", 1)
+    export_case(store, case.id, tmp_path / "out.json")  # the laptop takes this version
+    store.set_status(case.id, "printed", 2)  # printing here changes no value
+    back = case_file(
+        tmp_path, "back.json", updated="2027-01-01T09:00:00+08:00", case_id=case.id, notes="笔记本上改的"
+    )
+    assert import_files(store, [back]).replaced == (case.id,)
+    assert store.get(case.id).fields == {"notes": "笔记本上改的"}
+
+
+def test_exporting_the_hall_version_first_lets_the_file_win(store, tmp_path, clock):
+    """The way out the conflict message gives: keep the hall's version in a file, then import."""
+    import_files(store, [EXAMPLE_FILE], known_keys=KNOWN)
+    store.save_field(CASE_ID, "notes", "大厅改的", 1)
+    laptop = case_file(tmp_path, "laptop.json", updated="2027-01-01T09:00:00+08:00", notes="笔记本")
+    with pytest.raises(ImportConflict):
+        import_files(store, [laptop])
+    kept = export_case(store, CASE_ID, tmp_path / "hall.json")
+    assert casefile.read(kept).fields["notes"] == "大厅改的"
+    assert import_files(store, [laptop]).replaced == (CASE_ID,)
+    assert store.get(CASE_ID).fields == {"notes": "笔记本"}
+
+
 def test_same_content_with_an_older_time_is_not_a_conflict(store, tmp_path, clock):
     case = store.create(dict(EXAMPLE, **{"commitment.other": None}))
     same = case_file(tmp_path, "same.json", updated="2026-11-01T00:00:00+08:00", case_id=case.id, **EXAMPLE)
