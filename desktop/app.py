@@ -42,7 +42,6 @@ from desktop.ui.document_tab import CountTabBar, DocumentTab, FieldRow
 from desktop.ui.drafts import CASE_ID_ROLE, DraftsPane, when
 from desktop.ui.feedback import present
 from desktop.ui.fieldwidgets import EnterMovesOn
-from desktop.ui.settings_dialog import RETENTION_KEY, SettingsDialog
 from desktop.ui.style import install_font, set_text_colour
 from desktop.ui.workers import Workers
 
@@ -366,6 +365,8 @@ class MainWindow(QMainWindow):
 
     def settings(self) -> dict[str, Any]:
         """The bundle's settings (defaults, then what the hall set) plus the retention days."""
+        from desktop.ui.settings_dialog import RETENTION_KEY  # after the first paint, like the store
+
         self._ensure_started()
         values: dict[str, Any] = self.bundle.setting_defaults()
         stored = self.store.settings()
@@ -1093,6 +1094,8 @@ class MainWindow(QMainWindow):
     # -- settings and help -----------------------------------------------------------------------
 
     def show_settings(self) -> None:
+        from desktop.ui.settings_dialog import SettingsDialog  # its widgets are built on first use
+
         self._ensure_started()
         dialog = SettingsDialog(self.bundle.settings, self.settings(), self)
         dialog.accepted.connect(lambda: self.save_settings(dialog.values()))

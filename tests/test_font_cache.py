@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import shutil
 from pathlib import Path
 
@@ -20,7 +21,7 @@ SAMPLE = "中国电信 400 业务受理单 杭州云栖数智科技有限公司 
 
 
 def _cache_entries(name: str) -> list[Path]:
-    return list((paths.data_dir() / "cache").glob(f"font-{name}-*.pickle"))
+    return list((paths.data_dir() / "cache").glob(f"font-{name}.pickle"))
 
 
 def _pdf(font: TTFont, monkeypatch) -> bytes:
@@ -69,19 +70,24 @@ def test_a_changed_font_file_is_parsed_again(tmp_path, monkeypatch):
         f.write(b"\0\0\0\0")  # same glyphs, another file: size and time differ
     fonts.parsed_font("t-change", font_path, PRINT_FAMILY)
     assert len(parses) == 1
-    assert _cache_entries("t-change") != [before]
+    assert _cache_entries("t-change") == [before]  # rewritten for the new file
+    fonts.parsed_font("t-change", font_path, PRINT_FAMILY)
+    assert len(parses) == 1  # and used from then on
 
 
 def test_a_damaged_entry_is_parsed_again(monkeypatch):
     font_path = paths.print_font()
     fonts.parsed_font("t-damaged", font_path, PRINT_FAMILY)
     (entry,) = _cache_entries("t-damaged")
-    # A valid pickle of the wrong bytes: passes the cache's type check, fails as a font.
-    import pickle
-
-    entry.write_bytes(pickle.dumps(b"not a font"))
+    # The right stamp and a valid pickle of the wrong bytes: passes the cache's checks, fails as a font.
+    with entry.open("rb") as handle:
+        stamp = pickle.load(handle)
+    entry.write_bytes(pickle.dumps(stamp) + pickle.dumps(b"not a font"))
     font = fonts.parsed_font("t-damaged", font_path, PRINT_FAMILY)
     assert isinstance(font, TTFont) and font.face.numGlyphs > 20000
+    assert _cache_entries("t-damaged") == []  # dropped: the next run writes a good one
+    fonts.parsed_font("t-damaged", font_path, PRINT_FAMILY)
+    assert len(_cache_entries("t-damaged")) == 1
 
 
 def test_missing_font_is_still_a_font_file_error(tmp_path):

@@ -50,7 +50,8 @@ def parsed_font(name: str, font_path: Path, family: str) -> TTFont:
         fresh.append(font)
         return _dumps(font)
 
-    blob = diskcache.cached(f"font-{name}", [font_path], parse, kind=bytes, version=reportlab.Version)
+    entry = f"font-{name}"
+    blob = diskcache.cached(entry, [font_path], parse, kind=bytes, version=reportlab.Version)
     if fresh:
         return fresh[0]
     try:
@@ -58,6 +59,7 @@ def parsed_font(name: str, font_path: Path, family: str) -> TTFont:
     except Exception:  # noqa: BLE001 - any damaged or foreign entry: parse the font itself
         font = None
     if not isinstance(font, TTFont) or font.fontName != name:
+        diskcache.forget(entry)
         return TTFont(name, str(font_path), subfontIndex=font_index(font_path, family))
     return font
 
