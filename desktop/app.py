@@ -692,13 +692,13 @@ class MainWindow(QMainWindow):
         Without this a second window's save would surface only at this window's next save: an
         agent could print a bundle that is no longer what the drafts file holds.
         """
-        from desktop.store import CaseNotFound
-
         case_id = self.case_id
         if not self._started or self._closed or case_id is None or self.conflicted or self._saving:
-            return
+            return  # (before any import: the first activation comes before the first paint)
 
         def query_store(store: Store) -> Any:
+            from desktop.store import CaseNotFound
+
             try:
                 return store.get(case_id)
             except CaseNotFound:
