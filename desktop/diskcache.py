@@ -49,6 +49,8 @@ def cached(name: str, sources: Iterable[Path], build: Callable[[], T], *, kind: 
             pickle.dump(stamp, handle, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(entry)  # whole or not at all, whatever another process is doing
+        for legacy in folder.glob(f"{name}-*.pickle"):
+            legacy.unlink(missing_ok=True)  # the earlier layout: one file per stamp, never cleaned
     except OSError:
         partial.unlink(missing_ok=True)  # no cache this time: the next run builds again
     return value

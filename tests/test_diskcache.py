@@ -53,3 +53,13 @@ def test_missing_source_means_no_cache(tmp_path):
 def test_cached_bundle_equals_a_fresh_load():
     first, again = default_bundle(), default_bundle()
     assert again == first == load_bundle(paths.forms_dir() / "400")
+
+
+def test_entries_of_the_earlier_layout_are_removed(tmp_path):
+    source = tmp_path / "source.txt"
+    source.write_text("one", encoding="utf-8")
+    folder = paths.data_dir() / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "old-ad67d85341c8cd9740e9.pickle").write_bytes(b"stale")
+    assert diskcache.cached("old", [source], lambda: {"x": 1}, kind=dict) == {"x": 1}
+    assert sorted(p.name for p in folder.iterdir()) == ["old.pickle"]
