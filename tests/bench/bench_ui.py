@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-RUNS = 7
+RUNS = 15
 
 _FIRST_PAINT = """
 class FirstPaint(QObject):
