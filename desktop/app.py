@@ -56,7 +56,7 @@ PREVIEW_DELAY_MS = 700
 LIST_DELAY_MS = 1000  # the drafts list follows a saved title or number after this pause
 # How often an idle window looks whether another window saved its case (also on being activated).
 CHANGE_CHECK_MS = 3000
-FORMATTED_TYPES = frozenset({"phone", "mobile", "n400", "org_code"})  # shown grouped once left
+FORMATTED_TYPES = frozenset({"phone", "phone_list", "mobile", "n400", "org_code"})  # shown grouped once left
 STATUS_BY_ERRORS = {True: "draft", False: "complete"}
 
 
@@ -438,18 +438,26 @@ class MainWindow(QMainWindow):
 
     def _display(self, key: str, value: Any) -> Any:
         """How a stored value reads in its editor: phones and codes grouped, the rest as stored."""
+        fdef = self.bundle.field(key)
+        if fdef.type not in FORMATTED_TYPES:
+            return value
+        if isinstance(value, list):  # a list of numbers: each item grouped on its own line
+            return [self._grouped(fdef, item) if isinstance(item, str) else item for item in value]
+        return self._grouped(fdef, value) if isinstance(value, str) and value else value
+
+    def _grouped(self, fdef: Any, text: str) -> str:
+        """`text` as printed (0571-81726504) when it is valid and reads back to the same value."""
         from desktop import fields as ft
 
-        fdef = self.bundle.field(key)
-        if fdef.type in FORMATTED_TYPES and isinstance(value, str) and value:
-            result = ft.check(fdef, value, today=self.today())
-            if (
-                result.ok
-                and result.display
-                and ft.normalise(fdef, result.display, today=self.today()) == value
-            ):
-                return result.display
-        return value
+        today = self.today()
+        result = ft.check(fdef, text, today=today, describe=False)
+        if (
+            result.ok
+            and result.display
+            and ft.check(fdef, result.display, today=today, describe=False).value == text
+        ):
+            return result.display
+        return text
 
     # -- typing ----------------------------------------------------------------------------------
 

@@ -182,6 +182,21 @@ def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, 
     assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == expected(window.values)
 
 
+def test_destination_numbers_read_grouped_like_the_other_phones(window, qtbot):
+    window.load_example()
+    first = field(window, "requirement", "number.destinations#1", QLineEdit)
+    second = field(window, "requirement", "number.destinations#2", QLineEdit)
+    assert (first.text(), second.text()) == ("0571-81726504", "138 2526 5634")
+    assert window.values["number.destinations"] == ["057181726504", "13825265634"]  # stored as digits
+    window.tabs.setCurrentIndex(1)
+    first.setFocus()
+    first.selectAll()
+    type_text(first, "057188223344")
+    second.setFocus()  # leaving the line groups it, as a single phone field does
+    qtbot.waitUntil(lambda: first.text() == "0571-88223344")
+    assert window.values["number.destinations"] == ["057188223344", "13825265634"]
+
+
 def test_widgets_by_field_type(window, qtbot):
     assert isinstance(field(window, "agreement", "agreement.term_years"), QSpinBox)
     assert isinstance(field(window, "requirement", "notes"), QPlainTextEdit)
