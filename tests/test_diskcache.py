@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from desktop import diskcache, paths
 from desktop.forms import default_bundle, load_bundle
@@ -63,3 +64,21 @@ def test_entries_of_the_earlier_layout_are_removed(tmp_path):
     (folder / "old-ad67d85341c8cd9740e9.pickle").write_bytes(b"stale")
     assert diskcache.cached("old", [source], lambda: {"x": 1}, kind=dict) == {"x": 1}
     assert sorted(p.name for p in folder.iterdir()) == ["old.pickle"]
+
+
+def test_the_frozen_app_caches_the_bundle_by_its_executable(tmp_path, monkeypatch):
+    """No .py loaders in a frozen build: a new build (a new executable) is what invalidates."""
+    from desktop import forms
+
+    executable = tmp_path / "desk400"
+    executable.write_bytes(b"build 1")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(executable))
+    monkeypatch.setattr(forms, "__file__", str(tmp_path / "gone" / "forms.pyc"))  # as in the archive
+    loads = []
+    real = forms.load_bundle
+    monkeypatch.setattr(forms, "load_bundle", lambda folder: loads.append(folder) or real(folder))
+    first = forms.default_bundle()
+    assert forms.default_bundle() == first and len(loads) == 1
+    executable.write_bytes(b"build 2, another size")
+    assert forms.default_bundle() == first and len(loads) == 2
