@@ -675,7 +675,8 @@ class MainWindow(QMainWindow):
                 self.banner.show_message(
                     "save", f"保存失败：{save.error}。修改仍在窗口中，稍后会再试。", [], kind="error"
                 )
-                self._save_timer.start(2000)
+                # A retry in 2 s, without changing the timer's own delay (start(ms) would, for good).
+                QTimer.singleShot(2000, self._save_in_background)
             return False
         if save.case_id is None:
             self.case_id = save.new_id
@@ -721,18 +722,25 @@ class MainWindow(QMainWindow):
             return
         if case.deleted:
             if self._binned_noticed != case_id:  # said once: a dismissed banner stays dismissed
-                self._binned_noticed = case_id
                 self._banner_deleted(case_id)
             return
+        if self._binned_noticed == case_id:  # restored elsewhere (a restore keeps the revision)
+            self._binned_noticed = None
+            if self.banner.topic == "deleted":
+                self.banner.dismiss()
+            if self.dirty:
+                QTimer.singleShot(0, self._save_in_background)  # what was typed meanwhile can go now
         if case.revision <= self.revision:
             return  # nothing new (or this window's own save, taken since the question was asked)
         if self.dirty:
-            self._banner_conflict("这个案卷刚在其他窗口修改并保存了")
+            self._banner_conflict("这个案卷刚在其他窗口（或由导入）修改并保存了")
             return
         # Nothing unsaved here: show what the drafts file now holds, and say so.
         values = normalise_values(self.bundle, case.fields, today=self.today())
         self._show_case(case.id, case.revision, case.status, values)
-        self.banner.show_message("changed", "这个案卷刚在其他窗口修改过，这里已显示最新保存的内容。", [])
+        self.banner.show_message(
+            "changed", "这个案卷刚在其他窗口（或由导入）修改过，这里已显示最新保存的内容。", []
+        )
 
     def _banner_conflict(self, message: str) -> None:
         self.conflicted = True
@@ -770,6 +778,7 @@ class MainWindow(QMainWindow):
         self.drafts.refresh()
 
     def _banner_deleted(self, case_id: str) -> None:
+        self._binned_noticed = case_id  # said: the change check does not say it again
         self.banner.show_message(
             "deleted",
             "这个案卷在回收站中，恢复后才能修改。",
@@ -875,11 +884,15 @@ class MainWindow(QMainWindow):
     def _restore(self, case_id: str) -> None:
         self.store.restore(case_id)
         self.banner.dismiss()
+        self._binned_noticed = None
         if self.drafts.in_bin():
             self.drafts.bin.setChecked(False)
         if case_id == self.case_id:
-            self.case_id = None
-        self.open_case(case_id)
+            # The case on screen: what was typed while it sat in the bin belongs to it, not to a
+            # new case (reopening would flush those edits as one).
+            QTimer.singleShot(0, self._save_in_background)
+        else:
+            self.open_case(case_id)
         self.drafts.refresh()
         self.statusBar().showMessage("已从回收站恢复", 4000)
 

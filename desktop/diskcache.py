@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +18,8 @@ from typing import TypeVar
 from desktop import paths
 
 T = TypeVar("T")
+
+ORPHAN_AGE_S = 3600  # a temporary entry this old belongs to a writer that died
 
 
 def cached(name: str, sources: Iterable[Path], build: Callable[[], T], *, kind: type, version: str = "") -> T:
@@ -51,6 +54,9 @@ def cached(name: str, sources: Iterable[Path], build: Callable[[], T], *, kind: 
         partial.replace(entry)  # whole or not at all, whatever another process is doing
         for legacy in folder.glob(f"{name}-*.pickle"):
             legacy.unlink(missing_ok=True)  # the earlier layout: one file per stamp, never cleaned
+        for orphan in folder.glob(f"{name}.*.part"):
+            if time.time() - orphan.stat().st_mtime > ORPHAN_AGE_S:
+                orphan.unlink(missing_ok=True)  # left by a process killed while writing
     except OSError:
         partial.unlink(missing_ok=True)  # no cache this time: the next run builds again
     return value
@@ -58,4 +64,18 @@ def cached(name: str, sources: Iterable[Path], build: Callable[[], T], *, kind: 
 
 def forget(name: str) -> None:
     """Drop an entry its user found unusable, so the next run builds it afresh."""
-    (paths.data_dir() / "cache" / f"{name}.pickle").unlink(missing_ok=True)
+    try:
+        (paths.data_dir() / "cache" / f"{name}.pickle").unlink(missing_ok=True)
+    except OSError:
+        pass  # in use or read-only: the next run finds it unusable again and tries again
+
+
+def code(*files: str | Path) -> list[Path]:
+    """The source files a cached result's code lives in, as `sources` for `cached`.
+
+    A frozen app has no .py files; its code changes only with a new build, which is a new
+    executable, so that is what it is stamped by.
+    """
+    if getattr(sys, "frozen", False):
+        return [Path(sys.executable)]
+    return [Path(f) for f in files]

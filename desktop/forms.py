@@ -8,7 +8,6 @@ so a typo in a new edition fails loudly at start instead of printing a wrong con
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,10 +142,7 @@ def default_bundle() -> Bundle:
 
     folder = paths.forms_dir() / "400"
     here = Path(__file__).parent
-    loaders = [here / f"{name}.py" for name in ("forms", "layout", "rules", "schema")]
-    if getattr(sys, "frozen", False):
-        # The frozen app has no .py files: its code changes only with a new build, a new executable.
-        loaders = [Path(sys.executable)]
+    loaders = diskcache.code(*(here / f"{name}.py" for name in ("forms", "layout", "rules", "schema")))
     sources = [*folder.rglob("*.toml"), *loaders]
     return diskcache.cached("bundle", sources, lambda: load_bundle(folder), kind=Bundle)
 

@@ -71,26 +71,34 @@ class Conflict(StoreError):
 class ImportClash:
     """One file of an import batch that would overwrite an edit made on this machine.
 
-    Either the file is older than (or as old as) the stored edit, or both this machine and the
-    file's have changed the case since this machine last exported or imported it (`both_edited`).
+    `reason`: "older" (the file is not newer than the stored edit), "stale" (the file holds the
+    very values this machine last handed over, and this machine edited since), or "both" (this
+    machine and the file's have both changed the case since this machine last exported or
+    imported it).
     """
 
     source: str
     case_id: str
     file_updated: str
     stored_updated: str
-    both_edited: bool = False
+    reason: str = "older"
 
     def message(self) -> str:
-        if self.both_edited:
+        head = f"{self.source}：案例 {self.case_id} "
+        if self.reason == "stale":
             return (
-                f"{self.source}：案例 {self.case_id} 在本机上次导出或导入之后，本机（{self.stored_updated}）"
-                f"和文件（{self.file_updated}）都修改过，导入会丢掉本机的修改。请核对两边的内容；"
-                "如确定以文件为准，先用 export 导出本机版本留底，再重新导入"
+                head + f"的文件就是本机上次导出或导入的版本，本机之后（{self.stored_updated}）又修改过；"
+                "文件里没有新的修改，导入只会退回本机的修改"
+            )
+        if self.reason == "both":
+            return (
+                head + f"在本机上次导出或导入之后，本机（{self.stored_updated}）和文件（{self.file_updated}）"
+                "都修改过，导入会丢掉本机的修改。请核对两边的内容；如确定以文件为准，先把本机版本导出到"
+                "另一个文件夹留底（不要覆盖这个文件），再重新导入"
             )
         return (
-            f"{self.source}：案例 {self.case_id} 的文件修改时间 {self.file_updated} "
-            f"早于（或等于）本机保存的 {self.stored_updated}，且内容不同"
+            head
+            + f"的文件修改时间 {self.file_updated} 早于（或等于）本机保存的 {self.stored_updated}，且内容不同"
         )
 
 
@@ -99,7 +107,7 @@ class ImportConflict(StoreError):
 
     def __init__(self, clashes: Sequence[ImportClash]) -> None:
         lines = [c.message() for c in clashes]
-        lines.append("没有导入任何文件。请在本机核对这些草稿，或改用更新的文件后再导入。")
+        lines.append("没有导入任何文件。请先在本机核对这些草稿。")
         super().__init__("\n".join(lines))
         self.clashes = tuple(clashes)
 
@@ -709,12 +717,16 @@ class Store:
                     self.db["cases"].update(stored["seq"], {"handover": _digest(case.fields)})
                     unchanged.append(case.id)
                     continue
+                handed = stored["handover"]
+                edited_here = handed is not None and handed != _digest(json.loads(stored["fields"]))
+                if edited_here and handed == _digest(case.fields):
+                    clashes.append(ImportClash(source, case.id, case.updated, stored["updated"], "stale"))
+                    continue
                 if file_time <= datetime.fromisoformat(stored["updated"]):
                     clashes.append(ImportClash(source, case.id, case.updated, stored["updated"]))
                     continue
-                handed = stored["handover"]
-                if handed is not None and handed != _digest(json.loads(stored["fields"])):
-                    clashes.append(ImportClash(source, case.id, case.updated, stored["updated"], True))
+                if edited_here:
+                    clashes.append(ImportClash(source, case.id, case.updated, stored["updated"], "both"))
                     continue
                 updates = self._derived(dict(case.fields))
                 updates.update(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from desktop import casefile
@@ -82,11 +83,39 @@ def _write(store: Store, case_id: str, target: Path) -> None:
     except CaseNotFound as exc:
         raise BadInput(str(exc)) from None
     doc = CaseFile(id=case.id, bundle=case.bundle, updated=case.updated, fields=case.fields)
+    _refuse_to_bury_newer(target, doc)
     try:
         _write_private(doc, target)
     except OSError as exc:
         raise BadInput(f"{target}：无法写入（{exc.strerror}），请检查路径和权限") from None
     store.record_export(case_id, case.fields)
+
+
+def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:
+    """Never overwrite a file holding a later, different version of the same case.
+
+    Exports are named ID.json, like the file another machine sends back: exporting into the folder
+    it arrived in would otherwise replace the other machine's edits with this one's.
+    """
+    try:
+        there = casefile.read(target)
+    except (CaseFileError, OSError):
+        return  # nothing there, or not a case file this export could lose
+    if there.id != doc.id or _filled(there.fields) == _filled(doc.fields):
+        return
+    try:
+        newer = datetime.fromisoformat(there.updated) > datetime.fromisoformat(doc.updated)
+    except ValueError:
+        return
+    if newer:
+        raise BadInput(
+            f"{target}：里面是这个案例更晚的版本（{there.updated}），导出会覆盖它；请导出到另一个文件夹"
+        )
+
+
+def _filled(fields: dict) -> dict:
+    """A case file leaves empty fields out: compare what is filled in."""
+    return {k: v for k, v in fields.items() if v not in (None, "", [])}
 
 
 def _write_private(doc: CaseFile, target: Path) -> None:

@@ -82,3 +82,16 @@ def test_the_frozen_app_caches_the_bundle_by_its_executable(tmp_path, monkeypatc
     assert forms.default_bundle() == first and len(loads) == 1
     executable.write_bytes(b"build 2, another size")
     assert forms.default_bundle() == first and len(loads) == 2
+
+
+def test_orphaned_temporary_entries_are_cleared(tmp_path):
+    source = tmp_path / "source.txt"
+    source.write_text("x", encoding="utf-8")
+    folder = paths.data_dir() / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    orphan, recent = folder / "o.999999.part", folder / "o.999998.part"
+    orphan.write_bytes(b"half")
+    recent.write_bytes(b"being written")
+    os.utime(orphan, (1, 1))
+    diskcache.cached("o", [source], lambda: {"x": 1}, kind=dict)
+    assert not orphan.exists() and recent.exists()

@@ -93,3 +93,24 @@ def test_a_damaged_entry_is_parsed_again(monkeypatch):
 def test_missing_font_is_still_a_font_file_error(tmp_path):
     with pytest.raises(FontFileError):
         fonts.parsed_font("t-missing", tmp_path / "none.ttc", PRINT_FAMILY)
+
+
+def test_a_font_replaced_keeping_size_and_time_is_parsed_again(tmp_path, monkeypatch):
+    """A copy that keeps the file's time (cp -p, unzip) would pass the size-and-time stamp."""
+    import os
+    import struct
+
+    font_path = tmp_path / "print.ttc"
+    shutil.copyfile(paths.print_font(), font_path)
+    fonts.parsed_font("t-same-stat", font_path, PRINT_FAMILY)
+    before = font_path.stat()
+    data = bytearray(font_path.read_bytes())
+    directory = struct.unpack_from(">I", data, 12)[0]  # the first font of the collection
+    struct.pack_into(">I", data, directory + 12 + 4, 0x12345678)  # its first table's checksum
+    font_path.write_bytes(bytes(data))
+    os.utime(font_path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    parses = []
+    real = fonts.font_index
+    monkeypatch.setattr(fonts, "font_index", lambda *a, **k: parses.append(a) or real(*a, **k))
+    font = fonts.parsed_font("t-same-stat", font_path, PRINT_FAMILY)
+    assert len(parses) == 1 and font.face._ttf_data == bytes(data)

@@ -122,8 +122,8 @@ def test_edits_on_both_machines_since_they_last_met_are_a_conflict(store, tmp_pa
     with pytest.raises(ImportConflict) as caught:
         import_files(store, [laptop])
     (clash,) = caught.value.clashes
-    assert clash.both_edited and clash.case_id == CASE_ID
-    assert "都修改过" in str(caught.value) and "export" in str(caught.value)
+    assert clash.reason == "both" and clash.case_id == CASE_ID
+    assert "都修改过" in str(caught.value) and "另一个文件夹" in str(caught.value)
     assert store.get(CASE_ID) == before
 
 
@@ -151,6 +151,37 @@ def test_exporting_the_hall_version_first_lets_the_file_win(store, tmp_path, clo
     assert casefile.read(kept).fields["notes"] == "大厅改的"
     assert import_files(store, [laptop]).replaced == (CASE_ID,)
     assert store.get(CASE_ID).fields == {"notes": "笔记本"}
+
+
+def test_a_file_holding_only_what_was_handed_over_is_stale_not_a_two_sided_edit(store, tmp_path, clock):
+    case = store.create(EXAMPLE)
+    handed = export_case(store, case.id, tmp_path / "handed.json")
+    store.save_field(case.id, "notes", "大厅后来改的", 1)
+    before = store.get(case.id)
+    # The laptop only printed it: same values, a later time.
+    back = casefile.read(handed)
+    stale = case_file(
+        tmp_path, "back.json", updated="2027-01-01T09:00:00+08:00", case_id=case.id, **back.fields
+    )
+    with pytest.raises(ImportConflict) as caught:
+        import_files(store, [stale])
+    (clash,) = caught.value.clashes
+    assert clash.reason == "stale" and "没有新的修改" in str(caught.value)
+    assert store.get(case.id) == before
+
+
+def test_export_never_overwrites_a_later_version_of_the_case(store, tmp_path, clock):
+    """The way out of a conflict must not destroy the file it is about: the laptop's ID.json."""
+    import_files(store, [EXAMPLE_FILE], known_keys=KNOWN)
+    store.save_field(CASE_ID, "notes", "大厅改的", 1)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    laptop = case_file(usb, f"{CASE_ID}.json", updated="2027-01-01T09:00:00+08:00", notes="笔记本")
+    with pytest.raises(BadInput, match="另一个文件夹"):
+        export_case(store, CASE_ID, usb)
+    assert casefile.read(laptop).fields == {"notes": "笔记本"}
+    export_case(store, CASE_ID, tmp_path)  # elsewhere is fine, and so is an older file there
+    export_case(store, CASE_ID, tmp_path)
 
 
 def test_same_content_with_an_older_time_is_not_a_conflict(store, tmp_path, clock):

@@ -411,6 +411,70 @@ def test_a_case_binned_in_another_window_is_said(make_window, qtbot):
     assert first.banner.topic == ""  # said once, not every few seconds
 
 
+def test_restoring_the_case_on_screen_keeps_what_was_typed_meanwhile(make_window, qtbot, db, bundle):
+    first = make_window()
+    first.load_example()
+    assert first.flush()
+    case_id = first.current_case_id()
+    second = make_window()
+    second.open_case(case_id)
+    second.action_delete_case.trigger()  # binned in the other window
+    type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
+    qtbot.waitUntil(lambda: first.banner.topic == "deleted", timeout=3000)  # the save was refused
+    first.banner.button("恢复").click()
+    qtbot.waitUntil(lambda: not first.dirty and first._saving is None, timeout=3000)
+    assert first.current_case_id() == case_id
+    assert stored(db, bundle, case_id)["handler.name"] == "王霄乙"
+    with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+        assert store.ids() == [case_id]  # not a second copy of the case
+
+
+def test_a_case_restored_elsewhere_clears_the_bin_banner_and_saves_what_was_typed(
+    make_window, qtbot, db, bundle
+):
+    first = make_window()
+    first.load_example()
+    assert first.flush()
+    case_id = first.current_case_id()
+    second = make_window()
+    second.open_case(case_id)
+    second.action_delete_case.trigger()
+    first.check_for_changes()
+    qtbot.waitUntil(lambda: first.banner.topic == "deleted", timeout=2000)
+    type_text(field(first, "authorization", "handler.name", QLineEdit), "丙")
+    second.drafts.bin.setChecked(True)
+    qtbot.waitUntil(lambda: second.drafts.list.count() == 1, timeout=2000)
+    second.drafts.list.setCurrentRow(0)
+    second.action_restore_case.trigger()
+    first.check_for_changes()
+    qtbot.waitUntil(
+        lambda: first.banner.topic == "" and not first.dirty and first._saving is None, timeout=3000
+    )
+    assert stored(db, bundle, case_id)["handler.name"] == "王霄丙"
+
+
+def test_a_failed_save_is_retried_without_slowing_later_saves(window, qtbot, monkeypatch, db, bundle):
+    from desktop.app import SAVE_DELAY_MS
+
+    real = Store.save_field
+    failures = []
+
+    def once(self, *args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    window.load_example()
+    assert window.flush()
+    monkeypatch.setattr(Store, "save_field", once)
+    type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")
+    qtbot.waitUntil(lambda: window.banner.topic == "save", timeout=2000)
+    assert window._save_timer.interval() == SAVE_DELAY_MS
+    qtbot.waitUntil(lambda: not window.dirty and window._saving is None, timeout=4000)  # the retry
+    assert stored(db, bundle, window.current_case_id())["handler.name"] == "王霄甲"
+
+
 def test_own_saves_are_not_taken_for_another_windows(window, qtbot):
     window.load_example()
     type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")

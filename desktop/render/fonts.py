@@ -20,7 +20,7 @@ import reportlab
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from desktop import diskcache
+from desktop import diskcache, glyphs
 from desktop.glyphs import PRINT_FAMILY, font_index
 
 
@@ -41,6 +41,10 @@ def _register(font_path: Path, family: str) -> str:
     return name
 
 
+class _NotCached(Exception):
+    """The parsed font would not pickle: use it, keep nothing."""
+
+
 def parsed_font(name: str, font_path: Path, family: str) -> TTFont:
     """ReportLab's TTFont for `family` in `font_path`, from the disk cache when it holds this file."""
     fresh: list[TTFont] = []
@@ -48,10 +52,17 @@ def parsed_font(name: str, font_path: Path, family: str) -> TTFont:
     def parse() -> bytes:
         font = TTFont(name, str(font_path), subfontIndex=font_index(font_path, family))
         fresh.append(font)
-        return _dumps(font)
+        try:
+            return _dumps(font)
+        except Exception as exc:  # a ReportLab that holds something unpicklable: no cache
+            raise _NotCached from exc
 
     entry = f"font-{name}"
-    blob = diskcache.cached(entry, [font_path], parse, kind=bytes, version=reportlab.Version)
+    sources = [font_path, *diskcache.code(__file__, glyphs.__file__)]
+    try:
+        blob = diskcache.cached(entry, sources, parse, kind=bytes, version=reportlab.Version)
+    except _NotCached:
+        return fresh[0]
     if fresh:
         return fresh[0]
     try:
@@ -73,7 +84,7 @@ _DATA, _SCALE, _STATE = "font-file-bytes", "pdf-scale", "document-state"
 def _dumps(font: TTFont) -> bytes:
     face = font.face
     outside = {
-        id(face._ttf_data): _DATA,
+        id(face._ttf_data): (_DATA, len(face._ttf_data), _head_crc(face._ttf_data)),
         id(face._pdfScale): (_SCALE, face.unitsPerEm),
         id(font.state): _STATE,
     }
@@ -90,8 +101,12 @@ def _dumps(font: TTFont) -> bytes:
 def _loads(blob: bytes, font_path: Path) -> TTFont:
     class Unpickler(pickle.Unpickler):
         def persistent_load(self, pid: object) -> object:
-            if pid == _DATA:
-                return font_path.read_bytes()
+            if isinstance(pid, tuple) and pid[0] == _DATA:
+                data = font_path.read_bytes()
+                if (len(data), _head_crc(data)) != pid[1:]:
+                    # Same size and time, other bytes (a copy that kept the time): parse it afresh.
+                    raise pickle.UnpicklingError("the font file is not the one the cache was built from")
+                return data
             if pid == _STATE:
                 return weakref.WeakKeyDictionary()
             if isinstance(pid, tuple) and pid[0] == _SCALE:
@@ -99,6 +114,12 @@ def _loads(blob: bytes, font_path: Path) -> TTFont:
             raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
 
     return Unpickler(io.BytesIO(blob)).load()
+
+
+def _head_crc(data: bytes) -> int:
+    """A checksum of the collection's header and table directories, which hold every table's own
+    checksum: any real change to the font shows here, for the cost of 64 KiB."""
+    return zlib.crc32(data[:65536])
 
 
 def _pdf_scale(units_per_em: int) -> Callable[[float], float]:
