@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from desktop import diskcache, paths
 from desktop.forms import default_bundle, load_bundle
@@ -95,3 +96,11 @@ def test_orphaned_temporary_entries_are_cleared(tmp_path):
     os.utime(orphan, (1, 1))
     diskcache.cached("o", [source], lambda: {"x": 1}, kind=dict)
     assert not orphan.exists() and recent.exists()
+
+
+def test_forgetting_an_entry_in_use_is_not_an_error(monkeypatch):
+    def busy(self, missing_ok=False):
+        raise PermissionError(13, "The process cannot access the file")
+
+    monkeypatch.setattr(Path, "unlink", busy)
+    diskcache.forget("anything")  # the next run finds the entry unusable and tries again

@@ -114,3 +114,13 @@ def test_a_font_replaced_keeping_size_and_time_is_parsed_again(tmp_path, monkeyp
     monkeypatch.setattr(fonts, "font_index", lambda *a, **k: parses.append(a) or real(*a, **k))
     font = fonts.parsed_font("t-same-stat", font_path, PRINT_FAMILY)
     assert len(parses) == 1 and font.face._ttf_data == bytes(data)
+
+
+def test_a_font_that_will_not_pickle_is_used_and_not_cached(monkeypatch):
+    def refuse(font):
+        raise TypeError("cannot pickle 'uharfbuzz.Face' object")
+
+    monkeypatch.setattr(fonts, "_dumps", refuse)
+    font = fonts.parsed_font("t-unpicklable", paths.print_font(), PRINT_FAMILY)
+    assert isinstance(font, TTFont) and font.face.numGlyphs > 20000
+    assert _cache_entries("t-unpicklable") == []
