@@ -53,6 +53,17 @@ def window(make_window) -> MainWindow:
     return make_window()
 
 
+@pytest.fixture
+def two_windows(make_window) -> tuple[MainWindow, MainWindow]:
+    """The example case saved in one window and open in a second one on the same drafts file."""
+    first = make_window()
+    first.load_example()
+    assert first.flush()
+    second = make_window()
+    second.open_case(first.current_case_id())
+    return first, second
+
+
 def stored(db: Path, bundle, case_id: str) -> dict:
     with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
         return store.get(case_id).fields
@@ -357,13 +368,8 @@ def test_a_second_window_conflict_is_shown(make_window, qtbot, db):
     assert first.values["handler.name"] == "王霄乙"
 
 
-def test_an_idle_window_shows_what_another_window_saved(make_window, qtbot):
-    first = make_window()
-    first.load_example()
-    assert first.flush()
-    case_id = first.current_case_id()
-    second = make_window()
-    second.open_case(case_id)
+def test_an_idle_window_shows_what_another_window_saved(two_windows, qtbot):
+    first, second = two_windows
     type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
     assert second.flush()
     assert first._change_timer.isActive()
@@ -379,12 +385,8 @@ def test_an_idle_window_shows_what_another_window_saved(make_window, qtbot):
     assert first.banner.topic == ""  # the message was about the case shown before
 
 
-def test_unsaved_edits_meet_another_windows_save_as_a_conflict_at_once(make_window, qtbot):
-    first = make_window()
-    first.load_example()
-    assert first.flush()
-    second = make_window()
-    second.open_case(first.current_case_id())
+def test_unsaved_edits_meet_another_windows_save_as_a_conflict_at_once(two_windows, qtbot):
+    first, second = two_windows
     type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
     assert second.flush()
     first._save_timer.stop()  # an edit typed a moment ago, not yet saved
@@ -396,12 +398,8 @@ def test_unsaved_edits_meet_another_windows_save_as_a_conflict_at_once(make_wind
     assert "handler.name" in first.dirty
 
 
-def test_a_case_binned_in_another_window_is_said(make_window, qtbot):
-    first = make_window()
-    first.load_example()
-    assert first.flush()
-    second = make_window()
-    second.open_case(first.current_case_id())
+def test_a_case_binned_in_another_window_is_said(two_windows, qtbot):
+    first, second = two_windows
     second.action_delete_case.trigger()
     first.check_for_changes()
     qtbot.waitUntil(lambda: first.banner.topic == "deleted", timeout=2000)
@@ -411,13 +409,9 @@ def test_a_case_binned_in_another_window_is_said(make_window, qtbot):
     assert first.banner.topic == ""  # said once, not every few seconds
 
 
-def test_restoring_the_case_on_screen_keeps_what_was_typed_meanwhile(make_window, qtbot, db, bundle):
-    first = make_window()
-    first.load_example()
-    assert first.flush()
+def test_restoring_the_case_on_screen_keeps_what_was_typed_meanwhile(two_windows, qtbot, db, bundle):
+    first, second = two_windows
     case_id = first.current_case_id()
-    second = make_window()
-    second.open_case(case_id)
     second.action_delete_case.trigger()  # binned in the other window
     type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
     qtbot.waitUntil(lambda: first.banner.topic == "deleted", timeout=3000)  # the save was refused
@@ -430,14 +424,10 @@ def test_restoring_the_case_on_screen_keeps_what_was_typed_meanwhile(make_window
 
 
 def test_a_case_restored_elsewhere_clears_the_bin_banner_and_saves_what_was_typed(
-    make_window, qtbot, db, bundle
+    two_windows, qtbot, db, bundle
 ):
-    first = make_window()
-    first.load_example()
-    assert first.flush()
+    first, second = two_windows
     case_id = first.current_case_id()
-    second = make_window()
-    second.open_case(case_id)
     second.action_delete_case.trigger()
     first.check_for_changes()
     qtbot.waitUntil(lambda: first.banner.topic == "deleted", timeout=2000)
