@@ -711,7 +711,7 @@ class Store:
                     created.append(case.id)
                     continue
                 if (
-                    _same_content(json.loads(stored["fields"]), case.fields)
+                    same_content(json.loads(stored["fields"]), case.fields)
                     and stored["bundle"] == case.bundle
                 ):
                     self.db["cases"].update(stored["seq"], {"handover": _digest(case.fields)})
@@ -970,17 +970,21 @@ def _is_empty(value: Value) -> bool:
     return value is None or value == "" or value == []
 
 
-def _same_content(a: Mapping[str, Value], b: Mapping[str, Value]) -> bool:
+def _filled(fields: Mapping[str, Value]) -> dict[str, Value]:
+    """The values a case file carries: an empty field is the same as a missing key."""
+    return {k: v for k, v in fields.items() if not _is_empty(v)}
+
+
+def same_content(a: Mapping[str, Value], b: Mapping[str, Value]) -> bool:
     """Equal values, a missing key counting as an empty field (as in the case file)."""
-    return {k: v for k, v in a.items() if not _is_empty(v)} == {
-        k: v for k, v in b.items() if not _is_empty(v)
-    }
+    return _filled(a) == _filled(b)
 
 
 def _digest(fields: Mapping[str, Value]) -> str:
     """A fingerprint of a case's values: the same values (empty ones aside) give the same digest."""
-    filled = {k: v for k, v in fields.items() if not _is_empty(v)}
-    return hashlib.sha256(json.dumps(filled, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(_filled(fields), ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()
 
 
 def _check_values(values: Mapping[str, Value]) -> None:

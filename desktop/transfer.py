@@ -14,7 +14,7 @@ from pathlib import Path
 
 from desktop import casefile
 from desktop.casefile import CaseFile, CaseFileError
-from desktop.store import CaseNotFound, ImportConflict, ImportReport, Store
+from desktop.store import CaseNotFound, ImportConflict, ImportReport, Store, same_content
 
 __all__ = ["BadInput", "ImportConflict", "ImportReport", "export_all", "export_case", "import_files"]
 
@@ -101,7 +101,7 @@ def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:
         there = casefile.read(target)
     except (CaseFileError, OSError):
         return  # nothing there, or not a case file this export could lose
-    if there.id != doc.id or _filled(there.fields) == _filled(doc.fields):
+    if there.id != doc.id or same_content(there.fields, doc.fields):
         return
     try:
         newer = datetime.fromisoformat(there.updated) > datetime.fromisoformat(doc.updated)
@@ -111,11 +111,6 @@ def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:
         raise BadInput(
             f"{target}：里面是这个案例更晚的版本（{there.updated}），导出会覆盖它；请导出到另一个文件夹"
         )
-
-
-def _filled(fields: dict) -> dict:
-    """A case file leaves empty fields out: compare what is filled in."""
-    return {k: v for k, v in fields.items() if v not in (None, "", [])}
 
 
 def _write_private(doc: CaseFile, target: Path) -> None:
