@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6 import QtCore
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -159,13 +159,8 @@ class NotesField(QPlainTextEdit):
         self.setPlaceholderText(fdef.ui.get("placeholder") or f"可留空，最多 {fdef.max_length} 字")
         lines = 4
         self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 14)
-        self._quiet = False
-        self.textChanged.connect(self._changed)
+        self.textChanged.connect(lambda: self.edited.emit(self.toPlainText()))
         self.setProperty("severity", "")
-
-    def _changed(self) -> None:
-        if not self._quiet:
-            self.edited.emit(self.toPlainText())
 
     def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().focusOutEvent(event)
@@ -177,11 +172,8 @@ class NotesField(QPlainTextEdit):
     def set_value(self, value: Any) -> None:
         text = "" if value is None else str(value)
         if text != self.toPlainText():
-            self._quiet = True
-            try:
+            with QSignalBlocker(self):  # a value shown is not an edit
                 self.setPlainText(text)
-            finally:
-                self._quiet = False
 
     def set_severity(self, severity: str | None) -> None:
         _severity(self, severity, "QPlainTextEdit")
@@ -207,14 +199,9 @@ class YearsField(QSpinBox):
         self.setValue(low - 1)
         self.setMaximumWidth(110)
         self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
-        self._quiet = False
-        self.valueChanged.connect(self._changed)
+        self.valueChanged.connect(lambda _number: self.edited.emit(self.value()))
         self.editingFinished.connect(self.left)
         self.setProperty("severity", "")
-
-    def _changed(self, number: int) -> None:
-        if not self._quiet:
-            self.edited.emit(self.value())
 
     def value(self) -> Any:  # type: ignore[override]
         number = super().value()
@@ -222,11 +209,8 @@ class YearsField(QSpinBox):
 
     def set_value(self, value: Any) -> None:
         number = value if isinstance(value, int) and not isinstance(value, bool) else self.minimum()
-        self._quiet = True
-        try:
+        with QSignalBlocker(self):  # a value shown is not an edit
             self.setValue(number)
-        finally:
-            self._quiet = False
 
     def set_severity(self, severity: str | None) -> None:
         _severity(self, severity, "QSpinBox")
