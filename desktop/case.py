@@ -14,6 +14,7 @@ from typing import Any
 from desktop import fields as ft
 from desktop import glyphs
 from desktop.forms import Bundle, FieldDef
+from desktop.resolve import resolve
 from desktop.rules import KINDS
 
 Values = Mapping[str, Any]
@@ -52,30 +53,12 @@ def normalise_values(bundle: Bundle, raw: Values, *, today: date) -> dict[str, A
 
 def initial_values(bundle: Bundle, settings: Mapping[str, str], *, today: date) -> dict[str, Any]:
     """A new case: today's dates and the hall's settings prefilled, everything else empty."""
-    values: dict[str, Any] = {}
-    for key, fdef in bundle.fields.items():
-        if fdef.default == "today":
-            values[key] = today.isoformat()
-        elif fdef.default and fdef.default.startswith("@"):
-            setting = settings.get(fdef.default[1:], "")
-            if setting:
-                values[key] = setting
-    return values
+    return resolve(bundle, {}, settings=settings, today=today, fresh=True).to_store()
 
 
 def effective_values(bundle: Bundle, values: Values) -> dict[str, Any]:
-    """The values as printed and checked: empty fields that follow another field are filled in."""
-    out = dict(values)
-    for key, fdef in bundle.fields.items():
-        if fdef.default and fdef.default.startswith("=") and ft.is_empty(out.get(key)):
-            source = out.get(fdef.default[1:])
-            if not ft.is_empty(source):
-                out[key] = source
-    for rule in bundle.rules:
-        derive = KINDS[rule.check].derive
-        if derive is not None:
-            out.update(derive(rule.params, out))
-    return out
+    """The values as printed and checked (desktop.resolve): fallbacks and derived values filled in."""
+    return resolve(bundle, values, today=date.today()).values()
 
 
 def check_case(

@@ -17,6 +17,7 @@ from typing import Any
 from desktop import casefile, paths
 from desktop.case import Finding, check_case, has_errors, normalise_values
 from desktop.forms import Bundle, default_bundle
+from desktop.resolve import resolve
 from desktop.schema import FormError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -132,7 +133,14 @@ def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path
     from desktop.render import render_pdf
     from desktop.render.fonts import registered_coverage
 
-    case, values = load_case(bundle, path)
+    case, typed = load_case(bundle, path)
+    settings = bundle.setting_defaults()
+    if db_path is not None:
+        with open_store(bundle, db_path) as store:
+            settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
+    # What prints is what is checked: fallbacks and derived values included (desktop.resolve).
+    resolved = resolve(bundle, typed, settings=settings, today=date.today(), number=getattr(case, "number", None))
+    values = resolved.values()
     coverage = registered_coverage(paths.print_font())
     findings = check_case(bundle, values, today=date.today(), coverage=coverage)
     errors = [f for f in findings if f.severity == "error"]
@@ -141,15 +149,12 @@ def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path
         for f in errors:
             print(f"{f.key}: error: {f.message}", file=sys.stderr)
         return EXIT_FINDINGS
-    settings = bundle.setting_defaults()
-    if db_path is not None:
-        with open_store(bundle, db_path) as store:
-            settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
     if not output.parent.is_dir():
         raise BadInput(f"{output}：输出目录不存在")
     try:
         # Given a path, the renderer writes a temp file and renames it: never half a PDF.
-        render_pdf(bundle, values, settings, case_id=case.id, draft=bool(errors), out=output)
+        label = getattr(case, "number", None) or case.id
+        render_pdf(bundle, values, settings, case_id=label, draft=bool(errors), out=output)
     except OSError as exc:
         raise BadInput(f"{output}：无法写入（{exc.strerror}）") from None
     return EXIT_OK

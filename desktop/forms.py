@@ -26,7 +26,7 @@ CHOICE_TYPES = frozenset({"choice", "multichoice"})
 TEXT_TYPES = frozenset({"text", "longtext"})
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-DEFAULT_PATTERN = re.compile(r"^(today|@[a-z0-9_.]+|=[a-z0-9_.]+)$")
+DEFAULT_PATTERN = re.compile(r"^(today|@[a-z0-9_.]+|=[a-z0-9_.]+|#number)$")
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,9 @@ def _field(entry: dict[str, Any], here: str) -> FieldDef:
         when = Condition(expect(cond["field"], str, f"{here}: when.field"), expect(cond["is"], str, here))
     default = entry.get("default")
     if default is not None and not DEFAULT_PATTERN.match(expect(default, str, f"{here}: default")):
-        raise FormError(f"{here}: default must be 'today', '@setting' or '=field', not {default!r}")
+        raise FormError(
+            f"{here}: default must be 'today', '@setting', '=field' or '#number', not {default!r}"
+        )
     on_duplicate = expect(entry.get("on_duplicate", "keep"), str, f"{here}: on_duplicate")
     if on_duplicate not in ("keep", "clear"):
         raise FormError(f"{here}: on_duplicate must be 'keep' or 'clear'")

@@ -60,11 +60,13 @@ def _forms(state: dict) -> str:
 
 def _check(state: dict) -> str:
     from desktop.case import check_case, has_errors, normalise_values
+    from desktop.resolve import resolve
     from desktop.glyphs import load_coverage
 
     bundle = state["bundle"]
     case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=bundle.keys())
-    values = normalise_values(bundle, case.fields, today=date.today())
+    typed = normalise_values(bundle, case.fields, today=date.today())
+    values = resolve(bundle, typed, settings=bundle.setting_defaults(), today=date.today()).values()
     findings = check_case(bundle, values, today=date.today(), coverage=load_coverage(paths.print_font()))
     if has_errors(findings):
         raise RuntimeError("示例案例不应有错误：" + "；".join(f.message for f in findings))
@@ -73,7 +75,7 @@ def _check(state: dict) -> str:
         check_case(bundle, {**values, id_key: "110105194912310021"}, today=date.today())
     ):
         raise RuntimeError("校验位错误的身份证号码没有被发现")
-    state["case"], state["values"] = case, values
+    state["case"], state["values"], state["typed"] = case, values, typed
     return f"{len(values)} 个字段无错误，{len(findings)} 条提示；错误号码能被发现"
 
 
@@ -95,7 +97,7 @@ def _store(state: dict, db: Path) -> str:
 
     bundle = state["bundle"]
     with open_store(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition) as store:
-        created = store.create(state["values"])
+        created = store.create(state["typed"])
         key = bundle.drafts.title_key
         store.save_field(created.id, key, "自检公司", created.revision)
         again = store.get(created.id)

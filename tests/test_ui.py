@@ -142,8 +142,8 @@ def test_organisation_code_fills_itself_from_the_licence(window):
     type_text(field(window, "requirement", "customer.license_no", QLineEdit), "91330100MA2H3KX74D")
     org = field(window, "requirement", "customer.org_code", QLineEdit)
     assert org.text() == "MA2H3KX7-4"
-    assert label(window, "requirement", "customer.org_code.info").text() == "已按营业执照编号自动填写"
-    assert window.values.get("customer.org_code") in (None, "")
+    assert label(window, "requirement", "customer.org_code.info").text() == "按营业执照编号自动填写"
+    assert window.session.values.get("customer.org_code") in (None, "")
     assert (
         label(window, "requirement", "customer.license_no.info").text() == "企业（工商登记） · 浙江省杭州市"
     )
@@ -174,7 +174,7 @@ def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, 
         return {d.id: sum(1 for f in errors if f.key in d.field_keys()) for d in bundle.documents}
 
     counts = {d.id: window.tab_error_count(d.id) for d in bundle.documents}
-    assert counts == expected(window.values)
+    assert counts == expected(window.session.values)
     assert sum(counts.values()) > 0
     assert window.print_label.text().startswith(f"还有 {sum(window.print_blockers().values())} 处错误")
     assert window.action_print.toolTip() == window.print_label.text()
@@ -190,7 +190,7 @@ def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, 
     assert window.print_blockers() == {"handler.id_number": 1}
     assert window.tabs.tabText(0) == "授权委托书（1）"
     assert window.print_label.text() == "还有 1 处错误，打印将带「草稿」标记：经办人身份证"
-    assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == expected(window.values)
+    assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == expected(window.session.values)
 
 
 def test_destination_numbers_read_grouped_like_the_other_phones(window, qtbot):
@@ -198,14 +198,14 @@ def test_destination_numbers_read_grouped_like_the_other_phones(window, qtbot):
     first = field(window, "requirement", "number.destinations#1", QLineEdit)
     second = field(window, "requirement", "number.destinations#2", QLineEdit)
     assert (first.text(), second.text()) == ("0571-81726504", "138 2526 5634")
-    assert window.values["number.destinations"] == ["057181726504", "13825265634"]  # stored as digits
+    assert window.session.values["number.destinations"] == ["057181726504", "13825265634"]  # stored as digits
     window.tabs.setCurrentIndex(1)
     first.setFocus()
     first.selectAll()
     type_text(first, "057188223344")
     second.setFocus()  # leaving the line groups it, as a single phone field does
     qtbot.waitUntil(lambda: first.text() == "0571-88223344")
-    assert window.values["number.destinations"] == ["057188223344", "13825265634"]
+    assert window.session.values["number.destinations"] == ["057188223344", "13825265634"]
 
 
 def test_widgets_by_field_type(window, qtbot):
@@ -218,13 +218,13 @@ def test_widgets_by_field_type(window, qtbot):
     type_text(first, "057181726504")
     qtbot.waitUntil(second.isVisible)
     type_text(second, "13825265634")
-    assert window.values["number.destinations"] == ["057181726504", "13825265634"]
+    assert window.session.values["number.destinations"] == ["057181726504", "13825265634"]
     years = field(window, "agreement", "agreement.term_years", QSpinBox)
     window.tabs.setCurrentIndex(2)
     years.setFocus()
     QTest.keyClick(years, Qt.Key.Key_Up)
     QTest.keyClick(years, Qt.Key.Key_Up)
-    assert window.values["agreement.term_years"] == 2
+    assert window.session.values["agreement.term_years"] == 2
     # Dates may stay empty.
     date_edit = field(window, "agreement", "agreement.date_b", QLineEdit)
     assert date_edit.text() == ""
@@ -271,14 +271,15 @@ def test_close_reopen_find_and_open_with_every_value(make_window, qtbot, db, bun
     assert again.current_case_id() is None
     again.open_case(case_id)
     for key, value in values.items():
-        assert again.values.get(key) == value, key
+        assert again.session.values.get(key) == value, key
     for document in bundle.documents:
         for key in document.field_keys():
             editor = field(again, document.id, key)
             if isinstance(editor, QLineEdit) and key != "customer.org_code":
-                assert editor.text() in (str(values.get(key) or ""), again._display(key, values.get(key))), (
-                    key
-                )
+                assert editor.text() in (
+                    str(values.get(key) or ""),
+                    again.view.display(key, values.get(key)),
+                ), key
 
 
 def test_export_pdf_and_read_it_back(window, tmp_path):
@@ -323,8 +324,8 @@ def test_delete_undo_duplicate_and_restore(window, qtbot, db, bundle):
     window.action_duplicate_case.trigger()
     copy = window.current_case_id()
     assert copy != first
-    assert window.values.get("number.n400") in (None, "")  # request-specific, cleared
-    assert window.values["customer.name"] == COMPANY
+    assert window.session.values.get("number.n400") in (None, "")  # request-specific, cleared
+    assert window.session.values["customer.name"] == COMPANY
 
     window.action_delete_case.trigger()
     assert window.current_case_id() is None
@@ -365,22 +366,22 @@ def test_a_second_window_conflict_is_shown(make_window, qtbot, db):
     assert not first.banner.isVisible()
     second.banner.dismiss()
     second.open_case(case_id)  # the same case: nothing to reload
-    assert first.values["handler.name"] == "王霄乙"
+    assert first.session.values["handler.name"] == "王霄乙"
 
 
 def test_an_idle_window_shows_what_another_window_saved(two_windows, qtbot):
     first, second = two_windows
     type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
     assert second.flush()
-    assert first._change_timer.isActive()
+    assert first.watcher.timer.isActive()
     first.check_for_changes()  # what that timer and the window's activation do
     qtbot.waitUntil(lambda: first.banner.topic == "changed", timeout=2000)
-    assert first.values["handler.name"] == "王霄甲"
+    assert first.session.values["handler.name"] == "王霄甲"
     assert field(first, "authorization", "handler.name", QLineEdit).text() == "王霄甲"
     assert "其他窗口" in first.banner.label.text()
     # Now both agree: typing in the first window saves without a conflict.
     type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
-    assert first.flush() and not first.conflicted
+    assert first.flush() and not first.session.conflicted
     first.new_case()
     assert first.banner.topic == ""  # the message was about the case shown before
 
@@ -389,13 +390,13 @@ def test_unsaved_edits_meet_another_windows_save_as_a_conflict_at_once(two_windo
     first, second = two_windows
     type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
     assert second.flush()
-    first._save_timer.stop()  # an edit typed a moment ago, not yet saved
+    first.autosaver.timer.stop()  # an edit typed a moment ago, not yet saved
     type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
-    first._save_timer.stop()
+    first.autosaver.timer.stop()
     first.check_for_changes()
     qtbot.waitUntil(lambda: first.banner.topic == "conflict", timeout=2000)
-    assert first.values["handler.name"] == "王霄乙"  # still on screen, not replaced
-    assert "handler.name" in first.dirty
+    assert first.session.values["handler.name"] == "王霄乙"  # still on screen, not replaced
+    assert "handler.name" in first.session.dirty
 
 
 def test_a_case_binned_in_another_window_is_said(two_windows, qtbot):
@@ -416,7 +417,7 @@ def test_restoring_the_case_on_screen_keeps_what_was_typed_meanwhile(two_windows
     type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
     qtbot.waitUntil(lambda: first.banner.topic == "deleted", timeout=3000)  # the save was refused
     first.banner.button("恢复").click()
-    qtbot.waitUntil(lambda: not first.dirty and first._saving is None, timeout=3000)
+    qtbot.waitUntil(lambda: not first.session.dirty and first.autosaver.in_flight is None, timeout=3000)
     assert first.current_case_id() == case_id
     assert stored(db, bundle, case_id)["handler.name"] == "王霄乙"
     with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
@@ -438,7 +439,8 @@ def test_a_case_restored_elsewhere_clears_the_bin_banner_and_saves_what_was_type
     second.action_restore_case.trigger()
     first.check_for_changes()
     qtbot.waitUntil(
-        lambda: first.banner.topic == "" and not first.dirty and first._saving is None, timeout=3000
+        lambda: first.banner.topic == "" and not first.session.dirty and first.autosaver.in_flight is None,
+        timeout=3000,
     )
     assert stored(db, bundle, case_id)["handler.name"] == "王霄丙"
 
@@ -460,8 +462,10 @@ def test_a_failed_save_is_retried_without_slowing_later_saves(window, qtbot, mon
     monkeypatch.setattr(Store, "save_field", once)
     type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")
     qtbot.waitUntil(lambda: window.banner.topic == "save", timeout=2000)
-    assert window._save_timer.interval() == SAVE_DELAY_MS
-    qtbot.waitUntil(lambda: not window.dirty and window._saving is None, timeout=4000)  # the retry
+    assert window.autosaver.timer.interval() == SAVE_DELAY_MS
+    qtbot.waitUntil(
+        lambda: not window.session.dirty and window.autosaver.in_flight is None, timeout=4000
+    )  # the retry
     assert stored(db, bundle, window.current_case_id())["handler.name"] == "王霄甲"
 
 
@@ -472,7 +476,7 @@ def test_own_saves_are_not_taken_for_another_windows(window, qtbot):
     window.check_for_changes()
     qtbot.wait(300)
     assert window.banner.topic not in ("changed", "conflict")
-    assert window.values["handler.name"] == "王霄甲"
+    assert window.session.values["handler.name"] == "王霄甲"
 
 
 def test_settings_prefill_new_cases(window):
@@ -530,5 +534,5 @@ def test_autosave_reports_a_conflict_without_being_asked(make_window, qtbot):
     qtbot.waitUntil(lambda: second.saved_label.text().startswith("已保存"), timeout=2000)
     type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
     qtbot.waitUntil(lambda: first.banner.topic == "conflict", timeout=2000)
-    assert first.values["handler.name"] == "王霄乙"  # still on screen, not lost
-    assert "handler.name" in first.dirty
+    assert first.session.values["handler.name"] == "王霄乙"  # still on screen, not lost
+    assert "handler.name" in first.session.dirty

@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.ui.style import paint_banner
+
+
+class Topic(StrEnum):
+    """What a banner speaks of: a later message may replace or dismiss only its own kind."""
+
+    NONE = ""
+    STORE = "store"  # the drafts file cannot be used
+    RECOVERY = "recovery"  # last session crashed, or the drafts file was restored
+    OPEN = "open"  # a case could not be opened
+    CHANGED = "changed"  # another window saved the case on screen
+    CONFLICT = "conflict"  # ... while this one had unsaved edits
+    DELETED = "deleted"  # the case on screen is in the bin
+    SAVE = "save"  # a save failed (retrying)
+    UNDO = "undo"  # a case was binned: undo
+    PDF = "pdf"  # no QtPdf here
+    WORKER = "worker"  # a background job failed
+    SETTINGS = "settings"
+    KEYS = "keys"  # the F1 key list
 
 
 class Banner(QFrame):
@@ -25,11 +44,11 @@ class Banner(QFrame):
         self.label.setWordWrap(True)
         layout.addWidget(self.label, 1)
         self._buttons: list[QPushButton] = []
-        self.topic = ""
+        self.topic = Topic.NONE
         self.hide()
 
     def show_message(
-        self, topic: str, text: str, buttons: list[tuple[str, Callable[[], None]]], *, kind: str = "info"
+        self, topic: Topic, text: str, buttons: list[tuple[str, Callable[[], None]]], *, kind: str = "info"
     ) -> None:
         for button in self._buttons:
             button.deleteLater()
@@ -39,7 +58,7 @@ class Banner(QFrame):
         if self.property("kind") != kind:
             self.setProperty("kind", kind)
             paint_banner(self, kind)
-        for n, (label, action) in enumerate([*buttons, ("关闭", self.dismiss)]):
+        for n, (label, action) in enumerate([*buttons, ("关闭", lambda: self.dismiss())]):
             button = QPushButton(label)
             button.setObjectName(f"banner_button_{n}")
             button.clicked.connect(action)
@@ -50,6 +69,9 @@ class Banner(QFrame):
     def button(self, label: str) -> QPushButton | None:
         return next((b for b in self._buttons if b.text() == label), None)
 
-    def dismiss(self) -> None:
-        self.topic = ""
+    def dismiss(self, *topics: Topic) -> None:
+        """Hide the message (only if it is about one of `topics`, when any are given)."""
+        if topics and self.topic not in topics:
+            return
+        self.topic = Topic.NONE
         self.hide()

@@ -1,0 +1,301 @@
+"""The case on screen, without Qt: what is typed, what is unsaved, what each field shows.
+
+Like Mu's `Editor` (mu/logic.py), this holds the window's state so tests can drive editing, dirty
+tracking and saves without a QApplication. The window has one `EditSession`; its views read it and
+its autosaver takes snapshots of it. Each attribute below has one writer: this class.
+
+    case_id, number, revision, status   the stored case (None/0/"draft" for a fresh one)
+    values      typed values, normalised (what a save writes; defaults join them at the first save)
+    settings    the hall's settings, for a fresh case's defaults
+    dirty       keys edited since the last save began
+    touched     keys the agent edited (an untouched empty field is not shouted at)
+    punished    keys that showed an error and have not been valid since
+    errors      error count per key, as last checked (tab titles, print blockers)
+    conflicted  another window saved this case while this one had unsaved edits
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from desktop.forms import Bundle
+
+if TYPE_CHECKING:  # the checks load after the window's first paint (tests/test_ui_crash.py)
+    from desktop.case import FieldVerdict
+    from desktop.resolve import ResolvedCase
+
+STATUS_BY_ERRORS = {True: "draft", False: "complete"}
+WHOLE_SAVE_OVER = 3  # more keys than this at once: save the whole case in one statement
+
+
+@dataclass
+class SaveSnapshot:
+    """One save of pending edits: what to write and the status the case should then have."""
+
+    case_id: str | None
+    revision: int
+    keys: frozenset[str]
+    values: dict[str, Any]
+    whole: bool
+    status: str
+    wanted: str
+    new_id: str | None = None
+    number: str | None = None
+    error: Exception | None = None
+    done: threading.Event = field(default_factory=threading.Event)  # set once the save finished
+
+    def listed(self, *keys: str) -> bool:
+        """Whether the drafts list shows something this save changed."""
+        return self.case_id is None or self.status != self.wanted or bool(self.keys & set(keys))
+
+
+def related_keys(bundle: Bundle) -> dict[str, tuple[str, ...]]:
+    """For each field, the fields whose verdict or shown value may change with it (itself first)."""
+    related: dict[str, dict[str, None]] = {key: {key: None} for key in bundle.fields}
+    for rule in bundle.rules:
+        keys = [v for v in rule.params.values() if v in bundle.fields]
+        for key in keys:
+            for other in keys:
+                related[key].setdefault(other)
+    for key, fdef in bundle.fields.items():
+        if fdef.when is not None:
+            related[fdef.when.field].setdefault(key)
+        if fdef.default and fdef.default.startswith("="):
+            related[fdef.default[1:]].setdefault(key)
+    return {key: tuple(keys) for key, keys in related.items()}
+
+
+@dataclass
+class EditSession:
+    bundle: Bundle
+    today: Callable[[], date] = date.today
+    settings: dict[str, Any] = field(default_factory=dict)
+    case_id: str | None = None
+    number: str | None = None
+    revision: int = 0
+    status: str = "draft"
+    values: dict[str, Any] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+    touched: set[str] = field(default_factory=set)
+    punished: set[str] = field(default_factory=set)
+    errors: dict[str, int] = field(default_factory=dict)
+    conflicted: bool = False
+
+    def __post_init__(self) -> None:
+        self.related = related_keys(self.bundle)
+        self._resolved: ResolvedCase | None = None
+
+    # -- what is shown -----------------------------------------------------------------------
+
+    @property
+    def fresh(self) -> bool:
+        """A case not stored yet: its defaults are live (a settings change reaches it)."""
+        return self.case_id is None
+
+    def resolved(self) -> ResolvedCase:
+        """Every field as it prints (desktop.resolve); cached until the next change."""
+        from desktop.resolve import resolve
+
+        if self._resolved is None:
+            self._resolved = resolve(
+                self.bundle, self.values, settings=self.settings, today=self.today(),
+                number=self.number, fresh=self.fresh,
+            )  # fmt: skip
+        return self._resolved
+
+    def verdict(self, key: str, coverage: Collection[int] | None = None) -> FieldVerdict:
+        """One field's verdict on the resolved case (what prints is what is judged)."""
+        from desktop.case import check_field
+
+        return check_field(self.bundle, key, self.resolved().values(), today=self.today(), coverage=coverage)
+
+    def relevant(self, key: str) -> bool:
+        return self.bundle.relevant(key, self.resolved().values())
+
+    def record_errors(self, key: str, count: int) -> bool:
+        """Note a field's error count; True when it changed (the counts on screen need updating)."""
+        if count == 0:
+            self.punished.discard(key)
+        if self.errors.get(key) == count:
+            return False
+        self.errors[key] = count
+        return True
+
+    def print_blockers(self) -> dict[str, int]:
+        """Fields holding errors (in form order) with their counts: what blocks a clean print."""
+        return {k: self.errors[k] for k in self.bundle.fields if self.errors.get(k)}
+
+    def missing_required(self) -> list[str]:
+        """Required fields still empty on the resolved case (counted neutrally while untouched)."""
+        from desktop import fields as ft
+
+        values = self.resolved().values()
+        return [
+            k
+            for k, f in self.bundle.fields.items()
+            if f.required and ft.is_empty(values.get(k)) and self.bundle.relevant(k, values)
+        ]
+
+    def title(self) -> str:
+        return str(self.values.get(self.bundle.drafts.title_key) or "新案卷")
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def load(
+        self,
+        case_id: str | None,
+        revision: int,
+        status: str,
+        values: Mapping[str, Any],
+        number: str | None = None,
+    ) -> None:
+        """Show another case (or a fresh one): nothing unsaved, nothing touched."""
+        self.case_id, self.revision, self.status, self.number = case_id, revision, status, number
+        self.values = dict(values)
+        self.dirty.clear()
+        self.touched.clear()
+        self.punished.clear()
+        self.errors.clear()
+        self.conflicted = False
+        self._resolved = None
+
+    def set_settings(self, settings: Mapping[str, Any]) -> None:
+        self.settings = dict(settings)
+        self._resolved = None
+
+    def edit(self, key: str, raw: Any) -> tuple[str, ...]:
+        """The agent typed `raw` into `key`: store it normalised; the keys to re-check."""
+        from desktop import fields as ft
+
+        fdef = self.bundle.field(key)
+        value = ft.normalise(fdef, raw, today=self.today())
+        if value is None and fdef.type not in ("integer", "choice"):
+            value = ""
+        self.values[key] = value
+        self.touched.add(key)
+        self.dirty.add(key)
+        self._resolved = None
+        return self.related[key]
+
+    def touch_all(self) -> bool:
+        """Asking for paper is "late": every field counts as touched. True if any was not."""
+        if len(self.touched) >= len(self.bundle.fields):
+            return False
+        self.touched.update(self.bundle.fields)
+        return True
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def snapshot(self) -> SaveSnapshot:
+        """The pending edits as one save, and clears them (they are now the save's)."""
+        keys = frozenset(self.dirty)
+        whole = self.fresh or len(keys) > WHOLE_SAVE_OVER
+        if self.fresh:  # the defaults on screen are written with the first save
+            values = {**self.resolved().to_store(), **self.values}
+        elif whole:
+            values = dict(self.values)
+        else:
+            values = {k: self.values.get(k) for k in keys}
+        self.dirty.clear()
+        return SaveSnapshot(
+            case_id=self.case_id,
+            revision=self.revision,
+            keys=keys,
+            values=values,
+            whole=whole,
+            status=self.status,
+            wanted=STATUS_BY_ERRORS[bool(self.print_blockers())],
+            number=self.number,
+        )
+
+    def take(self, save: SaveSnapshot) -> None:
+        """A save committed: the case is now stored at the save's revision and status."""
+        if save.case_id is None:
+            self._adopt(save)
+        self.revision = save.revision
+        self.status = save.status
+
+    def give_back(self, save: SaveSnapshot) -> None:
+        """A save failed: its edits are pending again (they never left the screen).
+
+        A first save that created the case before failing (on its status) keeps the new case:
+        the retry must not create a second one.
+        """
+        if save.case_id is None and save.new_id is not None and self.case_id is None:
+            self._adopt(save)
+            self.revision = save.revision
+        self.dirty |= save.keys
+        if save.case_id is None:
+            self.dirty |= set(self.values)
+
+    def _adopt(self, save: SaveSnapshot) -> None:
+        """The first save created the case: its id, number, and the defaults it wrote."""
+        self.case_id, self.number = save.new_id, save.number
+        for key, value in save.values.items():
+            if key not in self.values:  # a default (typed keys, even emptied ones, are there)
+                self.values[key] = value
+        self._resolved = None
+
+    def mark_conflict(self) -> None:
+        """Another window saved this case while edits here were unsaved: hold saves until a pick."""
+        self.conflicted = True
+
+    def overwritten(self, revision: int, status: str) -> None:
+        """The agent kept this window's values over the other window's save."""
+        self.revision, self.status = revision, status
+        self.forget_edits()
+
+    def forget_edits(self) -> None:
+        """Unsaved edits are dropped on purpose (the agent took the other window's version)."""
+        self.dirty.clear()
+        self.conflicted = False
+
+    def changed_keys(self, keys: Iterable[str]) -> None:
+        """Keys edited elsewhere in this session (a pick in a conflict): pending for the next save."""
+        self.dirty.update(keys)
+
+
+def write_save(save: SaveSnapshot, store: Any) -> SaveSnapshot:
+    """Run a save against the drafts store (on the saving thread); never raises.
+
+    Any failure is kept in `save.error`, so a save always finishes: a save that raised past its
+    caller once stayed "in flight" for ever and silently stopped the autosave.
+    """
+    try:
+        if save.case_id is None:
+            case = store.create(save.values)
+            save.new_id, save.revision = case.id, case.revision
+            save.number = getattr(case, "number", None) or save.number
+        elif save.whole:
+            save.revision = store.save_fields(save.case_id, save.values, save.revision)
+        else:
+            for key in sorted(save.keys):
+                save.revision = store.save_field(save.case_id, key, save.values[key], save.revision)
+        case_id = save.new_id or save.case_id
+        if save.wanted != save.status:
+            save.revision = store.set_status(case_id, save.wanted, save.revision)
+            save.status = save.wanted
+    except Exception as exc:  # noqa: BLE001 (any failure is the save's outcome, shown by the window)
+        save.error = exc
+    finally:
+        save.done.set()
+    return save
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A failed save in the agent's words: what happened and what to do; never the raw error."""
+    import errno
+    import sqlite3
+
+    text = str(exc).lower()
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "full" in text:
+        return "磁盘已满，修改仍在窗口中，腾出空间后会自动保存。"
+    if "locked" in text or "busy" in text or "占用" in text:
+        return "草稿文件正被其他程序占用，修改仍在窗口中，稍后会自动保存。"
+    if isinstance(exc, (OSError, sqlite3.Error)) and ("readonly" in text or "permission" in text):
+        return "草稿文件不可写入（权限或只读），修改仍在窗口中；请检查文件权限，恢复后会自动保存。"
+    return "保存失败，修改仍在窗口中，稍后会自动重试；如一直失败，请联系管理员。"

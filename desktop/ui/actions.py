@@ -1,0 +1,140 @@
+"""The window's actions as data: name, text, shortcut, menu and drafts-pane button.
+
+One table (napari's `_app_model/actions` idea) builds the QActions, the menus, the buttons and
+the F1 key list, so a shortcut cannot be changed in one place and forgotten in another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenuBar, QToolButton
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str  # objectName and the window's attribute
+    text: str  # menu text with its &-mnemonic
+    slot: str  # the window's method it calls
+    shortcut: str | None = None
+    menu: str | None = None  # the menu it sits in (in MENUS), None for none
+    button: str | None = None  # its label on the drafts pane's button row
+    checkable: bool = False
+    keys: str | None = None  # how F1 describes it (None: not listed)
+    separator_before: bool = False
+
+
+MENUS = (("file", "文件(&F)"), ("go", "转到(&G)"), ("help", "帮助(&H)"))
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("action_new_case", "新建案卷(&N)", "new_case", "Ctrl+N", "file", "新建", keys="新建"),
+    ActionSpec(
+        "action_duplicate_case",
+        "复制为新案卷(&D)",
+        "duplicate_case",
+        "Ctrl+D",
+        "file",
+        "复制",
+        keys="复制为新案卷",
+    ),  # fmt: skip
+    ActionSpec(
+        "action_delete_case", "删除案卷(&L)", "delete_case", "Ctrl+Delete", "file", "删除", keys="删除"
+    ),
+    ActionSpec(
+        "action_restore_case",
+        "从回收站恢复(&R)",
+        "restore_selected",
+        "Ctrl+R",
+        "file",
+        "恢复",
+        keys="从回收站恢复",
+    ),  # fmt: skip
+    ActionSpec(
+        "action_preview",
+        "打印预览(&V)",
+        "toggle_preview",
+        "F5",
+        "file",
+        checkable=True,
+        keys="预览",
+        separator_before=True,
+    ),  # fmt: skip
+    ActionSpec("action_print", "打印(&P)…", "print_case", "Ctrl+P", "file", keys="打印"),
+    ActionSpec(
+        "action_export_pdf", "另存为 PDF(&S)…", "ask_export_pdf", "Ctrl+Shift+S", "file", keys="另存为 PDF"
+    ),
+    ActionSpec(
+        "action_settings", "设置(&T)…", "show_settings", "Ctrl+,", "file", keys="设置", separator_before=True
+    ),
+    ActionSpec("action_quit", "退出(&X)", "close", "Ctrl+Q", "file"),
+    ActionSpec(
+        "action_search", "搜索草稿(&F)", "focus_search", "Ctrl+F", "go", keys="搜索草稿（回车打开第一个）"
+    ),
+    ActionSpec("action_load_example", "载入示例案卷(&E)", "load_example", None, "help"),
+    ActionSpec("action_keys", "键盘操作(&K)", "show_keys", "F1", "help", keys="键盘操作"),
+)
+
+# Keys that belong to no action: moving inside the form.
+FORM_KEYS = "回车/Tab 下一项 · Shift+Tab 上一项 · 方向键 在选项间移动 · 空格 勾选"
+
+
+def tab_actions(tabs: Sequence[str]) -> tuple[ActionSpec, ...]:
+    """Alt+1…: one action per document tab, in the bundle's order."""
+    return tuple(
+        ActionSpec(f"action_tab_{n}", f"{n + 1}. {tab}", f"go_tab:{n}", f"Alt+{n + 1}", "go")
+        for n, tab in enumerate(tabs)
+    )
+
+
+def keys_help(specs: Sequence[ActionSpec], tab_count: int) -> str:
+    """The F1 text, generated from the table."""
+    listed = " · ".join(f"{s.shortcut} {s.keys}" for s in specs if s.keys and s.shortcut)
+    return f"{listed}\nAlt+1…{tab_count} 切换文书 · {FORM_KEYS}"
+
+
+def build(window: QMainWindow, specs: Sequence[ActionSpec], menubar: QMenuBar) -> dict[str, QAction]:
+    """Create the actions on `window` (shortcuts bound later by `bind_shortcuts`) and the menus."""
+    actions: dict[str, QAction] = {}
+    menus = {key: menubar.addMenu(title) for key, title in MENUS}
+    for spec in specs:
+        action = QAction(spec.text, window)
+        action.setObjectName(spec.name)
+        action.setCheckable(spec.checkable)
+        action.triggered.connect(_slot(window, spec.slot))
+        if spec.button:
+            action.setIconText(spec.button)  # what a tool button shows; menus keep the full text
+        window.addAction(action)
+        if spec.menu:
+            if spec.separator_before:
+                menus[spec.menu].addSeparator()
+            menus[spec.menu].addAction(action)
+        actions[spec.name] = action
+    return actions
+
+
+def buttons(specs: Sequence[ActionSpec], actions: dict[str, QAction]) -> list[QToolButton]:
+    out = []
+    for spec in specs:
+        if spec.button:
+            button = QToolButton()
+            button.setDefaultAction(actions[spec.name])
+            button.setObjectName(f"button_{spec.name}")
+            out.append(button)
+    return out
+
+
+def bind_shortcuts(specs: Sequence[ActionSpec], actions: dict[str, QAction]) -> None:
+    """Key bindings come right after the first paint: making the key sequences costs ~60 ms."""
+    for spec in specs:
+        if spec.shortcut:
+            actions[spec.name].setShortcut(QKeySequence(spec.shortcut))
+
+
+def _slot(window: Any, slot: str) -> Callable[..., None]:
+    if ":" in slot:
+        name, arg = slot.split(":", 1)
+        return lambda _checked=False: getattr(window, name)(int(arg))
+    return lambda _checked=False: getattr(window, slot)()

@@ -1,0 +1,177 @@
+"""What the agent does to whole cases: new, open, duplicate, delete, restore, load the example.
+
+Each operation writes pending edits first (a case is never left with unsaved typing), changes the
+session, and emits `case_changed`; the drafts list listens to that one signal (Anki's
+`operation_did_execute`), instead of every operation calling its refresh by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.ui.banner import Banner, Topic
+
+if TYPE_CHECKING:
+    from desktop.session import EditSession
+    from desktop.store import Store
+    from desktop.ui.autosave import Autosaver
+    from desktop.ui.watcher import ChangeWatcher
+
+
+class CaseOps(QObject):
+    case_changed = Signal(str)  # the id of the case that changed ("" when several or unknown)
+    message = Signal(str)  # a passing confirmation for the status bar
+
+    def __init__(
+        self,
+        session: EditSession,
+        autosaver: Autosaver,
+        watcher: ChangeWatcher,
+        store: Callable[[], Store],
+        banner: Banner,
+        present: Callable[[], None],
+        parent: QObject,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.autosaver = autosaver
+        self.watcher = watcher
+        self.store = store
+        self.banner = banner
+        self.present = present  # shows the session's case on every view
+
+    def new_case(self) -> bool:
+        """A blank case with today's dates and the hall's settings; stored on its first edit."""
+        if not self.autosaver.flush():
+            return False
+        self.session.load(None, 0, "draft", {})
+        self.present()
+        return True
+
+    def open_case(self, case_id: str, *, again: bool = False) -> bool:
+        """Show a stored case with every value; never blocks (problems go to the banner)."""
+        from desktop.store import CaseNotFound, StoreError
+
+        session = self.session
+        if case_id == session.case_id and not session.conflicted and not again:
+            return True
+        if not self.autosaver.flush():
+            return False
+        try:
+            case = self.store().get(case_id)
+        except (CaseNotFound, StoreError) as exc:
+            self.banner.show_message(Topic.OPEN, str(exc), [], kind="error")
+            return False
+        self.show_stored(case)
+        if case.deleted:
+            self.say_binned(case.id)
+        else:
+            self.banner.dismiss(Topic.RECOVERY, Topic.CONFLICT, Topic.OPEN, Topic.CHANGED, Topic.UNDO)
+        return True
+
+    def show_stored(self, case: Any) -> None:
+        from desktop.case import normalise_values
+
+        values = normalise_values(self.session.bundle, case.fields, today=self.session.today())
+        self.session.load(case.id, case.revision, case.status, values, getattr(case, "number", None))
+        self.present()
+
+    def duplicate(self) -> None:
+        """The same customer, a new request: request-specific fields cleared (forms/ decides which)."""
+        if not self.autosaver.flush() or self.session.case_id is None:
+            self.message.emit("先填写或打开一个案卷，再复制")
+            return
+        copy = self.store().duplicate(self.session.case_id)
+        self.open_case(copy.id)
+        self.case_changed.emit(copy.id)
+        self.message.emit("已复制为新案卷，本次申请的内容已清空")
+
+    def delete(self, target: str | None) -> None:
+        """Move `target` (default: the open case) to the bin, with an undo in the banner."""
+        session = self.session
+        target = target or session.case_id
+        if target is None:
+            return
+        title = session.values.get(session.bundle.drafts.title_key) if target == session.case_id else None
+        if target == session.case_id:
+            self.autosaver.flush()
+        self.store().delete(target)
+        if target == session.case_id:
+            session.forget_edits()
+            session.load(None, 0, "draft", {})
+            self.present()
+        self.banner.show_message(
+            Topic.UNDO,
+            f"已删除「{title or '案卷'}」（可在回收站中恢复）。",
+            [("撤销删除", lambda: self.restore(target))],
+        )
+        self.case_changed.emit(target)
+
+    def restore(self, case_id: str) -> None:
+        self.store().restore(case_id)
+        self.banner.dismiss()
+        self.watcher.binned_noticed = None
+        if case_id == self.session.case_id:
+            # The case on screen: what was typed while it sat in the bin belongs to it, not to a
+            # new case (reopening would flush those edits as one).
+            QTimer.singleShot(0, self.autosaver.save_soon)
+        else:
+            self.open_case(case_id)
+        self.case_changed.emit(case_id)
+        self.message.emit("已从回收站恢复")
+
+    def say_binned(self, case_id: str) -> None:
+        self.watcher.binned_noticed = case_id  # said: the change check does not say it again
+        self.banner.show_message(
+            Topic.DELETED,
+            "这个案卷在回收站中，恢复后才能修改。",
+            [("恢复", lambda: self.restore(case_id))],
+            kind="error",
+        )
+
+    def create_from(self, values: dict[str, Any], note: str) -> None:
+        """A new stored case from `values` (the example case), shown at once."""
+        if not self.autosaver.flush():
+            return
+        created = self.store().create(values)
+        self.open_case(created.id)
+        self.case_changed.emit(created.id)
+        self.message.emit(note)
+
+    # -- a save that clashed with another window's ------------------------------------------
+
+    def say_conflict(self, message: str) -> None:
+        self.session.mark_conflict()
+        self.banner.show_message(
+            Topic.CONFLICT,
+            f"{message}。本窗口的修改尚未保存。",
+            [("载入另一窗口的版本", self.take_theirs), ("用本窗口的内容覆盖", self.keep_mine)],
+            kind="error",
+        )
+
+    def take_theirs(self) -> None:
+        session = self.session
+        case_id = session.case_id
+        session.forget_edits()
+        if case_id:
+            self.open_case(case_id, again=True)
+
+    def keep_mine(self) -> None:
+        from desktop.store import StoreError
+
+        session = self.session
+        if session.case_id is None:
+            return
+        try:
+            stored = self.store().get(session.case_id)
+            revision = self.store().save_fields(session.case_id, session.values, stored.revision)
+        except StoreError as exc:
+            self.banner.show_message(Topic.CONFLICT, f"覆盖失败：{exc}", [], kind="error")
+            return
+        session.overwritten(revision, stored.status)
+        self.banner.dismiss()
+        self.autosaver.saved.emit(None)
+        self.case_changed.emit(session.case_id)

@@ -1,0 +1,243 @@
+"""The case on screen: one tab per document, each field's row, its verdict and the tab counts.
+
+The view reads the window's `EditSession` and shows its resolved case (desktop.resolve): a value
+the agent did not type (a default, a derived organisation code, the signer that follows the
+handler) is shown in the field in grey with where it came from, exactly as it will print. The
+view never decides validity: it shows `session.verdict(key)` through `feedback.present`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
+
+from desktop.forms import Bundle
+from desktop.ui.document_tab import CountTabBar, DocumentTab, FieldRow
+from desktop.ui.feedback import present
+from desktop.ui.fieldwidgets import EnterMovesOn
+from desktop.ui.style import set_text_colour
+
+if TYPE_CHECKING:
+    from desktop.session import EditSession
+
+FORMATTED_TYPES = frozenset({"phone", "phone_list", "mobile", "n400", "org_code"})  # shown grouped once left
+REDISPLAYED_ON_LEAVE = frozenset({"choice", "multichoice", "integer", "longtext"})  # ...all but these
+
+
+class CaseView(QObject):
+    """The document tabs and the status line that says what blocks a clean print.
+
+    Signals: `edited(key)` after the agent changed a field (the session already holds it),
+    `left(key)` when the agent left one, `status_changed(text)` with the print status line.
+    """
+
+    edited = Signal(str)
+    left = Signal(str)
+    status_changed = Signal(str)  # the print status line's text
+
+    def __init__(self, bundle: Bundle, session: EditSession, parent: QObject) -> None:
+        super().__init__(parent)
+        self.bundle = bundle
+        self.session = session
+        self.coverage: frozenset[int] | None = None  # the print font's glyphs, once loaded
+        self.shown = False  # a case has been shown (before that, pages wire without values)
+        self.enter_filter = EnterMovesOn(self)
+        self.rows: dict[str, list[FieldRow]] = {key: [] for key in bundle.fields}
+        self.doc_keys = {d.id: d.field_keys() for d in bundle.documents}
+        self.tabs = QTabWidget()
+        self.tab_bar = CountTabBar()
+        self.tab_bar.titles = [d.tab for d in bundle.documents]
+        self.tabs.setTabBar(self.tab_bar)
+        self.tabs.setObjectName("documents")
+        self.tabs.setDocumentMode(True)
+        self.pages: list[DocumentTab] = []
+        for document in bundle.documents:
+            page = DocumentTab(bundle, document, self.enter_filter, self._wire_page)
+            self.pages.append(page)
+            self.tabs.addTab(page, document.tab)
+        # The first page now, the others right after the first paint (or when first needed).
+        self.pages[0].build()
+        self.tabs.currentChanged.connect(lambda n: self.pages[n].build())
+        self.print_label = QLabel("")
+        self.print_label.setObjectName("print_status")
+        self.print_label.setProperty("kind", "")
+
+    def build_pages(self) -> None:
+        for page in self.pages:
+            page.build()
+
+    def _wire_page(self, page: DocumentTab) -> None:
+        """Connect a freshly built page's inputs and show the case's current state on it."""
+        for key, row in page.rows.items():
+            self.rows[key].append(row)
+            row.editor.edited.connect(lambda raw, k=key, r=row: self._edited(k, raw, r))
+            row.editor.left.connect(lambda k=key: self._left(k))
+        if self.shown:
+            for key, row in page.rows.items():
+                row.editor.set_value(self.display(key, self.session.values.get(key)))
+            self.recheck(page.rows)
+        else:
+            for key in page.rows:
+                page.set_relevant(key, self.bundle.relevant(key, {}))
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def show_case(self) -> None:
+        """Show every field of the session's case (just loaded)."""
+        self.shown = True
+        for key, rows in self.rows.items():
+            shown = self.display(key, self.session.values.get(key))
+            for row in rows:
+                row.editor.set_value(shown)
+        self.recheck(self.bundle.fields)
+        self.update_counts()
+
+    def display(self, key: str, value: Any) -> Any:
+        """How a value reads in its editor: phones and codes grouped, the rest as stored."""
+        fdef = self.bundle.field(key)
+        if fdef.type not in FORMATTED_TYPES:
+            return value
+        if isinstance(value, list):  # a list of numbers: each item grouped on its own line
+            return [self._grouped(fdef, item) if isinstance(item, str) else item for item in value]
+        return self._grouped(fdef, value) if isinstance(value, str) and value else value
+
+    def _grouped(self, fdef: Any, text: str) -> str:
+        """`text` as printed (0571-81726504) when it is valid and reads back to the same value."""
+        from desktop import fields as ft
+
+        today = self.session.today()
+        result = ft.check(fdef, text, today=today, describe=False)
+        if (
+            result.ok
+            and result.display
+            and ft.check(fdef, result.display, today=today, describe=False).value == text
+        ):
+            return result.display
+        return text
+
+    def shown_value(self, key: str) -> Any:
+        """What the field's first editor holds (typed or resolved): for tests and automation."""
+        self.build_pages()
+        return self.rows[key][0].editor.value()
+
+    # -- typing ----------------------------------------------------------------------------
+
+    def _edited(self, key: str, raw: Any, source: FieldRow) -> None:
+        keys = self.session.edit(key, raw)
+        value = self.session.values.get(key)
+        for row in self.rows[key]:
+            if row is not source:
+                row.editor.set_value(self.display(key, value))
+        self.recheck(keys)
+        self.edited.emit(key)
+
+    def _left(self, key: str) -> None:
+        """The agent left a field: show its value as stored (grouped) and any error held back."""
+        if self.bundle.field(key).type not in REDISPLAYED_ON_LEAVE and not self._is_auto(key):
+            shown = self.display(key, self.session.values.get(key))
+            for row in self.rows[key]:
+                if row.editor.value() != (shown if shown is not None else ""):
+                    row.editor.set_value(shown)
+        self.recheck((key,))
+        self.left.emit(key)
+
+    def _is_auto(self, key: str) -> bool:
+        return self.session.resolved()[key].origin.value in ("default", "derived", "fallback")
+
+    def recheck(self, keys: Iterable[str]) -> None:
+        """Re-check `keys` on the resolved case and show verdicts and resolved values everywhere."""
+        from desktop import fields as ft
+
+        session, bundle = self.session, self.bundle
+        resolved = session.resolved()
+        changed_counts = False
+        focus = QApplication.focusWidget()
+        for key in keys:
+            relevant = session.relevant(key)
+            for page in self.pages:
+                page.set_relevant(key, relevant)
+            verdict = session.verdict(key, self.coverage)
+            count = sum(1 for f in verdict.findings if f.severity == "error")
+            changed_counts |= session.record_errors(key, count)
+            fdef = bundle.field(key)
+            empty = ft.is_empty(resolved.value(key))
+            for row in self.rows[key]:
+                typing = focus is not None and focus in row.editor.inputs()
+                shown = present(
+                    verdict, field_type=fdef.type, empty=empty, typing=typing,
+                    punished=key in session.punished, touched=key in session.touched,
+                )  # fmt: skip
+                if shown.kind == "error":
+                    session.punished.add(key)
+                row.show(shown)
+                self._show_resolved(key, row, typing)
+        if changed_counts:
+            self.update_counts()
+
+    def _show_resolved(self, key: str, row: FieldRow, typing: bool) -> None:
+        """A value the agent did not type is shown in the field, grey, with where it came from."""
+        resolved = self.session.resolved()[key]
+        auto = self._is_auto(key)
+        editor = row.editor
+        was_auto = bool(editor.property("auto"))
+        if not auto and not was_auto:
+            return
+        if auto:
+            text = self.display(key, resolved.value)
+            if typing and not was_auto:
+                # The agent just emptied the field: leave it empty under the cursor, say what prints.
+                row.info.setText(f"留空则{resolved.note}：{_plain(text)}")
+                row.info.setVisible(True)
+                return
+            if editor.value() != text:
+                editor.set_value(text)
+            row.info.setText(resolved.note)
+            row.info.setVisible(True)
+        elif not typing:
+            editor.set_value(self.display(key, self.session.values.get(key)))
+        if was_auto != auto:
+            editor.setProperty("auto", auto)
+            set_text_colour(editor, "auto" if auto else "")
+
+    def update_counts(self) -> None:
+        """Tab titles count their errors; the status line says what still blocks a clean print."""
+        session = self.session
+        for n, page in enumerate(self.pages):
+            doc = page.document
+            count = sum(session.errors.get(k, 0) for k in self.doc_keys[doc.id])
+            self.tabs.setTabText(n, f"{doc.tab}（{count}）" if count else doc.tab)
+            self.tabs.setTabToolTip(n, f"本页有 {count} 处错误" if count else "本页没有错误")
+        blockers = session.print_blockers()
+        if blockers:
+            names = "、".join(self.bundle.field(k).label for k in list(blockers)[:6])
+            more = " 等" if len(blockers) > 6 else ""
+            text = f"还有 {sum(blockers.values())} 处错误，打印将带「草稿」标记：{names}{more}"
+            kind = "error"
+        else:
+            text, kind = "没有错误，可以正式打印", "ok"
+        self.print_label.setText(text)
+        self.status_changed.emit(text)
+        if self.print_label.property("kind") != kind:
+            self.print_label.setProperty("kind", kind)
+            set_text_colour(self.print_label, kind)
+
+    def tab_error_count(self, document_id: str) -> int:
+        return sum(self.session.errors.get(k, 0) for k in self.doc_keys[document_id])
+
+    def go_tab(self, index: int, *, visible: bool) -> None:
+        """Show a document and put the cursor in its first field (unless the agent is in one)."""
+        self.tabs.setCurrentIndex(index)
+        page = self.pages[index]
+        first = next(iter(page.rows.values()), None)
+        focus = QApplication.focusWidget()
+        if focus is not None and page.isAncestorOf(focus):
+            return
+        if first is not None and visible:
+            first.editor.inputs()[0].setFocus()
+
+
+def _plain(value: Any) -> str:
+    return "、".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -1,0 +1,254 @@
+"""Paper: the preview pane, printing through the system dialog, and saving the bundle as a PDF.
+
+Every path prints the session's resolved case (desktop.resolve), the same values the screen
+shows and `check` judges; the PDF is rendered off the GUI thread from a snapshot of them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QSplitter, QWidget
+
+from desktop.ui.banner import Banner, Topic
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+    from PySide6.QtPrintSupport import QPrinter
+
+    from desktop.session import EditSession
+    from desktop.store import Store
+    from desktop.ui.autosave import Autosaver
+    from desktop.ui.preview import PreviewPane
+    from desktop.ui.workers import Workers
+
+PREVIEW_DELAY_MS = 700
+
+
+class Printing(QObject):
+    message = Signal(str, int)  # a confirmation for the status bar, and how long to show it (ms)
+    printed = Signal(str)  # a case's status changed to printed
+
+    def __init__(
+        self,
+        session: EditSession,
+        autosaver: Autosaver,
+        workers: Workers,
+        store: Callable[[], Store],
+        settings: Callable[[], dict[str, Any]],
+        reveal_all: Callable[[], None],
+        banner: Banner,
+        splitter: QSplitter,
+        action_preview: QAction,
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.autosaver = autosaver
+        self.workers = workers
+        self.store = store
+        self.settings = settings
+        self.reveal_all = reveal_all
+        self.banner = banner
+        self.splitter = splitter
+        self.action_preview = action_preview
+        self.window = parent
+        self.preview: PreviewPane | None = None
+        self.closed = False
+        self._token = 0
+        self.timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
+        self.timer.timeout.connect(self.refresh_preview)
+
+    def render_job(self) -> Callable[[], bytes]:
+        """A snapshot of the resolved case as a job for a worker thread (no widget, no shared state)."""
+        session = self.session
+        bundle = session.bundle
+        values = session.resolved().values()
+        settings = {k: str(v) for k, v in self.settings().items() if isinstance(v, str)}
+        label = session.number or session.case_id or "未保存"
+        draft = bool(session.print_blockers())
+
+        def job() -> bytes:
+            from desktop.render import render_pdf
+
+            out = io.BytesIO()
+            render_pdf(bundle, values, settings, case_id=label, draft=draft, out=out)
+            return out.getvalue()
+
+        return job
+
+    def draft_note(self) -> str:
+        blockers = self.session.print_blockers()
+        if not blockers:
+            return "预览：没有错误，可以正式打印。"
+        return f"预览（草稿）：还有 {sum(blockers.values())} 处错误，每页带「草稿」标记。"
+
+    # -- preview -----------------------------------------------------------------------------
+
+    def previewing(self) -> bool:
+        return self.preview is not None and self.preview.isVisible()
+
+    def changed(self) -> None:
+        """The case changed: the preview follows after a pause."""
+        if self.previewing():
+            self.timer.start()
+
+    def toggle_preview(self) -> None:
+        if self.preview is None:
+            try:
+                from desktop.ui.preview import PreviewPane
+            except ImportError:
+                self.no_pdf_view()
+                return
+            self.preview = PreviewPane()
+            self.preview.hide()
+            self.splitter.addWidget(self.preview)
+            self.splitter.setStretchFactor(2, 1)
+        shown = not self.preview.isVisible()
+        self.preview.setVisible(shown)
+        self.action_preview.setChecked(shown)
+        if shown:
+            self.reveal_all()
+            sizes = self.splitter.sizes()
+            total = sum(sizes)
+            self.splitter.setSizes([sizes[0], (total - sizes[0]) // 2, (total - sizes[0]) // 2])
+            self.refresh_preview()
+
+    def refresh_preview(self) -> None:
+        if self.preview is None:
+            return
+        self._token += 1
+        token = self._token
+        note = self.draft_note()
+        self.preview.status.setText("正在生成预览…")
+
+        def show(data: bytes) -> None:
+            if token == self._token and not self.closed:
+                self.preview.show_pdf(data, note)
+
+        self.workers.run(self.render_job(), show, self.worker_failed)
+
+    # -- printing ----------------------------------------------------------------------------
+
+    def print_case(self) -> None:
+        """Print through the system dialog; the PDF is rendered off the GUI thread first."""
+        self.autosaver.flush()
+        self.reveal_all()
+        self.message.emit("正在准备打印…", 0)
+        self.workers.run(self.render_job(), self._print_ready, self.worker_failed)
+
+    def _print_ready(self, data: bytes) -> None:
+        if self.closed:
+            return
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        self.message.emit("", 0)
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.window.windowTitle())
+        dialog = QPrintDialog(printer, self.window)
+        dialog.setWindowTitle("打印 400 业务申请资料")
+        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
+            self.print_to(printer, data)
+
+    def print_to(self, printer: QPrinter, data: bytes | None = None) -> int:
+        """Print the bundle on `printer` (no dialog) and mark the case printed; returns pages."""
+        if data is None:
+            data = self.render_job()()
+        try:
+            from desktop.ui.preview import print_pdf
+        except ImportError:
+            self.no_pdf_view()
+            return 0
+        pages = print_pdf(data, printer)
+        if pages:
+            self._mark_printed()
+            self.message.emit(f"已发送到打印机：{pages} 页", 5000)
+        return pages
+
+    def _mark_printed(self) -> None:
+        from desktop.store import Conflict
+
+        session = self.session
+        if session.fresh:
+            session.changed_keys(session.values or session.bundle.fields)
+        self.autosaver.flush()
+        if session.case_id is None:
+            return
+        try:
+            revision = self.store().set_status(session.case_id, "printed", session.revision)
+        except Conflict as exc:
+            self.autosaver.conflict.emit(str(exc))
+            return
+        session.overwritten(revision, "printed")
+        self.printed.emit(session.case_id)
+
+    def export_pdf(self, path: Path | str) -> Path:
+        """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
+        target = Path(path)
+        self.autosaver.flush()
+        data = self.render_job()()
+        _write(target, data)
+        if self.session.case_id is not None:
+            self.store().log_event(self.session.case_id, "exported", detail="pdf")
+        self.message.emit(f"已保存 PDF：{target}", 8000)
+        return target
+
+    def ask_export_pdf(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        self.autosaver.flush()
+        session = self.session
+        title = session.values.get(session.bundle.drafts.title_key) or "400业务申请资料"
+        name, _filter = QFileDialog.getSaveFileName(
+            self.window, "另存为 PDF", str(Path.home() / f"{title}.pdf"), "PDF (*.pdf)"
+        )
+        if not name:
+            return
+        target = Path(name if name.lower().endswith(".pdf") else name + ".pdf")
+        case_id = session.case_id
+        job = self.render_job()
+
+        def write() -> Path:
+            _write(target, job())
+            return target
+
+        def done(path: Path) -> None:
+            if case_id is not None and not self.closed:
+                self.store().log_event(case_id, "exported", detail="pdf")
+            self.message.emit(f"已保存 PDF：{path}", 8000)
+
+        self.workers.run(write, done, self.worker_failed)
+
+    def no_pdf_view(self) -> None:
+        self.action_preview.setChecked(False)
+        self.banner.show_message(
+            Topic.PDF,
+            "本机缺少 Qt 的 PDF 组件（QtPdf），无法预览或打印；仍可“另存为 PDF”后用其他程序打印。",
+            [],
+            kind="error",
+        )
+
+    def worker_failed(self, message: str) -> None:
+        if not self.closed:
+            self.banner.show_message(Topic.WORKER, f"后台任务失败：{message}", [], kind="error")
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Replace `target` only once the whole PDF is written (a temporary file beside it)."""
+    import os
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
