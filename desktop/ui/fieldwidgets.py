@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6 import QtCore
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -128,6 +128,12 @@ class LineField(QLineEdit):
         self.textEdited.connect(self.edited.emit)
         self.editingFinished.connect(self.left)
         self.setProperty("severity", "")
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().focusInEvent(event)
+        if self.property("auto"):
+            # A grey value the agent did not type (a default, a fallback): typing replaces it.
+            QTimer.singleShot(0, self.selectAll)
 
     def value(self) -> Any:
         return self.text()
