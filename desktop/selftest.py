@@ -60,8 +60,8 @@ def _forms(state: dict) -> str:
 
 def _check(state: dict) -> str:
     from desktop.case import check_case, has_errors, normalise_values
-    from desktop.resolve import resolve
     from desktop.glyphs import load_coverage
+    from desktop.resolve import resolve
 
     bundle = state["bundle"]
     case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=bundle.keys())
