@@ -10,9 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 KEEP = 5
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -39,7 +46,9 @@ def private_dir(path: Path) -> None:
 
 
 def private_file(path: Path) -> None:
-    """Create `path` empty if missing, and make it readable and writable by its owner only."""
+    """Create `path` empty if missing, and make it readable and writable by its owner only.
+
+    Never for the live drafts file: closing this descriptor would drop the process's SQLite locks."""
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
@@ -118,18 +127,31 @@ def is_damaged(path: Path) -> bool:
 
 
 def recover(db_path: Path, now: datetime) -> Recovery:
-    """Move the damaged file (and its WAL) aside, then put the newest healthy backup in its place."""
+    """Keep the damaged file (and its WAL) as `*.damaged-…`, and put the newest healthy backup (or
+    a new empty file) in its place. The path never goes missing meanwhile: the damaged file is
+    linked aside and the replacement renamed over it, so a process starting now finds one or the
+    other, never nothing to create anew. Callers hold the recovery lock (`exclusive`)."""
     stamp = now.strftime("%Y%m%d-%H%M%S")
     damaged = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
-    db_path.replace(damaged)
+    n = 1
+    while damaged.exists():
+        n += 1
+        damaged = db_path.with_name(f"{db_path.name}.damaged-{stamp}-{n}")
+    restored = next((b for b in backups(db_path) if is_healthy(b)), None)
+    fresh = db_path.with_name(f"{db_path.name}.restoring")
+    fresh.unlink(missing_ok=True)
+    if restored is not None:
+        shutil.copyfile(restored, fresh)
+        os.chmod(fresh, 0o600)
+    else:
+        private_file(fresh)
+    _set_aside(db_path, damaged)
     for suffix in SIDE_FILES:
         side = db_path.with_name(db_path.name + suffix)
         if side.exists():
             side.replace(damaged.with_name(damaged.name + suffix))
-    restored = next((b for b in backups(db_path) if is_healthy(b)), None)
+    fresh.replace(db_path)
     if restored is not None:
-        shutil.copyfile(restored, db_path)
-        os.chmod(db_path, 0o600)
         message = (
             f"草稿文件已损坏，已另存为 {damaged.name}，并已恢复 {restored.stem} 的自动备份。"
             "备份之后的修改可能缺失，请核对最近的草稿；如需找回，请把损坏的文件交给技术支持。"
@@ -140,3 +162,28 @@ def recover(db_path: Path, now: datetime) -> Recovery:
             "如需找回原有草稿，请把损坏的文件交给技术支持。"
         )
     return Recovery(damaged_copy=damaged, restored_from=restored, message=message)
+
+
+def _set_aside(db_path: Path, damaged: Path) -> None:
+    try:
+        os.link(db_path, damaged)
+    except OSError:
+        shutil.copyfile(db_path, damaged)  # no hard links here (FAT, some network shares)
+    os.chmod(damaged, 0o600)
+
+
+@contextmanager
+def exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` (created beside the drafts file, never the drafts
+    file itself): two processes starting on one damaged file recover it one after the other."""
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:  # Windows
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        yield
+    finally:
+        os.close(fd)

@@ -176,13 +176,14 @@ def cmd_fields(bundle: Bundle, *, as_json: bool) -> int:
     return EXIT_OK
 
 
-def open_store(bundle: Bundle, db_path: Path | None):
+def open_store(bundle: Bundle, db_path: Path | None, *, create: bool = True):
     """The drafts file of --db (or the default one); a file the app cannot use is bad input."""
-    from desktop.store import StoreError
-    from desktop.store import open_store as open_drafts
+    from desktop.store import Store, StoreError
 
     try:
-        store = open_drafts(db_path, bundle.drafts, bundle=bundle.id, edition=bundle.edition)
+        store = Store.open_for(
+            db_path, bundle.drafts, bundle=bundle.id, edition=bundle.edition, create=create
+        )
     except StoreError as exc:
         raise BadInput(f"{db_path or paths.default_db()}：{exc}") from None
     if store.recovery is not None:
@@ -193,7 +194,7 @@ def open_store(bundle: Bundle, db_path: Path | None):
 def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, output: Path) -> int:
     from desktop import transfer
 
-    with open_store(bundle, db_path) as store:
+    with open_store(bundle, db_path, create=False) as store:
         try:
             written = (
                 transfer.export_all(store, output)

@@ -91,10 +91,10 @@ def _render(state: dict, out: Path) -> str:
 
 
 def _store(state: dict, db: Path) -> str:
-    from desktop.store import open_store
+    from desktop.store import Store
 
     bundle = state["bundle"]
-    with open_store(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition) as store:
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition) as store:
         created = store.create(state["values"])
         key = bundle.drafts.title_key
         store.save_field(created.id, key, "自检公司", created.revision)
