@@ -17,11 +17,11 @@ from pathlib import Path
 from desktop import casefile, paths
 
 
-def run_self_test(db_path: Path | None = None) -> int:
+def run_self_test() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory(prefix="desk400-selftest-") as tmp:
         work = Path(tmp)
-        db = db_path or work / "drafts.sqlite"
+        db = work / "drafts.sqlite"
         state: dict = {}
         steps: list[tuple[str, Callable[[], str]]] = [
             ("表单定义", lambda: _forms(state)),
