@@ -76,9 +76,43 @@ def make_backup(conn: sqlite3.Connection, db_path: Path, day: datetime, *, keep:
     finally:
         dest.close()
     tmp.replace(target)
-    for old in backups(db_path)[keep:]:
+    for old in rotated(backups(db_path), keep):
         old.unlink(missing_ok=True)
     return target
+
+
+def rotated(existing: list[Path], keep: int) -> list[Path]:
+    """The backups (newest first) to remove so `keep` remain, except the last good one.
+
+    A drafts file that lost its cases (emptied, or most rows gone) would otherwise be copied day
+    after day until the last backup that held them is rotated away, days before anyone notices.
+    So when the newest backup holds far fewer cases than an older one (under half, or none where
+    there were some), the newest older backup that still holds most of them is kept beyond `keep`.
+    A purge drops every backup first, so cases removed on purpose are never kept this way.
+    """
+    doomed = existing[keep:]
+    if not doomed:
+        return []
+    counts = {b: case_count(b) for b in existing}
+    most = max(counts[b] for b in existing[1:])
+    if counts[existing[0]] * 2 < most:
+        good = next(b for b in existing[1:] if counts[b] * 2 >= most)
+        doomed = [b for b in doomed if b != good]
+    return doomed
+
+
+def case_count(copy: Path) -> int:
+    """How many cases a backup holds (-1 when it cannot be read)."""
+    try:
+        conn = sqlite3.connect(read_only_uri(copy), uri=True)
+    except sqlite3.Error:
+        return -1
+    try:
+        return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+    except sqlite3.Error:
+        return -1
+    finally:
+        conn.close()
 
 
 def has_backup(db_path: Path, day: datetime) -> bool:

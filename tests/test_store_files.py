@@ -170,3 +170,116 @@ def test_a_start_waiting_for_another_recovery_does_not_recover_again(tmp_path):
     assert out.split() == ["opened", EXAMPLE["customer.name"]]
     copies = [p for p in tmp_path.glob("drafts.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm"))]
     assert copies == [first.damaged_copy]
+
+
+def backup_ids(path: Path) -> dict[str, set[str]]:
+    found = {}
+    for copy in backup.backups(path):
+        conn = sqlite3.connect(copy)
+        found[copy.stem] = {r[0] for r in conn.execute("SELECT id FROM cases")}
+        conn.close()
+    return found
+
+
+def test_an_emptied_drafts_file_is_recovered_from_the_newest_backup(tmp_path):
+    path = tmp_path / "drafts.sqlite"
+    clock = Clock()
+    with open_at(path, clock) as store:
+        kept = store.create(EXAMPLE)
+    clock.advance(days=1)
+    with open_at(path, clock, backups=True):
+        pass
+    for side in ("-wal", "-shm"):
+        path.with_name(path.name + side).unlink(missing_ok=True)
+    os.truncate(path, 0)
+    clock.advance(days=1)
+    with open_at(path, clock, backups=True) as store:
+        assert store.recovery is not None and "草稿文件已损坏" in store.recovery.message
+        assert store.get(kept.id).fields == EXAMPLE
+
+
+def test_a_drafts_file_with_a_damaged_header_is_recovered_when_backups_exist(tmp_path):
+    path = tmp_path / "drafts.sqlite"
+    clock = Clock()
+    with open_at(path, clock) as store:
+        kept = store.create(EXAMPLE)
+    clock.advance(days=1)
+    with open_at(path, clock, backups=True) as store:
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[:100] = b"\x00" * 100
+    path.write_bytes(bytes(data))
+    with open_at(path, clock) as store:
+        assert store.recovery is not None and store.recovery.restored_from is not None
+        assert store.get(kept.id).fields == EXAMPLE
+
+
+def test_backups_never_rotate_away_the_last_one_that_held_the_cases(tmp_path):
+    path = tmp_path / "drafts.sqlite"
+    clock = Clock()
+    with open_at(path, clock) as store:
+        ids = {store.create({"customer.name": f"公司{i}"}).id for i in range(4)}
+    clock.advance(days=1)
+    with open_at(path, clock, backups=True):
+        pass
+    good = backup.backups(path)[0].stem
+    with open_at(path, clock) as store:
+        store.db.execute("DELETE FROM cases")  # the cases vanish without a purge
+    for _ in range(backup.KEEP + 2):
+        clock.advance(days=1)
+        with open_at(path, clock, backups=True):
+            pass
+    found = backup_ids(path)
+    assert found[good] == ids
+    assert len(found) == backup.KEEP + 1
+    assert sum(1 for names in found.values() if not names) == backup.KEEP
+
+
+def test_a_purge_interrupted_before_the_backups_are_rewritten_is_finished_at_the_next_start(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "drafts.sqlite"
+    clock = Clock()
+    with open_at(path, clock) as store:
+        doomed = store.create(EXAMPLE)
+        store.delete(doomed.id)
+    clock.advance(days=1)
+    with open_at(path, clock, backups=True):
+        pass
+    assert doomed.id in backup_ids(path)[str(clock.now.date())]
+    clock.advance(days=40)
+
+    def killed(*args: object) -> None:
+        raise KeyboardInterrupt  # the process dies after the DELETE committed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(backup, "drop_backups", killed)
+        store = open_at(path, clock)
+        with pytest.raises(KeyboardInterrupt):
+            store.purge()
+        store.close()
+    assert all(doomed.id in ids for ids in backup_ids(path).values())
+    with open_at(path, clock, backups=True) as store:
+        store.purge()
+    assert backup_ids(path) and all(doomed.id not in ids for ids in backup_ids(path).values())
+
+
+def test_damaged_copies_and_recovery_journals_are_kept_no_longer_than_the_bin(tmp_path):
+    path = tmp_path / "drafts.sqlite"
+    clock = Clock()
+    with open_at(path, clock):
+        pass
+    old_copy = tmp_path / "drafts.sqlite.damaged-20251001-090000"
+    old_wal = tmp_path / "drafts.sqlite.damaged-20251001-090000-wal"
+    recent_copy = tmp_path / f"drafts.sqlite.damaged-{(clock.now.date()).strftime('%Y%m%d')}-080000"
+    old_journal = tmp_path / "drafts.sqlite.recovery-20251001.jsonl"
+    recent_journal = tmp_path / "drafts.sqlite.recovery-20261127.jsonl"
+    for f in (old_copy, old_wal, recent_copy, old_journal, recent_journal):
+        f.write_bytes(b"x")
+    long_ago = (clock.now.timestamp()) - 60 * 86400
+    os.utime(old_journal, (long_ago, long_ago))
+    with open_at(path, clock) as store:
+        store.purge()
+    left = {p.name for p in tmp_path.iterdir()}
+    assert not {old_copy.name, old_wal.name, old_journal.name} & left
+    assert {recent_copy.name, recent_journal.name} <= left
