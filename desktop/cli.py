@@ -90,6 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BadInput as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as exc:
+        from desktop.store import StoreError  # not imported up front: most commands never need it
+
+        if not isinstance(exc, StoreError):
+            raise
+        print(str(exc), file=sys.stderr)  # a busy file, a full disk, a damaged case: one line
+        return EXIT_FINDINGS
     raise AssertionError(f"unhandled command {args.command}")
 
 
@@ -203,6 +210,9 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
             )
         except transfer.BadInput as exc:
             raise BadInput(str(exc)) from None
+        except transfer.DamagedCases as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_FINDINGS
     print(f"已导出 {len(written)} 个案例到 {output}")
     return EXIT_OK
 

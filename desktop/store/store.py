@@ -263,7 +263,7 @@ class Store:
             row = self._row(case_id, readable=False)
             if row["deleted"] is not None:
                 return
-            self.db["cases"].update(row["seq"], {"deleted": iso(now), "deleted_ts": now.timestamp()})
+            self._set_deleted(row["seq"], iso(now), now.timestamp())
             self._log(now, case_id, "deleted")
 
     def restore(self, case_id: str) -> None:
@@ -273,7 +273,7 @@ class Store:
             row = self._row(case_id, readable=False)
             if row["deleted"] is None:
                 return
-            self.db["cases"].update(row["seq"], {"deleted": None, "deleted_ts": None})
+            self._set_deleted(row["seq"], None, None)
             self._log(now, case_id, "restored")
 
     def repair_case(self, case_id: str) -> Case:
@@ -292,7 +292,9 @@ class Store:
             with self._write():
                 row = self._row(case_id, readable=False)
                 good["revision"] = max(int(good["revision"]), int(row["revision"] or 0)) + 1
-                self.db["cases"].update(row["seq"], good)
+                # Plain SQL: sqlite-utils' update() reads the damaged row back first.
+                columns = ", ".join(f"{name} = ?" for name in good)
+                self.db.execute(f"UPDATE cases SET {columns} WHERE seq = ?", [*good.values(), row["seq"]])
                 self._log(now, case_id, "restored", detail=f"from backup {copy.stem}")
             return self.get(case_id)
         raise DamagedCase(case_id)
@@ -457,6 +459,12 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    def _set_deleted(self, seq: int, deleted: str | None, deleted_ts: float | None) -> None:
+        # Plain SQL: a damaged case can go to the bin too, and sqlite-utils' update() reads it first.
+        self.db.execute(
+            "UPDATE cases SET deleted = ?, deleted_ts = ? WHERE seq = ?", [deleted, deleted_ts, seq]
+        )
 
     def _insert_imported(self, case: CaseFile, now: datetime) -> None:
         fresh = self._new_row(case.id, dict(case.fields), datetime.fromisoformat(case.updated), self.edition)
