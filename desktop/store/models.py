@@ -60,7 +60,7 @@ class DamagedCase(StoreError):
 
     def __init__(self, case_id: str) -> None:
         super().__init__(
-            f"案卷 {case_id} 的数据已损坏，无法打开；请在草稿列表中选择“从备份恢复”，或联系技术支持"
+            f"案卷 {case_id} 的数据已损坏，无法打开（其他案卷不受影响）；可从自动备份恢复这个案卷，或联系技术支持"
         )
         self.case_id = case_id
 
