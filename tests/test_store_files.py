@@ -114,6 +114,17 @@ def test_another_sqlite_database_is_refused_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
 
 
+def test_a_database_of_another_program_using_sqlite_utils_migrations_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE _sqlite_migrations (migration_set TEXT, name TEXT, applied_at TEXT)")
+    conn.execute("INSERT INTO _sqlite_migrations VALUES ('other-app', '0001', '2026-01-01')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(NotDraftsFile):
+        open_at(path)
+
+
 def test_opening_without_create_never_makes_a_drafts_file(tmp_path):
     path = tmp_path / "typo.sqlite"
     with pytest.raises(NoDraftsFile, match="没有草稿文件"):

@@ -69,7 +69,7 @@ def inspect(path: Path) -> FileState:
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         names = recorded_migrations(conn)
-        if app_id == APPLICATION_ID or names is not None:
+        if app_id == APPLICATION_ID or names:  # names: a drafts file from before application_id
             return FileState("drafts", tuple(names or ()))
         if app_id == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
             return FileState("blank")
