@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
     def _open_store(self, *, backups: bool) -> Store:
         from desktop.store import Store
 
-        return Store.open(self.db_path, self.bundle.drafts, bundle=self.bundle.id, edition=self.bundle.edition,
+        return Store.open_for(self.db_path, self.bundle.drafts, bundle=self.bundle.id, edition=self.bundle.edition,
                           backups=backups)  # fmt: skip
 
     def _open_writer(self) -> Store:

@@ -10,9 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 KEEP = 5
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -39,7 +46,9 @@ def private_dir(path: Path) -> None:
 
 
 def private_file(path: Path) -> None:
-    """Create `path` empty if missing, and make it readable and writable by its owner only."""
+    """Create `path` empty if missing, and make it readable and writable by its owner only.
+
+    Never for the live drafts file: closing this descriptor would drop the process's SQLite locks."""
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
@@ -67,9 +76,43 @@ def make_backup(conn: sqlite3.Connection, db_path: Path, day: datetime, *, keep:
     finally:
         dest.close()
     tmp.replace(target)
-    for old in backups(db_path)[keep:]:
+    for old in rotated(backups(db_path), keep):
         old.unlink(missing_ok=True)
     return target
+
+
+def rotated(existing: list[Path], keep: int) -> list[Path]:
+    """The backups (newest first) to remove so `keep` remain, except the last good one.
+
+    A drafts file that lost its cases (emptied, or most rows gone) would otherwise be copied day
+    after day until the last backup that held them is rotated away, days before anyone notices.
+    So when the newest backup holds far fewer cases than an older one (under half, or none where
+    there were some), the newest older backup that still holds most of them is kept beyond `keep`.
+    A purge drops every backup first, so cases removed on purpose are never kept this way.
+    """
+    doomed = existing[keep:]
+    if not doomed:
+        return []
+    counts = {b: case_count(b) for b in existing}
+    most = max(counts[b] for b in existing[1:])
+    if counts[existing[0]] * 2 < most:
+        good = next(b for b in existing[1:] if counts[b] * 2 >= most)
+        doomed = [b for b in doomed if b != good]
+    return doomed
+
+
+def case_count(copy: Path) -> int:
+    """How many cases a backup holds (-1 when it cannot be read)."""
+    try:
+        conn = sqlite3.connect(read_only_uri(copy), uri=True)
+    except sqlite3.Error:
+        return -1
+    try:
+        return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+    except sqlite3.Error:
+        return -1
+    finally:
+        conn.close()
 
 
 def has_backup(db_path: Path, day: datetime) -> bool:
@@ -118,18 +161,31 @@ def is_damaged(path: Path) -> bool:
 
 
 def recover(db_path: Path, now: datetime) -> Recovery:
-    """Move the damaged file (and its WAL) aside, then put the newest healthy backup in its place."""
+    """Keep the damaged file (and its WAL) as `*.damaged-…`, and put the newest healthy backup (or
+    a new empty file) in its place. The path never goes missing meanwhile: the damaged file is
+    linked aside and the replacement renamed over it, so a process starting now finds one or the
+    other, never nothing to create anew. Callers hold the recovery lock (`exclusive`)."""
     stamp = now.strftime("%Y%m%d-%H%M%S")
     damaged = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
-    db_path.replace(damaged)
+    n = 1
+    while damaged.exists():
+        n += 1
+        damaged = db_path.with_name(f"{db_path.name}.damaged-{stamp}-{n}")
+    restored = next((b for b in backups(db_path) if is_healthy(b)), None)
+    fresh = db_path.with_name(f"{db_path.name}.restoring")
+    fresh.unlink(missing_ok=True)
+    if restored is not None:
+        shutil.copyfile(restored, fresh)
+        os.chmod(fresh, 0o600)
+    else:
+        private_file(fresh)
+    _set_aside(db_path, damaged)
     for suffix in SIDE_FILES:
         side = db_path.with_name(db_path.name + suffix)
         if side.exists():
             side.replace(damaged.with_name(damaged.name + suffix))
-    restored = next((b for b in backups(db_path) if is_healthy(b)), None)
+    fresh.replace(db_path)
     if restored is not None:
-        shutil.copyfile(restored, db_path)
-        os.chmod(db_path, 0o600)
         message = (
             f"草稿文件已损坏，已另存为 {damaged.name}，并已恢复 {restored.stem} 的自动备份。"
             "备份之后的修改可能缺失，请核对最近的草稿；如需找回，请把损坏的文件交给技术支持。"
@@ -140,3 +196,28 @@ def recover(db_path: Path, now: datetime) -> Recovery:
             "如需找回原有草稿，请把损坏的文件交给技术支持。"
         )
     return Recovery(damaged_copy=damaged, restored_from=restored, message=message)
+
+
+def _set_aside(db_path: Path, damaged: Path) -> None:
+    try:
+        os.link(db_path, damaged)
+    except OSError:
+        shutil.copyfile(db_path, damaged)  # no hard links here (FAT, some network shares)
+    os.chmod(damaged, 0o600)
+
+
+@contextmanager
+def exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` (created beside the drafts file, never the drafts
+    file itself): two processes starting on one damaged file recover it one after the other."""
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:  # Windows
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        yield
+    finally:
+        os.close(fd)

@@ -21,6 +21,11 @@ TOP_KEYS = ("format", "version", "id", "bundle", "updated", "fields")
 Value = str | int | list[str] | None
 
 
+def is_empty(value: Value) -> bool:
+    """An empty field: the same as a missing key, in a case file and in the drafts file."""
+    return value is None or value == "" or value == []
+
+
 class CaseFileError(ValueError):
     """A case file that cannot be read; the message is Chinese and names the file and the problem."""
 

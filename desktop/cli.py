@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "self-test":
         from desktop.selftest import run_self_test
 
-        return run_self_test(db_path)
+        return run_self_test()  # never on the user's drafts file, whatever --db says
     try:
         bundle = default_bundle()
     except FormError as exc:
@@ -91,6 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BadInput as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as exc:
+        from desktop.store import StoreError  # not imported up front: most commands never need it
+
+        if not isinstance(exc, StoreError):
+            raise
+        print(str(exc), file=sys.stderr)  # a busy file, a full disk, a damaged case: one line
+        return EXIT_FINDINGS
     raise AssertionError(f"unhandled command {args.command}")
 
 
@@ -139,7 +146,9 @@ def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path
         with open_store(bundle, db_path) as store:
             settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
     # What prints is what is checked: fallbacks and derived values included (desktop.resolve).
-    resolved = resolve(bundle, typed, settings=settings, today=date.today(), number=getattr(case, "number", None))
+    resolved = resolve(
+        bundle, typed, settings=settings, today=date.today(), number=getattr(case, "number", None)
+    )
     values = resolved.values()
     coverage = registered_coverage(paths.print_font())
     findings = check_case(bundle, values, today=date.today(), coverage=coverage)
@@ -181,13 +190,14 @@ def cmd_fields(bundle: Bundle, *, as_json: bool) -> int:
     return EXIT_OK
 
 
-def open_store(bundle: Bundle, db_path: Path | None):
+def open_store(bundle: Bundle, db_path: Path | None, *, create: bool = True):
     """The drafts file of --db (or the default one); a file the app cannot use is bad input."""
-    from desktop.store import StoreError
-    from desktop.store import open_store as open_drafts
+    from desktop.store import Store, StoreError
 
     try:
-        store = open_drafts(db_path, bundle.drafts, bundle=bundle.id, edition=bundle.edition)
+        store = Store.open_for(
+            db_path, bundle.drafts, bundle=bundle.id, edition=bundle.edition, create=create
+        )
     except StoreError as exc:
         raise BadInput(f"{db_path or paths.default_db()}：{exc}") from None
     if store.recovery is not None:
@@ -198,7 +208,7 @@ def open_store(bundle: Bundle, db_path: Path | None):
 def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, output: Path) -> int:
     from desktop import transfer
 
-    with open_store(bundle, db_path) as store:
+    with open_store(bundle, db_path, create=False) as store:
         try:
             written = (
                 transfer.export_all(store, output)
@@ -207,6 +217,9 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
             )
         except transfer.BadInput as exc:
             raise BadInput(str(exc)) from None
+        except transfer.DamagedCases as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_FINDINGS
     print(f"已导出 {len(written)} 个案例到 {output}")
     return EXIT_OK
 

@@ -13,9 +13,8 @@ from datetime import date
 from typing import Any
 
 from desktop import validation as v
+from desktop.casefile import Value, is_empty
 from desktop.forms import FieldDef
-
-Value = str | int | list[str] | None
 
 _INT = re.compile(r"^[+-]?\d{1,6}$")
 
@@ -105,10 +104,6 @@ _PHONES: dict[str, Callable[..., v.Result]] = {
     "phone_list": v.check_phone,
     "mobile": v.check_mobile,
 }
-
-
-def is_empty(value: Value) -> bool:
-    return value is None or value == "" or value == []
 
 
 def display_value(fdef: FieldDef, value: Value, *, today: date | None = None) -> str:

@@ -17,11 +17,11 @@ from pathlib import Path
 from desktop import casefile, paths
 
 
-def run_self_test(db_path: Path | None = None) -> int:
+def run_self_test() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory(prefix="desk400-selftest-") as tmp:
         work = Path(tmp)
-        db = db_path or work / "drafts.sqlite"
+        db = work / "drafts.sqlite"
         state: dict = {}
         steps: list[tuple[str, Callable[[], str]]] = [
             ("表单定义", lambda: _forms(state)),
@@ -93,10 +93,10 @@ def _render(state: dict, out: Path) -> str:
 
 
 def _store(state: dict, db: Path) -> str:
-    from desktop.store import open_store
+    from desktop.store import Store
 
     bundle = state["bundle"]
-    with open_store(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition) as store:
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition) as store:
         created = store.create(state["typed"])
         key = bundle.drafts.title_key
         store.save_field(created.id, key, "自检公司", created.revision)

@@ -14,9 +14,17 @@ from pathlib import Path
 
 from desktop import casefile
 from desktop.casefile import CaseFile, CaseFileError
-from desktop.store import CaseNotFound, ImportConflict, ImportReport, Store, same_content
+from desktop.store import CaseNotFound, DamagedCase, ImportConflict, ImportReport, Store, same_content
 
-__all__ = ["BadInput", "ImportConflict", "ImportReport", "export_all", "export_case", "import_files"]
+__all__ = [
+    "BadInput",
+    "DamagedCases",
+    "ImportConflict",
+    "ImportReport",
+    "export_all",
+    "export_case",
+    "import_files",
+]
 
 
 class BadInput(Exception):
@@ -27,16 +35,33 @@ class BadInput(Exception):
     exit_code = 2
 
 
+class DamagedCases(Exception):
+    """export --all wrote every readable case; these could not be read (exit 1)."""
+
+    def __init__(self, written: list[Path], damaged: list[str]) -> None:
+        super().__init__(
+            f"有 {len(damaged)} 个案卷已损坏，未能导出：{'、'.join(damaged)}；其余 {len(written)} 个已导出。"
+            "请在窗口中从备份恢复这些案卷后再导出"
+        )
+        self.written = written
+        self.damaged = damaged
+
+
 def export_case(store: Store, case_id: str, out: Path) -> Path:
     """Write one case to `out` (or to `out/ID.json` when `out` is a folder); returns the path."""
     out = Path(out)
     target = out / f"{case_id}.json" if out.is_dir() else out
-    _write(store, case_id, target)
+    try:
+        _write(store, case_id, target)
+    except DamagedCase:
+        raise DamagedCases([], [case_id]) from None
     return target
 
 
 def export_all(store: Store, folder: Path) -> list[Path]:
-    """Write every case not in the bin as `ID.json` into `folder` (created if missing)."""
+    """Write every case not in the bin as `ID.json` into `folder` (created if missing).
+
+    A damaged case does not stop the rest: DamagedCases names them after the others are written."""
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -45,10 +70,17 @@ def export_all(store: Store, folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise BadInput(f"{folder}：不是文件夹，--all 需要一个文件夹")
     written = []
+    damaged = []
     for case_id in store.ids():
         target = folder / f"{case_id}.json"
-        _write(store, case_id, target)
+        try:
+            _write(store, case_id, target)
+        except DamagedCase:
+            damaged.append(case_id)
+            continue
         written.append(target)
+    if damaged:
+        raise DamagedCases(written, damaged)
     return written
 
 

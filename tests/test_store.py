@@ -20,10 +20,10 @@ from desktop.store import (
     CaseNotFound,
     Conflict,
     NewerStoreError,
+    Store,
     StoreError,
     mask,
     migrations,
-    open_store,
 )
 
 ID_NUMBER = EXAMPLE["handler.id_number"]
@@ -70,7 +70,7 @@ def test_existing_file_with_loose_permissions_is_tightened(tmp_path):
 
 
 def test_default_file_lives_in_the_data_folder(clock):
-    with open_store(None, SPEC, bundle=BUNDLE, edition=EDITION, clock=clock) as store:
+    with Store.open_for(None, SPEC, bundle=BUNDLE, edition=EDITION, clock=clock) as store:
         assert store.path == paths.default_db()
         assert store.path.exists()
 
@@ -447,7 +447,7 @@ def test_every_committed_change_is_in_the_file_for_a_fresh_connection(tmp_path):
     "query", ["杭", "州", "西湖", "有限公司", "杭州西", "王", "400900000", "x", "（", "数 州"]
 )
 def test_search_agrees_with_a_plain_scan(store, clock, monkeypatch, window, query):
-    monkeypatch.setattr("desktop.store.SCAN_WINDOW", window)
+    monkeypatch.setattr("desktop.store.lists.SCAN_WINDOW", window)
     names = ["杭州西湖科技有限公司", "温州（瓯江）贸易有限公司", "湖州数智物流有限公司", "杭州x工作室"]
     ids = many(store, clock, [names[i % len(names)] + str(i) for i in range(30)])
     store.delete(ids[5])

@@ -24,7 +24,7 @@ from desktop.store import Conflict, Store
 spec = SimpleNamespace(
     title_key="customer.name", search_keys=("customer.name",), mask_keys=(), duplicate_clear_keys=()
 )
-store = Store.open(Path(sys.argv[1]), spec, bundle="400", edition="test", backups=False)
+store = Store.open_for(Path(sys.argv[1]), spec, bundle="400", edition="test", backups=False)
 case_id = sys.argv[2]
 """
 

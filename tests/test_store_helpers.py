@@ -53,7 +53,7 @@ class Clock:
 
 
 def open_at(path: Path, clock: Clock | None = None, *, backups: bool = False) -> Store:
-    return Store.open(path, SPEC, bundle=BUNDLE, edition=EDITION, clock=clock or Clock(), backups=backups)
+    return Store.open_for(path, SPEC, bundle=BUNDLE, edition=EDITION, clock=clock or Clock(), backups=backups)
 
 
 EXAMPLE = {

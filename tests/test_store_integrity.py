@@ -76,7 +76,10 @@ def test_damaged_file_is_set_aside_and_the_newest_backup_restored(tmp_path):
 
 def test_damaged_file_without_backup_starts_empty_with_a_message(tmp_path):
     path = tmp_path / "drafts.sqlite"
-    path.write_bytes(b"this is not a database at all" * 200)
+    with open_at(path) as store:
+        store.create(EXAMPLE)
+        checkpointed(store)
+    damage(path)
     with open_at(path) as store:
         assert store.recovery is not None and store.recovery.restored_from is None
         assert "没有可用的自动备份" in store.recovery.message

@@ -65,7 +65,7 @@ def two_windows(make_window) -> tuple[MainWindow, MainWindow]:
 
 
 def stored(db: Path, bundle, case_id: str) -> dict:
-    with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
         return store.get(case_id).fields
 
 
@@ -307,7 +307,7 @@ def test_print_marks_the_case_printed(window, tmp_path, db, bundle):
     pages = window.print_to(printer)
     assert pages >= 4
     assert (tmp_path / "printed.pdf").stat().st_size > 10_000
-    with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
         assert store.get(window.current_case_id()).status == "printed"
 
 
@@ -420,7 +420,7 @@ def test_restoring_the_case_on_screen_keeps_what_was_typed_meanwhile(two_windows
     qtbot.waitUntil(lambda: not first.session.dirty and first.autosaver.in_flight is None, timeout=3000)
     assert first.current_case_id() == case_id
     assert stored(db, bundle, case_id)["handler.name"] == "王霄乙"
-    with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
         assert store.ids() == [case_id]  # not a second copy of the case
 
 

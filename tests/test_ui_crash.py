@@ -65,7 +65,7 @@ def test_sigkill_one_second_after_typing_loses_nothing(qtbot, tmp_path, bundle):
         child.wait(10)
     assert child.returncode == -signal.SIGKILL
 
-    with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
         cases = store.list_cases().items
         assert len(cases) == 1
         fields = store.get(cases[0].id).fields

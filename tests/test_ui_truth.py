@@ -109,20 +109,28 @@ def test_a_failing_save_says_so_retries_and_saves_when_the_disk_is_back(make_win
         pass
     assert window.banner.topic == ""
     assert window.saved_label.text() != saved_text
-    with Store.open(window.db_path, window.bundle.drafts, bundle="400", edition=window.bundle.edition) as store:
+    with Store.open_for(
+        window.db_path, window.bundle.drafts, bundle="400", edition=window.bundle.edition
+    ) as store:
         assert store.get(window.current_case_id()).fields["handler.name"].endswith("甲")
 
 
-def test_edits_that_cannot_be_saved_at_close_go_to_the_journal_and_come_back(make_window, qtbot, monkeypatch, db):
+def test_edits_that_cannot_be_saved_at_close_go_to_the_journal_and_come_back(
+    make_window, qtbot, monkeypatch, db
+):
     window = make_window()
     window.load_example()
     assert window.flush()
     case_id = window.current_case_id()
     monkeypatch.setattr(
-        Store, "save_field", lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked"))
+        Store,
+        "save_field",
+        lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked")),
     )
     monkeypatch.setattr(
-        Store, "save_fields", lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked"))
+        Store,
+        "save_fields",
+        lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked")),
     )
     note = "六千字的备注" * 100
     window.session.edit("notes", note)
@@ -134,5 +142,5 @@ def test_edits_that_cannot_be_saved_at_close_go_to_the_journal_and_come_back(mak
     assert again.banner.topic == "recovery" and "没能写入草稿文件" in again.banner.label.text()
     again.banner.button("写回草稿").click()
     assert not journal.journals(db)
-    with Store.open(db, again.bundle.drafts, bundle="400", edition=again.bundle.edition) as store:
+    with Store.open_for(db, again.bundle.drafts, bundle="400", edition=again.bundle.edition) as store:
         assert store.get(case_id).fields["notes"] == note

@@ -139,7 +139,7 @@ def build(path: Path, total: int, finished: int, rng: random.Random) -> None:
     now = datetime(2026, 11, 28, 18, 0, tzinfo=CST)
     start = time.perf_counter()
     old = SteppingClock(now - timedelta(days=400), timedelta(minutes=1))
-    with Store.open(path, SPEC, bundle="400", edition="bench", clock=old, backups=False) as store:
+    with Store.open_for(path, SPEC, bundle="400", edition="bench", clock=old, backups=False) as store:
         store.create_many((case_values(rng) for _ in range(finished)), status="complete")
         recent = SteppingClock(now - timedelta(minutes=total - finished + 1), timedelta(minutes=1))
         store.clock = recent
@@ -165,7 +165,7 @@ def main() -> None:
         clock = SteppingClock(datetime(2026, 11, 28, 18, 0, tzinfo=CST), timedelta(seconds=1))
 
         start = time.perf_counter()
-        store = Store.open(path, SPEC, bundle="400", edition="bench", clock=clock, backups=False)
+        store = Store.open_for(path, SPEC, bundle="400", edition="bench", clock=clock, backups=False)
         print(f"open with quick check at {args.cases} cases: {(time.perf_counter() - start) * 1e3:.0f} ms")
 
         case = store.create(case_values(rng))

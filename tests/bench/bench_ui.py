@@ -229,7 +229,7 @@ def opening(tmp: Path) -> dict[str, float]:
     example = json.loads((ROOT / "examples" / "example-case.json").read_text(encoding="utf-8"))["fields"]
     values = normalise_values(bundle, example, today=date.today())
     db = tmp / "open.sqlite"
-    with Store.open(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
         ids = store.create_many({**values, "customer.name": f"测试公司{n}"} for n in range(500))
     app = QApplication.instance() or QApplication([])
     window = MainWindow(db)

@@ -1,0 +1,203 @@
+"""What the drafts store hands out and raises: cases, list pages, audit lines, reports, errors.
+
+Every error is a StoreError whose message is Chinese, one line a window or the command line can
+show as it is, and never quotes a customer's values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from desktop.casefile import Value
+
+STATUSES = ("draft", "complete", "printed")
+FINISHED = ("complete", "printed")
+EVENTS = ("created", "edited", "printed", "exported", "imported", "deleted", "restored", "purged")
+BIN_DAYS = 30
+BUSY_TIMEOUT_MS = 5000
+DEFAULT_SETTINGS: Mapping[str, Any] = MappingProxyType({"retention_days": 90})
+PAGE_SIZE = 50
+DAMAGED_TITLE = "（损坏的案卷）"
+
+
+class StoreError(Exception):
+    """A drafts-store failure the agent can read: the message is Chinese and says what to do."""
+
+
+class NewerStoreError(StoreError):
+    """The drafts file was written by a newer desk400; it is left untouched."""
+
+
+class NotDraftsFile(StoreError):
+    """The path holds a file that is not a desk400 drafts file; it is left untouched."""
+
+
+class NoDraftsFile(StoreError):
+    """There is no drafts file at the path, and the caller must not create one (export)."""
+
+
+class StoreBusy(StoreError):
+    """Another program held the drafts file's write lock for longer than the busy timeout."""
+
+
+class DiskFull(StoreError):
+    """The disk holding the drafts file is full; nothing of the failed change was saved."""
+
+
+class CaseNotFound(StoreError, LookupError):
+    """No case with that id (never created, or purged)."""
+
+
+class CaseDeleted(StoreError):
+    """The case is in the bin; it must be restored before it is edited."""
+
+
+class DamagedCase(StoreError):
+    """The case's stored row cannot be read; `Store.repair_case` restores it from a backup."""
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(
+            f"案卷 {case_id} 的数据已损坏，无法打开（其他案卷不受影响）；可从自动备份恢复这个案卷，或联系技术支持"
+        )
+        self.case_id = case_id
+
+
+class Conflict(StoreError):
+    """The case changed since the caller read it: `actual` is the stored revision."""
+
+    def __init__(self, case_id: str, expected: int, actual: int) -> None:
+        super().__init__(f"该草稿已在其他窗口修改（版本 {actual}），请重新打开后再改")
+        self.case_id = case_id
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True)
+class ImportClash:
+    """One file of an import batch that would overwrite an edit made on this machine.
+
+    `reason`: "older" (the file is not newer than the stored edit), "stale" (the file holds the
+    very values this machine last handed over, and this machine edited since), or "both" (this
+    machine and the file's have both changed the case since this machine last exported or
+    imported it).
+    """
+
+    source: str
+    case_id: str
+    file_updated: str
+    stored_updated: str
+    reason: str = "older"
+
+    def message(self) -> str:
+        head = f"{self.source}：案例 {self.case_id} "
+        if self.reason == "stale":
+            return (
+                head + f"的文件就是本机上次导出或导入的版本，本机之后（{self.stored_updated}）又修改过；"
+                "文件里没有新的修改，导入只会退回本机的修改"
+            )
+        if self.reason == "both":
+            return (
+                head + f"在本机上次导出或导入之后，本机（{self.stored_updated}）和文件（{self.file_updated}）"
+                "都修改过，导入会丢掉本机的修改。请核对两边的内容；如确定以文件为准，先把本机版本导出到"
+                "另一个文件夹留底（不要覆盖这个文件），再重新导入"
+            )
+        return (
+            head
+            + f"的文件修改时间 {self.file_updated} 早于（或等于）本机保存的 {self.stored_updated}，且内容不同"
+        )
+
+
+class ImportConflict(StoreError):
+    """At least one imported file would overwrite a newer edit; nothing was imported."""
+
+    def __init__(self, clashes: Sequence[ImportClash]) -> None:
+        lines = [c.message() for c in clashes]
+        lines.append("没有导入任何文件。请先在本机核对这些草稿。")
+        super().__init__("\n".join(lines))
+        self.clashes = tuple(clashes)
+
+
+class DraftsSpec(Protocol):
+    """What the store needs to know about a bundle's fields, built by the forms loader from data
+    (`desktop.forms.DraftsSpec` fits). `duplicate_clear_keys` may hold shell patterns (`number.*`).
+    """
+
+    @property
+    def title_key(self) -> str: ...
+    @property
+    def search_keys(self) -> tuple[str, ...]: ...
+    @property
+    def mask_keys(self) -> tuple[str, ...]: ...
+    @property
+    def duplicate_clear_keys(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case with its unmasked values: what a window opens."""
+
+    id: str
+    bundle: str
+    edition: str
+    status: str
+    created: str
+    updated: str
+    revision: int
+    fields: dict[str, Value]
+    deleted: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One line of a list: the title and the searchable values, ID numbers masked.
+
+    A `damaged` case's row could not be read: its title is DAMAGED_TITLE and its summary empty."""
+
+    id: str
+    bundle: str
+    edition: str
+    status: str
+    created: str
+    updated: str
+    revision: int
+    title: str
+    summary: dict[str, Value]
+    deleted: str | None = None
+    damaged: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[CaseSummary, ...]
+    offset: int
+    limit: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    at: str
+    case_id: str | None
+    event: str
+    key: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    finished: tuple[str, ...] = field(default_factory=tuple)
+    expired_from_bin: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def removed(self) -> int:
+        return len(set(self.finished) | set(self.expired_from_bin))

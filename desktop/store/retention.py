@@ -1,0 +1,101 @@
+"""Removing what the agent no longer needs: old finished cases, the bin, and their copies.
+
+A purge is finished or redone: the DELETE and a `meta` row saying "the backups still hold purged
+cases" commit together, and the backups are rewritten (then the row cleared) right after, or at
+the next start or purge if the process died in between.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from desktop import backup
+from desktop.store.models import BIN_DAYS, FINISHED, PurgeReport
+
+BACKUPS_STALE = "backups_hold_purged"
+_STAMP = re.compile(r"\.damaged-(\d{8}-\d{6})")
+
+
+def purge_cases(
+    db: Database,
+    write: Callable[[], AbstractContextManager[None]],
+    retention_days: int,
+    now: datetime,
+    log_purged: Callable[[list[str]], None],
+) -> PurgeReport:
+    """Delete finished cases older than `retention_days` and bin entries older than BIN_DAYS,
+    marking the backups stale in the same transaction."""
+    finished_before = (now - timedelta(days=retention_days)).timestamp()
+    binned_before = (now - timedelta(days=BIN_DAYS)).timestamp()
+    marks = ",".join("?" * len(FINISHED))
+    with write():
+        finished = db.execute(
+            f"SELECT seq, id FROM cases WHERE status IN ({marks}) AND updated_ts < ?",
+            [*FINISHED, finished_before],
+        ).fetchall()
+        expired = db.execute(
+            "SELECT seq, id FROM cases WHERE deleted_ts IS NOT NULL AND deleted_ts < ?", [binned_before]
+        ).fetchall()
+        doomed = {seq: case_id for seq, case_id in [*finished, *expired]}
+        db.conn.executemany("DELETE FROM cases WHERE seq = ?", [(s,) for s in doomed])
+        log_purged(list(doomed.values()))
+        if doomed:
+            db["meta"].upsert({"key": BACKUPS_STALE, "value": "1"}, pk="key")
+    if doomed:
+        with write():
+            for fts in ("cases_fts", "cases_chars"):
+                db.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+    return PurgeReport(finished=tuple(r[1] for r in finished), expired_from_bin=tuple(r[1] for r in expired))
+
+
+def backups_stale(db: Database) -> bool:
+    return db.execute("SELECT 1 FROM meta WHERE key = ?", [BACKUPS_STALE]).fetchone() is not None
+
+
+def rewrite_backups(
+    db: Database, write: Callable[[], AbstractContextManager[None]], path: Path, now: datetime
+) -> None:
+    """Vacuum so purged bytes leave the file and its WAL, replace every backup by one new copy,
+    then clear the stale mark (a crash before that redoes all of it)."""
+    db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    backup.drop_backups(path)
+    backup.make_backup(db.conn, path, now)
+    with write():
+        db.execute("DELETE FROM meta WHERE key = ?", [BACKUPS_STALE])
+
+
+def old_copies(path: Path, now: datetime, days: int = BIN_DAYS) -> Iterator[Path]:
+    """Damaged copies set aside and recovery journals beside the drafts file older than `days`:
+    they hold the same personal data as the bin, and are kept no longer."""
+    cutoff = now - timedelta(days=days)
+    patterns = (f"{path.name}.damaged-*", f"{path.name}.recovery-*.jsonl")
+    for pattern in patterns:
+        for copy in path.parent.glob(pattern):
+            if _made(copy, now) < cutoff:
+                yield copy
+
+
+def _made(copy: Path, now: datetime) -> datetime:
+    """When a copy was made: the stamp in a damaged copy's name, else its modification time."""
+    found = _STAMP.search(copy.name)
+    if found:
+        try:
+            return datetime.strptime(found.group(1), "%Y%m%d-%H%M%S").replace(tzinfo=now.tzinfo)
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(copy.stat().st_mtime, tz=now.tzinfo)
+
+
+def drop_old_copies(path: Path, now: datetime) -> list[Path]:
+    removed = []
+    for copy in old_copies(path, now):
+        copy.unlink(missing_ok=True)
+        removed.append(copy)
+    return removed

@@ -1,0 +1,146 @@
+"""The drafts file's schema: one recorded `sqlite_utils.Migrations` step per change.
+
+Never edit a step once released; add one. The file is marked as a desk400 drafts file by SQLite's
+`application_id`, so `--db` pointed at any other file is refused instead of "repaired".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "desk400-drafts"
+# b"D400" as a big-endian 32-bit number: what `PRAGMA application_id` holds in a drafts file.
+APPLICATION_ID = int.from_bytes(b"D400", "big")
+FTS_AUTOMERGE = 16
+
+
+def migrations() -> Migrations:
+    """The drafts schema, one recorded migration per step; never edit a step once released."""
+    steps = Migrations(MIGRATION_SET)
+
+    @steps(name="0001_tables")
+    def tables(db: Database) -> None:
+        db["cases"].create(
+            {
+                "seq": int,
+                "id": str,
+                "bundle": str,
+                "edition": str,
+                "status": str,
+                "created": str,
+                "updated": str,
+                "updated_ts": float,
+                "revision": int,
+                "fields": str,
+                "title": str,
+                "search": str,
+                "deleted": str,
+                "deleted_ts": float,
+            },
+            pk="seq",
+            not_null={"id", "bundle", "edition", "status", "created", "updated", "updated_ts", "revision"},
+            defaults={"fields": "{}", "title": "", "search": ""},
+        )
+        db["cases"].create_index(["id"], unique=True)
+        db["audit"].create(
+            {"seq": int, "at": str, "case_id": str, "event": str, "key": str, "detail": str},
+            pk="seq",
+            not_null={"at", "event"},
+        )
+        db["audit"].create_index(["case_id"])
+        db["settings"].create({"key": str, "value": str}, pk="key", not_null={"value"})
+
+    @steps(name="0002_search")
+    def search(db: Database) -> None:
+        # The seq (INTEGER PRIMARY KEY) is the FTS rowid: VACUUM keeps it, unlike a bare rowid.
+        db["cases"].enable_fts(["search"], tokenize="trigram")
+        fts_triggers(db, "cases_fts", "search")
+        fts_merge_policy(db, "cases_fts")
+        # Newest-first lists walk this index; it also covers the scan of the newest cases.
+        db.execute(
+            "CREATE INDEX cases_live_recent ON cases(updated_ts, seq, search) WHERE deleted_ts IS NULL"
+        )
+        db.execute("CREATE INDEX cases_binned ON cases(deleted_ts) WHERE deleted_ts IS NOT NULL")
+
+    @steps(name="0003_short_search")
+    def short_search(db: Database) -> None:
+        from desktop.store.text import chars
+
+        # Trigrams cannot find one or two characters: a second index has one token per character.
+        db["cases"].add_column("search_chars", str, not_null_default="")
+        rows = db.execute("SELECT seq, search FROM cases").fetchall()
+        db.conn.executemany(
+            "UPDATE cases SET search_chars = ? WHERE seq = ?", [(chars(text), seq) for seq, text in rows]
+        )
+        db.execute(
+            "CREATE VIRTUAL TABLE cases_chars USING fts5(search_chars, content='cases',"
+            " content_rowid='seq', tokenize='unicode61 remove_diacritics 0')"
+        )
+        db.execute("INSERT INTO cases_chars(cases_chars) VALUES ('rebuild')")
+        fts_triggers(db, "cases_chars", "search_chars")
+        fts_merge_policy(db, "cases_chars")
+
+    @steps(name="0004_handover")
+    def handover(db: Database) -> None:
+        # A digest of the values this file last exported or imported for the case: an import can
+        # then tell "edited only on the other machine" from "edited on both since they last met".
+        db["cases"].add_column("handover", str)
+
+    @steps(name="0005_application_id")
+    def application_id(db: Database) -> None:
+        # Marks the file as a drafts file (new files get it here too, in their first transaction).
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    @steps(name="0006_meta")
+    def meta(db: Database) -> None:
+        # Housekeeping state that must survive a crash, written in the same transaction as the
+        # change it follows (a purge records that the backups still hold the purged cases).
+        db["meta"].create({"key": str, "value": str}, pk="key", not_null={"value"})
+
+    return steps
+
+
+def fts_triggers(db: Database, fts: str, column: str) -> None:
+    """Keep an external-content FTS table in step with `cases`; an update fires only when the
+    indexed column is written, so most saves leave the index alone. Re-run after transform()."""
+    db.executescript(
+        f"""
+        CREATE TRIGGER {fts}_ai AFTER INSERT ON cases BEGIN
+          INSERT INTO {fts}(rowid, {column}) VALUES (new.seq, new.{column});
+        END;
+        CREATE TRIGGER {fts}_ad AFTER DELETE ON cases BEGIN
+          INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.seq, old.{column});
+        END;
+        CREATE TRIGGER {fts}_au AFTER UPDATE OF {column} ON cases BEGIN
+          INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.seq, old.{column});
+          INSERT INTO {fts}(rowid, {column}) VALUES (new.seq, new.{column});
+        END;
+        """
+    )
+
+
+def fts_merge_policy(db: Database, fts: str) -> None:
+    """Merge index segments in bigger, rarer steps: with the default (4) an edit of a searched field
+    now and then waits ~30 ms for a merge at 100 000 cases; purge() optimizes the index fully."""
+    db.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('automerge', {FTS_AUTOMERGE})")
+
+
+def known_migrations() -> set[str]:
+    return {m.name for m in migrations().pending(Database(memory=True))}
+
+
+def recorded_migrations(conn: sqlite3.Connection) -> list[str] | None:
+    """The drafts migrations recorded in the file, or None when it has no migrations table."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [Migrations.migrations_table]
+    ).fetchone()
+    if not exists:
+        return None
+    return [
+        r[0]
+        for r in conn.execute(
+            f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ?", [MIGRATION_SET]
+        )
+    ]

@@ -1,0 +1,621 @@
+"""The drafts store: every case the agent has on this machine, in one SQLite file.
+
+The window saves on every edit, so a single field change is one short `BEGIN IMMEDIATE`
+transaction that checks the revision the caller last saw: two windows (or two processes) on the
+same case never overwrite each other silently. Nothing here knows the 400 bundle: the keys that
+name, search, mask and duplicate a case come in a `DraftsSpec` built from forms/ data.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from desktop import backup, paths
+from desktop.casefile import CaseFile, Value, new_id
+from desktop.store import handover, lists, retention
+from desktop.store.connection import connect, open_database, store_errors
+from desktop.store.models import (
+    DEFAULT_SETTINGS,
+    EVENTS,
+    PAGE_SIZE,
+    STATUSES,
+    AuditEvent,
+    Case,
+    CaseDeleted,
+    CaseNotFound,
+    Conflict,
+    DamagedCase,
+    DraftsSpec,
+    ImportClash,
+    ImportConflict,
+    ImportReport,
+    Page,
+    PurgeReport,
+    StoreError,
+)
+from desktop.store.text import Undecodable, chars, check_values, decode, dump, load_fields, text_of
+
+Clock = Callable[[], datetime]
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+_ROW_COLUMNS = (
+    "seq, CAST(id AS BLOB), CAST(bundle AS BLOB), CAST(edition AS BLOB), CAST(status AS BLOB),"
+    " CAST(created AS BLOB), CAST(updated AS BLOB), revision, CAST(fields AS BLOB), CAST(title AS BLOB),"
+    " CAST(search AS BLOB), CAST(search_chars AS BLOB), CAST(deleted AS BLOB), CAST(handover AS BLOB)"
+)
+_ROW_NAMES = (
+    "seq id bundle edition status created updated revision fields title search search_chars deleted handover"
+).split()
+
+
+class Store:
+    """One connection to a drafts file. Use one Store per thread or process."""
+
+    def __init__(
+        self, db: Database, path: Path, spec: DraftsSpec, bundle: str, edition: str, clock: Clock
+    ) -> None:
+        self.db = db
+        self.path = path
+        self.spec = spec
+        self.bundle = bundle
+        self.edition = edition
+        self.clock = clock
+        self.recovery: backup.Recovery | None = None
+
+    @classmethod
+    def open_for(
+        cls,
+        db_path: Path | None,
+        spec: DraftsSpec,
+        *,
+        bundle: str,
+        edition: str,
+        clock: Clock = local_now,
+        backups: bool = True,
+        create: bool = True,
+    ) -> Store:
+        """Check, migrate and open the drafts file `db_path` (None: the one in the user's data
+        folder), created 0600 in a 0700 folder when missing unless `create` is False.
+
+        `bundle` and `edition` (the forms' id and edition) are stamped on the cases it creates.
+        `backups`: make today's backup and finish a purge a crash interrupted (one connection
+        per process should, the one that does housekeeping).
+
+        A damaged drafts file is set aside and the newest healthy backup restored: `store.recovery`
+        then says what happened. A file that is not a drafts file raises NotDraftsFile and one from
+        a newer desk400 NewerStoreError, both untouched; with `create=False` a missing file raises
+        NoDraftsFile.
+        """
+        path = Path(paths.default_db() if db_path is None else db_path)
+        try:
+            with store_errors():
+                db, recovery = open_database(path, create=create, now=clock())
+        except StoreError as exc:
+            if isinstance(exc.__cause__, sqlite3.Error | OSError):
+                raise type(exc)(f"无法打开草稿文件 {path}：{exc}") from exc.__cause__
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(
+                f"无法打开草稿文件 {path}（{exc}）。请检查文件位置和权限，或关闭其他正在使用它的程序后重试。"
+            ) from exc
+        store = cls(db, path, spec, bundle, edition, clock)
+        store.recovery = recovery
+        if backups:
+            store.housekeeping()
+        return store
+
+    @classmethod
+    def open(cls, path: Path, spec: DraftsSpec, **options: Any) -> Store:
+        """The same as `open_for` (kept for the window's call sites)."""
+        return cls.open_for(path, spec, **options)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- cases -----------------------------------------------------------------------------
+
+    def create(self, fields: Mapping[str, Value] | None = None, *, edition: str | None = None) -> Case:
+        """A new draft case, revision 1."""
+        values = dict(fields or {})
+        check_values(values)
+        now = self.clock()
+        case_id = new_id()
+        with self._write():
+            self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.edition))
+            self._log(now, case_id, "created")
+        return self.get(case_id)
+
+    def create_many(
+        self, items: Iterable[Mapping[str, Value]], *, status: str = "draft", edition: str | None = None
+    ) -> list[str]:
+        """Create many cases in one transaction (bulk loading); returns their ids."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        ids: list[str] = []
+        with self._write():
+            rows = []
+            events = []
+            for fields in items:
+                values = dict(fields)
+                check_values(values)
+                now = self.clock()
+                case_id = new_id()
+                row = self._new_row(case_id, values, now, edition or self.edition)
+                row["status"] = status
+                rows.append(row)
+                events.append(_event_row(now, case_id, "created"))
+                ids.append(case_id)
+            self.db["cases"].insert_all(rows, batch_size=500)
+            self.db["audit"].insert_all(events, batch_size=500)
+        return ids
+
+    def get(self, case_id: str) -> Case:
+        """The case with its values; DamagedCase when its stored row cannot be read."""
+        row = self._row(case_id)
+        return Case(
+            id=row["id"],
+            bundle=row["bundle"],
+            edition=row["edition"],
+            status=row["status"],
+            created=row["created"],
+            updated=row["updated"],
+            revision=row["revision"],
+            fields=row["fields"],
+            deleted=row["deleted"],
+        )
+
+    def save_field(self, case_id: str, key: str, value: Value, revision: int) -> int:
+        """Save one field if the case is still at `revision`; returns the new revision."""
+        check_values({key: value})
+        now = self.clock()
+        with self._write():
+            row = self._editable_row(case_id, revision)
+            fields = row["fields"]
+            if key in fields and fields[key] == value:
+                return revision
+            fields[key] = value
+            new_revision = self._rewrite(row, fields, now)
+            self._log_edit(now, case_id, key)
+        return new_revision
+
+    def save_fields(self, case_id: str, fields: Mapping[str, Value], revision: int) -> int:
+        """Replace all values if the case is still at `revision`; returns the new revision."""
+        values = dict(fields)
+        check_values(values)
+        now = self.clock()
+        with self._write():
+            row = self._editable_row(case_id, revision)
+            old = row["fields"]
+            changed = sorted(k for k in set(old) | set(values) if old.get(k) != values.get(k))
+            if not changed and old.keys() == values.keys():
+                return revision
+            new_revision = self._rewrite(row, values, now)
+            for key in changed:
+                self._log_edit(now, case_id, key)
+        return new_revision
+
+    def set_status(self, case_id: str, status: str, revision: int) -> int:
+        """Record the status the caller's validation decided; `printed` is an audited event."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        now = self.clock()
+        with self._write():
+            row = self._editable_row(case_id, revision)
+            if status == row["status"] and status != "printed":
+                return revision
+            new_revision = revision + 1
+            self.db["cases"].update(
+                row["seq"],
+                {
+                    "status": status,
+                    "revision": new_revision,
+                    "updated": iso(now),
+                    "updated_ts": now.timestamp(),
+                },
+            )
+            if status == "printed":
+                self._log(now, case_id, "printed")
+            else:
+                self._log(now, case_id, "edited", key="status", detail=status)
+        return new_revision
+
+    def duplicate(self, case_id: str) -> Case:
+        """A new draft for the same customer: request-specific fields cleared."""
+        source = self.get(case_id)
+        patterns = self.spec.duplicate_clear_keys
+        kept = {
+            k: v for k, v in source.fields.items() if not any(fnmatch.fnmatchcase(k, p) for p in patterns)
+        }
+        now = self.clock()
+        new = new_id()
+        with self._write():
+            self.db["cases"].insert(self._new_row(new, kept, now, source.edition))
+            self._log(now, new, "created", detail=f"duplicate of {case_id}")
+        return self.get(new)
+
+    def delete(self, case_id: str) -> None:
+        """Move a case to the bin; it can be restored for BIN_DAYS days."""
+        now = self.clock()
+        with self._write():
+            row = self._row(case_id, readable=False)
+            if row["deleted"] is not None:
+                return
+            self._set_deleted(row["seq"], iso(now), now.timestamp())
+            self._log(now, case_id, "deleted")
+
+    def restore(self, case_id: str) -> None:
+        """Take a case back out of the bin."""
+        now = self.clock()
+        with self._write():
+            row = self._row(case_id, readable=False)
+            if row["deleted"] is None:
+                return
+            self._set_deleted(row["seq"], None, None)
+            self._log(now, case_id, "restored")
+
+    def repair_case(self, case_id: str) -> Case:
+        """Put back a damaged case's row from the newest backup holding a readable copy of it.
+
+        Raises DamagedCase when no backup has one; a case that is not damaged is returned as is."""
+        try:
+            return self.get(case_id)
+        except DamagedCase:
+            pass
+        for copy in backup.backups(self.path):
+            good = _readable_copy(copy, case_id)
+            if good is None:
+                continue
+            now = self.clock()
+            with self._write():
+                row = self._row(case_id, readable=False)
+                good["revision"] = max(int(good["revision"]), int(row["revision"] or 0)) + 1
+                # Plain SQL: sqlite-utils' update() reads the damaged row back first.
+                columns = ", ".join(f"{name} = ?" for name in good)
+                self.db.execute(f"UPDATE cases SET {columns} WHERE seq = ?", [*good.values(), row["seq"]])
+                self._log(now, case_id, "restored", detail=f"from backup {copy.stem}")
+            return self.get(case_id)
+        raise DamagedCase(case_id)
+
+    # -- lists -----------------------------------------------------------------------------
+
+    def list_cases(self, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
+        """Cases not in the bin, most recently edited first (damaged ones marked, not skipped)."""
+        with store_errors():
+            return lists.live(self.db, self.spec, offset, limit)
+
+    def search(self, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
+        """Cases whose searchable values contain every word of `query`, newest first."""
+        with store_errors():
+            return lists.search(self.db, self.spec, query, offset, limit)
+
+    def binned(self, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
+        """The bin, most recently deleted first."""
+        with store_errors():
+            return lists.binned(self.db, self.spec, offset, limit)
+
+    def ids(self) -> list[str]:
+        """Every case not in the bin, newest first (for export --all)."""
+        sql = "SELECT CAST(id AS BLOB) FROM cases WHERE deleted_ts IS NULL ORDER BY updated_ts DESC, seq DESC"
+        with store_errors():
+            return [bytes(r[0]).decode("utf-8", errors="replace") for r in self.db.execute(sql)]
+
+    # -- retention -------------------------------------------------------------------------
+
+    def purge(self) -> PurgeReport:
+        """Remove finished cases older than the retention days and bin entries older than
+        BIN_DAYS, then vacuum and rewrite the backups so their bytes leave every copy; damaged
+        copies and recovery journals older than BIN_DAYS go too."""
+        now = self.clock()
+        report = retention.purge_cases(
+            self.db, self._write, int(self.setting("retention_days")), now, self._log_purged
+        )
+        with store_errors():
+            if retention.backups_stale(self.db):
+                retention.rewrite_backups(self.db, self._write, self.path, now)
+            retention.drop_old_copies(self.path, now)
+        return report
+
+    def housekeeping(self) -> None:
+        """At start: finish a purge a crash interrupted, then make today's backup."""
+        with store_errors():
+            if retention.backups_stale(self.db):
+                retention.rewrite_backups(self.db, self._write, self.path, self.clock())
+        self.daily_backup()
+
+    def daily_backup(self) -> Path | None:
+        """Make today's backup unless it exists; keeps the newest few (see backup.make_backup)."""
+        now = self.clock()
+        if backup.has_backup(self.path, now):
+            return None
+        with store_errors():
+            return backup.make_backup(self.db.conn, self.path, now)
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+    # -- settings and audit ----------------------------------------------------------------
+
+    def setting(self, key: str) -> Any:
+        """A setting's value, or its default (None when there is none)."""
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else DEFAULT_SETTINGS.get(key)
+
+    def settings(self) -> dict[str, Any]:
+        values = dict(DEFAULT_SETTINGS)
+        values.update({k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM settings")})
+        return values
+
+    def set_setting(self, key: str, value: Any) -> None:
+        if key == "retention_days" and (
+            not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 3650
+        ):
+            raise StoreError("保留天数应为 1 到 3650 之间的整数")
+        with self._write():
+            self.db["settings"].upsert({"key": key, "value": json.dumps(value, ensure_ascii=False)}, pk="key")
+
+    def audit(self, case_id: str | None = None, limit: int = 1000) -> list[AuditEvent]:
+        """Audit events, oldest first; keys and event names only, never the values."""
+        where, args = ("WHERE case_id = ?", [case_id]) if case_id else ("", [])
+        rows = self.db.execute(
+            f"SELECT at, case_id, event, key, detail FROM audit {where} ORDER BY seq LIMIT ?", [*args, limit]
+        ).fetchall()
+        return [AuditEvent(*r) for r in rows]
+
+    def log_event(self, case_id: str, event: str, detail: str | None = None) -> None:
+        """Record an event that happens outside the store (`exported`)."""
+        if event not in EVENTS:
+            raise ValueError(f"unknown event {event!r}")
+        with self._write():
+            self._log(self.clock(), case_id, event, detail=detail)
+
+    # -- transfer --------------------------------------------------------------------------
+
+    def record_export(self, case_id: str, fields: Mapping[str, Value]) -> None:
+        """Note that `fields` of the case left this machine in a case file (audit and handover)."""
+        with self._write():
+            row = self._row(case_id)
+            self.db["cases"].update(row["seq"], {"handover": handover.digest(fields)})
+            self._log(self.clock(), case_id, "exported")
+
+    def import_cases(self, cases: Sequence[tuple[str, CaseFile]]) -> ImportReport:
+        """Import (source name, case file) pairs in one transaction: all or nothing.
+
+        Each file is accepted, skipped or refused by `handover.decide`: ImportConflict lists every
+        clash and nothing changes. A newer file replaces the stored values and comes back as a
+        draft (out of the bin if it was there). Every imported case records its values as the
+        last handed over.
+        """
+        now = self.clock()
+        done: dict[str, list[str]] = {"create": [], "replace": [], "unchanged": []}
+        clashes: list[ImportClash] = []
+        with self._write():
+            for source, case in cases:
+                check_values(case.fields)
+                stored = self._find(case.id)
+                known = None
+                if stored is not None:
+                    known = handover.StoredCase(
+                        stored["bundle"], stored["updated"], stored["fields"], stored["handover"]
+                    )
+                decision = handover.decide(known, case)
+                if decision in handover.CLASHES:
+                    assert stored is not None
+                    clashes.append(ImportClash(source, case.id, case.updated, stored["updated"], decision))
+                    continue
+                done[decision].append(case.id)
+                if decision == "create":
+                    self._insert_imported(case, now)
+                elif decision == "unchanged":
+                    assert stored is not None
+                    self.db["cases"].update(stored["seq"], {"handover": handover.digest(case.fields)})
+                else:
+                    assert stored is not None
+                    self._replace_imported(stored, case, now)
+            if clashes:
+                raise ImportConflict(clashes)
+        return ImportReport(tuple(done["create"]), tuple(done["replace"]), tuple(done["unchanged"]))
+
+    # -- internals -------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """A write transaction that takes the write lock up front, so the revision read inside
+        it cannot go stale and a busy database waits (busy_timeout) instead of failing. A busy
+        file or a full disk raises its StoreError, the SQLite error chained."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        with store_errors():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _set_deleted(self, seq: int, deleted: str | None, deleted_ts: float | None) -> None:
+        # Plain SQL: a damaged case can go to the bin too, and sqlite-utils' update() reads it first.
+        self.db.execute(
+            "UPDATE cases SET deleted = ?, deleted_ts = ? WHERE seq = ?", [deleted, deleted_ts, seq]
+        )
+
+    def _insert_imported(self, case: CaseFile, now: datetime) -> None:
+        fresh = self._new_row(case.id, dict(case.fields), datetime.fromisoformat(case.updated), self.edition)
+        fresh.update(
+            bundle=case.bundle, created=iso(now), updated=case.updated, handover=handover.digest(case.fields)
+        )
+        self.db["cases"].insert(fresh)
+        self._log(now, case.id, "imported", detail="created")
+
+    def _replace_imported(self, stored: dict[str, Any], case: CaseFile, now: datetime) -> None:
+        updates: dict[str, Any] = self._derived(dict(case.fields))
+        updates.update(
+            {
+                "fields": dump(case.fields),
+                "bundle": case.bundle,
+                "status": "draft",
+                "revision": stored["revision"] + 1,
+                "updated": case.updated,
+                "updated_ts": datetime.fromisoformat(case.updated).timestamp(),
+                "deleted": None,
+                "deleted_ts": None,
+                "handover": handover.digest(case.fields),
+            }
+        )
+        self.db["cases"].update(stored["seq"], updates)
+        self._log(now, case.id, "imported", detail="replaced")
+
+    def _find(self, case_id: str, *, readable: bool = True) -> dict[str, Any] | None:
+        """The case's row, `fields` parsed; DamagedCase when it cannot be read (with
+        `readable=False`, the columns that could not be decoded are None instead)."""
+        with store_errors():
+            raw = self.db.execute(f"SELECT {_ROW_COLUMNS} FROM cases WHERE id = ?", [case_id]).fetchone()
+        if raw is None:
+            return None
+        row: dict[str, Any] = {}
+        for name, value in zip(_ROW_NAMES, raw, strict=True):
+            try:
+                row[name] = load_fields(value) if name == "fields" else decode(value)
+            except Undecodable:
+                if readable:
+                    raise DamagedCase(case_id) from None
+                row[name] = None
+        return row
+
+    def _row(self, case_id: str, *, readable: bool = True) -> dict[str, Any]:
+        row = self._find(case_id, readable=readable)
+        if row is None:
+            raise CaseNotFound(f"找不到草稿 {case_id}，它可能已被清理；请刷新草稿列表")
+        return row
+
+    def _editable_row(self, case_id: str, revision: int) -> dict[str, Any]:
+        row = self._row(case_id)
+        if row["deleted"] is not None:
+            raise CaseDeleted("该草稿已移到回收站，请先从回收站恢复后再修改")
+        if row["revision"] != revision:
+            raise Conflict(case_id, revision, row["revision"])
+        return row
+
+    def _rewrite(self, row: dict[str, Any], fields: dict[str, Value], now: datetime) -> int:
+        new_revision = row["revision"] + 1
+        updates: dict[str, Any] = {
+            "fields": dump(fields),
+            "revision": new_revision,
+            "updated": iso(now),
+            "updated_ts": now.timestamp(),
+        }
+        # Only touch the derived columns that changed, so most saves leave the FTS index alone.
+        for column, value in self._derived(fields).items():
+            if row[column] != value:
+                updates[column] = value
+        self.db["cases"].update(row["seq"], updates)
+        return new_revision
+
+    def _derived(self, fields: Mapping[str, Value]) -> dict[str, str]:
+        return derived(self.spec, fields)
+
+    def _new_row(self, case_id: str, fields: dict[str, Value], now: datetime, edition: str) -> dict[str, Any]:
+        return new_row(self.spec, self.bundle, case_id, fields, now, edition)
+
+    def _log(
+        self, now: datetime, case_id: str, event: str, *, key: str | None = None, detail: str | None = None
+    ) -> None:
+        self.db["audit"].insert(_event_row(now, case_id, event, key=key, detail=detail))
+
+    def _log_purged(self, case_ids: list[str]) -> None:
+        now = self.clock()
+        self.db["audit"].insert_all((_event_row(now, c, "purged") for c in case_ids), batch_size=500)
+
+    def _log_edit(self, now: datetime, case_id: str, key: str) -> None:
+        """Consecutive edits of one field (every keystroke) make one audit line, kept current."""
+        last = self.db.execute(
+            "SELECT seq, case_id, event, key FROM audit ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        if last is not None and last[1:] == (case_id, "edited", key):
+            self.db.execute("UPDATE audit SET at = ? WHERE seq = ?", [iso(now), last[0]])
+        else:
+            self._log(now, case_id, "edited", key=key)
+
+
+def derived(spec: DraftsSpec, fields: Mapping[str, Value]) -> dict[str, str]:
+    """The columns a list shows and a search matches, computed from a case's values."""
+    title = text_of(fields.get(spec.title_key))
+    search = "\n".join(text_of(fields.get(k)).lower() for k in spec.search_keys if k not in spec.mask_keys)
+    return {"title": title, "search": search, "search_chars": chars(search)}
+
+
+def new_row(
+    spec: DraftsSpec, bundle: str, case_id: str, fields: dict[str, Value], now: datetime, edition: str
+) -> dict[str, Any]:
+    """The row of a new draft case, revision 1."""
+    return {
+        "id": case_id,
+        "bundle": bundle,
+        "edition": edition,
+        "status": "draft",
+        "created": iso(now),
+        "updated": iso(now),
+        "updated_ts": now.timestamp(),
+        "revision": 1,
+        "fields": dump(fields),
+        **derived(spec, fields),
+        "deleted": None,
+        "deleted_ts": None,
+    }
+
+
+def _readable_copy(copy: Path, case_id: str) -> dict[str, Any] | None:
+    """The case's columns from a backup, if that backup holds a readable copy of it."""
+    try:
+        conn = connect(copy, read_only=True)
+    except sqlite3.Error:
+        return None
+    try:
+        cursor = conn.execute(
+            "SELECT bundle, edition, status, created, updated, updated_ts, revision, fields, title, search,"
+            " search_chars, deleted, deleted_ts, handover FROM cases WHERE id = ?",
+            [case_id],
+        )
+        raw = cursor.fetchone()
+        if raw is None:
+            return None
+        row = dict(zip([d[0] for d in cursor.description], raw, strict=True))
+        load_fields(row["fields"])
+        return row
+    except (sqlite3.Error, Undecodable):
+        return None
+    finally:
+        conn.close()
+
+
+def _event_row(
+    now: datetime, case_id: str | None, event: str, *, key: str | None = None, detail: str | None = None
+) -> dict[str, Any]:
+    return {"at": iso(now), "case_id": case_id, "event": event, "key": key, "detail": detail}
