@@ -98,8 +98,8 @@ def _too_long(length: int, extra: int) -> Problem:
     return _error("too_long", f"应为 {length} 位，多了 {extra} 位")
 
 
-def _hidden(raw: str, *, multiline: bool = False) -> Result | None:
-    """The error for a value holding a control or format character, which is kept as it is.
+def check_invisible(raw: str, *, multiline: bool = False) -> Result | None:
+    """The error for a value holding a control or format character (every field type), else None.
 
     Never cleaned silently (validation.md, free text): the stored value keeps the character, so
     the error stays until the agent deletes it. The position counts from the trimmed value.
@@ -423,7 +423,7 @@ def _id_info(value: str, birth: date) -> tuple[str, list[Problem]]:
 
 def check_resident_id(raw: str, *, today: date) -> Result:
     """Resident identity number (GB 11643), HK/Macau/Taiwan residence permit or foreigner's PR ID."""
-    hidden = _hidden(raw)
+    hidden = check_invisible(raw)
     if hidden is not None:
         return hidden
     value = normalise_code(raw)
@@ -499,7 +499,7 @@ def _org_display(code: str) -> str:
 
 def check_org_code(raw: str) -> Result:
     """Organisation code: 8 characters 0-9 A-Z and a check character, shown ``XXXXXXXX-X``."""
-    hidden = _hidden(raw)
+    hidden = check_invisible(raw)
     if hidden is not None:
         return hidden
     value = normalise_code(raw)
@@ -634,7 +634,7 @@ def _fujian_pilot(value: str) -> bool:
 
 def check_uscc(raw: str) -> Result:
     """Unified social credit code: authority, kind, region, embedded organisation code, MOD 31 check."""
-    hidden = _hidden(raw)
+    hidden = check_invisible(raw)
     if hidden is not None:
         return hidden
     value = normalise_code(raw)
@@ -980,22 +980,22 @@ def _phone_result(dial: _Dial | None, accept: tuple[str, ...], describe: bool = 
 
 def check_phone(raw: str, *, describe: bool = True) -> Result:
     """Subscriber number: a mobile or a fixed line with area code; never 400/800 or short numbers."""
-    return _hidden(raw) or _phone_result(_analyse_phone(raw), ("mobile", "fixed"), describe)
+    return check_invisible(raw) or _phone_result(_analyse_phone(raw), ("mobile", "fixed"), describe)
 
 
 def check_mobile(raw: str, *, describe: bool = True) -> Result:
     """Mobile number, 11 digits; +86 / 0086 accepted and dropped."""
-    return _hidden(raw) or _phone_result(_analyse_phone(raw), ("mobile",), describe)
+    return check_invisible(raw) or _phone_result(_analyse_phone(raw), ("mobile",), describe)
 
 
 def check_fixed_line(raw: str, *, describe: bool = True) -> Result:
     """Fixed line: 0 + area code + local number, extension kept as ``…转123``."""
-    return _hidden(raw) or _phone_result(_analyse_phone(raw), ("fixed",), describe)
+    return check_invisible(raw) or _phone_result(_analyse_phone(raw), ("fixed",), describe)
 
 
 def check_n400(raw: str) -> Result:
     """400 number: 400 + 7 digits, shown ``400-903-0005``."""
-    hidden = _hidden(raw)
+    hidden = check_invisible(raw)
     if hidden is not None:
         return hidden
     value = normalise_code(raw)
@@ -1045,7 +1045,7 @@ POSTCODE_LENGTH = 6
 
 def check_postcode(raw: str) -> Result:
     """Postcode: 6 digits; outside Zhejiang (31xxxx, 32xxxx, 202450) is a warning."""
-    hidden = _hidden(raw)
+    hidden = check_invisible(raw)
     if hidden is not None:
         return hidden
     value = normalise_code(raw)
@@ -1076,7 +1076,7 @@ _TLD_SLIPS = frozenset({"con", "cmo", "comm", "ocm"})
 
 def check_email(raw: str) -> Result:
     """E-mail address, syntax only (no look-up)."""
-    hidden = _hidden(raw)
+    hidden = check_invisible(raw)
     if hidden is not None:
         return hidden
     # NFKC already maps ＠ and ．; the IME's full stop 。 is the other common slip.
@@ -1155,7 +1155,7 @@ _LATIN_JOINERS = frozenset("-'’")
 
 def check_person_name(raw: str, *, max_length: int = 30) -> Result:
     """Person name: letters, ``·`` between parts; no digits or other symbols; 1–max_length characters."""
-    hidden = _hidden(raw)
+    hidden = check_invisible(raw)
     if hidden is not None:
         return hidden
     text = _stable(
@@ -1187,7 +1187,7 @@ def check_person_name(raw: str, *, max_length: int = 30) -> Result:
 
 def check_text(raw: str, *, max_length: int, multiline: bool = False) -> Result:
     """Free text: normalised, no longer than ``max_length`` characters, no invisible characters."""
-    hidden = _hidden(raw, multiline=multiline)
+    hidden = check_invisible(raw, multiline=multiline)
     if hidden is not None:
         return hidden
     text = normalise_text(raw, multiline=multiline)
@@ -1212,7 +1212,7 @@ def _one_year_after(day: date) -> date:
 
 def check_date(raw: str, *, today: date) -> Result:
     """Calendar date, stored ``YYYY-MM-DD``; also 2026/11/28, 2026.11.28, 2026年11月28日."""
-    hidden = _hidden(raw)
+    hidden = check_invisible(raw)
     if hidden is not None:
         return hidden
     text = _DASHES.sub("-", _normalise_entry(raw))
