@@ -104,6 +104,8 @@ def check_invisible(raw: str, *, multiline: bool = False) -> Result | None:
     Never cleaned silently (validation.md, free text): the stored value keeps the character, so
     the error stays until the agent deletes it. The position counts from the trimmed value.
     """
+    if raw.isprintable():  # no Cc, Cf, Cs, Zl or Zp at all: the keystroke path's usual case
+        return None
     text = invisible.drop_surrogates(raw).strip()
     hidden = invisible.find_invisible(text, multiline=multiline)
     if hidden is None:
@@ -1065,6 +1067,7 @@ def check_postcode(raw: str) -> Result:
     return _result(value, [_warning("outside_zhejiang", message)])
 
 
+_WHITESPACE = re.compile(r"\s")
 _EMAIL_LOCAL_CHARS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-."
 )
@@ -1083,10 +1086,11 @@ def check_email(raw: str) -> Result:
     text = _stable(lambda t: t.replace("。", "."), _normalise_entry(raw))
     if not text:
         return Result(value="")
-    space = next((i for i, c in enumerate(text) if c.isspace()), None)
+    space = _WHITESPACE.search(text)
     if space is not None:
         # Removing it would silently make another address (test1@invalid.co m is not .com).
-        return _result(text, [_error("space_inside", f"邮箱地址中间有空格（第 {space + 1} 个字符），请删除")])
+        message = f"邮箱地址中间有空格（第 {space.start() + 1} 个字符），请删除"
+        return _result(text, [_error("space_inside", message)])
     if len(text) > 254:
         return _result(text, [_error("too_long", "邮箱地址太长（最多 254 个字符）")])
     if "@" not in text:
