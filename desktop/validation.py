@@ -168,7 +168,9 @@ def normalise_text(raw: str, *, multiline: bool = False) -> str:
     """Full-width letters and digits folded (not full NFKC), control characters removed, surrounding whitespace trimmed.
 
     Line breaks and tabs become spaces, so words never run together; with ``multiline`` line
-    breaks are kept as ``\\n`` for long text such as notes.
+    breaks are kept as ``\\n`` for long text such as notes. The checks refuse control and format
+    characters before normalising (`check_invisible`), so a stored value is never silently
+    cleaned; dropping them here only serves comparisons of what is already stored.
     """
     # Not full NFKC: it would turn the customer's Chinese punctuation (，（）：) into ASCII and
     # change a printed contract. Fold only full-width letters, digits and spaces, as IMEs type them.
