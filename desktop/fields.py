@@ -55,6 +55,9 @@ def check(fdef: FieldDef, raw: str, *, today: date, describe: bool = True) -> v.
 
 
 def _choice(fdef: FieldDef, raw: str, today: date) -> v.Result:
+    hidden = v.check_invisible(raw)  # before quoting the value: U+202E would reorder the message
+    if hidden is not None:
+        return hidden
     value = raw.strip()
     if value and value not in {c.id for c in fdef.choices}:
         allowed = "、".join(f"{c.id}（{c.label}）" for c in fdef.choices)
@@ -65,6 +68,9 @@ def _choice(fdef: FieldDef, raw: str, today: date) -> v.Result:
 
 
 def _integer(fdef: FieldDef, raw: str, today: date) -> v.Result:
+    hidden = v.check_invisible(raw)
+    if hidden is not None:
+        return hidden
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         return v.Result("")

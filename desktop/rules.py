@@ -36,9 +36,15 @@ def _date(value: Any) -> date | None:
 
 
 def _org_code_check(p: Mapping[str, str], values: Mapping[str, Any], today: date) -> list[Raw]:
-    org = values.get(p["org_code"]) or ""
+    org = str(values.get(p["org_code"]) or "")
     expected = v.org_code_of_uscc(str(values.get(p["uscc"]) or ""))
-    if org and expected and v.check_uscc(str(values[p["uscc"]])).ok and org != expected:
+    if not (org and expected and org != expected):
+        return []
+    # Beside the field's own 「按前 8 位应为 7」 a second, different fix 「应为 <licence's>」 would
+    # contradict it (one field, one finding): compare only a code that is valid on its own or whose
+    # own fix is the licence's. A licence with only a warning (Fujian's pilot codes) counts as valid.
+    own_fix_agrees = v.check_org_code(org).ok or org[:8] == expected[:8]
+    if own_fix_agrees and v.check_uscc(str(values[p["uscc"]])).ok:
         shown = f"{expected[:8]}-{expected[8]}"
         return [
             (p["org_code"], "error", "org_mismatch", f"与营业执照编号不符，应为 {shown}（执照第 9–17 位）")

@@ -20,6 +20,8 @@ from types import MappingProxyType
 
 import phonenumbers
 
+from desktop import invisible, segments
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -68,6 +70,10 @@ def _result(
 ) -> Result:
     problems = tuple(problems)
     ok = all(p.severity != ERROR for p in problems)
+    if not ok:
+        # A warning says "unusual, check it", which contradicts an error saying "cannot be right"
+        # and usually presumes the value is otherwise fine; it shows again once the errors are fixed.
+        problems = tuple(p for p in problems if p.severity == ERROR)
     return Result(
         value=value,
         problems=problems,
@@ -90,6 +96,21 @@ def _too_short(length: int, missing: int) -> Problem:
 
 def _too_long(length: int, extra: int) -> Problem:
     return _error("too_long", f"应为 {length} 位，多了 {extra} 位")
+
+
+def check_invisible(raw: str, *, multiline: bool = False) -> Result | None:
+    """The error for a value holding a control or format character (every field type), else None.
+
+    Never cleaned silently (validation.md, free text): the stored value keeps the character, so
+    the error stays until the agent deletes it. The position counts from the trimmed value.
+    """
+    if raw.isprintable():  # no Cc, Cf, Cs, Zl or Zp at all: the keystroke path's usual case
+        return None
+    text = invisible.drop_surrogates(raw).strip()
+    hidden = invisible.find_invisible(text, multiline=multiline)
+    if hidden is None:
+        return None
+    return _result(text, [_error("invisible_char", hidden.message())])
 
 
 # --- normalising -----------------------------------------------------------------------------
@@ -147,7 +168,9 @@ def normalise_text(raw: str, *, multiline: bool = False) -> str:
     """Full-width letters and digits folded (not full NFKC), control characters removed, surrounding whitespace trimmed.
 
     Line breaks and tabs become spaces, so words never run together; with ``multiline`` line
-    breaks are kept as ``\\n`` for long text such as notes.
+    breaks are kept as ``\\n`` for long text such as notes. The checks refuse control and format
+    characters before normalising (`check_invisible`), so a stored value is never silently
+    cleaned; dropping them here only serves comparisons of what is already stored.
     """
     # Not full NFKC: it would turn the customer's Chinese punctuation (，（）：) into ASCII and
     # change a printed contract. Fold only full-width letters, digits and spaces, as IMEs type them.
@@ -258,6 +281,7 @@ def _region_name(code: str, year: int | None) -> tuple[str, bool]:
 # --- resident identity number, GB 11643-1999 -------------------------------------------------
 
 ID_LENGTH = 18
+FIRST_GENERATION_LENGTH = 15
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_PROVINCES = frozenset(
     str(code)
@@ -344,18 +368,35 @@ def _id_birth_problems(value: str, today: date) -> list[Problem]:
     return [_error("bad_birth_date", "第 7–14 位应为出生日期（年月日），1900 年至今天之间")]
 
 
-def _first_generation(value: str) -> Problem | None:
-    """The withdrawn 15-digit number and the 18-digit form it upgrades to, if it reads as one."""
-    if len(value) != 15 or not _ascii_digits(value):
-        return None
-    birth = _parse_ymd("19" + value[6:12])
-    if birth is None or value[:2] not in _ID_PROVINCES:
-        return None
+def _first_generation(value: str) -> tuple[Problem, bool]:
+    """15 digits read as the withdrawn first-generation number: its finding, and whether it is one.
+
+    A valid one names the 18-digit form it upgrades to (insert 19 after the address code, append
+    the check); otherwise the finding names what makes it impossible, e.g. 「1962-09-32 不存在」.
+    """
+    reasons = []
+    province = value[:2]
+    if province not in _ID_PROVINCES:
+        reasons.append(f"地址码前两位 {province} 不是签发身份证的省级代码")
+    shown = f"19{value[6:8]}-{value[8:10]}-{value[10:12]}"
+    if _parse_ymd("19" + value[6:12]) is None:
+        reasons.append(f"出生日期 {shown} 不存在")
+    if reasons:
+        message = f"按 15 位一代身份证号读，{'，'.join(reasons)}；一代号码已于 2013 年停用，请核对证件后填写 18 位号码"
+        return _error("first_generation", message), False
     first17 = value[:6] + "19" + value[6:]
     upgraded = first17 + _id_check_char(first17)
-    return _error(
-        "first_generation",
-        f"15 位一代身份证号已于 2013 年停用，请填写 18 位号码（按此号升位为 {upgraded}）",
+    message = f"15 位一代身份证号已于 2013 年停用，请填写 18 位号码（按此号升位为 {upgraded}）"
+    return _error("first_generation", message), True
+
+
+def _province_level(value: str) -> Problem | None:
+    """A warning for a province's own code (440000) where an ID names its county."""
+    if value[2:6] != "0000" or value[0] == "9" or value[:2] in _PERMIT_REGIONS:
+        return None
+    return _warning(
+        "province_level",
+        f"地址码 {value[:6]} 是省级代码，身份证上通常是区县代码，请与证件核对",
     )
 
 
@@ -369,7 +410,10 @@ def _id_info(value: str, birth: date) -> tuple[str, list[Problem]]:
         return f"{_PERMIT_REGIONS[value[:2]]}居民居住证 · {tail}", []
     region, known = _region_name(value[:6], birth.year)
     problems = []
-    if not known:
+    province_level = _province_level(value)
+    if province_level is not None:
+        problems.append(province_level)
+    elif not known:
         # The code in force when the number was assigned is legitimate even if since abolished,
         # and our table may lack a code: only warn.
         problems.append(
@@ -383,6 +427,9 @@ def _id_info(value: str, birth: date) -> tuple[str, list[Problem]]:
 
 def check_resident_id(raw: str, *, today: date) -> Result:
     """Resident identity number (GB 11643), HK/Macau/Taiwan residence permit or foreigner's PR ID."""
+    hidden = check_invisible(raw)
+    if hidden is not None:
+        return hidden
     value = normalise_code(raw)
     if not value:
         return Result(value="")
@@ -404,21 +451,24 @@ def check_resident_id(raw: str, *, today: date) -> Result:
         return _result(value, [_too_long(ID_LENGTH, len(value) - ID_LENGTH)])
     if len(value) < ID_LENGTH:
         prefix_problems = _id_region_problems(value) + _id_birth_problems(value, today)
-        first_generation = _first_generation(value)
-        if first_generation is not None:
-            problems.append(first_generation)
-            if prefix_problems:
-                return _result(value, problems)
+        if len(value) == FIRST_GENERATION_LENGTH:
+            # One reading, one finding: a valid first-generation number, or 15 digits that cannot
+            # begin an 18-digit ID either, is read as first-generation only (no "还差 3 位").
+            # Otherwise it is an 18-digit ID being typed, and its 15-digit reading is no news.
+            first_generation, is_one = _first_generation(value)
+            if is_one or prefix_problems:
+                return _result(value, [first_generation])
         problems += prefix_problems
         problems.append(_too_short(ID_LENGTH, ID_LENGTH - len(value)))
         return _result(value, problems, missing=0 if prefix_problems else ID_LENGTH - len(value))
 
     problems += _id_region_problems(value) + _id_birth_problems(value, today)
+    if problems:
+        # A check character computed from a wrong address code or date is no fix: name only those.
+        return _result(value, problems)
     expected = _id_check_char(value[:17])
     if value[17] != expected:
-        problems.append(_error("check_char", f"校验码错误，按前 17 位应为 {expected}"))
-    if any(p.severity == ERROR for p in problems):
-        return _result(value, problems)
+        return _result(value, [_error("check_char", f"校验码错误，按前 17 位应为 {expected}")])
     birth = _parse_ymd(value[6:14])
     assert birth is not None
     info, warnings = _id_info(value, birth)
@@ -453,6 +503,9 @@ def _org_display(code: str) -> str:
 
 def check_org_code(raw: str) -> Result:
     """Organisation code: 8 characters 0-9 A-Z and a check character, shown ``XXXXXXXX-X``."""
+    hidden = check_invisible(raw)
+    if hidden is not None:
+        return hidden
     value = normalise_code(raw)
     if not value:
         return Result(value="")
@@ -479,6 +532,7 @@ def check_org_code(raw: str) -> Result:
 # --- unified social credit code, GB 32100-2015 --------------------------------------------------
 
 USCC_LENGTH = 18
+LEGACY_LENGTH = 15
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUES = MappingProxyType({c: i for i, c in enumerate(_USCC_ALPHABET)})
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -567,20 +621,26 @@ def _uscc_info(value: str) -> str:
     return f"{kind} · {region}" if region else kind
 
 
-def _legacy_registration(value: str) -> Problem | None:
-    if len(value) != 15 or not _ascii_digits(value):
-        return None
+def _legacy_registration(value: str) -> tuple[Problem, bool]:
+    """15 digits read as the retired business registration number: its finding, and whether it is one."""
     from stdnum.iso7064 import mod_11_10  # only for this rare path: stdnum's import costs ~30 ms
 
-    note = "" if mod_11_10.is_valid(value) else "；这个注册号本身的校验位也不对"
-    return _error(
-        "legacy_registration",
-        f"这是 15 位旧工商注册号（“三证合一”后已停用），请填写营业执照上的 18 位统一社会信用代码{note}",
-    )
+    is_one = mod_11_10.is_valid(value)
+    note = "" if is_one else "；这个注册号本身的校验位也不对"
+    message = f"这是 15 位旧工商注册号（“三证合一”后已停用），请填写营业执照上的 18 位统一社会信用代码{note}"
+    return _error("legacy_registration", message), is_one
+
+
+def _fujian_pilot(value: str) -> bool:
+    """Fujian's 2015 pilot pattern (9135…, characters 9–12 M000), where real codes fail MOD 31."""
+    return value.startswith("9135") and value[8:12] == "M000"
 
 
 def check_uscc(raw: str) -> Result:
     """Unified social credit code: authority, kind, region, embedded organisation code, MOD 31 check."""
+    hidden = check_invisible(raw)
+    if hidden is not None:
+        return hidden
     value = normalise_code(raw)
     if not value:
         return Result(value="")
@@ -595,9 +655,6 @@ def check_uscc(raw: str) -> Result:
             )
         if other:
             problems.append(_error("bad_char", f"含有无效字符{_quote(other)}：只能是数字和大写字母"))
-    legacy = _legacy_registration(value)
-    if legacy is not None:
-        problems.append(legacy)
     if len(value) > USCC_LENGTH:
         problems.append(_too_long(USCC_LENGTH, len(value) - USCC_LENGTH))
         return _result(value, problems)
@@ -606,6 +663,12 @@ def check_uscc(raw: str) -> Result:
             problems.append(_too_short(USCC_LENGTH, USCC_LENGTH - len(value)))
         return _result(value, problems)
     prefix_problems = _uscc_prefix_problems(value)
+    if len(value) == LEGACY_LENGTH and _ascii_digits(value):
+        # One reading, one finding (as for a first-generation ID): a valid legacy number, or 15
+        # digits that cannot begin a credit code, is the legacy number only, without "还差 3 位".
+        legacy, is_one = _legacy_registration(value)
+        if is_one or prefix_problems:
+            return _result(value, [legacy])
     problems += prefix_problems
     if len(value) < USCC_LENGTH:
         missing = USCC_LENGTH - len(value)
@@ -622,10 +685,20 @@ def check_uscc(raw: str) -> Result:
                 f"第 9–17 位组织机构代码 {_org_display(org_code)} 的校验位错误，按前 8 位应为 {org_expected}",
             )
         )
+    if problems:
+        # A check character computed from characters already found wrong is no fix: name only those.
+        return _result(value, problems)
     expected = _uscc_check_char(value[:17])
     if value[17] != expected:
-        problems.append(_error("check_char", f"校验码错误，按前 17 位应为 {expected}"))
-    return _result(value, problems, info=None if problems else _uscc_info(value))
+        if _fujian_pilot(value):
+            # Real codes from Fujian's pilot fail the check: never suggest a "corrected" one.
+            message = (
+                "第 18 位校验码不符合国标，但福建 2015 年试点发放的代码（9135…，第 9–12 位 M000）"
+                "确有这种情况：请与营业执照原件逐位核对，一致即可使用"
+            )
+            return _result(value, [_warning("pilot_check", message)], info=_uscc_info(value))
+        return _result(value, [_error("check_char", f"校验码错误，按前 17 位应为 {expected}")])
+    return _result(value, info=_uscc_info(value))
 
 
 def org_code_of_uscc(value: str) -> str | None:
@@ -640,22 +713,7 @@ MOBILE_LENGTH = 11
 N400_LENGTH = 10
 _MAX_EXTENSION = 6
 
-# Mobile segments from validation.md, as leading digits. phonenumbers 9.0.43 agrees except that it
-# rejects 149x and 1749 (data cards and satellite, both assigned) and accepts 1610 (not assigned):
-# measured over every 4-digit prefix in tests/test_validation_phones.py, so we use this table for
-# mobiles.
-MOBILE_SEGMENTS = tuple(
-    "13 145 147 149 150 151 152 153 155 156 157 158 159 162 165 166 167 170 171 172 173 175 176 177 178"
-    " 17400 17401 17402 17403 17404 17405 1749 18 190 191 192 193 195 196 197 198 199".split()
-)
-
-
-def _segment_assigned(digits: str) -> bool:
-    """Whether a mobile's first digits (up to 5) are, or can still grow into, an assigned segment."""
-    return any(s.startswith(digits) or digits.startswith(s) for s in MOBILE_SEGMENTS)
-
-
-_MOBILE_SECOND_DIGITS = frozenset("3456789")
+_MOBILE_SECOND_DIGITS = frozenset(segments.MOBILE_BLOCKS)
 _EXTENSION_MARK = re.compile(r"转|分机|ext\.?|[x#]", re.IGNORECASE)
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58]")
 _PLACE_SUFFIXES = re.compile(r"省|壮族自治区|回族自治区|维吾尔自治区|自治区")
@@ -741,17 +799,22 @@ def _mobile(national: str, trunk: bool) -> _Dial:
         # Keep the trunk 0 in the stored value: storing the corrected number would make the
         # error vanish on the next check, and the agent never sees what was wrong.
         return _Dial("mobile", "0" + national, (_trunk_problem(national), *_mobile(national, False).problems))
-    problems = []
-    if not _segment_assigned(national[:5]):
-        segment = national[:4] if national[:3] == "174" else national[:3]
-        problems.append(_error("bad_segment", f"{segment} 不是已分配的手机号段"))
+    segment = segments.classify(national)
+    if segment.kind == "iot":
+        message = f"{segment.name} 号段只用于 13 位物联网号码，不能作为手机号"
+        return _Dial("mobile", national, (_error("iot_segment", message),))
     if len(national) < MOBILE_LENGTH:
         missing = MOBILE_LENGTH - len(national)
-        problems.append(_error("too_short", f"手机号应为 11 位，还差 {missing} 位"))
-        return _Dial("mobile", national, tuple(problems), 0 if len(problems) > 1 else missing)
+        problem = _error("too_short", f"手机号应为 11 位，还差 {missing} 位")
+        return _Dial("mobile", national, (problem,), missing)
     if len(national) > MOBILE_LENGTH:
-        problems.append(_error("too_long", f"手机号应为 11 位，多了 {len(national) - MOBILE_LENGTH} 位"))
-    return _Dial("mobile", national, tuple(problems))
+        problem = _error("too_long", f"手机号应为 11 位，多了 {len(national) - MOBILE_LENGTH} 位")
+        return _Dial("mobile", national, (problem,))
+    if segment.kind == "unallocated":
+        # Our data is older than the next allocation: a real customer's number must not be blocked.
+        message = f"号段 {segment.name} 尚未见分配，请与客户核对"
+        return _Dial("mobile", national, (_warning("unallocated_segment", message),))
+    return _Dial("mobile", national)
 
 
 def _trunk_problem(national: str) -> Problem:
@@ -921,21 +984,24 @@ def _phone_result(dial: _Dial | None, accept: tuple[str, ...], describe: bool = 
 
 def check_phone(raw: str, *, describe: bool = True) -> Result:
     """Subscriber number: a mobile or a fixed line with area code; never 400/800 or short numbers."""
-    return _phone_result(_analyse_phone(raw), ("mobile", "fixed"), describe)
+    return check_invisible(raw) or _phone_result(_analyse_phone(raw), ("mobile", "fixed"), describe)
 
 
 def check_mobile(raw: str, *, describe: bool = True) -> Result:
     """Mobile number, 11 digits; +86 / 0086 accepted and dropped."""
-    return _phone_result(_analyse_phone(raw), ("mobile",), describe)
+    return check_invisible(raw) or _phone_result(_analyse_phone(raw), ("mobile",), describe)
 
 
 def check_fixed_line(raw: str, *, describe: bool = True) -> Result:
     """Fixed line: 0 + area code + local number, extension kept as ``…转123``."""
-    return _phone_result(_analyse_phone(raw), ("fixed",), describe)
+    return check_invisible(raw) or _phone_result(_analyse_phone(raw), ("fixed",), describe)
 
 
 def check_n400(raw: str) -> Result:
     """400 number: 400 + 7 digits, shown ``400-903-0005``."""
+    hidden = check_invisible(raw)
+    if hidden is not None:
+        return hidden
     value = normalise_code(raw)
     if not value:
         return Result(value="")
@@ -983,6 +1049,9 @@ POSTCODE_LENGTH = 6
 
 def check_postcode(raw: str) -> Result:
     """Postcode: 6 digits; outside Zhejiang (31xxxx, 32xxxx, 202450) is a warning."""
+    hidden = check_invisible(raw)
+    if hidden is not None:
+        return hidden
     value = normalise_code(raw)
     if not value:
         return Result(value="")
@@ -1000,6 +1069,7 @@ def check_postcode(raw: str) -> Result:
     return _result(value, [_warning("outside_zhejiang", message)])
 
 
+_WHITESPACE = re.compile(r"\s")
 _EMAIL_LOCAL_CHARS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-."
 )
@@ -1011,10 +1081,18 @@ _TLD_SLIPS = frozenset({"con", "cmo", "comm", "ocm"})
 
 def check_email(raw: str) -> Result:
     """E-mail address, syntax only (no look-up)."""
+    hidden = check_invisible(raw)
+    if hidden is not None:
+        return hidden
     # NFKC already maps ＠ and ．; the IME's full stop 。 is the other common slip.
-    text = _stable(lambda t: "".join(t.replace("。", ".").split()), _normalise_entry(raw))
+    text = _stable(lambda t: t.replace("。", "."), _normalise_entry(raw))
     if not text:
         return Result(value="")
+    space = _WHITESPACE.search(text)
+    if space is not None:
+        # Removing it would silently make another address (test1@invalid.co m is not .com).
+        message = f"邮箱地址中间有空格（第 {space.start() + 1} 个字符），请删除"
+        return _result(text, [_error("space_inside", message)])
     if len(text) > 254:
         return _result(text, [_error("too_long", "邮箱地址太长（最多 254 个字符）")])
     if "@" not in text:
@@ -1083,6 +1161,9 @@ _LATIN_JOINERS = frozenset("-'’")
 
 def check_person_name(raw: str, *, max_length: int = 30) -> Result:
     """Person name: letters, ``·`` between parts; no digits or other symbols; 1–max_length characters."""
+    hidden = check_invisible(raw)
+    if hidden is not None:
+        return hidden
     text = _stable(
         lambda t: _drop_spaces_near_cjk(" ".join(t.translate(_DOT_LOOKALIKES).split())), normalise_text(raw)
     )
@@ -1111,7 +1192,10 @@ def check_person_name(raw: str, *, max_length: int = 30) -> Result:
 
 
 def check_text(raw: str, *, max_length: int, multiline: bool = False) -> Result:
-    """Free text: normalised, no longer than ``max_length`` characters."""
+    """Free text: normalised, no longer than ``max_length`` characters, no invisible characters."""
+    hidden = check_invisible(raw, multiline=multiline)
+    if hidden is not None:
+        return hidden
     text = normalise_text(raw, multiline=multiline)
     if len(text) > max_length:
         return _result(text, [_error("too_long", f"不能超过 {max_length} 个字（现有 {len(text)} 个）")])
@@ -1134,6 +1218,9 @@ def _one_year_after(day: date) -> date:
 
 def check_date(raw: str, *, today: date) -> Result:
     """Calendar date, stored ``YYYY-MM-DD``; also 2026/11/28, 2026.11.28, 2026年11月28日."""
+    hidden = check_invisible(raw)
+    if hidden is not None:
+        return hidden
     text = _DASHES.sub("-", _normalise_entry(raw))
     if not text:
         return Result(value="")
@@ -1156,7 +1243,8 @@ def check_date(raw: str, *, today: date) -> Result:
 
 
 def preload() -> None:
-    """Load the division table and phone geocoding data now (e.g. from a worker at start-up)."""
+    """Load the division table, mobile segments and phone geocoding data now (e.g. from a worker at start-up)."""
     _divisions()
+    segments.allocated_prefixes()
     _place("57181726504")
     _local_lengths("571")

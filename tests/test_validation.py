@@ -102,7 +102,7 @@ def test_normalise_code(raw, expected):
 
 
 def test_empty_after_normalisation_is_empty_without_problems():
-    blank = " \u3000\t-()\u200b"
+    blank = " \u3000\t-() \t"
     results = [
         v.check_resident_id(blank, today=TODAY),
         v.check_uscc(blank),
@@ -150,7 +150,6 @@ def check_id(raw: str, today: date = TODAY) -> v.Result:
         ("31011519851010001X", "上海市浦东新区 · 1985-10-10 · 男"),
         ("412723199010050012", "河南省周口地区商水县 · 1990-10-05 · 男"),
         (_id("33010019900101002"), "浙江省杭州市 · 1990-01-01 · 女"),
-        (_id("33000019900101001"), "浙江省 · 1990-01-01 · 男"),
         ("810000198507010011", "香港居民居住证 · 1985-07-01 · 男"),
         (_id("82000019900101002"), "澳门居民居住证 · 1990-01-01 · 女"),
         ("830000198808080017", "台湾居民居住证 · 1988-08-08 · 男"),
@@ -246,8 +245,45 @@ def test_resident_id_unknown_county_is_only_a_warning():
 
 
 def test_resident_id_several_errors_reported_together():
+    result = check_id(_id("71000019490230002"))
+    assert codes(result) == ["taiwan_province", "bad_birth_date"]
+
+
+def test_resident_id_no_check_char_suggested_beside_a_wrong_date_it_was_computed_from():
+    # 「按前 17 位应为 9」 would "fix" a number whose date is already wrong: one finding, the date.
     result = check_id("110105194902300029")
-    assert codes(result) == ["bad_birth_date", "check_char"]
+    assert codes(result) == ["bad_birth_date"]
+    assert "应为" not in messages(result)
+
+
+@pytest.mark.parametrize("province", ["44", "33", "11", "65"])
+def test_resident_id_province_level_address_code_is_a_warning_not_a_county(province):
+    result = check_id(_id(f"{province}000019900101001"))
+    assert result.ok
+    assert [(p.code, p.severity) for p in result.problems] == [("province_level", "warning")]
+    assert f"{province}0000" in result.problems[0].message
+    assert result.info is not None and result.info.endswith(" · 1990-01-01 · 男")
+
+
+@pytest.mark.parametrize("value", ["810000198507010011", "830000198808080017", _id("82000019900101002")])
+def test_resident_id_province_level_code_is_right_for_hk_macau_taiwan_permits(value):
+    assert check_id(value).problems == ()
+
+
+@pytest.mark.parametrize(
+    ("first17", "province"), [("91184019850101001", "北京市"), ("94484019850101001", "广东省")]
+)
+def test_resident_id_foreigner_pr_id_is_9_plus_accepting_province(first17, province):
+    result = check_id(_id(first17))
+    assert result.problems == ()
+    assert f"{province}受理" in (result.info or "")
+
+
+@pytest.mark.parametrize("first17", ["97184019850101001", "90184019850101001", "97"])
+def test_resident_id_foreigner_pr_id_without_a_province_code_is_an_error(first17):
+    result = check_id(_id(first17) if len(first17) == 17 else first17)
+    assert codes(result)[0] == "bad_province"
+    assert "受理地" in result.problems[0].message
 
 
 @pytest.mark.parametrize(
@@ -315,12 +351,34 @@ def test_resident_id_first_generation_names_the_upgrade():
     assert v.check_resident_id("11010519491231002X", today=TODAY).ok
 
 
-def test_resident_id_fifteen_digits_that_may_be_typing_get_both():
-    # Read as 18-digit prefix it is plausible (born 2001-12-03) and as a first-generation number
-    # too (born 1920-01-12): the hint stays and both findings are there for when typing stops.
+def test_resident_id_valid_first_generation_number_gets_no_18_digit_hint():
+    # Plausible as the start of an 18-digit ID (born 2001-12-03) too, but fifteen digits that
+    # make a valid first-generation number (born 1920-01-12) are read as that only.
     result = check_id("330106200112030")
+    assert result.missing == 0
+    assert codes(result) == ["first_generation"]
+    assert "330106192001120303" in result.problems[0].message
+
+
+def test_resident_id_fifteen_digits_are_one_reading_with_the_impossible_date_named():
+    # Not 「出生日期 6209-32-69 不存在」 and 「还差 3 位」: a first-generation number born 1962-09-32.
+    result = check_id("610104620932690")
+    assert codes(result) == ["first_generation"]
+    assert result.missing == 0
+    assert "1962-09-32 不存在" in result.problems[0].message
+    assert "6209" not in result.problems[0].message and "还差" not in result.problems[0].message
+
+
+def test_resident_id_fifteen_digits_that_cannot_be_first_generation_are_an_18_digit_id_being_typed():
+    result = check_id("610113198402242")  # as first-generation: born 1919-84-02, impossible
+    assert codes(result) == ["too_short"]
     assert result.missing == 3
-    assert codes(result) == ["first_generation", "too_short"]
+
+
+def test_resident_id_fifteen_digits_with_a_bad_province_name_it_once():
+    result = check_id("990426911201007")
+    assert codes(result) == ["first_generation"]
+    assert "99" in result.problems[0].message
 
 
 def test_resident_id_birth():
@@ -413,12 +471,60 @@ def test_uscc_excluded_letters_named():
     assert "“*”" in result.problems[0].message
 
 
-def test_uscc_legacy_registration_number():
+def test_uscc_legacy_registration_number_is_one_finding_without_the_18_character_hint():
     result = v.check_uscc("110108000000016")
-    assert codes(result)[0] == "legacy_registration"
+    assert codes(result) == ["legacy_registration"]
+    assert result.missing == 0
     assert "18 位统一社会信用代码" in result.problems[0].message
     assert "校验位也不对" not in result.problems[0].message
-    assert "校验位也不对" in v.check_uscc("110108000000017").problems[0].message
+
+
+def test_uscc_broken_legacy_number_that_cannot_begin_a_credit_code_says_so_once():
+    result = v.check_uscc("010108000000017")  # authority 0: no credit code starts so
+    assert codes(result) == ["legacy_registration"]
+    assert "校验位也不对" in result.problems[0].message
+
+
+def test_uscc_fifteen_digits_that_are_no_legacy_number_are_a_credit_code_being_typed():
+    result = v.check_uscc("110108000000017")  # MOD 11,10 fails; 11 + 010800 is a plausible start
+    assert codes(result) == ["too_short"]
+    assert result.missing == 3
+
+
+def _failing_mod31(prefix8: str, org8: str) -> str:
+    """A code with a valid embedded organisation code whose MOD 31 check fails."""
+    org = org8 + next(c for c in "0123456789X" if v.check_org_code(org8 + c).ok)
+    right = _uscc(prefix8 + org)
+    return right[:-1] + ("0" if right[-1] != "0" else "1")
+
+
+@pytest.mark.parametrize("value", ["91350211M0000XUF46", _failing_mod31("91350100", "M0001234")])
+def test_uscc_fujian_pilot_code_failing_mod31_is_a_warning_without_a_corrected_check(value):
+    result = v.check_uscc(value)
+    assert result.ok
+    assert [(p.code, p.severity) for p in result.problems] == [("pilot_check", "warning")]
+    message = result.problems[0].message
+    assert "营业执照" in message and "福建" in message and "应为" not in message
+    assert result.info is not None and "福建省" in result.info
+
+
+@pytest.mark.parametrize(
+    ("prefix8", "org8"),
+    [("91330211", "M0000XUF"), ("91350211", "MA000XUF"), ("92350211", "M0000XUF"), ("91350211", "00000XUF")],
+)
+def test_uscc_outside_the_fujian_pilot_pattern_a_failed_mod31_stays_an_error(prefix8, org8):
+    result = v.check_uscc(_failing_mod31(prefix8, org8))
+    assert codes(result) == ["check_char"]
+
+
+def test_uscc_fujian_pilot_code_with_a_broken_org_code_is_an_error_not_a_warning():
+    result = v.check_uscc("91350211M0000XUF56")  # embedded M0000XUF-5: its check is 4
+    assert codes(result) == ["org_code_check"]
+
+
+def test_uscc_no_check_char_suggested_beside_a_broken_org_code_it_was_computed_from():
+    result = v.check_uscc("91110000600037342N")
+    assert codes(result) == ["org_code_check"]
 
 
 @pytest.mark.parametrize(

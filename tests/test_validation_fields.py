@@ -53,7 +53,7 @@ def test_postcode_errors(raw, code, missing):
         ("Wang.Xiao+400@Example.COM.cn", "Wang.Xiao+400@example.com.cn"),
         ("ｗａｎｇ＠ｑｑ．ｃｏｍ", "wang@qq.com"),
         ("wang@qq。com", "wang@qq.com"),
-        (" wang @ 163.com ", "wang@163.com"),
+        (" wang@163.com\u3000", "wang@163.com"),
         ("a_b-c@mail-server.zj.gov.cn", "a_b-c@mail-server.zj.gov.cn"),
         ("x@example.xn--fiqs8s", "x@example.xn--fiqs8s"),
     ],
@@ -90,6 +90,26 @@ def test_email_errors(raw, code):
     result = v.check_email(raw)
     assert codes(result) == [code]
     assert not result.ok
+
+
+@pytest.mark.parametrize(
+    ("raw", "position"),
+    [("test1@invalid.co m", 17), ("wang @163.com", 5), ("wang@ 163.com", 6), ("wang\u3000@qq.com", 5)],
+)
+def test_email_space_inside_is_an_error_never_silently_removed(raw, position):
+    # Removing it changes the address: test1@invalid.co m is not test1@invalid.com.
+    result = v.check_email(raw)
+    assert codes(result) == ["space_inside"]
+    assert f"第 {position} 个字符" in result.problems[0].message
+    assert result.value != raw.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "raw", ["wang\x00@qq.com", "wang@qq\u200b.com", "wang\t@qq.com", "\ufeffwang@qq.com"]
+)
+def test_email_control_character_inside_is_an_error_never_silently_removed(raw):
+    result = v.check_email(raw)
+    assert codes(result) == ["invisible_char"]
 
 
 def test_email_tld_slip_is_a_warning():
@@ -168,9 +188,15 @@ def test_person_name_reports_every_problem():
 
 
 def test_text_within_limit():
-    result = v.check_text("  杭州市西湖区文三路 100 号\x07 ", max_length=100)
+    result = v.check_text("  杭州市西湖区文三路 100 号 ", max_length=100)
     assert result.problems == ()
     assert result.value == result.display == "杭州市西湖区文三路 100 号"
+
+
+def test_text_control_character_is_an_error_not_silently_dropped():
+    result = v.check_text("  杭州市西湖区文三路 100 号\x07 ", max_length=100)
+    assert codes(result) == ["invisible_char"]
+    assert result.problems[0].message == "第 16 个字符是不可见的控制字符（U+0007），请删除"
 
 
 @pytest.mark.parametrize("limit", [100, 200, 500])
@@ -182,8 +208,15 @@ def test_text_too_long_names_the_limit(limit):
 
 
 def test_text_multiline_keeps_line_breaks():
-    assert v.check_text("第一行\r\n第二行", max_length=50).value == "第一行 第二行"
     assert v.check_text("第一行\r\n第二行", max_length=50, multiline=True).value == "第一行\n第二行"
+    assert v.check_text("第一行\u2028第二行", max_length=50, multiline=True).value == "第一行\n第二行"
+
+
+def test_text_single_line_field_refuses_a_line_break_it_cannot_show():
+    result = v.check_text("第一行\r\n第二行", max_length=50)
+    assert codes(result) == ["invisible_char"]
+    assert "第 4 个字符是回车符（U+000D）" in result.problems[0].message
+    assert "只能填一行" in result.problems[0].message
 
 
 # --- dates -----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 import phonenumbers
 import pytest
 
+from desktop import segments
 from desktop import validation as v
 
 
@@ -36,6 +37,7 @@ def codes(result: v.Result) -> list[str]:
         "17812345678",
         "19212345678",
         "19912345678",
+        "16101234567",
     ],
 )
 def test_mobile_valid(raw):
@@ -59,12 +61,18 @@ def test_mobile_describe():
 @pytest.mark.parametrize(
     ("raw", "code", "text"),
     [
-        ("15412345678", "bad_segment", "154 不是已分配的手机号段"),
-        ("14012345678", "bad_segment", "140"),
-        ("17412345678", "bad_segment", "1741"),
-        ("17406123456", "bad_segment", "1740"),
-        ("19412345678", "bad_segment", "194"),
-        ("16112345678", "bad_segment", "161"),
+        ("14012345678", "iot_segment", "140 号段只用于 13 位物联网号码"),
+        ("14112345678", "iot_segment", "141"),
+        ("14412345678", "iot_segment", "144"),
+        ("14612345678", "iot_segment", "146"),
+        ("14812345678", "iot_segment", "148"),
+        ("1401234567890", "iot_segment", "13 位物联网"),
+        ("12345678901", "invalid", "手机号以 1 开头"),
+        ("10012345678", "invalid", "手机号以 1 开头"),
+        ("11012345678", "invalid", "手机号以 1 开头"),
+        ("015412345678", "trunk_mobile", "不要加 0"),
+        ("1541234567", "too_short", "还差 1 位"),
+        ("154123456789", "too_long", "多了 1 位"),
         ("013825265634", "trunk_mobile", "手机号前面不要加 0，应为 13825265634"),
         ("138252656341", "too_long", "多了 1 位"),
         ("1382526563", "too_short", "还差 1 位"),
@@ -93,40 +101,133 @@ def test_mobile_prefix_being_typed(raw, missing):
     assert codes(result) == ["too_short"]
 
 
-def test_mobile_wrong_segment_is_an_error_at_once():
-    result = v.check_mobile("154")
-    assert result.missing == 0
-    assert codes(result) == ["bad_segment", "too_short"]
+@pytest.mark.parametrize(
+    ("raw", "segment"),
+    [
+        ("15412345678", "154"),
+        ("17412345678", "1741"),
+        ("17406123456", "17406"),
+        ("17912345678", "179"),
+        ("19412345678", "194"),
+        ("16112345678", "1611"),
+        ("+86 154 1234 5678", "154"),
+    ],
+)
+def test_mobile_unallocated_segment_is_a_warning_because_our_data_may_be_older(raw, segment):
+    result = v.check_mobile(raw)
+    assert result.ok
+    assert [(p.code, p.severity) for p in result.problems] == [("unallocated_segment", "warning")]
+    assert result.problems[0].message == f"号段 {segment} 尚未见分配，请与客户核对"
+    assert result.info is not None and result.info.startswith("手机 · ")
 
 
-def test_mobile_segments_agree_with_phonenumbers_except_measured_pitfalls():
-    """Our segment table against phonenumbers for every 4-digit prefix (5 for 1740x)."""
-    disagree = set()
-    for prefix in range(1000, 2000):
-        for tail in ("0123456", "5123456", "6123456"):
+def test_mobile_unallocated_segment_waits_for_all_digits_iot_segment_is_an_error_at_once():
+    typing = v.check_mobile("154")
+    assert (codes(typing), typing.missing) == (["too_short"], 8)
+    iot = v.check_mobile("140")
+    assert (codes(iot), iot.missing) == (["iot_segment"], 0)
+
+
+def test_mobile_unallocated_segment_gets_no_warning_beside_an_error():
+    assert codes(v.check_mobile("015412345678")) == ["trunk_mobile"]
+    assert codes(v.check_mobile("15412345678转12")) == ["extension_not_allowed"]
+
+
+def _phonenumbers_mobile(number: str) -> bool:
+    parsed = phonenumbers.parse(number, "CN")
+    return phonenumbers.is_valid_number_for_region(parsed, "CN") and phonenumbers.number_type(parsed) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def test_every_mobile_the_installed_phonenumbers_accepts_has_no_finding_here():
+    """Exhaustive over every 4-digit prefix 1300–1999, three subscriber parts each (1740x differs by
+    its fifth digit): where phonenumbers calls a number a CN mobile we have nothing to say."""
+    accepted = 0
+    for prefix in range(1300, 2000):
+        for tail in ("0123456", "5123456", "9876543"):
             number = f"{prefix}{tail}"
-            parsed = phonenumbers.parse(number, "CN")
-            theirs = phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in (
-                phonenumbers.PhoneNumberType.MOBILE,
-                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-            )
-            ours = v.check_mobile(number).ok
-            if theirs != ours:
-                disagree.add(number[:4])
-    assert disagree == {f"149{d}" for d in range(10)} | {"1749", "1610"}
+            if _phonenumbers_mobile(number):
+                accepted += 1
+                assert v.check_mobile(number).problems == (), number
+    assert accepted > 1500  # the loop really met phonenumbers' mobiles
+
+
+def test_segments_beyond_phonenumbers_are_exactly_our_overrides():
+    """Where we differ from phonenumbers over 13–19: 149 and 1749 accepted (it wrongly rejects them),
+    the IoT-only segments refused, every other segment it does not know only a warning."""
+    ours_only, warned, refused = set(), set(), set()
+    for prefix in range(1300, 2000):
+        number = f"{prefix}5123456"
+        if _phonenumbers_mobile(number):
+            continue
+        result = v.check_mobile(number)
+        if not result.ok:
+            refused.add(number[:3])
+        elif result.problems:
+            warned.add(number[:4])
+        else:
+            ours_only.add(number[:4])
+    assert ours_only == {f"149{d}" for d in range(10)} | {"1749"}
+    assert refused == set(segments.IOT_ONLY)
+    assert {"1540", "1611", "1790", "1940"} <= warned
+
+
+def test_segment_table_is_derived_from_phonenumbers_not_copied(monkeypatch):
+    """A segment phonenumbers starts to call mobile (a new release) enters the table with no code change."""
+    real = phonenumbers.number_type
+
+    def newer_release(number):
+        if str(number.national_number).startswith("1541"):
+            return phonenumbers.PhoneNumberType.MOBILE
+        return real(number)
+
+    assert "1541" not in segments._derive()
+    monkeypatch.setattr(phonenumbers, "number_type", newer_release)
+    assert "1541" in segments._derive()
+
+
+def test_segment_table_is_cached_stamped_with_phonenumbers_version_and_its_code(monkeypatch):
+    from desktop import diskcache
+
+    seen = {}
+
+    def spy(name, sources, build, *, kind, version=""):
+        seen.update(name=name, version=version, sources=[str(p) for p in sources])
+        return build()
+
+    monkeypatch.setattr(diskcache, "cached", spy)
+    segments._table.cache_clear()
+    try:
+        assert "1610" in segments.allocated_prefixes()
+    finally:
+        segments._table.cache_clear()
+    assert seen["version"] == phonenumbers.__version__
+    assert any(p.endswith("segments.py") for p in seen["sources"])
+
+
+def test_segment_table_merges_whole_families_into_short_prefixes():
+    assert segments._merge({f"138{d}{e}" for d in range(10) for e in range(10)} | {"17400", "17401"}) == {
+        "138",
+        "17400",
+        "17401",
+    }
 
 
 def test_mobile_segment_is_judged_on_every_prefix_as_typed():
-    """A partial mobile is flagged exactly when no completion of it is in validation.md's segments."""
-    segments = re.compile(r"13\d|14[579]|15[0-35-9]|16[2567]|17[0-35-8]|1740[0-5]|1749|18\d|19[0-35-9]")
-    complete = {str(n) for n in range(10000, 20000) if segments.match(str(n))}
+    """A partial mobile is a neutral hint unless it is in an IoT-only segment: that is wrong at once."""
+    iot = re.compile(r"14[01468]")
     for length in range(1, 6):
         for n in range(10 ** (length - 1), 2 * 10 ** (length - 1)):
             typed = str(n)
             if typed[1:2] in ("0", "1", "2"):
                 continue  # 10x, 11x, 12x are short or service numbers, not mobiles
-            open_segment = any(c.startswith(typed) for c in complete)
-            assert ("bad_segment" not in codes(v.check_mobile(typed))) == open_segment, typed
+            result = v.check_mobile(typed)
+            if iot.match(typed):
+                assert (codes(result), result.missing) == (["iot_segment"], 0), typed
+            else:
+                assert (codes(result), result.missing) == (["too_short"], 11 - length), typed
 
 
 # --- fixed lines ---------------------------------------------------------------------------------
@@ -331,3 +432,25 @@ def test_phone_identity_makes_equal_destinations_equal():
     stored = {v.check_phone(raw).value for raw in ("0571-81726504", "057181726504转8", "+86 571 8172 6504")}
     assert {v.phone_identity(value) for value in stored} == {"057181726504"}
     assert v.phone_identity(v.check_n400("400-903-0005").value) == v.phone_identity("4009030005")
+
+
+# --- local number lengths per city (phonenumbers' metadata) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("area", "length"),
+    [("10", 8), ("20", 8), ("21", 8), ("755", 8), ("571", 8), ("574", 8), ("572", 7), ("580", 7), ("991", 7)],
+)
+def test_fixed_line_local_number_has_the_length_its_city_uses_not_a_generic_7_to_8(area, length):
+    right = f"0{area}-" + "9" * length
+    assert v.check_fixed_line(right).problems == (), right
+    for wrong_length in {7, 8} - {length}:
+        wrong = v.check_fixed_line(f"0{area}-" + "9" * wrong_length)
+        assert not wrong.ok
+        assert f"0{area} 的本地号码应为 {length} 位" in wrong.problems[0].message
+
+
+def test_guangzhou_seven_digit_local_number_is_an_error():
+    result = v.check_fixed_line("020-9999999")
+    assert codes(result) == ["too_short"]
+    assert result.problems[0].message == "020 的本地号码应为 8 位，还差 1 位"
