@@ -371,3 +371,11 @@ def test_renderer_imports_no_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.root())
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_line_breaking_at_latin_text_after_a_checkbox_renders(bundle, example_values):
+    """ReportLab's CJK line breaker raised TypeError on the checkbox before 「(浙江…A…) 省范围」."""
+    values = {**example_values, "agreement.scope": "province", "agreement.province": "浙江杭州西湖文三路A"}
+    for tail in ("…", "B", "（超长"):
+        values["agreement.province"] = "浙江杭州西湖文三路A" + tail
+        assert render(bundle, values, draft=True).pages

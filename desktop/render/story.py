@@ -21,6 +21,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import paragraph as _rl_paragraph
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 from reportlab.platypus.paraparser import ParaParser
 
@@ -49,6 +50,17 @@ CUT_MARK = "…（超长，已截断）"
 FALLBACK_LIMIT = 256
 FALLBACK_ITEMS = 10
 _MAX_INT_BITS = 64
+
+
+def _ord_or_zero(ch: str) -> int:
+    return ord(ch) if ch else 0
+
+
+# ReportLab's CJK line breaker (cjkFragSplit), looking back for a break point when a line ends on
+# a non-CJK character, calls ord() on every glyph it passes, and a checkbox's <onDraw> fragment
+# is an empty one: TypeError (seen with 「(浙江杭州西湖文三路A…) 省范围」). An empty fragment is no
+# CJK character, which is what 0 says; every other call is unchanged.
+_rl_paragraph.ord = _ord_or_zero  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
