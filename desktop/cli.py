@@ -1,40 +1,93 @@
 """The command line of case-format.md: check, render, fields, export, import, self-test.
 
 Exit statuses are part of the contract (0 good, 1 findings/refusal/conflict, 2 bad input), and bad
-input is one clear line on stderr, never a traceback.
+input is one clear Chinese line on stderr, never a traceback, never the system's English text.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from desktop import casefile, paths
+from desktop import casefile, paths, safefile
 from desktop.case import Finding, check_case, has_errors, normalise_values
 from desktop.forms import Bundle, default_bundle
 from desktop.resolve import resolve
+from desktop.safefile import shown
 from desktop.schema import FormError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+# What went wrong inside the command itself (not the input); tests look for it.
+INTERNAL_ERROR = "desk400 内部错误"
 
 
 class BadInput(Exception):
     """Input the command cannot use; the message is the one line the user sees."""
 
 
+# argparse's English messages (Python 3.11 wording) and their Chinese; the last one matching wins
+# over nothing, and anything unmatched still gets a Chinese line.
+_ARGPARSE_MESSAGES = (
+    (r"the following arguments are required: (.+)", "缺少必需的参数：{0}"),
+    (r"unrecognized arguments: (.+)", "不认识的参数：{0}"),
+    (r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)", "{0} 不能是 {1}，可选：{2}"),
+    (r"argument (\S+): expected one argument", "{0} 后面要跟一个值"),
+    (r"argument (\S+): expected at least one argument", "{0} 后面至少要跟一个值"),
+    (r"argument (\S+): expected at most one argument", "{0} 后面最多跟一个值"),
+    (r"argument (\S+): not allowed with argument (\S+)", "{0} 不能和 {1} 同时使用"),
+    (r"argument (\S+): ignored explicit argument (.+)", "{0} 不带值，多余的 {1} 请去掉"),
+    (r"argument (\S+): invalid (\S+) value: (.+)", "{0} 的值 {2} 无效"),
+    (r"one of the arguments (.+) is required", "必须给出 {0} 其中之一"),
+    (r"ambiguous option: (\S+) could match (.+)", "选项 {0} 不明确，可能是 {1}"),
+)
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, prefix="用法：")
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with Chinese help and errors: a usage error is one Chinese line and exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}：参数有误：{translate_usage_error(message)}"
+                                  f"（用 {self.prog} --help 查看用法）\n")  # fmt: skip
+
+
+def translate_usage_error(message: str) -> str:
+    """argparse's English error in Chinese (what the user typed is kept, made printable)."""
+    for pattern, chinese in _ARGPARSE_MESSAGES:
+        match = re.fullmatch(pattern, message, re.DOTALL)
+        if match:
+            return chinese.format(*(shown(g, 80) for g in match.groups()))
+    return "命令行参数不正确"
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted before the command and after it ("export --db FILE"), on every command.
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="草稿数据库文件（默认在用户数据目录）")
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="desk400", description="400 业务申请资料：填写、校验、保存、打印", parents=[db]
     )
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", title="命令", metavar="命令")
 
     check = sub.add_parser("check", parents=[db], help="校验案例文件")
     check.add_argument("files", nargs="+", type=Path, metavar="CASE.json")
@@ -62,22 +115,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # usage error (its Chinese line printed) or --help
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     db_path: Path | None = getattr(args, "db", None)
     if args.command == "self-test":
         from desktop.selftest import run_self_test
 
         return run_self_test()  # never on the user's drafts file, whatever --db says
     try:
+        return _run(args, db_path)
+    except BadInput as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("已中断，未完成的输出没有写入", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a bug: one line naming its kind, never a traceback or its text
+        print(f"{INTERNAL_ERROR}（{type(exc).__name__}），请把命令和输入文件交给维护人员", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace, db_path: Path | None) -> int:
+    try:
         bundle = default_bundle()
     except FormError as exc:
-        print(f"表单定义有误：{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        if args.command is None:
-            from desktop.app import run
+        raise BadInput(f"表单定义有误：{exc}") from None
+    if args.command is None:
+        from desktop.app import run
 
-            return run(db_path)
+        return run(db_path)
+    try:
         if args.command == "check":
             return cmd_check(bundle, args.files, as_json=args.json)
         if args.command == "render":
@@ -88,27 +157,45 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_export(bundle, db_path, case_id=args.id, output=args.output)
         if args.command == "import":
             return cmd_import(bundle, db_path, args.files)
-    except BadInput as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except sqlite3.Error as exc:
+        raise BadInput(drafts_problem(db_path, exc)) from None
+    except OSError as exc:
+        raise BadInput(safefile.why(exc)) from None
     except Exception as exc:
         from desktop.store import StoreError  # not imported up front: most commands never need it
 
         if not isinstance(exc, StoreError):
             raise
-        print(str(exc), file=sys.stderr)  # a busy file, a full disk, a damaged case: one line
-        return EXIT_FINDINGS
+        raise BadInput(str(exc)) from None  # a busy file, a full disk: one line, exit 2
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def drafts_problem(db_path: Path | None, exc: BaseException) -> str:
+    """One Chinese line for a drafts file SQLite or the system refused (locked, disk full…)."""
+    name = shown(db_path or paths.default_db())
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    text = str(exc).lower()
+    if code in (5, 6) or "locked" in text or "busy" in text:  # SQLITE_BUSY, SQLITE_LOCKED
+        return (
+            f"{name}：草稿文件正被另一个程序写入（可能是 desk400 的窗口），请关闭它或稍后重试；什么都没有改"
+        )
+    if code == 13 or "disk is full" in text:  # SQLITE_FULL
+        return f"{name}：磁盘已满，请腾出空间后重试；什么都没有改"
+    if code == 8 or "readonly" in text:  # SQLITE_READONLY
+        return f"{name}：草稿文件只读，请检查权限后重试；什么都没有改"
+    if isinstance(exc, OSError):
+        return f"{name}：{safefile.why(exc)}"
+    return f"{name}：无法读写草稿文件（SQLite 错误 {code}），请检查文件位置和权限后重试"
 
 
 def load_case(bundle: Bundle, path: Path) -> tuple[casefile.CaseFile, dict[str, Any]]:
     """Read a case file for this bundle and return it with its normalised values."""
     try:
-        case = casefile.read(path, known_keys=bundle.keys())
+        case = casefile.read(path, shapes=casefile.shapes_for(bundle.fields))
     except casefile.CaseFileError as exc:
         raise BadInput(str(exc)) from None
     if case.bundle != bundle.id:
-        raise BadInput(f"{path}：资料包 {case.bundle!r} 不是本程序的 {bundle.id!r}")
+        raise BadInput(f"{shown(path)}：资料包 {shown(case.bundle, 20)} 不是本程序的 {bundle.id}")
     return case, normalise_values(bundle, case.fields, today=date.today())
 
 
@@ -126,13 +213,14 @@ def cmd_check(bundle: Bundle, files: list[Path], *, as_json: bool) -> int:
         results.extend((path, f) for f in check_case(bundle, values, today=date.today(), coverage=coverage))
     if as_json:
         rows = [
-            {"file": str(p), "key": f.key, "severity": f.severity, "message": f.message} for p, f in results
+            {"file": shown(p, 4096), "key": f.key, "severity": f.severity, "message": f.message}
+            for p, f in results
         ]
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:
         prefix = len(files) > 1
         for path, f in results:
-            print(f"{str(path) + ': ' if prefix else ''}{f.key}: {f.severity}: {f.message}")
+            print(f"{shown(path) + ': ' if prefix else ''}{f.key}: {f.severity}: {f.message}")
     return EXIT_FINDINGS if has_errors([f for _, f in results]) else EXIT_OK
 
 
@@ -154,18 +242,21 @@ def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path
     findings = check_case(bundle, values, today=date.today(), coverage=coverage)
     errors = [f for f in findings if f.severity == "error"]
     if final and errors:
-        print(f"{path}：有 {len(errors)} 处错误，不能正式打印：", file=sys.stderr)
+        print(f"{shown(path)}：有 {len(errors)} 处错误，不能正式打印：", file=sys.stderr)
         for f in errors:
             print(f"{f.key}: error: {f.message}", file=sys.stderr)
         return EXIT_FINDINGS
-    if not output.parent.is_dir():
-        raise BadInput(f"{output}：输出目录不存在")
     try:
-        # Given a path, the renderer writes a temp file and renames it: never half a PDF.
+        safefile.check_output(output)  # before the work: a link, folder or device is never written
+    except safefile.FileProblem as exc:
+        raise BadInput(str(exc)) from None
+    try:
         label = getattr(case, "number", None) or case.id
-        render_pdf(bundle, values, settings, case_id=label, draft=bool(errors), out=output)
+        pages = render_pdf(bundle, values, settings, case_id=label, draft=bool(errors), out=output)
     except OSError as exc:
-        raise BadInput(f"{output}：无法写入（{exc.strerror}）") from None
+        raise BadInput(str(exc) if isinstance(exc, safefile.FileProblem) else safefile.why(exc)) from None
+    state = f"草稿，{len(errors)} 处错误" if errors else "正式"
+    print(f"已写入 {pages} 页（{state}）：{shown(output)}")
     return EXIT_OK
 
 
@@ -199,7 +290,10 @@ def open_store(bundle: Bundle, db_path: Path | None, *, create: bool = True):
             db_path, bundle.drafts, bundle=bundle.id, edition=bundle.edition, create=create
         )
     except StoreError as exc:
-        raise BadInput(f"{db_path or paths.default_db()}：{exc}") from None
+        cause = exc.__cause__
+        if isinstance(cause, (sqlite3.Error, OSError)):  # the store's message would carry its text
+            raise BadInput(drafts_problem(db_path, cause)) from None
+        raise BadInput(f"{shown(db_path or paths.default_db())}：{exc}") from None
     if store.recovery is not None:
         print(store.recovery.message, file=sys.stderr)
     return store
@@ -208,10 +302,13 @@ def open_store(bundle: Bundle, db_path: Path | None, *, create: bool = True):
 def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, output: Path) -> int:
     from desktop import transfer
 
+    def skipped(message: str) -> None:
+        print(message, file=sys.stderr)
+
     with open_store(bundle, db_path, create=False) as store:
         try:
             written = (
-                transfer.export_all(store, output)
+                transfer.export_all(store, output, on_skip=skipped)
                 if case_id is None
                 else [transfer.export_case(store, case_id, output)]
             )
@@ -220,7 +317,8 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
         except transfer.DamagedCases as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_FINDINGS
-    print(f"已导出 {len(written)} 个案例到 {output}")
+    where = shown(output) if case_id is None else shown(written[0])
+    print(f"已导出 {len(written)} 个案例：{where}")
     return EXIT_OK
 
 
@@ -229,11 +327,14 @@ def cmd_import(bundle: Bundle, db_path: Path | None, files: list[Path]) -> int:
 
     with open_store(bundle, db_path) as store:
         try:
-            report = transfer.import_files(store, files, known_keys=bundle.keys())
+            report = transfer.import_files(store, files, shapes=casefile.shapes_for(bundle.fields))
         except transfer.BadInput as exc:
             raise BadInput(str(exc)) from None
         except transfer.ImportConflict as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_FINDINGS
-    print(f"导入完成：新增 {len(report.created)}，更新 {len(report.replaced)}，未变 {len(report.unchanged)}")
+    print(
+        f"已导入 {len(files)} 个文件：新增 {len(report.created)}，更新 {len(report.replaced)}，"
+        f"未变 {len(report.unchanged)}"
+    )
     return EXIT_OK

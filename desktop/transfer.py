@@ -8,12 +8,14 @@ one transaction, so a batch with one bad or conflicting file changes nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import stat
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from desktop import casefile
-from desktop.casefile import CaseFile, CaseFileError
+from desktop import casefile, safefile
+from desktop.casefile import CaseFile, CaseFileError, canonical_id
+from desktop.safefile import shown
 from desktop.store import CaseNotFound, DamagedCase, ImportConflict, ImportReport, Store, same_content
 
 __all__ = [
@@ -50,7 +52,13 @@ class DamagedCases(Exception):
 def export_case(store: Store, case_id: str, out: Path) -> Path:
     """Write one case to `out` (or to `out/ID.json` when `out` is a folder); returns the path."""
     out = Path(out)
-    target = out / f"{case_id}.json" if out.is_dir() else out
+    if _is_real_dir(out):
+        name = canonical_id(case_id)
+        if name is None:
+            raise BadInput(f"案例编号 {shown(case_id, 60)} 不是标准 UUID，不能用作文件名；请用 -o 指定文件名")
+        target = out / f"{name}.json"
+    else:
+        target = out
     try:
         _write(store, case_id, target)
     except DamagedCase:
@@ -58,21 +66,34 @@ def export_case(store: Store, case_id: str, out: Path) -> Path:
     return target
 
 
-def export_all(store: Store, folder: Path) -> list[Path]:
+def export_all(store: Store, folder: Path, *, on_skip: Callable[[str], None] | None = None) -> list[Path]:
     """Write every case not in the bin as `ID.json` into `folder` (created if missing).
 
-    A damaged case does not stop the rest: DamagedCases names them after the others are written."""
+    File names come from canonical ids only: a case stored under another spelling of its id is
+    written under the canonical one, and one whose id is no UUID at all (or whose canonical name
+    another case already took) is skipped, with a Chinese line for `on_skip`. A damaged case does
+    not stop the rest: DamagedCases names them after the others are written.
+    """
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except FileExistsError:
+        pass
     except OSError as exc:
-        raise BadInput(f"{folder}：无法创建导出文件夹（{exc.strerror}），请换一个位置") from None
-    if not folder.is_dir():
-        raise BadInput(f"{folder}：不是文件夹，--all 需要一个文件夹")
+        raise BadInput(f"{shown(folder)}：无法创建导出文件夹（{safefile.why(exc)}）") from None
+    if not _is_real_dir(folder):
+        raise BadInput(f"{shown(folder)}：不是文件夹（或是一个链接），--all 需要一个文件夹")
     written = []
     damaged = []
+    taken: set[str] = set()
     for case_id in store.ids():
-        target = folder / f"{case_id}.json"
+        name = canonical_id(case_id)
+        if name is None or name in taken:
+            if on_skip is not None:
+                on_skip(f"跳过一个案例：它的编号 {shown(case_id, 60)} 不是标准 UUID 或与另一个案例重复")
+            continue
+        taken.add(name)
+        target = folder / f"{name}.json"
         try:
             _write(store, case_id, target)
         except DamagedCase:
@@ -85,41 +106,61 @@ def export_all(store: Store, folder: Path) -> list[Path]:
 
 
 def import_files(
-    store: Store, files: Sequence[Path], *, known_keys: frozenset[str] | None = None
+    store: Store,
+    files: Sequence[Path],
+    *,
+    known_keys: frozenset[str] | None = None,
+    shapes: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import case files all or nothing.
 
     Raises BadInput (naming the file) before anything changes if any file is unreadable,
-    malformed, of another bundle, or repeats a case of the batch; ImportConflict if any file is
+    malformed, of another bundle, holds a value the drafts cannot keep (control characters, wrong
+    types when `shapes` is given), or repeats a case of the batch; ImportConflict if any file is
     older than the stored edit of its case and differs from it.
     """
     batch: list[tuple[str, CaseFile]] = []
     seen: dict[str, str] = {}
     for path in files:
         try:
-            case = casefile.read(Path(path), known_keys=known_keys)
+            case = casefile.read(Path(path), known_keys=known_keys, shapes=shapes, for_storage=True)
         except CaseFileError as exc:
             raise BadInput(str(exc)) from None
+        name = shown(path)
         if case.bundle != store.bundle:
-            raise BadInput(f"{path}：资料包 {case.bundle!r} 不是本程序的 {store.bundle!r}，不能导入")
+            raise BadInput(f"{name}：资料包 {shown(case.bundle, 20)} 不是本程序的 {store.bundle}，不能导入")
         if case.id in seen:
-            raise BadInput(f"{path}：与 {seen[case.id]} 是同一个案例（{case.id}），请只导入其中一个")
-        seen[case.id] = str(path)
-        batch.append((str(path), case))
+            raise BadInput(f"{name}：与 {seen[case.id]} 是同一个案例（{case.id}），请只导入其中一个")
+        seen[case.id] = name
+        batch.append((name, case))
     return store.import_cases(batch)
+
+
+def _is_real_dir(path: Path) -> bool:
+    """A folder itself, not a link to one (an output is never reached through a link)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _write(store: Store, case_id: str, target: Path) -> None:
     try:
         case = store.get(case_id)
-    except CaseNotFound as exc:
-        raise BadInput(str(exc)) from None
-    doc = CaseFile(id=case.id, bundle=case.bundle, updated=case.updated, fields=case.fields)
+    except CaseNotFound:
+        hint = canonical_id(case_id)
+        if hint is not None and hint != case_id:
+            raise BadInput(f"找不到草稿 {shown(case_id, 60)}；编号请写作 {hint}") from None
+        raise BadInput(f"找不到草稿 {shown(case_id, 60)}，请用草稿列表中的编号") from None
+    doc = CaseFile(
+        id=canonical_id(case.id) or case.id, bundle=case.bundle, updated=case.updated, fields=case.fields
+    )
     _refuse_to_bury_newer(target, doc)
     try:
-        _write_private(doc, target)
-    except OSError as exc:
-        raise BadInput(f"{target}：无法写入（{exc.strerror}），请检查路径和权限") from None
+        # The file holds ID numbers: a new one is readable by its owner only.
+        casefile.write(doc, target, mode=0o600)
+    except safefile.FileProblem as exc:
+        raise BadInput(str(exc)) from None
     store.record_export(case_id, case.fields)
 
 
@@ -141,22 +182,5 @@ def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:
         return
     if newer:
         raise BadInput(
-            f"{target}：里面是这个案例更晚的版本（{there.updated}），导出会覆盖它；请导出到另一个文件夹"
+            f"{shown(target)}：里面是这个案例更晚的版本（{there.updated}），导出会覆盖它；请导出到另一个文件夹"
         )
-
-
-def _write_private(doc: CaseFile, target: Path) -> None:
-    """Like casefile.write, but the file holds ID numbers: created 0600 and synced before the
-    rename, so a crash leaves either the old file or the whole new one."""
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(doc.to_json())
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -243,13 +243,14 @@ def test_empty_case_leaves_every_blank(bundle):
     assert all(s in text for s in seed_sentences() if "王霄" not in s)
 
 
+# Each at or just under its field's limit (fields.toml max_length): long, but printed in full.
 LONG = {
-    "customer.name": "杭州" + "超长名称科技" * 16 + "有限公司",
-    "customer.address": "浙江省杭州市西湖区文三路478号" * 13,
+    "customer.name": "杭州" + "超长名称科技" * 15 + "有限公司",
+    "customer.address": "浙江省杭州市西湖区文三路478号" * 12,
     "notes": "补充说明很长的内容，" * 50,
     "commitment.other": "其它约定事项ABCabc123；" * 25,
     "agreement.usage": ["other"],
-    "agreement.usage_other": "W" * 120,
+    "agreement.usage_other": "W" * 30,
     "handler.email": "a" * 60 + "@" + "b" * 60 + ".com",
 }
 
@@ -260,7 +261,32 @@ def test_long_values_are_printed_in_full(bundle, example_values):
     for key, value in LONG.items():
         if key == "agreement.usage":
             continue
+        assert bundle.field(key).max_length is None or len(value) <= bundle.field(key).max_length, key
         assert flat(display_value(bundle.field(key), value)) in text, key
+    assert "超长，已截断" not in text
+
+
+def test_a_value_over_its_limit_prints_cut_and_marked(bundle, example_values):
+    name = "甲" * 100 + "Q" * 9900  # 100 is customer.name's limit
+    values = {**example_values, "customer.name": name, "number.destinations": ["13825265634"] * 50}
+    text = "".join(page_texts(render(bundle, values, draft=True)))
+    assert flat("甲" * 100 + "…（超长，已截断）") in text
+    assert "Q" not in text
+    assert text.count("13825265634") < 20  # three destinations at most, then the mark
+
+
+def test_render_time_is_linear_in_the_value_length(bundle, example_values):
+    """30,000 characters of company name took 18 s (ReportLab's CJK line breaking is quadratic in
+    a paragraph's length); cut to its limit, it costs what a value at the limit costs."""
+    import time
+
+    def timed(length: int) -> float:
+        start = time.perf_counter()
+        render(bundle, {**example_values, "customer.name": "名" * length}, draft=True)
+        return time.perf_counter() - start
+
+    timed(100)
+    assert timed(30_000) < max(1.0, 5 * timed(100))
 
 
 def _pgm_pages(pdf: Path, out: Path) -> list[tuple[int, int, bytes]]:
@@ -319,11 +345,9 @@ def test_any_values_render_without_raising(bundle, values):
     render(bundle, values, draft=True)
 
 
-def test_huge_value_splits_across_pages(bundle, example_values):
-    reader = render(
-        bundle, {**example_values, "notes": "长" * 20000, "customer.name": "名" * 3000}, draft=True
-    )
-    assert len(reader.pages) > 6
+def test_a_value_at_its_limit_splits_across_pages(bundle, example_values):
+    values = {key: "长\n" * (bundle.field(key).max_length // 2) for key in ("notes", "commitment.other")}
+    assert len(render(bundle, {**example_values, **values}, draft=True).pages) > 6
 
 
 def test_writes_to_a_path_and_refuses_an_unwritable_one(bundle, example_values, tmp_path):
@@ -347,3 +371,11 @@ def test_renderer_imports_no_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.root())
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_line_breaking_at_latin_text_after_a_checkbox_renders(bundle, example_values):
+    """ReportLab's CJK line breaker raised TypeError on the checkbox before 「(浙江…A…) 省范围」."""
+    values = {**example_values, "agreement.scope": "province", "agreement.province": "浙江杭州西湖文三路A"}
+    for tail in ("…", "B", "（超长"):
+        values["agreement.province"] = "浙江杭州西湖文三路A" + tail
+        assert render(bundle, values, draft=True).pages

@@ -247,7 +247,10 @@ def test_a_newer_file_brings_a_binned_case_back(store, tmp_path):
 # -- any valid case survives --------------------------------------------------------------------
 
 keys = st.sampled_from(sorted(KNOWN))
-text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+# Import refuses C0 controls and lone surrogates (they would break the drafts' text and search).
+text = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters=[chr(c) for c in range(32)]), max_size=40
+)
 values = st.one_of(
     st.none(),
     text,

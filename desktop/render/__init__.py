@@ -19,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, PageTemplate
 
-from desktop import paths
+from desktop import paths, safefile
 from desktop.render.fonts import register_font, registered_coverage
 from desktop.render.furniture import Furniture, NumberedCanvas
 from desktop.render.story import TICK_MARKER, Builder, Values, styles
@@ -37,12 +37,15 @@ def render_pdf(
     case_id: str,
     draft: bool,
     out: Path | BinaryIO,
-) -> None:
-    """Write the bundle for one case as an A4 PDF to `out` (a path or a binary file object).
+) -> int:
+    """Write the bundle for one case as an A4 PDF to `out` (a path or a binary file object);
+    returns the number of pages.
 
     `draft` marks every page 草稿 (the caller passes True while the case has errors). Never raises
-    on a value; raises OSError when `out` cannot be written (a path is replaced only once the whole
-    PDF is ready) and desktop.glyphs.FontFileError when the shipped font is missing or unreadable.
+    on a value (one beyond its field's limit prints cut, marked 「…（超长，已截断）」); raises OSError
+    (desktop.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
+    new or regular file (a path is replaced only once the whole PDF is ready), and
+    desktop.glyphs.FontFileError when the shipped font is missing or unreadable.
     """
     font_path = paths.print_font()
     font = register_font(font_path)
@@ -64,14 +67,16 @@ def render_pdf(
         "subject": vals.clean(f"案卷 {case_id} · {bundle.edition}" + (" · 草稿" if draft else "")),
     }
     try:
-        data = _build(Builder(vals, st, frame_width).story(bundle.documents), furniture, metadata)
+        data, pages = _build(Builder(vals, st, frame_width).story(bundle.documents), furniture, metadata)
     except LayoutError:
         # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
-        data = _build(Builder(vals, st, frame_width, grid=False).story(bundle.documents), furniture, metadata)
+        story = Builder(vals, st, frame_width, grid=False).story(bundle.documents)
+        data, pages = _build(story, furniture, metadata)
     _write(data, out)
+    return pages
 
 
-def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, str]) -> bytes:
+def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, str]) -> tuple[bytes, int]:
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
@@ -90,17 +95,13 @@ def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, s
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(story, canvasmaker=partial(NumberedCanvas, furniture=furniture))
-    return buffer.getvalue()
+    return buffer.getvalue(), doc.page
 
 
 def _write(data: bytes, out: Path | BinaryIO) -> None:
     if not isinstance(out, (str, os.PathLike)):
         out.write(data)
         return
-    target = Path(out)
-    partial_file = target.with_name(f".{target.name}.part")
-    try:
-        partial_file.write_bytes(data)
-        os.replace(partial_file, target)
-    finally:
-        partial_file.unlink(missing_ok=True)
+    # A new file or a regular file replaced through an exclusive temporary file: never through a
+    # planted link, never over a device (safefile.FileProblem, an OSError, otherwise).
+    safefile.write_atomic(Path(out), data)

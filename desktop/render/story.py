@@ -21,6 +21,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import paragraph as _rl_paragraph
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 from reportlab.platypus.paraparser import ParaParser
 
@@ -42,6 +43,24 @@ SPLIT_IN_ROW = 4 * CELL_LEADING
 # Text the wrapping code must not see: C0/C1 controls, bidi overrides, zero-width characters.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _DATE_BLANK = ("年", "月", "日")
+# A value beyond its field's limit is an error (so the bundle prints as a draft); it prints cut,
+# visibly, so a hostile or mistaken value can neither hang the render nor pass for the real thing.
+CUT_MARK = "…（超长，已截断）"
+# The limit of a field that declares none (codes, phones, dates, names): far beyond any valid value.
+FALLBACK_LIMIT = 256
+FALLBACK_ITEMS = 10
+_MAX_INT_BITS = 64
+
+
+def _ord_or_zero(ch: str) -> int:
+    return ord(ch) if ch else 0
+
+
+# ReportLab's CJK line breaker (cjkFragSplit), looking back for a break point when a line ends on
+# a non-CJK character, calls ord() on every glyph it passes, and a checkbox's <onDraw> fragment
+# is an empty one: TypeError (seen with 「(浙江杭州西湖文三路A…) 省范围」). An empty fragment is no
+# CJK character, which is what 0 says; every other call is unchanged.
+_rl_paragraph.ord = _ord_or_zero  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -178,12 +197,34 @@ class Values:
             raw = [items[part.index - 1]] if len(items) >= part.index else None
         if raw is None or raw == "" or raw == []:
             return ""
+        raw, cut = self._cut(part.key, raw)
         try:
             fdef = self.bundle.field(part.key)
-            text = field_types.display_value(fdef, raw)
+            text = field_types.display_value(fdef, raw) if raw != "" else ""
         except Exception:  # the renderer never fails on a value; show it as stored
             text = "、".join(map(str, raw)) if isinstance(raw, (list, tuple)) else str(raw)
-        return self.clean(text).strip()
+        text = self.clean(text).strip()
+        return text + CUT_MARK if cut else text
+
+    def _cut(self, key: str, raw: object) -> tuple[object, bool]:
+        """The value within its field's limit (max_length characters, max_items items) and whether
+        anything was cut: a render takes time linear in what it prints, never in what it is given."""
+        try:
+            fdef = self.bundle.field(key)
+            limit, items = fdef.max_length or FALLBACK_LIMIT, fdef.max_items or FALLBACK_ITEMS
+        except Exception:
+            limit, items = FALLBACK_LIMIT, FALLBACK_ITEMS
+        if isinstance(raw, bool):
+            return raw, False
+        if isinstance(raw, int):
+            return (raw, False) if raw.bit_length() <= _MAX_INT_BITS else ("", True)
+        if isinstance(raw, str):
+            return (raw, False) if len(raw) <= limit else (raw[:limit], True)
+        if isinstance(raw, (list, tuple)):
+            kept = [self._cut(key, item) for item in raw[:items]]
+            cut = len(raw) > items or any(c for _, c in kept)
+            return [v for v, _ in kept], cut
+        return raw, False
 
     def show_key(self, key: str) -> str:
         return self.show(layout.Value(key))
