@@ -97,22 +97,22 @@ class SyncEngine:
         return SyncReport(pushed, pulled, purged, tuple(self.conflicts()))
 
     def conflicts(self) -> list[ConflictItem]:
-        """Every open conflict, by case and key."""
+        """Every open conflict, by case and key; mine is the value on this machine now."""
         rows = self.db.execute(
             "SELECT c.case_id, h.number, c.key, c.mine, c.theirs, c.who, c.at FROM hall_conflicts c"
             " LEFT JOIN hall_cases h ON h.case_id = c.case_id ORDER BY c.case_id, c.key"
         ).fetchall()
+        states: dict[str, State | None] = {}
         items = []
         for case_id, number, key, mine, theirs, who, at in rows:
+            if case_id not in states:
+                case = self._get(case_id)
+                states[case_id] = None if case is None else state_of(case.fields, case.status, case.deleted)
+            state = states[case_id]
+            here = json.loads(mine) if state is None else state.get(key)
             items.append(
                 ConflictItem(
-                    case_id,
-                    self._number(case_id, number),
-                    key,
-                    json.loads(mine),
-                    json.loads(theirs),
-                    who or "",
-                    at or "",
+                    case_id, self._number(case_id, number), key, here, json.loads(theirs), who or "", at or ""
                 )
             )
         return items

@@ -74,6 +74,24 @@ def test_a_two_sided_edit_is_a_conflict_until_picked_and_nothing_is_lost(machine
     assert a.get(case.id).fields["customer.name"] == "甲公司B"
 
 
+def test_a_conflict_shows_the_value_typed_since_as_mine(machines):
+    a, b, eng = machines
+    case = a.create({"notes": "1"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    a.save_field(case.id, "notes", "2", a.get(case.id).revision)
+    b.save_field(case.id, "notes", "3", b.get(case.id).revision)
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    b.save_field(case.id, "notes", "4", b.get(case.id).revision)
+    assert [(c.mine, c.theirs) for c in eng["b"].conflicts()] == [("4", "2")]
+    assert [(c.mine, c.theirs) for c in eng["b"].sync_once().conflicts] == [("4", "2")]
+    eng["b"].resolve(case.id, "notes", "mine")
+    eng["b"].sync_once()
+    eng["a"].sync_once()
+    assert a.get(case.id).fields["notes"] == "4"
+
+
 def test_picking_theirs_takes_the_servers_value(machines):
     a, b, eng = machines
     case = a.create({"customer.name": "甲"})
