@@ -176,7 +176,18 @@ def run(server: PgServer, args: argparse.Namespace) -> None:
     a.close()
     b.close()
 
-    # 3. D desks, each with the same 20 cases, syncing one edit each at the same moment.
+    # 3. D desks, each with the same 20 cases, syncing one edit each at the same moment (a database
+    # of their own, so they do not first pull the cases above).
+    server.create_database("desks")
+    conn = connector(server.url("desks"))()
+    schema.init(conn)
+    conn.execute(PLAIN)
+    conn.commit()
+    conn.close()
+    admin = server.url("desks")
+    urls = [url.replace("/bench", "/desks") for url in urls]
+    rows = [(str(uuid.uuid4()), case_values(i)) for i in range(20)]
+    plain_push(admin, rows)
     seed = open_store(folder, "seed")
     seed.create_many(case_values(i) for i in range(20))
     SyncEngine(seed, connector(urls[0])).sync_once()
@@ -188,9 +199,10 @@ def run(server: PgServer, args: argparse.Namespace) -> None:
 
     def desk(n: int, mode: str) -> None:
         # Each thread opens its own drafts file: a SQLite connection stays in the thread that made it.
-        store = open_store(folder, f"desk{n}")
+        store = open_store(folder, f"{mode}{n}")
         engine = SyncEngine(store, connector(urls[n]))
-        engine.sync_once()
+        if mode == "hall":
+            engine.sync_once()
         for _ in range(3):
             barrier.wait()
             if mode == "hall":
