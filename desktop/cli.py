@@ -111,7 +111,22 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", type=Path, metavar="CASE.json")
 
     sub.add_parser("self-test", parents=[db], help="自检：表单、校验、打印和主窗口")
+    add_hall_parsers(sub, db)
     return parser
+
+
+def add_hall_parsers(sub: Any, db: argparse.ArgumentParser) -> None:
+    """`sync` and `server init|add-desk` of hall-server.md."""
+    sync = sub.add_parser("sync", parents=[db], help="与营业厅服务器同步一轮")
+    sync.add_argument("--url", help="服务器连接地址（默认取设置里的）")
+    server = sub.add_parser("server", help="营业厅服务器管理（管理员）")
+    tasks = server.add_subparsers(dest="server_command", required=True)
+    init = tasks.add_parser("init", help="建立或升级服务器数据库结构和柜台组角色")
+    init.add_argument("--url", required=True, help="管理员的连接地址")
+    desk = tasks.add_parser("add-desk", help="建立柜台登录角色 desk_<代码>")
+    desk.add_argument("--url", required=True, help="管理员的连接地址")
+    desk.add_argument("code", metavar="CODE", help="柜台代码，2 到 6 个字母或数字")
+    desk.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,6 +172,12 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
             return cmd_export(bundle, db_path, case_id=args.id, output=args.output)
         if args.command == "import":
             return cmd_import(bundle, db_path, args.files)
+        if args.command == "sync":
+            return cmd_sync(bundle, db_path, args.url)
+        if args.command == "server" and args.server_command == "init":
+            return cmd_server_init(args.url)
+        if args.command == "server":
+            return cmd_server_add_desk(args.url, args.code, from_stdin=args.password_stdin)
     except sqlite3.Error as exc:
         raise BadInput(drafts_problem(db_path, exc)) from None
     except OSError as exc:
@@ -337,4 +358,36 @@ def cmd_import(bundle: Bundle, db_path: Path | None, files: list[Path]) -> int:
         f"已导入 {len(files)} 个文件：新增 {len(report.created)}，更新 {len(report.replaced)}，"
         f"未变 {len(report.unchanged)}"
     )
+    return EXIT_OK
+
+
+def cmd_sync(bundle: Bundle, db_path: Path | None, url: str | None) -> int:
+    from desktop.hall import cli as hall
+
+    with open_store(bundle, db_path) as store:
+        try:
+            lines, status = hall.sync(store, url)
+        except hall.HallError as exc:
+            raise BadInput(str(exc)) from None
+    print("\n".join(lines))
+    return status
+
+
+def cmd_server_init(url: str) -> int:
+    from desktop.hall import cli as hall
+
+    try:
+        print(hall.server_init(url))
+    except hall.HallError as exc:
+        raise BadInput(str(exc)) from None
+    return EXIT_OK
+
+
+def cmd_server_add_desk(url: str, code: str, *, from_stdin: bool) -> int:
+    from desktop.hall import cli as hall
+
+    try:
+        print(hall.server_add_desk(url, code, sys.stdin.readline().rstrip("\r\n") if from_stdin else None))
+    except hall.HallError as exc:
+        raise BadInput(str(exc)) from None
     return EXIT_OK

@@ -1,0 +1,6 @@
+"""The hall server: cases shared by every desk and laptop of a business hall through PostgreSQL.
+
+Qt-free. `merge` is the pure merge rule, `schema` the server's tables and roles, `connection` the
+libpq-style connection with its TLS rule, `remote` one round's server side, `local` the drafts
+file's bookkeeping, `engine` the SyncEngine the window and the `sync` command drive.
+"""

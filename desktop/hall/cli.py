@@ -1,0 +1,70 @@
+"""The hall commands of the command line (`sync`, `server init`, `server add-desk`), Qt-free.
+
+Each returns the lines to print; a HallError's message is the one line for exit status 2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop.hall import schema
+from desktop.hall.connection import HallError, connector
+from desktop.hall.engine import SyncEngine
+from desktop.store import Store
+
+SETTING_URL = "hall.url"
+SETTING_CA = "hall.ca_file"
+EXIT_OK, EXIT_CONFLICTS = 0, 1
+
+__all__ = ["HallError", "server_add_desk", "server_init", "sync"]
+
+
+def sync(store: Store, url: str | None) -> tuple[list[str], int]:
+    """One round for this drafts file; exit 1 while conflicts remain, each listed on its own line."""
+    url = url or store.setting(SETTING_URL)
+    if not url:
+        raise HallError("没有服务器地址：请用 --url 指定，或在 设置 → 服务器 里填写")
+    engine = SyncEngine(store, connector(url, store.setting(SETTING_CA)))
+    report = engine.sync_once()
+    lines = [f"已同步：上传 {report.pushed} 个案卷，下载 {report.pulled} 个，清理 {report.purged} 个"]
+    if report.in_step:
+        return lines, EXIT_OK
+    lines.append(f"{len(report.conflicts)} 处冲突待选择（本机 / 服务器）：")
+    lines.extend(f"{c.label} {c.key}: {shown(c.mine)} / {shown(c.theirs)}" for c in report.conflicts)
+    return lines, EXIT_CONFLICTS
+
+
+def server_init(url: str) -> str:
+    conn = connector(url)()
+    try:
+        report = schema.init(conn)
+    finally:
+        conn.close()
+    if report.before == report.after:
+        return f"服务器数据库结构已是最新（版本 {report.after}），柜台组角色 {schema.GROUP} 已就绪"
+    return (
+        f"服务器数据库结构已建立（版本 {report.before} → {report.after}），柜台组角色 {schema.GROUP} 已就绪"
+    )
+
+
+def server_add_desk(url: str, code: str, password: str | None) -> str:
+    conn = connector(url)()
+    try:
+        role, secret, created = schema.add_desk(conn, code, password)
+    finally:
+        conn.close()
+    done = "已建立" if created else "已重设密码："
+    if password is not None:
+        return f"{done}柜台账号 {role}（密码取自标准输入）"
+    return f"{done}柜台账号 {role}，密码（只显示这一次，请记下）：{secret}"
+
+
+def shown(value: Any) -> str:
+    """A conflicted value as the agent reads it."""
+    if value is None or value == "" or value == []:
+        return "（空）"
+    if value is True:
+        return "在回收站"
+    if isinstance(value, list):
+        return "、".join(value)
+    return str(value)

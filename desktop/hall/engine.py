@@ -1,0 +1,460 @@
+"""The sync engine: one round exchanges a drafts file's cases with the hall server.
+
+A round passes local purges on, pushes every case changed here since it last matched the server
+(with the server revision it started from), pulls every case changed on the server since the last
+round, and appends the new audit events. Nothing local changes until the server has committed, so a
+connection lost at any point leaves both sides consistent, and the next round repeats the work:
+a push the server took but never acknowledged merges with itself, both sides equal.
+
+Qt-free: the window runs `sync_once` off the GUI thread with its own Store (one per thread).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from desktop.casefile import CaseFile
+from desktop.hall import local, remote, schema
+from desktop.hall.connection import AuthFailed, Connector, HallError, Offline
+from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of
+from desktop.store import Case, CaseNotFound, Store
+
+PUSH_BATCH = 1000
+AUDIT_BATCH = 5000
+PICKS = ("mine", "theirs")
+
+
+@dataclass(frozen=True)
+class ConflictItem:
+    """One field both sides changed differently: this machine's value, the server's, and who
+    made the server's (its desk role) and when."""
+
+    case_id: str
+    number: str | None
+    key: str
+    mine: Any
+    theirs: Any
+    who: str
+    when: str
+
+    @property
+    def label(self) -> str:
+        """The case as a person names it: its number, else the first 8 characters of its id."""
+        return self.number or self.case_id[:8]
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int
+    pulled: int
+    purged: int
+    conflicts: tuple[ConflictItem, ...]
+
+    @property
+    def in_step(self) -> bool:
+        return not self.conflicts
+
+
+class SyncEngine:
+    """Synchronises one Store with the hall server reached through `connect`."""
+
+    def __init__(self, store: Store, connect: Connector) -> None:
+        self.store = store
+        self.db = store.db
+        self.connect = connect
+        local.ensure_schema(self.db)
+
+    # -- public --------------------------------------------------------------------------
+
+    def sync_once(self) -> SyncReport:
+        """One round. Raises Offline, AuthFailed, UnsafeConnection or SchemaMismatch (HallError)."""
+        conn = self.connect()
+        try:
+            server_id = schema.check(conn)
+            self._adopt(server_id)
+            purged = self._pass_purges(conn)
+            pushed = self._push(conn)
+            pulled = self._pull(conn)
+            self._push_audit(conn)
+        except HallError:
+            raise
+        except psycopg.errors.InsufficientPrivilege:
+            raise AuthFailed(
+                "这个柜台账号没有读写案卷的权限：请管理员用 desk400 server add-desk 建立"
+            ) from None
+        except psycopg.Error as exc:
+            raise Offline(
+                f"与服务器的连接中断（{type(exc).__name__}），本机数据未受影响，稍后会自动重试"
+            ) from None
+        finally:
+            conn.close()
+        return SyncReport(pushed, pulled, purged, tuple(self.conflicts()))
+
+    def conflicts(self) -> list[ConflictItem]:
+        """Every open conflict, by case and key; mine is the value on this machine now."""
+        rows = self.db.execute(
+            "SELECT c.case_id, h.number, c.key, c.mine, c.theirs, c.who, c.at FROM hall_conflicts c"
+            " LEFT JOIN hall_cases h ON h.case_id = c.case_id ORDER BY c.case_id, c.key"
+        ).fetchall()
+        states: dict[str, State | None] = {}
+        items = []
+        for case_id, number, key, mine, theirs, who, at in rows:
+            if case_id not in states:
+                case = self._get(case_id)
+                states[case_id] = None if case is None else state_of(case.fields, case.status, case.deleted)
+            state = states[case_id]
+            here = json.loads(mine) if state is None else state.get(key)
+            items.append(
+                ConflictItem(
+                    case_id, self._number(case_id, number), key, here, json.loads(theirs), who or "", at or ""
+                )
+            )
+        return items
+
+    def resolve(self, case_id: str, key: str, pick: str) -> None:
+        """The agent's choice for one conflicted field; the next round pushes it as a normal edit."""
+        if pick not in PICKS:
+            raise ValueError(f"pick must be one of {PICKS}")
+        row = self.db.execute(
+            "SELECT theirs FROM hall_conflicts WHERE case_id = ? AND key = ?", [case_id, key]
+        ).fetchone()
+        if row is None:
+            return
+        with local.write(self.db):
+            if pick == "theirs":
+                case = self.store.get(case_id)
+                now = state_of(case.fields, case.status, case.deleted)
+                wanted = dict(now)
+                wanted[key] = json.loads(row[0])
+                self._write_local(case, normal(wanted))
+            self.db.execute("DELETE FROM hall_conflicts WHERE case_id = ? AND key = ?", [case_id, key])
+            # Mark the case as changed here, so the next round pushes what is now on screen.
+            self.db.execute("UPDATE hall_cases SET local_revision = -1 WHERE case_id = ?", [case_id])
+
+    def pending_count(self) -> int:
+        """Cases changed here that the server has not taken yet (purges included; conflicts aside)."""
+        count = len(self._local_purges())
+        for case_id in self._candidates():
+            case = self._get(case_id)
+            if case is None:
+                continue
+            base = self._base(case_id)
+            if base is None or normal(self._outgoing(case, base[1])) != normal(base[1]):
+                count += 1
+        return count
+
+    # -- rounds --------------------------------------------------------------------------
+
+    def _adopt(self, server_id: str) -> None:
+        """A drafts file pointed at another server starts over: every case merges as new."""
+        known = local.get_state(self.db, "server_id")
+        if known == server_id:
+            return
+        with local.write(self.db):
+            if known is not None:
+                self.db.execute("DELETE FROM hall_cases")
+            local.set_state(self.db, "server_id", server_id)
+            local.set_state(self.db, "pulled", 0)
+
+    def _pass_purges(self, conn: psycopg.Connection) -> int:
+        items = self._local_purges()
+        if not items:
+            return 0
+        done = remote.purge(conn, items)
+        refused = [case_id for case_id, _ in items if case_id not in done]
+        with local.write(self.db):
+            for case_id in done:
+                self._drop_bookkeeping(case_id)
+        # Edited elsewhere since this machine purged it: the newer version comes back.
+        for case in remote.fetch(conn, refused):
+            self._applying([(case, None)])
+        return len(done)
+
+    def _push(self, conn: psycopg.Connection) -> int:
+        candidates = self._candidates()
+        pushed = 0
+        for start in range(0, len(candidates), PUSH_BATCH):
+            batch: list[remote.Push] = []
+            sent: dict[str, tuple[State, State]] = {}
+            for case_id in candidates[start : start + PUSH_BATCH]:
+                case = self._get(case_id)
+                if case is None:
+                    continue
+                base = self._base(case_id)
+                mine = state_of(case.fields, case.status, case.deleted)
+                outgoing = self._outgoing(case, base[1] if base else {})
+                batch.append(
+                    remote.Push(
+                        case_id,
+                        self._number(case_id, base[2] if base else None),
+                        case.bundle,
+                        base[0] if base else 0,
+                        outgoing,
+                        case.updated,
+                    )
+                )
+                sent[case_id] = (mine, outgoing)
+            results = remote.push(conn, batch)
+            pushed += sum(
+                1 for r in results if r.accepted and r.case.revision != self._revision(r.case.case_id)
+            )
+            self._applying([(r, sent[r.case.case_id]) for r in results])
+        return pushed
+
+    def _pull(self, conn: psycopg.Connection) -> int:
+        pulled = 0
+        while True:
+            after = local.get_state(self.db, "pulled", 0)
+            cases = remote.pull(conn, after)
+            if not cases:
+                return pulled
+            todo = []
+            for case in cases:
+                base = self._base(case.case_id)
+                if base is not None and base[0] == case.revision:
+                    continue
+                found = self._get(case.case_id)
+                if found is not None and self._dirty(found, base):
+                    continue  # changed here too: the next push merges it on the server
+                todo.append((case, None))
+            pulled += len(todo)
+            self._applying(todo, pulled_to=cases[-1].change_seq)
+            if len(cases) < remote.PULL_BATCH:
+                return pulled
+
+    def _push_audit(self, conn: psycopg.Connection) -> None:
+        while True:
+            after = local.get_state(self.db, "audit_pushed", 0)
+            rows = self.db.execute(
+                "SELECT seq, at, case_id, event, key, detail FROM audit a WHERE seq > ? AND NOT EXISTS"
+                " (SELECT 1 FROM hall_audit_skip s WHERE a.seq BETWEEN s.lo AND s.hi) ORDER BY seq LIMIT ?",
+                [after, AUDIT_BATCH],
+            ).fetchall()
+            last = self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+            remote.append_audit(conn, [tuple(r[1:]) for r in rows])
+            top = rows[-1][0] if len(rows) == AUDIT_BATCH else last
+            with local.write(self.db):
+                local.set_state(self.db, "audit_pushed", top)
+                self.db.execute("DELETE FROM hall_audit_skip WHERE hi <= ?", [top])
+            if len(rows) < AUDIT_BATCH:
+                return
+
+    # -- applying the server's answer ----------------------------------------------------
+
+    def _applying(
+        self,
+        items: Iterable[tuple[remote.Pushed | remote.ServerCase, tuple[State, State] | None]],
+        pulled_to: int | None = None,
+    ) -> None:
+        """Apply server cases locally in one transaction; the audit rows it causes are skipped."""
+        with local.write(self.db):
+            before = self._audit_top()
+            for item, sent in items:
+                if isinstance(item, remote.Pushed):
+                    self._apply(item.case, sent, item.conflicts, item.who, item.when)
+                else:
+                    self._apply(item, None, (), item.who, item.when)
+            after = self._audit_top()
+            if after > before:
+                self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
+            if pulled_to is not None:
+                local.set_state(self.db, "pulled", pulled_to)
+
+    def _apply(
+        self,
+        server: remote.ServerCase,
+        sent: tuple[State, State] | None,
+        merge_conflicts: tuple[str, ...],
+        who: str,
+        when: str,
+    ) -> None:
+        """Make the local case agree with `server`, keeping every local value the server lacks.
+
+        `sent` is (the local state when the push was read, what was pushed); None for a pull.
+        A value typed here while the round was in flight stays and is pushed next round.
+        """
+        case_id = server.case_id
+        case = self._get(case_id)
+        if server.purged:
+            if case is not None:
+                self._forget(case_id)
+            self._drop_bookkeeping(case_id)
+            return
+        theirs = normal(server.state)
+        if case is None:
+            case = self._create(server)
+        now = state_of(case.fields, case.status, case.deleted)
+        read, pushed = sent if sent is not None else (now, now)
+        open_conflicts = self._open(case_id)
+        result: State = {}
+        conflicts: dict[str, tuple[Any, Any, str, str]] = {}
+        for key in set(now) | set(read) | set(theirs) | set(open_conflicts) | set(merge_conflicts):
+            here, there = now.get(key), theirs.get(key)
+            if here != read.get(key):  # typed meanwhile
+                value = here
+                if (key in open_conflicts or key in merge_conflicts) and here != there:
+                    conflicts[key] = (here, there, who, when)
+            elif key in open_conflicts or key in merge_conflicts:
+                mine = read.get(key) if key in open_conflicts else pushed.get(key)
+                value = mine
+                if mine != there:
+                    old = open_conflicts.get(key)
+                    stamp = (old[2], old[3]) if old and old[1] == there else (who, when)
+                    conflicts[key] = (mine, there, *stamp)
+            else:
+                value = there
+            if value is not None:
+                result[key] = value
+        case = self._write_local(case, result)
+        self._save_base(case, server)
+        self.db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
+        for key, (mine, there, by, at) in conflicts.items():
+            self.db["hall_conflicts"].insert(
+                {
+                    "case_id": case_id,
+                    "key": key,
+                    "mine": _json(mine),
+                    "theirs": _json(there),
+                    "who": by,
+                    "at": at,
+                }
+            )
+
+    def _write_local(self, case: Case, wanted: State) -> Case:
+        """Change the drafts file's case to `wanted` through the store's public API."""
+        fields, status, binned = split_state(wanted)
+        store = self.store
+        if state_of(case.fields, case.status, case.deleted) == normal(wanted):
+            return case
+        was_binned = case.deleted is not None
+        if was_binned:
+            store.restore(case.id)
+        current = store.get(case.id)
+        revision = current.revision
+        changed = {
+            k for k in set(fields) | set(current.fields) if normal(current.fields).get(k) != fields.get(k)
+        }
+        if changed:
+            values = {k: v for k, v in current.fields.items() if k not in changed}
+            values.update({k: fields[k] for k in changed if k in fields})
+            revision = store.save_fields(case.id, values, revision)
+        if status != current.status:
+            revision = store.set_status(case.id, status, revision)
+        if binned:
+            store.delete(case.id)
+        return store.get(case.id)
+
+    def _create(self, server: remote.ServerCase) -> Case:
+        fields, _, _ = split_state(server.state)
+        updated = (
+            server.updated if _is_iso(server.updated) else datetime.now().astimezone().isoformat("seconds")
+        )
+        self.store.import_cases([("服务器", CaseFile(server.case_id, server.bundle, updated, fields))])
+        return self.store.get(server.case_id)
+
+    def _forget(self, case_id: str) -> None:
+        """Remove a case purged on the server (the store has no per-case purge call yet)."""
+        self.db.execute("DELETE FROM cases WHERE id = ?", [case_id])
+        now = datetime.now().astimezone().isoformat(timespec="seconds")
+        self.db["audit"].insert(
+            {"at": now, "case_id": case_id, "event": "purged", "key": None, "detail": "hall"}
+        )
+
+    def _save_base(self, case: Case, server: remote.ServerCase) -> None:
+        old = self.db.execute("SELECT number FROM hall_cases WHERE case_id = ?", [case.id]).fetchone()
+        self.db["hall_cases"].upsert(
+            {
+                "case_id": case.id,
+                "revision": server.revision,
+                "base": _json(normal(server.state)),
+                "digest": digest(server.state),
+                "number": server.number or (old[0] if old else None),
+                "local_revision": case.revision,
+                "local_deleted": int(case.deleted is not None),
+            },
+            pk="case_id",
+        )
+
+    def _drop_bookkeeping(self, case_id: str) -> None:
+        self.db.execute("DELETE FROM hall_cases WHERE case_id = ?", [case_id])
+        self.db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
+
+    # -- reading local state -------------------------------------------------------------
+
+    def _candidates(self) -> list[str]:
+        """Cases whose drafts revision or bin state moved since they last matched the server."""
+        rows = self.db.execute(
+            "SELECT c.id FROM cases c LEFT JOIN hall_cases h ON h.case_id = c.id"
+            " WHERE h.case_id IS NULL OR h.local_revision != c.revision"
+            " OR h.local_deleted != (c.deleted IS NOT NULL) ORDER BY c.seq"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _local_purges(self) -> list[tuple[str, int]]:
+        rows = self.db.execute(
+            "SELECT h.case_id, h.revision FROM hall_cases h WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = h.case_id)"
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def _get(self, case_id: str) -> Case | None:
+        try:
+            return self.store.get(case_id)
+        except CaseNotFound:
+            return None
+
+    def _base(self, case_id: str) -> tuple[int, State, str | None] | None:
+        row = self.db.execute(
+            "SELECT revision, base, number FROM hall_cases WHERE case_id = ?", [case_id]
+        ).fetchone()
+        return None if row is None else (row[0], json.loads(row[1]), row[2])
+
+    def _revision(self, case_id: str) -> int | None:
+        base = self._base(case_id)
+        return None if base is None else base[0]
+
+    def _open(self, case_id: str) -> dict[str, tuple[Any, Any, str, str]]:
+        rows = self.db.execute(
+            "SELECT key, mine, theirs, who, at FROM hall_conflicts WHERE case_id = ?", [case_id]
+        ).fetchall()
+        return {r[0]: (json.loads(r[1]), json.loads(r[2]), r[3], r[4]) for r in rows}
+
+    def _outgoing(self, case: Case, base: Mapping[str, Any]) -> State:
+        """What to push: the local state, but a conflicted field keeps the server's value until picked."""
+        state = state_of(case.fields, case.status, case.deleted)
+        for key in self._open(case.id):
+            if key in base:
+                state[key] = base[key]
+            else:
+                state.pop(key, None)
+        return normal(state)
+
+    def _dirty(self, case: Case, base: tuple[int, State, str | None] | None) -> bool:
+        return base is None or normal(self._outgoing(case, base[1])) != normal(base[1])
+
+    def _number(self, case_id: str, known: str | None) -> str | None:
+        case = self._get(case_id)
+        return getattr(case, "number", None) or known
+
+    def _audit_top(self) -> int:
+        return self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _is_iso(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+__all__ = ["BIN", "STATUS", "ConflictItem", "SyncEngine", "SyncReport"]

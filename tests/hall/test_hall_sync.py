@@ -1,0 +1,157 @@
+"""Sync against a real PostgreSQL: cases travel, one-sided edits merge, two-sided ones conflict."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from desktop.hall.connection import connector
+from desktop.hall.engine import SyncEngine
+
+
+@pytest.fixture
+def machines(hall, open_store):
+    """Two drafts files, each with its own desk role, and a function to sync one."""
+    a, b = open_store("a"), open_store("b")
+    engines = {
+        "a": SyncEngine(a, connector(hall.desk("ta01"))),
+        "b": SyncEngine(b, connector(hall.desk("tb01"))),
+    }
+    return a, b, engines
+
+
+def test_a_case_made_on_one_machine_appears_on_the_other(machines):
+    a, b, eng = machines
+    case = a.create({"customer.name": "杭州某某科技有限公司", "business.categories": ["open"]})
+    report = eng["a"].sync_once()
+    assert report.pushed == 1 and report.in_step
+    assert eng["a"].pending_count() == 0
+    report = eng["b"].sync_once()
+    assert report.pulled == 1
+    got = b.get(case.id)
+    assert got.fields == {"customer.name": "杭州某某科技有限公司", "business.categories": ["open"]}
+    assert eng["b"].pending_count() == 0
+    # A second round on each side changes nothing.
+    assert eng["a"].sync_once().pulled == 0
+    assert eng["b"].sync_once().pushed == 0
+
+
+def test_one_sided_edits_on_two_machines_merge(machines):
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲公司"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    a.save_field(case.id, "contact.name", "王霄", a.get(case.id).revision)
+    b.save_field(case.id, "notes", "加急", b.get(case.id).revision)
+    eng["a"].sync_once()
+    assert eng["b"].sync_once().in_step
+    eng["a"].sync_once()
+    want = {"customer.name": "甲公司", "contact.name": "王霄", "notes": "加急"}
+    assert a.get(case.id).fields == want
+    assert b.get(case.id).fields == want
+
+
+def test_a_two_sided_edit_is_a_conflict_until_picked_and_nothing_is_lost(machines):
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲公司"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    a.save_field(case.id, "customer.name", "甲公司A", a.get(case.id).revision)
+    b.save_field(case.id, "customer.name", "甲公司B", b.get(case.id).revision)
+    assert eng["a"].sync_once().in_step
+    report = eng["b"].sync_once()
+    assert [(c.key, c.mine, c.theirs, c.who) for c in report.conflicts] == [
+        ("customer.name", "甲公司B", "甲公司A", "desk_ta01")
+    ]
+    assert b.get(case.id).fields["customer.name"] == "甲公司B"  # the machine keeps mine
+    assert eng["b"].pending_count() == 0  # the conflicted value is not pushed over theirs
+    assert eng["b"].sync_once().conflicts  # still there next round
+    eng["a"].sync_once()
+    assert a.get(case.id).fields["customer.name"] == "甲公司A"  # the server kept its value
+    eng["b"].resolve(case.id, "customer.name", "mine")
+    assert eng["b"].sync_once().in_step
+    eng["a"].sync_once()
+    assert a.get(case.id).fields["customer.name"] == "甲公司B"
+
+
+def test_a_conflict_shows_the_value_typed_since_as_mine(machines):
+    a, b, eng = machines
+    case = a.create({"notes": "1"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    a.save_field(case.id, "notes", "2", a.get(case.id).revision)
+    b.save_field(case.id, "notes", "3", b.get(case.id).revision)
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    b.save_field(case.id, "notes", "4", b.get(case.id).revision)
+    assert [(c.mine, c.theirs) for c in eng["b"].conflicts()] == [("4", "2")]
+    assert [(c.mine, c.theirs) for c in eng["b"].sync_once().conflicts] == [("4", "2")]
+    eng["b"].resolve(case.id, "notes", "mine")
+    eng["b"].sync_once()
+    eng["a"].sync_once()
+    assert a.get(case.id).fields["notes"] == "4"
+
+
+def test_picking_theirs_takes_the_servers_value(machines):
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    a.save_field(case.id, "customer.name", "乙", a.get(case.id).revision)
+    b.save_field(case.id, "customer.name", "丙", b.get(case.id).revision)
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    eng["b"].resolve(case.id, "customer.name", "theirs")
+    assert b.get(case.id).fields["customer.name"] == "乙"
+    assert eng["b"].sync_once().in_step and eng["b"].pending_count() == 0
+
+
+def test_bin_and_status_travel(machines):
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    a.set_status(case.id, "complete", a.get(case.id).revision)
+    a.delete(case.id)
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    got = b.get(case.id)
+    assert got.status == "complete" and got.deleted is not None
+    b.restore(case.id)
+    eng["b"].sync_once()
+    eng["a"].sync_once()
+    assert a.get(case.id).deleted is None
+
+
+def test_a_purge_travels_and_the_audit_reaches_the_server(machines, hall):
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲", "handler.id_number": "610113198402242115"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    a.db.execute("UPDATE cases SET status = 'printed', updated_ts = 0 WHERE id = ?", [case.id])
+    assert a.purge().removed == 1
+    assert eng["a"].sync_once().purged == 1
+    eng["b"].sync_once()
+    assert case.id not in b.ids()
+    with hall.server.admin(hall.dbname) as conn:
+        states = conn.execute("SELECT state::text FROM desk400.history").fetchall()
+        assert all("610113" not in s[0] for s in states)
+        events = conn.execute("SELECT desk, event, key FROM desk400.audit ORDER BY id").fetchall()
+        dump = repr(conn.execute("SELECT * FROM desk400.audit").fetchall())
+    assert ("desk_ta01", "created", None) in events
+    assert "甲" not in dump and "610113" not in dump
+
+
+def test_a_desk_role_cannot_truncate_drop_or_alter(hall):
+    url = hall.desk("tc01")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in (
+            "TRUNCATE desk400.cases",
+            "DROP TABLE desk400.audit",
+            "ALTER TABLE desk400.cases ADD COLUMN x int",
+            "DELETE FROM desk400.history",
+            "UPDATE desk400.audit SET event = 'x'",
+            "CREATE TABLE desk400.mine (x int)",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
