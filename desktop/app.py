@@ -131,7 +131,9 @@ class MainWindow(QMainWindow):
         # Neither label's text may resize the status bar (and with it relayout the window).
         self.print_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.saved_label.setMinimumWidth(self.saved_label.fontMetrics().horizontalAdvance("已保存 00:00:00 "))
-        self.statusBar().addPermanentWidget(self.print_label, 1)  # never hidden by a passing message
+        # A normal (not permanent) widget: a passing confirmation (「已保存 PDF：…」) replaces it
+        # for its few seconds, then the print status comes back.
+        self.statusBar().addWidget(self.print_label, 1)
         self.statusBar().addPermanentWidget(self.saved_label)
 
         self.action_specs = (
@@ -213,7 +215,7 @@ class MainWindow(QMainWindow):
         self._present()
         focus = QApplication.focusWidget()
         if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
-            self.go_tab(self.tabs.currentIndex())
+            self.view.go_tab(self.tabs.currentIndex(), visible=True, first_field=False)
         recovery.offer(self.banner, self.store, self.db_path, self.lock.crashed, self.open_case,
                        self._replayed)  # fmt: skip
         self.drafts.refresh()

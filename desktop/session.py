@@ -10,7 +10,9 @@ its autosaver takes snapshots of it. Each attribute below has one writer: this c
     dirty       keys edited since the last save began
     touched     keys the agent edited (an untouched empty field is not shouted at)
     punished    keys that showed an error and have not been valid since
-    errors      error count per key, as last checked (tab titles, print blockers)
+    errors      error count per key, as last checked (red counts on tabs and the status line)
+    missing     required fields still empty and untouched: not errors yet, counted neutrally
+                ("reward early, punish late"); they still make the print a draft
     conflicted  another window saved this case while this one had unsaved edits
 """
 
@@ -83,6 +85,7 @@ class EditSession:
     touched: set[str] = field(default_factory=set)
     punished: set[str] = field(default_factory=set)
     errors: dict[str, int] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)
     conflicted: bool = False
 
     def __post_init__(self) -> None:
@@ -116,17 +119,28 @@ class EditSession:
     def relevant(self, key: str) -> bool:
         return self.bundle.relevant(key, self.resolved().values())
 
-    def record_errors(self, key: str, count: int) -> bool:
-        """Note a field's error count; True when it changed (the counts on screen need updating)."""
+    def record_errors(self, key: str, count: int, *, missing: bool = False) -> bool:
+        """Note a field's error count (or that it is an untouched empty required field); True when
+        that changed (the counts on screen need updating)."""
         if count == 0:
             self.punished.discard(key)
-        if self.errors.get(key) == count:
+        if self.errors.get(key) == count and (key in self.missing) == missing:
             return False
         self.errors[key] = count
+        if missing:
+            self.missing.add(key)
+        else:
+            self.missing.discard(key)
         return True
 
     def print_blockers(self) -> dict[str, int]:
-        """Fields holding errors (in form order) with their counts: what blocks a clean print."""
+        """Fields that make the print a draft (in form order): errors, and required fields unfilled."""
+        return {
+            k: self.errors.get(k) or 1 for k in self.bundle.fields if self.errors.get(k) or k in self.missing
+        }
+
+    def real_errors(self) -> dict[str, int]:
+        """Fields showing errors (in form order) with their counts: the red ones."""
         return {k: self.errors[k] for k in self.bundle.fields if self.errors.get(k)}
 
     def missing_required(self) -> list[str]:
@@ -160,6 +174,7 @@ class EditSession:
         self.touched.clear()
         self.punished.clear()
         self.errors.clear()
+        self.missing.clear()
         self.conflicted = False
         self._resolved = None
 

@@ -161,7 +161,7 @@ def test_conditional_field_appears_only_when_relevant(window, qtbot):
     assert not province.isVisible()
     field(window, "agreement", "agreement.scope=province", QWidget).click()
     qtbot.waitUntil(province.isVisible)
-    assert window.tab_error_count("agreement") >= 1
+    assert window.view.tab_missing_count("agreement") >= 1  # required now, not yet filled
     assert "agreement.province" in window.print_blockers()
     field(window, "agreement", "agreement.scope=national", QWidget).click()
     qtbot.waitUntil(lambda: not province.isVisible())
@@ -173,11 +173,19 @@ def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, 
         errors = [f for f in check_case(bundle, values, today=date.today()) if f.severity == "error"]
         return {d.id: sum(1 for f in errors if f.key in d.field_keys()) for d in bundle.documents}
 
+    # A fresh case: its empty required fields are counted as unfilled, not as errors.
     counts = {d.id: window.tab_error_count(d.id) for d in bundle.documents}
-    assert counts == expected(window.session.values)
-    assert sum(counts.values()) > 0
-    assert window.print_label.text().startswith(f"还有 {sum(window.print_blockers().values())} 处错误")
+    assert counts == dict.fromkeys(counts, 0)
+    missing = {d.id: window.view.tab_missing_count(d.id) for d in bundle.documents}
+    assert missing == expected(window.session.resolved().values())  # every "required" error of check
+    unfilled = len(window.session.missing)
+    assert window.print_label.text().startswith(f"未填 {unfilled} 项：")
+    assert window.print_label.property("kind") == "hint"
+    assert window.tabs.tabText(0) == f"授权委托书（未填{missing['authorization']}）"
     assert window.action_print.toolTip() == window.print_label.text()
+    window._reveal_all()  # asking for paper is "late": now they are errors
+    assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == missing
+    assert window.print_label.text().startswith(f"还有 {unfilled} 处错误")
 
     window.load_example()
     assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == dict.fromkeys(counts, 0)

@@ -160,10 +160,12 @@ class CaseView(QObject):
             for page in self.pages:
                 page.set_relevant(key, relevant)
             verdict = session.verdict(key, self.coverage)
-            count = sum(1 for f in verdict.findings if f.severity == "error")
-            changed_counts |= session.record_errors(key, count)
             fdef = bundle.field(key)
             empty = ft.is_empty(resolved.value(key))
+            errors = [f for f in verdict.findings if f.severity == "error"]
+            # Empty and never touched: not an error yet, only "未填" (until paper is asked for).
+            missing = bool(errors) and empty and key not in session.touched
+            changed_counts |= session.record_errors(key, 0 if missing else len(errors), missing=missing)
             for row in self.rows[key]:
                 typing = focus is not None and focus in row.editor.inputs()
                 shown = present(
@@ -203,19 +205,33 @@ class CaseView(QObject):
             set_text_colour(editor, "auto" if auto else "")
 
     def update_counts(self) -> None:
-        """Tab titles count their errors; the status line says what still blocks a clean print."""
+        """Tabs count their errors (red) or their unfilled required fields (neutral); the status
+        line says what still makes the print a draft."""
         session = self.session
         for n, page in enumerate(self.pages):
             doc = page.document
-            count = sum(session.errors.get(k, 0) for k in self.doc_keys[doc.id])
-            self.tabs.setTabText(n, f"{doc.tab}（{count}）" if count else doc.tab)
-            self.tabs.setTabToolTip(n, f"本页有 {count} 处错误" if count else "本页没有错误")
-        blockers = session.print_blockers()
-        if blockers:
-            names = "、".join(self.bundle.field(k).label for k in list(blockers)[:6])
-            more = " 等" if len(blockers) > 6 else ""
-            text = f"还有 {sum(blockers.values())} 处错误，打印将带「草稿」标记：{names}{more}"
+            errors = self.tab_error_count(doc.id)
+            missing = self.tab_missing_count(doc.id)
+            if errors:
+                title, tip, kind = f"{doc.tab}（{errors}）", f"本页有 {errors} 处错误", "error"
+            elif missing:
+                title, tip, kind = f"{doc.tab}（未填{missing}）", f"本页还有 {missing} 个必填项未填", "hint"
+            else:
+                title, tip, kind = doc.tab, "本页没有错误", ""
+            self.tabs.setTabText(n, title)
+            self.tabs.setTabToolTip(n, tip)
+            self.tab_bar.set_kind(n, kind)
+        errors = session.real_errors()
+        missing = [k for k in self.bundle.fields if k in session.missing]
+        if errors:
+            names = _names(self.bundle, list(errors))
+            text = f"还有 {sum(errors.values())} 处错误，打印将带「草稿」标记：{names}"
+            if missing:
+                text += f"；另有 {len(missing)} 项未填"
             kind = "error"
+        elif missing:
+            text = f"未填 {len(missing)} 项：{_names(self.bundle, missing)}（填完才能正式打印）"
+            kind = "hint"
         else:
             text, kind = "没有错误，可以正式打印", "ok"
         self.print_label.setText(text)
@@ -224,19 +240,35 @@ class CaseView(QObject):
             self.print_label.setProperty("kind", kind)
             set_text_colour(self.print_label, kind)
 
+    def tab_missing_count(self, document_id: str) -> int:
+        return sum(1 for k in self.doc_keys[document_id] if k in self.session.missing)
+
     def tab_error_count(self, document_id: str) -> int:
         return sum(self.session.errors.get(k, 0) for k in self.doc_keys[document_id])
 
-    def go_tab(self, index: int, *, visible: bool) -> None:
-        """Show a document and put the cursor in its first field (unless the agent is in one)."""
+    def go_tab(self, index: int, *, visible: bool, first_field: bool = True) -> None:
+        """Show a document with the cursor in its first field.
+
+        Always the first field when the agent asked for the tab (Alt+2, Ctrl+N): Qt would put the
+        cursor back where it last was on that page, and a name typed next would overwrite that
+        field of the previous case. `first_field=False` (start-up) leaves a field the agent is in.
+        """
         self.tabs.setCurrentIndex(index)
         page = self.pages[index]
+        page.build()
         first = next(iter(page.rows.values()), None)
         focus = QApplication.focusWidget()
-        if focus is not None and page.isAncestorOf(focus):
+        if not first_field and focus is not None and page.isAncestorOf(focus):
             return
         if first is not None and visible:
-            first.editor.inputs()[0].setFocus()
+            target = first.editor.inputs()[0]
+            target.setFocus()
+            page.ensureWidgetVisible(target)
+
+
+def _names(bundle: Bundle, keys: list[str], most: int = 6) -> str:
+    names = "、".join(bundle.field(k).label for k in keys[:most])
+    return names + (" 等" if len(keys) > most else "")
 
 
 def _plain(value: Any) -> str:

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QScrollArea, QTabBar, QVBoxLayout, QWidget
 
 from desktop.forms import Bundle
 from desktop.layout import Document
 from desktop.ui.feedback import Shown
 from desktop.ui.fieldwidgets import Editor, EnterMovesOn, NotesField, make_editor
-from desktop.ui.style import bold, set_text_colour
+from desktop.ui.style import TEXT_COLOURS, bold, set_text_colour
 
 
 class FieldRow:
@@ -143,10 +144,20 @@ class CountTabBar(QTabBar):
     """Tabs as wide as their title with the widest error count: a count that changes while the
     agent types ("（3）" to "（12）" to nothing) leaves the window's layout alone."""
 
-    def __init__(self, widest_suffix: str = "（99）") -> None:
+    def __init__(self, widest_suffix: str = "（未填99）") -> None:
         super().__init__()
         self.widest_suffix = widest_suffix
         self.titles: list[str] = []
+        self.kinds: dict[int, str] = {}
+
+    def set_kind(self, index: int, kind: str) -> None:
+        """Red for a count of errors, grey for a count of unfilled fields."""
+        if self.kinds.get(index, "") != kind:
+            self.kinds[index] = kind
+            colour = TEXT_COLOURS.get(kind)
+            self.setTabTextColor(
+                index, QColor(colour) if colour else self.palette().color(QPalette.ColorRole.WindowText)
+            )
 
     def tabSizeHint(self, index: int) -> QSize:  # noqa: N802 (Qt API)
         size = super().tabSizeHint(index)

@@ -27,7 +27,7 @@ TEXT_COLOURS = {
     "hint": "#5f6368",
     "info": "#2e6b30",
     "ok": "#2e6b30",
-    "auto": "#1f5fa8",
+    "auto": "#7a7a7a",  # a value the agent did not type: grey, with where it came from
 }
 BANNER_COLOURS = {"info": ("#fff8d6", "#d0a000"), "error": ("#ffecec", "#c62828")}
 ERROR_FRAME = "border: 1px solid #c62828; border-radius: 3px; background: #fff5f5; padding: 2px 3px;"
