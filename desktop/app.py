@@ -29,6 +29,7 @@ from desktop import paths
 from desktop.forms import Bundle, default_bundle
 from desktop.session import EditSession
 from desktop.ui import actions as action_table
+from desktop.ui import translations
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.case_ops import CaseOps
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         install_font(QApplication.instance(), paths.print_font())
+        translations.install(QApplication.instance())
         self.bundle = bundle or default_bundle()
         self.today = today
         self.db_path = Path(db_path) if db_path is not None else paths.default_db()

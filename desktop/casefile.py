@@ -139,7 +139,7 @@ def shapes_for(fields: Mapping[str, Any]) -> dict[str, str]:
 def parse(
     text: str,
     *,
-    source: str = "案例文件",
+    source: str = "案卷文件",
     known_keys: frozenset[str] | None = None,
     shapes: Mapping[str, str] | None = None,
     for_storage: bool = False,
@@ -152,9 +152,9 @@ def parse(
     search index; `check` reports those as findings instead.
     """
     if len(text) > MAX_BYTES:
-        raise CaseFileError(f"{source}：文件太大（超过 {MAX_BYTES // 1024} KB），不是案例文件")
+        raise CaseFileError(f"{source}：文件太大（超过 {MAX_BYTES // 1024} KB），不是案卷文件")
     if _too_deep(text):
-        raise CaseFileError(f"{source}：嵌套层数超过案例文件格式所需的 {MAX_DEPTH} 层，不是案例文件")
+        raise CaseFileError(f"{source}：嵌套层数超过案卷文件格式所需的 {MAX_DEPTH} 层，不是案卷文件")
     try:
         doc = json.loads(
             text,
@@ -167,7 +167,7 @@ def parse(
     except _Refused as exc:
         raise CaseFileError(f"{source}：{exc}") from None
     except (ValueError, RecursionError):  # belt and braces: the checks above should catch these
-        raise CaseFileError(f"{source}：不是有效的案例文件（JSON 无法解析）") from None
+        raise CaseFileError(f"{source}：不是有效的案卷文件（JSON 无法解析）") from None
     if not isinstance(doc, dict):
         raise CaseFileError(f"{source}：内容应为 JSON 对象")
     unknown = sorted(set(doc) - set(TOP_KEYS))
@@ -278,13 +278,13 @@ def _no_constant(name: str) -> Any:
 
 def _case_id(value: object, source: str) -> str:
     if not isinstance(value, str):
-        raise CaseFileError(f"{source}：缺少案例编号 id")
+        raise CaseFileError(f"{source}：缺少案卷编号 id")
     if is_canonical_id(value):
         return value
     fixed = canonical_id(value) if not _SURROGATE.search(value) else None
     if fixed is not None:
-        raise CaseFileError(f"{source}：案例编号 id 应写作 {fixed}（小写、带连字符的标准写法）")
-    raise CaseFileError(f"{source}：案例编号 id 不是有效的 UUID：{_shown_value(value)}")
+        raise CaseFileError(f"{source}：案卷编号 id 应写作 {fixed}（小写、带连字符的标准写法）")
+    raise CaseFileError(f"{source}：案卷编号 id 不是有效的 UUID：{_shown_value(value)}")
 
 
 def _updated(value: object, source: str) -> str:
@@ -303,10 +303,10 @@ def _case_number(value: object, source: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise CaseFileError(f"{source}：案例号 number 应为文字，如 XH01-20261130-017")
+        raise CaseFileError(f"{source}：案卷号 number 应为文字，如 XH01-20261130-017")
     problem = check_case_number(value)
     if problem:
-        raise CaseFileError(f"{source}：案例号 number {_shown_value(value)} 有误：{problem}")
+        raise CaseFileError(f"{source}：案卷号 number {_shown_value(value)} 有误：{problem}")
     return value
 
 

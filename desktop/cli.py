@@ -89,11 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", title="命令", metavar="命令")
 
-    check = sub.add_parser("check", parents=[db], help="校验案例文件")
+    check = sub.add_parser("check", parents=[db], help="校验案卷文件")
     check.add_argument("files", nargs="+", type=Path, metavar="CASE.json")
     check.add_argument("--json", action="store_true", help="以 JSON 输出")
 
-    render = sub.add_parser("render", parents=[db], help="把案例打印成 PDF")
+    render = sub.add_parser("render", parents=[db], help="把案卷打印成 PDF")
     render.add_argument("file", type=Path, metavar="CASE.json")
     render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.pdf")
     render.add_argument("--final", action="store_true", help="有错误时拒绝输出（正式打印）")
@@ -101,13 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     fields = sub.add_parser("fields", parents=[db], help="列出所有字段")
     fields.add_argument("--json", action="store_true")
 
-    export = sub.add_parser("export", parents=[db], help="把草稿导出为案例文件")
+    export = sub.add_parser("export", parents=[db], help="把草稿导出为案卷文件")
     which = export.add_mutually_exclusive_group(required=True)
-    which.add_argument("--id", metavar="ID", help="导出一个案例")
-    which.add_argument("--all", action="store_true", help="导出全部案例，每个一个 ID.json")
+    which.add_argument("--id", metavar="ID", help="导出一个案卷")
+    which.add_argument("--all", action="store_true", help="导出全部案卷，每个一个 ID.json")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="PATH")
 
-    imp = sub.add_parser("import", parents=[db], help="导入案例文件（整批成功或整批不变）")
+    imp = sub.add_parser("import", parents=[db], help="导入案卷文件（整批成功或整批不变）")
     imp.add_argument("files", nargs="+", type=Path, metavar="CASE.json")
 
     sub.add_parser("self-test", parents=[db], help="自检：表单、校验、打印和主窗口")
@@ -339,7 +339,7 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
             print(str(exc), file=sys.stderr)
             return EXIT_FINDINGS
     where = shown(output) if case_id is None else shown(written[0])
-    print(f"已导出 {len(written)} 个案例：{where}")
+    print(f"已导出 {len(written)} 个案卷：{where}")
     return EXIT_OK
 
 

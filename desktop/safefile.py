@@ -91,7 +91,7 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         raise FileProblem(f"{name}：无法读取（{why(exc)}）", exc.errno or 0) from None
     _require_regular(info, name)
     if info.st_size > max_bytes:
-        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是案例文件", errno.EFBIG)
+        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是案卷文件", errno.EFBIG)
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
@@ -114,7 +114,7 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > max_bytes:
-        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是案例文件", errno.EFBIG)
+        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是案卷文件", errno.EFBIG)
     return data
 
 
@@ -207,7 +207,7 @@ def _sync_dir(folder: Path) -> None:
 
 def _require_regular(info: os.stat_result, name: str) -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise FileProblem(f"{name}：{_kind(info.st_mode)}，不是案例文件", errno.EINVAL)
+        raise FileProblem(f"{name}：{_kind(info.st_mode)}，不是案卷文件", errno.EINVAL)
 
 
 def _kind(st_mode: int) -> str:

@@ -25,8 +25,8 @@ def run_self_test() -> int:
         state: dict = {}
         steps: list[tuple[str, Callable[[], str]]] = [
             ("表单定义", lambda: _forms(state)),
-            ("校验示例案例", lambda: _check(state)),
-            ("打印示例案例", lambda: _render(state, work / "example.pdf")),
+            ("校验示例案卷", lambda: _check(state)),
+            ("打印示例案卷", lambda: _render(state, work / "example.pdf")),
             ("草稿库读写", lambda: _store(state, db)),
             ("主窗口", lambda: _window(state, db)),
         ]
@@ -69,7 +69,7 @@ def _check(state: dict) -> str:
     values = resolve(bundle, typed, settings=bundle.setting_defaults(), today=date.today()).values()
     findings = check_case(bundle, values, today=date.today(), coverage=load_coverage(paths.print_font()))
     if has_errors(findings):
-        raise RuntimeError("示例案例不应有错误：" + "；".join(f.message for f in findings))
+        raise RuntimeError("示例案卷不应有错误：" + "；".join(f.message for f in findings))
     id_key = next((k for k, f in bundle.fields.items() if f.type == "resident_id"), None)
     if id_key and not has_errors(
         check_case(bundle, {**values, id_key: "110105194912310021"}, today=date.today())
@@ -113,8 +113,11 @@ def _window(state: dict, db: Path) -> str:
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import MainWindow
+    from desktop.ui import translations
 
     app = QApplication.instance() or QApplication([])
+    if not translations.install(app):
+        raise RuntimeError("缺少 Qt 的中文翻译（qtbase_zh_CN.qm），对话框会显示英文")
     window = MainWindow(db)
     window.show()
     app.processEvents()

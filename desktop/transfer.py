@@ -55,7 +55,7 @@ def export_case(store: Store, case_id: str, out: Path) -> Path:
     if _is_real_dir(out):
         name = canonical_id(case_id)
         if name is None:
-            raise BadInput(f"案例编号 {shown(case_id, 60)} 不是标准 UUID，不能用作文件名；请用 -o 指定文件名")
+            raise BadInput(f"案卷编号 {shown(case_id, 60)} 不是标准 UUID，不能用作文件名；请用 -o 指定文件名")
         target = out / f"{name}.json"
     else:
         target = out
@@ -90,7 +90,7 @@ def export_all(store: Store, folder: Path, *, on_skip: Callable[[str], None] | N
         name = canonical_id(case_id)
         if name is None or name in taken:
             if on_skip is not None:
-                on_skip(f"跳过一个案例：它的编号 {shown(case_id, 60)} 不是标准 UUID 或与另一个案例重复")
+                on_skip(f"跳过一个案卷：它的编号 {shown(case_id, 60)} 不是标准 UUID 或与另一个案卷重复")
             continue
         taken.add(name)
         target = folder / f"{name}.json"
@@ -130,7 +130,7 @@ def import_files(
         if case.bundle != store.bundle:
             raise BadInput(f"{name}：资料包 {shown(case.bundle, 20)} 不是本程序的 {store.bundle}，不能导入")
         if case.id in seen:
-            raise BadInput(f"{name}：与 {seen[case.id]} 是同一个案例（{case.id}），请只导入其中一个")
+            raise BadInput(f"{name}：与 {seen[case.id]} 是同一个案卷（{case.id}），请只导入其中一个")
         seen[case.id] = name
         batch.append((name, case))
     return store.import_cases(batch)
@@ -182,5 +182,5 @@ def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:
         return
     if newer:
         raise BadInput(
-            f"{shown(target)}：里面是这个案例更晚的版本（{there.updated}），导出会覆盖它；请导出到另一个文件夹"
+            f"{shown(target)}：里面是这个案卷更晚的版本（{there.updated}），导出会覆盖它；请导出到另一个文件夹"
         )

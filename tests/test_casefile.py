@@ -55,7 +55,7 @@ def test_missing_fields_key_means_empty_case():
         ({"version": 0}, "无效"),
         ({"version": "1"}, "整数"),
         ({"id": "abc"}, "UUID"),
-        ({"id": None}, "缺少案例编号"),
+        ({"id": None}, "缺少案卷编号"),
         ({"bundle": ""}, "bundle"),
         ({"updated": "yesterday"}, "ISO"),
         ({"updated": "2026-11-28T10:15:00"}, "时区"),
@@ -128,7 +128,7 @@ def test_the_case_number_is_kept_and_written():
      "XH01-20261130-17", "XH01-20261130-017\n", "ＸＨ01-20261130-017", 17],
 )  # fmt: skip
 def test_a_bad_case_number_is_refused(number):
-    with pytest.raises(CaseFileError, match="案例号 number"):
+    with pytest.raises(CaseFileError, match="案卷号 number"):
         casefile.parse(text(number=number))
 
 

@@ -453,6 +453,6 @@ def test_each_successful_command_says_what_it_did(tmp_path, capsys):
     code, out, _ = run(capsys, "import", "--db", db, EXAMPLE)
     assert code == 0 and out.startswith("已导入 1 个文件") and out.count("\n") == 1
     code, out, _ = run(capsys, "export", "--db", db, "--id", EXAMPLE_ID, "-o", tmp_path / "one.json")
-    assert code == 0 and out.startswith("已导出 1 个案例") and "one.json" in out and out.count("\n") == 1
+    assert code == 0 and out.startswith("已导出 1 个案卷") and "one.json" in out and out.count("\n") == 1
     code, out, _ = run(capsys, "render", EXAMPLE, "-o", tmp_path / "out.pdf")
     assert code == 0 and out == f"已写入 6 页（正式）：{tmp_path / 'out.pdf'}\n"

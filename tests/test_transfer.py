@@ -232,7 +232,7 @@ def test_bad_files_name_the_file_and_the_problem(store, tmp_path, content, probl
 def test_the_same_case_twice_in_a_batch_is_bad_input(store, tmp_path):
     a = case_file(tmp_path, "a.json", updated="2026-11-28T08:00:00+08:00")
     b = case_file(tmp_path, "b.json", updated="2026-11-28T09:00:00+08:00")
-    with pytest.raises(BadInput, match="同一个案例"):
+    with pytest.raises(BadInput, match="同一个案卷"):
         import_files(store, [a, b])
 
 

@@ -92,7 +92,7 @@ class ImportClash:
     reason: str = "older"
 
     def message(self) -> str:
-        head = f"{self.source}：案例 {self.case_id} "
+        head = f"{self.source}：案卷 {self.case_id} "
         if self.reason == "stale":
             return (
                 head + f"的文件就是本机上次导出或导入的版本，本机之后（{self.stored_updated}）又修改过；"

@@ -235,7 +235,7 @@ class ChoiceField(FieldEditor):
         layout.setContentsMargins(4, 2, 4, 2)
         self.group = QButtonGroup(self)
         self.group.setExclusive(not self.multi)
-        self.buttons: dict[str, QAbstractButton] = {}
+        self.buttons: dict[str, QAbstractButton] = {}  # in the document's order
         for choice in fdef.choices:
             button: QAbstractButton = QCheckBox(choice.label) if self.multi else QRadioButton(choice.label)
             button.setObjectName(f"{fdef.key}={choice.id}")
@@ -246,8 +246,36 @@ class ChoiceField(FieldEditor):
         layout.addStretch(1)
         self._quiet = False
         self.setProperty("severity", "")
-        # The container itself takes focus only to hand it on to the first choice.
-        self.setFocusProxy(next(iter(self.buttons.values())))
+        # Qt's convention for a group: Tab enters it (at the chosen radio, or the first box) and
+        # leaves it; the arrow keys move inside it (and choose, for radios); Space ticks a box.
+        for button in self.buttons.values():
+            button.installEventFilter(self)
+        self._entry(next(iter(self.buttons.values())))
+
+    def _entry(self, button: QAbstractButton) -> None:
+        """Make `button` the group's one Tab stop (the container hands focus on to it)."""
+        policy = QtCore.Qt.FocusPolicy
+        for other in self.buttons.values():
+            other.setFocusPolicy(policy.StrongFocus if other is button else policy.ClickFocus)
+        self.setFocusProxy(button)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.FocusIn and watched in self.buttons.values():
+            self._entry(watched)
+        elif event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            qt = QtCore.Qt
+            step = {qt.Key.Key_Left: -1, qt.Key.Key_Up: -1, qt.Key.Key_Right: 1, qt.Key.Key_Down: 1}.get(
+                event.key()
+            )
+            if step is not None and not event.modifiers() & ~qt.KeyboardModifier.KeypadModifier:
+                buttons = list(self.buttons.values())
+                target = buttons[(buttons.index(watched) + step) % len(buttons)]
+                self._entry(target)
+                target.setFocus(qt.FocusReason.TabFocusReason)
+                if not self.multi:
+                    target.setChecked(True)  # arrows choose a radio, as everywhere in Qt
+                return True
+        return False
 
     def _toggled(self, checked: bool) -> None:
         if self._quiet or (not self.multi and not checked):
@@ -270,6 +298,9 @@ class ChoiceField(FieldEditor):
         finally:
             self.group.setExclusive(not self.multi)
             self._quiet = False
+        chosen = next((b for b in self.buttons.values() if b.isChecked()), None)
+        if not self.multi:  # Tab enters a radio group at its choice
+            self._entry(chosen or next(iter(self.buttons.values())))
 
     def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().focusOutEvent(event)

@@ -1,0 +1,132 @@
+"""Counter-ready: focus, keyboard and messages as an agent at a busy counter works (issue 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QRadioButton
+from test_ui_support import field, type_text
+
+from desktop.app import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path) -> MainWindow:
+    window = MainWindow(tmp_path / "drafts.sqlite")
+    qtbot.addWidget(window)
+    window.resize(1366, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(window.is_ready)
+    window.activateWindow()
+    return window
+
+
+def focused() -> str:
+    widget = QApplication.focusWidget()
+    return widget.objectName() if widget is not None else ""
+
+
+def test_ctrl_n_puts_the_cursor_in_the_first_field_not_where_it_last_was(window, qtbot):
+    window.go_tab(1)
+    n400 = field(window, "requirement", "number.n400", QLineEdit)
+    n400.setFocus()
+    type_text(n400, "4009030005")
+    window.action_new_case.trigger()
+    assert window.tabs.currentIndex() == 0
+    qtbot.waitUntil(lambda: focused() == window.view.pages[0].document.field_keys()[0])
+
+
+def test_alt_n_puts_the_cursor_in_that_tabs_first_field(window, qtbot):
+    window.go_tab(1)
+    field(window, "requirement", "number.n400", QLineEdit).setFocus()
+    window.go_tab(0)
+    window.actions_by_name["action_tab_1"].trigger()
+    qtbot.waitUntil(lambda: focused() == window.view.pages[1].document.field_keys()[0])
+
+
+def test_a_confirmation_is_seen_then_the_print_status_comes_back(window, qtbot, tmp_path):
+    window.export_pdf(tmp_path / "a.pdf")
+    bar = window.statusBar()
+    assert bar.currentMessage().startswith("已保存 PDF：")
+    assert not window.print_label.isVisible()  # the message has the bar's room
+    bar.clearMessage()
+    qtbot.waitUntil(window.print_label.isVisible)
+
+
+def test_arrows_move_inside_a_box_group_and_space_ticks(window, qtbot):
+    window.go_tab(1)
+    first = field(window, "requirement", "business.categories=open", QCheckBox)
+    second = field(window, "requirement", "business.categories=cancel", QCheckBox)
+    assert first.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    assert second.focusPolicy() == Qt.FocusPolicy.ClickFocus  # one Tab stop per group
+    first.setFocus()
+    QTest.keyClick(first, Qt.Key.Key_Right)
+    assert focused() == "business.categories=cancel" and not second.isChecked()
+    QTest.keyClick(second, Qt.Key.Key_Space)
+    assert second.isChecked()
+    assert window.session.values["business.categories"] == ["cancel"]
+    QTest.keyClick(second, Qt.Key.Key_Left)
+    assert focused() == "business.categories=open"
+
+
+def test_arrows_choose_a_radio(window, qtbot):
+    window.go_tab(2)
+    national = field(window, "agreement", "agreement.scope=national", QRadioButton)
+    national.click()
+    national.setFocus()
+    QTest.keyClick(national, Qt.Key.Key_Right)
+    assert focused() == "agreement.scope=province"
+    assert window.session.values["agreement.scope"] == "province"
+    # Tab comes back into the group at its choice.
+    province = field(window, "agreement", "agreement.scope=province", QRadioButton)
+    assert (
+        province.focusPolicy() == Qt.FocusPolicy.StrongFocus
+        and national.focusPolicy() == Qt.FocusPolicy.ClickFocus
+    )
+
+
+def test_the_undo_banner_goes_when_another_case_is_opened(window, qtbot):
+    window.load_example()
+    first = window.current_case_id()
+    window.load_example()
+    window.delete_case()
+    assert window.banner.topic == "undo"
+    window.open_case(first)
+    assert window.banner.topic == ""
+
+
+def test_keys_help_lists_every_shortcut_from_the_actions_table(window):
+    from desktop.ui.actions import ACTIONS
+
+    window.show_keys()
+    text = window.banner.label.text()
+    for spec in ACTIONS:
+        if spec.keys:
+            assert f"{spec.shortcut} {spec.keys}" in text
+    assert "方向键" in text and "空格 勾选" in text
+
+
+def test_qt_dialogs_speak_chinese(window):
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    texts = {b.text().replace("&", "") for b in box.buttons()}
+    box.deleteLater()
+    assert texts & {"确定", "取消", "确定(O)", "取消(C)"}, texts
+
+
+def test_a_background_failure_is_told_in_chinese(window, qtbot, tmp_path):
+    from desktop.ui.workers import plain_reason
+
+    assert plain_reason(IsADirectoryError(21, "Is a directory")) != "Is a directory"
+    assert "Is a directory" not in plain_reason(IsADirectoryError(21, "Is a directory"))
+    assert "Permission" not in plain_reason(PermissionError(13, "Permission denied"))
+    window.workers.run(lambda: open(tmp_path, "rb"), lambda _r: None, window.printing.worker_failed)
+    qtbot.waitUntil(lambda: window.banner.topic == "worker")
+    assert "Is a directory" not in window.banner.label.text() and "后台任务失败" in window.banner.label.text()
