@@ -35,7 +35,7 @@ from desktop.ui.banner import Banner, Topic
 from desktop.ui.case_ops import CaseOps
 from desktop.ui.case_view import CaseView
 from desktop.ui.drafts import CASE_ID_ROLE, DraftsPane
-from desktop.ui.printing import Printing
+from desktop.ui.printing import FORM_MIN, Printing
 from desktop.ui.recovery import SessionLock
 from desktop.ui.style import install_font
 from desktop.ui.watcher import ChangeWatcher
@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
                            self._present, self)  # fmt: skip
         self.printing = Printing(self.session, self.autosaver, self.workers, lambda: self.store, self.settings,
                                  self._reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
+        self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
 
     def _connect(self) -> None:
@@ -210,7 +211,9 @@ class MainWindow(QMainWindow):
             self.banner.show_message(Topic.STORE, f"无法打开草稿文件：{exc}", [], kind="error")
             return
         self.splitter.setSizes([300, max(self.splitter.width() - 300, 400)])
-        QtCore.Qt  # noqa: B018 (build the Qt namespace's enums now, not at the agent's first key)
+        # The Qt namespace's enums are built now, not at the agent's first key. Tab titles are
+        # never cut (「委托书」 for 授权委托书): the form keeps the room they need.
+        self.view.tab_bar.setElideMode(QtCore.Qt.TextElideMode.ElideNone)
         action_table.bind_shortcuts(self.action_specs, self.actions_by_name)
         self.session.set_settings(self.settings())
         self.session.load(None, 0, "draft", {})

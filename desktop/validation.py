@@ -1017,8 +1017,13 @@ def check_n400(raw: str) -> Result:
             return _result(value, [_error("letters", message)])
         return _result(value, [_error("bad_char", f"含有无效字符{_quote(bad)}：400 号码只能是数字")])
     if value.startswith("0"):
-        fix = f"，应为 {value[1:]}" if value[1:4] == "400" and len(value) == N400_LENGTH + 1 else ""
-        return _result(value, [_error("trunk", f"400 号码前面不要加 0{fix}")])
+        if value[1:4] == "400" or "400".startswith(value[1:]):
+            fix = f"，应为 {value[1:]}" if len(value) == N400_LENGTH + 1 else ""
+            return _result(value, [_error("trunk", f"400 号码前面不要加 0{fix}")])
+        # A landline (0571-…) typed here: say what it is, not "drop the 0".
+        return _result(
+            value, [_error("landline", "这是固定电话号码；这里要填 400 开头的 10 位 400 业务号码")]
+        )
     if value.startswith("800"):
         return _result(value, [_error("n800", "这是 800 号码，这里只能填 400 号码")])
     if not value.startswith("400") and not "400".startswith(value):

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pypdf
@@ -379,3 +380,19 @@ def test_a_line_breaking_at_latin_text_after_a_checkbox_renders(bundle, example_
     for tail in ("…", "B", "（超长"):
         values["agreement.province"] = "浙江杭州西湖文三路A" + tail
         assert render(bundle, values, draft=True).pages
+
+
+def test_table_labels_break_only_where_the_form_breaks_them(bundle, example_values, tmp_path):
+    """「400号码开通日期」 and 「企业组织代码证号」 wrap between their words, never inside one."""
+    from desktop.resolve import resolve
+
+    values = resolve(bundle, example_values, today=date(2026, 11, 28)).values()
+    out = tmp_path / "labels.pdf"
+    render_pdf(bundle, values, {}, case_id="x", draft=False, out=out)
+    lines = [
+        line.replace(" ", "")
+        for page in pypdf.PdfReader(str(out)).pages
+        for line in page.extract_text().splitlines()
+    ]
+    assert "400号码开通" in lines and "日期" in lines
+    assert "企业组织代码" in lines and "证号" in lines

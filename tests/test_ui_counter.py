@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QRadioButton
-from test_ui_support import field, type_text
+from test_ui_support import field, label, type_text
 
 from desktop.app import MainWindow
+from desktop.ui.style import ERROR_GROUND
 
 
 @pytest.fixture
@@ -130,3 +132,64 @@ def test_a_background_failure_is_told_in_chinese(window, qtbot, tmp_path):
     window.workers.run(lambda: open(tmp_path, "rb"), lambda _r: None, window.printing.worker_failed)
     qtbot.waitUntil(lambda: window.banner.topic == "worker")
     assert "Is a directory" not in window.banner.label.text() and "后台任务失败" in window.banner.label.text()
+
+
+def test_a_laptop_window_with_the_preview_open_keeps_the_form_usable(window, qtbot):
+    from desktop.ui.printing import FORM_MIN, PAGE_MIN
+
+    window.resize(1366, 700)
+    assert window.frameGeometry().height() <= 728  # fits a 1366×768 laptop with its taskbar
+    window.toggle_preview()
+    qtbot.waitUntil(lambda: window.preview is not None and window.preview.pdf is not None, timeout=10000)
+    drafts, form, page = window.splitter.sizes()
+    assert form >= FORM_MIN and page >= PAGE_MIN - 40
+    bar = window.view.tab_bar
+    for n in range(bar.count()):  # every tab title whole, no scroll arrows
+        assert bar.tabRect(n).width() >= bar.fontMetrics().horizontalAdvance(bar.tabText(n))
+    assert bar.tabRect(bar.count() - 1).right() <= bar.width()
+    view = window.preview.view
+    window.preview.zoom(1.25)
+    bigger = view.zoomFactor()
+    window.preview.zoom(0.8)
+    assert view.zoomFactor() < bigger
+    window.preview.fit_page()
+    assert view.zoomMode() == type(view.zoomMode()).FitInView
+    names = {a.objectName(): a.shortcut().toString() for a in window.preview.actions()}
+    assert names["preview_zoom_in"] and names["preview_fit_width"] and names["preview_fit_page"]
+    window.toggle_preview()
+    assert window.splitter.sizes()[0] > 0  # the drafts list is back
+
+
+def test_a_red_spin_box_keeps_its_arrows(window):
+    window.go_tab(2)
+    years = field(window, "agreement", "agreement.term_years")
+    years.setValue(12)  # past the maximum: an error
+    assert years.property("severity") == "error"
+    assert years.styleSheet() == ""  # a style sheet border would make Qt drop the arrows
+    assert years.palette().color(QPalette.ColorRole.Base).name() == ERROR_GROUND
+
+
+def test_the_notes_box_shows_where_the_cursor_is(window, qtbot):
+    window.go_tab(1)
+    notes = field(window, "requirement", "notes")
+    notes.setFocus()
+    qtbot.waitUntil(notes.hasFocus)
+    assert "border" in notes.styleSheet()
+    field(window, "requirement", "customer.name").setFocus()
+    qtbot.waitUntil(lambda: not notes.hasFocus())
+    assert notes.styleSheet() == ""
+
+
+@pytest.mark.parametrize(
+    ("doc", "key"),
+    [("agreement", "agreement.date_a"), ("agreement", "agreement.date_b"), ("requirement", "number.small"),
+     ("requirement", "application.serial")],
+)  # fmt: skip
+def test_every_field_has_a_hint(window, doc, key):
+    assert field(window, doc, key, QLineEdit).placeholderText()
+
+
+def test_a_landline_in_the_400_field_is_called_a_landline(window):
+    window.go_tab(1)
+    type_text(field(window, "requirement", "number.n400", QLineEdit), "057181726504")
+    assert "这是固定电话号码" in label(window, "requirement", "number.n400.error").text()

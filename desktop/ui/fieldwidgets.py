@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.forms import FieldDef
-from desktop.ui.style import set_error_frame
+from desktop.ui.style import ERROR_GROUND, FOCUS_FRAME, set_error_frame
 
 LINE_TYPES = frozenset(
     {
@@ -168,9 +168,21 @@ class NotesField(QPlainTextEdit):
         self.textChanged.connect(lambda: self.edited.emit(self.toPlainText()))
         self.setProperty("severity", "")
 
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().focusInEvent(event)
+        self._frame()
+
     def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().focusOutEvent(event)
+        self._frame()
         self.left.emit()
+
+    def _frame(self) -> None:
+        """The style draws no focus frame around a text box: the cursor's box gets one."""
+        if self.property("severity") == "error":
+            set_error_frame(self, True, "QPlainTextEdit")
+        else:
+            self.setStyleSheet(f"QPlainTextEdit {{ {FOCUS_FRAME} }}" if self.hasFocus() else "")
 
     def value(self) -> Any:
         return self.toPlainText()
@@ -183,6 +195,7 @@ class NotesField(QPlainTextEdit):
 
     def set_severity(self, severity: str | None) -> None:
         _severity(self, severity, "QPlainTextEdit")
+        self._frame()
 
     def inputs(self) -> list[QWidget]:
         return [self]
@@ -219,7 +232,15 @@ class YearsField(QSpinBox):
             self.setValue(number)
 
     def set_severity(self, severity: str | None) -> None:
-        _severity(self, severity, "QSpinBox")
+        # Not the red-frame style sheet: any style sheet border makes Qt draw a spin box without
+        # its arrows. A pale red ground through the palette keeps them.
+        wanted = severity or ""
+        if self.property("severity") != wanted:
+            self.setProperty("severity", wanted)
+            palette = QApplication.palette(self)
+            if wanted == "error":
+                palette.setColor(QPalette.ColorRole.Base, QColor(ERROR_GROUND))
+            self.setPalette(palette)
 
     def inputs(self) -> list[QWidget]:
         return [self]

@@ -7,12 +7,14 @@ resolution and drawn on the printer's page, so paper and preview cannot differ.
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QAction, QKeySequence, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+ZOOM_STEP = 1.25
+MIN_ZOOM, MAX_ZOOM = 0.25, 4.0
 MAX_PRINT_DPI = 600  # beyond this a page image gets huge and the printer gains nothing visible
 
 
@@ -47,8 +49,54 @@ class PreviewPane(QWidget):
         self.view.setObjectName("preview_view")
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        tools = QHBoxLayout()
+        tools.setSpacing(4)
+        # Each with its key, active while the preview (or anything in it) has focus.
+        for name, text, keys, slot in (
+            ("preview_fit_width", "适合宽度", "Ctrl+0", self.fit_width),
+            ("preview_fit_page", "整页", "Ctrl+9", self.fit_page),
+            ("preview_zoom_out", "缩小", "Ctrl+-", lambda: self.zoom(1 / ZOOM_STEP)),
+            ("preview_zoom_in", "放大", "Ctrl+=", lambda: self.zoom(ZOOM_STEP)),
+        ):
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{text}（{keys}）")
+            action.triggered.connect(slot)
+            self.addAction(action)
+            button = QToolButton()
+            button.setDefaultAction(action)
+            tools.addWidget(button)
+        tools.addStretch(1)
+        layout.addLayout(tools)
         layout.addWidget(self.view, 1)
         self.pdf: PdfBytes | None = None
+
+    def fit_width(self) -> None:
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+
+    def fit_page(self) -> None:
+        self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
+
+    def zoom(self, factor: float) -> None:
+        """Zoom from what is shown now (a fitted page's factor included), within sane bounds."""
+        current = self._shown_factor()
+        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+        self.view.setZoomFactor(min(MAX_ZOOM, max(MIN_ZOOM, current * factor)))
+
+    def _shown_factor(self) -> float:
+        if self.view.zoomMode() == QPdfView.ZoomMode.Custom or self.pdf is None:
+            return self.view.zoomFactor()
+        page = self.pdf.document.pagePointSize(0)
+        if page.width() <= 0:
+            return self.view.zoomFactor()
+        # Points to pixels at the screen's resolution, as QPdfView computes a fitted zoom.
+        dpi = self.logicalDpiX() / 72.0
+        width = self.view.viewport().width() / (page.width() * dpi)
+        if self.view.zoomMode() == QPdfView.ZoomMode.FitToWidth:
+            return width
+        return min(width, self.view.viewport().height() / (page.height() * dpi))
 
     def show_pdf(self, data: bytes, note: str) -> None:
         old = self.pdf

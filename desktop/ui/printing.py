@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from desktop.ui.workers import Workers
 
 PREVIEW_DELAY_MS = 700
+FORM_MIN = 600  # px: the form with its four tab titles whole and its fields usable
+PAGE_MIN = 520  # px: an A4 page readable at fit-width
 
 
 class Printing(QObject):
@@ -59,6 +61,8 @@ class Printing(QObject):
         self.window = parent
         self.preview: PreviewPane | None = None
         self.closed = False
+        self._drafts_width = 300
+        self.form_width: Callable[[], int] = lambda: FORM_MIN
         self._token = 0
         self.timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self.timer.timeout.connect(self.refresh_preview)
@@ -111,12 +115,20 @@ class Printing(QObject):
         shown = not self.preview.isVisible()
         self.preview.setVisible(shown)
         self.action_preview.setChecked(shown)
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
         if shown:
             self.reveal_all()
-            sizes = self.splitter.sizes()
-            total = sum(sizes)
-            self.splitter.setSizes([sizes[0], (total - sizes[0]) // 2, (total - sizes[0]) // 2])
+            # A laptop (1366 px) cannot show drafts, form and page side by side readably: the
+            # drafts list steps aside (it comes back with the preview's close); the form keeps
+            # the room its tabs need; the page gets the rest.
+            self._drafts_width = sizes[0] or self._drafts_width
+            form = max(self.form_width(), (total - FORM_MIN) // 2)
+            drafts = sizes[0] if total - sizes[0] - form >= PAGE_MIN else 0
+            self.splitter.setSizes([drafts, form, max(total - drafts - form, 0)])
             self.refresh_preview()
+        else:
+            self.splitter.setSizes([self._drafts_width, max(total - self._drafts_width, 0), 0])
 
     def refresh_preview(self) -> None:
         if self.preview is None:

@@ -30,6 +30,8 @@ TEXT_COLOURS = {
     "auto": "#7a7a7a",  # a value the agent did not type: grey, with where it came from
 }
 BANNER_COLOURS = {"info": ("#fff8d6", "#d0a000"), "error": ("#ffecec", "#c62828")}
+ERROR_GROUND = "#ffe3e3"
+FOCUS_FRAME = "border: 2px solid #1f5fa8; border-radius: 3px;"
 ERROR_FRAME = "border: 1px solid #c62828; border-radius: 3px; background: #fff5f5; padding: 2px 3px;"
 
 _registered: dict[Path, list[str]] = {}
