@@ -384,6 +384,8 @@ class MainWindow(QMainWindow):
 
     def _saved(self, save: Any) -> None:
         self.saved_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
+        if save is not None and save.case_id is None:  # the first save: its defaults are typed now
+            self.view.recheck(self.bundle.fields)
         self._update_title()
         self.banner.dismiss(Topic.SAVE)
         self.drafts.current_id = self.session.case_id

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
@@ -262,7 +263,8 @@ class CaseView(QObject):
             return
         if first is not None and visible:
             target = first.editor.inputs()[0]
-            target.setFocus()
+            # As if tabbed into: a line edit selects its text, so typing replaces the shown date.
+            target.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
             page.ensureWidgetVisible(target)
 
 
