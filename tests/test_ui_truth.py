@@ -144,3 +144,13 @@ def test_edits_that_cannot_be_saved_at_close_go_to_the_journal_and_come_back(
     assert not journal.journals(db)
     with Store.open_for(db, again.bundle.drafts, bundle="400", edition=again.bundle.edition) as store:
         assert store.get(case_id).fields["notes"] == note
+
+
+def test_invisible_characters_typed_or_pasted_are_dropped_with_a_note(make_window):
+    window = make_window()
+    edit = field(window, "authorization", "handler.name", QLineEdit)
+    edit.setFocus()
+    edit.insert("王\u202e霄\u200b")  # as a paste does: one edit holding a bidi override and a ZWSP
+    assert edit.text() == "王霄"
+    assert window.session.values["handler.name"] == "王霄"
+    assert label(window, "authorization", "handler.name.info").text() == "已去掉 2 个不可见的控制字符"

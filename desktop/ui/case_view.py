@@ -127,13 +127,30 @@ class CaseView(QObject):
     # -- typing ----------------------------------------------------------------------------
 
     def _edited(self, key: str, raw: Any, source: FieldRow) -> None:
+        dropped = 0
+        if isinstance(raw, str) or (isinstance(raw, list) and all(isinstance(i, str) for i in raw)):
+            raw, dropped = self._visible(key, raw)
+            if dropped:  # typed or pasted: dropped here, and said (a case file's get an error)
+                source.editor.set_value(raw)
         keys = self.session.edit(key, raw)
         value = self.session.values.get(key)
         for row in self.rows[key]:
             if row is not source:
                 row.editor.set_value(self.display(key, value))
         self.recheck(keys)
+        if dropped:
+            source.info.setText(f"已去掉 {dropped} 个不可见的控制字符")
+            source.info.setVisible(True)
         self.edited.emit(key)
+
+    def _visible(self, key: str, raw: Any) -> tuple[Any, int]:
+        from desktop.invisible import strip_invisible
+
+        multiline = self.bundle.field(key).type == "longtext"
+        if isinstance(raw, list):
+            cleaned = [strip_invisible(item, multiline=multiline) for item in raw]
+            return [text for text, _n in cleaned], sum(n for _t, n in cleaned)
+        return strip_invisible(raw, multiline=multiline)
 
     def _left(self, key: str) -> None:
         """The agent left a field: show its value as stored (grouped) and any error held back."""
