@@ -35,9 +35,10 @@ from desktop.ui.banner import Banner, Topic
 from desktop.ui.case_ops import CaseOps
 from desktop.ui.case_view import CaseView
 from desktop.ui.drafts import CASE_ID_ROLE, DraftsPane
+from desktop.ui.hall_sync import HallSync
 from desktop.ui.printing import FORM_MIN, Printing
 from desktop.ui.recovery import SessionLock
-from desktop.ui.style import install_font
+from desktop.ui.style import install_font, set_text_colour
 from desktop.ui.watcher import ChangeWatcher
 from desktop.ui.workers import Workers
 
@@ -136,6 +137,9 @@ class MainWindow(QMainWindow):
         # A normal (not permanent) widget: a passing confirmation (「已保存 PDF：…」) replaces it
         # for its few seconds, then the print status comes back.
         self.statusBar().addWidget(self.print_label, 1)
+        self.hall_label = QLabel("")
+        self.hall_label.setObjectName("hall_status")
+        self.statusBar().addPermanentWidget(self.hall_label)
         self.statusBar().addPermanentWidget(self.saved_label)
 
         self.action_specs = (
@@ -156,6 +160,7 @@ class MainWindow(QMainWindow):
         self.printing = Printing(self.session, self.autosaver, self.workers, lambda: self.store, self.settings,
                                  self._reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
+        self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
 
     def _connect(self) -> None:
@@ -182,7 +187,9 @@ class MainWindow(QMainWindow):
         ops.case_changed.connect(lambda _id: self.drafts.refresh())
         ops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         printing.message.connect(self._status_message)
-        printing.printed.connect(lambda _id: self.drafts.refresh())
+        printing.printed.connect(lambda _id: (self.drafts.refresh(), self.hall.sync_now()))
+        self.hall.status.connect(self._hall_status)
+        self.hall.outcome.connect(self._hall_outcome)
         self._list_timer.timeout.connect(self.drafts.refresh)
         self.drafts.search_requested.connect(self._search)
         self.drafts.open_requested.connect(self.open_case)
@@ -225,6 +232,7 @@ class MainWindow(QMainWindow):
                        self._replayed)  # fmt: skip
         self.drafts.refresh()
         self.watcher.start()
+        self._configure_hall()
         # The font's coverage and the phone-number geocoder load off the GUI thread, a little later.
         QTimer.singleShot(300, self._warm_up)
 
@@ -423,6 +431,47 @@ class MainWindow(QMainWindow):
         if self.session.touch_all():
             self.view.recheck(self.bundle.fields)
 
+    # -- the hall server ---------------------------------------------------------------------
+
+    def _configure_hall(self) -> None:
+        settings = self.settings()
+        self.hall.configure(settings.get("hall.url"), settings.get("hall.ca_file"))
+
+    def _hall_status(self, text: str, kind: str) -> None:
+        self.hall_label.setText(text)
+        set_text_colour(self.hall_label, kind)
+
+    def _hall_outcome(self, outcome: Any) -> None:
+        """After a round: the drafts list follows; a conflict of the case on screen is offered."""
+        if outcome.pulled:
+            self.drafts.refresh()
+            self.check_for_changes()  # the case on screen may be newer now
+        mine = [c for c in outcome.conflicts if c.case_id == self.session.case_id]
+        if not mine:
+            self.banner.dismiss(Topic.HALL)
+            return
+        bundle = self.bundle
+        lines, buttons = [], []
+        for item in mine[:3]:
+            label = bundle.field(item.key).label if item.key in bundle.fields else item.key
+            who = f"（{item.who} {item.when}）" if item.who else ""
+            lines.append(f"{label}：本机「{_shown(item.mine)}」/ 服务器「{_shown(item.theirs)}」{who}")
+            buttons.append((f"{label}用本机", lambda c=item: self._pick(c, "mine")))
+            buttons.append((f"{label}用服务器", lambda c=item: self._pick(c, "theirs")))
+        more = f"（另有 {len(mine) - 3} 处）" if len(mine) > 3 else ""
+        self.banner.show_message(
+            Topic.HALL,
+            "这个案卷在另一台电脑上也改了，请逐项选择：" + "；".join(lines) + more,
+            buttons,
+            kind="error",
+        )
+
+    def _pick(self, item: Any, pick: str) -> None:
+        if not self.autosaver.flush():
+            return
+        self.banner.dismiss(Topic.HALL)
+        self.hall.resolve(item.case_id, item.key, pick)
+
     # -- drafts ----------------------------------------------------------------------------------
 
     def _search(self, query: str, binned: bool) -> None:
@@ -520,6 +569,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message(Topic.SETTINGS, str(exc), [], kind="error")
             return
         self.session.set_settings(self.settings())
+        self._configure_hall()
         if self.session.fresh:  # a blank case on screen takes the new defaults at once
             self.view.recheck(self.bundle.fields)
         self.statusBar().showMessage("设置已保存；经办单位和经办人会填入新建的案卷", 5000)
@@ -573,11 +623,18 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.printing.closed = True
         self.watcher.stop()
+        self.hall.close()
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         self.workers.close()
         if self._store is not None:
             self._store.close()
         self.lock.release()
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", []):
+        return "（空）"
+    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 class _QuitAfterPaint(QObject):

@@ -141,12 +141,17 @@ def connector(url: str, ca_file: str | None = None) -> Connector:
     params = secure_params(url, ca_file)
 
     def connect() -> psycopg.Connection:
-        extra: dict[str, str] = {"connect_timeout": str(CONNECT_TIMEOUT_S), "application_name": "desk400"}
+        # Our defaults first: what the URL itself says (its own connect_timeout) wins.
+        options: dict[str, str] = {
+            "connect_timeout": str(CONNECT_TIMEOUT_S),
+            "application_name": "desk400",
+            **params,
+        }
         password = keyring_password(params)
         if password is not None:
-            extra["password"] = password
+            options["password"] = password
         try:
-            conn = psycopg.connect(make_conninfo("", **params, **extra))
+            conn = psycopg.connect(make_conninfo("", **options))
         except psycopg.OperationalError as exc:
             raise classify(exc, params) from None
         _recheck(conn)

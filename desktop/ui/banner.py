@@ -26,6 +26,7 @@ class Topic(StrEnum):
     WORKER = "worker"  # a background job failed
     SETTINGS = "settings"
     KEYS = "keys"  # the F1 key list
+    HALL = "hall"  # a field changed here and on another machine: pick one
 
 
 class Banner(QFrame):
@@ -61,7 +62,7 @@ class Banner(QFrame):
         for n, (label, action) in enumerate([*buttons, ("关闭", lambda: self.dismiss())]):
             button = QPushButton(label)
             button.setObjectName(f"banner_button_{n}")
-            button.clicked.connect(action)
+            button.clicked.connect(lambda _checked=False, act=action: act())  # never passes `checked` on
             self.layout().addWidget(button)
             self._buttons.append(button)
         self.show()

@@ -52,7 +52,7 @@ class _Job(QRunnable):
             pass  # the window went away while the job ran: nobody is waiting for the answer
 
 
-class _StorePool:
+class StorePool:
     """One thread kept alive with its own store connection (a Store belongs to one thread)."""
 
     def __init__(self, parent: QObject, open_store: Callable[[], Any]) -> None:
@@ -93,8 +93,8 @@ class Workers(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
-        self.reads = _StorePool(self, open_reader)
-        self.writes = _StorePool(self, open_writer)
+        self.reads = StorePool(self, open_reader)
+        self.writes = StorePool(self, open_writer)
         self._relays: set[_Relay] = set()
 
     def run(

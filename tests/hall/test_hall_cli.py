@@ -146,3 +146,11 @@ def test_the_desk_code_is_checked(hall):
             schema.add_desk(conn, "x; DROP")
     finally:
         conn.close()
+
+
+def test_a_url_with_its_own_connect_timeout_is_honoured(tmp_path, bundle):
+    """The URL's connect_timeout used to clash with ours (TypeError instead of 「无法连接」)."""
+    from desktop.hall.connection import HallError, connector
+
+    with pytest.raises(HallError, match="无法连接"):
+        connector("postgresql://desk_x@127.0.0.1:9/none?connect_timeout=1")()

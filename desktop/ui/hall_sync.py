@@ -1,0 +1,121 @@
+"""The window's link to the hall server: a sync round every SYNC_MS on a thread of its own.
+
+Typing never waits for it: keystrokes go to the local drafts file as always, and the round runs
+on its own connection to that file (desktop/hall/engine.py does the work, Qt-free). The status
+bar says 「已同步 hh:mm」, 「离线，N 个待同步」 or 「N 个冲突」; conflicts of the case on screen are
+offered field by field in the banner, and the agent's pick goes out with the next round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.ui.workers import StorePool, Workers
+
+SYNC_MS = 10_000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one round (or one failed attempt) leaves for the window to show."""
+
+    ok: bool
+    pending: int
+    conflicts: tuple[Any, ...]  # desktop.hall.engine.ConflictItem
+    message: str = ""
+    pulled: int = 0
+
+
+class HallSync(QObject):
+    """Signals: `status(text, kind)` for the status bar; `outcome(Outcome)` after every round."""
+
+    status = Signal(str, str)
+    outcome = Signal(object)
+
+    def __init__(self, workers: Workers, open_store: Callable[[], Any], parent: QObject) -> None:
+        super().__init__(parent)
+        self.workers = workers
+        self.pool = StorePool(self, open_store)  # its own connection: reads and saves never wait
+        self.url = ""
+        self.ca_file: str | None = None
+        self.running = False
+        self.closed = False
+        self.last: Outcome | None = None
+        self.timer = QTimer(self, interval=SYNC_MS)
+        self.timer.timeout.connect(self.sync_now)
+
+    def configure(self, url: str | None, ca_file: str | None) -> None:
+        """Use the server at `url` (None or empty: no server, the app works as it always did)."""
+        self.url, self.ca_file = (url or "").strip(), (ca_file or "").strip() or None
+        if not self.url:
+            self.timer.stop()
+            self.status.emit("", "")
+            return
+        self.timer.start()
+        self.sync_now()
+
+    def sync_now(self) -> None:
+        """One round now (unless one is running): at start, every SYNC_MS, after a print."""
+        if not self.url or self.running or self.closed:
+            return
+        self.running = True
+        url, ca_file = self.url, self.ca_file
+        self._run(lambda store: _round(store, url, ca_file))
+
+    def resolve(self, case_id: str, key: str, pick: str) -> None:
+        """The agent's pick for one conflicted field, then a round that pushes it."""
+        url, ca_file = self.url, self.ca_file
+
+        def job(store: Any) -> Outcome:
+            from desktop.hall.connection import connector
+            from desktop.hall.engine import SyncEngine
+
+            SyncEngine(store, connector(url, ca_file)).resolve(case_id, key, pick)
+            return _round(store, url, ca_file)
+
+        self.running = True
+        self._run(job)
+
+    def _run(self, job: Callable[[Any], Outcome]) -> None:
+        pool = self.pool
+        self.workers.run(lambda: job(pool.connection()), self._done, self._failed, pool=pool.pool)
+
+    def _done(self, outcome: Outcome) -> None:
+        self.running = False
+        if self.closed:
+            return
+        self.last = outcome
+        if not outcome.ok:
+            text = f"离线，{outcome.pending} 个案卷待同步"
+            self.status.emit(text, "hint")
+        elif outcome.conflicts:
+            self.status.emit(f"{len(outcome.conflicts)} 个冲突待选择", "error")
+        else:
+            self.status.emit(f"已同步 {datetime.now():%H:%M}", "ok")
+        self.outcome.emit(outcome)
+
+    def _failed(self, message: str) -> None:
+        self._done(Outcome(False, 0, (), message))
+
+    def close(self) -> None:
+        self.closed = True
+        self.timer.stop()
+        self.pool.close()
+
+
+def _round(store: Any, url: str, ca_file: str | None) -> Outcome:
+    """One sync round on this thread's drafts connection; never raises for a server problem."""
+    from desktop.hall.connection import HallError, connector
+    from desktop.hall.engine import SyncEngine
+
+    engine = SyncEngine(store, connector(url, ca_file))
+    try:
+        report = engine.sync_once()
+    except HallError as exc:
+        return Outcome(False, engine.pending_count(), tuple(engine.conflicts()), str(exc))
+    return Outcome(True, engine.pending_count(), tuple(engine.conflicts()), pulled=report.pulled)

@@ -1,0 +1,67 @@
+"""The window and the hall server: offline says so, a conflict is offered field by field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QLineEdit
+from test_ui_support import field, type_text
+
+from desktop.app import MainWindow
+from desktop.hall.connection import connector
+from desktop.hall.engine import SyncEngine
+from desktop.store import Store
+
+
+@pytest.fixture
+def make_window(qtbot):
+    def make(db: Path) -> MainWindow:
+        window = MainWindow(db)
+        qtbot.addWidget(window)
+        window.resize(1366, 700)
+        window.show()
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(window.is_ready)
+        return window
+
+    return make
+
+
+def test_an_unreachable_server_leaves_the_window_working_and_says_so(make_window, qtbot, tmp_path):
+    window = make_window(tmp_path / "a.sqlite")
+    window.save_settings({"hall.url": "postgresql://desk_x@127.0.0.1:9/none?connect_timeout=1"})
+    qtbot.waitUntil(lambda: window.hall_label.text().startswith("离线"), timeout=15000)
+    type_text(field(window, "authorization", "handler.name", QLineEdit), "王霄")
+    assert window.flush()  # typing and saving never wait for the server
+    window.hall.sync_now()
+    qtbot.waitUntil(lambda: window.hall_label.text() == "离线，1 个案卷待同步", timeout=15000)
+
+
+def test_a_two_sided_edit_is_offered_field_by_field_and_the_pick_is_pushed(
+    make_window, qtbot, tmp_path, hall, bundle
+):
+    url_a, url_b = hall.desk("wa01"), hall.desk("wb01")
+    other = Store.open_for(tmp_path / "b.sqlite", bundle.drafts, bundle=bundle.id, edition=bundle.edition)
+    theirs = SyncEngine(other, connector(url_b))
+    window = make_window(tmp_path / "a.sqlite")
+    window.load_example()
+    assert window.flush()
+    window.save_settings({"hall.url": url_a})
+    qtbot.waitUntil(lambda: window.hall_label.text().startswith("已同步"), timeout=15000)
+    case_id = window.current_case_id()
+    theirs.sync_once()
+    other.save_field(case_id, "handler.name", "王霄乙", other.get(case_id).revision)
+    assert theirs.sync_once().in_step
+    type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")  # 王霄甲 here
+    assert window.flush()
+    window.hall.sync_now()
+    qtbot.waitUntil(lambda: window.banner.topic == "hall", timeout=15000)
+    text = window.banner.label.text()
+    assert "经办人：本机「王霄甲」/ 服务器「王霄乙」" in text
+    assert window.hall_label.text() == "1 个冲突待选择"
+    window.banner.button("经办人用本机").click()
+    qtbot.waitUntil(lambda: window.hall_label.text().startswith("已同步"), timeout=15000)
+    theirs.sync_once()
+    assert other.get(case_id).fields["handler.name"] == "王霄甲"  # the pick reached the other machine
+    other.close()
