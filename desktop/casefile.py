@@ -1,4 +1,4 @@
-"""The case file of case-format.md: one case as UTF-8 JSON, read and written exactly.
+"""The case file of docs/case-file.md: one case as UTF-8 JSON, read and written exactly.
 
 The file moves between laptops and the hall's PC, so it is read strictly: unknown keys, a wrong
 format name, a value of the wrong type, a non-canonical id or a file from a newer version are

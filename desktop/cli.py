@@ -1,4 +1,4 @@
-"""The command line of case-format.md: check, render, fields, export, import, self-test.
+"""The command line of docs/case-file.md: check, render, fields, export, import, self-test, sync.
 
 Exit statuses are part of the contract (0 good, 1 findings/refusal/conflict, 2 bad input), and bad
 input is one clear Chinese line on stderr, never a traceback, never the system's English text.
@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_hall_parsers(sub: Any, db: argparse.ArgumentParser) -> None:
-    """`sync` and `server init|add-desk` of hall-server.md."""
+    """`sync` and `server init|add-desk` (docs/case-file.md, "Commands")."""
     sync = sub.add_parser("sync", parents=[db], help="与营业厅服务器同步一轮")
     sync.add_argument("--url", help="服务器连接地址（默认取设置里的）")
     server = sub.add_parser("server", help="营业厅服务器管理（管理员）")

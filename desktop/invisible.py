@@ -2,7 +2,7 @@
 
 On a contract they can hide or reorder what the customer reads (U+202E turns ``abc`` into ``cba``
 on screen and paper while the stored text stays ``abc``), and in a code or phone number they make
-a value that looks right compare unequal. validation.md: a value that holds one is an error
+a value that looks right compare unequal. docs/validation.md: a value that holds one is an error
 naming its position, never silently cleaned; the window drops them as they are typed or pasted
 (`strip_invisible`) and says so.
 
@@ -56,7 +56,7 @@ class Hidden:
     count: int
 
     def message(self) -> str:
-        """「第 5 个字符是不可见的控制字符（U+202E），请删除」, in the words validation.md uses."""
+        """「第 5 个字符是不可见的控制字符（U+202E），请删除」, in the words docs/validation.md uses."""
         name = _NAMES.get(self.char, "不可见的控制字符")
         more = f"，共 {self.count} 个" if self.count > 1 else ""
         single = "；这一栏只能填一行" if self.char in _LINE_BREAKS else ""

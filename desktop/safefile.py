@@ -1,4 +1,4 @@
-"""Files the commands read and write, as case-format.md's "Files the commands touch" fixes them.
+"""Files the commands read and write, as docs/case-file.md's "Files the commands touch" fixes them.
 
 Input must be a regular file and is read with a size limit, so a FIFO or a device never blocks and
 a huge file is never loaded. Output goes to a new file or replaces a regular file, through a

@@ -1,4 +1,4 @@
-"""Moving cases between machines as case files: `export` and `import` of case-format.md.
+"""Moving cases between machines as case files: `export` and `import` of docs/case-file.md.
 
 The command line maps the exceptions to its exit status: BadInput 2, ImportConflict 1.
 Import reads and checks every file before touching the drafts file, then applies the whole batch in

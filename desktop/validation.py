@@ -2,8 +2,8 @@
 
 Pure functions without Qt and without module state that calls change (the two caches below memoise
 pure look-ups). Every public function accepts any string and never raises. Rules and messages
-follow /work/shared/spec/validation.md; messages never start with the field's label, the caller
-adds it.
+follow docs/validation.md, which gives each rule's reason and source; messages never start with
+the field's label, the caller adds it.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _too_long(length: int, extra: int) -> Problem:
 def check_invisible(raw: str, *, multiline: bool = False) -> Result | None:
     """The error for a value holding a control or format character (every field type), else None.
 
-    Never cleaned silently (validation.md, free text): the stored value keeps the character, so
+    Never cleaned silently (docs/validation.md, free text): the stored value keeps the character, so
     the error stays until the agent deletes it. The position counts from the trimmed value.
     """
     if raw.isprintable():  # no Cc, Cf, Cs, Zl or Zp at all: the keystroke path's usual case
@@ -206,7 +206,7 @@ def _divisions() -> tuple[Mapping[str, str], Mapping[str, str]]:
     Parsing stdnum's data takes ~0.1 s, so it happens on first use (or in ``preload``) and is kept
     in the disk cache while stdnum's file is unchanged. Only the
     names are used: stdnum.cn.ric's verdict is wrong for counties created after the birth year,
-    residence permits and foreigners' IDs (see validation.md).
+    residence permits and foreigners' IDs (see docs/validation.md).
     """
     from desktop import diskcache
 

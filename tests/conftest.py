@@ -9,7 +9,6 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SPEC = Path(__file__).resolve().parent.parent.parent / "shared" / "spec"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,7 +27,7 @@ def bundle():
 
 @pytest.fixture
 def example_values():
-    """The example case's fields (a copy kept in the project, so tests do not need ../shared)."""
+    """The example case's fields (examples/example-case.json)."""
     import json
 
     doc = json.loads((ROOT / "examples" / "example-case.json").read_text(encoding="utf-8"))

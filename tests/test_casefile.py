@@ -1,4 +1,4 @@
-"""The case file is read and written exactly as case-format.md says."""
+"""The case file is read and written exactly as docs/case-file.md says."""
 
 from __future__ import annotations
 

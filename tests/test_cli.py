@@ -1,4 +1,4 @@
-"""The command line's output and exit statuses, as case-format.md fixes them."""
+"""The command line's output and exit statuses, as docs/case-file.md fixes them."""
 
 from __future__ import annotations
 

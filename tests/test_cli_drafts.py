@@ -1,5 +1,5 @@
 """`--db` names a drafts file: anything else is refused untouched, export never creates one, and
-self-test never touches it (case-format.md, "Files the commands touch")."""
+self-test never touches it (docs/case-file.md, "Files the commands touch")."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ CONTRACT_KEYS = [
     "agreement.term_years", "agreement.date_a", "agreement.date_b", "commitment.signer", "commitment.other",
     "commitment.date",
 ]  # fmt: skip
-CONTRACT_DOCS = {  # case-format.md's "documents" column
+CONTRACT_DOCS = {  # the documents each field prints on (docs/case-file.md)
     "customer.name": {"authorization", "requirement", "agreement", "commitment"},
     "customer.address": {"requirement", "commitment"},
     "contact.name": {"requirement", "commitment"},

@@ -111,7 +111,7 @@ def test_seed_text_is_in_the_documents_verbatim(bundle):
                 elif not isinstance(part, layout.Box):  # a box is drawn, not text
                     parts.append("\n")
     body = re.sub(r"[ \t]+", "", "".join(parts))
-    seed = paths.root() / "tests" / "data" / "documents-400-bundle.txt"  # a copy of ../shared/spec's
+    seed = paths.root() / "tests" / "data" / "documents-400-bundle.txt"  # the operator's text as issued
     for line in seed.read_text(encoding="utf-8").splitlines():
         for piece in re.split(r"[\t]+", line):
             piece = re.sub(r"\s+", "", piece)

@@ -72,7 +72,7 @@ def example_text(example_pdf) -> str:
 
 def seed_sentences() -> list[str]:
     """The sentences check-contract compares (same splitting and exclusions)."""
-    seed = DATA / "documents-400-bundle.txt"  # a copy of ../shared/spec's, kept in the project
+    seed = DATA / "documents-400-bundle.txt"  # the operator's text as issued
     marks = ("()", "（）", "( )", "年 月 日", "/ ", "：", "为年", "\t")
     out = []
     for raw in re.split(r"[。；\n]", seed.read_text(encoding="utf-8")):

@@ -1,4 +1,4 @@
-"""One field, one finding: no value gets two findings that contradict each other (validation.md).
+"""One field, one finding: no value gets two findings that contradict each other (docs/validation.md).
 
 "Contradictory", concretely (`contradictions` below), for the findings of one value:
 1. An error beside a warning: "cannot be right" and "unusual, check it" are two verdicts on one value.

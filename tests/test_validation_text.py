@@ -1,4 +1,4 @@
-"""Free text: declared maximum lengths, and invisible characters refused in every field (validation.md)."""
+"""Free text: declared maximum lengths, and invisible characters refused in every field (docs/validation.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """Benchmark: rendering the example case against ReportLab setting the bare seed text.
 
+The floor is ReportLab alone: the shipped font registered (subfont 0), the seed text split at blank
+lines into Paragraphs and, for tab-separated lines, ruled Tables, built with SimpleDocTemplate.
 Both run in one warm process (font registered, modules imported, one warm-up each), alternating,
-and the medians are compared. Then whole processes: `desk400 render` against a plain script doing
-the same with ReportLab alone, each started afresh, with the app's disk cache warm as on every run
+and the medians are compared. Then whole processes: the `desk400 render` command against that
+floor as a plain script, each started afresh, with the app's disk cache warm as on every run
 but the first on a machine (the first run is printed too). The bar: the bundle takes at most 1.3x
 the plain SimpleDocTemplate time in process and as a command, and the PDF stays under 400 KB.
 
@@ -24,15 +26,10 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.lib.styles import ParagraphStyle  # noqa: E402
-from reportlab.lib.units import mm  # noqa: E402
-from reportlab.platypus import Paragraph, SimpleDocTemplate  # noqa: E402
 
 from desktop import paths  # noqa: E402
 from desktop.forms import default_bundle  # noqa: E402
@@ -47,23 +44,55 @@ MAX_LONG_SECONDS = 1.0
 EXAMPLE = ROOT / "examples" / "example-case.json"
 SEED = ROOT / "tests" / "data" / "documents-400-bundle.txt"
 
-# The whole-process floor: a plain script that imports ReportLab, registers the same font and sets
-# the seed text with SimpleDocTemplate, as `desk400 render` does for the bundle.
-PLAIN_SCRIPT = """
-import sys
+# The floor, as one piece of code run in this process and as a script: ReportLab alone, the shipped
+# font registered (subfont 0), the seed text split at blank lines, each run of tab-separated lines
+# a ruled table and the rest paragraphs, built with SimpleDocTemplate.
+PLAIN_BUILD = r"""
+import itertools, re
 from xml.sax.saxutils import escape
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate
-font_path, seed_path, out = sys.argv[1:4]
-pdfmetrics.registerFont(TTFont("UMing", font_path, subfontIndex=2))
-style = ParagraphStyle("plain", fontName="UMing", fontSize=10.5, leading=18, wordWrap="CJK")
-lines = open(seed_path, encoding="utf-8").read().splitlines()
-story = [Paragraph(escape(line.replace("\\t", " ")), style) for line in lines if line.strip()]
-SimpleDocTemplate(out, pagesize=A4).build(story)
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+
+def register_plain_font(path):
+    pdfmetrics.registerFont(TTFont("PlainUMing", path, subfontIndex=0))
+    return "PlainUMing"
+
+
+def plain_build(seed, font, out):
+    style = ParagraphStyle("plain", fontName=font, fontSize=10.5, leading=18, wordWrap="CJK")
+    cell = ParagraphStyle("cell", style, fontSize=10, leading=14)
+    width = A4[0] - 2 * 72  # SimpleDocTemplate's default margins
+    story = []
+    for block in re.split(r"\n[ \t]*\n", seed):
+        lines = [line for line in block.splitlines() if line.strip()]
+        for tabbed, run in itertools.groupby(lines, key=lambda line: "\t" in line):
+            run = list(run)
+            if not tabbed:
+                story.append(Paragraph("<br/>".join(escape(line) for line in run), style))
+                continue
+            rows = [line.split("\t") for line in run]
+            columns = max(map(len, rows))
+            data = [[Paragraph(escape(c), cell) for c in row] + [""] * (columns - len(row)) for row in rows]
+            grid = [("GRID", (0, 0), (-1, -1), 0.6, colors.black), ("FONT", (0, 0), (-1, -1), font, 10)]
+            story.append(Table(data, colWidths=[width / columns] * columns, style=grid))
+    SimpleDocTemplate(out, pagesize=A4).build(story)
 """
+
+PLAIN_SCRIPT = (
+    PLAIN_BUILD
+    + """
+import sys
+font_path, seed_path, out = sys.argv[1:4]
+plain_build(open(seed_path, encoding="utf-8").read(), register_plain_font(font_path), out)
+"""
+)
+_PLAIN: dict = {}
+exec(PLAIN_BUILD, _PLAIN)  # the same code in this process
 
 
 def _example() -> dict:
@@ -103,12 +132,9 @@ def whole_process(runs: int) -> tuple[float, float, float]:
 
 
 def plain(seed: str, font: str) -> bytes:
-    """The seed text set as plain paragraphs with the same font: ReportLab's own floor."""
-    style = ParagraphStyle("plain", fontName=font, fontSize=10.5, leading=18, wordWrap="CJK")
-    story = [Paragraph(escape(line.replace("\t", " ")), style) for line in seed.splitlines() if line.strip()]
+    """The seed text set with ReportLab alone and the same font: the floor."""
     out = io.BytesIO()
-    margin = 20 * mm
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin).build(story)
+    _PLAIN["plain_build"](seed, font, out)
     return out.getvalue()
 
 
@@ -182,7 +208,8 @@ def main() -> int:
         print("OK" if ok else "FAIL")
         return 0 if ok else 1
 
-    font = register_font(paths.print_font())
+    register_font(paths.print_font())
+    font = _PLAIN["register_plain_font"](str(paths.print_font()))
     bundle, case, seed = default_bundle(), _example(), _seed()
     plain(seed, font), bundle_pdf(bundle, case)  # warm-up: imports, font tables, caches
 

@@ -2,9 +2,11 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/bench_ui.py
 
-1. Start-up: process launch (and, second figure, the script's first line) to the window's first
-   paint, for our window and for a bare PySide6 window with four tabs of 15 line edits,
-   alternating in one run, bytecode cached as in an installed app. Target: ≤ 1.5×.
+1. Start-up: our window constructed on an existing drafts folder, shown, one processEvents(),
+   closed, against a bare PySide6 QMainWindow with a QTabWidget of four pages of 15 labelled
+   QLineEdits in QFormLayouts shown the same way; process launch to exit (and, second figure, the
+   script's first line to after processEvents()), alternating in one run, bytecode cached as in
+   an installed app. Target: ≤ 1.5×.
 2. Keystroke to visible feedback: key event sent to the window painted again, while typing IDs,
    codes, phones and names. Target: p99 < 16 ms.
 3. Opening a case from a drafts file of 500 cases. Target: < 50 ms.
@@ -28,23 +30,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 RUNS = 15
 
-_FIRST_PAINT = """
-class FirstPaint(QObject):
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Paint:
-            print(f"{time.perf_counter() - T0:.4f}", flush=True)
-            QTimer.singleShot(0, app.quit)
-            self.deleteLater()
-        return False
+# The start-up yardstick: construct the window, show it, let one processEvents() deliver what
+# showing it posted (the first paint offscreen), exit. The script prints the time from its first
+# line to after processEvents(); the parent measures launch to exit.
+_SHOWN = """
+window.resize(1280, 760)
+window.show()
+app.processEvents()
+print(f"{time.perf_counter() - T0:.4f}", flush=True)
+window.close()
 """
 
 BARE = (
     "import time\nT0 = time.perf_counter()\n"
-    "from PySide6.QtCore import QEvent, QObject, QTimer\n"
     "from PySide6.QtWidgets import QApplication, QFormLayout, QLineEdit, QMainWindow, QTabWidget, QWidget\n"
     "app = QApplication([])\n"
-    + _FIRST_PAINT
-    + """
+    """
 window = QMainWindow()
 tabs = QTabWidget()
 for t in range(4):
@@ -54,51 +55,53 @@ for t in range(4):
         form.addRow(f"字段 {n}", QLineEdit())
     tabs.addTab(page, f"文书 {t}")
 window.setCentralWidget(tabs)
-window.resize(1280, 760)
-spy = FirstPaint()
-window.installEventFilter(spy)
-window.show()
-app.exec()
-"""
+""" + _SHOWN
 )
 
 OURS = (
     "import time, sys\nT0 = time.perf_counter()\n"
-    "from PySide6.QtCore import QEvent, QObject, QTimer\n"
     "from PySide6.QtWidgets import QApplication\n"
     "app = QApplication([])\n"
-    + _FIRST_PAINT
-    + """
-from desktop.app import MainWindow
-window = MainWindow(sys.argv[1])
-window.resize(1280, 760)
-spy = FirstPaint()
-window.installEventFilter(spy)
-window.show()
-app.exec()
-"""
+    "from desktop.app import MainWindow\n"
+    "window = MainWindow(sys.argv[1])\n" + _SHOWN
 )
+
+
+def existing_drafts(tmp: Path) -> Path:
+    """A drafts folder as an agent's laptop has it: a drafts file holding cases, its cache built."""
+    from datetime import date
+
+    from desktop.case import normalise_values
+    from desktop.forms import default_bundle
+    from desktop.store import Store
+
+    bundle = default_bundle()
+    example = json.loads((ROOT / "examples" / "example-case.json").read_text(encoding="utf-8"))["fields"]
+    values = normalise_values(bundle, example, today=date.today())
+    db = tmp / "start.sqlite"
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+        store.create_many({**values, "customer.name": f"测试公司{n}"} for n in range(50))
+    return db
 
 
 def start_up(tmp: Path) -> dict[str, float]:
     # As installed (pip or the frozen app): modules come from cached bytecode, written by round one.
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DESK400_DATA_DIR": str(tmp)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    db = existing_drafts(tmp)
     inside: dict[str, list[float]] = {"bare": [], "ours": []}
     launch: dict[str, list[float]] = {"bare": [], "ours": []}
     for n in range(RUNS + 1):
         for name, script in (("bare", BARE), ("ours", OURS)):
             started = time.perf_counter()
-            child = subprocess.Popen(
-                [sys.executable, "-c", script, str(tmp / "start.sqlite")],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            child = subprocess.run(
+                [sys.executable, "-c", script, str(db)],
+                env=env, capture_output=True, text=True, cwd=ROOT, timeout=60, check=True,
             )  # fmt: skip
-            line = child.stdout.readline()
-            painted = time.perf_counter() - started
-            child.communicate(timeout=30)
+            exited = time.perf_counter() - started
             if n:  # the first round warms the disk cache (and writes the bytecode) for both
-                inside[name].append(float(line))
-                launch[name].append(painted)
+                inside[name].append(float(child.stdout.splitlines()[0]))
+                launch[name].append(exited)
     figures = {}
     for label, times in (("launch", launch), ("script", inside)):
         bare, ours = statistics.median(times["bare"]), statistics.median(times["ours"])
@@ -251,24 +254,36 @@ def opening(tmp: Path) -> dict[str, float]:
 
 
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="window benchmarks")
+    parser.add_argument("parts", nargs="*", choices=("start", "keys", "open"), help="default: all three")
+    parts = set(parser.parse_args().parts or ("start", "keys", "open"))
+    ok = True
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as folder:
         tmp = Path(folder)
         os.environ["DESK400_DATA_DIR"] = str(tmp)
-        start = start_up(tmp)
-        for label, what in (("launch", "process launch"), ("script", "script's first line")):
-            print(f"start-up, {what} to first paint: bare {start[label + '_bare_ms']:.0f} ms, "
-                  f"ours {start[label + '_ours_ms']:.0f} ms, ratio {start[label + '_ratio']:.2f} "
-                  f"(median of paired rounds {start[label + '_paired']:.2f}; target ≤ 1.50)")  # fmt: skip
-        keys = keystrokes(tmp)
-        base_p99 = keys["bare QLineEdit baseline"]["p99_ms"]
-        for name, figures in keys.items():
-            print(f"keystroke → painted feedback, {name}: p50 {figures['p50_ms']:.2f} ms, "
-                  f"p99 {figures['p99_ms']:.2f} ms = {figures['p99_ms'] / base_p99:.1f}× the bare baseline's p99 "
-                  "(target p99 < 16)")  # fmt: skip
-        opened = opening(tmp)
-        print(f"open a case (500 in the file): median {opened['median_ms']:.1f} ms, "
-              f"p95 {opened['p95_ms']:.1f} ms, max {opened['max_ms']:.1f} ms (target < 50)")  # fmt: skip
-        ok = start["launch_ratio"] <= 1.5 and keys["all"]["p99_ms"] < 16 and opened["p95_ms"] < 50
+        if "start" in parts:
+            start = start_up(tmp)
+            for label, what in (("launch", "process launch to exit"),
+                                ("script", "script's first line to processEvents() done")):  # fmt: skip
+                print(f"start-up, {what}: bare {start[label + '_bare_ms']:.0f} ms, "
+                      f"ours {start[label + '_ours_ms']:.0f} ms, ratio {start[label + '_ratio']:.2f} "
+                      f"(median of paired rounds {start[label + '_paired']:.2f}; target ≤ 1.50)")  # fmt: skip
+            ok = ok and start["launch_ratio"] <= 1.5
+        if "keys" in parts:
+            keys = keystrokes(tmp)
+            base_p99 = keys["bare QLineEdit baseline"]["p99_ms"]
+            for name, figures in keys.items():
+                print(f"keystroke → painted feedback, {name}: p50 {figures['p50_ms']:.2f} ms, "
+                      f"p99 {figures['p99_ms']:.2f} ms = {figures['p99_ms'] / base_p99:.1f}× the bare baseline's p99 "
+                      "(target p99 < 16)")  # fmt: skip
+            ok = ok and keys["all"]["p99_ms"] < 16
+        if "open" in parts:
+            opened = opening(tmp)
+            print(f"open a case (500 in the file): median {opened['median_ms']:.1f} ms, "
+                  f"p95 {opened['p95_ms']:.1f} ms, max {opened['max_ms']:.1f} ms (target < 50)")  # fmt: skip
+            ok = ok and opened["p95_ms"] < 50
     return 0 if ok else 1
 
 

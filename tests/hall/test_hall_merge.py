@@ -1,4 +1,4 @@
-"""The merge rule of hall-server.md as a pure function: examples and properties."""
+"""The hall server's merge rule (docs/architecture.md) as a pure function: examples and properties."""
 
 from __future__ import annotations
 
