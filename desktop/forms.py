@@ -76,9 +76,21 @@ class FieldDef:
 
 @dataclass(frozen=True)
 class SettingDef:
+    """A hall setting; `pattern` (a regular expression a non-empty value must match whole) and
+    `hint` (the Chinese message shown when it does not) let the settings dialog refuse bad input."""
+
     key: str
     label: str
     default: str
+    pattern: str | None = None
+    hint: str = ""
+
+    def problem(self, value: str) -> str | None:
+        """Why `value` cannot be saved (Chinese, naming the setting), or None. Empty means "use
+        the default" and is always accepted."""
+        if not value or self.pattern is None or re.fullmatch(self.pattern, value):
+            return None
+        return f"{self.label}：{self.hint}"
 
 
 @dataclass(frozen=True)
@@ -215,15 +227,25 @@ def _settings(entries: Any, where: str) -> tuple[SettingDef, ...]:
     out: list[SettingDef] = []
     for i, raw in enumerate(entries):
         here = f"{where}: setting[{i}]"
-        entry = take(raw, here, required=("key", "label", "default"))
+        entry = take(raw, here, required=("key", "label", "default"), optional=("pattern", "hint"))
         key = expect(entry["key"], str, f"{here}.key")
         if not KEY_PATTERN.match(key):
             raise FormError(f"{here}: bad key {key!r}")
         if any(s.key == key for s in out):
             raise FormError(f"{here}: duplicate setting {key!r}")
-        out.append(
-            SettingDef(key, expect(entry["label"], str, f"{here}.label"), expect(entry["default"], str, here))
-        )
+        default = expect(entry["default"], str, here)
+        pattern = entry.get("pattern")
+        hint = expect(entry.get("hint", ""), str, f"{here}.hint")
+        if pattern is not None:
+            try:
+                re.compile(expect(pattern, str, f"{here}.pattern"))
+            except re.error as exc:
+                raise FormError(f"{here}.pattern: not a regular expression ({exc})") from None
+            if not hint:
+                raise FormError(f"{here}: a setting with a pattern needs a hint (the message for bad input)")
+            if default and not re.fullmatch(pattern, default):
+                raise FormError(f"{here}: default {default!r} does not match its pattern")
+        out.append(SettingDef(key, expect(entry["label"], str, f"{here}.label"), default, pattern, hint))
     return tuple(out)
 
 

@@ -21,7 +21,7 @@ SCAN_WINDOW = 2000  # newest cases scanned before a search turns to the indexes
 SUMMARY_COLUMNS = (
     "CAST(id AS BLOB), CAST(bundle AS BLOB), CAST(edition AS BLOB), CAST(status AS BLOB),"
     " CAST(created AS BLOB), CAST(updated AS BLOB), revision, CAST(title AS BLOB), CAST(fields AS BLOB),"
-    " CAST(deleted AS BLOB)"
+    " CAST(deleted AS BLOB), CAST(number AS BLOB)"
 )
 
 
@@ -92,15 +92,22 @@ def summary_values(spec: DraftsSpec, fields: dict[str, Value]) -> dict[str, Valu
 def summary_row(spec: DraftsSpec, r: Sequence[Any]) -> CaseSummary:
     """One list line from SUMMARY_COLUMNS; a row that cannot be read is a damaged case."""
     head = [_lenient(v) for v in r[:6]]
+    number = _lenient(r[10])
     try:
         title = decode(r[7]) or ""
         summary = summary_values(spec, load_fields(r[8]))
         deleted = decode(r[9])
     except Undecodable:
         return CaseSummary(
-            *head, revision=r[6], title=DAMAGED_TITLE, summary={}, deleted=_lenient(r[9]), damaged=True
+            *head,
+            revision=r[6],
+            title=DAMAGED_TITLE,
+            summary={},
+            deleted=_lenient(r[9]),
+            damaged=True,
+            number=number,
         )
-    return CaseSummary(*head, revision=r[6], title=title, summary=summary, deleted=deleted)
+    return CaseSummary(*head, revision=r[6], title=title, summary=summary, deleted=deleted, number=number)
 
 
 def _lenient(raw: bytes | None) -> Any:

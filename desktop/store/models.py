@@ -148,6 +148,7 @@ class Case:
     revision: int
     fields: dict[str, Value]
     deleted: str | None = None
+    number: str | None = None  # DESK-YYYYMMDD-NNN, what people read aloud and paper carries
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ class CaseSummary:
     summary: dict[str, Value]
     deleted: str | None = None
     damaged: bool = False
+    number: str | None = None
 
 
 @dataclass(frozen=True)
