@@ -27,6 +27,9 @@ TEXT_TYPES = frozenset({"text", "longtext"})
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_PATTERN = re.compile(r"^(today|@[a-z0-9_.]+|=[a-z0-9_.]+|#number)$")
+# What a copy made by 复制为新案卷 does with a field: keep the customer's value, clear a
+# request-specific one, or start it as a new case does (today's date, the current settings).
+ON_DUPLICATE = ("keep", "clear", "default")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class DraftsSpec:
     search_keys: tuple[str, ...]
     mask_keys: tuple[str, ...]
     duplicate_clear_keys: tuple[str, ...]
+    duplicate_reset_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -303,8 +307,12 @@ def _field(entry: dict[str, Any], here: str) -> FieldDef:
             f"{here}: default must be 'today', '@setting', '=field' or '#number', not {default!r}"
         )
     on_duplicate = expect(entry.get("on_duplicate", "keep"), str, f"{here}: on_duplicate")
-    if on_duplicate not in ("keep", "clear"):
-        raise FormError(f"{here}: on_duplicate must be 'keep' or 'clear'")
+    if on_duplicate not in ON_DUPLICATE:
+        raise FormError(f"{here}: on_duplicate must be 'keep', 'clear' or 'default'")
+    if on_duplicate == "default" and not (default == "today" or (default or "").startswith("@")):
+        raise FormError(
+            f"{here}: on_duplicate = 'default' needs a default a new case starts with ('today' or '@setting')"
+        )
     ui = take(entry.get("ui", {}), f"{here}: ui", optional=("placeholder",))
     ints = {}
     for name in ("max_length", "min_items", "max_items", "minimum", "maximum"):
@@ -377,4 +385,11 @@ def _drafts(raw: Any, where: str, fields: Mapping[str, FieldDef]) -> DraftsSpec:
         if key not in fields:
             raise FormError(f"{where}: {key!r} is not a field")
     clear = tuple(k for k, f in fields.items() if f.on_duplicate == "clear")
-    return DraftsSpec(title_key=title, search_keys=search, mask_keys=mask, duplicate_clear_keys=clear)
+    reset = tuple(k for k, f in fields.items() if f.on_duplicate == "default")
+    return DraftsSpec(
+        title_key=title,
+        search_keys=search,
+        mask_keys=mask,
+        duplicate_clear_keys=clear,
+        duplicate_reset_keys=reset,
+    )

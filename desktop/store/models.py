@@ -123,6 +123,8 @@ class ImportConflict(StoreError):
 class DraftsSpec(Protocol):
     """What the store needs to know about a bundle's fields, built by the forms loader from data
     (`desktop.forms.DraftsSpec` fits). `duplicate_clear_keys` may hold shell patterns (`number.*`).
+    An optional `duplicate_reset_keys` (read with getattr) names the fields a copy starts as a new
+    case does (see `Store.duplicate`).
     """
 
     @property

@@ -249,13 +249,23 @@ class Store:
                 self._log(now, case_id, "edited", key="status", detail=status)
         return new_revision
 
-    def duplicate(self, case_id: str) -> Case:
-        """A new draft for the same customer: request-specific fields cleared."""
+    def duplicate(self, case_id: str, start: Mapping[str, Value] | None = None) -> Case:
+        """A new draft for the same customer, started like a new case.
+
+        The customer's values are kept, request-specific ones cleared, and the fields the bundle
+        resets (`spec.duplicate_reset_keys`: dates that default to today, settings) take their
+        value from `start`, the values a new case starts with today under the current settings
+        (`desktop.case.initial_values`); a reset field `start` lacks stays empty.
+        """
         source = self.get(case_id)
-        patterns = self.spec.duplicate_clear_keys
+        patterns = (*self.spec.duplicate_clear_keys, *getattr(self.spec, "duplicate_reset_keys", ()))
         kept = {
             k: v for k, v in source.fields.items() if not any(fnmatch.fnmatchcase(k, p) for p in patterns)
         }
+        for key, value in (start or {}).items():
+            if any(fnmatch.fnmatchcase(key, p) for p in getattr(self.spec, "duplicate_reset_keys", ())):
+                kept[key] = value
+        check_values(kept)
         now = self.clock()
         new = new_id()
         with self._write():
