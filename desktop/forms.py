@@ -111,6 +111,32 @@ class DraftsSpec:
     mask_keys: tuple[str, ...]
     duplicate_clear_keys: tuple[str, ...]
     duplicate_reset_keys: tuple[str, ...] = ()
+    # Fields whose value, repeated in another live case, suggests the same customer is back.
+    same_customer_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaterialItem:
+    """One thing the agent collects at the counter (材料清单), for the categories in `for_`."""
+
+    id: str
+    label: str
+    for_: tuple[str, ...]
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Materials:
+    """The bundle's checklist (materials.toml): `field` is the multi-choice field of categories."""
+
+    field: str
+    items: tuple[MaterialItem, ...]
+
+    def item(self, item_id: str) -> MaterialItem:
+        for entry in self.items:
+            if entry.id == item_id:
+                return entry
+        raise KeyError(item_id)
 
 
 @dataclass(frozen=True)
@@ -127,6 +153,7 @@ class Bundle:
     author_setting: str | None = None  # the setting printed as the PDF's author (the operator)
     # Fields a cross-field rule fills in when left empty, with the field each is filled from.
     filled_by_rule: Mapping[str, str] = field(default_factory=dict)
+    materials: Materials | None = None  # the checklist, when the bundle has a materials.toml
 
     def field(self, key: str) -> FieldDef:
         return self.fields[key]
@@ -164,7 +191,8 @@ def default_bundle() -> Bundle:
 
 
 def load_bundle(folder: Path) -> Bundle:
-    """Read bundle.toml, fields.toml, rules.toml and each document; refuse anything inconsistent."""
+    """Read bundle.toml, fields.toml, rules.toml, each document and materials.toml (optional);
+    refuse anything inconsistent."""
     from desktop import rules as rule_kinds  # rules imports this module's types
 
     where = folder / "bundle.toml"
@@ -218,6 +246,7 @@ def load_bundle(folder: Path) -> Bundle:
         drafts=drafts,
         folder=folder,
         author_setting=author,
+        materials=_materials(folder / "materials.toml", fields),
         filled_by_rule={
             r.params[fills[0]]: r.params[fills[1]]
             for r in rules
@@ -346,6 +375,43 @@ def _choices(entries: Any, here: str) -> tuple[Choice, ...]:
     return tuple(out)
 
 
+def _materials(path: Path, fields: Mapping[str, FieldDef]) -> Materials | None:
+    """The checklist of materials.toml, None when the bundle has none."""
+    if not path.exists():
+        return None
+    top = take(load_toml(path), str(path), required=("field", "item"))
+    key = expect(top["field"], str, f"{path}: field")
+    target = fields.get(key)
+    if target is None or target.type != "multichoice":
+        raise FormError(f"{path}: field {key!r} is not a multi-choice field of the bundle")
+    categories = {c.id for c in target.choices}
+    entries = expect(top["item"], list, f"{path}: item")
+    if not entries:
+        raise FormError(f"{path}: item: a checklist needs at least one item")
+    items: list[MaterialItem] = []
+    for i, raw in enumerate(entries):
+        name = raw.get("id", f"#{i}") if isinstance(raw, Mapping) else f"#{i}"
+        here = f"{path}: item {name}"
+        entry = take(raw, here, required=("id", "label", "for"), optional=("required",))
+        item_id = expect(entry["id"], str, f"{here}: id")
+        if not ID_PATTERN.match(item_id):
+            raise FormError(f"{here}: bad id {item_id!r} (lower-case letters, digits and _)")
+        if any(item.id == item_id for item in items):
+            raise FormError(f"{here}: duplicate item id")
+        label = expect(entry["label"], str, f"{here}: label")
+        if not label.strip():
+            raise FormError(f"{here}: label is empty")
+        for_ = str_list(entry["for"], f"{here}: for")
+        unknown = [c for c in for_ if c not in categories]
+        if not for_ or unknown:
+            raise FormError(
+                f"{here}: for must list choices of {key} (unknown: {', '.join(unknown) or 'none listed'})"
+            )
+        required = expect(entry.get("required", True), bool, f"{here}: required")
+        items.append(MaterialItem(item_id, label, for_, required))
+    return Materials(key, tuple(items))
+
+
 def _with_documents(fdef: FieldDef, documents: tuple[str, ...]) -> FieldDef:
     from dataclasses import replace
 
@@ -377,13 +443,18 @@ def _rules(path: Path, fields: Mapping[str, FieldDef], kinds: Mapping[str, Any])
 
 
 def _drafts(raw: Any, where: str, fields: Mapping[str, FieldDef]) -> DraftsSpec:
-    entry = take(raw, where, required=("title", "search", "mask"))
+    entry = take(raw, where, required=("title", "search", "mask"), optional=("same_customer",))
     title = expect(entry["title"], str, f"{where}.title")
     search = str_list(entry["search"], f"{where}.search")
     mask = str_list(entry["mask"], f"{where}.mask")
-    for key in (title, *search, *mask):
+    same = str_list(entry.get("same_customer", []), f"{where}.same_customer")
+    for key in (title, *search, *mask, *same):
         if key not in fields:
             raise FormError(f"{where}: {key!r} is not a field")
+    for key in same:
+        if key not in search or key in mask:
+            # The search index is what makes the question fast (Store.others_with).
+            raise FormError(f"{where}.same_customer: {key!r} must be a searched, unmasked field")
     clear = tuple(k for k, f in fields.items() if f.on_duplicate == "clear")
     reset = tuple(k for k, f in fields.items() if f.on_duplicate == "default")
     return DraftsSpec(
@@ -392,4 +463,5 @@ def _drafts(raw: Any, where: str, fields: Mapping[str, FieldDef]) -> DraftsSpec:
         mask_keys=mask,
         duplicate_clear_keys=clear,
         duplicate_reset_keys=reset,
+        same_customer_keys=same,
     )

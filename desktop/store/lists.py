@@ -128,3 +128,32 @@ def _page_of(db: Database, spec: DraftsSpec, seqs: list[int], offset: int, limit
     by_seq = {r[0]: r[1:] for r in rows.fetchall()}
     items = tuple(summary_row(spec, by_seq[s]) for s in shown)
     return Page(items=items, offset=offset, limit=limit, has_more=len(seqs) > limit)
+
+
+def others_with(db: Database, spec: DraftsSpec, key: str, value: str, exclude_id: str | None) -> list[str]:
+    """The numbers (the id when a case has none) of live cases other than `exclude_id` whose `key`
+    is exactly `value`, newest first.
+
+    For a searchable key the trigram index finds the few cases holding the value anywhere in their
+    search text, and their stored values decide; any other key is a scan of every live case.
+    """
+    searchable = key in spec.search_keys and key not in spec.mask_keys and len(value) >= FTS_MIN
+    where = "deleted_ts IS NULL AND id IS NOT ?"
+    args: list[Any] = [exclude_id]
+    if searchable:
+        where += " AND seq IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)"
+        args.append(phrase(value.lower()))
+    rows = db.execute(
+        f"SELECT CAST(id AS BLOB), CAST(number AS BLOB), CAST(fields AS BLOB) FROM cases WHERE {where}"
+        " ORDER BY updated_ts DESC, seq DESC",
+        args,
+    )
+    found = []
+    for raw_id, raw_number, raw_fields in rows:
+        try:
+            if load_fields(raw_fields).get(key) != value:
+                continue
+        except Undecodable:
+            continue  # a damaged case cannot be compared; it is listed as damaged elsewhere
+        found.append(_lenient(raw_number) or _lenient(raw_id))
+    return found

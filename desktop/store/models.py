@@ -151,6 +151,7 @@ class Case:
     fields: dict[str, Value]
     deleted: str | None = None
     number: str | None = None  # DESK-YYYYMMDD-NNN, what people read aloud and paper carries
+    materials: tuple[str, ...] = ()  # the checklist items ticked (desktop.materials)
 
 
 @dataclass(frozen=True)

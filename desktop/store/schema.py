@@ -108,6 +108,12 @@ def migrations() -> Migrations:
         db.execute("CREATE INDEX cases_number ON cases(number)")
         number_existing_cases(db)
 
+    @steps(name="0008_materials")
+    def materials(db: Database) -> None:
+        # The checklist items ticked for the case (a JSON list of item ids): the counter's
+        # bookkeeping beside the case, not one of its fields (case files do not carry it).
+        db["cases"].add_column("materials", str, not_null_default="[]")
+
     return steps
 
 

@@ -59,11 +59,11 @@ _ROW_COLUMNS = (
     "seq, CAST(id AS BLOB), CAST(bundle AS BLOB), CAST(edition AS BLOB), CAST(status AS BLOB),"
     " CAST(created AS BLOB), CAST(updated AS BLOB), revision, CAST(fields AS BLOB), CAST(title AS BLOB),"
     " CAST(search AS BLOB), CAST(search_chars AS BLOB), CAST(deleted AS BLOB), CAST(handover AS BLOB),"
-    " CAST(number AS BLOB)"
+    " CAST(number AS BLOB), CAST(materials AS BLOB)"
 )
 _ROW_NAMES = (
     "seq id bundle edition status created updated revision fields title search search_chars deleted handover"
-    " number"
+    " number materials"
 ).split()
 
 
@@ -192,6 +192,7 @@ class Store:
             fields=row["fields"],
             deleted=row["deleted"],
             number=row["number"],
+            materials=_ticks(row["materials"]),
         )
 
     def save_field(self, case_id: str, key: str, value: Value, revision: int) -> int:
@@ -274,6 +275,24 @@ class Store:
             self._log(now, new, "created", detail=f"duplicate of {case_id}")
         return self.get(new)
 
+    def set_materials(self, case_id: str, ticked: Sequence[str]) -> None:
+        """Record the checklist items ticked for a case (ids from the bundle's materials.toml).
+
+        Bookkeeping beside the case, not an edit of it: the revision and the edit time stay, so a
+        tick never makes another window's save a conflict; the last tick written wins."""
+        ids = list(dict.fromkeys(ticked))
+        if not all(isinstance(t, str) for t in ids):
+            raise TypeError("material ids must be str")
+        now = self.clock()
+        with self._write():
+            row = self._row(case_id)
+            if row["deleted"] is not None:
+                raise CaseDeleted("该草稿已移到回收站，请先从回收站恢复后再修改")
+            if _ticks(row["materials"]) == tuple(ids):
+                return
+            self.db.execute("UPDATE cases SET materials = ? WHERE seq = ?", [dump(ids), row["seq"]])
+            self._log_edit(now, case_id, "materials")
+
     def delete(self, case_id: str) -> None:
         """Move a case to the bin; it can be restored for BIN_DAYS days."""
         now = self.clock()
@@ -328,6 +347,15 @@ class Store:
         """Cases whose searchable values contain every word of `query`, newest first."""
         with store_errors():
             return lists.search(self.db, self.spec, query, offset, limit)
+
+    def others_with(self, key: str, value: str, exclude_id: str | None = None) -> list[str]:
+        """The numbers of the other live cases whose `key` is exactly `value`, newest first: the
+        same 400 number or licence in another case (see desktop.same_customer). Indexed for the
+        searchable keys: a few milliseconds at 100 000 cases."""
+        if not value:
+            return []
+        with store_errors():
+            return lists.others_with(self.db, self.spec, key, value, exclude_id)
 
     def binned(self, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
         """The bin, most recently deleted first."""
@@ -656,13 +684,13 @@ def _readable_copy(copy: Path, case_id: str) -> dict[str, Any] | None:
     except sqlite3.Error:
         return None
     try:
-        # A backup from before the case number (migration 0007) lacks that column: the damaged
-        # row keeps its own number then.
-        has_number = any(r[1] == "number" for r in conn.execute("PRAGMA table_info(cases)"))
+        # A backup from before the case number or the checklist (migrations 0007, 0008) lacks
+        # those columns: the damaged row keeps its own then.
+        present = {r[1] for r in conn.execute("PRAGMA table_info(cases)")}
+        later = "".join(f", {name}" for name in ("number", "materials") if name in present)
         cursor = conn.execute(
             "SELECT bundle, edition, status, created, updated, updated_ts, revision, fields, title, search,"
-            f" search_chars, deleted, deleted_ts, handover{', number' if has_number else ''} FROM cases"
-            " WHERE id = ?",
+            f" search_chars, deleted, deleted_ts, handover{later} FROM cases WHERE id = ?",
             [case_id],
         )
         raw = cursor.fetchone()
@@ -675,6 +703,15 @@ def _readable_copy(copy: Path, case_id: str) -> dict[str, Any] | None:
         return None
     finally:
         conn.close()
+
+
+def _ticks(raw: Any) -> tuple[str, ...]:
+    """The stored ticks; a value that is not the JSON list the store wrote counts as none ticked."""
+    try:
+        ticks = json.loads(raw or "[]")
+    except (TypeError, ValueError):
+        return ()
+    return tuple(t for t in ticks if isinstance(t, str)) if isinstance(ticks, list) else ()
 
 
 def _event_row(
