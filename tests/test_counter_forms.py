@@ -31,6 +31,14 @@ def test_a_setting_pattern_refuses_what_it_does_not_match(tmp_path):
         ({"bundle_toml": PATTERNED.replace('default = "DESK"', 'default = "desk"')}, "does not match its pattern"),
         ({"bundle_toml": PATTERNED.replace('hint = "应为大写字母"', 'hint = "x"\nshape = 1')}, "unknown key"),
         (
+            {"bundle_toml": TOY_BUNDLE.replace('mask = ["ident"]', 'mask = ["ident"]\nsame_customer = ["ident"]')},
+            "same_customer: 'ident' must be a searched, unmasked field",
+        ),
+        (
+            {"bundle_toml": TOY_BUNDLE.replace('mask = ["ident"]', 'mask = ["ident"]\nsame_customer = ["ghost"]')},
+            "'ghost' is not a field",
+        ),
+        (
             {"fields_toml": TOY_FIELDS.replace('type = "person_name"', 'type = "person_name"\non_duplicate = "default"')},
             "on_duplicate = 'default' needs a default",
         ),
