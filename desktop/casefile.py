@@ -41,7 +41,7 @@ _WHOLE_TYPES = frozenset({"integer"})
 
 _CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # DESK-YYYYMMDD-NNN: the desk code (2–6 upper-case letters or digits), the day, the day's sequence.
-_CASE_NUMBER = re.compile(r"([A-Z0-9]{2,6})-(\d{8})-(\d{3})", re.ASCII)
+_CASE_NUMBER = re.compile(r"([A-Z0-9]{2,6})-(\d{8})-(\d{3,6})", re.ASCII)
 _DIGITS = re.compile(r"[0-9\uff10-\uff19]+")
 # A JSON string literal (unrolled, so linear), removed before counting brackets.
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)

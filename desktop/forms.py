@@ -27,6 +27,9 @@ TEXT_TYPES = frozenset({"text", "longtext"})
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_PATTERN = re.compile(r"^(today|@[a-z0-9_.]+|=[a-z0-9_.]+|#number)$")
+# What a copy made by 复制为新案卷 does with a field: keep the customer's value, clear a
+# request-specific one, or start it as a new case does (today's date, the current settings).
+ON_DUPLICATE = ("keep", "clear", "default")
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,21 @@ class FieldDef:
 
 @dataclass(frozen=True)
 class SettingDef:
+    """A hall setting; `pattern` (a regular expression a non-empty value must match whole) and
+    `hint` (the Chinese message shown when it does not) let the settings dialog refuse bad input."""
+
     key: str
     label: str
     default: str
+    pattern: str | None = None
+    hint: str = ""
+
+    def problem(self, value: str) -> str | None:
+        """Why `value` cannot be saved (Chinese, naming the setting), or None. Empty means "use
+        the default" and is always accepted."""
+        if not value or self.pattern is None or re.fullmatch(self.pattern, value):
+            return None
+        return f"{self.label}：{self.hint}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,33 @@ class DraftsSpec:
     search_keys: tuple[str, ...]
     mask_keys: tuple[str, ...]
     duplicate_clear_keys: tuple[str, ...]
+    duplicate_reset_keys: tuple[str, ...] = ()
+    # Fields whose value, repeated in another live case, suggests the same customer is back.
+    same_customer_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaterialItem:
+    """One thing the agent collects at the counter (材料清单), for the categories in `for_`."""
+
+    id: str
+    label: str
+    for_: tuple[str, ...]
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Materials:
+    """The bundle's checklist (materials.toml): `field` is the multi-choice field of categories."""
+
+    field: str
+    items: tuple[MaterialItem, ...]
+
+    def item(self, item_id: str) -> MaterialItem:
+        for entry in self.items:
+            if entry.id == item_id:
+                return entry
+        raise KeyError(item_id)
 
 
 @dataclass(frozen=True)
@@ -111,6 +153,7 @@ class Bundle:
     author_setting: str | None = None  # the setting printed as the PDF's author (the operator)
     # Fields a cross-field rule fills in when left empty, with the field each is filled from.
     filled_by_rule: Mapping[str, str] = field(default_factory=dict)
+    materials: Materials | None = None  # the checklist, when the bundle has a materials.toml
 
     def field(self, key: str) -> FieldDef:
         return self.fields[key]
@@ -148,7 +191,8 @@ def default_bundle() -> Bundle:
 
 
 def load_bundle(folder: Path) -> Bundle:
-    """Read bundle.toml, fields.toml, rules.toml and each document; refuse anything inconsistent."""
+    """Read bundle.toml, fields.toml, rules.toml, each document and materials.toml (optional);
+    refuse anything inconsistent."""
     from desktop import rules as rule_kinds  # rules imports this module's types
 
     where = folder / "bundle.toml"
@@ -202,6 +246,7 @@ def load_bundle(folder: Path) -> Bundle:
         drafts=drafts,
         folder=folder,
         author_setting=author,
+        materials=_materials(folder / "materials.toml", fields),
         filled_by_rule={
             r.params[fills[0]]: r.params[fills[1]]
             for r in rules
@@ -215,15 +260,25 @@ def _settings(entries: Any, where: str) -> tuple[SettingDef, ...]:
     out: list[SettingDef] = []
     for i, raw in enumerate(entries):
         here = f"{where}: setting[{i}]"
-        entry = take(raw, here, required=("key", "label", "default"))
+        entry = take(raw, here, required=("key", "label", "default"), optional=("pattern", "hint"))
         key = expect(entry["key"], str, f"{here}.key")
         if not KEY_PATTERN.match(key):
             raise FormError(f"{here}: bad key {key!r}")
         if any(s.key == key for s in out):
             raise FormError(f"{here}: duplicate setting {key!r}")
-        out.append(
-            SettingDef(key, expect(entry["label"], str, f"{here}.label"), expect(entry["default"], str, here))
-        )
+        default = expect(entry["default"], str, here)
+        pattern = entry.get("pattern")
+        hint = expect(entry.get("hint", ""), str, f"{here}.hint")
+        if pattern is not None:
+            try:
+                re.compile(expect(pattern, str, f"{here}.pattern"))
+            except re.error as exc:
+                raise FormError(f"{here}.pattern: not a regular expression ({exc})") from None
+            if not hint:
+                raise FormError(f"{here}: a setting with a pattern needs a hint (the message for bad input)")
+            if default and not re.fullmatch(pattern, default):
+                raise FormError(f"{here}: default {default!r} does not match its pattern")
+        out.append(SettingDef(key, expect(entry["label"], str, f"{here}.label"), default, pattern, hint))
     return tuple(out)
 
 
@@ -281,8 +336,12 @@ def _field(entry: dict[str, Any], here: str) -> FieldDef:
             f"{here}: default must be 'today', '@setting', '=field' or '#number', not {default!r}"
         )
     on_duplicate = expect(entry.get("on_duplicate", "keep"), str, f"{here}: on_duplicate")
-    if on_duplicate not in ("keep", "clear"):
-        raise FormError(f"{here}: on_duplicate must be 'keep' or 'clear'")
+    if on_duplicate not in ON_DUPLICATE:
+        raise FormError(f"{here}: on_duplicate must be 'keep', 'clear' or 'default'")
+    if on_duplicate == "default" and not (default == "today" or (default or "").startswith("@")):
+        raise FormError(
+            f"{here}: on_duplicate = 'default' needs a default a new case starts with ('today' or '@setting')"
+        )
     ui = take(entry.get("ui", {}), f"{here}: ui", optional=("placeholder",))
     ints = {}
     for name in ("max_length", "min_items", "max_items", "minimum", "maximum"):
@@ -316,6 +375,43 @@ def _choices(entries: Any, here: str) -> tuple[Choice, ...]:
     return tuple(out)
 
 
+def _materials(path: Path, fields: Mapping[str, FieldDef]) -> Materials | None:
+    """The checklist of materials.toml, None when the bundle has none."""
+    if not path.exists():
+        return None
+    top = take(load_toml(path), str(path), required=("field", "item"))
+    key = expect(top["field"], str, f"{path}: field")
+    target = fields.get(key)
+    if target is None or target.type != "multichoice":
+        raise FormError(f"{path}: field {key!r} is not a multi-choice field of the bundle")
+    categories = {c.id for c in target.choices}
+    entries = expect(top["item"], list, f"{path}: item")
+    if not entries:
+        raise FormError(f"{path}: item: a checklist needs at least one item")
+    items: list[MaterialItem] = []
+    for i, raw in enumerate(entries):
+        name = raw.get("id", f"#{i}") if isinstance(raw, Mapping) else f"#{i}"
+        here = f"{path}: item {name}"
+        entry = take(raw, here, required=("id", "label", "for"), optional=("required",))
+        item_id = expect(entry["id"], str, f"{here}: id")
+        if not ID_PATTERN.match(item_id):
+            raise FormError(f"{here}: bad id {item_id!r} (lower-case letters, digits and _)")
+        if any(item.id == item_id for item in items):
+            raise FormError(f"{here}: duplicate item id")
+        label = expect(entry["label"], str, f"{here}: label")
+        if not label.strip():
+            raise FormError(f"{here}: label is empty")
+        for_ = str_list(entry["for"], f"{here}: for")
+        unknown = [c for c in for_ if c not in categories]
+        if not for_ or unknown:
+            raise FormError(
+                f"{here}: for must list choices of {key} (unknown: {', '.join(unknown) or 'none listed'})"
+            )
+        required = expect(entry.get("required", True), bool, f"{here}: required")
+        items.append(MaterialItem(item_id, label, for_, required))
+    return Materials(key, tuple(items))
+
+
 def _with_documents(fdef: FieldDef, documents: tuple[str, ...]) -> FieldDef:
     from dataclasses import replace
 
@@ -347,12 +443,25 @@ def _rules(path: Path, fields: Mapping[str, FieldDef], kinds: Mapping[str, Any])
 
 
 def _drafts(raw: Any, where: str, fields: Mapping[str, FieldDef]) -> DraftsSpec:
-    entry = take(raw, where, required=("title", "search", "mask"))
+    entry = take(raw, where, required=("title", "search", "mask"), optional=("same_customer",))
     title = expect(entry["title"], str, f"{where}.title")
     search = str_list(entry["search"], f"{where}.search")
     mask = str_list(entry["mask"], f"{where}.mask")
-    for key in (title, *search, *mask):
+    same = str_list(entry.get("same_customer", []), f"{where}.same_customer")
+    for key in (title, *search, *mask, *same):
         if key not in fields:
             raise FormError(f"{where}: {key!r} is not a field")
+    for key in same:
+        if key not in search or key in mask:
+            # The search index is what makes the question fast (Store.others_with).
+            raise FormError(f"{where}.same_customer: {key!r} must be a searched, unmasked field")
     clear = tuple(k for k, f in fields.items() if f.on_duplicate == "clear")
-    return DraftsSpec(title_key=title, search_keys=search, mask_keys=mask, duplicate_clear_keys=clear)
+    reset = tuple(k for k, f in fields.items() if f.on_duplicate == "default")
+    return DraftsSpec(
+        title_key=title,
+        search_keys=search,
+        mask_keys=mask,
+        duplicate_clear_keys=clear,
+        duplicate_reset_keys=reset,
+        same_customer_keys=same,
+    )

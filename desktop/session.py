@@ -14,6 +14,7 @@ its autosaver takes snapshots of it. Each attribute below has one writer: this c
     missing     required fields still empty and untouched: not errors yet, counted neutrally
                 ("reward early, punish late"); they still make the print a draft
     conflicted  another window saved this case while this one had unsaved edits
+    materials   the checklist items ticked (材料清单; stored by Store.set_materials, not a field)
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from desktop.forms import Bundle
+from desktop.forms import Bundle, MaterialItem
 
 if TYPE_CHECKING:  # the checks load after the window's first paint (tests/test_ui_crash.py)
     from desktop.case import FieldVerdict
     from desktop.resolve import ResolvedCase
 
-STATUS_BY_ERRORS = {True: "draft", False: "complete"}
 WHOLE_SAVE_OVER = 3  # more keys than this at once: save the whole case in one statement
 
 
@@ -87,6 +87,7 @@ class EditSession:
     errors: dict[str, int] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
     conflicted: bool = False
+    materials: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.related = related_keys(self.bundle)
@@ -154,6 +155,25 @@ class EditSession:
             if f.required and ft.is_empty(values.get(k)) and self.bundle.relevant(k, values)
         ]
 
+    def missing_materials(self) -> list[MaterialItem]:
+        """Required checklist items of the case's categories not ticked (desktop.materials)."""
+        from desktop.materials import categories_of, materials_missing
+
+        return materials_missing(
+            self.bundle, categories_of(self.bundle, self.resolved().values()), self.materials
+        )
+
+    def wanted_status(self) -> str:
+        """What a save should record: finished ("complete") only with no errors and every required
+        material ticked."""
+        from desktop.materials import status_for
+
+        return status_for(bool(self.print_blockers()), self.missing_materials())
+
+    def set_materials(self, ticked: Iterable[str]) -> None:
+        """The agent ticked or unticked a checklist item; the next save records the status."""
+        self.materials = tuple(dict.fromkeys(ticked))
+
     def title(self) -> str:
         return str(self.values.get(self.bundle.drafts.title_key) or "新案卷")
 
@@ -166,9 +186,11 @@ class EditSession:
         status: str,
         values: Mapping[str, Any],
         number: str | None = None,
+        materials: Iterable[str] = (),
     ) -> None:
         """Show another case (or a fresh one): nothing unsaved, nothing touched."""
         self.case_id, self.revision, self.status, self.number = case_id, revision, status, number
+        self.materials = tuple(materials)
         self.values = dict(values)
         self.dirty.clear()
         self.touched.clear()
@@ -223,7 +245,7 @@ class EditSession:
             values=values,
             whole=whole,
             status=self.status,
-            wanted=STATUS_BY_ERRORS[bool(self.print_blockers())],
+            wanted=self.wanted_status(),
             number=self.number,
         )
 

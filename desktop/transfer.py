@@ -153,7 +153,11 @@ def _write(store: Store, case_id: str, target: Path) -> None:
             raise BadInput(f"找不到草稿 {shown(case_id, 60)}；编号请写作 {hint}") from None
         raise BadInput(f"找不到草稿 {shown(case_id, 60)}，请用草稿列表中的编号") from None
     doc = CaseFile(
-        id=canonical_id(case.id) or case.id, bundle=case.bundle, updated=case.updated, fields=case.fields
+        id=canonical_id(case.id) or case.id,
+        bundle=case.bundle,
+        updated=case.updated,
+        fields=case.fields,
+        number=case.number,
     )
     _refuse_to_bury_newer(target, doc)
     try:

@@ -298,7 +298,8 @@ def test_export_pdf_and_read_it_back(window, tmp_path):
     text = "".join(page.extract_text() for page in PdfReader(out).pages)
     assert COMPANY in text
     assert "草稿" not in text
-    assert window.current_case_id() in text
+    # Every page carries the case's number (DESK-YYYYMMDD-NNN), not its UUID.
+    assert window.session.number and f"案卷编号：{window.session.number}" in text
 
     window.new_case()
     type_text(field(window, "authorization", "customer.name", QLineEdit), "某某公司")

@@ -355,7 +355,9 @@ class SyncEngine:
         updated = (
             server.updated if _is_iso(server.updated) else datetime.now().astimezone().isoformat("seconds")
         )
-        self.store.import_cases([("服务器", CaseFile(server.case_id, server.bundle, updated, fields))])
+        self.store.import_cases(
+            [("服务器", CaseFile(server.case_id, server.bundle, updated, fields, server.number))]
+        )
         return self.store.get(server.case_id)
 
     def _forget(self, case_id: str) -> None:

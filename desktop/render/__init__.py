@@ -1,23 +1,24 @@
 """Print a case's bundle to one PDF (ReportLab platypus; no Qt).
 
-    render_pdf(bundle, values, settings, case_id=..., draft=..., out=...)
+    render_pdf(bundle, values, settings, case_id=..., draft=..., out=..., materials=None)
 
 Each document of the bundle starts on a new page, in the bundle's order; text and layout come from
-the bundle's document files, values go through desktop.fields.display_value.
+the bundle's document files, values go through desktop.fields.display_value. With `materials` (the
+ticked checklist items) the checklist page 材料清单 follows the documents (desktop.render.checklist).
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, PageBreak, PageTemplate
 
 from desktop import paths, safefile
 from desktop.render.fonts import register_font, registered_coverage
@@ -37,11 +38,14 @@ def render_pdf(
     case_id: str,
     draft: bool,
     out: Path | BinaryIO,
+    materials: Collection[str] | None = None,
 ) -> int:
     """Write the bundle for one case as an A4 PDF to `out` (a path or a binary file object);
     returns the number of pages.
 
-    `draft` marks every page 草稿 (the caller passes True while the case has errors). Never raises
+    `draft` marks every page 草稿 (the caller passes True while the case has errors). `materials`:
+    the checklist items ticked for the case; given (even empty) and the bundle has a checklist, its
+    page is printed last, `case_id` on it as the case number. Never raises
     on a value (one beyond its field's limit prints cut, marked 「…（超长，已截断）」); raises OSError
     (desktop.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
     new or regular file (a path is replaced only once the whole PDF is ready), and
@@ -66,12 +70,22 @@ def render_pdf(
         "author": vals.setting(bundle.author_setting) if bundle.author_setting else "",
         "subject": vals.clean(f"案卷 {case_id} · {bundle.edition}" + (" · 草稿" if draft else "")),
     }
+
+    def checklist() -> list[Flowable]:
+        """A fresh checklist page each build (a flowable is laid out once)."""
+        if materials is None or getattr(bundle, "materials", None) is None:
+            return []
+        from desktop.render.checklist import checklist_story
+
+        return [PageBreak(), *checklist_story(vals, st, frame_width, str(case_id), frozenset(materials))]
+
     try:
-        data, pages = _build(Builder(vals, st, frame_width).story(bundle.documents), furniture, metadata)
+        story = Builder(vals, st, frame_width).story(bundle.documents)
+        data, pages = _build([*story, *checklist()], furniture, metadata)
     except LayoutError:
         # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
         story = Builder(vals, st, frame_width, grid=False).story(bundle.documents)
-        data, pages = _build(story, furniture, metadata)
+        data, pages = _build([*story, *checklist()], furniture, metadata)
     _write(data, out)
     return pages
 

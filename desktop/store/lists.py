@@ -21,7 +21,7 @@ SCAN_WINDOW = 2000  # newest cases scanned before a search turns to the indexes
 SUMMARY_COLUMNS = (
     "CAST(id AS BLOB), CAST(bundle AS BLOB), CAST(edition AS BLOB), CAST(status AS BLOB),"
     " CAST(created AS BLOB), CAST(updated AS BLOB), revision, CAST(title AS BLOB), CAST(fields AS BLOB),"
-    " CAST(deleted AS BLOB)"
+    " CAST(deleted AS BLOB), CAST(number AS BLOB)"
 )
 
 
@@ -92,15 +92,22 @@ def summary_values(spec: DraftsSpec, fields: dict[str, Value]) -> dict[str, Valu
 def summary_row(spec: DraftsSpec, r: Sequence[Any]) -> CaseSummary:
     """One list line from SUMMARY_COLUMNS; a row that cannot be read is a damaged case."""
     head = [_lenient(v) for v in r[:6]]
+    number = _lenient(r[10])
     try:
         title = decode(r[7]) or ""
         summary = summary_values(spec, load_fields(r[8]))
         deleted = decode(r[9])
     except Undecodable:
         return CaseSummary(
-            *head, revision=r[6], title=DAMAGED_TITLE, summary={}, deleted=_lenient(r[9]), damaged=True
+            *head,
+            revision=r[6],
+            title=DAMAGED_TITLE,
+            summary={},
+            deleted=_lenient(r[9]),
+            damaged=True,
+            number=number,
         )
-    return CaseSummary(*head, revision=r[6], title=title, summary=summary, deleted=deleted)
+    return CaseSummary(*head, revision=r[6], title=title, summary=summary, deleted=deleted, number=number)
 
 
 def _lenient(raw: bytes | None) -> Any:
@@ -121,3 +128,32 @@ def _page_of(db: Database, spec: DraftsSpec, seqs: list[int], offset: int, limit
     by_seq = {r[0]: r[1:] for r in rows.fetchall()}
     items = tuple(summary_row(spec, by_seq[s]) for s in shown)
     return Page(items=items, offset=offset, limit=limit, has_more=len(seqs) > limit)
+
+
+def others_with(db: Database, spec: DraftsSpec, key: str, value: str, exclude_id: str | None) -> list[str]:
+    """The numbers (the id when a case has none) of live cases other than `exclude_id` whose `key`
+    is exactly `value`, newest first.
+
+    For a searchable key the trigram index finds the few cases holding the value anywhere in their
+    search text, and their stored values decide; any other key is a scan of every live case.
+    """
+    searchable = key in spec.search_keys and key not in spec.mask_keys and len(value) >= FTS_MIN
+    where = "deleted_ts IS NULL AND id IS NOT ?"
+    args: list[Any] = [exclude_id]
+    if searchable:
+        where += " AND seq IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)"
+        args.append(phrase(value.lower()))
+    rows = db.execute(
+        f"SELECT CAST(id AS BLOB), CAST(number AS BLOB), CAST(fields AS BLOB) FROM cases WHERE {where}"
+        " ORDER BY updated_ts DESC, seq DESC",
+        args,
+    )
+    found = []
+    for raw_id, raw_number, raw_fields in rows:
+        try:
+            if load_fields(raw_fields).get(key) != value:
+                continue
+        except Undecodable:
+            continue  # a damaged case cannot be compared; it is listed as damaged elsewhere
+        found.append(_lenient(raw_number) or _lenient(raw_id))
+    return found

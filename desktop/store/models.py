@@ -123,6 +123,8 @@ class ImportConflict(StoreError):
 class DraftsSpec(Protocol):
     """What the store needs to know about a bundle's fields, built by the forms loader from data
     (`desktop.forms.DraftsSpec` fits). `duplicate_clear_keys` may hold shell patterns (`number.*`).
+    An optional `duplicate_reset_keys` (read with getattr) names the fields a copy starts as a new
+    case does (see `Store.duplicate`).
     """
 
     @property
@@ -148,6 +150,8 @@ class Case:
     revision: int
     fields: dict[str, Value]
     deleted: str | None = None
+    number: str | None = None  # DESK-YYYYMMDD-NNN, what people read aloud and paper carries
+    materials: tuple[str, ...] = ()  # the checklist items ticked (desktop.materials)
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,7 @@ class CaseSummary:
     summary: dict[str, Value]
     deleted: str | None = None
     damaged: bool = False
+    number: str | None = None
 
 
 @dataclass(frozen=True)

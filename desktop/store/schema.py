@@ -99,7 +99,56 @@ def migrations() -> Migrations:
         # change it follows (a purge records that the backups still hold the purged cases).
         db["meta"].create({"key": str, "value": str}, pk="key", not_null={"value"})
 
+    @steps(name="0007_case_number")
+    def case_number(db: Database) -> None:
+        # The short number people read aloud (DESK-YYYYMMDD-NNN); the index serves the next
+        # number's range scan. Cases from before get the default desk code, numbered in the order
+        # they were created, and become findable by their number.
+        db["cases"].add_column("number", str)
+        db.execute("CREATE INDEX cases_number ON cases(number)")
+        number_existing_cases(db)
+
+    @steps(name="0008_materials")
+    def materials(db: Database) -> None:
+        # The checklist items ticked for the case (a JSON list of item ids): the counter's
+        # bookkeeping beside the case, not one of its fields (case files do not carry it).
+        db["cases"].add_column("materials", str, not_null_default="[]")
+
     return steps
+
+
+def number_existing_cases(db: Database) -> None:
+    from datetime import datetime
+
+    from desktop.store import numbers
+    from desktop.store.text import Undecodable, chars, decode
+
+    now = datetime.now().astimezone()
+    rows = db.execute(
+        "SELECT seq, CAST(created AS BLOB), CAST(search AS BLOB) FROM cases ORDER BY created, seq"
+    ).fetchall()
+    last: dict[str, int] = {}
+    updates = []
+    for seq, raw_created, raw_search in rows:
+        created = bytes(raw_created or b"").decode("utf-8", errors="replace")
+        day = numbers.created_day(created, now)
+        head = numbers.prefix(numbers.DEFAULT_DESK_CODE, day)
+        last[head] = last.get(head, 0) + 1
+        number = numbers.format_number(numbers.DEFAULT_DESK_CODE, day, last[head])
+        try:
+            search = decode(raw_search) or ""
+        except Undecodable:
+            search = None  # a damaged row keeps its text; it is listed as damaged anyway
+        if search is None:
+            updates.append(("UPDATE cases SET number = ? WHERE seq = ?", (number, seq)))
+        else:
+            text = numbers.search_text(number) + "\n" + search
+            updates.append(
+                ("UPDATE cases SET number = ?, search = ?, search_chars = ? WHERE seq = ?",
+                 (number, text, chars(text), seq))
+            )  # fmt: skip
+    for sql, args in updates:
+        db.execute(sql, args)
 
 
 def fts_triggers(db: Database, fts: str, column: str) -> None:

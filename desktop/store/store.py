@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from desktop import backup, paths
 from desktop.casefile import CaseFile, Value, new_id
-from desktop.store import handover, lists, retention
+from desktop.store import handover, lists, numbers, retention
 from desktop.store.connection import connect, open_database, store_errors
 from desktop.store.models import (
     DEFAULT_SETTINGS,
@@ -58,10 +58,12 @@ def iso(moment: datetime) -> str:
 _ROW_COLUMNS = (
     "seq, CAST(id AS BLOB), CAST(bundle AS BLOB), CAST(edition AS BLOB), CAST(status AS BLOB),"
     " CAST(created AS BLOB), CAST(updated AS BLOB), revision, CAST(fields AS BLOB), CAST(title AS BLOB),"
-    " CAST(search AS BLOB), CAST(search_chars AS BLOB), CAST(deleted AS BLOB), CAST(handover AS BLOB)"
+    " CAST(search AS BLOB), CAST(search_chars AS BLOB), CAST(deleted AS BLOB), CAST(handover AS BLOB),"
+    " CAST(number AS BLOB), CAST(materials AS BLOB)"
 )
 _ROW_NAMES = (
     "seq id bundle edition status created updated revision fields title search search_chars deleted handover"
+    " number materials"
 ).split()
 
 
@@ -138,13 +140,14 @@ class Store:
     # -- cases -----------------------------------------------------------------------------
 
     def create(self, fields: Mapping[str, Value] | None = None, *, edition: str | None = None) -> Case:
-        """A new draft case, revision 1."""
+        """A new draft case, revision 1, numbered in the same transaction (`Case.number`)."""
         values = dict(fields or {})
         check_values(values)
         now = self.clock()
         case_id = new_id()
         with self._write():
-            self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.edition))
+            number = self._next_numbers(now, 1)[0]
+            self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.edition, number))
             self._log(now, case_id, "created")
         return self.get(case_id)
 
@@ -158,12 +161,15 @@ class Store:
         with self._write():
             rows = []
             events = []
+            sequences: dict[str, int] = {}
             for fields in items:
                 values = dict(fields)
                 check_values(values)
                 now = self.clock()
                 case_id = new_id()
-                row = self._new_row(case_id, values, now, edition or self.edition)
+                row = self._new_row(
+                    case_id, values, now, edition or self.edition, self._bulk_number(now, sequences)
+                )
                 row["status"] = status
                 rows.append(row)
                 events.append(_event_row(now, case_id, "created"))
@@ -185,6 +191,8 @@ class Store:
             revision=row["revision"],
             fields=row["fields"],
             deleted=row["deleted"],
+            number=row["number"],
+            materials=_ticks(row["materials"]),
         )
 
     def save_field(self, case_id: str, key: str, value: Value, revision: int) -> int:
@@ -242,19 +250,48 @@ class Store:
                 self._log(now, case_id, "edited", key="status", detail=status)
         return new_revision
 
-    def duplicate(self, case_id: str) -> Case:
-        """A new draft for the same customer: request-specific fields cleared."""
+    def duplicate(self, case_id: str, start: Mapping[str, Value] | None = None) -> Case:
+        """A new draft for the same customer, started like a new case.
+
+        The customer's values are kept, request-specific ones cleared, and the fields the bundle
+        resets (`spec.duplicate_reset_keys`: dates that default to today, settings) take their
+        value from `start`, the values a new case starts with today under the current settings
+        (`desktop.case.initial_values`); a reset field `start` lacks stays empty.
+        """
         source = self.get(case_id)
-        patterns = self.spec.duplicate_clear_keys
+        patterns = (*self.spec.duplicate_clear_keys, *getattr(self.spec, "duplicate_reset_keys", ()))
         kept = {
             k: v for k, v in source.fields.items() if not any(fnmatch.fnmatchcase(k, p) for p in patterns)
         }
+        for key, value in (start or {}).items():
+            if any(fnmatch.fnmatchcase(key, p) for p in getattr(self.spec, "duplicate_reset_keys", ())):
+                kept[key] = value
+        check_values(kept)
         now = self.clock()
         new = new_id()
         with self._write():
-            self.db["cases"].insert(self._new_row(new, kept, now, source.edition))
+            number = self._next_numbers(now, 1)[0]
+            self.db["cases"].insert(self._new_row(new, kept, now, source.edition, number))
             self._log(now, new, "created", detail=f"duplicate of {case_id}")
         return self.get(new)
+
+    def set_materials(self, case_id: str, ticked: Sequence[str]) -> None:
+        """Record the checklist items ticked for a case (ids from the bundle's materials.toml).
+
+        Bookkeeping beside the case, not an edit of it: the revision and the edit time stay, so a
+        tick never makes another window's save a conflict; the last tick written wins."""
+        ids = list(dict.fromkeys(ticked))
+        if not all(isinstance(t, str) for t in ids):
+            raise TypeError("material ids must be str")
+        now = self.clock()
+        with self._write():
+            row = self._row(case_id)
+            if row["deleted"] is not None:
+                raise CaseDeleted("该草稿已移到回收站，请先从回收站恢复后再修改")
+            if _ticks(row["materials"]) == tuple(ids):
+                return
+            self.db.execute("UPDATE cases SET materials = ? WHERE seq = ?", [dump(ids), row["seq"]])
+            self._log_edit(now, case_id, "materials")
 
     def delete(self, case_id: str) -> None:
         """Move a case to the bin; it can be restored for BIN_DAYS days."""
@@ -310,6 +347,15 @@ class Store:
         """Cases whose searchable values contain every word of `query`, newest first."""
         with store_errors():
             return lists.search(self.db, self.spec, query, offset, limit)
+
+    def others_with(self, key: str, value: str, exclude_id: str | None = None) -> list[str]:
+        """The numbers of the other live cases whose `key` is exactly `value`, newest first: the
+        same 400 number or licence in another case (see desktop.same_customer). Indexed for the
+        searchable keys: a few milliseconds at 100 000 cases."""
+        if not value:
+            return []
+        with store_errors():
+            return lists.others_with(self.db, self.spec, key, value, exclude_id)
 
     def binned(self, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
         """The bin, most recently deleted first."""
@@ -373,6 +419,10 @@ class Store:
             not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 3650
         ):
             raise StoreError("保留天数应为 1 到 3650 之间的整数")
+        if key == numbers.DESK_CODE_KEY and value not in ("", None):
+            problem = numbers.desk_code_problem(value)
+            if problem:
+                raise StoreError(problem)
         with self._write():
             self.db["settings"].upsert({"key": key, "value": json.dumps(value, ensure_ascii=False)}, pk="key")
 
@@ -467,7 +517,12 @@ class Store:
         )
 
     def _insert_imported(self, case: CaseFile, now: datetime) -> None:
-        fresh = self._new_row(case.id, dict(case.fields), datetime.fromisoformat(case.updated), self.edition)
+        # A case file's number is kept: it is what the paper already carries. One without gets
+        # this desk's next number for today.
+        number = case.number or self._next_numbers(now, 1)[0]
+        fresh = self._new_row(
+            case.id, dict(case.fields), datetime.fromisoformat(case.updated), self.edition, number
+        )
         fresh.update(
             bundle=case.bundle, created=iso(now), updated=case.updated, handover=handover.digest(case.fields)
         )
@@ -475,7 +530,8 @@ class Store:
         self._log(now, case.id, "imported", detail="created")
 
     def _replace_imported(self, stored: dict[str, Any], case: CaseFile, now: datetime) -> None:
-        updates: dict[str, Any] = self._derived(dict(case.fields))
+        number = case.number or stored["number"] or self._next_numbers(now, 1)[0]
+        updates: dict[str, Any] = self._derived(dict(case.fields), number)
         updates.update(
             {
                 "fields": dump(case.fields),
@@ -487,6 +543,7 @@ class Store:
                 "deleted": None,
                 "deleted_ts": None,
                 "handover": handover.digest(case.fields),
+                "number": number,
             }
         )
         self.db["cases"].update(stored["seq"], updates)
@@ -532,17 +589,38 @@ class Store:
             "updated_ts": now.timestamp(),
         }
         # Only touch the derived columns that changed, so most saves leave the FTS index alone.
-        for column, value in self._derived(fields).items():
+        for column, value in self._derived(fields, row["number"]).items():
             if row[column] != value:
                 updates[column] = value
         self.db["cases"].update(row["seq"], updates)
         return new_revision
 
-    def _derived(self, fields: Mapping[str, Value]) -> dict[str, str]:
-        return derived(self.spec, fields)
+    def _derived(self, fields: Mapping[str, Value], number: str | None) -> dict[str, str]:
+        return derived(self.spec, fields, number)
 
-    def _new_row(self, case_id: str, fields: dict[str, Value], now: datetime, edition: str) -> dict[str, Any]:
-        return new_row(self.spec, self.bundle, case_id, fields, now, edition)
+    def _new_row(
+        self, case_id: str, fields: dict[str, Value], now: datetime, edition: str, number: str
+    ) -> dict[str, Any]:
+        return new_row(self.spec, self.bundle, case_id, fields, now, edition, number)
+
+    def _desk_code(self) -> str:
+        return numbers.desk_code(self.setting(numbers.DESK_CODE_KEY))
+
+    def _next_numbers(self, now: datetime, count: int) -> list[str]:
+        """The next `count` numbers of this desk for `now`'s day; call inside the write transaction
+        that stores them, so no other window or process can take the same ones."""
+        code, day = self._desk_code(), now.date()
+        last = numbers.last_sequence(self.db.conn, code, day)
+        return [numbers.format_number(code, day, last + n) for n in range(1, count + 1)]
+
+    def _bulk_number(self, now: datetime, sequences: dict[str, int]) -> str:
+        """The next number in a bulk create, whose rows are not in the table until the end."""
+        code, day = self._desk_code(), now.date()
+        head = numbers.prefix(code, day)
+        if head not in sequences:
+            sequences[head] = numbers.last_sequence(self.db.conn, code, day)
+        sequences[head] += 1
+        return numbers.format_number(code, day, sequences[head])
 
     def _log(
         self, now: datetime, case_id: str, event: str, *, key: str | None = None, detail: str | None = None
@@ -564,15 +642,22 @@ class Store:
             self._log(now, case_id, "edited", key=key)
 
 
-def derived(spec: DraftsSpec, fields: Mapping[str, Value]) -> dict[str, str]:
-    """The columns a list shows and a search matches, computed from a case's values."""
+def derived(spec: DraftsSpec, fields: Mapping[str, Value], number: str | None = None) -> dict[str, str]:
+    """The columns a list shows and a search matches, computed from a case's values and number."""
     title = text_of(fields.get(spec.title_key))
-    search = "\n".join(text_of(fields.get(k)).lower() for k in spec.search_keys if k not in spec.mask_keys)
+    lines = [text_of(fields.get(k)).lower() for k in spec.search_keys if k not in spec.mask_keys]
+    search = "\n".join([numbers.search_text(number), *lines] if number else lines)
     return {"title": title, "search": search, "search_chars": chars(search)}
 
 
 def new_row(
-    spec: DraftsSpec, bundle: str, case_id: str, fields: dict[str, Value], now: datetime, edition: str
+    spec: DraftsSpec,
+    bundle: str,
+    case_id: str,
+    fields: dict[str, Value],
+    now: datetime,
+    edition: str,
+    number: str | None = None,
 ) -> dict[str, Any]:
     """The row of a new draft case, revision 1."""
     return {
@@ -585,9 +670,10 @@ def new_row(
         "updated_ts": now.timestamp(),
         "revision": 1,
         "fields": dump(fields),
-        **derived(spec, fields),
+        **derived(spec, fields, number),
         "deleted": None,
         "deleted_ts": None,
+        "number": number,
     }
 
 
@@ -598,9 +684,13 @@ def _readable_copy(copy: Path, case_id: str) -> dict[str, Any] | None:
     except sqlite3.Error:
         return None
     try:
+        # A backup from before the case number or the checklist (migrations 0007, 0008) lacks
+        # those columns: the damaged row keeps its own then.
+        present = {r[1] for r in conn.execute("PRAGMA table_info(cases)")}
+        later = "".join(f", {name}" for name in ("number", "materials") if name in present)
         cursor = conn.execute(
             "SELECT bundle, edition, status, created, updated, updated_ts, revision, fields, title, search,"
-            " search_chars, deleted, deleted_ts, handover FROM cases WHERE id = ?",
+            f" search_chars, deleted, deleted_ts, handover{later} FROM cases WHERE id = ?",
             [case_id],
         )
         raw = cursor.fetchone()
@@ -613,6 +703,15 @@ def _readable_copy(copy: Path, case_id: str) -> dict[str, Any] | None:
         return None
     finally:
         conn.close()
+
+
+def _ticks(raw: Any) -> tuple[str, ...]:
+    """The stored ticks; a value that is not the JSON list the store wrote counts as none ticked."""
+    try:
+        ticks = json.loads(raw or "[]")
+    except (TypeError, ValueError):
+        return ()
+    return tuple(t for t in ticks if isinstance(t, str)) if isinstance(ticks, list) else ()
 
 
 def _event_row(

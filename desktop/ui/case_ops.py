@@ -76,7 +76,7 @@ class CaseOps(QObject):
         from desktop.case import normalise_values
 
         values = normalise_values(self.session.bundle, case.fields, today=self.session.today())
-        self.session.load(case.id, case.revision, case.status, values, getattr(case, "number", None))
+        self.session.load(case.id, case.revision, case.status, values, case.number, case.materials)
         self.present()
 
     def duplicate(self) -> None:
@@ -84,7 +84,12 @@ class CaseOps(QObject):
         if not self.autosaver.flush() or self.session.case_id is None:
             self.message.emit("先填写或打开一个案卷，再复制")
             return
-        copy = self.store().duplicate(self.session.case_id)
+        from desktop.case import initial_values
+
+        session = self.session
+        # A copy starts like a new case: today's dates and the hall's settings (forms/ says which).
+        start = initial_values(session.bundle, session.settings, today=session.today())
+        copy = self.store().duplicate(session.case_id, start)
         self.open_case(copy.id)
         self.case_changed.emit(copy.id)
         self.message.emit("已复制为新案卷，本次申请的内容已清空")

@@ -135,11 +135,13 @@ class DraftsPane(QWidget):
         status = STATUS_LABELS.get(summary.status, summary.status)
         stamp = when(summary.deleted or summary.updated, now)
         moment = f"删除于 {stamp}" if summary.deleted else stamp
-        return f"{title}\n{' · '.join(parts)}\n{status} · {moment}"
+        number = getattr(summary, "number", None)
+        return f"{title}\n{' · '.join(parts)}\n{f'{number} · ' if number else ''}{status} · {moment}"
 
     def _tooltip(self, summary: Any) -> str:
         lines = [f"{self.labels.get(k, k)}：{self.shown(k, v)}" for k, v in summary.summary.items() if v]
-        return "\n".join([*lines, f"案卷编号：{summary.id}"])
+        number = getattr(summary, "number", None)
+        return "\n".join([*lines, *([f"案卷编号：{number}"] if number else []), f"内部编号：{summary.id}"])
 
     def selected_id(self) -> str | None:
         item = self.list.currentItem()

@@ -75,12 +75,13 @@ class Printing(QObject):
         settings = {k: str(v) for k, v in self.settings().items() if isinstance(v, str)}
         label = session.number or session.case_id or "未保存"
         draft = bool(session.print_blockers())
+        ticked = tuple(session.materials)  # the checklist page 材料清单 follows the documents
 
         def job() -> bytes:
             from desktop.render import render_pdf
 
             out = io.BytesIO()
-            render_pdf(bundle, values, settings, case_id=label, draft=draft, out=out)
+            render_pdf(bundle, values, settings, case_id=label, draft=draft, out=out, materials=ticked)
             return out.getvalue()
 
         return job

@@ -2,7 +2,7 @@
 
 Run on demand:  PYTHONPATH=. .venv/bin/python tests/bench/bench_store.py [--cases 100000]
 Targets (drafts issue): one field change saved in under 5 ms; a search and the first page of the
-list each under 30 ms with 100 000 cases. Also measured: opening the file (quick check), and purging
+list each under 30 ms with 100 000 cases; the same-customer question (issue 11) under 30 ms. Also measured: opening the file (quick check), and purging
 10 000 finished cases (delete, vacuum, fresh backup).
 """
 
@@ -221,6 +221,19 @@ def main() -> None:
             all_searches += samples
             report(f"search {label} [{hits} on page]", samples, 30)
         baseline("search (all queries) vs bare SELECT of 50 newest", all_searches, raw_page)
+
+        # The same customer twice (issue 11): asked on every change of a 400 number or licence.
+        some = store.get(store.ids()[len(store.ids()) // 2])
+        for key in ("number.n400", "customer.license_no"):
+            value = str(some.fields.get(key) or "")
+            samples = timed(lambda k=key, v=value: store.others_with(k, v, some.id), 30)
+            report(f"others_with {key} (same customer)", samples, 30)
+        report(
+            "others_with number.n400, no match",
+            timed(lambda: store.others_with("number.n400", "4001234567"), 30),
+            30,
+        )
+        report("search by case number", timed(lambda: store.search(some.number or ""), 30), 30)
 
         store.clock = lambda: datetime(2026, 11, 28, 18, 0, tzinfo=CST)
         start = time.perf_counter()

@@ -1,0 +1,113 @@
+"""The checklist widget (材料清单): one box per item the case's business categories need.
+
+Which items, and which are required, is bundle data (forms/<bundle>/materials.toml, read through
+desktop.materials); this widget only shows them and reports the ticks. Like a group of radio
+buttons it is one stop for Tab: Tab enters at the box last used, the arrow keys move between boxes,
+Space ticks. Wiring (desktop/app.py): show it beside the documents, call `show_for` when a case
+opens or its categories change, and on `toggled` store the ticks (Store.set_materials) and hand
+them to the session (EditSession.set_materials), whose next save records the status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from desktop import materials as checklist
+from desktop.forms import Bundle
+
+TITLE = "材料清单"
+NO_CATEGORY = "请先在业务需求单中选择业务类别"
+ALL_TICKED = "必备材料已收齐"
+NEXT_KEYS = (Qt.Key.Key_Down, Qt.Key.Key_Right)
+PREVIOUS_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Left)
+
+
+class MaterialsChecklist(QGroupBox):
+    """Object name `materials`; each box `materials=<item id>`; `toggled` carries the ticked ids."""
+
+    toggled = Signal(list)
+
+    def __init__(self, bundle: Bundle, parent: QWidget | None = None) -> None:
+        super().__init__(TITLE, parent)
+        self.setObjectName("materials")
+        self.bundle = bundle
+        self.categories: tuple[str, ...] = ()
+        # Every item's box is made once, here, so the boxes sit where the group is in the focus
+        # chain; `show_for` only shows the ones the categories need (hidden boxes take no Tab).
+        self.all_boxes: dict[str, QCheckBox] = {}
+        self.boxes: dict[str, QCheckBox] = {}
+        self._current: str | None = None
+        layout = QVBoxLayout(self)
+        for item in bundle.materials.items if bundle.materials else ():
+            box = QCheckBox(item.label + ("" if item.required else "（如有）"))
+            box.setObjectName(f"materials={item.id}")
+            box.installEventFilter(self)
+            box.toggled.connect(self._changed)
+            box.hide()
+            layout.addWidget(box)
+            self.all_boxes[item.id] = box
+        self.status = QLabel()
+        self.status.setObjectName("materials.status")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self._show_status()
+
+    def show_for(self, categories: Iterable[str], ticked: Iterable[str] = ()) -> None:
+        """Show the items `categories` need, ticked as `ticked` says (no `toggled` emitted)."""
+        self.categories = tuple(categories)
+        done = set(ticked)
+        wanted = {item.id for item in checklist.items_for(self.bundle, self.categories)}
+        self.boxes = {k: box for k, box in self.all_boxes.items() if k in wanted}
+        for item_id, box in self.all_boxes.items():
+            box.blockSignals(True)
+            box.setChecked(item_id in done and item_id in wanted)
+            box.blockSignals(False)
+            box.setVisible(item_id in wanted)
+        self._current = next(iter(self.boxes), None)
+        self._set_tab_stop()
+        self._show_status()
+
+    def ticked(self) -> list[str]:
+        """The ticked item ids, in the checklist's order."""
+        return [item_id for item_id, box in self.boxes.items() if box.isChecked()]
+
+    def missing(self) -> list[checklist.MaterialItem]:
+        return checklist.materials_missing(self.bundle, self.categories, self.ticked())
+
+    # -- keyboard ----------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if isinstance(watched, QCheckBox) and event.type() == QEvent.Type.FocusIn:
+            self._current = watched.objectName().partition("=")[2]
+            self._set_tab_stop()
+        elif isinstance(watched, QCheckBox) and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            step = 1 if event.key() in NEXT_KEYS else -1 if event.key() in PREVIOUS_KEYS else 0
+            if step:
+                boxes = list(self.boxes.values())
+                boxes[(boxes.index(watched) + step) % len(boxes)].setFocus(Qt.FocusReason.OtherFocusReason)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _set_tab_stop(self) -> None:
+        """Only the box last used takes Tab; the others are reached with the arrow keys."""
+        for item_id, box in self.boxes.items():
+            box.setFocusPolicy(
+                Qt.FocusPolicy.StrongFocus if item_id == self._current else Qt.FocusPolicy.ClickFocus
+            )
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _changed(self, _checked: bool) -> None:
+        self._show_status()
+        self.toggled.emit(self.ticked())
+
+    def _show_status(self) -> None:
+        if not self.categories:
+            self.status.setText(NO_CATEGORY)
+        else:
+            self.status.setText(checklist.missing_message(self.missing()) or ALL_TICKED)

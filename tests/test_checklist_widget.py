@@ -1,0 +1,82 @@
+"""The checklist widget: boxes for the case's categories, `toggled` with the ticked ids, one Tab
+stop with the arrow keys inside and Space to tick."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QCheckBox, QLayout, QLineEdit, QVBoxLayout, QWidget
+
+from desktop.materials import items_for
+from desktop.ui.checklist import MaterialsChecklist
+
+
+def make(qtbot, bundle):
+    host = QWidget()
+    qtbot.addWidget(host)
+    before = QLineEdit(host)
+    checklist = MaterialsChecklist(bundle, host)
+    after = QLineEdit(host)
+    layout = QVBoxLayout(host)
+    # Boxes come and go while shown: the window's size must not follow (offscreen Qt warns).
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+    host.resize(900, 700)
+    for widget in (before, checklist, after):
+        layout.addWidget(widget)
+    host.show()
+    qtbot.waitExposed(host)
+    return host, before, checklist, after
+
+
+def shown(checklist) -> list[str]:
+    return [b.objectName() for b in checklist.findChildren(QCheckBox) if b.isVisibleTo(checklist)]
+
+
+def shown_for(qtbot, checklist, categories, ticked=()):
+    """Boxes added to a shown widget appear once the event loop runs."""
+    checklist.show_for(categories, ticked)
+    qtbot.waitUntil(lambda: all(box.isVisible() for box in checklist.boxes.values()))
+
+
+def test_boxes_follow_the_categories_and_report_ticks(qtbot, bundle):
+    host, _before, checklist, _after = make(qtbot, bundle)
+    assert checklist.objectName() == "materials" and checklist.title() == "材料清单"
+    assert checklist.status.text() == "请先在业务需求单中选择业务类别" and checklist.boxes == {}
+    shown_for(qtbot, checklist, ["open"], ["handler_id"])
+    ids = [i.id for i in items_for(bundle, ["open"])]
+    assert shown(checklist) == [f"materials={i}" for i in ids]
+    assert checklist.ticked() == ["handler_id"]
+    assert checklist.status.text().startswith("材料清单尚缺：")
+    with qtbot.waitSignal(checklist.toggled) as signal:
+        checklist.findChild(QCheckBox, "materials=license_copy").click()
+    assert signal.args == [["license_copy", "handler_id"]]
+    for item in items_for(bundle, ["open"]):
+        checklist.boxes[item.id].setChecked(True)
+    assert checklist.status.text() == "必备材料已收齐" and checklist.missing() == []
+    checklist.show_for(["cancel"], [])
+    assert "materials=bills_settled" in shown(checklist) and "materials=agreement_signed" not in shown(
+        checklist
+    )
+    assert checklist.ticked() == []  # a box hidden with its category is not ticked either
+
+
+def test_tab_enters_arrows_move_space_ticks(qtbot, bundle):
+    host, before, checklist, after = make(qtbot, bundle)
+    shown_for(qtbot, checklist, ["open"])
+    boxes = list(checklist.boxes.values())
+    before.setFocus()
+    qtbot.waitUntil(before.hasFocus)
+    QTest.keyClick(before, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is boxes[0]
+    QTest.keyClick(boxes[0], Qt.Key.Key_Down)
+    QTest.keyClick(boxes[1], Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is boxes[2]
+    QTest.keyClick(boxes[2], Qt.Key.Key_Up)
+    assert QApplication.focusWidget() is boxes[1]
+    with qtbot.waitSignal(checklist.toggled) as signal:
+        QTest.keyClick(boxes[1], Qt.Key.Key_Space)
+    assert signal.args == [[boxes[1].objectName().partition("=")[2]]]
+    QTest.keyClick(boxes[1], Qt.Key.Key_Tab)  # one Tab leaves the whole list
+    assert QApplication.focusWidget() is after
+    QTest.keyClick(after, Qt.Key.Key_Backtab)  # and Shift+Tab comes back to the box last used
+    assert QApplication.focusWidget() is boxes[1]
