@@ -19,6 +19,29 @@ def _data_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DESK400_DATA_DIR", str(tmp_path_factory.mktemp("data")))
 
 
+PASSPHRASE = "test passphrase 口令"
+
+
+@pytest.fixture(autouse=True)
+def _drafts_key(monkeypatch):
+    """Every drafts file is encrypted: no test may use the machine's real keyring, so each runs
+    without one (here and in its child processes) and keys its drafts with DESK400_PASSPHRASE.
+    The passphrase's scrypt cost is lowered for files tests create (the cost is kept in the key
+    file, so child processes read it back); tests of the keyring set an in-memory one."""
+    import keyring
+    from keyring.backends import fail
+
+    from desktop.store import keys
+
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASSPHRASE)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setattr(keys, "KDF_N", 2**10)
+    keyring.set_keyring(fail.Keyring())
+    keys.forget()
+    yield
+    keys.forget()
+
+
 @pytest.fixture(scope="session")
 def bundle():
     from desktop.forms import default_bundle
