@@ -104,7 +104,9 @@ def seal_plain(db_path: Path, path: Path, key: bytes) -> None:
         for line in text.splitlines()
         if line
     ]
+    made = path.stat()
     safefile.write_atomic(path, "".join(line + "\n" for line in lines).encode("ascii"), mode=0o600)
+    os.utime(path, ns=(made.st_atime_ns, made.st_mtime_ns))  # retention dates it by its writing
 
 
 def _identity(db_path: Path, key: bytes | None) -> object:

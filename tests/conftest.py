@@ -22,24 +22,31 @@ def _data_dir(tmp_path_factory, monkeypatch):
 PASSPHRASE = "test passphrase 口令"
 
 
-@pytest.fixture(autouse=True)
-def _drafts_key(monkeypatch):
-    """Every drafts file is encrypted: no test may use the machine's real keyring, so each runs
-    without one (here and in its child processes) and keys its drafts with DESK400_PASSPHRASE.
-    The passphrase's scrypt cost is lowered for files tests create (the cost is kept in the key
-    file, so child processes read it back); tests of the keyring set an in-memory one."""
+def _no_keyring() -> None:
+    """Every drafts file is encrypted, and no test may use the machine's real keyring: each test
+    (and module fixture, and child process) runs without one and keys its drafts with
+    DESK400_PASSPHRASE. The passphrase's scrypt cost is lowered for files tests create (the cost
+    is kept in the key file, so child processes read it back); keyring tests set an in-memory one."""
     import keyring
     from keyring.backends import fail
 
     from desktop.store import keys
 
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASSPHRASE)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    monkeypatch.setattr(keys, "KDF_N", 2**10)
+    os.environ[keys.PASSPHRASE_ENV] = PASSPHRASE
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    keys.KDF_N = 2**10
     keyring.set_keyring(fail.Keyring())
     keys.forget()
+
+
+_no_keyring()
+
+
+@pytest.fixture(autouse=True)
+def _drafts_key():
+    _no_keyring()
     yield
-    keys.forget()
+    _no_keyring()
 
 
 @pytest.fixture(scope="session")

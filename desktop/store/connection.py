@@ -124,7 +124,9 @@ def error_code(exc: BaseException) -> int:
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF
 
 
-def open_database(path: Path, *, create: bool, now: datetime) -> tuple[Database, backup.Recovery | None, bytes]:
+def open_database(
+    path: Path, *, create: bool, now: datetime
+) -> tuple[Database, backup.Recovery | None, bytes]:
     """Unlock, check, encrypt if plain, recover if damaged, migrate and connect; see the module
     docstring. Returns the database, what a recovery did, and the file's key."""
     with _PREPARING:

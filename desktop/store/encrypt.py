@@ -4,8 +4,8 @@ The encrypted copy is written beside the file (`*.encrypting`), synced, and rena
 crash or a kill at any moment leaves either the plain file or the complete encrypted one, never
 neither (the key file is written, synced, before the rename). The plain WAL is checkpointed into
 the file first, so no plain WAL is left to be replayed onto the encrypted file. Backups are
-encrypted the same way; damaged copies set aside and plain recovery journals are removed, since
-they would keep customers' data in clear.
+encrypted the same way, and so are recovery journals; damaged copies set aside are removed (they
+cannot be read to be encrypted), since they would keep customers' data in clear.
 
 Deleting a file does not wipe its blocks: on an SSD (wear levelling) or a copy-on-write file
 system the old plain pages may survive on the medium until reused. README says so.
@@ -14,6 +14,7 @@ system the old plain pages may survive on the medium until reused. README says s
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from desktop import backup, journal
@@ -33,12 +34,14 @@ def encrypt_drafts(path: Path, key: bytes | None) -> bytes:
             info = keys.read_key_file(path)
             key = keys.unlock_with(path, info) if info is not None else keys.create(path)
         if is_plain(path):  # else another process did it while this one waited for the lock
-            encrypt_file(path, key, checkpoint=True)
+            encrypt_file(path, key, checkpoint=True, before_rename=lambda: _drop_damaged_copies(path))
         finish(path, key)
     return key
 
 
-def encrypt_file(path: Path, key: bytes, *, checkpoint: bool = False) -> None:
+def encrypt_file(
+    path: Path, key: bytes, *, checkpoint: bool = False, before_rename: Callable[[], None] | None = None
+) -> None:
     """Replace the plain SQLite file `path` by an encrypted copy of it, atomically."""
     tmp = path.with_name(path.name + SUFFIX)
     tmp.unlink(missing_ok=True)
@@ -63,6 +66,8 @@ def encrypt_file(path: Path, key: bytes, *, checkpoint: bool = False) -> None:
         raise
     conn.close()  # the last connection: SQLite removes the (checkpointed, empty) plain WAL
     _sync(tmp)
+    if before_rename is not None:
+        before_rename()
     os.replace(tmp, path)
     _sync_dir(path.parent)
     for suffix in ("-wal", "-shm"):
@@ -72,19 +77,22 @@ def encrypt_file(path: Path, key: bytes, *, checkpoint: bool = False) -> None:
 
 
 def finish(path: Path, key: bytes) -> None:
-    """Encrypt plain backups and remove plain damaged copies, an interrupted run's temporary file,
-    and plain recovery journals (their edits are written back first by the window)."""
+    """Encrypt plain backups and recovery journals, and remove an interrupted run's temporary
+    file: what a run killed after the drafts file was encrypted left to do."""
     path.with_name(path.name + SUFFIX).unlink(missing_ok=True)
     for copy in backup.backups(path):
         if is_plain(copy):
             encrypt_file(copy, key)
-    for damaged in path.parent.glob(f"{path.name}.damaged-*"):
-        main = damaged.with_name(damaged.name.removesuffix("-wal").removesuffix("-shm").removesuffix("-journal"))
-        if main.exists() and is_plain(main) or not main.exists():
-            damaged.unlink(missing_ok=True)
     for old in journal.journals(path):
         if journal.is_plain(old):
             journal.seal_plain(path, old, key)
+
+
+def _drop_damaged_copies(path: Path) -> None:
+    """Every damaged copy beside a plain drafts file is plain too (set aside before encryption):
+    removed before the encrypted file takes the name, so none outlives the plain era."""
+    for damaged in path.parent.glob(f"{path.name}.damaged-*"):
+        damaged.unlink(missing_ok=True)
 
 
 def is_plain(path: Path) -> bool:

@@ -127,7 +127,9 @@ def read_key_file(db_path: Path) -> KeyFile | None:
             raise ValueError
         return KeyFile(str(doc["id"]), str(doc["check"]), doc.get("passphrase"), doc.get("escrow"))
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-        raise KeyProblem(f"密钥文件 {path.name} 已损坏，草稿文件没有改动；请营业厅用 desk400 recover-key 恢复") from None
+        raise KeyProblem(
+            f"密钥文件 {path.name} 已损坏，草稿文件没有改动；请营业厅用 desk400 recover-key 恢复"
+        ) from None
 
 
 def write_key_file(db_path: Path, info: KeyFile) -> None:

@@ -21,8 +21,8 @@ from sqlite_utils import Database
 from desktop import backup, paths
 from desktop.casefile import CaseFile, Value, new_id
 from desktop.store import escrow, handover, lists, retention
-from desktop.store.escrow import ESCROW_SETTING
 from desktop.store.connection import ERRORS, connect, open_database, store_errors
+from desktop.store.escrow import ESCROW_SETTING
 from desktop.store.models import (
     DEFAULT_SETTINGS,
     EVENTS,
