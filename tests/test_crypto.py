@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyrage
 import pytest
+from conftest import PASSPHRASE
 from test_store_helpers import BUNDLE, EDITION, EXAMPLE, SPEC, Clock, keyed, open_at
 
 from desktop import backup, journal
@@ -475,3 +476,50 @@ def test_export_never_creates_a_drafts_file_or_a_key(tmp_path):
     with pytest.raises(NoDraftsFile):
         Store.open_for(tmp_path / "none.sqlite", SPEC, bundle=BUNDLE, edition=EDITION, create=False)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the window's passphrase dialog ------------------------------------------------------------
+
+
+def test_the_passphrase_dialog_refuses_a_wrong_passphrase_and_takes_the_right_one(
+    qtbot, tmp_path, monkeypatch
+):
+    from desktop.ui.passphrase import PassphraseDialog, problem_with
+
+    db = tmp_path / "drafts.sqlite"
+    with open_at(db) as store:
+        store.create(EXAMPLE)
+    monkeypatch.delenv(keys.PASSPHRASE_ENV)
+    keys.forget()
+    assert keys.needs_passphrase(db)
+    dialog = PassphraseDialog(creating=False)
+    qtbot.addWidget(dialog)
+    dialog.check = lambda text: problem_with(db, text)
+    dialog.edit.setText("wrong one")
+    dialog._check()
+    assert dialog.problem.text() == "口令不对，请重新输入" and dialog.result() == 0
+    dialog.edit.setText(PASSPHRASE)
+    dialog._check()
+    assert dialog.result() == PassphraseDialog.DialogCode.Accepted
+    with open_at(db) as store:
+        assert store.ids()
+
+
+def test_a_new_passphrase_must_be_long_enough_and_typed_twice(qtbot, tmp_path, monkeypatch):
+    from desktop.ui.passphrase import PassphraseDialog
+
+    monkeypatch.delenv(keys.PASSPHRASE_ENV)
+    keys.forget()
+    assert keys.needs_passphrase(tmp_path / "drafts.sqlite")
+    dialog = PassphraseDialog(creating=True)
+    qtbot.addWidget(dialog)
+    dialog.edit.setText("short")
+    dialog._check()
+    assert "至少" in dialog.problem.text()
+    dialog.edit.setText("long enough 口令")
+    dialog.again.setText("something else")
+    dialog._check()
+    assert dialog.problem.text() == "两次输入的口令不一致"
+    dialog.again.setText("long enough 口令")
+    dialog._check()
+    assert dialog.result() == PassphraseDialog.DialogCode.Accepted
