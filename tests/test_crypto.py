@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pyrage
 import pytest
-from conftest import PASSPHRASE
 from test_store_helpers import BUNDLE, EDITION, EXAMPLE, SPEC, Clock, keyed, open_at
 
 from desktop import backup, journal
@@ -489,6 +488,7 @@ def test_the_passphrase_dialog_refuses_a_wrong_passphrase_and_takes_the_right_on
     db = tmp_path / "drafts.sqlite"
     with open_at(db) as store:
         store.create(EXAMPLE)
+    right = os.environ[keys.PASSPHRASE_ENV]  # the tests' passphrase (conftest)
     monkeypatch.delenv(keys.PASSPHRASE_ENV)
     keys.forget()
     assert keys.needs_passphrase(db)
@@ -498,7 +498,7 @@ def test_the_passphrase_dialog_refuses_a_wrong_passphrase_and_takes_the_right_on
     dialog.edit.setText("wrong one")
     dialog._check()
     assert dialog.problem.text() == "口令不对，请重新输入" and dialog.result() == 0
-    dialog.edit.setText(PASSPHRASE)
+    dialog.edit.setText(right)
     dialog._check()
     assert dialog.result() == PassphraseDialog.DialogCode.Accepted
     with open_at(db) as store:
