@@ -650,6 +650,13 @@ class _QuitAfterPaint(QObject):
         return False
 
 
+def _ask_passphrase(db_path: Path | None) -> bool:
+    """No keyring and no DESK400_PASSPHRASE: ask before the window opens the drafts file."""
+    from desktop.ui import passphrase
+
+    return passphrase.ask(Path(db_path) if db_path is not None else paths.default_db())
+
+
 def run(db_path: Path | None = None) -> int:
     """Open the window on the drafts file and run until it is closed; the exit status."""
     from desktop.store import StoreError
@@ -660,6 +667,8 @@ def run(db_path: Path | None = None) -> int:
     from PySide6.QtWidgets import QMessageBox
 
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "desk400.png")))
+    if not _ask_passphrase(db_path):
+        return 2
     window = MainWindow(db_path)
     window.resize(1280, 700)
     if os.environ.get("DESK400_QUIT_AFTER_PAINT"):

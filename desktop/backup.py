@@ -1,20 +1,21 @@
 """Daily copies of the drafts file, and setting a damaged file aside.
 
 Backups are made with SQLite's online backup API, so a copy taken while another window is saving
-is still a consistent database. They hold the same personal data as the drafts file: the folder
-is 0700 and every file 0600.
+is still a consistent database. They hold the same personal data as the drafts file: encrypted
+with its key (every connection here is made by desktop.store.connection.connect), the folder 0700
+and every file 0600.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 try:
     import fcntl
@@ -62,26 +63,39 @@ def backups(db_path: Path) -> list[Path]:
     return sorted(folder.glob("????-??-??.sqlite"), reverse=True)
 
 
-def make_backup(conn: sqlite3.Connection, db_path: Path, day: datetime, *, keep: int = KEEP) -> Path:
-    """Copy the open database to the backup for `day` (replacing it) and keep the newest `keep`."""
+def _connect(path: Path, key: bytes | None, **options: Any) -> Any:
+    from desktop.store.connection import connect  # the store imports this module first
+
+    return connect(path, key=key, **options)
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    from desktop.store.connection import ERRORS
+
+    return ERRORS
+
+
+def make_backup(conn: Any, db_path: Path, day: datetime, *, key: bytes, keep: int = KEEP) -> Path:
+    """Copy the open database to the backup for `day` (replacing it, encrypted with the drafts
+    file's `key`) and keep the newest `keep`."""
     folder = backup_dir(db_path)
     private_dir(folder)
     target = folder / f"{day.date().isoformat()}.sqlite"
     tmp = target.with_name(target.name + ".tmp")
     tmp.unlink(missing_ok=True)
     private_file(tmp)
-    dest = sqlite3.connect(tmp)
+    dest = _connect(tmp, key)
     try:
         conn.backup(dest)
     finally:
         dest.close()
     tmp.replace(target)
-    for old in rotated(backups(db_path), keep):
+    for old in rotated(backups(db_path), keep, key):
         old.unlink(missing_ok=True)
     return target
 
 
-def rotated(existing: list[Path], keep: int) -> list[Path]:
+def rotated(existing: list[Path], keep: int, key: bytes | None) -> list[Path]:
     """The backups (newest first) to remove so `keep` remain, except the last good one.
 
     A drafts file that lost its cases (emptied, or most rows gone) would otherwise be copied day
@@ -93,7 +107,7 @@ def rotated(existing: list[Path], keep: int) -> list[Path]:
     doomed = existing[keep:]
     if not doomed:
         return []
-    counts = {b: case_count(b) for b in existing}
+    counts = {b: case_count(b, key) for b in existing}
     most = max(counts[b] for b in existing[1:])
     if counts[existing[0]] * 2 < most:
         good = next(b for b in existing[1:] if counts[b] * 2 >= most)
@@ -101,15 +115,15 @@ def rotated(existing: list[Path], keep: int) -> list[Path]:
     return doomed
 
 
-def case_count(copy: Path) -> int:
+def case_count(copy: Path, key: bytes | None) -> int:
     """How many cases a backup holds (-1 when it cannot be read)."""
     try:
-        conn = sqlite3.connect(read_only_uri(copy), uri=True)
-    except sqlite3.Error:
+        conn = _connect(copy, key, read_only=True)
+    except _errors():
         return -1
     try:
         return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
-    except sqlite3.Error:
+    except _errors():
         return -1
     finally:
         conn.close()
@@ -129,30 +143,33 @@ def read_only_uri(path: Path) -> str:
     return path.resolve().as_uri() + "?mode=ro"
 
 
-def is_healthy(path: Path) -> bool:
-    """True when `path` is an SQLite database that passes `PRAGMA quick_check`."""
+def is_healthy(path: Path, key: bytes | None) -> bool:
+    """True when `path` is a database readable with `key` that passes `PRAGMA quick_check`."""
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
-    except sqlite3.Error:
+        conn = _connect(path, key, read_only=True)
+    except _errors():
         return False
     try:
         return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
-    except sqlite3.DatabaseError:
+    except _errors():
         return False
     finally:
         conn.close()
 
 
-def is_damaged(path: Path) -> bool:
-    """True when `path` fails `PRAGMA quick_check` or is not an SQLite file at all.
+def is_damaged(path: Path, key: bytes | None) -> bool:
+    """True when `path` fails `PRAGMA quick_check` or is not an SQLite file at all, read with its
+    (already verified) `key`.
 
     A busy or unreadable file is not damage: that error is raised, so a file another program
     holds is never moved aside. The connection replays a WAL left by a crash before checking.
     """
-    conn = sqlite3.connect(path, timeout=CHECK_TIMEOUT_S)
+    from desktop.store.connection import DATABASE_ERRORS
+
+    conn = _connect(path, key, timeout_s=CHECK_TIMEOUT_S)
     try:
         return conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]
-    except sqlite3.DatabaseError as exc:
+    except DATABASE_ERRORS as exc:
         if getattr(exc, "sqlite_errorcode", 0) & 0xFF in CORRUPTION_CODES:
             return True
         raise
@@ -160,7 +177,7 @@ def is_damaged(path: Path) -> bool:
         conn.close()
 
 
-def recover(db_path: Path, now: datetime) -> Recovery:
+def recover(db_path: Path, now: datetime, key: bytes | None) -> Recovery:
     """Keep the damaged file (and its WAL) as `*.damaged-…`, and put the newest healthy backup (or
     a new empty file) in its place. The path never goes missing meanwhile: the damaged file is
     linked aside and the replacement renamed over it, so a process starting now finds one or the
@@ -171,7 +188,7 @@ def recover(db_path: Path, now: datetime) -> Recovery:
     while damaged.exists():
         n += 1
         damaged = db_path.with_name(f"{db_path.name}.damaged-{stamp}-{n}")
-    restored = next((b for b in backups(db_path) if is_healthy(b)), None)
+    restored = next((b for b in backups(db_path) if is_healthy(b, key)), None)
     fresh = db_path.with_name(f"{db_path.name}.restoring")
     fresh.unlink(missing_ok=True)
     if restored is not None:

@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", parents=[db], help="导入案卷文件（整批成功或整批不变）")
     imp.add_argument("files", nargs="+", type=Path, metavar="CASE.json")
+    imp.add_argument(
+        "--identity", type=Path, metavar="FILE", help="营业厅的 age 身份文件（导入 .age 加密文件时）"
+    )
+
+    recover = sub.add_parser("recover-key", parents=[db], help="用营业厅的 age 身份文件恢复草稿文件的密钥")
+    recover.add_argument("--identity", type=Path, required=True, metavar="FILE", help="营业厅的 age 身份文件")
 
     sub.add_parser("self-test", parents=[db], help="自检：表单、校验、打印和主窗口")
     add_hall_parsers(sub, db)
@@ -171,7 +177,9 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
         if args.command == "export":
             return cmd_export(bundle, db_path, case_id=args.id, output=args.output)
         if args.command == "import":
-            return cmd_import(bundle, db_path, args.files)
+            return cmd_import(bundle, db_path, args.files, identity=args.identity)
+        if args.command == "recover-key":
+            return cmd_recover_key(db_path, args.identity)
         if args.command == "sync":
             return cmd_sync(bundle, db_path, args.url)
         if args.command == "server" and args.server_command == "init":
@@ -184,7 +192,10 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
         raise BadInput(safefile.why(exc)) from None
     except Exception as exc:
         from desktop.store import StoreError  # not imported up front: most commands never need it
+        from desktop.store.connection import ERRORS
 
+        if isinstance(exc, ERRORS):  # SQLCipher's errors are not sqlite3's
+            raise BadInput(drafts_problem(db_path, exc)) from None
         if not isinstance(exc, StoreError):
             raise
         raise BadInput(str(exc)) from None  # a busy file, a full disk: one line, exit 2
@@ -305,6 +316,7 @@ def cmd_fields(bundle: Bundle, *, as_json: bool) -> int:
 def open_store(bundle: Bundle, db_path: Path | None, *, create: bool = True):
     """The drafts file of --db (or the default one); a file the app cannot use is bad input."""
     from desktop.store import Store, StoreError
+    from desktop.store.connection import ERRORS
 
     try:
         store = Store.open_for(
@@ -312,7 +324,7 @@ def open_store(bundle: Bundle, db_path: Path | None, *, create: bool = True):
         )
     except StoreError as exc:
         cause = exc.__cause__
-        if isinstance(cause, (sqlite3.Error, OSError)):  # the store's message would carry its text
+        if isinstance(cause, (*ERRORS, OSError)):  # the store's message would carry its text
             raise BadInput(drafts_problem(db_path, cause)) from None
         raise BadInput(f"{shown(db_path or paths.default_db())}：{exc}") from None
     if store.recovery is not None:
@@ -343,12 +355,16 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
     return EXIT_OK
 
 
-def cmd_import(bundle: Bundle, db_path: Path | None, files: list[Path]) -> int:
+def cmd_import(
+    bundle: Bundle, db_path: Path | None, files: list[Path], *, identity: Path | None = None
+) -> int:
     from desktop import transfer
 
     with open_store(bundle, db_path) as store:
         try:
-            report = transfer.import_files(store, files, shapes=casefile.shapes_for(bundle.fields))
+            report = transfer.import_files(
+                store, files, shapes=casefile.shapes_for(bundle.fields), identity=identity
+            )
         except transfer.BadInput as exc:
             raise BadInput(str(exc)) from None
         except transfer.ImportConflict as exc:
@@ -358,6 +374,19 @@ def cmd_import(bundle: Bundle, db_path: Path | None, files: list[Path]) -> int:
         f"已导入 {len(files)} 个文件：新增 {len(report.created)}，更新 {len(report.replaced)}，"
         f"未变 {len(report.unchanged)}"
     )
+    return EXIT_OK
+
+
+def cmd_recover_key(db_path: Path | None, identity: Path) -> int:
+    """Put the drafts key sealed to the hall back on this machine (keyring, else the passphrase)."""
+    from desktop.store import StoreError, escrow
+
+    path = Path(db_path or paths.default_db())
+    try:
+        escrow.recover_key(path, identity)
+    except StoreError as exc:
+        raise BadInput(f"{shown(path)}：{exc}") from None
+    print(f"已恢复草稿文件的密钥：{shown(path)}")
     return EXIT_OK
 
 

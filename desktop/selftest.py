@@ -19,6 +19,7 @@ from desktop import casefile, paths
 
 def run_self_test() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _throwaway_key()
     with tempfile.TemporaryDirectory(prefix="desk400-selftest-") as tmp:
         work = Path(tmp)
         db = work / "drafts.sqlite"
@@ -92,6 +93,42 @@ def _render(state: dict, out: Path) -> str:
     return f"{len(data) // 1024} KB，字体已嵌入"
 
 
+def _throwaway_key() -> None:
+    """The temporary drafts file is keyed by a random passphrase, never the machine's keyring (no
+    entry is left behind, and a bare machine without a keyring passes too)."""
+    import secrets
+
+    from desktop.store import keys
+
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        keyring.set_keyring(fail.Keyring())
+    except ImportError:
+        pass
+    keys.use_passphrase(secrets.token_hex(16))
+
+
+def _encrypted(db: Path) -> None:
+    """The drafts file is no plain SQLite file, and an age seal opens again (pyrage bundled)."""
+    import sqlite3
+
+    from desktop import sealing
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        raise RuntimeError("草稿文件没有加密")
+    except sqlite3.DatabaseError:
+        pass
+    finally:
+        conn.close()
+    identity = sealing.derived_identity(b"\0" * 32, b"self-test")
+    if sealing.unseal(sealing.seal(b"ok", [identity.to_public()]), [identity], "self-test") != b"ok":
+        raise RuntimeError("age 加密解密不一致")
+
+
 def _store(state: dict, db: Path) -> str:
     from desktop.store import Store
 
@@ -106,7 +143,8 @@ def _store(state: dict, db: Path) -> str:
         found = store.search("自检")
         if not any(row.id == created.id for row in found.items):
             raise RuntimeError("搜索不到刚保存的草稿")
-    return f"保存、读回、搜索正常（{db.name}）"
+    _encrypted(db)
+    return f"保存、读回、搜索正常，文件已加密（{db.name}）"
 
 
 def _window(state: dict, db: Path) -> str:

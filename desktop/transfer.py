@@ -3,6 +3,10 @@
 The command line maps the exceptions to its exit status: BadInput 2, ImportConflict 1.
 Import reads and checks every file before touching the drafts file, then applies the whole batch in
 one transaction, so a batch with one bad or conflicting file changes nothing.
+
+With the hall's age recipient set (setting `hall.age_recipient`), export writes `ID.json.age`:
+the case file sealed to the hall (desktop.sealing), so a lost USB stick shows nothing; import opens
+a sealed file with the identity file given. Without a recipient, case files stay plain JSON.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from desktop import casefile, safefile
+from desktop import casefile, safefile, sealing
 from desktop.casefile import CaseFile, CaseFileError, canonical_id
 from desktop.safefile import shown
 from desktop.store import CaseNotFound, DamagedCase, ImportConflict, ImportReport, Store, same_content
+from desktop.store.escrow import ESCROW_SETTING
 
 __all__ = [
     "BadInput",
@@ -56,9 +61,11 @@ def export_case(store: Store, case_id: str, out: Path) -> Path:
         name = canonical_id(case_id)
         if name is None:
             raise BadInput(f"案卷编号 {shown(case_id, 60)} 不是标准 UUID，不能用作文件名；请用 -o 指定文件名")
-        target = out / f"{name}.json"
+        target = out / f"{name}.json{_suffix(store)}"
     else:
         target = out
+        if _suffix(store) and not out.name.endswith(sealing.SUFFIX):
+            target = out.with_name(out.name + sealing.SUFFIX)
     try:
         _write(store, case_id, target)
     except DamagedCase:
@@ -86,6 +93,7 @@ def export_all(store: Store, folder: Path, *, on_skip: Callable[[str], None] | N
     written = []
     damaged = []
     taken: set[str] = set()
+    suffix = _suffix(store)
     for case_id in store.ids():
         name = canonical_id(case_id)
         if name is None or name in taken:
@@ -93,7 +101,7 @@ def export_all(store: Store, folder: Path, *, on_skip: Callable[[str], None] | N
                 on_skip(f"跳过一个案卷：它的编号 {shown(case_id, 60)} 不是标准 UUID 或与另一个案卷重复")
             continue
         taken.add(name)
-        target = folder / f"{name}.json"
+        target = folder / f"{name}.json{suffix}"
         try:
             _write(store, case_id, target)
         except DamagedCase:
@@ -111,19 +119,21 @@ def import_files(
     *,
     known_keys: frozenset[str] | None = None,
     shapes: Mapping[str, str] | None = None,
+    identity: Path | None = None,
 ) -> ImportReport:
     """Import case files all or nothing.
 
     Raises BadInput (naming the file) before anything changes if any file is unreadable,
     malformed, of another bundle, holds a value the drafts cannot keep (control characters, wrong
     types when `shapes` is given), or repeats a case of the batch; ImportConflict if any file is
-    older than the stored edit of its case and differs from it.
+    older than the stored edit of its case and differs from it. A sealed file (`.age`) is opened
+    with the age identity file `identity`; without it, or with the wrong one, BadInput.
     """
     batch: list[tuple[str, CaseFile]] = []
     seen: dict[str, str] = {}
     for path in files:
         try:
-            case = casefile.read(Path(path), known_keys=known_keys, shapes=shapes, for_storage=True)
+            case = _read(Path(path), identity, known_keys=known_keys, shapes=shapes)
         except CaseFileError as exc:
             raise BadInput(str(exc)) from None
         name = shown(path)
@@ -134,6 +144,35 @@ def import_files(
         seen[case.id] = name
         batch.append((name, case))
     return store.import_cases(batch)
+
+
+def _suffix(store: Store) -> str:
+    """ ".age" when case files leave this machine sealed to the hall, else ""."""
+    return sealing.SUFFIX if str(store.setting(ESCROW_SETTING) or "").strip() else ""
+
+
+def _read(
+    path: Path, identity: Path | None, *, known_keys: frozenset[str] | None, shapes: Mapping[str, str] | None
+) -> CaseFile:
+    """A case file, plain or sealed (by its name or its first bytes)."""
+    try:
+        raw = safefile.read_regular(path, casefile.MAX_BYTES * 2)
+    except safefile.FileProblem as exc:
+        raise CaseFileError(str(exc)) from None
+    name = shown(path)
+    if not (path.name.endswith(sealing.SUFFIX) or sealing.is_sealed(raw)):
+        return casefile.read(path, known_keys=known_keys, shapes=shapes, for_storage=True)
+    if identity is None:
+        raise BadInput(f"{name}：是加密的案卷文件，请用 --identity 指定营业厅的 age 身份文件")
+    try:
+        data = sealing.unseal(raw, sealing.identities(identity), name)
+    except sealing.SealError as exc:
+        raise BadInput(str(exc)) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CaseFileError(f"{name}：解密后不是 UTF-8 编码的文本") from None
+    return casefile.parse(text, source=name, known_keys=known_keys, shapes=shapes, for_storage=True)
 
 
 def _is_real_dir(path: Path) -> bool:
@@ -162,7 +201,14 @@ def _write(store: Store, case_id: str, target: Path) -> None:
     _refuse_to_bury_newer(target, doc)
     try:
         # The file holds ID numbers: a new one is readable by its owner only.
-        casefile.write(doc, target, mode=0o600)
+        if target.name.endswith(sealing.SUFFIX):
+            recipient = sealing.recipient(str(store.setting(ESCROW_SETTING)))
+            sealed = sealing.seal(doc.to_json().encode("utf-8"), [recipient])
+            safefile.write_atomic(target, sealed, mode=0o600)
+        else:
+            casefile.write(doc, target, mode=0o600)
+    except sealing.SealError as exc:
+        raise BadInput(str(exc)) from None
     except safefile.FileProblem as exc:
         raise BadInput(str(exc)) from None
     store.record_export(case_id, case.fields)

@@ -118,8 +118,10 @@ def locked(drafts, monkeypatch):
 
     monkeypatch.setattr(desktop.store, "BUSY_TIMEOUT_MS", 200, raising=False)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys, time\n"
-         "c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE')\n"
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+         "from desktop.store import keys\nfrom desktop.store.connection import connect\n"
+         "c = connect(Path(sys.argv[1]), key=keys.unlock(Path(sys.argv[1]))); c.isolation_level = None\n"
+         "c.execute('BEGIN IMMEDIATE')\n"
          "print('locked', flush=True); time.sleep(60)", str(drafts)],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

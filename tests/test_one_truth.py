@@ -232,8 +232,10 @@ def test_the_editor_check_and_paper_agree_on_every_field(window, bundle):
         else:
             stored = window.store.create(typed)
             window.open_case(stored.id)
-            if number is not None:  # the drafts file keeps no case number yet: one read from a file
-                window.ops.show_stored(SimpleNamespace(**vars(stored), number=number))
+            if number is not None:  # a number read from a case file (one from another desk)
+                window.ops.show_stored(SimpleNamespace(**{**vars(stored), "number": number}))
+            else:
+                number = stored.number  # the drafts file numbers every case it creates
             window.save_settings(after)  # a stored case keeps what it holds
             assert window.session.number == number
         current = {**bundle.setting_defaults(), **{k: v for k, v in after.items() if v}}

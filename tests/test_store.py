@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import stat
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
-from test_store_helpers import BUNDLE, EDITION, EXAMPLE, SPEC, Clock, open_at
+from test_store_helpers import BUNDLE, EDITION, EXAMPLE, SPEC, Clock, keyed, keyed_db, open_at
 
 from desktop import paths
 from desktop.casefile import CaseFile
@@ -79,7 +78,7 @@ def test_default_file_lives_in_the_data_folder(clock):
 
 
 def applied(path: Path) -> list[str]:
-    db = Database(path)
+    db = keyed_db(path)
     try:
         return [m.name for m in migrations().applied(db)]
     finally:
@@ -135,7 +134,7 @@ def test_a_file_from_a_newer_app_is_refused_and_left_untouched(tmp_path):
     path = tmp_path / "drafts.sqlite"
     with open_at(path) as store:
         store.create(EXAMPLE)
-    db = Database(path)
+    db = keyed_db(path)
     db[migrations().migrations_table].insert(
         {"migration_set": MIGRATION_SET, "name": "0099_from_the_future", "applied_at": "2030-01-01"}
     )
@@ -435,7 +434,7 @@ def test_every_committed_change_is_in_the_file_for_a_fresh_connection(tmp_path):
     store = open_at(path)
     case = store.create(EXAMPLE)
     store.save_field(case.id, "notes", "刚刚输入的字", 1)
-    conn = sqlite3.connect(path)
+    conn = keyed(path)
     (fields,) = conn.execute("SELECT fields FROM cases WHERE id = ?", [case.id]).fetchone()
     conn.close()
     store.close()

@@ -4,21 +4,21 @@ disk is one Chinese line, not an English SQLite error."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from test_store_helpers import EXAMPLE, Clock, open_at
+from test_store_helpers import EXAMPLE, Clock, keyed, open_at
 
 from desktop.store import DAMAGED_TITLE, DamagedCase, StoreBusy
+from desktop.store.connection import OPERATIONAL_ERRORS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def spoil(path: Path, case_id: str, column: str, sql_value: str) -> None:
-    conn = sqlite3.connect(path)
+    conn = keyed(path)
     conn.execute(f"UPDATE cases SET {column} = {sql_value} WHERE id = ?", [case_id])
     conn.commit()
     conn.close()
@@ -144,12 +144,13 @@ def test_a_file_locked_by_another_program_beyond_the_timeout_is_a_chinese_store_
     with open_at(path) as store:
         case = store.create(EXAMPLE)
         store.db.execute("PRAGMA busy_timeout = 50")
-        holder = sqlite3.connect(path, isolation_level=None)
+        holder = keyed(path)
+        holder.isolation_level = None
         holder.execute("BEGIN IMMEDIATE")
         try:
             with pytest.raises(StoreBusy, match="草稿文件正被其他程序占用，请稍后重试") as caught:
                 store.save_field(case.id, "notes", "等一等", case.revision)
-            assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+            assert isinstance(caught.value.__cause__, OPERATIONAL_ERRORS)
         finally:
             holder.execute("ROLLBACK")
             holder.close()

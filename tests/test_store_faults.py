@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from test_store_helpers import EXAMPLE, open_at
 
 from desktop.store import DiskFull
+from desktop.store.connection import ERRORS
 
 KILLS = 100
 
@@ -97,7 +97,7 @@ def test_a_full_disk_is_a_chinese_store_error_and_saving_works_again_once_space_
         big = "备注" * 100_000
         with pytest.raises(DiskFull, match="磁盘已满") as caught:
             store.save_field(case.id, "notes", big, case.revision)
-        assert isinstance(caught.value.__cause__, sqlite3.Error | OSError)
+        assert isinstance(caught.value.__cause__, (*ERRORS, OSError))
         assert store.get(case.id).fields["notes"] == EXAMPLE["notes"]
         filler.unlink()
         assert store.save_field(case.id, "notes", "空间释放后保存", case.revision) == case.revision + 1

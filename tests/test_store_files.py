@@ -11,23 +11,30 @@ import time
 from pathlib import Path
 
 import pytest
-from test_store_helpers import EXAMPLE, SPEC, Clock, open_at
+from test_store_helpers import EXAMPLE, SPEC, Clock, keyed, open_at
 
 from desktop import backup
-from desktop.store import APPLICATION_ID, NoDraftsFile, NotDraftsFile, Store
+from desktop.store import APPLICATION_ID, NoDraftsFile, NotDraftsFile, Store, keys
 
 ROOT = Path(__file__).resolve().parent.parent
 
 READ_AND_CLOSE = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1])
+import sys
+from pathlib import Path
+from desktop.store import keys
+from desktop.store.connection import connect
+conn = connect(Path(sys.argv[1]), key=keys.unlock(Path(sys.argv[1])))
 conn.execute("SELECT count(*) FROM cases").fetchone()
 conn.close()
 """
 
 NOTES = """
-import json, sqlite3, sys
-conn = sqlite3.connect(sys.argv[1])
+import json
+import sys
+from pathlib import Path
+from desktop.store import keys
+from desktop.store.connection import connect
+conn = connect(Path(sys.argv[1]), key=keys.unlock(Path(sys.argv[1])))
 row = conn.execute("SELECT fields FROM cases WHERE id = ?", [sys.argv[2]]).fetchone()
 print(json.loads(row[0]).get("notes", ""))
 """
@@ -42,7 +49,7 @@ def run(code: str, *args: object) -> str:
 
 
 def app_id(path: Path) -> int:
-    conn = sqlite3.connect(path)
+    conn = keyed(path)
     try:
         return conn.execute("PRAGMA application_id").fetchone()[0]
     finally:
@@ -75,7 +82,7 @@ def test_an_older_drafts_file_gets_its_mark_by_migration(tmp_path):
     path = tmp_path / "drafts.sqlite"
     with open_at(path):
         pass
-    conn = sqlite3.connect(path)
+    conn = keyed(path)
     conn.execute("PRAGMA application_id = 0")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('0005_application_id', '0006_meta')")
     conn.execute("DROP TABLE meta")
@@ -175,7 +182,7 @@ def test_a_start_waiting_for_another_recovery_does_not_recover_again(tmp_path):
         second.stdin.write("go\n")
         second.stdin.flush()
         time.sleep(0.5)  # the second start now finds the file damaged and waits for the lock
-        first = backup.recover(path, clock())
+        first = backup.recover(path, clock(), keys.unlock(path))
     out, err = second.communicate(timeout=60)
     assert second.returncode == 0, err
     assert out.split() == ["opened", EXAMPLE["customer.name"]]
@@ -186,7 +193,7 @@ def test_a_start_waiting_for_another_recovery_does_not_recover_again(tmp_path):
 def backup_ids(path: Path) -> dict[str, set[str]]:
     found = {}
     for copy in backup.backups(path):
-        conn = sqlite3.connect(copy)
+        conn = keyed(copy)
         found[copy.stem] = {r[0] for r in conn.execute("SELECT id FROM cases")}
         conn.close()
     return found

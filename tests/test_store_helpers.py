@@ -80,3 +80,21 @@ EXAMPLE = {
     "commitment.other": "",
     "commitment.date": "2026-11-28",
 }
+
+
+def keyed(path: Path, **options: object):
+    """A connection to an encrypted drafts file (or backup) with its key: what tests use where they
+    used plain sqlite3 to look inside or to hold a lock."""
+    from desktop.store import keys
+    from desktop.store.connection import connect
+
+    drafts = path
+    if path.parent.name.endswith(".backups"):
+        drafts = path.parent.with_name(path.parent.name.removesuffix(".backups"))
+    return connect(path, key=keys.unlock(drafts), **options)  # type: ignore[arg-type]
+
+
+def keyed_db(path: Path):
+    from sqlite_utils import Database
+
+    return Database(keyed(path))

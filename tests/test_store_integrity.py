@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
-from test_store_helpers import EXAMPLE, Clock, open_at
+from test_store_helpers import EXAMPLE, Clock, keyed, open_at
 
 from desktop import backup
 from desktop.store import StoreError
@@ -111,7 +110,7 @@ def test_file_left_by_a_crash_with_its_wal_is_healthy(tmp_path):
     case = store.create(EXAMPLE)
     store.save_field(case.id, "notes", "还在 WAL 里", 1)
     copy = tmp_path / "copy.sqlite"
-    for suffix in ("", "-wal"):
+    for suffix in ("", "-wal", ".key"):  # an encrypted file travels with its key file
         copy.with_name(copy.name + suffix).write_bytes(path.with_name(path.name + suffix).read_bytes())
     store.close()
     with open_at(copy) as reopened:
@@ -124,7 +123,8 @@ def test_a_file_another_program_holds_is_not_taken_for_damage(tmp_path, monkeypa
     path = tmp_path / "drafts.sqlite"
     with open_at(path) as store:
         store.create(EXAMPLE)
-    holder = sqlite3.connect(path, isolation_level=None)
+    holder = keyed(path)
+    holder.isolation_level = None
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
     try:

@@ -7,6 +7,7 @@ import decision, `lists` the list and search queries, `retention` purging, and `
 """
 
 from desktop.casefile import Value, is_empty
+from desktop.store import escrow, keys
 from desktop.store.handover import digest, same_content
 from desktop.store.models import (
     BIN_DAYS,
@@ -75,6 +76,8 @@ __all__ = [
     "StoreError",
     "Value",
     "digest",
+    "escrow",
+    "keys",
     "is_empty",
     "iso",
     "local_now",

@@ -1,11 +1,14 @@
 """The one place connections to a drafts file are made, and what happens before the first one.
 
-Before connecting, the file at the path is looked at through SQLite only: a drafts file (marked by
-its `application_id`, or an older one by its recorded migrations) is opened, a damaged one set
-aside and recovered from a backup, and any other file refused untouched. The drafts file is never
-opened with `open()`: on POSIX, closing any descriptor of a file drops every lock the process holds
-on it, and another process closing its connection would then delete the WAL the window still
-writes to.
+Every drafts file, WAL and backup is encrypted with SQLCipher under the file's own key
+(desktop.store.keys). Before connecting, the file at the path is looked at through SQLite only: a
+drafts file (marked by its key file beside it, or a plain one by its `application_id` or its
+recorded migrations) is opened, a plain one encrypted (desktop.store.encrypt), a damaged one set
+aside and recovered from a backup, and any other file refused untouched. The key is verified
+(its check value) before any of this, so a wrong key is said as such and never taken for damage.
+The drafts file is never opened with `open()` while it may be in use: on POSIX, closing any
+descriptor of a file drops every lock the process holds on it, and another process closing its
+connection would then delete the WAL the window still writes to.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from sqlcipher3 import dbapi2 as sqlcipher
 from sqlite_utils import Database
 
 from desktop import backup
+from desktop.store import keys
 from desktop.store.models import BUSY_TIMEOUT_MS, NewerStoreError, NoDraftsFile, NotDraftsFile, StoreError
 from desktop.store.schema import APPLICATION_ID, known_migrations, migrations, recorded_migrations
 
@@ -31,6 +36,11 @@ PAGE_BYTES = 8192
 CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 FULL_CODE = 13  # SQLITE_FULL
+PLAIN_HEADER = b"SQLite format 3\0"
+# What SQLite (stdlib, for the hall and old code paths) and SQLCipher raise: not one hierarchy.
+ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher.DatabaseError)
+OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError, sqlcipher.OperationalError)
 
 Kind = Literal["missing", "empty", "drafts", "blank", "foreign", "unreadable"]
 
@@ -38,45 +48,73 @@ Kind = Literal["missing", "empty", "drafts", "blank", "foreign", "unreadable"]
 # of a recovery by the lock file beside the drafts file.
 _PREPARING = threading.Lock()
 
+# SQLCipher logs every failed decryption to stderr ("ERROR CORE ..."): a wrong key or a damaged
+# file is reported by this code in Chinese instead. The level is process-wide.
+sqlcipher.connect(":memory:").execute("PRAGMA cipher_log_level = NONE").close()
+
 
 @dataclass(frozen=True)
 class FileState:
     kind: Kind
     migrations: tuple[str, ...] = ()
+    plain: bool = False
 
 
 def connect(
-    path: Path, *, read_only: bool = False, timeout_s: float = BUSY_TIMEOUT_MS / 1000
-) -> sqlite3.Connection:
-    """A connection to a drafts file or one of its backups (read-only: never writes, never creates)."""
+    path: Path,
+    *,
+    key: bytes | None,
+    read_only: bool = False,
+    timeout_s: float = BUSY_TIMEOUT_MS / 1000,
+) -> Any:
+    """A connection to a drafts file or one of its backups, keyed with `key` (None: a plain file
+    being encrypted). Read-only never writes and never creates."""
     if read_only:
-        return sqlite3.connect(backup.read_only_uri(path), uri=True, timeout=timeout_s)
-    return sqlite3.connect(path, timeout=timeout_s)
+        conn = sqlcipher.connect(backup.read_only_uri(path), uri=True, timeout=timeout_s)
+    else:
+        conn = sqlcipher.connect(str(path), timeout=timeout_s)
+    if key is not None:
+        try:
+            conn.execute(f"PRAGMA key = {keys.sql_key(key)}")
+            conn.execute(f"PRAGMA cipher_page_size = {PAGE_BYTES}")
+        except BaseException:
+            conn.close()
+            raise
+    return conn
 
 
-def inspect(path: Path) -> FileState:
-    """What is at `path`, seen through SQLite only. A busy file raises (it is not damage)."""
+def inspect(path: Path, key: bytes | None) -> FileState:
+    """What is at `path`, seen through SQLite only (keyed with `key`; a plain file is recognised
+    too, `plain` set). A busy file raises (it is not damage)."""
     if not path.exists():
         return FileState("missing")
     if not path.is_file():
         return FileState("foreign")
     if path.stat().st_size == 0:
         return FileState("empty")
+    state = _look(path, key)
+    if key is not None and state.kind == "unreadable" and _plain_header(path):
+        plain = _look(path, None)
+        return FileState(plain.kind, plain.migrations, plain=True)
+    return state
+
+
+def _look(path: Path, key: bytes | None) -> FileState:
     try:
-        conn = connect(path, read_only=True)
-    except sqlite3.Error:
-        return FileState("unreadable")
+        conn = connect(path, key=key, read_only=True)
+    except ERRORS:
+        return FileState("unreadable", plain=key is None)
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         names = recorded_migrations(conn)
         if app_id == APPLICATION_ID or names:  # names: a drafts file from before application_id
-            return FileState("drafts", tuple(names or ()))
+            return FileState("drafts", tuple(names or ()), plain=key is None)
         if app_id == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-            return FileState("blank")
-        return FileState("foreign")
-    except sqlite3.DatabaseError as exc:
+            return FileState("blank", plain=key is None)
+        return FileState("foreign", plain=key is None)
+    except DATABASE_ERRORS as exc:
         if error_code(exc) in CORRUPTION_CODES:
-            return FileState("unreadable")
+            return FileState("unreadable", plain=key is None)
         raise
     finally:
         conn.close()
@@ -86,17 +124,18 @@ def error_code(exc: BaseException) -> int:
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF
 
 
-def open_database(path: Path, *, create: bool, now: datetime) -> tuple[Database, backup.Recovery | None]:
-    """Check, recover if damaged, migrate and connect; see the module docstring."""
+def open_database(
+    path: Path, *, create: bool, now: datetime
+) -> tuple[Database, backup.Recovery | None, bytes]:
+    """Unlock, check, encrypt if plain, recover if damaged, migrate and connect; see the module
+    docstring. Returns the database, what a recovery did, and the file's key."""
     with _PREPARING:
-        recovery = _prepare(path, create=create, now=now)
-    db = Database(connect(path))
+        key, recovery = _prepare(path, create=create, now=now)
+    db = Database(connect(path, key=key))
     try:
         conn = db.conn
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        # A case row is about 2 KB: 8 KB pages hold three where 4 KB pages waste half of each.
-        # Only takes effect on a new, empty file.
-        conn.execute(f"PRAGMA page_size = {PAGE_BYTES}")
+        # A case row is about 2 KB: 8 KB pages (cipher_page_size, set by connect) hold three.
         db.enable_wal()
         # FULL: a committed save survives a power cut, not only a crash of the app.
         conn.execute("PRAGMA synchronous = FULL")
@@ -105,53 +144,86 @@ def open_database(path: Path, *, create: bool, now: datetime) -> tuple[Database,
     except BaseException:
         db.close()
         raise
-    return db, recovery
+    return db, recovery, key
 
 
-def _prepare(path: Path, *, create: bool, now: datetime) -> backup.Recovery | None:
-    state = inspect(path)
+def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.Recovery | None]:
+    from desktop.store import encrypt
+
+    info = keys.read_key_file(path)
+    # The key first: a wrong or missing key raises here, before the file is looked at or changed.
+    key = keys.unlock_with(path, info) if info is not None else None
+    state = inspect(path, key)
     if state.kind in ("missing", "blank") or (state.kind == "empty" and not backup.backups(path)):
         if not create:
             raise NoDraftsFile(f"{path} 处没有草稿文件；请用 --db 指定已有的草稿文件")
+        if state.kind == "missing" and not path.parent.exists():
+            backup.private_dir(path.parent)
+        if key is None:
+            key = keys.create(path)  # the key file first: a file without one is not a drafts file
         if state.kind == "missing":
-            if not path.parent.exists():
-                backup.private_dir(path.parent)
             _create_private(path)
         os.chmod(path, 0o600)
-        return None
+        return key, None
     if state.kind == "foreign" or (
-        state.kind == "unreadable" and not backup.backups(path) and not _marked(path)
+        state.kind == "unreadable" and not backup.backups(path) and not _marked(path, info)
     ):
         raise NotDraftsFile(
-            f"{path} 不是 desk400 的草稿文件（或已损坏且没有自动备份），本程序没有改动它；请用 --db 指定草稿文件"
+            f"{path} 不是 desk400 的草稿文件（或已损坏且没有自动备份，或缺少它的密钥文件），本程序没有改动它；"
+            "请用 --db 指定草稿文件"
         )
+    if state.kind == "unreadable" and key is None and not _plain_header(path):
+        raise NotDraftsFile(
+            f"{path} 是加密的文件，但旁边没有它的密钥文件 {keys.key_path(path).name}，本程序没有改动它；"
+            "请把密钥文件放回原处"
+        )
+    plain = state.plain or key is None
+    recovery = None
     if state.kind == "drafts":
         _refuse_newer(path, state.migrations)
-        if not backup.is_damaged(path):
-            os.chmod(path, 0o600)
-            return None
-    return _recover(path, now)
+        damaged = backup.is_damaged(path, None if plain else key)
+    else:
+        damaged = True
+    if damaged:
+        recovery = _recover(path, now, None if plain else key)
+    if plain:
+        key = encrypt.encrypt_drafts(path, key)
+    assert key is not None
+    encrypt.finish(path, key)
+    os.chmod(path, 0o600)
+    return key, recovery
 
 
-def _marked(path: Path) -> bool:
-    """True when an unreadable file's header still says it is a drafts file.
+def _plain_header(path: Path) -> bool:
+    """True when the file starts as a plain SQLite file does (an encrypted one starts at random).
+
+    Read outside SQLite only once SQLite could not read the file with its key."""
+    with path.open("rb") as handle:
+        return handle.read(16) == PLAIN_HEADER
+
+
+def _marked(path: Path, info: keys.KeyFile | None) -> bool:
+    """True when an unreadable file is still known as a drafts file: its key file is beside it, or
+    its plain header still says so.
 
     The one place the file is read outside SQLite: only once SQLite could not read it at all, when
     no connection of this process can still be using it."""
+    if info is not None:
+        return True
     with path.open("rb") as handle:
         head = handle.read(100)
-    return head[:16] == b"SQLite format 3\0" and head[68:72] == APPLICATION_ID.to_bytes(4, "big")
+    return head[:16] == PLAIN_HEADER and head[68:72] == APPLICATION_ID.to_bytes(4, "big")
 
 
-def _recover(path: Path, now: datetime) -> backup.Recovery | None:
+def _recover(path: Path, now: datetime, key: bytes | None) -> backup.Recovery | None:
     """Set the damaged file aside and restore a backup, unless another process did it first."""
     with backup.exclusive(path.with_name(path.name + ".lock")):
-        state = inspect(path)
-        if state.kind == "drafts" and not backup.is_damaged(path):
+        state = inspect(path, key)
+        if state.kind == "drafts" and state.plain == (key is None) and not backup.is_damaged(path, key):
             return None  # another process recovered it while this one waited for the lock
         if state.kind == "foreign":
             raise NotDraftsFile(f"{path} 不是 desk400 的草稿文件，本程序没有改动它；请用 --db 指定草稿文件")
-        return backup.recover(path, now)
+        return backup.recover(path, now, key)
 
 
 def _create_private(path: Path) -> None:
@@ -178,9 +250,9 @@ def translated(exc: BaseException) -> StoreError | None:
     """The StoreError for a busy file or a full disk, or None for any other failure."""
     from desktop.store.models import DiskFull, StoreBusy
 
-    if isinstance(exc, sqlite3.OperationalError) and error_code(exc) in BUSY_CODES:
+    if isinstance(exc, OPERATIONAL_ERRORS) and error_code(exc) in BUSY_CODES:
         return StoreBusy("草稿文件正被其他程序占用，请稍后重试")
-    full = (isinstance(exc, sqlite3.Error) and error_code(exc) == FULL_CODE) or (
+    full = (isinstance(exc, ERRORS) and error_code(exc) == FULL_CODE) or (
         isinstance(exc, OSError) and exc.errno == errno.ENOSPC
     )
     if full:
@@ -193,7 +265,7 @@ def store_errors() -> Iterator[None]:
     """Raise a busy file or a full disk as its StoreError, the original chained."""
     try:
         yield
-    except (sqlite3.Error, OSError) as exc:
+    except (*ERRORS, OSError) as exc:
         mapped = translated(exc)
         if mapped is None:
             raise

@@ -59,14 +59,14 @@ def backups_stale(db: Database) -> bool:
 
 
 def rewrite_backups(
-    db: Database, write: Callable[[], AbstractContextManager[None]], path: Path, now: datetime
+    db: Database, write: Callable[[], AbstractContextManager[None]], path: Path, now: datetime, key: bytes
 ) -> None:
     """Vacuum so purged bytes leave the file and its WAL, replace every backup by one new copy,
     then clear the stale mark (a crash before that redoes all of it)."""
     db.execute("VACUUM")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     backup.drop_backups(path)
-    backup.make_backup(db.conn, path, now)
+    backup.make_backup(db.conn, path, now, key=key)
     with write():
         db.execute("DELETE FROM meta WHERE key = ?", [BACKUPS_STALE])
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,8 +20,9 @@ from sqlite_utils import Database
 
 from desktop import backup, paths
 from desktop.casefile import CaseFile, Value, new_id
-from desktop.store import handover, lists, numbers, retention
-from desktop.store.connection import connect, open_database, store_errors
+from desktop.store import escrow, handover, lists, numbers, retention
+from desktop.store.connection import ERRORS, connect, open_database, store_errors
+from desktop.store.escrow import ESCROW_SETTING
 from desktop.store.models import (
     DEFAULT_SETTINGS,
     EVENTS,
@@ -80,6 +80,7 @@ class Store:
         self.edition = edition
         self.clock = clock
         self.recovery: backup.Recovery | None = None
+        self.key = b""  # the drafts file's SQLCipher key (desktop.store.keys), set by open_for
 
     @classmethod
     def open_for(
@@ -108,17 +109,18 @@ class Store:
         path = Path(paths.default_db() if db_path is None else db_path)
         try:
             with store_errors():
-                db, recovery = open_database(path, create=create, now=clock())
+                db, recovery, key = open_database(path, create=create, now=clock())
         except StoreError as exc:
-            if isinstance(exc.__cause__, sqlite3.Error | OSError):
+            if isinstance(exc.__cause__, (*ERRORS, OSError)):
                 raise type(exc)(f"无法打开草稿文件 {path}：{exc}") from exc.__cause__
             raise
-        except (sqlite3.Error, OSError) as exc:
+        except (*ERRORS, OSError) as exc:
             raise StoreError(
                 f"无法打开草稿文件 {path}（{exc}）。请检查文件位置和权限，或关闭其他正在使用它的程序后重试。"
             ) from exc
         store = cls(db, path, spec, bundle, edition, clock)
         store.recovery = recovery
+        store.key = key
         if backups:
             store.housekeeping()
         return store
@@ -322,7 +324,7 @@ class Store:
         except DamagedCase:
             pass
         for copy in backup.backups(self.path):
-            good = _readable_copy(copy, case_id)
+            good = _readable_copy(copy, case_id, self.key)
             if good is None:
                 continue
             now = self.clock()
@@ -380,15 +382,22 @@ class Store:
         )
         with store_errors():
             if retention.backups_stale(self.db):
-                retention.rewrite_backups(self.db, self._write, self.path, now)
+                retention.rewrite_backups(self.db, self._write, self.path, now, self.key)
             retention.drop_old_copies(self.path, now)
         return report
 
     def housekeeping(self) -> None:
-        """At start: finish a purge a crash interrupted, then make today's backup."""
+        """At start: finish a purge a crash interrupted, then make today's backup; seal the key to
+        the hall's recipient if the key file lost (or never had) that sealed copy."""
+        recipient = self.setting(ESCROW_SETTING)
+        if recipient and not escrow.is_sealed_to(self.path, recipient):
+            try:
+                escrow.seal_key(self.path, self.key, recipient)
+            except StoreError:
+                pass  # a bad recipient was refused when it was set; the next start tries again
         with store_errors():
             if retention.backups_stale(self.db):
-                retention.rewrite_backups(self.db, self._write, self.path, self.clock())
+                retention.rewrite_backups(self.db, self._write, self.path, self.clock(), self.key)
         self.daily_backup()
 
     def daily_backup(self) -> Path | None:
@@ -397,7 +406,7 @@ class Store:
         if backup.has_backup(self.path, now):
             return None
         with store_errors():
-            return backup.make_backup(self.db.conn, self.path, now)
+            return backup.make_backup(self.db.conn, self.path, now, key=self.key)
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -423,6 +432,8 @@ class Store:
             problem = numbers.desk_code_problem(value)
             if problem:
                 raise StoreError(problem)
+        if key == ESCROW_SETTING:
+            escrow.seal_key(self.path, self.key, value)  # before the setting: never set but not sealed
         with self._write():
             self.db["settings"].upsert({"key": key, "value": json.dumps(value, ensure_ascii=False)}, pk="key")
 
@@ -677,11 +688,11 @@ def new_row(
     }
 
 
-def _readable_copy(copy: Path, case_id: str) -> dict[str, Any] | None:
+def _readable_copy(copy: Path, case_id: str, key: bytes) -> dict[str, Any] | None:
     """The case's columns from a backup, if that backup holds a readable copy of it."""
     try:
-        conn = connect(copy, read_only=True)
-    except sqlite3.Error:
+        conn = connect(copy, key=key, read_only=True)
+    except ERRORS:
         return None
     try:
         # A backup from before the case number or the checklist (migrations 0007, 0008) lacks
@@ -699,7 +710,7 @@ def _readable_copy(copy: Path, case_id: str) -> dict[str, Any] | None:
         row = dict(zip([d[0] for d in cursor.description], raw, strict=True))
         load_fields(row["fields"])
         return row
-    except (sqlite3.Error, Undecodable):
+    except (*ERRORS, Undecodable):
         return None
     finally:
         conn.close()

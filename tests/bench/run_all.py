@@ -28,6 +28,7 @@ def main() -> int:
         ("whole-case check and keystroke re-check", ["bench_check.py"]),
         ("single validators", ["bench_validation.py"]),
         ("drafts store (per-change save, search, first page, purge)", ["bench_store.py", *store_args]),
+        ("encrypted store as a ratio to the plain one", ["bench_crypto.py", *store_args[:2]]),
         ("render in process and the whole render command", ["bench_render.py"]),
         ("window: start-up, keystroke feedback, opening a case", ["bench_ui.py"]),
         ("frozen app start-up", ["bench_frozen.py"]),
@@ -35,6 +36,8 @@ def main() -> int:
     env = dict(
         os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen")
     )
+    # The drafts files the benchmarks make are encrypted: without an OS keyring they need a passphrase.
+    env.setdefault("DESK400_PASSPHRASE", "desk400 benchmark")
     failed = 0
     for title, cmd in runs:
         print(f"\n== {title}", flush=True)

@@ -1,0 +1,126 @@
+"""Encrypting a plain drafts file from an older desk400, in place, and removing its plain copies.
+
+The encrypted copy is written beside the file (`*.encrypting`), synced, and renamed over it: a
+crash or a kill at any moment leaves either the plain file or the complete encrypted one, never
+neither (the key file is written, synced, before the rename). The plain WAL is checkpointed into
+the file first, so no plain WAL is left to be replayed onto the encrypted file. Backups are
+encrypted the same way, and so are recovery journals; damaged copies set aside are removed (they
+cannot be read to be encrypted), since they would keep customers' data in clear.
+
+Deleting a file does not wipe its blocks: on an SSD (wear levelling) or a copy-on-write file
+system the old plain pages may survive on the medium until reused. README says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from desktop import backup, journal
+from desktop.store import keys
+from desktop.store.connection import PAGE_BYTES, PLAIN_HEADER, connect
+from desktop.store.models import StoreError
+from desktop.store.schema import APPLICATION_ID
+
+SUFFIX = ".encrypting"
+
+
+def encrypt_drafts(path: Path, key: bytes | None) -> bytes:
+    """Encrypt the plain drafts file at `path` (key: the one its key file already names, from an
+    interrupted run, else a new one is made) and its copies; returns the key."""
+    with backup.exclusive(path.with_name(path.name + ".lock")):
+        if key is None:
+            info = keys.read_key_file(path)
+            key = keys.unlock_with(path, info) if info is not None else keys.create(path)
+        if is_plain(path):  # else another process did it while this one waited for the lock
+            encrypt_file(path, key, checkpoint=True, before_rename=lambda: _drop_damaged_copies(path))
+        finish(path, key)
+    return key
+
+
+def encrypt_file(
+    path: Path, key: bytes, *, checkpoint: bool = False, before_rename: Callable[[], None] | None = None
+) -> None:
+    """Replace the plain SQLite file `path` by an encrypted copy of it, atomically."""
+    tmp = path.with_name(path.name + SUFFIX)
+    tmp.unlink(missing_ok=True)
+    backup.private_file(tmp)
+    conn = connect(path, key=None)
+    try:
+        if checkpoint:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy and busy[0]:
+                raise StoreError("草稿文件正被其他程序使用，无法加密；请关闭其他 desk400 窗口后重试")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"ATTACH DATABASE ? AS encrypted KEY {keys.sql_key(key)}", [str(tmp)])
+        conn.execute(f"PRAGMA encrypted.cipher_page_size = {PAGE_BYTES}")
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute(f"PRAGMA encrypted.application_id = {int(app_id) or APPLICATION_ID}")
+        conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+        conn.execute("DETACH DATABASE encrypted")
+    except BaseException:
+        conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    conn.close()  # the last connection: SQLite removes the (checkpointed, empty) plain WAL
+    _sync(tmp)
+    if before_rename is not None:
+        before_rename()
+    os.replace(tmp, path)
+    _sync_dir(path.parent)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists() and side.stat().st_size == 0:
+            side.unlink(missing_ok=True)
+
+
+def finish(path: Path, key: bytes) -> None:
+    """Encrypt plain backups and recovery journals, and remove an interrupted run's temporary
+    file: what a run killed after the drafts file was encrypted left to do."""
+    path.with_name(path.name + SUFFIX).unlink(missing_ok=True)
+    for copy in backup.backups(path):
+        if is_plain(copy):
+            encrypt_file(copy, key)
+    for old in journal.journals(path):
+        if journal.is_plain(old):
+            journal.seal_plain(path, old, key)
+
+
+def _drop_damaged_copies(path: Path) -> None:
+    """Every damaged copy beside a plain drafts file is plain too (set aside before encryption):
+    removed before the encrypted file takes the name, so none outlives the plain era."""
+    for damaged in path.parent.glob(f"{path.name}.damaged-*"):
+        damaged.unlink(missing_ok=True)
+
+
+def is_plain(path: Path) -> bool:
+    """True for a file that starts as an unencrypted SQLite file does (never the live drafts file
+    while a connection of this process may have it open: see connection.py)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == PLAIN_HEADER
+    except OSError:
+        return False
+
+
+def _sync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

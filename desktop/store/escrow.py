@@ -1,0 +1,69 @@
+"""Key escrow: the drafts key sealed to the hall's age public key, kept in the key file.
+
+Losing the key (a reinstalled machine, a wiped keyring, a forgotten passphrase) loses the drafts.
+With the setting `hall.age_recipient` set, the key file also holds the key sealed to the hall; the
+hall runs `desk400 recover-key --identity FILE` with its private identity on the desk's drafts
+file, and the key goes back into this machine's keyring (or under the passphrase).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from pathlib import Path
+
+from desktop import sealing
+from desktop.store import keys
+from desktop.store.models import StoreError
+
+ESCROW_SETTING = "hall.age_recipient"
+
+
+def seal_key(db_path: Path, key: bytes, recipient_text: object) -> None:
+    """Seal `key` to the recipient in the key file (an empty value removes the sealed copy).
+    StoreError when the recipient is no age public key; nothing is changed then."""
+    info = keys.read_key_file(db_path)
+    if info is None:
+        raise StoreError("草稿文件旁没有密钥文件，无法托管密钥")
+    text = str(recipient_text or "").strip()
+    if not text:
+        if info.escrow is not None:
+            keys.write_key_file(db_path, keys.KeyFile(info.id, info.check, info.wrapped, None))
+        return
+    try:
+        recipient = sealing.recipient(text)
+    except sealing.SealError as exc:
+        raise StoreError(str(exc)) from None
+    if info.escrow is not None and info.escrow.get("recipient") == text:
+        return
+    sealed = base64.b64encode(sealing.seal(key, [recipient])).decode("ascii")
+    keys.write_key_file(
+        db_path, keys.KeyFile(info.id, info.check, info.wrapped, {"recipient": text, "sealed": sealed})
+    )
+
+
+def is_sealed_to(db_path: Path, recipient_text: object) -> bool:
+    info = keys.read_key_file(db_path)
+    text = str(recipient_text or "").strip()
+    return info is not None and (info.escrow or {}).get("recipient") == text
+
+
+def recover_key(db_path: Path, identity_file: Path) -> None:
+    """Open the sealed key with the hall's identity and keep it on this machine again (keyring, or
+    the passphrase when there is no keyring). StoreError (Chinese) on any failure, nothing changed."""
+    info = keys.read_key_file(db_path)
+    if info is None:
+        raise StoreError(f"{db_path.name} 旁没有密钥文件 {keys.key_path(db_path).name}，无法恢复密钥")
+    if not info.escrow or "sealed" not in info.escrow:
+        raise StoreError(f"密钥文件 {keys.key_path(db_path).name} 里没有托管给营业厅的密钥，无法恢复")
+    try:
+        sealed = base64.b64decode(info.escrow["sealed"], validate=True)
+        key = sealing.unseal(sealed, sealing.identities(identity_file), keys.key_path(db_path).name)
+    except sealing.SealError as exc:
+        raise StoreError(str(exc)) from None
+    except ValueError:
+        raise StoreError(f"密钥文件 {keys.key_path(db_path).name} 已损坏，无法恢复") from None
+    if len(key) != keys.KEY_BYTES or not hmac.compare_digest(keys.check_value(key), info.check):
+        raise StoreError("托管的密钥与草稿文件不符，无法恢复")
+    keys.write_key_file(db_path, keys.store_key(db_path, info, key))
+    keys.remember(db_path, info.check, key)

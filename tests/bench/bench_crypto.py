@@ -1,0 +1,153 @@
+"""Benchmark: the encrypted drafts store as a ratio to the unencrypted one, measured in the same run.
+
+Run on demand:  PYTHONPATH=. .venv/bin/python tests/bench/bench_crypto.py [--cases 100000]
+Target (issue 14): per-edit save, opening a case, search at 100 000 cases and start-up (open the
+file and list the first page) each within 1.3x the plain store. The plain store is the same code
+with connections made by Python's sqlite3 without a key (what desk400 used before encryption); the
+encrypted one keys SQLCipher from an in-memory keyring, as on a machine with an OS keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import keyring
+import keyring.backend
+from bench_store import SPEC, SteppingClock, case_values
+
+from desktop import backup
+from desktop.store import Store, keys
+from desktop.store import connection as connection_module
+
+CST = timezone(timedelta(hours=8))
+TARGET = 1.3
+QUERIES = ("云栖", "杭州", "王霄", "宁波 科技", "有限公司", "9133")
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    priority = 10  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.entries.pop((service, username), None)
+
+
+ENCRYPTED_CONNECT = connection_module.connect
+
+
+def plain_connect(path: Path, *, key: bytes | None, read_only: bool = False, timeout_s: float = 5.0):
+    """The unencrypted store's connection: stdlib sqlite3, no key, 8 KB pages as before."""
+    if read_only:
+        return sqlite3.connect(backup.read_only_uri(path), uri=True, timeout=timeout_s)
+    conn = sqlite3.connect(str(path), timeout=timeout_s)
+    conn.execute(f"PRAGMA page_size = {connection_module.PAGE_BYTES}")
+    return conn
+
+
+def use(plain: bool) -> None:
+    connection_module.connect = plain_connect if plain else ENCRYPTED_CONNECT  # type: ignore[assignment]
+
+
+def build(path: Path, total: int, plain: bool) -> list[str]:
+    use(plain)
+    rng = random.Random(14)
+    clock = SteppingClock(datetime(2026, 1, 1, tzinfo=CST), timedelta(minutes=1))
+    with Store.open_for(path, SPEC, bundle="400", edition="bench", clock=clock, backups=False) as store:
+        for start in range(0, total, 10_000):
+            store.create_many(case_values(rng) for _ in range(min(10_000, total - start)))
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return store.ids()
+
+
+def timed(fn: Callable[[], object], rounds: int) -> float:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def measure(path: Path, ids: list[str], plain: bool, rounds: int) -> dict[str, float]:
+    use(plain)
+    rng = random.Random(7)
+    clock = SteppingClock(datetime(2026, 11, 28, 18, 0, tzinfo=CST), timedelta(seconds=1))
+
+    def start_up() -> None:
+        with Store.open_for(path, SPEC, bundle="400", edition="bench", clock=clock, backups=False) as s:
+            s.list_cases()
+
+    out = {"start-up (open + first page)": timed(start_up, max(rounds // 10, 10))}
+    store = Store.open_for(path, SPEC, bundle="400", edition="bench", clock=clock, backups=False)
+    try:
+        case = store.get(ids[len(ids) // 2])
+        revision = [case.revision]
+
+        def save() -> None:
+            revision[0] = store.save_field(case.id, "notes", f"备注 {rng.random()}", revision[0])
+
+        out["per-edit save"] = timed(save, rounds)
+        out["opening a case"] = timed(lambda: store.get(rng.choice(ids)), rounds)
+        queries = iter(QUERIES * rounds)
+        out["search"] = timed(lambda: store.search(next(queries)), max(rounds // 5, 30))
+    finally:
+        store.close()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3, help="alternate plain/encrypted this many times")
+    args = parser.parse_args()
+    keyring.set_keyring(MemoryKeyring())
+    keys.forget()
+    with tempfile.TemporaryDirectory(prefix="desk400-bench-crypto-") as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        plain_ids = build(folder / "plain.sqlite", args.cases, plain=True)
+        enc_ids = build(folder / "encrypted.sqlite", args.cases, plain=False)
+        print(f"built 2 x {args.cases} cases in {time.perf_counter() - started:.0f} s")
+        results: dict[str, dict[str, list[float]]] = {"plain": {}, "encrypted": {}}
+        for _ in range(args.repeat):  # alternate, so a noisy moment hits both
+            for name, path, ids, plain in (
+                ("plain", folder / "plain.sqlite", plain_ids, True),
+                ("encrypted", folder / "encrypted.sqlite", enc_ids, False),
+            ):
+                for label, ms in measure(path, ids, plain, args.rounds).items():
+                    results[name].setdefault(label, []).append(ms)
+        failed = 0
+        for label in results["plain"]:
+            base = min(results["plain"][label])
+            enc = min(results["encrypted"][label])
+            ratio = enc / base
+            ok = ratio <= TARGET
+            failed += not ok
+            print(
+                f"{label:30s} plain {base:8.3f} ms  encrypted {enc:8.3f} ms  ratio {ratio:4.2f}x"
+                f"  (target <= {TARGET}x) {'ok' if ok else 'OVER'}"
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
