@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING, Any
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 from shiboken6 import Shiboken
 
 from desktop import paths
@@ -34,6 +43,7 @@ from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.case_ops import CaseOps
 from desktop.ui.case_view import CaseView
+from desktop.ui.checklist import MaterialsChecklist
 from desktop.ui.drafts import CASE_ID_ROLE, DraftsPane
 from desktop.ui.hall_sync import HallSync
 from desktop.ui.printing import FORM_MIN, Printing
@@ -121,6 +131,15 @@ class MainWindow(QMainWindow):
         column.setSpacing(4)
         column.addWidget(self.banner)
         column.addWidget(self.tabs, 1)
+        # The materials to collect for the case's categories (forms/400/materials.toml), beside
+        # the documents on every tab; ticking them all lets a clean case be finished.
+        self.checklist = MaterialsChecklist(bundle)
+        shelf = QScrollArea()
+        shelf.setObjectName("materials_shelf")
+        shelf.setWidget(self.checklist)
+        shelf.setWidgetResizable(True)
+        shelf.setMaximumHeight(150)
+        column.addWidget(shelf)
         self.splitter = QSplitter()
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.drafts)
@@ -174,6 +193,7 @@ class MainWindow(QMainWindow):
         view.edited.connect(self._edited)
         view.left.connect(self._left)
         view.status_changed.connect(self._print_status)
+        self.checklist.toggled.connect(self._materials_ticked)
         autosaver.saved.connect(self._saved)
         autosaver.failed.connect(
             lambda _save, text: self.banner.show_message(Topic.SAVE, text, [], kind="error")
@@ -301,6 +321,7 @@ class MainWindow(QMainWindow):
         """Show the session's case everywhere: fields, title, the drafts list's selection, preview."""
         self.banner.dismiss(Topic.CHANGED)  # it spoke of the case shown before
         self.view.show_case()
+        self._show_checklist()
         self.drafts.current_id = self.session.case_id
         self._select_in_list(self.session.case_id)
         self._update_title()
@@ -366,6 +387,29 @@ class MainWindow(QMainWindow):
 
     # -- edits and saves -----------------------------------------------------------------------
 
+    def _show_checklist(self, *, changed_only: bool = False) -> None:
+        """The items the case's categories need, ticked as the case says."""
+        from desktop.materials import categories_of
+
+        categories = categories_of(self.bundle, self.session.resolved().values())
+        if not changed_only or categories != self.checklist.categories:
+            self.checklist.show_for(categories, self.session.materials)
+
+    def _materials_ticked(self, ids: list) -> None:
+        """A tick is kept beside the case at once; the case's status follows with a save."""
+        from desktop.store import StoreError
+
+        self.session.set_materials(ids)
+        if self.session.case_id is None:
+            self.session.changed_keys(self.session.values or self.bundle.fields)  # store the case now
+        else:
+            try:
+                self.store.set_materials(self.session.case_id, ids)
+            except StoreError as exc:
+                self.banner.show_message(Topic.SAVE, str(exc), [], kind="error")
+                return
+        self.autosaver.save_soon(status=True)
+
     def _edited(self, _key: str) -> None:
         if not self._started:  # typed before the first paint: start, and keep what was typed
             values = dict(self.session.values)
@@ -375,6 +419,7 @@ class MainWindow(QMainWindow):
             self.view.show_case()
         self.autosaver.schedule()
         self.printing.changed()
+        self._show_checklist(changed_only=True)
 
     def _left(self, _key: str) -> None:
         if self._closed or not Shiboken.isValid(self):  # focus leaves as the window is destroyed

@@ -193,3 +193,27 @@ def test_a_landline_in_the_400_field_is_called_a_landline(window):
     window.go_tab(1)
     type_text(field(window, "requirement", "number.n400", QLineEdit), "057181726504")
     assert "这是固定电话号码" in label(window, "requirement", "number.n400.error").text()
+
+
+def test_the_materials_checklist_follows_the_categories_and_lets_a_clean_case_finish(window, qtbot):
+    from PySide6.QtWidgets import QCheckBox
+
+    from desktop.store import Store
+
+    window.load_example()  # clean, category 开通
+    assert window.flush()
+    shown = [b for b in window.checklist.findChildren(QCheckBox) if b.isVisibleTo(window.checklist)]
+    assert shown, "the example's category needs materials"
+    assert window.session.status == "draft"  # nothing collected yet: not finished
+    for box in window.checklist.boxes.values():
+        box.setChecked(True)
+    qtbot.waitUntil(lambda: window.session.status == "complete" and window.autosaver.in_flight is None)
+    case_id = window.current_case_id()
+    with Store.open_for(
+        window.db_path, window.bundle.drafts, bundle="400", edition=window.bundle.edition
+    ) as store:
+        case = store.get(case_id)
+        assert case.status == "complete" and set(case.materials) == set(window.checklist.boxes)
+    window.new_case()
+    window.open_case(case_id)
+    assert all(box.isChecked() for box in window.checklist.boxes.values())  # ticks come back

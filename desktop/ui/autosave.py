@@ -47,6 +47,7 @@ class Autosaver(QObject):
         self.store = store  # the GUI thread's connection, for flush()
         self.in_flight: SaveSnapshot | None = None
         self.failures = 0
+        self.status_due = False  # a save is owed for the status alone (a checklist tick)
         self.closed = False
         self.timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self.timer.timeout.connect(self.save_soon)
@@ -63,14 +64,19 @@ class Autosaver(QObject):
         if not self.timer.isActive():
             self.timer.start()
 
-    def save_soon(self) -> None:
-        """Send the pending edits to the saving thread now (unless one save is still running)."""
+    def save_soon(self, *, status: bool = False) -> None:
+        """Send the pending edits to the saving thread now (unless one save is still running).
+
+        `status`: save even with no edit pending, so that the case's status follows (a checklist
+        tick can turn a clean case complete)."""
         session = self.session
-        if self.closed or session.conflicted or not session.dirty:
+        self.status_due = self.status_due or status
+        if self.closed or session.conflicted or not (session.dirty or self.status_due and session.case_id):
             return
         if self.in_flight is not None:
             self.timer.start()  # one save at a time, in order: the next one follows it
             return
+        self.status_due = False
         save = session.snapshot()
         self.in_flight = save
         self.workers.write(lambda store: write_save(save, store), lambda _s: self._finished(save))
