@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WIDTH, HEIGHT = 1366, 768
+WIDTH, HEIGHT = 1366, 700  # the window on a 1366×768 laptop, its taskbar below
 
 ERRORS = {
     "customer.name": "杭州错误示范有限公司",
@@ -99,7 +99,7 @@ def main(argv: list[str]) -> int:
     settle(app, 0.6)
     shots += shoot_tabs(app, window, out, "errors")
 
-    window.tabs.setCurrentIndex(0)
+    window.tabs.setCurrentIndex(1)
     window.drafts.search.setText("杭州")
     settle(app, 0.6)
     window.action_preview.trigger()
@@ -107,7 +107,7 @@ def main(argv: list[str]) -> int:
     while window.preview.page_count() == 0 and time.perf_counter() < deadline:
         settle(app, 0.1)
     settle(app, 0.5)
-    path = out / "preview-authorization.png"
+    path = out / "preview-requirement.png"
     window.grab().save(str(path))
     shots.append(path)
     window.close()
