@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         self.ops = CaseOps(self.session, self.autosaver, self.watcher, lambda: self.store, self.banner,
                            self._present, self)  # fmt: skip
         self.printing = Printing(self.session, self.autosaver, self.workers, lambda: self.store, self.settings,
-                                 self._reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
+                                 self.reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
         self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
             action.setStatusTip(text)
         self.action_print.setToolTip(text)
 
-    def _reveal_all(self) -> None:
+    def reveal_all(self) -> None:
         """Asking for paper is "late": every finding is shown, empty required fields included."""
         if self.session.touch_all():
             self.view.recheck(self.bundle.fields)

@@ -183,7 +183,7 @@ def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, 
     assert window.print_label.property("kind") == "hint"
     assert window.tabs.tabText(0) == f"授权委托书（未填{missing['authorization']}）"
     assert window.action_print.toolTip() == window.print_label.text()
-    window._reveal_all()  # asking for paper is "late": now they are errors
+    window.reveal_all()  # asking for paper is "late": now they are errors
     assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == missing
     assert window.print_label.text().startswith(f"还有 {unfilled} 处错误")
 

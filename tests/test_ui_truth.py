@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from test_ui_support import field, label, type_text
 
 from desktop import journal
 from desktop.app import MainWindow
+from desktop.backup import make_backup
 from desktop.store import Store
 
 
@@ -154,3 +156,32 @@ def test_invisible_characters_typed_or_pasted_are_dropped_with_a_note(make_windo
     assert edit.text() == "王霄"
     assert window.session.values["handler.name"] == "王霄"
     assert label(window, "authorization", "handler.name.info").text() == "已去掉 2 个不可见的控制字符"
+
+
+def test_a_damaged_case_is_offered_back_from_the_backup_and_the_others_stay_usable(make_window, qtbot, db):
+    from test_store_helpers import keyed
+
+    window = make_window()
+    window.load_example()
+    assert window.flush()
+    good = window.current_case_id()
+    window.load_example()
+    assert window.flush()
+    bad = window.current_case_id()
+    window.close()
+    with Store.open_for(db, window.bundle.drafts, bundle="400", edition=window.bundle.edition) as store:
+        make_backup(store.db.conn, db, datetime(2026, 11, 29), key=store.key)
+    conn = keyed(db)
+    conn.execute("UPDATE cases SET fields = '{\"customer.name\": ' WHERE id = ?", [bad])
+    conn.commit()
+    conn.close()
+    again = make_window()
+    again.open_case(good)
+    assert again.current_case_id() == good  # the other case opens as ever
+    again.new_case()
+    again.open_case(bad)
+    assert again.banner.topic == "open" and "已损坏" in again.banner.label.text()
+    assert "{" not in again.banner.label.text()  # no raw data or error text
+    again.banner.button("从备份恢复这个案卷").click()
+    assert again.current_case_id() == bad
+    assert again.session.values["customer.name"]

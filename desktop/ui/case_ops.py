@@ -53,7 +53,7 @@ class CaseOps(QObject):
 
     def open_case(self, case_id: str, *, again: bool = False) -> bool:
         """Show a stored case with every value; never blocks (problems go to the banner)."""
-        from desktop.store import CaseNotFound, StoreError
+        from desktop.store import CaseNotFound, DamagedCase, StoreError
 
         session = self.session
         if case_id == session.case_id and not session.conflicted and not again:
@@ -62,6 +62,11 @@ class CaseOps(QObject):
             return False
         try:
             case = self.store().get(case_id)
+        except DamagedCase as exc:  # one damaged case: the others stay usable, this one comes back
+            self.banner.show_message(
+                Topic.OPEN, str(exc), [("从备份恢复这个案卷", lambda: self.repair(case_id))], kind="error"
+            )
+            return False
         except (CaseNotFound, StoreError) as exc:
             self.banner.show_message(Topic.OPEN, str(exc), [], kind="error")
             return False
@@ -127,6 +132,20 @@ class CaseOps(QObject):
             self.open_case(case_id)
         self.case_changed.emit(case_id)
         self.message.emit("已从回收站恢复")
+
+    def repair(self, case_id: str) -> None:
+        """Put a damaged case back from the newest backup that holds it, and show it."""
+        from desktop.store import StoreError
+
+        try:
+            self.store().repair_case(case_id)
+        except StoreError as exc:
+            self.banner.show_message(Topic.OPEN, f"{exc}（没有可用的备份副本）", [], kind="error")
+            return
+        self.banner.dismiss(Topic.OPEN)
+        self.open_case(case_id, again=True)
+        self.case_changed.emit(case_id)
+        self.message.emit("已从备份恢复这个案卷")
 
     def say_binned(self, case_id: str) -> None:
         self.watcher.binned_noticed = case_id  # said: the change check does not say it again
