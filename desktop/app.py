@@ -181,6 +181,8 @@ class MainWindow(QMainWindow):
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
         self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
+        self._same_customer_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
+        self._same_customer_timer.timeout.connect(self._look_for_the_same_customer)
 
     def _connect(self) -> None:
         view, autosaver, watcher, ops, printing = (
@@ -320,8 +322,10 @@ class MainWindow(QMainWindow):
     def _present(self) -> None:
         """Show the session's case everywhere: fields, title, the drafts list's selection, preview."""
         self.banner.dismiss(Topic.CHANGED)  # it spoke of the case shown before
+        self.session.set_elsewhere(())
         self.view.show_case()
         self._show_checklist()
+        self._look_for_the_same_customer()
         self.drafts.current_id = self.session.case_id
         self._select_in_list(self.session.case_id)
         self._update_title()
@@ -395,6 +399,26 @@ class MainWindow(QMainWindow):
         if not changed_only or categories != self.checklist.categories:
             self.checklist.show_for(categories, self.session.materials)
 
+    def _look_for_the_same_customer(self) -> None:
+        """Ask the drafts file, off the GUI thread, whether another live case has this customer's
+        400 number or licence: a warning naming that case (a change request is legitimate)."""
+        if not self._started or self._closed or not self.bundle.drafts.same_customer_keys:
+            return
+        from desktop.same_customer import check_same_customer
+
+        session, bundle = self.session, self.bundle
+        case_id, values = session.case_id, session.resolved().values()
+
+        def query_store(store: Store) -> Any:
+            return check_same_customer(bundle, values, case_id, store.others_with)
+
+        def show(findings: Any) -> None:
+            if self._closed or session.case_id != case_id:
+                return
+            self.view.recheck(session.set_elsewhere(findings))
+
+        self.workers.read(query_store, show, self.printing.worker_failed)
+
     def _materials_ticked(self, ids: list) -> None:
         """A tick is kept beside the case at once; the case's status follows with a save."""
         from desktop.store import StoreError
@@ -420,6 +444,8 @@ class MainWindow(QMainWindow):
         self.autosaver.schedule()
         self.printing.changed()
         self._show_checklist(changed_only=True)
+        if _key in self.bundle.drafts.same_customer_keys:
+            self._same_customer_timer.start()
 
     def _left(self, _key: str) -> None:
         if self._closed or not Shiboken.isValid(self):  # focus leaves as the window is destroyed

@@ -91,6 +91,7 @@ class EditSession:
 
     def __post_init__(self) -> None:
         self.related = related_keys(self.bundle)
+        self.elsewhere: dict[str, tuple[Any, ...]] = {}  # findings from other cases (same customer)
         self._resolved: ResolvedCase | None = None
 
     # -- what is shown -----------------------------------------------------------------------
@@ -112,10 +113,28 @@ class EditSession:
         return self._resolved
 
     def verdict(self, key: str, coverage: Collection[int] | None = None) -> FieldVerdict:
-        """One field's verdict on the resolved case (what prints is what is judged)."""
+        """One field's verdict on the resolved case (what prints is what is judged), with what the
+        drafts file adds (the same customer in another case: a warning, never an error)."""
+        from dataclasses import replace
+
         from desktop.case import check_field
 
-        return check_field(self.bundle, key, self.resolved().values(), today=self.today(), coverage=coverage)
+        verdict = check_field(
+            self.bundle, key, self.resolved().values(), today=self.today(), coverage=coverage
+        )
+        extra = self.elsewhere.get(key, ())
+        if extra and not any(f.severity == "error" for f in verdict.findings):
+            verdict = replace(verdict, findings=(*verdict.findings, *extra))
+        return verdict
+
+    def set_elsewhere(self, findings: Iterable[Any]) -> set[str]:
+        """Findings from other cases in the drafts file; the keys whose verdict changed."""
+        old = set(self.elsewhere)
+        self.elsewhere = {}
+        for finding in findings:
+            self.elsewhere.setdefault(finding.key, ())
+            self.elsewhere[finding.key] += (finding,)
+        return old | set(self.elsewhere)
 
     def relevant(self, key: str) -> bool:
         return self.bundle.relevant(key, self.resolved().values())

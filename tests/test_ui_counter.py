@@ -217,3 +217,16 @@ def test_the_materials_checklist_follows_the_categories_and_lets_a_clean_case_fi
     window.new_case()
     window.open_case(case_id)
     assert all(box.isChecked() for box in window.checklist.boxes.values())  # ticks come back
+
+
+def test_the_same_400_number_in_another_case_is_a_warning_naming_it(window, qtbot):
+    window.load_example()
+    assert window.flush()
+    first_number = window.session.number
+    window.new_case()
+    window.go_tab(1)
+    type_text(field(window, "requirement", "number.n400", QLineEdit), "4009030005")
+    error = label(window, "requirement", "number.n400.error")
+    qtbot.waitUntil(lambda: first_number in error.text(), timeout=5000)
+    assert error.property("kind") == "warning"
+    assert "number.n400" not in window.print_blockers()  # never an error
