@@ -41,14 +41,16 @@ from desktop.ui import actions as action_table
 from desktop.ui import translations
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
 from desktop.ui.banner import Banner, Topic
+from desktop.ui.case_extras import CaseExtras
 from desktop.ui.case_ops import CaseOps
 from desktop.ui.case_view import CaseView
 from desktop.ui.checklist import MaterialsChecklist
 from desktop.ui.drafts import CASE_ID_ROLE, DraftsPane
-from desktop.ui.hall_sync import HallSync
+from desktop.ui.hall_sync import HallPanel, HallSync
 from desktop.ui.printing import FORM_MIN, Printing
 from desktop.ui.recovery import SessionLock
-from desktop.ui.style import install_font, set_text_colour
+from desktop.ui.style import install_font
+from desktop.ui.warmup import warm_up_job
 from desktop.ui.watcher import ChangeWatcher
 from desktop.ui.workers import Workers
 
@@ -181,8 +183,6 @@ class MainWindow(QMainWindow):
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
         self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
-        self._same_customer_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
-        self._same_customer_timer.timeout.connect(self._look_for_the_same_customer)
 
     def _connect(self) -> None:
         view, autosaver, watcher, ops, printing = (
@@ -195,7 +195,8 @@ class MainWindow(QMainWindow):
         view.edited.connect(self._edited)
         view.left.connect(self._left)
         view.status_changed.connect(self._print_status)
-        self.checklist.toggled.connect(self._materials_ticked)
+        self.extras = CaseExtras(self.session, self.view, self.checklist, self.autosaver, self.workers,
+                                 lambda: self.store, self.banner, self)  # fmt: skip
         autosaver.saved.connect(self._saved)
         autosaver.failed.connect(
             lambda _save, text: self.banner.show_message(Topic.SAVE, text, [], kind="error")
@@ -210,8 +211,8 @@ class MainWindow(QMainWindow):
         ops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         printing.message.connect(self._status_message)
         printing.printed.connect(lambda _id: (self.drafts.refresh(), self.hall.sync_now()))
-        self.hall.status.connect(self._hall_status)
-        self.hall.outcome.connect(self._hall_outcome)
+        self.hall_panel = HallPanel(self.hall, self.banner, self.session, self.autosaver, self.hall_label,
+                                    self._pulled, self)  # fmt: skip
         self._list_timer.timeout.connect(self.drafts.refresh)
         self.drafts.search_requested.connect(self._search)
         self.drafts.open_requested.connect(self.open_case)
@@ -324,8 +325,8 @@ class MainWindow(QMainWindow):
         self.banner.dismiss(Topic.CHANGED)  # it spoke of the case shown before
         self.session.set_elsewhere(())
         self.view.show_case()
-        self._show_checklist()
-        self._look_for_the_same_customer()
+        self.extras.show_checklist()
+        self.extras.look_for_the_same_customer()
         self.drafts.current_id = self.session.case_id
         self._select_in_list(self.session.case_id)
         self._update_title()
@@ -391,49 +392,6 @@ class MainWindow(QMainWindow):
 
     # -- edits and saves -----------------------------------------------------------------------
 
-    def _show_checklist(self, *, changed_only: bool = False) -> None:
-        """The items the case's categories need, ticked as the case says."""
-        from desktop.materials import categories_of
-
-        categories = categories_of(self.bundle, self.session.resolved().values())
-        if not changed_only or categories != self.checklist.categories:
-            self.checklist.show_for(categories, self.session.materials)
-
-    def _look_for_the_same_customer(self) -> None:
-        """Ask the drafts file, off the GUI thread, whether another live case has this customer's
-        400 number or licence: a warning naming that case (a change request is legitimate)."""
-        if not self._started or self._closed or not self.bundle.drafts.same_customer_keys:
-            return
-        from desktop.same_customer import check_same_customer
-
-        session, bundle = self.session, self.bundle
-        case_id, values = session.case_id, session.resolved().values()
-
-        def query_store(store: Store) -> Any:
-            return check_same_customer(bundle, values, case_id, store.others_with)
-
-        def show(findings: Any) -> None:
-            if self._closed or session.case_id != case_id:
-                return
-            self.view.recheck(session.set_elsewhere(findings))
-
-        self.workers.read(query_store, show, self.printing.worker_failed)
-
-    def _materials_ticked(self, ids: list) -> None:
-        """A tick is kept beside the case at once; the case's status follows with a save."""
-        from desktop.store import StoreError
-
-        self.session.set_materials(ids)
-        if self.session.case_id is None:
-            self.session.changed_keys(self.session.values or self.bundle.fields)  # store the case now
-        else:
-            try:
-                self.store.set_materials(self.session.case_id, ids)
-            except StoreError as exc:
-                self.banner.show_message(Topic.SAVE, str(exc), [], kind="error")
-                return
-        self.autosaver.save_soon(status=True)
-
     def _edited(self, _key: str) -> None:
         if not self._started:  # typed before the first paint: start, and keep what was typed
             values = dict(self.session.values)
@@ -443,9 +401,9 @@ class MainWindow(QMainWindow):
             self.view.show_case()
         self.autosaver.schedule()
         self.printing.changed()
-        self._show_checklist(changed_only=True)
+        self.extras.show_checklist(changed_only=True)
         if _key in self.bundle.drafts.same_customer_keys:
-            self._same_customer_timer.start()
+            self.extras.timer.start()
 
     def _left(self, _key: str) -> None:
         if self._closed or not Shiboken.isValid(self):  # focus leaves as the window is destroyed
@@ -504,44 +462,13 @@ class MainWindow(QMainWindow):
 
     # -- the hall server ---------------------------------------------------------------------
 
+    def _pulled(self) -> None:
+        self.drafts.refresh()
+        self.check_for_changes()  # the case on screen may be newer now
+
     def _configure_hall(self) -> None:
         settings = self.settings()
         self.hall.configure(settings.get("hall.url"), settings.get("hall.ca_file"))
-
-    def _hall_status(self, text: str, kind: str) -> None:
-        self.hall_label.setText(text)
-        set_text_colour(self.hall_label, kind)
-
-    def _hall_outcome(self, outcome: Any) -> None:
-        """After a round: the drafts list follows; a conflict of the case on screen is offered."""
-        if outcome.pulled:
-            self.drafts.refresh()
-            self.check_for_changes()  # the case on screen may be newer now
-        mine = [c for c in outcome.conflicts if c.case_id == self.session.case_id]
-        if not mine:
-            self.banner.dismiss(Topic.HALL)
-            return
-        bundle = self.bundle
-        lines, buttons = [], []
-        for item in mine[:3]:
-            label = bundle.field(item.key).label if item.key in bundle.fields else item.key
-            who = f"（{item.who} {item.when}）" if item.who else ""
-            lines.append(f"{label}：本机「{_shown(item.mine)}」/ 服务器「{_shown(item.theirs)}」{who}")
-            buttons.append((f"{label}用本机", lambda c=item: self._pick(c, "mine")))
-            buttons.append((f"{label}用服务器", lambda c=item: self._pick(c, "theirs")))
-        more = f"（另有 {len(mine) - 3} 处）" if len(mine) > 3 else ""
-        self.banner.show_message(
-            Topic.HALL,
-            "这个案卷在另一台电脑上也改了，请逐项选择：" + "；".join(lines) + more,
-            buttons,
-            kind="error",
-        )
-
-    def _pick(self, item: Any, pick: str) -> None:
-        if not self.autosaver.flush():
-            return
-        self.banner.dismiss(Topic.HALL)
-        self.hall.resolve(item.case_id, item.key, pick)
 
     # -- drafts ----------------------------------------------------------------------------------
 
@@ -652,25 +579,6 @@ class MainWindow(QMainWindow):
 
     def _warm_up(self) -> None:
         """Load, off the GUI thread, what the first keystrokes would otherwise wait for."""
-        font = paths.print_font()
-        example = paths.root() / "examples" / "example-case.json"
-        bundle = self.bundle
-        today = self.today()
-
-        def job() -> frozenset[int]:
-            from desktop import casefile
-            from desktop.case import check_field, normalise_values
-            from desktop.glyphs import load_coverage
-
-            # Checking the example once loads every validator's lazy data (the geocoder behind a
-            # phone's city, the region tables behind an ID or licence) here, not at a keystroke.
-            try:
-                values = normalise_values(bundle, casefile.read(example).fields, today=today)
-            except (OSError, casefile.CaseFileError):
-                values = {}
-            for key in values:
-                check_field(bundle, key, values, today=today)
-            return load_coverage(font)
 
         def loaded(coverage: frozenset[int]) -> None:
             if self._closed:
@@ -679,7 +587,7 @@ class MainWindow(QMainWindow):
             self.view.recheck(self.bundle.fields)
             self._warm = True
 
-        self.workers.run(job, loaded, self.printing.worker_failed)
+        self.workers.run(warm_up_job(self.bundle, self.today()), loaded, self.printing.worker_failed)
 
     # -- closing ---------------------------------------------------------------------------------
 
@@ -693,6 +601,7 @@ class MainWindow(QMainWindow):
             self.autosaver.close(self.db_path)
         self._closed = True
         self.printing.closed = True
+        self.extras.active = False
         self.watcher.stop()
         self.hall.close()
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
@@ -700,12 +609,6 @@ class MainWindow(QMainWindow):
         if self._store is not None:
             self._store.close()
         self.lock.release()
-
-
-def _shown(value: Any) -> str:
-    if value in (None, "", []):
-        return "（空）"
-    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 class _QuitAfterPaint(QObject):

@@ -15,6 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.ui.banner import Banner, Topic
+from desktop.ui.style import set_text_colour
 from desktop.ui.workers import StorePool, Workers
 
 SYNC_MS = 10_000
@@ -119,3 +121,65 @@ def _round(store: Any, url: str, ca_file: str | None) -> Outcome:
     except HallError as exc:
         return Outcome(False, engine.pending_count(), tuple(engine.conflicts()), str(exc))
     return Outcome(True, engine.pending_count(), tuple(engine.conflicts()), pulled=report.pulled)
+
+
+class HallPanel(QObject):
+    """What the agent sees of the hall: the status line, and the conflicts of the case on screen
+    in the banner, field by field (mine / theirs, who and when); a pick goes out at once."""
+
+    def __init__(
+        self,
+        hall: HallSync,
+        banner: Banner,
+        session: Any,
+        autosaver: Any,
+        label: Any,
+        pulled: Callable[[], None],
+        parent: QObject,
+    ) -> None:
+        super().__init__(parent)
+        self.hall, self.banner, self.session, self.autosaver, self.label = (
+            hall,
+            banner,
+            session,
+            autosaver,
+            label,
+        )
+        self.pulled = pulled
+        hall.status.connect(self.show_status)
+        hall.outcome.connect(self.show_outcome)
+
+    def show_status(self, text: str, kind: str) -> None:
+        self.label.setText(text)
+        set_text_colour(self.label, kind)
+
+    def show_outcome(self, outcome: Outcome) -> None:
+        if outcome.pulled:
+            self.pulled()
+        mine = [c for c in outcome.conflicts if c.case_id == self.session.case_id]
+        if not mine:
+            self.banner.dismiss(Topic.HALL)
+            return
+        bundle = self.session.bundle
+        lines, buttons = [], []
+        for item in mine[:3]:
+            label = bundle.field(item.key).label if item.key in bundle.fields else item.key
+            who = f"（{item.who} {item.when}）" if item.who else ""
+            lines.append(f"{label}：本机「{_shown(item.mine)}」/ 服务器「{_shown(item.theirs)}」{who}")
+            buttons.append((f"{label}用本机", lambda c=item: self.pick(c, "mine")))
+            buttons.append((f"{label}用服务器", lambda c=item: self.pick(c, "theirs")))
+        more = f"（另有 {len(mine) - 3} 处）" if len(mine) > 3 else ""
+        text = "这个案卷在另一台电脑上也改了，请逐项选择：" + "；".join(lines) + more
+        self.banner.show_message(Topic.HALL, text, buttons, kind="error")
+
+    def pick(self, item: Any, pick: str) -> None:
+        if not self.autosaver.flush():
+            return
+        self.banner.dismiss(Topic.HALL)
+        self.hall.resolve(item.case_id, item.key, pick)
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", []):
+        return "（空）"
+    return "、".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -1,0 +1,34 @@
+"""Start-up work done off the GUI thread, so the first keystrokes never wait for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from desktop import paths
+
+
+def warm_up_job(bundle: Any, today: date) -> Callable[[], frozenset[int]]:
+    """A job that loads every validator's lazy data and returns the print font's coverage.
+
+    Checking the example case once loads the geocoder behind a phone's city and the region tables
+    behind an ID or licence here, not at an agent's keystroke.
+    """
+    font = paths.print_font()
+    example = paths.root() / "examples" / "example-case.json"
+
+    def job() -> frozenset[int]:
+        from desktop import casefile
+        from desktop.case import check_field, normalise_values
+        from desktop.glyphs import load_coverage
+
+        try:
+            values = normalise_values(bundle, casefile.read(example).fields, today=today)
+        except (OSError, casefile.CaseFileError):
+            values = {}
+        for key in values:
+            check_field(bundle, key, values, today=today)
+        return load_coverage(font)
+
+    return job
