@@ -167,7 +167,7 @@ def write_atomic(target: Path, data: bytes, *, mode: int = 0o666) -> None:
         check_output(target)  # something may have been planted there while we wrote
         os.replace(tmp, target)
         tmp = None
-        _sync_dir(target.parent)
+        sync_dir(target.parent)
     except FileProblem:
         raise
     except OSError as exc:
@@ -191,7 +191,7 @@ def _create_temp(folder: Path, mode: int) -> tuple[int, Path]:
     raise FileProblem(f"{shown(folder)}：无法创建临时文件，请换一个位置", errno.EEXIST)
 
 
-def _sync_dir(folder: Path) -> None:
+def sync_dir(folder: Path) -> None:
     """Make the rename itself durable; not every system lets a folder be opened, so best effort."""
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop import backup, journal
+from desktop.safefile import sync_dir
 from desktop.store import keys
 from desktop.store.connection import PAGE_BYTES, PLAIN_HEADER, connect
 from desktop.store.models import StoreError
@@ -69,7 +70,7 @@ def encrypt_file(
     if before_rename is not None:
         before_rename()
     os.replace(tmp, path)
-    _sync_dir(path.parent)
+    sync_dir(path.parent)
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
         if side.exists() and side.stat().st_size == 0:
@@ -109,18 +110,5 @@ def _sync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
     finally:
         os.close(fd)

@@ -201,10 +201,12 @@ class Printing(QObject):
 
     def export_pdf(self, path: Path | str) -> Path:
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
+        from desktop.safefile import write_atomic  # never through a link; whole or not at all
+
         target = Path(path)
         self.autosaver.flush()
         data = self.render_job()()
-        _write(target, data)
+        write_atomic(target, data)
         if self.session.case_id is not None:
             self.store().log_event(self.session.case_id, "exported", detail="pdf")
         self.message.emit(f"已保存 PDF：{target}", 8000)
@@ -226,7 +228,9 @@ class Printing(QObject):
         job = self.render_job()
 
         def write() -> Path:
-            _write(target, job())
+            from desktop.safefile import write_atomic
+
+            write_atomic(target, job())
             return target
 
         def done(path: Path) -> None:
@@ -248,20 +252,3 @@ class Printing(QObject):
     def worker_failed(self, message: str) -> None:
         if not self.closed:
             self.banner.show_message(Topic.WORKER, f"后台任务失败：{message}", [], kind="error")
-
-
-def _write(target: Path, data: bytes) -> None:
-    """Replace `target` only once the whole PDF is written (a temporary file beside it)."""
-    import os
-    import tempfile
-
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
