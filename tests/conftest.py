@@ -87,3 +87,20 @@ def make_window(qtbot, db):
         return window
 
     return make
+
+
+@pytest.fixture
+def clock():
+    """A clock the test moves by hand (see test_store_helpers.Clock)."""
+    from test_store_helpers import Clock
+
+    return Clock()
+
+
+@pytest.fixture
+def store(db, clock):
+    """A fresh drafts store on this test's drafts file, timed by `clock`."""
+    from test_store_helpers import open_at
+
+    with open_at(db, clock) as opened:
+        yield opened
