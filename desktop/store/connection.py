@@ -147,6 +147,21 @@ def open_database(
     return db, recovery, key
 
 
+def open_drafts(path: Path, *, create: bool, now: datetime) -> tuple[Database, backup.Recovery | None, bytes]:
+    """`open_database`, every failure a StoreError whose message names the file and what to do."""
+    try:
+        with store_errors():
+            return open_database(path, create=create, now=now)
+    except StoreError as exc:
+        if isinstance(exc.__cause__, (*ERRORS, OSError)):
+            raise type(exc)(f"无法打开草稿文件 {path}：{exc}") from exc.__cause__
+        raise
+    except (*ERRORS, OSError) as exc:
+        raise StoreError(
+            f"无法打开草稿文件 {path}（{exc}）。请检查文件位置和权限，或关闭其他正在使用它的程序后重试。"
+        ) from exc
+
+
 def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.Recovery | None]:
     from desktop.store import encrypt
 
