@@ -25,7 +25,7 @@ from desktop.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
 from desktop.store import escrow, imports, lists, numbers, retention, rows
 from desktop.store import settings as stored_settings
-from desktop.store.connection import open_drafts, store_errors
+from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
 from desktop.store.models import (
     EVENTS,
@@ -69,6 +69,7 @@ class Store:
         self.clock = clock
         self.recovery: backup.Recovery | None = None
         self.key = b""  # the drafts file's SQLCipher key (desktop.store.keys), set by open_for
+        self._closed = False
 
     @classmethod
     def open_for(
@@ -96,11 +97,16 @@ class Store:
         """
         path = Path(paths.default_db() if db_path is None else db_path)
         db, recovery, key = open_drafts(path, create=create, now=clock())
+        opened(path)
         store = cls(db, path, spec, bundle, edition, clock)
         store.recovery = recovery
         store.key = key
         if backups:
-            store.housekeeping()
+            try:
+                store.housekeeping()
+            except BaseException:
+                store.close()
+                raise
         return store
 
     @classmethod
@@ -109,7 +115,10 @@ class Store:
         return cls.open_for(path, spec, **options)
 
     def close(self) -> None:
-        self.db.close()
+        if not self._closed:
+            self._closed = True
+            self.db.close()
+            closed(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -357,9 +366,26 @@ class Store:
             retention.drop_old_copies(self.path, now)
         return report
 
+    def check_health(self) -> None:
+        """The full damage check opening skips (`PRAGMA quick_check` reads every page).
+
+        A damaged file is marked, then recovered at once when this is the process's only Store
+        on it (`recovery` says what happened, as after a recovery at open); otherwise DamagedFile
+        says to restart, and the next start recovers it (see desktop.store.connection)."""
+        with store_errors():
+            if not backup.is_damaged(self.path, self.key):
+                return
+        damage_mark(self.path).touch(mode=0o600)
+        self.close()
+        self.db, self.recovery, self.key = open_drafts(self.path, create=False, now=self.clock())
+        self._closed = False
+        opened(self.path)
+
     def housekeeping(self) -> None:
-        """At start: finish a purge a crash interrupted, then make today's backup; seal the key to
-        the hall's recipient if the key file lost (or never had) that sealed copy."""
+        """At start: the full damage check, finish a purge a crash interrupted, then make today's
+        backup; seal the key to the hall's recipient if the key file lost (or never had) that
+        sealed copy."""
+        self.check_health()
         recipient = self.setting(ESCROW_SETTING)
         if recipient and not escrow.is_sealed_to(self.path, recipient):
             try:
