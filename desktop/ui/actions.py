@@ -7,14 +7,15 @@ the F1 key list, so a shortcut cannot be changed in one place and forgotten in a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenuBar, QToolButton
 
+from desktop.records import record
 
-@dataclass(frozen=True)
+
+@record
 class ActionSpec:
     name: str  # objectName and the window's attribute
     text: str  # menu text with its &-mnemonic
