@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.bundle = bundle or default_bundle()
         self.today = today
         self.db_path = Path(db_path) if db_path is not None else paths.default_db()
-        self.lock = SessionLock(self.db_path)
+        self.lock: SessionLock | None = None  # taken once the window has painted
         self._store: Store | None = None
         self._started = False
         self._warm = False
@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
             return
         self.view.build_pages()
         self._started = True
+        self.lock = lock = SessionLock(self.db_path)
         # Back from another window, which may have saved this case: look (from now on).
         self.installEventFilter(_OnActivation(self.check_for_changes, self))
         try:
@@ -255,7 +256,7 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
             self.view.go_tab(self.tabs.currentIndex(), visible=True, first_field=False)
-        recovery.offer(self.banner, self.store, self.db_path, self.lock.crashed, self.open_case,
+        recovery.offer(self.banner, self.store, self.db_path, lock.crashed, self.open_case,
                        self._replayed)  # fmt: skip
         self.drafts.refresh()
         self.watcher.start()
@@ -612,7 +613,8 @@ class MainWindow(QMainWindow):
         self.workers.close()
         if self._store is not None:
             self._store.close()
-        self.lock.release()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def _settle_start_up() -> None:
