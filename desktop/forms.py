@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from desktop import layout, paths
+from desktop.records import field, record, replace
 from desktop.schema import FormError, expect, load_toml, str_list, take
 
 FIELD_TYPES = frozenset(
@@ -32,13 +32,13 @@ DEFAULT_PATTERN = re.compile(r"^(today|@[a-z0-9_.]+|=[a-z0-9_.]+|#number)$")
 ON_DUPLICATE = ("keep", "clear", "default")
 
 
-@dataclass(frozen=True)
+@record
 class Choice:
     id: str
     label: str
 
 
-@dataclass(frozen=True)
+@record
 class Condition:
     """Relevant only when `field` is (or, for a multi-choice, contains) the choice `is_`."""
 
@@ -52,7 +52,7 @@ class Condition:
         return value == self.is_
 
 
-@dataclass(frozen=True)
+@record
 class FieldDef:
     key: str
     label: str
@@ -77,7 +77,7 @@ class FieldDef:
         return choice_id
 
 
-@dataclass(frozen=True)
+@record
 class SettingDef:
     """A hall setting; `pattern` (a regular expression a non-empty value must match whole) and
     `hint` (the Chinese message shown when it does not) let the settings dialog refuse bad input."""
@@ -96,7 +96,7 @@ class SettingDef:
         return f"{self.label}：{self.hint}"
 
 
-@dataclass(frozen=True)
+@record
 class RuleDef:
     """A cross-field rule: `check` names a kind in desktop/rules.py, `params` its arguments."""
 
@@ -104,7 +104,7 @@ class RuleDef:
     params: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@record
 class DraftsSpec:
     title_key: str
     search_keys: tuple[str, ...]
@@ -115,7 +115,7 @@ class DraftsSpec:
     same_customer_keys: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class MaterialItem:
     """One thing the agent collects at the counter (材料清单), for the categories in `for_`."""
 
@@ -125,7 +125,7 @@ class MaterialItem:
     required: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Materials:
     """The bundle's checklist (materials.toml): `field` is the multi-choice field of categories."""
 
@@ -139,7 +139,7 @@ class Materials:
         raise KeyError(item_id)
 
 
-@dataclass(frozen=True)
+@record
 class Bundle:
     id: str
     title: str
@@ -185,7 +185,9 @@ def default_bundle() -> Bundle:
 
     folder = paths.forms_dir() / "400"
     here = Path(__file__).parent
-    loaders = diskcache.code(*(here / f"{name}.py" for name in ("forms", "layout", "rules", "schema")))
+    loaders = diskcache.code(
+        *(here / f"{name}.py" for name in ("forms", "layout", "records", "rules", "schema"))
+    )
     sources = [*folder.rglob("*.toml"), *loaders]
     return diskcache.cached("bundle", sources, lambda: load_bundle(folder), kind=Bundle)
 
@@ -413,8 +415,6 @@ def _materials(path: Path, fields: Mapping[str, FieldDef]) -> Materials | None:
 
 
 def _with_documents(fdef: FieldDef, documents: tuple[str, ...]) -> FieldDef:
-    from dataclasses import replace
-
     return replace(fdef, documents=documents)
 
 

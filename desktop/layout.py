@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop.records import record
 from desktop.schema import FormError, expect, load_toml, str_list, take
 
 _KEY = r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*"
@@ -36,12 +36,12 @@ PARA_STYLES = ("body", "plain", "sign", "center", "right", "item")
 CELL_STYLES = ("value", "label", "section", "seal")
 
 
-@dataclass(frozen=True)
+@record
 class Literal:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Value:
     """A field's value in its blank; `index` picks one entry (1-based) of a list field."""
 
@@ -50,7 +50,7 @@ class Value:
     index: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Box:
     """A checkbox ticked when the field's value is (or, for a multi-choice, contains) `choice`."""
 
@@ -58,12 +58,12 @@ class Box:
     choice: str
 
 
-@dataclass(frozen=True)
+@record
 class Setting:
     key: str
 
 
-@dataclass(frozen=True)
+@record
 class Blank:
     """A blank left for the pen (a signature, a handwritten note)."""
 
@@ -73,7 +73,7 @@ class Blank:
 Inline = Literal | Value | Box | Setting | Blank
 
 
-@dataclass(frozen=True)
+@record
 class Text:
     parts: tuple[Inline, ...]
     source: str
@@ -84,23 +84,23 @@ class Text:
                 yield part.key
 
 
-@dataclass(frozen=True)
+@record
 class Title:
     text: Text
 
 
-@dataclass(frozen=True)
+@record
 class Para:
     text: Text
     style: str = "body"
 
 
-@dataclass(frozen=True)
+@record
 class ItemList:
     items: tuple[Text, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Lines:
     """A long value written on ruled lines; at least `count` lines, empty ones left for the pen."""
 
@@ -108,25 +108,25 @@ class Lines:
     count: int
 
 
-@dataclass(frozen=True)
+@record
 class Space:
     height: float
 
 
-@dataclass(frozen=True)
+@record
 class Cell:
     text: Text
     span: int = 1
     style: str = "value"
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     cells: tuple[Cell, ...]
     height: float | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Table:
     """A ruled grid; `columns` are relative widths, each row's spans fill them exactly."""
 
@@ -134,7 +134,7 @@ class Table:
     rows: tuple[Row, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Keep:
     """Blocks printed on one page together (a clause with its signature, seal and date lines)."""
 
@@ -159,7 +159,7 @@ def texts(blocks: Iterable[Block]) -> Iterator[Text]:
             yield from texts(block.blocks)
 
 
-@dataclass(frozen=True)
+@record
 class Document:
     id: str
     title: str

@@ -7,14 +7,15 @@ the F1 key list, so a shortcut cannot be changed in one place and forgotten in a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenuBar, QToolButton
 
+from desktop.records import record
 
-@dataclass(frozen=True)
+
+@record
 class ActionSpec:
     name: str  # objectName and the window's attribute
     text: str  # menu text with its &-mnemonic
@@ -100,7 +101,10 @@ def build(window: QMainWindow, specs: Sequence[ActionSpec], menubar: QMenuBar) -
     actions: dict[str, QAction] = {}
     menus = {key: menubar.addMenu(title) for key, title in MENUS}
     for spec in specs:
-        action = QAction(spec.text, window)
+        # QAction(text, parent) would have PySide6 build the QIcon type (its ~1,000-member
+        # ThemeIcon enum) to rule out the icon overload: 1.4 ms of start-up for nothing.
+        action = QAction(window)
+        action.setText(spec.text)
         action.setObjectName(spec.name)
         action.setCheckable(spec.checkable)
         action.triggered.connect(_slot(window, spec.slot))
@@ -127,7 +131,10 @@ def buttons(specs: Sequence[ActionSpec], actions: dict[str, QAction]) -> list[QT
 
 
 def bind_shortcuts(specs: Sequence[ActionSpec], actions: dict[str, QAction]) -> None:
-    """Key bindings come right after the first paint: making the key sequences costs ~60 ms."""
+    """Key bindings come right after the first paint: making the key sequences costs ~60 ms
+    (and the QKeySequence type itself ~1 ms of enums, hence imported here)."""
+    from PySide6.QtGui import QKeySequence
+
     for spec in specs:
         if spec.shortcut:
             actions[spec.name].setShortcut(QKeySequence(spec.shortcut))

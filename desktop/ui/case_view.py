@@ -69,6 +69,7 @@ class CaseView(QObject):
     def build_pages(self) -> None:
         for page in self.pages:
             page.build()
+        self.enter_filter.arm()  # the window has painted (or someone looks for its widgets)
 
     def _wire_page(self, page: DocumentTab) -> None:
         """Connect a freshly built page's inputs and show the case's current state on it."""

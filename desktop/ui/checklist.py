@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6 import QtCore
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from desktop import materials as checklist
@@ -27,6 +27,24 @@ ALL_TICKED = "必备材料已收齐"
 # import cost the window's start-up ~15 ms.
 NEXT_KEYS = ("Key_Down", "Key_Right")
 PREVIOUS_KEYS = ("Key_Up", "Key_Left")
+
+
+class _Box(QCheckBox):
+    """A checklist item's box: tells the checklist when it takes focus and which arrow was
+    pressed. (Overrides, not an event filter: a filter would see every event of every box, and
+    its first would have PySide6 build every QEvent subclass before the window's first paint.)"""
+
+    def __init__(self, text: str, owner: MaterialsChecklist) -> None:
+        super().__init__(text)
+        self.owner = owner
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
+        super().focusInEvent(event)
+        self.owner.focused(self)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if not self.owner.arrow(self, event.key()):
+            super().keyPressEvent(event)
 
 
 class MaterialsChecklist(QGroupBox):
@@ -46,9 +64,8 @@ class MaterialsChecklist(QGroupBox):
         self._current: str | None = None
         layout = QVBoxLayout(self)
         for item in bundle.materials.items if bundle.materials else ():
-            box = QCheckBox(item.label + ("" if item.required else "（如有）"))
+            box = _Box(item.label + ("" if item.required else "（如有）"), self)
             box.setObjectName(f"materials={item.id}")
-            box.installEventFilter(self)
             box.toggled.connect(self._changed)
             box.hide()
             layout.addWidget(box)
@@ -83,28 +100,25 @@ class MaterialsChecklist(QGroupBox):
 
     # -- keyboard ----------------------------------------------------------------------------
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if isinstance(watched, QCheckBox) and event.type() == QEvent.Type.FocusIn:
-            self._current = watched.objectName().partition("=")[2]
-            self._set_tab_stop()
-        elif isinstance(watched, QCheckBox) and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            pressed = event.key()
-            keys = QtCore.Qt.Key
-            step = (
-                1
-                if pressed in [getattr(keys, k) for k in NEXT_KEYS]
-                else -1
-                if pressed in [getattr(keys, k) for k in PREVIOUS_KEYS]
-                else 0
-            )
-            if step:
-                boxes = list(self.boxes.values())
-                boxes[(boxes.index(watched) + step) % len(boxes)].setFocus(
-                    QtCore.Qt.FocusReason.OtherFocusReason
-                )
-                return True
-        return super().eventFilter(watched, event)
+    def focused(self, box: QCheckBox) -> None:
+        self._current = box.objectName().partition("=")[2]
+        self._set_tab_stop()
+
+    def arrow(self, box: QCheckBox, pressed: int) -> bool:
+        """Up/Left and Down/Right move between the shown boxes; True when `pressed` did."""
+        keys = QtCore.Qt.Key
+        step = (
+            1
+            if pressed in [getattr(keys, k) for k in NEXT_KEYS]
+            else -1
+            if pressed in [getattr(keys, k) for k in PREVIOUS_KEYS]
+            else 0
+        )
+        if not step or box not in self.boxes.values():
+            return False
+        boxes = list(self.boxes.values())
+        boxes[(boxes.index(box) + step) % len(boxes)].setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+        return True
 
     def _set_tab_stop(self) -> None:
         """Only the box last used takes Tab; the others are reached with the arrow keys."""

@@ -129,7 +129,7 @@ class DocumentTab(QScrollArea):
             self.form.addRow(label, box)
             if not isinstance(editor, NotesField):
                 for widget in editor.inputs():
-                    widget.installEventFilter(enter_filter)
+                    enter_filter.watch(widget)
             self.rows[key] = FieldRow(editor, error, info, box)
         self.setWidget(body)
         self.on_built(self)

@@ -5,8 +5,9 @@ Pure logic, no widgets: the window asks `present` after every check and shows th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from desktop.records import record
 
 if TYPE_CHECKING:  # the checking code loads after the first paint
     from desktop.case import FieldVerdict
@@ -15,7 +16,7 @@ if TYPE_CHECKING:  # the checking code loads after the first paint
 WAIT_FOR_LEAVE = frozenset({"email", "date"})
 
 
-@dataclass(frozen=True)
+@record
 class Shown:
     kind: str  # "" nothing, "hint" neutral, "warning", "error"
     text: str

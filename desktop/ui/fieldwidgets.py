@@ -66,7 +66,28 @@ def _severity(widget: QWidget, severity: str | None, selector: str) -> None:
 
 
 class EnterMovesOn(QObject):
-    """Enter or Return on an input moves to the next field, as the agent expects on a paper form."""
+    """Enter or Return on an input moves to the next field, as the agent expects on a paper form.
+
+    Inputs are watched from `arm()` on (right after the window's first paint): the first event a
+    Python filter sees has PySide6 build every QEvent subclass (~3.5 ms), and before the first
+    paint the inputs get dozens of events no key is among.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._waiting: list[QWidget] | None = []
+
+    def watch(self, widget: QWidget) -> None:
+        """Move on from `widget` with Enter, once armed."""
+        if self._waiting is None:
+            widget.installEventFilter(self)
+        else:
+            self._waiting.append(widget)
+
+    def arm(self) -> None:
+        waiting, self._waiting = self._waiting or [], None
+        for widget in waiting:
+            widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile
-
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.drafts import when
 
@@ -24,6 +22,8 @@ class SessionLock:
     """Held while the window is open; `crashed` tells whether the last session ended badly."""
 
     def __init__(self, db_path: Path) -> None:
+        from PySide6.QtCore import QLockFile  # taken after the first paint: its type (enums) too
+
         path = db_path.with_name(f".{db_path.name}.lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         existed = path.exists()
