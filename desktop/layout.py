@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from desktop.records import record
+from desktop.records import record, replace
 from desktop.schema import FormError, expect, load_toml, str_list, take
 
 _KEY = r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*"
@@ -160,11 +160,22 @@ def texts(blocks: Iterable[Block]) -> Iterator[Text]:
 
 
 @record
+class FormNote:
+    """A line the document's tab shows above a field: where that field sits among the text printed
+    as issued, so the tab reads in the document's order (the 承诺书's first field is its article
+    九 and comes after eight fixed ones; without the note the tab seemed to start in the middle)."""
+
+    before: str  # the field key the note stands above
+    text: str
+
+
+@record
 class Document:
     id: str
     title: str
     tab: str
     blocks: tuple[Block, ...]
+    notes: tuple[FormNote, ...] = ()
 
     def texts(self) -> Iterator[Text]:
         return texts(self.blocks)
@@ -328,6 +339,21 @@ class _Loader:
             raise FormError(f"{self.where(entry)}: unknown style {value!r} (known: {', '.join(allowed)})")
         return value
 
+    def notes(self, raw: Any, shown: tuple[str, ...]) -> tuple[FormNote, ...]:
+        """The tab's notes: each above a field this document shows, one per field."""
+        notes: list[FormNote] = []
+        for n, item in enumerate(expect(raw, list, self.where("form_note"))):
+            entry = f"form_note[{n}]"
+            note = take(item, self.where(entry), required=("before", "text"))
+            before = expect(note["before"], str, self.where(f"{entry}.before"))
+            text = expect(note["text"], str, self.where(f"{entry}.text")).strip()
+            if before not in shown:
+                raise FormError(self.where(f"{entry}.before: {before!r} is not a field this document shows"))
+            if not text or any(other.before == before for other in notes):
+                raise FormError(self.where(f"{entry}: needs a text, and one note per field"))
+            notes.append(FormNote(before, text))
+        return tuple(notes)
+
     def _length(self, raw: Any, entry: str) -> float:
         value = float(expect(raw, (int, float), self.where(entry)))
         if not 0 < value <= 800:
@@ -347,7 +373,7 @@ def load_document(
 ) -> Document:
     """Read and check one document file; `field_choices` (key → choice ids) also checks checkboxes."""
     data = load_toml(path)
-    top = take(data, str(path), required=("id", "title", "tab", "block"))
+    top = take(data, str(path), required=("id", "title", "tab", "block"), optional=("form_note",))
     loader = _Loader(path, field_keys, setting_keys, field_choices)
     for key in ("id", "title", "tab"):
         if not expect(top[key], str, loader.where(key)).strip():
@@ -357,4 +383,5 @@ def load_document(
     blocks = loader.blocks(top["block"], "block")
     if not blocks:
         raise FormError(loader.where("block: a document needs at least one block"))
-    return Document(top["id"], top["title"], top["tab"], blocks)
+    document = Document(top["id"], top["title"], top["tab"], blocks)
+    return replace(document, notes=loader.notes(top.get("form_note", []), document.field_keys()))

@@ -187,6 +187,14 @@ BAD = [
         "block[0].blocks[0].text: {nope} names an unknown field",
     ),
     ('extra = 1\n[[block]]\nkind = "para"\ntext = "x"\n', "unknown key(s) extra"),
+    (
+        '[[block]]\nkind = "para"\ntext = "{customer.name}"\n[[form_note]]\nbefore = "handler.name"\ntext = "x"\n',
+        "form_note[0].before: 'handler.name' is not a field this document shows",
+    ),
+    (
+        '[[block]]\nkind = "para"\ntext = "{customer.name}"\n[[form_note]]\nbefore = "customer.name"\ntext = " "\n',
+        "form_note[0]: needs a text",
+    ),
 ]
 
 
@@ -218,3 +226,8 @@ def test_broken_toml_names_the_file(tmp_path):
     path.write_text('id = "doc"\nid = "again"\n', encoding="utf-8")
     with pytest.raises(FormError, match="doc.toml"):
         load(path)
+
+
+def test_a_form_note_stands_above_its_field(tmp_path):
+    body = '[[block]]\nkind = "para"\ntext = "{customer.name}"\n[[form_note]]\nbefore = "customer.name"\ntext = "落款："\n'
+    assert load(write(tmp_path, body)).notes == (layout.FormNote("customer.name", "落款："),)

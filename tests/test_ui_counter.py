@@ -223,3 +223,27 @@ def test_the_same_400_number_in_another_case_is_a_warning_naming_it(window, qtbo
     qtbot.waitUntil(lambda: first_number in error.text(), timeout=5000)
     assert error.property("kind") == "warning"
     assert "number.n400" not in window.print_blockers()  # never an error
+
+
+def test_the_commitment_tab_reads_in_the_documents_order(window):
+    """It began with 「九、其它」 out of nowhere: the tab now says, above it, that articles 一 to 八
+    print as issued, and above the signing block that 十 and 「特此承诺。」 do."""
+    from PySide6.QtWidgets import QFormLayout
+
+    window.go_tab(3)
+    form = window.view.pages[3].form
+    rows = []
+    for row in range(form.rowCount()):
+        item = form.itemAt(row, QFormLayout.ItemRole.SpanningRole) or form.itemAt(
+            row, QFormLayout.ItemRole.LabelRole
+        )
+        rows.append((item.widget().objectName(), item.widget().text()))
+    names = [name for name, _ in rows]
+    assert names[:4] == [
+        "commitment.other.note",
+        "commitment.other.label",
+        "customer.name.note",
+        "customer.name.label",
+    ]
+    assert rows[0][1].startswith("一至八条照原文打印") and "第九条" in rows[0][1]
+    assert "以下为落款" in rows[2][1]

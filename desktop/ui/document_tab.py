@@ -65,6 +65,7 @@ class DocumentTab(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.rows: dict[str, FieldRow] = {}
+        self.notes: dict[str, QLabel] = {}
         self.built = False
 
     def findChild(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (Qt API)
@@ -98,7 +99,15 @@ class DocumentTab(QScrollArea):
         # One line of message, as tall as a label with text is (not just the font's height), so
         # a message appearing does not grow its row by a pixel and move the whole page.
         line = QLabel("国Xg").sizeHint().height()
+        notes = {note.before: note.text for note in document.notes}
         for key in document.field_keys():
+            if key in notes:  # where the field sits among the text printed as issued
+                note = QLabel(notes[key])
+                note.setObjectName(f"{key}.note")
+                note.setWordWrap(True)
+                set_text_colour(note, "hint")
+                self.form.addRow(note)
+                self.notes[key] = note
             fdef = bundle.field(key)
             box = QWidget()
             column = QVBoxLayout(box)
@@ -138,6 +147,8 @@ class DocumentTab(QScrollArea):
         row = self.rows.get(key)
         if row is not None and self.form.isRowVisible(row.box) != relevant:
             self.form.setRowVisible(row.box, relevant)
+            if key in self.notes:
+                self.form.setRowVisible(self.notes[key], relevant)
 
 
 class CountTabBar(QTabBar):
