@@ -143,8 +143,8 @@ class DraftsSpec(Protocol):
 
 
 @dataclass(frozen=True)
-class Case:
-    """One case with its unmasked values: what a window opens."""
+class CaseHead:
+    """What a case and its line in a list both carry."""
 
     id: str
     bundle: str
@@ -153,6 +153,12 @@ class Case:
     created: str
     updated: str
     revision: int
+
+
+@dataclass(frozen=True)
+class Case(CaseHead):
+    """One case with its unmasked values: what a window opens."""
+
     fields: dict[str, Value]
     deleted: str | None = None
     number: str | None = None  # DESK-YYYYMMDD-NNN, what people read aloud and paper carries
@@ -160,18 +166,11 @@ class Case:
 
 
 @dataclass(frozen=True)
-class CaseSummary:
+class CaseSummary(CaseHead):
     """One line of a list: the title and the searchable values, ID numbers masked.
 
     A `damaged` case's row could not be read: its title is DAMAGED_TITLE and its summary empty."""
 
-    id: str
-    bundle: str
-    edition: str
-    status: str
-    created: str
-    updated: str
-    revision: int
     title: str
     summary: dict[str, Value]
     deleted: str | None = None
