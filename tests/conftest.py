@@ -62,3 +62,45 @@ def example_values():
 
     doc = json.loads((ROOT / "examples" / "example-case.json").read_text(encoding="utf-8"))
     return doc["fields"]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """This test's drafts file (not created until something opens it)."""
+    return tmp_path / "drafts.sqlite"
+
+
+@pytest.fixture
+def make_window(qtbot, db):
+    """Open the real window the way an agent's laptop does (1366 px wide, `height` tall) on `path`
+    (this test's drafts file by default), shown and ready for typing."""
+
+    def make(path: Path | None = None, *, height: int = 768, **options):
+        from desktop.app import MainWindow
+
+        window = MainWindow(path or db, **options)
+        qtbot.addWidget(window)
+        window.resize(1366, height)
+        window.show()
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(window.is_ready)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def clock():
+    """A clock the test moves by hand (see test_store_helpers.Clock)."""
+    from test_store_helpers import Clock
+
+    return Clock()
+
+
+@pytest.fixture
+def store(db, clock):
+    """A fresh drafts store on this test's drafts file, timed by `clock`."""
+    from test_store_helpers import open_at
+
+    with open_at(db, clock) as opened:
+        yield opened

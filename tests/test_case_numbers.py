@@ -19,17 +19,6 @@ from desktop.transfer import export_case, import_files
 CASE_ID = "5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11"
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path, clock):
-    with open_at(tmp_path / "drafts.sqlite", clock) as opened:
-        yield opened
-
-
 def test_new_cases_are_numbered_per_desk_and_day(store, clock):
     first = store.create(EXAMPLE)
     second = store.create({"customer.name": "宁波某某贸易有限公司"})

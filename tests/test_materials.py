@@ -10,7 +10,7 @@ from datetime import date
 import pypdf
 import pytest
 from test_forms import TOY_FIELDS, make_toy
-from test_store_helpers import EXAMPLE, Clock, open_at
+from test_store_helpers import EXAMPLE
 
 from desktop.forms import load_bundle
 from desktop.materials import (
@@ -110,12 +110,6 @@ def test_checklist_mistakes_are_refused_naming_file_and_key(tmp_path, fields, ma
 
 
 # -- the store --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path):
-    with open_at(tmp_path / "drafts.sqlite", Clock()) as opened:
-        yield opened
 
 
 def test_ticks_are_kept_with_the_case_without_an_edit(store):

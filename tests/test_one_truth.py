@@ -197,13 +197,8 @@ def empty(value: Any) -> bool:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path) -> MainWindow:
-    window = MainWindow(tmp_path / "drafts.sqlite", today=lambda: TODAY)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(window.is_ready)
+def window(make_window, qtbot) -> MainWindow:
+    window = make_window(today=lambda: TODAY)
     qtbot.waitUntil(window.is_warm, timeout=20000)  # the font's coverage: check's glyph findings
     window.watcher.stop()  # nothing else writes this drafts file
     return window

@@ -3,19 +3,12 @@ the field naming that case's number, never an error."""
 
 from __future__ import annotations
 
-import pytest
 from test_store_helpers import EXAMPLE, Clock, open_at
 
 from desktop.same_customer import check_same_customer, same_customer_findings
 
 N400 = EXAMPLE["number.n400"]
 LICENCE = EXAMPLE["customer.license_no"]
-
-
-@pytest.fixture
-def store(tmp_path):
-    with open_at(tmp_path / "drafts.sqlite", Clock()) as opened:
-        yield opened
 
 
 def test_other_live_cases_with_the_value_are_named_newest_first(store):

@@ -107,11 +107,22 @@ def test_a_file_that_is_not_a_drafts_file_is_refused_untouched(tmp_path, content
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.json"]
 
 
-def test_another_sqlite_database_is_refused_untouched(tmp_path):
+@pytest.mark.parametrize(
+    "statements",
+    [
+        ["CREATE TABLE notes (text)", "INSERT INTO notes VALUES ('keep me')"],
+        [  # another program that also uses sqlite-utils' migrations
+            "CREATE TABLE _sqlite_migrations (migration_set TEXT, name TEXT, applied_at TEXT)",
+            "INSERT INTO _sqlite_migrations VALUES ('other-app', '0001', '2026-01-01')",
+        ],
+    ],
+    ids=["plain", "sqlite-utils-migrations"],
+)
+def test_another_sqlite_database_is_refused_untouched(tmp_path, statements):
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE notes (text)")
-    conn.execute("INSERT INTO notes VALUES ('keep me')")
+    for statement in statements:
+        conn.execute(statement)
     conn.commit()
     conn.close()
     before = path.read_bytes()
@@ -119,17 +130,6 @@ def test_another_sqlite_database_is_refused_untouched(tmp_path):
         open_at(path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
-
-
-def test_a_database_of_another_program_using_sqlite_utils_migrations_is_refused(tmp_path):
-    path = tmp_path / "other.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE _sqlite_migrations (migration_set TEXT, name TEXT, applied_at TEXT)")
-    conn.execute("INSERT INTO _sqlite_migrations VALUES ('other-app', '0001', '2026-01-01')")
-    conn.commit()
-    conn.close()
-    with pytest.raises(NotDraftsFile):
-        open_at(path)
 
 
 def test_opening_without_create_never_makes_a_drafts_file(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_store_helpers import BUNDLE, EXAMPLE, Clock, open_at
+from test_store_helpers import BUNDLE, EXAMPLE, open_at
 
 from desktop import casefile
 from desktop.casefile import CaseFile
@@ -22,17 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FILE = ROOT / "examples" / "example-case.json"
 KNOWN = frozenset(json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))["fields"]) | frozenset(EXAMPLE)
 CASE_ID = "5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path, clock):
-    with open_at(tmp_path / "drafts.sqlite", clock) as opened:
-        yield opened
 
 
 def case_file(folder: Path, name: str, *, updated: str, case_id: str = CASE_ID, **fields) -> Path:

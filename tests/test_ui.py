@@ -30,25 +30,6 @@ COMPANY = "杭州云栖数智科技有限公司"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "drafts.sqlite"
-
-
-@pytest.fixture
-def make_window(qtbot, db):
-    def make(path: Path | None = None) -> MainWindow:
-        window = MainWindow(path or db)
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        window.show()
-        qtbot.waitExposed(window)
-        qtbot.waitUntil(window.is_ready)
-        return window
-
-    return make
-
-
-@pytest.fixture
 def window(make_window) -> MainWindow:
     return make_window()
 

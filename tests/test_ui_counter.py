@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -16,13 +14,8 @@ from desktop.ui.style import ERROR_GROUND
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:
-    window = MainWindow(tmp_path / "drafts.sqlite")
-    qtbot.addWidget(window)
-    window.resize(1366, 700)
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(window.is_ready)
+def window(make_window) -> MainWindow:
+    window = make_window(height=700)
     window.activateWindow()
     return window
 

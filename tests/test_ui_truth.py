@@ -8,34 +8,13 @@ import stat
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 from PySide6.QtWidgets import QLineEdit
 from test_ui_support import field, label, type_text
 
 from desktop import journal
-from desktop.app import MainWindow
 from desktop.backup import make_backup
 from desktop.store import Store
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "drafts.sqlite"
-
-
-@pytest.fixture
-def make_window(qtbot, db):
-    def make() -> MainWindow:
-        window = MainWindow(db)
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        window.show()
-        qtbot.waitExposed(window)
-        qtbot.waitUntil(window.is_ready)
-        return window
-
-    return make
 
 
 def pdf_text(path: Path) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
 from datetime import date
 from pathlib import Path
+
+from bench_store import timed
 
 from desktop import paths
 from desktop.case import check_case, check_field, normalise_values
@@ -20,15 +21,6 @@ from desktop.forms import default_bundle
 from desktop.glyphs import load_coverage
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def timed(fn, rounds: int) -> list[float]:
-    out = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def main() -> None:
