@@ -296,7 +296,7 @@ class SyncEngine:
                     CaseFile(server.case_id, server.bundle, _stamp(server.updated), fields, server.number),
                 )
             )
-        self.store.import_cases(files)
+        self.store.import_cases(files, handed_over=False)
         for server in fresh.values():
             _, status, binned = split_state(server.state)
             if status != "draft" or binned:  # an import makes drafts: the rest is one more write each
@@ -415,14 +415,8 @@ class SyncEngine:
 
     def _create(self, server: remote.ServerCase) -> Case:
         fields, _, _ = split_state(server.state)
-        self.store.import_cases(
-            [
-                (
-                    "服务器",
-                    CaseFile(server.case_id, server.bundle, _stamp(server.updated), fields, server.number),
-                )
-            ]
-        )
+        case = CaseFile(server.case_id, server.bundle, _stamp(server.updated), fields, server.number)
+        self.store.import_cases([("服务器", case)], handed_over=False)
         return self.store.get(server.case_id)
 
     def _forget(self, case_id: str) -> None:

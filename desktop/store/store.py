@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from desktop import backup, paths
 from desktop.casefile import CaseFile, Value, new_id
-from desktop.store import escrow, handover, lists, numbers, retention
+from desktop.store import bases, escrow, handover, lists, numbers, retention
 from desktop.store.connection import ERRORS, connect, open_database, store_errors
 from desktop.store.escrow import ESCROW_SETTING
 from desktop.store.models import (
@@ -454,50 +454,104 @@ class Store:
 
     # -- transfer --------------------------------------------------------------------------
 
-    def record_export(self, case_id: str, fields: Mapping[str, Value]) -> None:
-        """Note that `fields` of the case left this machine in a case file (audit and handover)."""
+    def record_export(self, case_id: str, fields: Mapping[str, Value], *, revision: int = 1) -> None:
+        """Note that `fields` of the case left this machine in a case file (audit and handover);
+        `revision` is the one the file gives them (its base's + 1, or 1 without a base)."""
+        now = self.clock()
         with self._write():
             row = self._row(case_id)
             self.db["cases"].update(row["seq"], {"handover": handover.digest(fields)})
-            self._log(self.clock(), case_id, "exported")
+            bases.record(self.db, case_id, revision, fields, row["revision"], iso(now))
+            self._log(now, case_id, "exported")
 
-    def import_cases(self, cases: Sequence[tuple[str, CaseFile]]) -> ImportReport:
+    def last_handover(self, case_id: str) -> bases.Handover | None:
+        """The values this machine last exported or imported for the case (revision and digest)."""
+        with store_errors():
+            return bases.last(self.db, case_id)
+
+    def handover_values(self, case_id: str, digest: str) -> dict[str, Value] | None:
+        """The values of one of the case's recent handovers, by their digest (a version-2 base)."""
+        with store_errors():
+            return bases.values(self.db, case_id, digest)
+
+    def import_cases(
+        self,
+        cases: Sequence[tuple[str, CaseFile]],
+        *,
+        bases_known: Mapping[str, Mapping[str, Value]] | None = None,
+        handed_over: bool = True,
+    ) -> ImportReport:
         """Import (source name, case file) pairs in one transaction: all or nothing.
 
-        Each file is accepted, skipped or refused by `handover.decide`: ImportConflict lists every
-        clash and nothing changes. A newer file replaces the stored values and comes back as a
-        draft (out of the bin if it was there). Every imported case records its values as the
-        last handed over.
+        A file whose base values are in `bases_known` (by case id) merges field by field
+        (`handover.merge`); any other is accepted, skipped or refused by `handover.decide`.
+        ImportConflict lists every clash and nothing changes. A changed case comes back as a draft
+        (out of the bin if it was there). With `handed_over` (case files; not the hall's pull) every
+        imported case records the file's values as the last handed over. New cases are written
+        together, one statement per table.
         """
         now = self.clock()
-        done: dict[str, list[str]] = {"create": [], "replace": [], "unchanged": []}
+        known_bases = bases_known or {}
+        done: dict[str, list[str]] = {"create": [], "replace": [], "unchanged": [], "merge": []}
         clashes: list[ImportClash] = []
         with self._write():
+            fresh: list[dict[str, Any]] = []
+            events: list[dict[str, Any]] = []
+            handovers: list[tuple[CaseFile, int]] = []
+            sequences: dict[str, int] = {}
             for source, case in cases:
                 check_values(case.fields)
                 stored = self._find(case.id)
-                known = None
-                if stored is not None:
+                if stored is None:
+                    done["create"].append(case.id)
+                    fresh.append(self._imported_row(case, now, sequences))
+                    events.append(_event_row(now, case.id, "imported", detail="created"))
+                    handovers.append((case, 1))
+                    continue
+                values: Mapping[str, Value] = case.fields
+                if case.id in known_bases:
+                    merged = handover.merge(stored["fields"], case.fields, known_bases[case.id])
+                    decision, values = merged.decision, merged.fields
+                    conflicts, number = merged.conflicts, stored["number"]
+                else:
                     known = handover.StoredCase(
                         stored["bundle"], stored["updated"], stored["fields"], stored["handover"]
                     )
-                decision = handover.decide(known, case)
+                    decision, conflicts, number = handover.decide(known, case), (), None
                 if decision in handover.CLASHES:
-                    assert stored is not None
-                    clashes.append(ImportClash(source, case.id, case.updated, stored["updated"], decision))
+                    clashes.append(
+                        ImportClash(
+                            source, case.id, case.updated, stored["updated"], decision, conflicts, number
+                        )
+                    )
                     continue
                 done[decision].append(case.id)
-                if decision == "create":
-                    self._insert_imported(case, now)
-                elif decision == "unchanged":
-                    assert stored is not None
+                if decision == "unchanged":
                     self.db["cases"].update(stored["seq"], {"handover": handover.digest(case.fields)})
-                else:
-                    assert stored is not None
-                    self._replace_imported(stored, case, now)
+                    handovers.append((case, stored["revision"]))
+                    continue
+                # A merge is a new state made here, now; a replacement is the file's own.
+                updated = iso(now) if decision == "merge" else case.updated
+                self._replace_imported(stored, case, dict(values), updated)
+                events.append(
+                    _event_row(
+                        now, case.id, "imported", detail="merged" if decision == "merge" else "replaced"
+                    )
+                )
+                handovers.append((case, stored["revision"] + 1))
             if clashes:
                 raise ImportConflict(clashes)
-        return ImportReport(tuple(done["create"]), tuple(done["replace"]), tuple(done["unchanged"]))
+            if fresh:
+                self.db["cases"].insert_all(fresh, batch_size=500)
+            if events:
+                self.db["audit"].insert_all(events, batch_size=500)
+            if handed_over:
+                for case, local_revision in handovers:
+                    revision = 1 if case.base is None else case.base.revision + 1
+                    bases.record(self.db, case.id, revision, case.fields, local_revision, iso(now))
+        return ImportReport(
+            tuple(done["create"]), tuple(done["replace"]), tuple(done["unchanged"]), tuple(done["merge"])
+        )
 
     # -- internals -------------------------------------------------------------------------
 
@@ -527,30 +581,31 @@ class Store:
             "UPDATE cases SET deleted = ?, deleted_ts = ? WHERE seq = ?", [deleted, deleted_ts, seq]
         )
 
-    def _insert_imported(self, case: CaseFile, now: datetime) -> None:
+    def _imported_row(self, case: CaseFile, now: datetime, sequences: dict[str, int]) -> dict[str, Any]:
         # A case file's number is kept: it is what the paper already carries. One without gets
         # this desk's next number for today.
-        number = case.number or self._next_numbers(now, 1)[0]
+        number = case.number or self._bulk_number(now, sequences)
         fresh = self._new_row(
             case.id, dict(case.fields), datetime.fromisoformat(case.updated), self.edition, number
         )
         fresh.update(
             bundle=case.bundle, created=iso(now), updated=case.updated, handover=handover.digest(case.fields)
         )
-        self.db["cases"].insert(fresh)
-        self._log(now, case.id, "imported", detail="created")
+        return fresh
 
-    def _replace_imported(self, stored: dict[str, Any], case: CaseFile, now: datetime) -> None:
-        number = case.number or stored["number"] or self._next_numbers(now, 1)[0]
-        updates: dict[str, Any] = self._derived(dict(case.fields), number)
+    def _replace_imported(
+        self, stored: dict[str, Any], case: CaseFile, values: dict[str, Value], updated: str
+    ) -> None:
+        number = case.number or stored["number"] or self._next_numbers(self.clock(), 1)[0]
+        updates: dict[str, Any] = self._derived(values, number)
         updates.update(
             {
-                "fields": dump(case.fields),
+                "fields": dump(values),
                 "bundle": case.bundle,
                 "status": "draft",
                 "revision": stored["revision"] + 1,
-                "updated": case.updated,
-                "updated_ts": datetime.fromisoformat(case.updated).timestamp(),
+                "updated": updated,
+                "updated_ts": datetime.fromisoformat(updated).timestamp(),
                 "deleted": None,
                 "deleted_ts": None,
                 "handover": handover.digest(case.fields),
@@ -558,7 +613,6 @@ class Store:
             }
         )
         self.db["cases"].update(stored["seq"], updates)
-        self._log(now, case.id, "imported", detail="replaced")
 
     def _find(self, case_id: str, *, readable: bool = True) -> dict[str, Any] | None:
         """The case's row, `fields` parsed; DamagedCase when it cannot be read (with
