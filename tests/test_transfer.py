@@ -428,3 +428,23 @@ def test_the_command_line_lists_conflicts_and_refuses_a_hostile_base(tmp_path):
         (tmp_path / "hostile.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         done = run("import", "--db", hall, tmp_path / "hostile.json")
         assert done.returncode == 2 and "base" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_values_handed_over_go_with_their_case_when_it_is_purged(store, tmp_path, clock):
+    """They are the customer's values: a purge by retention leaves none of them behind."""
+    case = store.create(EXAMPLE)
+    keep = store.create(dict(EXAMPLE, notes="留下"))
+    export_case(store, case.id, tmp_path / "a.json")
+    export_case(store, keep.id, tmp_path / "b.json")
+    digest = casefile.values_digest(EXAMPLE)
+    assert store.handover_values(case.id, digest) == filled(EXAMPLE)
+    assert store.last_handover(case.id) is not None
+    store.delete(case.id)
+    clock.advance(days=31)
+    store.purge()
+    assert store.last_handover(case.id) is None and store.handover_values(case.id, digest) is None
+    assert (
+        store.db.execute("SELECT count(*) FROM handover_bases WHERE case_id = ?", [case.id]).fetchone()[0]
+        == 0
+    )
+    assert store.last_handover(keep.id) is not None

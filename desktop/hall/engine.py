@@ -275,13 +275,20 @@ class SyncEngine:
     def _fresh(self, cases: list[remote.ServerCase]) -> dict[str, remote.ServerCase]:
         """The pulled cases this drafts file has never held (purged ones aside), by id."""
         wanted = {c.case_id: c for c in cases if not c.purged}
-        known: set[str] = set()
-        ids = list(wanted)
+        known = self._local_rows(list(wanted))
+        return {case_id: case for case_id, case in wanted.items() if case_id not in known}
+
+    def _local_rows(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+        """(drafts revision, in the bin) of each of these cases this file holds, by id."""
+        rows: dict[str, tuple[int, int]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            known.update(r[0] for r in self.db.execute(f"SELECT id FROM cases WHERE id IN ({marks})", chunk))
-        return {case_id: case for case_id, case in wanted.items() if case_id not in known}
+            for case_id, revision, deleted in self.db.execute(
+                f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
+            ):
+                rows[case_id] = (revision, deleted)
+        return rows
 
     def _create_many(self, fresh: Mapping[str, remote.ServerCase]) -> None:
         """Create the server's new cases here in one import, then note each one's base."""
@@ -302,14 +309,7 @@ class SyncEngine:
             if status != "draft" or binned:  # an import makes drafts: the rest is one more write each
                 self._write_local(self.store.get(server.case_id), normal(server.state))
         ids = list(fresh)
-        rows: dict[str, tuple[int, int]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for case_id, revision, deleted in self.db.execute(
-                f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
-            ):
-                rows[case_id] = (revision, deleted)
+        rows = self._local_rows(ids)
         self.db.conn.executemany(
             "INSERT INTO hall_cases (case_id, revision, base, digest, number, local_revision, local_deleted)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET revision = excluded.revision,"

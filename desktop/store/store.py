@@ -532,7 +532,7 @@ class Store:
                     continue
                 # A merge is a new state made here, now; a replacement is the file's own.
                 updated = iso(now) if decision == "merge" else case.updated
-                self._replace_imported(stored, case, dict(values), updated)
+                self._replace_imported(stored, case, dict(values), updated, now, sequences)
                 events.append(
                     _event_row(
                         now, case.id, "imported", detail="merged" if decision == "merge" else "replaced"
@@ -594,9 +594,16 @@ class Store:
         return fresh
 
     def _replace_imported(
-        self, stored: dict[str, Any], case: CaseFile, values: dict[str, Value], updated: str
+        self,
+        stored: dict[str, Any],
+        case: CaseFile,
+        values: dict[str, Value],
+        updated: str,
+        now: datetime,
+        sequences: dict[str, int],
     ) -> None:
-        number = case.number or stored["number"] or self._next_numbers(self.clock(), 1)[0]
+        # `sequences`: the numbers this import handed out to new cases not yet written.
+        number = case.number or stored["number"] or self._bulk_number(now, sequences)
         updates: dict[str, Any] = self._derived(values, number)
         updates.update(
             {
