@@ -8,7 +8,7 @@ import pytest
 from test_store_helpers import EXAMPLE, Clock, keyed, open_at
 
 from desktop import backup
-from desktop.store import StoreError
+from desktop.store import DamagedFile, StoreError, connection
 
 
 def damage(path: Path) -> None:
@@ -136,3 +136,76 @@ def test_a_file_another_program_holds_is_not_taken_for_damage(tmp_path, monkeypa
     assert not list(tmp_path.glob("*.damaged-*"))
     with open_at(path) as store:
         assert store.recovery is None and len(store.list_cases().items) == 1
+
+
+# -- the full check: in housekeeping, not at every open ------------------------------------------
+
+
+def deep_damage(tmp_path: Path) -> tuple[Path, Clock, list[str]]:
+    """A drafts file with a backup of its 300 cases, then one page deep inside it (past the
+    header, the schema and the migrations table) overwritten: what the open's cheap check never
+    reads."""
+    path = tmp_path / "drafts.sqlite"
+    clock = Clock()
+    with open_at(path, clock) as store:
+        ids = store.create_many({**EXAMPLE, "notes": f"第 {i} 号" * 40} for i in range(300))
+    clock.advance(days=1)
+    with open_at(path, clock, backups=True) as store:
+        checkpointed(store)
+    size = path.stat().st_size
+    page = 8192
+    middle = (size // page) * 2 // 3
+    with open(path, "r+b") as handle:  # noqa: PTH123 (no connection is open)
+        handle.seek(middle * page + 200)
+        handle.write(b"\xa5" * 4000)
+    clock.advance(days=1)
+    return path, clock, ids
+
+
+def test_opening_skips_the_full_check_and_housekeeping_finds_and_recovers_the_damage(tmp_path):
+    path, clock, ids = deep_damage(tmp_path)
+    with open_at(path, clock) as store:  # the window's first connection: no full check
+        assert store.recovery is None
+    assert not list(tmp_path.glob("*.damaged-*"))
+    with open_at(path, clock, backups=True) as store:  # housekeeping: the full check
+        recovery = store.recovery
+        assert recovery is not None and recovery.restored_from is not None
+        assert "草稿文件已损坏" in recovery.message and recovery.damaged_copy.name in recovery.message
+        assert store.get(ids[150]).fields["notes"] == "第 150 号" * 40
+        assert len(store.ids()) == 300 and store.integrity_ok()
+    assert not connection.damage_mark(path).exists()
+    with open_at(path, clock, backups=True) as store:
+        assert store.recovery is None
+
+
+def test_damage_found_while_the_file_is_in_use_is_said_and_recovered_at_the_next_start(tmp_path):
+    path, clock, ids = deep_damage(tmp_path)
+    window = open_at(path, clock)  # another connection of this process holds the file
+    try:
+        with pytest.raises(DamagedFile, match="草稿文件已损坏.*重新打开"):
+            open_at(path, clock, backups=True)
+        assert connection.damage_mark(path).exists()
+        assert not list(tmp_path.glob("*.damaged-*")), "never set aside under a live connection"
+        with pytest.raises(DamagedFile):  # said at once again, without a second full check
+            open_at(path, clock, backups=True)
+    finally:
+        window.close()
+    with open_at(path, clock) as store:  # the next start: the mark makes even a cheap open recover
+        assert store.recovery is not None and "草稿文件已损坏" in store.recovery.message
+        assert store.get(ids[0]).fields["notes"] == "第 0 号" * 40
+    assert not connection.damage_mark(path).exists()
+
+
+def test_a_healthy_open_never_reads_every_page(tmp_path, monkeypatch):
+    path = tmp_path / "drafts.sqlite"
+    with open_at(path) as store:
+        store.create(EXAMPLE)
+    checks = []
+    real = backup.is_damaged
+    monkeypatch.setattr(backup, "is_damaged", lambda *a: checks.append(a) or real(*a))
+    with open_at(path) as store:
+        assert store.list_cases().items
+    assert checks == []
+    with open_at(path, backups=True):
+        pass
+    assert len(checks) == 1, "housekeeping runs the full check"

@@ -2,8 +2,9 @@
 
 `models` holds what it hands out and raises, `schema` the migrations, `connection` the one place
 connections are made (and what happens to a damaged or foreign file first), `handover` the pure
-import decision, `lists` the list and search queries, `retention` purging, and `store` the
-`Store` class. Open one with `Store.open_for(db_path, spec, bundle=..., edition=...)`.
+import decision, `imports` carrying it out, `rows` reading and building a case's row, `audit`
+and `settings` their tables, `lists` the list and search queries, `retention` purging, and
+`store` the `Store` class. Open one with `Store.open_for(db_path, spec, bundle=..., edition=...)`.
 """
 
 from desktop.casefile import Value, is_empty
@@ -25,6 +26,7 @@ from desktop.store.models import (
     CaseSummary,
     Conflict,
     DamagedCase,
+    DamagedFile,
     DiskFull,
     DraftsSpec,
     ImportClash,
@@ -61,6 +63,7 @@ __all__ = [
     "Clock",
     "Conflict",
     "DamagedCase",
+    "DamagedFile",
     "DiskFull",
     "DraftsSpec",
     "ImportClash",

@@ -6,6 +6,13 @@ drafts file (marked by its key file beside it, or a plain one by its `applicatio
 recorded migrations) is opened, a plain one encrypted (desktop.store.encrypt), a damaged one set
 aside and recovered from a backup, and any other file refused untouched. The key is verified
 (its check value) before any of this, so a wrong key is said as such and never taken for damage.
+
+Opening checks only what it reads anyway (the header, the key, the schema): the full
+`PRAGMA quick_check` decrypts every page, seconds at 100 000 cases, so it runs in housekeeping on
+its own connection (`Store.check_health`). Damage found there with no other connection of this
+process on the file is recovered at once; otherwise the file is marked (`damage_mark`) and the
+next open, with nothing else holding it, recovers it. A file is never set aside under a live
+connection: closing that connection later would delete the restored file's WAL by name.
 The drafts file is never opened with `open()` while it may be in use: on POSIX, closing any
 descriptor of a file drops every lock the process holds on it, and another process closing its
 connection would then delete the WAL the window still writes to.
@@ -29,10 +36,18 @@ from sqlite_utils import Database
 
 from desktop import backup
 from desktop.store import keys
-from desktop.store.models import BUSY_TIMEOUT_MS, NewerStoreError, NoDraftsFile, NotDraftsFile, StoreError
+from desktop.store.models import (
+    BUSY_TIMEOUT_MS,
+    DamagedFile,
+    NewerStoreError,
+    NoDraftsFile,
+    NotDraftsFile,
+    StoreError,
+)
 from desktop.store.schema import APPLICATION_ID, known_migrations, migrations, recorded_migrations
 
 PAGE_BYTES = 8192
+CACHE_KIB = 16384
 CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 FULL_CODE = 13  # SQLITE_FULL
@@ -47,6 +62,14 @@ Kind = Literal["missing", "empty", "drafts", "blank", "foreign", "unreadable"]
 # Threads of one process prepare (create, recover) one at a time; other processes are kept out
 # of a recovery by the lock file beside the drafts file.
 _PREPARING = threading.Lock()
+# The Stores of this process open on each drafts file (resolved path): a damaged file is set
+# aside only when none is.
+_OPEN: dict[str, int] = {}
+DAMAGE_MARK = ".damage-found"
+DAMAGED_IN_USE = (
+    "草稿文件已损坏（后台检查发现）。请关闭 desk400 后重新打开：启动时会把损坏的文件另存一份，"
+    "并从最近的自动备份恢复。"
+)
 
 # SQLCipher logs every failed decryption to stderr ("ERROR CORE ..."): a wrong key or a damaged
 # file is reported by this code in Chinese instead. The level is process-wide.
@@ -77,6 +100,9 @@ def connect(
         try:
             conn.execute(f"PRAGMA key = {keys.sql_key(key)}")
             conn.execute(f"PRAGMA cipher_page_size = {PAGE_BYTES}")
+            # Wiping and locking every allocation costs much (SQLCipher 4 had it on by default
+            # before 4.5); the key stays raw and HMAC stays on, so pages are still checked.
+            conn.execute("PRAGMA cipher_memory_security = OFF")
         except BaseException:
             conn.close()
             raise
@@ -124,17 +150,60 @@ def error_code(exc: BaseException) -> int:
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF
 
 
+def damage_mark(path: Path) -> Path:
+    """The mark a full check leaves beside a damaged drafts file it could not recover at once."""
+    return path.with_name(path.name + DAMAGE_MARK)
+
+
+def opened(path: Path) -> None:
+    """Count a Store of this process as open on `path` (see `closed`)."""
+    name = str(path.resolve())
+    with _PREPARING:
+        _OPEN[name] = _OPEN.get(name, 0) + 1
+
+
+def _in_use(path: Path) -> bool:
+    """True while a Store of this process has `path` open (call holding _PREPARING)."""
+    return _OPEN.get(str(path.resolve()), 0) > 0
+
+
+def closed(path: Path) -> None:
+    name = str(path.resolve())
+    with _PREPARING:
+        left = _OPEN.get(name, 0) - 1
+        if left > 0:
+            _OPEN[name] = left
+        else:
+            _OPEN.pop(name, None)
+
+
 def open_database(
     path: Path, *, create: bool, now: datetime
 ) -> tuple[Database, backup.Recovery | None, bytes]:
     """Unlock, check, encrypt if plain, recover if damaged, migrate and connect; see the module
     docstring. Returns the database, what a recovery did, and the file's key."""
+    try:
+        return _connected(path, create=create, now=now)
+    except DATABASE_ERRORS as exc:
+        if error_code(exc) not in CORRUPTION_CODES:
+            raise
+    # Damage the cheap check missed, met while migrating: marked, so the second try checks in full.
+    damage_mark(path).touch(mode=0o600)
+    return _connected(path, create=create, now=now)
+
+
+def _connected(path: Path, *, create: bool, now: datetime) -> tuple[Database, backup.Recovery | None, bytes]:
     with _PREPARING:
         key, recovery = _prepare(path, create=create, now=now)
     db = Database(connect(path, key=key))
     try:
         conn = db.conn
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Every page read from disk is decrypted and its HMAC checked (~15 us for 8 KB); pages in
+        # SQLite's cache are not. 16 MB (2 000 pages, taken only as used) keeps the indexes, the
+        # b-tree interiors and the cases just listed decrypted, so opening one of them reads
+        # nothing; the default 2 MB could not hold the id index at 100 000 cases.
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         # A case row is about 2 KB: 8 KB pages (cipher_page_size, set by connect) hold three.
         db.enable_wal()
         # FULL: a committed save survives a power cut, not only a crash of the app.
@@ -145,6 +214,21 @@ def open_database(
         db.close()
         raise
     return db, recovery, key
+
+
+def open_drafts(path: Path, *, create: bool, now: datetime) -> tuple[Database, backup.Recovery | None, bytes]:
+    """`open_database`, every failure a StoreError whose message names the file and what to do."""
+    try:
+        with store_errors():
+            return open_database(path, create=create, now=now)
+    except StoreError as exc:
+        if isinstance(exc.__cause__, (*ERRORS, OSError)):
+            raise type(exc)(f"无法打开草稿文件 {path}：{exc}") from exc.__cause__
+        raise
+    except (*ERRORS, OSError) as exc:
+        raise StoreError(
+            f"无法打开草稿文件 {path}（{exc}）。请检查文件位置和权限，或关闭其他正在使用它的程序后重试。"
+        ) from exc
 
 
 def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.Recovery | None]:
@@ -179,13 +263,22 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
         )
     plain = state.plain or key is None
     recovery = None
+    mark = damage_mark(path)
     if state.kind == "drafts":
         _refuse_newer(path, state.migrations)
-        damaged = backup.is_damaged(path, None if plain else key)
+        # The cheap check: inspect read the header and the schema with the verified key. The full
+        # one only for a plain file about to be encrypted, or one a full check marked damaged.
+        marked = mark.exists()
+        if marked and _in_use(path):
+            raise DamagedFile(DAMAGED_IN_USE)
+        damaged = (plain or marked) and backup.is_damaged(path, None if plain else key)
     else:
         damaged = True
     if damaged:
+        if _in_use(path):
+            raise DamagedFile(DAMAGED_IN_USE)  # set aside at the next start, not under a connection
         recovery = _recover(path, now, None if plain else key)
+    mark.unlink(missing_ok=True)
     if plain:
         key = encrypt.encrypt_drafts(path, key)
     assert key is not None

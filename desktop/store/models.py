@@ -43,6 +43,11 @@ class StoreBusy(StoreError):
     """Another program held the drafts file's write lock for longer than the busy timeout."""
 
 
+class DamagedFile(StoreError):
+    """The full damage check found the drafts file damaged while this process still has it open
+    elsewhere: it is recovered at the next start (the file is marked), not under a live connection."""
+
+
 class DiskFull(StoreError):
     """The disk holding the drafts file is full; nothing of the failed change was saved."""
 

@@ -4,12 +4,14 @@ The window saves on every edit, so a single field change is one short `BEGIN IMM
 transaction that checks the revision the caller last saw: two windows (or two processes) on the
 same case never overwrite each other silently. Nothing here knows the 400 bundle: the keys that
 name, search, mask and duplicate a case come in a `DraftsSpec` built from forms/ data.
+
+The class holds the connection and the write transaction and delegates whole jobs: reading and
+building rows (`rows`), the audit log (`audit`), settings (`settings`), case-file import and
+export (`imports`), lists and search (`lists`), purging and backups (`retention`).
 """
 
 from __future__ import annotations
 
-import fnmatch
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,29 +22,28 @@ from sqlite_utils import Database
 
 from desktop import backup, paths
 from desktop.casefile import CaseFile, Value, new_id
-from desktop.store import bases, escrow, handover, lists, numbers, retention
-from desktop.store.connection import ERRORS, connect, open_database, store_errors
+from desktop.store import audit as audit_log
+from desktop.store import bases, escrow, imports, lists, numbers, retention, rows
+from desktop.store import settings as stored_settings
+from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
 from desktop.store.models import (
-    DEFAULT_SETTINGS,
     EVENTS,
     PAGE_SIZE,
     STATUSES,
     AuditEvent,
     Case,
     CaseDeleted,
-    CaseNotFound,
     Conflict,
     DamagedCase,
     DraftsSpec,
-    ImportClash,
-    ImportConflict,
     ImportReport,
     Page,
     PurgeReport,
     StoreError,
 )
-from desktop.store.text import Undecodable, chars, check_values, decode, dump, load_fields, text_of
+from desktop.store.rows import derived, iso, new_row
+from desktop.store.text import check_values, dump
 
 Clock = Callable[[], datetime]
 
@@ -51,20 +52,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-def iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
-
-_ROW_COLUMNS = (
-    "seq, CAST(id AS BLOB), CAST(bundle AS BLOB), CAST(edition AS BLOB), CAST(status AS BLOB),"
-    " CAST(created AS BLOB), CAST(updated AS BLOB), revision, CAST(fields AS BLOB), CAST(title AS BLOB),"
-    " CAST(search AS BLOB), CAST(search_chars AS BLOB), CAST(deleted AS BLOB), CAST(handover AS BLOB),"
-    " CAST(number AS BLOB), CAST(materials AS BLOB)"
-)
-_ROW_NAMES = (
-    "seq id bundle edition status created updated revision fields title search search_chars deleted handover"
-    " number materials"
-).split()
+__all__ = ["Clock", "Store", "derived", "iso", "local_now", "new_row"]
 
 
 class Store:
@@ -81,6 +69,7 @@ class Store:
         self.clock = clock
         self.recovery: backup.Recovery | None = None
         self.key = b""  # the drafts file's SQLCipher key (desktop.store.keys), set by open_for
+        self._closed = False
 
     @classmethod
     def open_for(
@@ -107,22 +96,17 @@ class Store:
         NoDraftsFile.
         """
         path = Path(paths.default_db() if db_path is None else db_path)
-        try:
-            with store_errors():
-                db, recovery, key = open_database(path, create=create, now=clock())
-        except StoreError as exc:
-            if isinstance(exc.__cause__, (*ERRORS, OSError)):
-                raise type(exc)(f"无法打开草稿文件 {path}：{exc}") from exc.__cause__
-            raise
-        except (*ERRORS, OSError) as exc:
-            raise StoreError(
-                f"无法打开草稿文件 {path}（{exc}）。请检查文件位置和权限，或关闭其他正在使用它的程序后重试。"
-            ) from exc
+        db, recovery, key = open_drafts(path, create=create, now=clock())
+        opened(path)
         store = cls(db, path, spec, bundle, edition, clock)
         store.recovery = recovery
         store.key = key
         if backups:
-            store.housekeeping()
+            try:
+                store.housekeeping()
+            except BaseException:
+                store.close()
+                raise
         return store
 
     @classmethod
@@ -131,7 +115,10 @@ class Store:
         return cls.open_for(path, spec, **options)
 
     def close(self) -> None:
-        self.db.close()
+        if not self._closed:
+            self._closed = True
+            self.db.close()
+            closed(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -148,7 +135,7 @@ class Store:
         now = self.clock()
         case_id = new_id()
         with self._write():
-            number = self._next_numbers(now, 1)[0]
+            number = self._next_number(now)
             self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.edition, number))
             self._log(now, case_id, "created")
         return self.get(case_id)
@@ -161,7 +148,7 @@ class Store:
             raise ValueError(f"unknown status {status!r}")
         ids: list[str] = []
         with self._write():
-            rows = []
+            new_rows = []
             events = []
             sequences: dict[str, int] = {}
             for fields in items:
@@ -173,10 +160,10 @@ class Store:
                     case_id, values, now, edition or self.edition, self._bulk_number(now, sequences)
                 )
                 row["status"] = status
-                rows.append(row)
-                events.append(_event_row(now, case_id, "created"))
+                new_rows.append(row)
+                events.append(audit_log.event_row(now, case_id, "created"))
                 ids.append(case_id)
-            self.db["cases"].insert_all(rows, batch_size=500)
+            self.db["cases"].insert_all(new_rows, batch_size=500)
             self.db["audit"].insert_all(events, batch_size=500)
         return ids
 
@@ -194,7 +181,7 @@ class Store:
             fields=row["fields"],
             deleted=row["deleted"],
             number=row["number"],
-            materials=_ticks(row["materials"]),
+            materials=rows.ticks(row["materials"]),
         )
 
     def save_field(self, case_id: str, key: str, value: Value, revision: int) -> int:
@@ -261,18 +248,12 @@ class Store:
         (`desktop.case.initial_values`); a reset field `start` lacks stays empty.
         """
         source = self.get(case_id)
-        patterns = (*self.spec.duplicate_clear_keys, *getattr(self.spec, "duplicate_reset_keys", ()))
-        kept = {
-            k: v for k, v in source.fields.items() if not any(fnmatch.fnmatchcase(k, p) for p in patterns)
-        }
-        for key, value in (start or {}).items():
-            if any(fnmatch.fnmatchcase(key, p) for p in getattr(self.spec, "duplicate_reset_keys", ())):
-                kept[key] = value
+        kept = rows.duplicate_values(self.spec, source.fields, start or {})
         check_values(kept)
         now = self.clock()
         new = new_id()
         with self._write():
-            number = self._next_numbers(now, 1)[0]
+            number = self._next_number(now)
             self.db["cases"].insert(self._new_row(new, kept, now, source.edition, number))
             self._log(now, new, "created", detail=f"duplicate of {case_id}")
         return self.get(new)
@@ -290,7 +271,7 @@ class Store:
             row = self._row(case_id)
             if row["deleted"] is not None:
                 raise CaseDeleted("该草稿已移到回收站，请先从回收站恢复后再修改")
-            if _ticks(row["materials"]) == tuple(ids):
+            if rows.ticks(row["materials"]) == tuple(ids):
                 return
             self.db.execute("UPDATE cases SET materials = ? WHERE seq = ?", [dump(ids), row["seq"]])
             self._log_edit(now, case_id, "materials")
@@ -323,20 +304,19 @@ class Store:
             return self.get(case_id)
         except DamagedCase:
             pass
-        for copy in backup.backups(self.path):
-            good = _readable_copy(copy, case_id, self.key)
-            if good is None:
-                continue
-            now = self.clock()
-            with self._write():
-                row = self._row(case_id, readable=False)
-                good["revision"] = max(int(good["revision"]), int(row["revision"] or 0)) + 1
-                # Plain SQL: sqlite-utils' update() reads the damaged row back first.
-                columns = ", ".join(f"{name} = ?" for name in good)
-                self.db.execute(f"UPDATE cases SET {columns} WHERE seq = ?", [*good.values(), row["seq"]])
-                self._log(now, case_id, "restored", detail=f"from backup {copy.stem}")
-            return self.get(case_id)
-        raise DamagedCase(case_id)
+        found = rows.backup_copy(self.path, case_id, self.key)
+        if found is None:
+            raise DamagedCase(case_id)
+        copy, good = found
+        now = self.clock()
+        with self._write():
+            row = self._row(case_id, readable=False)
+            good["revision"] = max(int(good["revision"]), int(row["revision"] or 0)) + 1
+            # Plain SQL: sqlite-utils' update() reads the damaged row back first.
+            columns = ", ".join(f"{name} = ?" for name in good)
+            self.db.execute(f"UPDATE cases SET {columns} WHERE seq = ?", [*good.values(), row["seq"]])
+            self._log(now, case_id, "restored", detail=f"from backup {copy.stem}")
+        return self.get(case_id)
 
     # -- lists -----------------------------------------------------------------------------
 
@@ -386,9 +366,26 @@ class Store:
             retention.drop_old_copies(self.path, now)
         return report
 
+    def check_health(self) -> None:
+        """The full damage check opening skips (`PRAGMA quick_check` reads every page).
+
+        A damaged file is marked, then recovered at once when this is the process's only Store
+        on it (`recovery` says what happened, as after a recovery at open); otherwise DamagedFile
+        says to restart, and the next start recovers it (see desktop.store.connection)."""
+        with store_errors():
+            if not backup.is_damaged(self.path, self.key):
+                return
+        damage_mark(self.path).touch(mode=0o600)
+        self.close()
+        self.db, self.recovery, self.key = open_drafts(self.path, create=False, now=self.clock())
+        self._closed = False
+        opened(self.path)
+
     def housekeeping(self) -> None:
-        """At start: finish a purge a crash interrupted, then make today's backup; seal the key to
-        the hall's recipient if the key file lost (or never had) that sealed copy."""
+        """At start: the full damage check, finish a purge a crash interrupted, then make today's
+        backup; seal the key to the hall's recipient if the key file lost (or never had) that
+        sealed copy."""
+        self.check_health()
         recipient = self.setting(ESCROW_SETTING)
         if recipient and not escrow.is_sealed_to(self.path, recipient):
             try:
@@ -411,39 +408,25 @@ class Store:
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
-    # -- settings and audit ----------------------------------------------------------------
+    # -- settings and audit (desktop.store.settings, desktop.store.audit) ------------------
 
     def setting(self, key: str) -> Any:
         """A setting's value, or its default (None when there is none)."""
-        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-        return json.loads(row[0]) if row else DEFAULT_SETTINGS.get(key)
+        return stored_settings.value(self.db, key)
 
     def settings(self) -> dict[str, Any]:
-        values = dict(DEFAULT_SETTINGS)
-        values.update({k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM settings")})
-        return values
+        return stored_settings.values(self.db)
 
     def set_setting(self, key: str, value: Any) -> None:
-        if key == "retention_days" and (
-            not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 3650
-        ):
-            raise StoreError("保留天数应为 1 到 3650 之间的整数")
-        if key == numbers.DESK_CODE_KEY and value not in ("", None):
-            problem = numbers.desk_code_problem(value)
-            if problem:
-                raise StoreError(problem)
+        stored_settings.check(key, value)
         if key == ESCROW_SETTING:
             escrow.seal_key(self.path, self.key, value)  # before the setting: never set but not sealed
         with self._write():
-            self.db["settings"].upsert({"key": key, "value": json.dumps(value, ensure_ascii=False)}, pk="key")
+            stored_settings.put(self.db, key, value)
 
     def audit(self, case_id: str | None = None, limit: int = 1000) -> list[AuditEvent]:
         """Audit events, oldest first; keys and event names only, never the values."""
-        where, args = ("WHERE case_id = ?", [case_id]) if case_id else ("", [])
-        rows = self.db.execute(
-            f"SELECT at, case_id, event, key, detail FROM audit {where} ORDER BY seq LIMIT ?", [*args, limit]
-        ).fetchall()
-        return [AuditEvent(*r) for r in rows]
+        return audit_log.events(self.db, case_id, limit)
 
     def log_event(self, case_id: str, event: str, detail: str | None = None) -> None:
         """Record an event that happens outside the store (`exported`)."""
@@ -452,17 +435,13 @@ class Store:
         with self._write():
             self._log(self.clock(), case_id, event, detail=detail)
 
-    # -- transfer --------------------------------------------------------------------------
+    # -- transfer (desktop.store.imports) ---------------------------------------------------
 
     def record_export(self, case_id: str, fields: Mapping[str, Value], *, revision: int = 1) -> None:
         """Note that `fields` of the case left this machine in a case file (audit and handover);
         `revision` is the one the file gives them (its base's + 1, or 1 without a base)."""
-        now = self.clock()
         with self._write():
-            row = self._row(case_id)
-            self.db["cases"].update(row["seq"], {"handover": handover.digest(fields)})
-            bases.record(self.db, case_id, revision, fields, row["revision"], iso(now))
-            self._log(now, case_id, "exported")
+            imports.record_export(self.db, case_id, fields, self.clock(), revision)
 
     def last_handover(self, case_id: str) -> bases.Handover | None:
         """The values this machine last exported or imported for the case (revision and digest)."""
@@ -483,75 +462,25 @@ class Store:
     ) -> ImportReport:
         """Import (source name, case file) pairs in one transaction: all or nothing.
 
-        A file whose base values are in `bases_known` (by case id) merges field by field
+        A version-2 file whose base values are in `bases_known` (by case id) merges field by field
         (`handover.merge`); any other is accepted, skipped or refused by `handover.decide`.
         ImportConflict lists every clash and nothing changes. A changed case comes back as a draft
-        (out of the bin if it was there). With `handed_over` (case files; not the hall's pull) every
-        imported case records the file's values as the last handed over. New cases are written
-        together, one statement per table.
+        (out of the bin if it was there). With `handed_over` (case files; not the hall's pull)
+        every imported case records the file's values as the last handed over.
         """
         now = self.clock()
-        known_bases = bases_known or {}
-        done: dict[str, list[str]] = {"create": [], "replace": [], "unchanged": [], "merge": []}
-        clashes: list[ImportClash] = []
+        sequences: dict[str, int] = {}
         with self._write():
-            fresh: list[dict[str, Any]] = []
-            events: list[dict[str, Any]] = []
-            handovers: list[tuple[CaseFile, int]] = []
-            sequences: dict[str, int] = {}
-            for source, case in cases:
-                check_values(case.fields)
-                stored = self._find(case.id)
-                if stored is None:
-                    done["create"].append(case.id)
-                    fresh.append(self._imported_row(case, now, sequences))
-                    events.append(_event_row(now, case.id, "imported", detail="created"))
-                    handovers.append((case, 1))
-                    continue
-                values: Mapping[str, Value] = case.fields
-                if case.id in known_bases:
-                    merged = handover.merge(stored["fields"], case.fields, known_bases[case.id])
-                    decision, values = merged.decision, merged.fields
-                    conflicts, number = merged.conflicts, stored["number"]
-                else:
-                    known = handover.StoredCase(
-                        stored["bundle"], stored["updated"], stored["fields"], stored["handover"]
-                    )
-                    decision, conflicts, number = handover.decide(known, case), (), None
-                if decision in handover.CLASHES:
-                    clashes.append(
-                        ImportClash(
-                            source, case.id, case.updated, stored["updated"], decision, conflicts, number
-                        )
-                    )
-                    continue
-                done[decision].append(case.id)
-                if decision == "unchanged":
-                    self.db["cases"].update(stored["seq"], {"handover": handover.digest(case.fields)})
-                    handovers.append((case, stored["revision"]))
-                    continue
-                # A merge is a new state made here, now; a replacement is the file's own.
-                updated = iso(now) if decision == "merge" else case.updated
-                self._replace_imported(stored, case, dict(values), updated, now, sequences)
-                events.append(
-                    _event_row(
-                        now, case.id, "imported", detail="merged" if decision == "merge" else "replaced"
-                    )
-                )
-                handovers.append((case, stored["revision"] + 1))
-            if clashes:
-                raise ImportConflict(clashes)
-            if fresh:
-                self.db["cases"].insert_all(fresh, batch_size=500)
-            if events:
-                self.db["audit"].insert_all(events, batch_size=500)
-            if handed_over:
-                for case, local_revision in handovers:
-                    revision = 1 if case.base is None else case.base.revision + 1
-                    bases.record(self.db, case.id, revision, case.fields, local_revision, iso(now))
-        return ImportReport(
-            tuple(done["create"]), tuple(done["replace"]), tuple(done["unchanged"]), tuple(done["merge"])
-        )
+            return imports.import_cases(
+                self.db,
+                self.spec,
+                self.edition,
+                cases,
+                now,
+                lambda moment: self._bulk_number(moment, sequences),
+                bases_known=bases_known,
+                handed_over=handed_over,
+            )
 
     # -- internals -------------------------------------------------------------------------
 
@@ -581,68 +510,8 @@ class Store:
             "UPDATE cases SET deleted = ?, deleted_ts = ? WHERE seq = ?", [deleted, deleted_ts, seq]
         )
 
-    def _imported_row(self, case: CaseFile, now: datetime, sequences: dict[str, int]) -> dict[str, Any]:
-        # A case file's number is kept: it is what the paper already carries. One without gets
-        # this desk's next number for today.
-        number = case.number or self._bulk_number(now, sequences)
-        fresh = self._new_row(
-            case.id, dict(case.fields), datetime.fromisoformat(case.updated), self.edition, number
-        )
-        fresh.update(
-            bundle=case.bundle, created=iso(now), updated=case.updated, handover=handover.digest(case.fields)
-        )
-        return fresh
-
-    def _replace_imported(
-        self,
-        stored: dict[str, Any],
-        case: CaseFile,
-        values: dict[str, Value],
-        updated: str,
-        now: datetime,
-        sequences: dict[str, int],
-    ) -> None:
-        # `sequences`: the numbers this import handed out to new cases not yet written.
-        number = case.number or stored["number"] or self._bulk_number(now, sequences)
-        updates: dict[str, Any] = self._derived(values, number)
-        updates.update(
-            {
-                "fields": dump(values),
-                "bundle": case.bundle,
-                "status": "draft",
-                "revision": stored["revision"] + 1,
-                "updated": updated,
-                "updated_ts": datetime.fromisoformat(updated).timestamp(),
-                "deleted": None,
-                "deleted_ts": None,
-                "handover": handover.digest(case.fields),
-                "number": number,
-            }
-        )
-        self.db["cases"].update(stored["seq"], updates)
-
-    def _find(self, case_id: str, *, readable: bool = True) -> dict[str, Any] | None:
-        """The case's row, `fields` parsed; DamagedCase when it cannot be read (with
-        `readable=False`, the columns that could not be decoded are None instead)."""
-        with store_errors():
-            raw = self.db.execute(f"SELECT {_ROW_COLUMNS} FROM cases WHERE id = ?", [case_id]).fetchone()
-        if raw is None:
-            return None
-        row: dict[str, Any] = {}
-        for name, value in zip(_ROW_NAMES, raw, strict=True):
-            try:
-                row[name] = load_fields(value) if name == "fields" else decode(value)
-            except Undecodable:
-                if readable:
-                    raise DamagedCase(case_id) from None
-                row[name] = None
-        return row
-
     def _row(self, case_id: str, *, readable: bool = True) -> dict[str, Any]:
-        row = self._find(case_id, readable=readable)
-        if row is None:
-            raise CaseNotFound(f"找不到草稿 {case_id}，它可能已被清理；请刷新草稿列表")
-        return row
+        return rows.row(self.db, case_id, readable=readable)
 
     def _editable_row(self, case_id: str, revision: int) -> dict[str, Any]:
         row = self._row(case_id)
@@ -653,22 +522,9 @@ class Store:
         return row
 
     def _rewrite(self, row: dict[str, Any], fields: dict[str, Value], now: datetime) -> int:
-        new_revision = row["revision"] + 1
-        updates: dict[str, Any] = {
-            "fields": dump(fields),
-            "revision": new_revision,
-            "updated": iso(now),
-            "updated_ts": now.timestamp(),
-        }
-        # Only touch the derived columns that changed, so most saves leave the FTS index alone.
-        for column, value in self._derived(fields, row["number"]).items():
-            if row[column] != value:
-                updates[column] = value
+        updates = rows.rewritten(self.spec, row, fields, now)
         self.db["cases"].update(row["seq"], updates)
-        return new_revision
-
-    def _derived(self, fields: Mapping[str, Value], number: str | None) -> dict[str, str]:
-        return derived(self.spec, fields, number)
+        return int(updates["revision"])
 
     def _new_row(
         self, case_id: str, fields: dict[str, Value], now: datetime, edition: str, number: str
@@ -678,12 +534,11 @@ class Store:
     def _desk_code(self) -> str:
         return numbers.desk_code(self.setting(numbers.DESK_CODE_KEY))
 
-    def _next_numbers(self, now: datetime, count: int) -> list[str]:
-        """The next `count` numbers of this desk for `now`'s day; call inside the write transaction
-        that stores them, so no other window or process can take the same ones."""
+    def _next_number(self, now: datetime) -> str:
+        """The next number of this desk for `now`'s day; call inside the write transaction that
+        stores it, so no other window or process can take the same one."""
         code, day = self._desk_code(), now.date()
-        last = numbers.last_sequence(self.db.conn, code, day)
-        return [numbers.format_number(code, day, last + n) for n in range(1, count + 1)]
+        return numbers.format_number(code, day, numbers.last_sequence(self.db.conn, code, day) + 1)
 
     def _bulk_number(self, now: datetime, sequences: dict[str, int]) -> str:
         """The next number in a bulk create, whose rows are not in the table until the end."""
@@ -697,96 +552,10 @@ class Store:
     def _log(
         self, now: datetime, case_id: str, event: str, *, key: str | None = None, detail: str | None = None
     ) -> None:
-        self.db["audit"].insert(_event_row(now, case_id, event, key=key, detail=detail))
+        audit_log.log(self.db, now, case_id, event, key=key, detail=detail)
 
     def _log_purged(self, case_ids: list[str]) -> None:
-        now = self.clock()
-        self.db["audit"].insert_all((_event_row(now, c, "purged") for c in case_ids), batch_size=500)
+        audit_log.log_all(self.db, self.clock(), case_ids, "purged")
 
     def _log_edit(self, now: datetime, case_id: str, key: str) -> None:
-        """Consecutive edits of one field (every keystroke) make one audit line, kept current."""
-        last = self.db.execute(
-            "SELECT seq, case_id, event, key FROM audit ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        if last is not None and last[1:] == (case_id, "edited", key):
-            self.db.execute("UPDATE audit SET at = ? WHERE seq = ?", [iso(now), last[0]])
-        else:
-            self._log(now, case_id, "edited", key=key)
-
-
-def derived(spec: DraftsSpec, fields: Mapping[str, Value], number: str | None = None) -> dict[str, str]:
-    """The columns a list shows and a search matches, computed from a case's values and number."""
-    title = text_of(fields.get(spec.title_key))
-    lines = [text_of(fields.get(k)).lower() for k in spec.search_keys if k not in spec.mask_keys]
-    search = "\n".join([numbers.search_text(number), *lines] if number else lines)
-    return {"title": title, "search": search, "search_chars": chars(search)}
-
-
-def new_row(
-    spec: DraftsSpec,
-    bundle: str,
-    case_id: str,
-    fields: dict[str, Value],
-    now: datetime,
-    edition: str,
-    number: str | None = None,
-) -> dict[str, Any]:
-    """The row of a new draft case, revision 1."""
-    return {
-        "id": case_id,
-        "bundle": bundle,
-        "edition": edition,
-        "status": "draft",
-        "created": iso(now),
-        "updated": iso(now),
-        "updated_ts": now.timestamp(),
-        "revision": 1,
-        "fields": dump(fields),
-        **derived(spec, fields, number),
-        "deleted": None,
-        "deleted_ts": None,
-        "number": number,
-    }
-
-
-def _readable_copy(copy: Path, case_id: str, key: bytes) -> dict[str, Any] | None:
-    """The case's columns from a backup, if that backup holds a readable copy of it."""
-    try:
-        conn = connect(copy, key=key, read_only=True)
-    except ERRORS:
-        return None
-    try:
-        # A backup from before the case number or the checklist (migrations 0007, 0008) lacks
-        # those columns: the damaged row keeps its own then.
-        present = {r[1] for r in conn.execute("PRAGMA table_info(cases)")}
-        later = "".join(f", {name}" for name in ("number", "materials") if name in present)
-        cursor = conn.execute(
-            "SELECT bundle, edition, status, created, updated, updated_ts, revision, fields, title, search,"
-            f" search_chars, deleted, deleted_ts, handover{later} FROM cases WHERE id = ?",
-            [case_id],
-        )
-        raw = cursor.fetchone()
-        if raw is None:
-            return None
-        row = dict(zip([d[0] for d in cursor.description], raw, strict=True))
-        load_fields(row["fields"])
-        return row
-    except (*ERRORS, Undecodable):
-        return None
-    finally:
-        conn.close()
-
-
-def _ticks(raw: Any) -> tuple[str, ...]:
-    """The stored ticks; a value that is not the JSON list the store wrote counts as none ticked."""
-    try:
-        ticks = json.loads(raw or "[]")
-    except (TypeError, ValueError):
-        return ()
-    return tuple(t for t in ticks if isinstance(t, str)) if isinstance(ticks, list) else ()
-
-
-def _event_row(
-    now: datetime, case_id: str | None, event: str, *, key: str | None = None, detail: str | None = None
-) -> dict[str, Any]:
-    return {"at": iso(now), "case_id": case_id, "event": event, "key": key, "detail": detail}
+        audit_log.log_edit(self.db, now, case_id, key)
