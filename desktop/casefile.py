@@ -9,6 +9,7 @@ exhaust the parser.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -23,8 +24,10 @@ from desktop import safefile
 from desktop.safefile import shown
 
 FORMAT = "400-bundle-case"
-VERSION = 1
-TOP_KEYS = ("format", "version", "id", "bundle", "updated", "fields", "number")
+# Version 2 adds `base`: the state both machines last shared, so an import can merge field by field.
+VERSION = 2
+TOP_KEYS = ("format", "version", "id", "bundle", "updated", "fields", "number", "base")
+BASE_KEYS = ("revision", "digest")
 # A real case file is about 2 KB; anything over this is not one.
 MAX_BYTES = 1024 * 1024
 # The format's deepest value is a list inside "fields" inside the top object.
@@ -49,6 +52,7 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _C0 = re.compile("[\x00-\x1f]")
 _C0_BUT_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f]")
+_DIGEST = re.compile("[0-9a-f]{64}", re.ASCII)
 
 Value = str | int | list[str] | None
 
@@ -62,6 +66,24 @@ class CaseFileError(ValueError):
     """A case file that cannot be read; the message is Chinese and names the file and the problem."""
 
 
+def values_digest(fields: Mapping[str, Value]) -> str:
+    """The sha256 of a case's values as a version-2 file's `base` carries it: compact JSON with
+    sorted keys, empty values left out (an empty field is the same as a missing key)."""
+    filled = {k: v for k, v in fields.items() if not is_empty(v)}
+    text = json.dumps(filled, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Base:
+    """The state the writing machine last shared with another for this case (a handover or a hall
+    sync): its revision and the digest of its values. An import that knows those values merges the
+    file against them field by field."""
+
+    revision: int
+    digest: str
+
+
 @dataclass(frozen=True)
 class CaseFile:
     id: str
@@ -69,11 +91,14 @@ class CaseFile:
     updated: str
     fields: dict[str, Value] = field(default_factory=dict)
     number: str | None = None  # the case number people read aloud (DESK-YYYYMMDD-NNN), if known
+    base: Base | None = None  # version 2: what the writer last shared (None: nothing, version 1)
 
     def to_json(self) -> str:
+        """Version 2 when the file carries a base; without one, version 1, which every desk400 reads
+        and which means the same (no common state known)."""
         doc: dict[str, Any] = {
             "format": FORMAT,
-            "version": VERSION,
+            "version": 1 if self.base is None else VERSION,
             "id": self.id,
             "bundle": self.bundle,
             "updated": self.updated,
@@ -81,6 +106,8 @@ class CaseFile:
         }
         if self.number is not None:
             doc["number"] = self.number
+        if self.base is not None:
+            doc["base"] = {"revision": self.base.revision, "digest": self.base.digest}
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -192,6 +219,7 @@ def parse(
         raise CaseFileError(f"{source}：资料包 bundle 含有无效字符")
     updated = _updated(doc.get("updated"), source)
     number = _case_number(doc.get("number"), source)
+    base = _base(doc.get("base"), version, source)
     fields = doc.get("fields", {})
     if not isinstance(fields, dict):
         raise CaseFileError(f"{source}：fields 应为 JSON 对象")
@@ -205,7 +233,7 @@ def parse(
         problem = _value_problem(value, (shapes or {}).get(key), for_storage=for_storage)
         if problem:
             raise CaseFileError(f"{source}：字段 {shown(key, 60)} {problem}")
-    return CaseFile(id=case_id, bundle=bundle, updated=updated, fields=dict(fields), number=number)
+    return CaseFile(id=case_id, bundle=bundle, updated=updated, fields=dict(fields), number=number, base=base)
 
 
 def read(
@@ -308,6 +336,30 @@ def _case_number(value: object, source: str) -> str | None:
     if problem:
         raise CaseFileError(f"{source}：案卷号 number {_shown_value(value)} 有误：{problem}")
     return value
+
+
+def _base(value: object, version: int, source: str) -> Base | None:
+    """A version-2 file's `base`, checked strictly: it is what an import trusts to merge."""
+    if version < 2:
+        if value is not None:
+            raise CaseFileError(f"{source}：version 1 的文件不能有 base；带 base 的文件应写 version 2")
+        return None
+    if value is None:
+        raise CaseFileError(f"{source}：version 2 的文件缺少 base（共同版本），请重新导出")
+    if not isinstance(value, dict):
+        raise CaseFileError(f'{source}：base 应为 JSON 对象，如 {{"revision": 3, "digest": "…"}}')
+    unknown = sorted(set(value) - set(BASE_KEYS))
+    if unknown:
+        raise CaseFileError(f"{source}：base 中不认识的键 {_names(unknown)}")
+    revision = value.get("revision")
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+        raise CaseFileError(f"{source}：base.revision 应为不小于 0 的整数，实际为 {_shown_value(revision)}")
+    digest = value.get("digest")
+    if not isinstance(digest, str) or _DIGEST.fullmatch(digest) is None:
+        raise CaseFileError(
+            f"{source}：base.digest 应为 64 位小写十六进制的 sha256 值，实际为 {_shown_value(digest)}"
+        )
+    return Base(revision, digest)
 
 
 def _value_problem(value: object, shape: str | None, *, for_storage: bool) -> str | None:

@@ -4,6 +4,11 @@ The command line maps the exceptions to its exit status: BadInput 2, ImportConfl
 Import reads and checks every file before touching the drafts file, then applies the whole batch in
 one transaction, so a batch with one bad or conflicting file changes nothing.
 
+Case files are version 2 when this machine has shared the case before (docs/case-file.md): they
+carry the base, the values this machine last handed over or synced. An import that knows those
+values (its own handovers, or its last sync with the hall) merges field by field against them;
+one that does not decides as for version 1.
+
 With the hall's age recipient set (setting `hall.age_recipient`), export writes `ID.json.age`:
 the case file sealed to the hall (desktop.sealing), so a lost USB stick shows nothing; import opens
 a sealed file with the identity file given. Without a recipient, case files stay plain JSON.
@@ -18,9 +23,10 @@ from datetime import datetime
 from pathlib import Path
 
 from desktop import casefile, safefile, sealing
-from desktop.casefile import CaseFile, CaseFileError, canonical_id
+from desktop.casefile import Base, CaseFile, CaseFileError, Value, canonical_id, values_digest
+from desktop.hall import local as hall_local
 from desktop.safefile import shown
-from desktop.store import CaseNotFound, DamagedCase, ImportConflict, ImportReport, Store, same_content
+from desktop.store import Case, CaseNotFound, DamagedCase, ImportConflict, ImportReport, Store, same_content
 from desktop.store.escrow import ESCROW_SETTING
 
 __all__ = [
@@ -126,8 +132,9 @@ def import_files(
     Raises BadInput (naming the file) before anything changes if any file is unreadable,
     malformed, of another bundle, holds a value the drafts cannot keep (control characters, wrong
     types when `shapes` is given), or repeats a case of the batch; ImportConflict if any file is
-    older than the stored edit of its case and differs from it. A sealed file (`.age`) is opened
-    with the age identity file `identity`; without it, or with the wrong one, BadInput.
+    older than the stored edit of its case and differs from it, or (version 2, base known here)
+    changes a field this machine changed too. A sealed file (`.age`) is opened with the age
+    identity file `identity`; without it, or with the wrong one, BadInput.
     """
     batch: list[tuple[str, CaseFile]] = []
     seen: dict[str, str] = {}
@@ -143,7 +150,38 @@ def import_files(
             raise BadInput(f"{name}：与 {seen[case.id]} 是同一个案卷（{case.id}），请只导入其中一个")
         seen[case.id] = name
         batch.append((name, case))
-    return store.import_cases(batch)
+    bases = {}
+    for _, case in batch:
+        if case.base is not None:
+            values = known_base(store, case.id, case.base.digest)
+            if values is not None:
+                bases[case.id] = values
+    return store.import_cases(batch, bases_known=bases)
+
+
+def known_base(store: Store, case_id: str, digest: str) -> dict[str, Value] | None:
+    """The values a version-2 file's base digest stands for, if this machine shared them: one of
+    its recent handovers of the case, or its last agreement with the hall server."""
+    values = store.handover_values(case_id, digest)
+    if values is not None:
+        return values
+    synced = hall_local.synced_base(store.db, case_id)
+    if synced is not None and values_digest(synced[1]) == digest:
+        return synced[1]
+    return None
+
+
+def base_for(store: Store, case: Case) -> Base | None:
+    """What this machine last shared of the case, the base its file carries: the later of its last
+    handover and its last sync (by the drafts revision each was at); None when it never shared it."""
+    found: list[tuple[int, int, Base]] = []
+    handed = store.last_handover(case.id)
+    if handed is not None:
+        found.append((handed.local_revision, 1, Base(handed.revision, handed.digest)))
+    synced = hall_local.synced_base(store.db, case.id)
+    if synced is not None:
+        found.append((synced[2], 0, Base(synced[0], values_digest(synced[1]))))
+    return max(found, key=lambda f: f[:2])[2] if found else None
 
 
 def _suffix(store: Store) -> str:
@@ -191,12 +229,14 @@ def _write(store: Store, case_id: str, target: Path) -> None:
         if hint is not None and hint != case_id:
             raise BadInput(f"找不到草稿 {shown(case_id, 60)}；编号请写作 {hint}") from None
         raise BadInput(f"找不到草稿 {shown(case_id, 60)}，请用草稿列表中的编号") from None
+    base = base_for(store, case)
     doc = CaseFile(
         id=canonical_id(case.id) or case.id,
         bundle=case.bundle,
         updated=case.updated,
         fields=case.fields,
         number=case.number,
+        base=base,
     )
     _refuse_to_bury_newer(target, doc)
     try:
@@ -211,7 +251,7 @@ def _write(store: Store, case_id: str, target: Path) -> None:
         raise BadInput(str(exc)) from None
     except safefile.FileProblem as exc:
         raise BadInput(str(exc)) from None
-    store.record_export(case_id, case.fields)
+    store.record_export(case_id, case.fields, revision=1 if base is None else base.revision + 1)
 
 
 def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:

@@ -51,7 +51,7 @@ def test_missing_fields_key_means_empty_case():
     [
         ({"extra": 1}, "不认识的键 extra"),
         ({"format": "other"}, "格式应为"),
-        ({"version": 2}, "请升级"),
+        ({"version": 3}, "请升级"),
         ({"version": 0}, "无效"),
         ({"version": "1"}, "整数"),
         ({"id": "abc"}, "UUID"),
@@ -233,3 +233,57 @@ def test_write_refuses_a_link(tmp_path):
     with pytest.raises(OSError, match="链接"):
         casefile.write(case, tmp_path / "a.json")
     assert victim.read_text(encoding="utf-8") == "keep"
+
+
+# -- version 2: the base an import merges against ---------------------------------------------
+
+DIGEST = "a" * 64
+
+
+def test_a_version_2_file_keeps_its_base_and_writes_it_back():
+    case = casefile.parse(text(version=2, base={"revision": 3, "digest": DIGEST}))
+    assert case.base == casefile.Base(3, DIGEST)
+    doc = json.loads(case.to_json())
+    assert doc["version"] == 2 and doc["base"] == {"revision": 3, "digest": DIGEST}
+    assert casefile.parse(case.to_json()) == case
+
+
+def test_a_file_without_a_base_is_written_as_version_1():
+    case = casefile.parse(text())
+    assert case.base is None
+    doc = json.loads(case.to_json())
+    assert doc["version"] == 1 and "base" not in doc
+
+
+def test_the_base_digest_is_the_digest_of_the_values_empty_ones_aside():
+    assert casefile.values_digest({"a": "1", "b": "", "c": []}) == casefile.values_digest({"a": "1"})
+    assert casefile.values_digest({"a": "1"}) != casefile.values_digest({"a": "2"})
+    assert len(casefile.values_digest({})) == 64
+
+
+@pytest.mark.parametrize(
+    ("changes", "needle"),
+    [
+        ({"version": 1, "base": {"revision": 1, "digest": DIGEST}}, "version 1 的文件不能有 base"),
+        ({"version": 2}, "缺少 base"),
+        ({"version": 2, "base": None}, "缺少 base"),
+        ({"version": 2, "base": [1, DIGEST]}, "base 应为 JSON 对象"),
+        ({"version": 2, "base": "3"}, "base 应为 JSON 对象"),
+        ({"version": 2, "base": {"revision": 1, "digest": DIGEST, "values": {}}}, "base 中不认识的键 values"),
+        ({"version": 2, "base": {"digest": DIGEST}}, "base.revision"),
+        ({"version": 2, "base": {"revision": -1, "digest": DIGEST}}, "base.revision"),
+        ({"version": 2, "base": {"revision": True, "digest": DIGEST}}, "base.revision"),
+        ({"version": 2, "base": {"revision": 1.5, "digest": DIGEST}}, "base.revision"),
+        ({"version": 2, "base": {"revision": "1", "digest": DIGEST}}, "base.revision"),
+        ({"version": 2, "base": {"revision": 1}}, "base.digest"),
+        ({"version": 2, "base": {"revision": 1, "digest": DIGEST.upper()}}, "base.digest"),
+        ({"version": 2, "base": {"revision": 1, "digest": DIGEST[:63]}}, "base.digest"),
+        ({"version": 2, "base": {"revision": 1, "digest": DIGEST + "\n"}}, "base.digest"),
+        ({"version": 2, "base": {"revision": 1, "digest": "ａ" * 64}}, "base.digest"),
+        ({"version": 2, "base": {"revision": 1, "digest": 7}}, "base.digest"),
+        ({"version": 2, "base": {"revision": 1, "digest": {"x": 1}}}, "base.digest"),
+    ],
+)
+def test_a_hostile_base_is_refused_with_a_message(changes, needle):
+    with pytest.raises(CaseFileError, match=needle):
+        casefile.parse(text(**changes), source="x.json")

@@ -145,7 +145,7 @@ def test_import_while_another_process_writes_is_one_line(tmp_path, capsys, locke
 def test_full_disk_on_import_is_one_line(tmp_path, capsys, drafts, monkeypatch):
     from desktop.store import Store
 
-    def full(self, cases):
+    def full(self, cases, **options):
         exc = sqlite3.OperationalError("database or disk is full")
         exc.sqlite_errorcode = 13
         raise exc

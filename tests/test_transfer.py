@@ -35,8 +35,10 @@ def test_example_case_round_trip_keeps_every_value(store, tmp_path):
     original = casefile.read(EXAMPLE_FILE)
     assert report.created == (original.id,)
     out = export_case(store, original.id, tmp_path / "out.json")
-    # The example file carries no number: the import gave it this desk's first of the day.
-    assert casefile.read(out) == replace(original, number="DESK-20261128-001")
+    # The example file carries no number: the import gave it this desk's first of the day. The
+    # export carries what this machine last shared: the imported values (version 2).
+    base = casefile.Base(1, casefile.values_digest(original.fields))
+    assert casefile.read(out) == replace(original, number="DESK-20261128-001", base=base)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert [e.event for e in store.audit(original.id)] == ["imported", "exported"]
 
@@ -273,6 +275,176 @@ def test_any_valid_case_survives_import_and_export(case):
             import_files(store, [source], known_keys=KNOWN)
             out = export_case(store, case.id, folder / "out.json")
             back = casefile.read(out, known_keys=KNOWN)
-            # A number is kept; a file without one comes back with the one the import assigned.
-            assert back.number and back == replace(case, number=case.number or back.number)
+            # A number is kept; a file without one comes back with the one the import assigned. The
+            # export's base is what came in: the imported values.
+            assert back.number and back == replace(
+                case,
+                number=case.number or back.number,
+                base=casefile.Base(1, casefile.values_digest(case.fields)),
+            )
             assert import_files(store, [out]).unchanged == (case.id,)
+
+
+# -- version 2: files that carry their base merge field by field -------------------------------
+
+
+def filled(fields: dict) -> dict:
+    """The values a case holds, empty ones aside (a merge keeps no empty field)."""
+    return {k: v for k, v in fields.items() if v not in (None, "", [])}
+
+
+@pytest.fixture
+def laptop(tmp_path, clock):
+    with open_at(tmp_path / "laptop.sqlite", clock) as opened:
+        yield opened
+
+
+def hand_over(source, target, case_id: str, folder: Path, name: str):
+    """Export the case from `source` and import the file into `target`; the file's path."""
+    path = export_case(source, case_id, folder / name)
+    return path, import_files(target, [path])
+
+
+def test_a_first_export_is_version_1_and_the_next_one_carries_what_was_handed_over(store, laptop, tmp_path):
+    case = store.create(EXAMPLE)
+    first, _ = hand_over(store, laptop, case.id, tmp_path, "first.json")
+    assert json.loads(first.read_text(encoding="utf-8"))["version"] == 1
+    laptop.save_field(case.id, "notes", "笔记本上改的", laptop.get(case.id).revision)
+    back = export_case(laptop, case.id, tmp_path / "back.json")
+    doc = json.loads(back.read_text(encoding="utf-8"))
+    assert doc["version"] == 2
+    assert doc["base"] == {"revision": 1, "digest": casefile.values_digest(EXAMPLE)}
+
+
+def test_one_sided_edits_on_both_machines_merge_through_files(store, laptop, tmp_path, clock):
+    case = store.create(EXAMPLE)
+    hand_over(store, laptop, case.id, tmp_path, "out.json")
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "notes", "笔记本上改的", laptop.get(case.id).revision)
+    store.save_field(case.id, "handler.mobile", "13900000000", store.get(case.id).revision)
+    _, report = hand_over(laptop, store, case.id, tmp_path, "back.json")
+    assert report.merged == (case.id,) and not report.replaced
+    merged = filled(dict(EXAMPLE, notes="笔记本上改的", **{"handler.mobile": "13900000000"}))
+    assert store.get(case.id).fields == merged
+    assert [e.event for e in store.audit(case.id)][-1] == "imported"
+    # The hall's merged version goes back out: the laptop is still at the base it sent, so it
+    # simply takes it, and both machines hold the same case.
+    _, report = hand_over(store, laptop, case.id, tmp_path, "again.json")
+    assert report.replaced == (case.id,)
+    assert filled(laptop.get(case.id).fields) == merged
+
+
+def test_a_field_changed_on_both_sides_is_a_conflict_listed_like_sync_and_nothing_changes(
+    store, laptop, tmp_path, clock
+):
+    case = store.create(EXAMPLE)
+    hand_over(store, laptop, case.id, tmp_path, "out.json")
+    laptop.save_fields(
+        case.id,
+        dict(EXAMPLE, notes="笔记本", **{"handler.mobile": "13900000000"}),
+        laptop.get(case.id).revision,
+    )
+    store.save_field(case.id, "notes", "大厅", store.get(case.id).revision)
+    before = store.get(case.id)
+    back = export_case(laptop, case.id, tmp_path / "back.json")
+    fresh = case_file(tmp_path, "fresh.json", updated="2026-11-28T08:00:00+08:00", case_id=casefile.new_id())
+    with pytest.raises(ImportConflict) as caught:
+        import_files(store, [fresh, back])
+    (clash,) = caught.value.clashes
+    assert clash.reason == "fields" and clash.case_id == case.id
+    assert f"{case.number} notes: 大厅 / 笔记本" in str(caught.value).splitlines()
+    assert "handler.mobile" not in str(caught.value)  # a one-sided edit is no conflict
+    assert "没有导入任何文件" in str(caught.value)
+    assert store.get(case.id) == before
+    assert store.ids() == [case.id]  # the other file of the batch was not imported either
+
+
+def test_a_file_that_brings_nothing_new_since_its_base_changes_nothing(store, laptop, tmp_path, clock):
+    case = store.create(EXAMPLE)
+    hand_over(store, laptop, case.id, tmp_path, "out.json")
+    laptop.set_status(case.id, "printed", laptop.get(case.id).revision)  # printed there, no value changed
+    store.save_field(case.id, "notes", "大厅后来改的", store.get(case.id).revision)
+    before = store.get(case.id)
+    _, report = hand_over(laptop, store, case.id, tmp_path, "back.json")
+    assert report.unchanged == (case.id,)
+    assert store.get(case.id) == before
+
+
+def test_a_base_this_machine_never_shared_falls_back_to_the_version_1_rule(store, laptop, tmp_path, clock):
+    case = store.create(EXAMPLE)
+    hand_over(store, laptop, case.id, tmp_path, "out.json")
+    laptop.save_field(case.id, "notes", "笔记本上改的", laptop.get(case.id).revision)
+    back = casefile.read(export_case(laptop, case.id, tmp_path / "back.json"))
+    unknown = tmp_path / "unknown.json"
+    casefile.write(
+        replace(back, base=casefile.Base(9, "0" * 64), updated="2027-01-01T09:00:00+08:00"), unknown
+    )
+    store.save_field(case.id, "handler.mobile", "13900000000", store.get(case.id).revision)
+    with pytest.raises(ImportConflict) as caught:  # as version 1: edited on both sides since the export
+        import_files(store, [unknown])
+    assert caught.value.clashes[0].reason == "both"
+    store.save_field(case.id, "handler.mobile", EXAMPLE["handler.mobile"], store.get(case.id).revision)
+    assert import_files(store, [unknown]).replaced == (case.id,)  # only the laptop changed it: replaced
+
+
+def test_an_older_export_is_still_known_after_a_newer_one(store, laptop, tmp_path, clock):
+    """A case that went out twice: a laptop holding the first copy still merges (the issue's why)."""
+    case = store.create(EXAMPLE)
+    hand_over(store, laptop, case.id, tmp_path, "first.json")
+    store.save_field(case.id, "handler.mobile", "13900000000", store.get(case.id).revision)
+    export_case(store, case.id, tmp_path / "second.json")  # to another laptop
+    laptop.save_field(case.id, "notes", "笔记本", laptop.get(case.id).revision)
+    _, report = hand_over(laptop, store, case.id, tmp_path, "back.json")
+    assert report.merged == (case.id,)
+    assert store.get(case.id).fields == filled(
+        dict(EXAMPLE, notes="笔记本", **{"handler.mobile": "13900000000"})
+    )
+
+
+def test_the_command_line_lists_conflicts_and_refuses_a_hostile_base(tmp_path):
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "desktop", *map(str, args)], capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+
+    hall, field_laptop = tmp_path / "hall.sqlite", tmp_path / "laptop.sqlite"
+    assert run("import", "--db", hall, EXAMPLE_FILE).returncode == 0
+    assert run("export", "--db", hall, "--id", CASE_ID, "-o", tmp_path / "out.json").returncode == 0
+    assert run("import", "--db", field_laptop, tmp_path / "out.json").returncode == 0
+    for db, value in ((hall, "大厅"), (field_laptop, "笔记本")):
+        with open_at(db) as opened:
+            opened.save_field(CASE_ID, "notes", value, opened.get(CASE_ID).revision)
+    assert run("export", "--db", field_laptop, "--id", CASE_ID, "-o", tmp_path / "back.json").returncode == 0
+    done = run("import", "--db", hall, tmp_path / "back.json")
+    assert done.returncode == 1, done.stderr
+    number = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["number"]
+    assert f"{number} notes: 大厅 / 笔记本" in done.stderr.splitlines()
+    doc = json.loads((tmp_path / "back.json").read_text(encoding="utf-8"))
+    for hostile in ({"revision": -1, "digest": "0" * 64}, {"revision": 1, "digest": "ZZ"}, [1],
+                    {"revision": 1, "digest": "0" * 64, "values": {}}):  # fmt: skip
+        doc["base"] = hostile
+        (tmp_path / "hostile.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        done = run("import", "--db", hall, tmp_path / "hostile.json")
+        assert done.returncode == 2 and "base" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_values_handed_over_go_with_their_case_when_it_is_purged(store, tmp_path, clock):
+    """They are the customer's values: a purge by retention leaves none of them behind."""
+    case = store.create(EXAMPLE)
+    keep = store.create(dict(EXAMPLE, notes="留下"))
+    export_case(store, case.id, tmp_path / "a.json")
+    export_case(store, keep.id, tmp_path / "b.json")
+    digest = casefile.values_digest(EXAMPLE)
+    assert store.handover_values(case.id, digest) == filled(EXAMPLE)
+    assert store.last_handover(case.id) is not None
+    store.delete(case.id)
+    clock.advance(days=31)
+    store.purge()
+    assert store.last_handover(case.id) is None and store.handover_values(case.id, digest) is None
+    assert (
+        store.db.execute("SELECT count(*) FROM handover_bases WHERE case_id = ?", [case.id]).fetchone()[0]
+        == 0
+    )
+    assert store.last_handover(keep.id) is not None

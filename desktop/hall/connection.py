@@ -136,8 +136,28 @@ def keyring_user(params: Mapping[str, str]) -> str:
     return f"{user}@{host}:{port}/{dbname}"
 
 
-def connector(url: str, ca_file: str | None = None) -> Connector:
-    """A function that opens a new checked connection to the server of `url` (autocommit off)."""
+def remember_password(url: str, password: str) -> None:
+    """Keep the desk's password in the OS keyring, scoped to the URL's role and server (what the
+    settings dialog writes and `connector` reads). HallError when there is no usable keyring."""
+    params = effective_params(url)
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        raise HallError(NO_KEYRING) from None
+    try:
+        keyring.set_password(KEYRING_SERVICE, keyring_user(params), password)
+    except (KeyringError, RuntimeError):
+        raise HallError(NO_KEYRING) from None
+
+
+NO_KEYRING = "本机没有可用的系统钥匙串，密码未保存：请改用 ~/.pgpass 或环境变量 PGPASSWORD 提供密码"
+
+
+def connector(url: str, ca_file: str | None = None, *, password: str | None = None) -> Connector:
+    """A function that opens a new checked connection to the server of `url` (autocommit off).
+
+    `password` (typed in the settings dialog, not yet saved) wins over the keyring's and libpq's."""
     params = secure_params(url, ca_file)
 
     def connect() -> psycopg.Connection:
@@ -147,9 +167,9 @@ def connector(url: str, ca_file: str | None = None) -> Connector:
             "application_name": "desk400",
             **params,
         }
-        password = keyring_password(params)
-        if password is not None:
-            options["password"] = password
+        secret = password if password else keyring_password(params)
+        if secret is not None:
+            options["password"] = secret
         try:
             conn = psycopg.connect(make_conninfo("", **options))
         except psycopg.OperationalError as exc:

@@ -252,19 +252,82 @@ class SyncEngine:
         items: Iterable[tuple[remote.Pushed | remote.ServerCase, tuple[State, State] | None]],
         pulled_to: int | None = None,
     ) -> None:
-        """Apply server cases locally in one transaction; the audit rows it causes are skipped."""
+        """Apply server cases locally in one transaction; the audit rows it causes are skipped.
+
+        Cases new to this machine (most of a first pull) are written together: one import of the
+        batch and one statement for their bookkeeping, instead of a round of writes per case."""
+        items = list(items)
         with local.write(self.db):
             before = self._audit_top()
+            fresh = self._fresh([item for item, _ in items if isinstance(item, remote.ServerCase)])
+            self._create_many(fresh)
             for item, sent in items:
                 if isinstance(item, remote.Pushed):
                     self._apply(item.case, sent, item.conflicts, item.who, item.when)
-                else:
+                elif item.case_id not in fresh:
                     self._apply(item, None, (), item.who, item.when)
             after = self._audit_top()
             if after > before:
                 self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
             if pulled_to is not None:
                 local.set_state(self.db, "pulled", pulled_to)
+
+    def _fresh(self, cases: list[remote.ServerCase]) -> dict[str, remote.ServerCase]:
+        """The pulled cases this drafts file has never held (purged ones aside), by id."""
+        wanted = {c.case_id: c for c in cases if not c.purged}
+        known = self._local_rows(list(wanted))
+        return {case_id: case for case_id, case in wanted.items() if case_id not in known}
+
+    def _local_rows(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+        """(drafts revision, in the bin) of each of these cases this file holds, by id."""
+        rows: dict[str, tuple[int, int]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for case_id, revision, deleted in self.db.execute(
+                f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
+            ):
+                rows[case_id] = (revision, deleted)
+        return rows
+
+    def _create_many(self, fresh: Mapping[str, remote.ServerCase]) -> None:
+        """Create the server's new cases here in one import, then note each one's base."""
+        if not fresh:
+            return
+        files = []
+        for server in fresh.values():
+            fields, _, _ = split_state(server.state)
+            files.append(
+                (
+                    "服务器",
+                    CaseFile(server.case_id, server.bundle, _stamp(server.updated), fields, server.number),
+                )
+            )
+        self.store.import_cases(files, handed_over=False)
+        for server in fresh.values():
+            _, status, binned = split_state(server.state)
+            if status != "draft" or binned:  # an import makes drafts: the rest is one more write each
+                self._write_local(self.store.get(server.case_id), normal(server.state))
+        ids = list(fresh)
+        rows = self._local_rows(ids)
+        self.db.conn.executemany(
+            "INSERT INTO hall_cases (case_id, revision, base, digest, number, local_revision, local_deleted)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET revision = excluded.revision,"
+            " base = excluded.base, digest = excluded.digest, number = coalesce(excluded.number, number),"
+            " local_revision = excluded.local_revision, local_deleted = excluded.local_deleted",
+            [
+                (
+                    case_id,
+                    server.revision,
+                    _json(normal(server.state)),
+                    digest(server.state),
+                    server.number,
+                    *rows[case_id],
+                )
+                for case_id, server in fresh.items()
+            ],
+        )
+        self.db.conn.executemany("DELETE FROM hall_conflicts WHERE case_id = ?", [(i,) for i in ids])
 
     def _apply(
         self,
@@ -352,12 +415,8 @@ class SyncEngine:
 
     def _create(self, server: remote.ServerCase) -> Case:
         fields, _, _ = split_state(server.state)
-        updated = (
-            server.updated if _is_iso(server.updated) else datetime.now().astimezone().isoformat("seconds")
-        )
-        self.store.import_cases(
-            [("服务器", CaseFile(server.case_id, server.bundle, updated, fields, server.number))]
-        )
+        case = CaseFile(server.case_id, server.bundle, _stamp(server.updated), fields, server.number)
+        self.store.import_cases([("服务器", case)], handed_over=False)
         return self.store.get(server.case_id)
 
     def _forget(self, case_id: str) -> None:
@@ -451,12 +510,13 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _is_iso(text: str) -> bool:
+def _stamp(updated: str) -> str:
+    """The server's edit time when it is an ISO time (a case file needs one), else now."""
     try:
-        datetime.fromisoformat(text)
+        datetime.fromisoformat(updated)
     except (TypeError, ValueError):
-        return False
-    return True
+        return datetime.now().astimezone().isoformat("seconds")
+    return updated
 
 
 __all__ = ["BIN", "STATUS", "ConflictItem", "SyncEngine", "SyncReport"]

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from desktop.hall.merge import split_state
+
 MIGRATION_SET = "desk400-hall"
 STEP_NAME = "0005_hall"
 
@@ -84,3 +86,20 @@ def set_state(db: Database, key: str, value: Any) -> None:
         "INSERT INTO hall_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, json.dumps(value)],
     )
+
+
+def synced_base(db: Database, case_id: str) -> tuple[int, dict[str, Any], int] | None:
+    """The base this file last agreed with the server for a case: (server revision, its field
+    values, the drafts revision it matched then); None when the case was never synced here.
+
+    A version-2 case file written here carries it when it is newer than the last handover, and an
+    import finds it by its digest (desktop.transfer)."""
+    if not db["hall_cases"].exists():
+        return None
+    row = db.execute(
+        "SELECT revision, base, local_revision FROM hall_cases WHERE case_id = ?", [case_id]
+    ).fetchone()
+    if row is None:
+        return None
+    fields, _, _ = split_state(json.loads(row[1]))
+    return row[0], fields, row[2]

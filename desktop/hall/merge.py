@@ -8,12 +8,10 @@ one side and never typed on the other is not a change.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from desktop.casefile import Value
+from desktop.casefile import Value, values_digest
 
 STATUS = "@status"
 BIN = "@bin"
@@ -49,9 +47,9 @@ def split_state(state: Mapping[str, object]) -> tuple[dict[str, Value], str, boo
 
 
 def digest(values: Mapping[str, object]) -> str:
-    """The sha256 of a state's values (empty ones aside), as version-2 case files carry it."""
-    text = json.dumps(normal(values), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The sha256 of a state's values (empty ones aside), as version-2 case files carry it: a state
+    without case-level keys has the digest of its fields (casefile.values_digest)."""
+    return values_digest(normal(values))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

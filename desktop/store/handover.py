@@ -3,6 +3,10 @@
 Each stored case keeps the digest of the values this machine last exported or imported for it
 (its handover). With it an import can tell "edited only on the other machine" from "edited on
 both since they last met", and refuse the second instead of losing an edit silently.
+
+A version-2 file carries its base: when this machine knows the base's values, `merge` decides
+field by field instead (docs/case-file.md): a field changed on one side only takes that side, a
+field changed on both sides to different values is a conflict.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from datetime import datetime
 from typing import Literal
 
 from desktop.casefile import CaseFile, Value, is_empty
+from desktop.hall.merge import merge3
 
-Decision = Literal["create", "unchanged", "replace", "older", "stale", "both"]
-CLASHES: frozenset[str] = frozenset({"older", "stale", "both"})
+Decision = Literal["create", "unchanged", "replace", "merge", "older", "stale", "both", "fields"]
+CLASHES: frozenset[str] = frozenset({"older", "stale", "both", "fields"})
 
 
 @dataclass(frozen=True)
@@ -61,3 +66,29 @@ def same_content(a: Mapping[str, Value], b: Mapping[str, Value]) -> bool:
 def digest(fields: Mapping[str, Value]) -> str:
     """A fingerprint of a case's values: the same values (empty ones aside) give the same digest."""
     return hashlib.sha256(json.dumps(filled(fields), ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A version-2 import's outcome: the decision, the values the case takes ("replace", "merge"),
+    and for "fields" each field changed on both sides: (key, mine, theirs)."""
+
+    decision: Decision
+    fields: dict[str, Value]
+    conflicts: tuple[tuple[str, Value, Value], ...] = ()
+
+
+def merge(stored: Mapping[str, Value], incoming: Mapping[str, Value], base: Mapping[str, Value]) -> Merged:
+    """Merge a version-2 file's values into the stored case's against the base both last shared."""
+    mine, theirs, common = filled(stored), filled(incoming), filled(base)
+    if mine == theirs:
+        return Merged("unchanged", mine)
+    if mine == common:
+        return Merged("replace", dict(incoming))
+    result = merge3(common, mine, theirs)
+    if result.conflicts:
+        return Merged("fields", mine, tuple((k, mine.get(k), theirs.get(k)) for k in result.conflicts))
+    values: dict[str, Value] = dict(result.values)  # type: ignore[arg-type]
+    if values == mine:
+        return Merged("unchanged", mine)
+    return Merged("replace", dict(incoming)) if values == theirs else Merged("merge", values)

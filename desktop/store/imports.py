@@ -1,7 +1,9 @@
 """Case files crossing machines: recording an export and importing case files into the drafts.
 
-Which way each file goes is `handover.decide` (pure); this module carries the decision out on the
-drafts file. Called inside the store's write transaction, so an import is all or nothing.
+Which way each file goes is pure (desktop.store.handover): `merge` for a version-2 file whose base
+this drafts file knows, `decide` for any other. This module carries the decision out on the drafts
+file, inside the store's write transaction, so an import is all or nothing. New cases are written
+together, one statement per table (a first sync with the hall imports thousands at once).
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ from typing import Any
 from sqlite_utils import Database
 
 from desktop.casefile import CaseFile, Value
-from desktop.store import audit, handover, rows
+from desktop.store import audit, bases, handover, rows
 from desktop.store.models import DraftsSpec, ImportClash, ImportConflict, ImportReport
 from desktop.store.text import check_values, dump
 
 NextNumber = Callable[[datetime], str]
 
 
-def record_export(db: Database, case_id: str, fields: Mapping[str, Value], now: datetime) -> None:
-    """Note that `fields` of the case left this machine in a case file (audit and handover)."""
+def record_export(
+    db: Database, case_id: str, fields: Mapping[str, Value], now: datetime, revision: int = 1
+) -> None:
+    """Note that `fields` of the case left this machine in a case file (audit and handover);
+    `revision` is the one the file gives them (its base's + 1, or 1 without a base)."""
     row = rows.row(db, case_id)
     db["cases"].update(row["seq"], {"handover": handover.digest(fields)})
+    bases.record(db, case_id, revision, fields, row["revision"], rows.iso(now))
     audit.log(db, now, case_id, "exported")
 
 
@@ -34,42 +40,78 @@ def import_cases(
     cases: Sequence[tuple[str, CaseFile]],
     now: datetime,
     next_number: NextNumber,
+    *,
+    bases_known: Mapping[str, Mapping[str, Value]] | None = None,
+    handed_over: bool = True,
 ) -> ImportReport:
     """Import (source name, case file) pairs; ImportConflict lists every clash (the caller's
-    transaction then rolls back, so nothing changes). `next_number` numbers a case file that
-    comes without one."""
-    done: dict[str, list[str]] = {"create": [], "replace": [], "unchanged": []}
+    transaction then rolls back, so nothing changes).
+
+    A file whose base values are in `bases_known` (by case id) merges field by field; a changed
+    case comes back as a draft (out of the bin if it was there). With `handed_over` (case files;
+    not the hall's pull, which keeps its own base) every imported case records the file's values
+    as handed over. `next_number` numbers a case file that comes without one; it must count the
+    numbers it gave out, since the new rows are written at the end.
+    """
+    known_bases = bases_known or {}
+    done: dict[str, list[str]] = {"create": [], "replace": [], "unchanged": [], "merge": []}
     clashes: list[ImportClash] = []
+    fresh: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    handovers: list[tuple[CaseFile, int]] = []
     for source, case in cases:
         check_values(case.fields)
         stored = rows.find(db, case.id)
-        known = None
-        if stored is not None:
+        if stored is None:
+            done["create"].append(case.id)
+            fresh.append(_new(spec, edition, case, now, next_number))
+            events.append(audit.event_row(now, case.id, "imported", detail="created"))
+            handovers.append((case, 1))
+            continue
+        values: Mapping[str, Value] = case.fields
+        if case.id in known_bases:
+            merged = handover.merge(stored["fields"], case.fields, known_bases[case.id])
+            decision, values = merged.decision, merged.fields
+            conflicts, number = merged.conflicts, stored["number"]
+        else:
             known = handover.StoredCase(
                 stored["bundle"], stored["updated"], stored["fields"], stored["handover"]
             )
-        decision = handover.decide(known, case)
+            decision, conflicts, number = handover.decide(known, case), (), None
         if decision in handover.CLASHES:
-            assert stored is not None
-            clashes.append(ImportClash(source, case.id, case.updated, stored["updated"], decision))
+            clashes.append(
+                ImportClash(source, case.id, case.updated, stored["updated"], decision, conflicts, number)
+            )
             continue
         done[decision].append(case.id)
-        if decision == "create":
-            _insert(db, spec, edition, case, now, next_number)
-        elif decision == "unchanged":
-            assert stored is not None
+        if decision == "unchanged":
             db["cases"].update(stored["seq"], {"handover": handover.digest(case.fields)})
-        else:
-            assert stored is not None
-            _replace(db, spec, stored, case, now, next_number)
+            handovers.append((case, stored["revision"]))
+            continue
+        # A merge is a new state made here, now; a replacement is the file's own.
+        updated = rows.iso(now) if decision == "merge" else case.updated
+        _replace(db, spec, stored, case, dict(values), updated, now, next_number)
+        detail = "merged" if decision == "merge" else "replaced"
+        events.append(audit.event_row(now, case.id, "imported", detail=detail))
+        handovers.append((case, stored["revision"] + 1))
     if clashes:
         raise ImportConflict(clashes)
-    return ImportReport(tuple(done["create"]), tuple(done["replace"]), tuple(done["unchanged"]))
+    if fresh:
+        db["cases"].insert_all(fresh, batch_size=500)
+    if events:
+        db["audit"].insert_all(events, batch_size=500)
+    if handed_over:
+        for case, local_revision in handovers:
+            revision = 1 if case.base is None else case.base.revision + 1
+            bases.record(db, case.id, revision, case.fields, local_revision, rows.iso(now))
+    return ImportReport(
+        tuple(done["create"]), tuple(done["replace"]), tuple(done["unchanged"]), tuple(done["merge"])
+    )
 
 
-def _insert(
-    db: Database, spec: DraftsSpec, edition: str, case: CaseFile, now: datetime, next_number: NextNumber
-) -> None:
+def _new(
+    spec: DraftsSpec, edition: str, case: CaseFile, now: datetime, next_number: NextNumber
+) -> dict[str, Any]:
     # A case file's number is kept: it is what the paper already carries. One without gets
     # this desk's next number for today.
     number = case.number or next_number(now)
@@ -77,8 +119,7 @@ def _insert(
         spec, case.bundle, case.id, dict(case.fields), datetime.fromisoformat(case.updated), edition, number
     )
     fresh.update(created=rows.iso(now), updated=case.updated, handover=handover.digest(case.fields))
-    db["cases"].insert(fresh)
-    audit.log(db, now, case.id, "imported", detail="created")
+    return fresh
 
 
 def _replace(
@@ -86,24 +127,25 @@ def _replace(
     spec: DraftsSpec,
     stored: dict[str, Any],
     case: CaseFile,
+    values: dict[str, Value],
+    updated: str,
     now: datetime,
     next_number: NextNumber,
 ) -> None:
     number = case.number or stored["number"] or next_number(now)
-    updates: dict[str, Any] = rows.derived(spec, dict(case.fields), number)
-    updates.update(
+    changes: dict[str, Any] = rows.derived(spec, values, number)
+    changes.update(
         {
-            "fields": dump(case.fields),
+            "fields": dump(values),
             "bundle": case.bundle,
             "status": "draft",
             "revision": stored["revision"] + 1,
-            "updated": case.updated,
-            "updated_ts": datetime.fromisoformat(case.updated).timestamp(),
+            "updated": updated,
+            "updated_ts": datetime.fromisoformat(updated).timestamp(),
             "deleted": None,
             "deleted_ts": None,
             "handover": handover.digest(case.fields),
             "number": number,
         }
     )
-    db["cases"].update(stored["seq"], updates)
-    audit.log(db, now, case.id, "imported", detail="replaced")
+    db["cases"].update(stored["seq"], changes)

@@ -95,9 +95,23 @@ class ImportClash:
     file_updated: str
     stored_updated: str
     reason: str = "older"
+    # "fields" (a version-2 file whose base is known here): each field changed on both sides
+    # since, as (key, mine, theirs), and the case's number for the listing.
+    conflicts: tuple[tuple[str, Any, Any], ...] = ()
+    number: str | None = None
 
     def message(self) -> str:
         head = f"{self.source}：案卷 {self.case_id} "
+        if self.reason == "fields":
+            label = self.number or self.case_id[:8]
+            lines = [
+                f"{self.source}：案卷 {label} 在两台电脑上都改了 {len(self.conflicts)} 处（本机 / 文件）：",
+                *(
+                    f"{label} {key}: {_shown(mine)} / {_shown(theirs)}"
+                    for key, mine, theirs in self.conflicts
+                ),
+            ]
+            return "\n".join(lines)
         if self.reason == "stale":
             return (
                 head + f"的文件就是本机上次导出或导入的版本，本机之后（{self.stored_updated}）又修改过；"
@@ -113,6 +127,13 @@ class ImportClash:
             head
             + f"的文件修改时间 {self.file_updated} 早于（或等于）本机保存的 {self.stored_updated}，且内容不同"
         )
+
+
+def _shown(value: Any) -> str:
+    """A conflicted value as `sync` lists it."""
+    if value is None or value == "" or value == []:
+        return "（空）"
+    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 class ImportConflict(StoreError):
@@ -200,6 +221,7 @@ class ImportReport:
     created: tuple[str, ...] = ()
     replaced: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    merged: tuple[str, ...] = ()  # version-2 files merged field by field with this machine's edits
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,14 @@ def migrations() -> Migrations:
         # bookkeeping beside the case, not one of its fields (case files do not carry it).
         db["cases"].add_column("materials", str, not_null_default="[]")
 
+    @steps(name="0009_handover_bases")
+    def handover_bases(db: Database) -> None:
+        # The values each export or import handed over (a few per case), so a version-2 case file
+        # naming one as its base merges field by field (desktop.store.bases).
+        from desktop.store import bases
+
+        bases.tables(db)
+
     return steps
 
 

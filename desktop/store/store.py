@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from desktop import backup, paths
 from desktop.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
-from desktop.store import escrow, imports, lists, numbers, retention, rows
+from desktop.store import bases, escrow, imports, lists, numbers, retention, rows
 from desktop.store import settings as stored_settings
 from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
@@ -437,22 +437,50 @@ class Store:
 
     # -- transfer (desktop.store.imports) ---------------------------------------------------
 
-    def record_export(self, case_id: str, fields: Mapping[str, Value]) -> None:
-        """Note that `fields` of the case left this machine in a case file (audit and handover)."""
+    def record_export(self, case_id: str, fields: Mapping[str, Value], *, revision: int = 1) -> None:
+        """Note that `fields` of the case left this machine in a case file (audit and handover);
+        `revision` is the one the file gives them (its base's + 1, or 1 without a base)."""
         with self._write():
-            imports.record_export(self.db, case_id, fields, self.clock())
+            imports.record_export(self.db, case_id, fields, self.clock(), revision)
 
-    def import_cases(self, cases: Sequence[tuple[str, CaseFile]]) -> ImportReport:
+    def last_handover(self, case_id: str) -> bases.Handover | None:
+        """The values this machine last exported or imported for the case (revision and digest)."""
+        with store_errors():
+            return bases.last(self.db, case_id)
+
+    def handover_values(self, case_id: str, digest: str) -> dict[str, Value] | None:
+        """The values of one of the case's recent handovers, by their digest (a version-2 base)."""
+        with store_errors():
+            return bases.values(self.db, case_id, digest)
+
+    def import_cases(
+        self,
+        cases: Sequence[tuple[str, CaseFile]],
+        *,
+        bases_known: Mapping[str, Mapping[str, Value]] | None = None,
+        handed_over: bool = True,
+    ) -> ImportReport:
         """Import (source name, case file) pairs in one transaction: all or nothing.
 
-        Each file is accepted, skipped or refused by `handover.decide`: ImportConflict lists every
-        clash and nothing changes. A newer file replaces the stored values and comes back as a
-        draft (out of the bin if it was there). Every imported case records its values as the
-        last handed over.
+        A version-2 file whose base values are in `bases_known` (by case id) merges field by field
+        (`handover.merge`); any other is accepted, skipped or refused by `handover.decide`.
+        ImportConflict lists every clash and nothing changes. A changed case comes back as a draft
+        (out of the bin if it was there). With `handed_over` (case files; not the hall's pull)
+        every imported case records the file's values as the last handed over.
         """
         now = self.clock()
+        sequences: dict[str, int] = {}
         with self._write():
-            return imports.import_cases(self.db, self.spec, self.edition, cases, now, self._next_number)
+            return imports.import_cases(
+                self.db,
+                self.spec,
+                self.edition,
+                cases,
+                now,
+                lambda moment: self._bulk_number(moment, sequences),
+                bases_known=bases_known,
+                handed_over=handed_over,
+            )
 
     # -- internals -------------------------------------------------------------------------
 

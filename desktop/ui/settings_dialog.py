@@ -1,30 +1,52 @@
-"""The settings dialog: the operator's words, the hall and its agent, the desk code, how long
-finished cases stay. A value its setting's pattern refuses (forms/: bundle.toml) keeps the dialog
-open with the setting's message; nothing is saved until every value is acceptable."""
+"""The settings dialog: the operator's words, the hall and its agent, how long finished cases stay,
+and 服务器 (the hall server's address, the desk code, the CA file, the password kept in the OS
+keyring, the hall's age public key and 测试连接). A value its setting refuses (a pattern from
+forms/ bundle.toml, or an age key pyrage cannot read) keeps the dialog open with the setting's
+message; nothing is saved until every value is acceptable.
+
+测试连接 runs on a thread of its own: a server that does not answer never freezes the dialog."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
 
 from desktop.forms import SettingDef
+from desktop.ui.style import set_text_colour
 
 RETENTION_KEY = "retention_days"
+AGE_KEY = "hall.age_recipient"  # desktop.store.escrow.ESCROW_SETTING
+# The settings shown under 服务器 (the rest of the bundle's settings are the hall's words).
+SERVER_KEYS = ("hall.url", "desk.code", "hall.ca_file")
+URL_KEY, CA_KEY = "hall.url", "hall.ca_file"
+
+
+class _Probe(QObject):
+    """Carries one 测试连接 result from its thread back to the GUI thread (a queued signal)."""
+
+    finished = Signal(bool, str)
 
 
 class SettingsDialog(QDialog):
-    """Edits the bundle's settings plus the retention days; `values()` is what the agent set."""
+    """Edits the bundle's settings plus the retention days and the hall's age key; `values()` is
+    what the agent set. The server password typed here goes to the OS keyring on 保存, never into
+    `values()` (the drafts file holds nothing secret)."""
 
     def __init__(
         self, settings: Sequence[SettingDef], current: Mapping[str, Any], parent: QWidget | None = None
@@ -37,13 +59,17 @@ class SettingsDialog(QDialog):
         # afterwards (some platforms warn on every such change).
         form.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.settings = tuple(settings)
+        self.current = dict(current)
         self.edits: dict[str, QLineEdit] = {}
+        server = QGroupBox("服务器")
+        server.setObjectName("settings_server")
+        server_form = QFormLayout(server)
         for setting in settings:
             edit = QLineEdit(str(current.get(setting.key) or ""))
             edit.setObjectName(f"setting.{setting.key}")
             edit.setPlaceholderText(setting.default or "")
             edit.setMinimumWidth(320)
-            form.addRow(setting.label, edit)
+            (server_form if setting.key in SERVER_KEYS else form).addRow(setting.label, edit)
             self.edits[setting.key] = edit
         self.retention = QSpinBox()
         self.retention.setObjectName(f"setting.{RETENTION_KEY}")
@@ -57,6 +83,8 @@ class SettingsDialog(QDialog):
         )
         note.setWordWrap(True)
         form.addRow(note)
+        self._server_rows(server_form)
+        form.addRow(server)
         self.error = QLabel()
         self.error.setObjectName("settings_error")
         self.error.setWordWrap(True)
@@ -73,6 +101,52 @@ class SettingsDialog(QDialog):
         form.addRow(buttons)
         self.setMinimumSize(form.sizeHint())
 
+    def _server_rows(self, form: QFormLayout) -> None:
+        self.password = QLineEdit()
+        self.password.setObjectName("setting.hall.password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("留空：用已存的密码（系统钥匙串）或 ~/.pgpass")
+        form.addRow("柜台账号密码", self.password)
+        self.age = QLineEdit(str(self.current.get(AGE_KEY) or ""))
+        self.age.setObjectName(f"setting.{AGE_KEY}")
+        self.age.setPlaceholderText("age1…（营业厅的 age 公钥，留空则不托管、不加密案卷文件）")
+        form.addRow("营业厅 age 公钥", self.age)
+        self.test_button = QPushButton("测试连接")
+        self.test_button.setObjectName("hall_test_connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = QLabel()
+        self.test_result.setObjectName("hall_test_result")
+        self.test_result.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addWidget(self.test_result, 1)
+        form.addRow(row)
+
+    # -- 测试连接 ---------------------------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        """Try the server as typed on a worker thread; the result line appears when it is done."""
+        url = self.edits[URL_KEY].text() if URL_KEY in self.edits else ""
+        ca_file = self.edits[CA_KEY].text() if CA_KEY in self.edits else ""
+        password = self.password.text()
+        self.test_button.setEnabled(False)
+        self.test_result.setText("正在连接…")
+        set_text_colour(self.test_result, "hint")
+        probe = _Probe()
+        probe.finished.connect(self._tested)
+
+        def work() -> None:
+            probe.finished.emit(*_probe(url, ca_file, password))
+
+        threading.Thread(target=work, name="desk400-test-connection", daemon=True).start()
+
+    def _tested(self, ok: bool, text: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(text)
+        set_text_colour(self.test_result, "ok" if ok else "error")
+
+    # -- saving -----------------------------------------------------------------------------------
+
     def problems(self) -> list[tuple[str, str]]:
         """(key, Chinese message) for each value its setting refuses, in the dialog's order."""
         out = []
@@ -80,21 +154,73 @@ class SettingsDialog(QDialog):
             problem = setting.problem(self.edits[setting.key].text().strip())
             if problem:
                 out.append((setting.key, problem))
+        age = self.age.text().strip()
+        if age:
+            from desktop import sealing
+
+            try:
+                sealing.recipient(age)
+            except sealing.SealError as exc:
+                out.append((AGE_KEY, f"{exc}，请改正后再保存"))
         return out
 
     def accept(self) -> None:
-        """Close and save only when every value is acceptable; else say why, at the first bad one."""
+        """Close and save only when every value is acceptable (and a typed password is in the
+        keyring); else say why, at the first bad one."""
         problems = self.problems()
+        if not problems and self.password.text():
+            problem = _remember(
+                self.edits[URL_KEY].text() if URL_KEY in self.edits else "", self.password.text()
+            )
+            if problem:
+                problems.append(("", problem))
         if problems:
             self.error.setText("\n".join(text for _, text in problems))
             self.error.show()
-            self.edits[problems[0][0]].setFocus()
-            self.edits[problems[0][0]].selectAll()
+            widget = self._widget(problems[0][0])
+            widget.setFocus()
+            widget.selectAll()
             return
         self.error.hide()
         super().accept()
 
     def values(self) -> dict[str, Any]:
+        """The settings to save. The age key only when it changed: saving it (re)seals the drafts
+        key to the hall, which a file without a key file cannot do."""
         out: dict[str, Any] = {key: edit.text().strip() for key, edit in self.edits.items()}
         out[RETENTION_KEY] = self.retention.value()
+        age = self.age.text().strip()
+        if age != str(self.current.get(AGE_KEY) or "").strip():
+            out[AGE_KEY] = age
         return out
+
+    def _widget(self, key: str) -> QLineEdit:
+        if key == AGE_KEY:
+            return self.age
+        return self.edits.get(key) or self.password
+
+
+def _probe(url: str, ca_file: str, password: str) -> tuple[bool, str]:
+    """(worked, the Chinese line) for one connection attempt; never raises (a worker thread)."""
+    from desktop.hall.connection import HallError
+    from desktop.hall.probe import try_connection
+
+    try:
+        return True, try_connection(url, ca_file, password)
+    except HallError as exc:
+        return False, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a thread must report, never die silently
+        return False, f"测试连接失败（内部错误 {type(exc).__name__}）"
+
+
+def _remember(url: str, password: str) -> str | None:
+    """Put the typed password in the keyring for the URL's role; the Chinese reason if it cannot."""
+    from desktop.hall.connection import HallError, remember_password
+
+    if not url.strip():
+        return "填写了密码但没有服务器地址：请先填写营业厅服务器地址"
+    try:
+        remember_password(url.strip(), password)
+    except HallError as exc:
+        return str(exc)
+    return None

@@ -11,6 +11,7 @@ plain psycopg in the same run:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -111,6 +112,8 @@ def plain_edit(url: str, case_id: str, value: str) -> None:
 
 
 def main() -> None:
+    # The drafts files are encrypted: without an OS keyring they need a passphrase (as run_all.py).
+    os.environ.setdefault("DESK400_PASSPHRASE", "desk400 benchmark")
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--desks", type=int, default=50)

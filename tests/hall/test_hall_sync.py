@@ -155,3 +155,29 @@ def test_a_desk_role_cannot_truncate_drop_or_alter(hall):
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
+
+
+def test_a_case_file_from_a_machine_that_synced_merges_against_the_hall_base(machines, tmp_path):
+    """A laptop that synced, then went out of reach, hands its edit over as a file: the file's base
+    is the hall revision both last agreed, so the desk merges it with its own unsynced edit."""
+    from desktop import casefile
+    from desktop.transfer import export_case, import_files
+
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲公司", "contact.name": "王霄"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    b.save_field(case.id, "notes", "笔记本上改的", b.get(case.id).revision)
+    a.save_field(case.id, "contact.name", "李敏", a.get(case.id).revision)
+    path = export_case(b, case.id, tmp_path / "laptop.json")
+    base = casefile.read(path).base
+    assert base == casefile.Base(
+        1, casefile.values_digest({"customer.name": "甲公司", "contact.name": "王霄"})
+    )
+    assert import_files(a, [path]).merged == (case.id,)
+    want = {"customer.name": "甲公司", "contact.name": "李敏", "notes": "笔记本上改的"}
+    assert a.get(case.id).fields == want
+    # The merge is an ordinary edit for the hall: it travels, and the laptop merges it too.
+    assert eng["a"].sync_once().in_step
+    assert eng["b"].sync_once().in_step
+    assert b.get(case.id).fields == want
