@@ -25,10 +25,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QLabel,
     QMainWindow,
-    QScrollArea,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -39,14 +36,15 @@ from desktop import paths
 from desktop.forms import Bundle, default_bundle
 from desktop.session import EditSession
 from desktop.ui import actions as action_table
-from desktop.ui import translations
+from desktop.ui import status_bar, translations
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.case_extras import CaseExtras
 from desktop.ui.case_ops import CaseOps
 from desktop.ui.case_view import CaseView
 from desktop.ui.checklist import MaterialsChecklist
-from desktop.ui.drafts import CASE_ID_ROLE, DraftsPane
+from desktop.ui.checklist import shelf as checklist_shelf
+from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
 from desktop.ui.printing import FORM_MIN, Printing
 from desktop.ui.recovery import SessionLock
@@ -99,7 +97,6 @@ class MainWindow(QMainWindow):
         self._started = False
         self._warm = False
         self._closed = False
-        self._search_token = 0
         self.session = EditSession(self.bundle, today)
         self.workers = Workers(self._open_reader, self._open_writer, self)
         self.setObjectName("main_window")
@@ -120,14 +117,7 @@ class MainWindow(QMainWindow):
         self.view = CaseView(bundle, self.session, self)
         self.tabs = self.view.tabs
         self.print_label = self.view.print_label
-        listed = (*bundle.drafts.search_keys, *bundle.drafts.mask_keys)
-        shown = [k for k in listed if k != bundle.drafts.title_key]
-        self.drafts = DraftsPane(
-            {k: bundle.field(k).label for k in listed},
-            # The 18-character licence would wrap the line: it is in the tooltip (and searchable).
-            [k for k in shown if bundle.field(k).type != "uscc"],
-            self._list_value,
-        )
+        self.drafts = DraftsPane.for_bundle(bundle, self.today)
         self.banner = Banner()
         centre = QWidget()
         column = QVBoxLayout(centre)
@@ -138,12 +128,7 @@ class MainWindow(QMainWindow):
         # The materials to collect for the case's categories (forms/400/materials.toml), beside
         # the documents on every tab; ticking them all lets a clean case be finished.
         self.checklist = MaterialsChecklist(bundle)
-        shelf = QScrollArea()
-        shelf.setObjectName("materials_shelf")
-        shelf.setWidget(self.checklist)
-        shelf.setWidgetResizable(True)
-        shelf.setMaximumHeight(150)
-        column.addWidget(shelf)
+        column.addWidget(checklist_shelf(self.checklist))
         self.splitter = QSplitter()
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.drafts)
@@ -152,18 +137,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.setCentralWidget(self.splitter)
 
-        self.saved_label = QLabel("")
-        self.saved_label.setObjectName("saved_status")
-        # Neither label's text may resize the status bar (and with it relayout the window).
-        self.print_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.saved_label.setMinimumWidth(self.saved_label.fontMetrics().horizontalAdvance("已保存 00:00:00 "))
-        # A normal (not permanent) widget: a passing confirmation (「已保存 PDF：…」) replaces it
-        # for its few seconds, then the print status comes back.
-        self.statusBar().addWidget(self.print_label, 1)
-        self.hall_label = QLabel("")
-        self.hall_label.setObjectName("hall_status")
-        self.statusBar().addPermanentWidget(self.hall_label)
-        self.statusBar().addPermanentWidget(self.saved_label)
+        self.hall_label, self.saved_label = status_bar.furnish(self.statusBar(), self.print_label)
 
         self.action_specs = (
             *action_table.ACTIONS,
@@ -216,7 +190,7 @@ class MainWindow(QMainWindow):
         self.hall_panel = HallPanel(self.hall, self.banner, self.session, self.autosaver, self.hall_label,
                                     self._pulled, self)  # fmt: skip
         self._list_timer.timeout.connect(self.drafts.refresh)
-        self.drafts.search_requested.connect(self._search)
+        self.drafts.serve_from(self.workers.read, self.printing.worker_failed)
         self.drafts.open_requested.connect(self.open_case)
         self.drafts.bin.toggled.connect(self._bin_toggled)
         QApplication.instance().focusChanged.connect(self._focus_changed)
@@ -332,8 +306,7 @@ class MainWindow(QMainWindow):
         self.view.show_case()
         self.extras.show_checklist()
         self.extras.look_for_the_same_customer()
-        self.drafts.current_id = self.session.case_id
-        self._select_in_list(self.session.case_id)
+        self.drafts.select(self.session.case_id)
         self._update_title()
         self.printing.changed()
 
@@ -477,39 +450,6 @@ class MainWindow(QMainWindow):
 
     # -- drafts ----------------------------------------------------------------------------------
 
-    def _search(self, query: str, binned: bool) -> None:
-        self._search_token += 1
-        token = self._search_token
-
-        def query_store(store: Store) -> Any:
-            return store.binned() if binned else store.search(query)
-
-        def show(page: Any) -> None:
-            if token == self._search_token and not self._closed:
-                self.drafts.show_page(page.items, page.has_more, query=query, binned=binned)
-
-        self.workers.read(query_store, show, self.printing.worker_failed)
-
-    def _list_value(self, key: str, value: Any) -> str:
-        """A value as the drafts list shows it: grouped like on paper (masked ones as they come)."""
-        from desktop import fields as ft
-
-        if key in self.bundle.drafts.mask_keys:
-            return "、".join(value) if isinstance(value, list) else str(value)
-        return ft.display_value(self.bundle.field(key), value, today=self.today())
-
-    def _select_in_list(self, case_id: str | None) -> None:
-        for row in range(self.drafts.list.count()):
-            item = self.drafts.list.item(row)
-            if item.data(CASE_ID_ROLE) == case_id:
-                self.drafts.list.setCurrentItem(item)
-                return
-        self.drafts.list.clearSelection()
-
-    def focus_search(self) -> None:
-        self.drafts.search.setFocus()
-        self.drafts.search.selectAll()
-
     def _bin_toggled(self, binned: bool) -> None:
         self.action_restore_case.setEnabled(binned)
         self.action_delete_case.setEnabled(not binned)
@@ -607,6 +547,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.printing.closed = True
         self.extras.active = False
+        self.drafts.active = False
         self.watcher.stop()
         self.hall.close()
         QApplication.instance().focusChanged.disconnect(self._focus_changed)

@@ -55,6 +55,29 @@ def last_sequence(conn: sqlite3.Connection, code: str, day: date) -> int:
     return int(row[0] or 0)
 
 
+def next_number(conn: sqlite3.Connection, code: str, now: datetime) -> str:
+    """The desk's next number for `now`'s day; call inside the write transaction that stores it,
+    so no other window or process can take the same one."""
+    return format_number(code, now.date(), last_sequence(conn, code, now.date()) + 1)
+
+
+class Batch:
+    """The next numbers of a bulk create or import, whose rows are not in the table until its end:
+    each day's sequence is read once, then counted on here."""
+
+    def __init__(self, conn: sqlite3.Connection, code: str) -> None:
+        self.conn = conn
+        self.code = code
+        self.sequences: dict[date, int] = {}
+
+    def __call__(self, now: datetime) -> str:
+        day = now.date()
+        if day not in self.sequences:
+            self.sequences[day] = last_sequence(self.conn, self.code, day)
+        self.sequences[day] += 1
+        return format_number(self.code, day, self.sequences[day])
+
+
 def search_text(number: str | None) -> str:
     """What a search matches for a number: as written, and without hyphens (a query of digits and
     hyphens such as 20261130-017 loses its hyphens before it is matched)."""

@@ -135,7 +135,7 @@ class Store:
         now = self.clock()
         case_id = new_id()
         with self._write():
-            number = self._next_number(now)
+            number = numbers.next_number(self.db.conn, self._desk_code(), now)
             self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.edition, number))
             self._log(now, case_id, "created")
         return self.get(case_id)
@@ -150,15 +150,13 @@ class Store:
         with self._write():
             new_rows = []
             events = []
-            sequences: dict[str, int] = {}
+            batch = numbers.Batch(self.db.conn, self._desk_code())
             for fields in items:
                 values = dict(fields)
                 check_values(values)
                 now = self.clock()
                 case_id = new_id()
-                row = self._new_row(
-                    case_id, values, now, edition or self.edition, self._bulk_number(now, sequences)
-                )
+                row = self._new_row(case_id, values, now, edition or self.edition, batch(now))
                 row["status"] = status
                 new_rows.append(row)
                 events.append(audit_log.event_row(now, case_id, "created"))
@@ -253,7 +251,7 @@ class Store:
         now = self.clock()
         new = new_id()
         with self._write():
-            number = self._next_number(now)
+            number = numbers.next_number(self.db.conn, self._desk_code(), now)
             self.db["cases"].insert(self._new_row(new, kept, now, source.edition, number))
             self._log(now, new, "created", detail=f"duplicate of {case_id}")
         return self.get(new)
@@ -469,7 +467,6 @@ class Store:
         every imported case records the file's values as the last handed over.
         """
         now = self.clock()
-        sequences: dict[str, int] = {}
         with self._write():
             return imports.import_cases(
                 self.db,
@@ -477,7 +474,7 @@ class Store:
                 self.edition,
                 cases,
                 now,
-                lambda moment: self._bulk_number(moment, sequences),
+                numbers.Batch(self.db.conn, self._desk_code()),
                 bases_known=bases_known,
                 handed_over=handed_over,
             )
@@ -533,21 +530,6 @@ class Store:
 
     def _desk_code(self) -> str:
         return numbers.desk_code(self.setting(numbers.DESK_CODE_KEY))
-
-    def _next_number(self, now: datetime) -> str:
-        """The next number of this desk for `now`'s day; call inside the write transaction that
-        stores it, so no other window or process can take the same one."""
-        code, day = self._desk_code(), now.date()
-        return numbers.format_number(code, day, numbers.last_sequence(self.db.conn, code, day) + 1)
-
-    def _bulk_number(self, now: datetime, sequences: dict[str, int]) -> str:
-        """The next number in a bulk create, whose rows are not in the table until the end."""
-        code, day = self._desk_code(), now.date()
-        head = numbers.prefix(code, day)
-        if head not in sequences:
-            sequences[head] = numbers.last_sequence(self.db.conn, code, day)
-        sequences[head] += 1
-        return numbers.format_number(code, day, sequences[head])
 
     def _log(
         self, now: datetime, case_id: str, event: str, *, key: str | None = None, detail: str | None = None

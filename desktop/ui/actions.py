@@ -7,6 +7,7 @@ the F1 key list, so a shortcut cannot be changed in one place and forgotten in a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import reduce
 from typing import Any
 
 from PySide6.QtGui import QAction
@@ -72,7 +73,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("action_quit", "退出(&X)", "close", "Ctrl+Q", "file"),
     ActionSpec(
-        "action_search", "搜索草稿(&F)", "focus_search", "Ctrl+F", "go", keys="搜索草稿（回车打开第一个）"
+        "action_search",
+        "搜索草稿(&F)",
+        "drafts.focus_search",
+        "Ctrl+F",
+        "go",
+        keys="搜索草稿（回车打开第一个）",
     ),
     ActionSpec("action_load_example", "载入示例案卷(&E)", "load_example", None, "help"),
     ActionSpec("action_keys", "键盘操作(&K)", "show_keys", "F1", "help", keys="键盘操作"),
@@ -141,7 +147,13 @@ def bind_shortcuts(specs: Sequence[ActionSpec], actions: dict[str, QAction]) -> 
 
 
 def _slot(window: Any, slot: str) -> Callable[..., None]:
-    if ":" in slot:
-        name, arg = slot.split(":", 1)
-        return lambda _checked=False: getattr(window, name)(int(arg))
-    return lambda _checked=False: getattr(window, slot)()
+    """`slot` names a method of the window, or of one of its parts ("drafts.focus_search"), with
+    an optional whole-number argument ("go_tab:2"); it is looked up when triggered."""
+    name, _, arg = slot.partition(":")
+
+    def method() -> Callable[..., None]:
+        return reduce(getattr, name.split("."), window)
+
+    if arg:
+        return lambda _checked=False: method()(int(arg))
+    return lambda _checked=False: method()()

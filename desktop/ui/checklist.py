@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from PySide6 import QtCore
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
-from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop import materials as checklist
 from desktop.forms import Bundle
@@ -140,3 +140,14 @@ class MaterialsChecklist(QGroupBox):
             self.status.setText(NO_CATEGORY)
         else:
             self.status.setText(checklist.missing_message(self.missing()) or ALL_TICKED)
+
+
+def shelf(checklist: MaterialsChecklist) -> QScrollArea:
+    """The checklist under the documents, on every tab, scrolled when the categories ask for more
+    items than its few lines hold (the form keeps the height)."""
+    area = QScrollArea()
+    area.setObjectName("materials_shelf")
+    area.setWidget(checklist)
+    area.setWidgetResizable(True)
+    area.setMaximumHeight(150)
+    return area

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from desktop.forms import Bundle
 
 STATUS_LABELS = {"draft": "草稿", "complete": "待打印", "printed": "已打印"}
 CASE_ID_ROLE = 0x0100  # Qt.ItemDataRole.UserRole (the Qt namespace costs 50 ms on first touch)
@@ -90,6 +93,63 @@ class DraftsPane(QWidget):
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         self.current_id: str | None = None
+        self.active = True  # False once the window closes: late answers are dropped
+        self._search_token = 0
+
+    @classmethod
+    def for_bundle(cls, bundle: Bundle, today: Callable[[], date]) -> DraftsPane:
+        """The pane for `bundle`'s drafts list: the summary values it declares, each shown as on
+        paper (masked ones as they come), dates read against `today`."""
+        drafts = bundle.drafts
+        listed = (*drafts.search_keys, *drafts.mask_keys)
+
+        def shown(key: str, value: Any) -> str:
+            if key in drafts.mask_keys:
+                return "、".join(value) if isinstance(value, list) else str(value)
+            from desktop import fields as ft
+
+            return ft.display_value(bundle.field(key), value, today=today())
+
+        return cls(
+            {k: bundle.field(k).label for k in listed},
+            # The 18-character licence would wrap the line: it is in the tooltip (and searchable).
+            [k for k in listed if k != drafts.title_key and bundle.field(k).type != "uscc"],
+            shown,
+        )
+
+    def serve_from(self, read: Callable[..., None], failed: Callable[..., None]) -> None:
+        """Answer the pane's searches on the drafts-reading thread (`read(query_store, show,
+        failed)`, see Workers.read); an answer a newer search overtook is dropped."""
+        self.search_requested.connect(lambda query, binned: self._search(read, failed, query, binned))
+
+    def _search(
+        self, read: Callable[..., None], failed: Callable[..., None], query: str, binned: bool
+    ) -> None:
+        self._search_token += 1
+        token = self._search_token
+
+        def query_store(store: Any) -> Any:
+            return store.binned() if binned else store.search(query)
+
+        def show(page: Any) -> None:
+            if token == self._search_token and self.active:
+                self.show_page(page.items, page.has_more, query=query, binned=binned)
+
+        read(query_store, show, failed)
+
+    def select(self, case_id: str | None) -> None:
+        """Mark the case on screen (none: nothing) in the list, now and on every page shown later."""
+        self.current_id = case_id
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(CASE_ID_ROLE) == case_id:
+                self.list.setCurrentItem(item)
+                return
+        self.list.clearSelection()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         return QSize(300, super().sizeHint().height())
