@@ -104,3 +104,34 @@ def store(db, clock):
 
     with open_at(db, clock) as opened:
         yield opened
+
+
+@pytest.fixture
+def memory_keyring():
+    """An in-memory OS keyring, never the machine's: its `store` maps (service, user) to secret.
+    `_drafts_key` puts the failing one back after the test."""
+    import keyring
+    import keyring.backend
+
+    from desktop.store import keys
+
+    class MemoryKeyring(keyring.backend.KeyringBackend):
+        priority = 10  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.store: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.store.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.store[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.store.pop((service, username), None)
+
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    keys.forget()
+    return ring

@@ -73,40 +73,12 @@ def plain_sqlite_refuses(path: Path) -> bool:
     return False
 
 
-class MemoryKeyring:
-    """An in-memory keyring backend: the OS keyring, without touching the machine's."""
-
-    priority = 10
-
-    def __init__(self) -> None:
-        import keyring.backend
-
-        class Backend(keyring.backend.KeyringBackend):
-            priority = 10  # type: ignore[assignment]
-            store: dict[tuple[str, str], str] = {}
-
-            def get_password(self, service: str, username: str) -> str | None:
-                return self.store.get((service, username))
-
-            def set_password(self, service: str, username: str, password: str) -> None:
-                self.store[(service, username)] = password
-
-            def delete_password(self, service: str, username: str) -> None:
-                self.store.pop((service, username), None)
-
-        self.backend = Backend()
-        self.backend.store = {}
-
-
 @pytest.fixture
-def memory_keyring(monkeypatch):
-    import keyring
-
-    ring = MemoryKeyring().backend
-    keyring.set_keyring(ring)
+def memory_keyring(memory_keyring, monkeypatch):
+    """The in-memory keyring, and no passphrase: the key lives in the keyring."""
     monkeypatch.delenv(keys.PASSPHRASE_ENV)
     keys.forget()
-    return ring
+    return memory_keyring
 
 
 # -- nothing readable off the machine ---------------------------------------------------------

@@ -27,32 +27,6 @@ def dialog(qtbot, bundle):
     return make
 
 
-@pytest.fixture
-def memory_keyring():
-    import keyring
-    import keyring.backend
-
-    class Backend(keyring.backend.KeyringBackend):
-        priority = 10  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.store: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.store.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.store[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.store.pop((service, username), None)
-
-    ring = Backend()
-    keyring.set_keyring(ring)
-    return ring
-
-
 def click_test(qtbot, made: SettingsDialog, timeout: int = 15000) -> str:
     """Click 测试连接; the dialog answers events while the attempt runs; the result line."""
     made.test_button.click()
