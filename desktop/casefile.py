@@ -62,6 +62,12 @@ def is_empty(value: Value) -> bool:
     return value is None or value == "" or value == []
 
 
+# The largest base revision a file may carry: a whole number every JSON reader keeps exactly, far
+# beyond any real count of handovers, and one more still fits SQLite's integer (a file claiming
+# 2**63 - 2 made every later export of its case fail).
+MAX_REVISION = 2**53 - 1
+
+
 class CaseFileError(ValueError):
     """A case file that cannot be read; the message is Chinese and names the file and the problem."""
 
@@ -352,8 +358,10 @@ def _base(value: object, version: int, source: str) -> Base | None:
     if unknown:
         raise CaseFileError(f"{source}：base 中不认识的键 {_names(unknown)}")
     revision = value.get("revision")
-    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
-        raise CaseFileError(f"{source}：base.revision 应为不小于 0 的整数，实际为 {_shown_value(revision)}")
+    if not isinstance(revision, int) or isinstance(revision, bool) or not 0 <= revision <= MAX_REVISION:
+        raise CaseFileError(
+            f"{source}：base.revision 应为 0 到 {MAX_REVISION} 之间的整数，实际为 {_shown_value(revision)}"
+        )
     digest = value.get("digest")
     if not isinstance(digest, str) or _DIGEST.fullmatch(digest) is None:
         raise CaseFileError(

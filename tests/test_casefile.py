@@ -272,6 +272,9 @@ def test_the_base_digest_is_the_digest_of_the_values_empty_ones_aside():
         ({"version": 2, "base": {"revision": 1, "digest": DIGEST, "values": {}}}, "base 中不认识的键 values"),
         ({"version": 2, "base": {"digest": DIGEST}}, "base.revision"),
         ({"version": 2, "base": {"revision": -1, "digest": DIGEST}}, "base.revision"),
+        # One more than it would not fit SQLite's integer: every later export of the case failed.
+        ({"version": 2, "base": {"revision": 2**63 - 2, "digest": DIGEST}}, "base.revision"),
+        ({"version": 2, "base": {"revision": casefile.MAX_REVISION + 1, "digest": DIGEST}}, "base.revision"),
         ({"version": 2, "base": {"revision": True, "digest": DIGEST}}, "base.revision"),
         ({"version": 2, "base": {"revision": 1.5, "digest": DIGEST}}, "base.revision"),
         ({"version": 2, "base": {"revision": "1", "digest": DIGEST}}, "base.revision"),

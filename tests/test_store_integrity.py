@@ -186,7 +186,7 @@ def test_damage_found_while_the_file_is_in_use_is_said_and_recovered_at_the_next
             open_at(path, clock, backups=True)
         assert connection.damage_mark(path).exists()
         assert not list(tmp_path.glob("*.damaged-*")), "never set aside under a live connection"
-        with pytest.raises(DamagedFile):  # said at once again, without a second full check
+        with pytest.raises(DamagedFile):  # said again, the mark checked again
             open_at(path, clock, backups=True)
     finally:
         window.close()
@@ -194,6 +194,20 @@ def test_damage_found_while_the_file_is_in_use_is_said_and_recovered_at_the_next
         assert store.recovery is not None and "草稿文件已损坏" in store.recovery.message
         assert store.get(ids[0]).fields["notes"] == "第 0 号" * 40
     assert not connection.damage_mark(path).exists()
+
+
+def test_a_mark_left_on_a_healthy_file_does_not_block_it_while_in_use(tmp_path):
+    """A mark is a reason to check in full, not a verdict: every open of the process failed
+    while a window held the file, until a restart."""
+    path = tmp_path / "drafts.sqlite"
+    clock = Clock()
+    with open_at(path, clock) as window:
+        case = window.create({"customer.name": "杭州云栖数智科技有限公司"})
+        connection.damage_mark(path).touch()
+        with open_at(path, clock, backups=True) as second:
+            assert second.get(case.id).fields["customer.name"] == "杭州云栖数智科技有限公司"
+    assert not connection.damage_mark(path).exists()
+    assert not list(tmp_path.glob("*.damaged-*"))
 
 
 def test_a_healthy_open_never_reads_every_page(tmp_path, monkeypatch):

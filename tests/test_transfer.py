@@ -448,3 +448,37 @@ def test_the_values_handed_over_go_with_their_case_when_it_is_purged(store, tmp_
         == 0
     )
     assert store.last_handover(keep.id) is not None
+
+
+def test_the_same_file_imported_again_never_undoes_an_edit_made_since(store, laptop, tmp_path, clock):
+    """Found by a second reader: the hall took the laptop's file, then its agent changed the field
+    back; importing the same file again (the stick still in the port) replaced that edit."""
+    case = store.create(EXAMPLE)
+    hand_over(store, laptop, case.id, tmp_path, "out.json")
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "notes", "笔记本上改的", laptop.get(case.id).revision)
+    back, report = hand_over(laptop, store, case.id, tmp_path, "back.json")
+    assert report.replaced == (case.id,)
+    clock.advance(hours=1)
+    for value in (EXAMPLE["notes"], "大厅又改"):  # back to the original, then something new
+        store.save_field(case.id, "notes", value, store.get(case.id).revision)
+        mine = store.get(case.id)
+        assert import_files(store, [back]).unchanged == (case.id,)
+        assert store.get(case.id).fields == mine.fields
+
+
+def test_a_laptops_older_file_arriving_after_its_newer_one_brings_nothing_back(
+    store, laptop, tmp_path, clock
+):
+    case = store.create(EXAMPLE)
+    hand_over(store, laptop, case.id, tmp_path, "out.json")
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "notes", "第一次改", laptop.get(case.id).revision)
+    first = export_case(laptop, case.id, tmp_path / "first.json")
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "notes", EXAMPLE["notes"], laptop.get(case.id).revision)  # changed back
+    laptop.save_field(case.id, "handler.mobile", "13900000000", laptop.get(case.id).revision)
+    second = export_case(laptop, case.id, tmp_path / "second.json")
+    assert import_files(store, [second]).replaced == (case.id,)  # the newer stick first
+    assert import_files(store, [first]).unchanged == (case.id,)  # then the older one
+    assert filled(store.get(case.id).fields) == filled(laptop.get(case.id).fields)

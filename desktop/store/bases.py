@@ -79,3 +79,32 @@ def values(db: Database, case_id: str, digest: str) -> dict[str, Any] | None:
         return load_fields(row[0])
     except Undecodable:
         return None  # a damaged row: the base counts as unknown, the import decides as for version 1
+
+
+def ancestor_tables(db: Database) -> None:
+    """The migration step (desktop.store.schema, 0010_handover_ancestors): the bases imported
+    files named. A file carrying values this drafts file took a later state of (on the same
+    laptop's line) must not bring them back when it arrives late."""
+    db.execute(
+        "CREATE TABLE handover_ancestors (case_id TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (case_id, digest))"
+    )
+    db.execute(
+        "CREATE TRIGGER handover_ancestors_purge AFTER DELETE ON cases BEGIN"
+        " DELETE FROM handover_ancestors WHERE case_id = old.id; END"
+    )
+
+
+def record_ancestor(db: Database, case_id: str, digest: str) -> None:
+    """Note that an imported file was made from the values `digest` (its base)."""
+    db.execute("INSERT OR IGNORE INTO handover_ancestors (case_id, digest) VALUES (?, ?)", [case_id, digest])
+
+
+def seen(db: Database, case_id: str, digest: str) -> bool:
+    """Whether this drafts file already had the values `digest` of the case, or a later state made
+    from them: values it handed over or took in a case file, or the base an imported file named."""
+    row = db.execute(
+        "SELECT 1 FROM handover_bases WHERE case_id = ? AND digest = ?"
+        " UNION ALL SELECT 1 FROM handover_ancestors WHERE case_id = ? AND digest = ? LIMIT 1",
+        [case_id, digest, case_id, digest],
+    ).fetchone()
+    return row is not None

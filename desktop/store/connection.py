@@ -267,10 +267,9 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
     if state.kind == "drafts":
         _refuse_newer(path, state.migrations)
         # The cheap check: inspect read the header and the schema with the verified key. The full
-        # one only for a plain file about to be encrypted, or one a full check marked damaged.
+        # one only for a plain file about to be encrypted, or one a full check marked damaged (a
+        # mark is checked again, never trusted: a mark left on a healthy file must not block it).
         marked = mark.exists()
-        if marked and _in_use(path):
-            raise DamagedFile(DAMAGED_IN_USE)
         damaged = (plain or marked) and backup.is_damaged(path, None if plain else key)
     else:
         damaged = True

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop.casefile import CaseFile, Value
+from desktop.casefile import CaseFile, Value, values_digest
 from desktop.store import audit, bases, handover, rows
 from desktop.store.models import DraftsSpec, ImportClash, ImportConflict, ImportReport
 from desktop.store.text import check_values, dump
@@ -69,6 +69,11 @@ def import_cases(
             handovers.append((case, 1))
             continue
         values: Mapping[str, Value] = case.fields
+        if case.base is not None and _superseded(db, stored, case):
+            # Values this drafts file already had, or made a later state from: nothing in the
+            # file is new here (a re-import, or a laptop's older file arriving after its newer one).
+            done["unchanged"].append(case.id)
+            continue
         if case.id in known_bases:
             merged = handover.merge(stored["fields"], case.fields, known_bases[case.id])
             decision, values = merged.decision, merged.fields
@@ -104,9 +109,18 @@ def import_cases(
         for case, local_revision in handovers:
             revision = 1 if case.base is None else case.base.revision + 1
             bases.record(db, case.id, revision, case.fields, local_revision, rows.iso(now))
+            if case.base is not None:
+                bases.record_ancestor(db, case.id, case.base.digest)
     return ImportReport(
         tuple(done["create"]), tuple(done["replace"]), tuple(done["unchanged"]), tuple(done["merge"])
     )
+
+
+def _superseded(db: Database, stored: Mapping[str, Any], case: CaseFile) -> bool:
+    """A version-2 file whose values differ from the stored case's but were seen here before."""
+    if handover.same_content(stored["fields"], case.fields):
+        return False
+    return bases.seen(db, case.id, values_digest(case.fields))
 
 
 def _new(
