@@ -33,8 +33,8 @@ def spare_pyside_source_scan() -> None:
     """Once PySide6 is imported it hooks `__import__` and, the first time any module is named by an
     import statement, reads that module's whole source (inspect.getsource) to see whether it uses
     PySide6, for its opt-in `from __feature__ import snake_case` (which desk400 never uses). That
-    read cost the window's start-up ~12 ms (measured here; napari saw the same, napari#8584) (typing, pathlib, dataclasses and every desktop module).
-    The answer only decides whether Qt calls made from the module switch feature sets; it is given
+    read cost the window's start-up ~12 ms (typing, pathlib, dataclasses and every desktop module;
+    napari measured the same tax, napari/napari#8584). The answer only decides whether Qt calls made from the module switch feature sets; it is given
     here from the module's namespace instead, without reading a file. No-op without PySide6, and
     when a PySide6 release no longer has the hook."""
     feature = sys.modules.get("PySide6.support.feature")
