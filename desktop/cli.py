@@ -14,14 +14,16 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from desktop import casefile, paths, safefile
-from desktop.case import Finding, check_case, has_errors, normalise_values
+from desktop import paths, safefile
 from desktop.forms import Bundle, default_bundle
-from desktop.resolve import resolve
 from desktop.safefile import shown
 from desktop.schema import FormError
+
+if TYPE_CHECKING:  # the window's start (`desk400` alone) never loads the checking code
+    from desktop import casefile
+    from desktop.case import Finding
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 # What went wrong inside the command itself (not the input); tests look for it.
@@ -222,6 +224,9 @@ def drafts_problem(db_path: Path | None, exc: BaseException) -> str:
 
 def load_case(bundle: Bundle, path: Path) -> tuple[casefile.CaseFile, dict[str, Any]]:
     """Read a case file for this bundle and return it with its normalised values."""
+    from desktop import casefile
+    from desktop.case import normalise_values
+
     try:
         case = casefile.read(path, shapes=casefile.shapes_for(bundle.fields))
     except casefile.CaseFileError as exc:
@@ -238,6 +243,8 @@ def font_coverage() -> frozenset[int]:
 
 
 def cmd_check(bundle: Bundle, files: list[Path], *, as_json: bool) -> int:
+    from desktop.case import check_case, has_errors
+
     loaded = [(path, load_case(bundle, path)[1]) for path in files]
     coverage = font_coverage()
     results: list[tuple[Path, Finding]] = []
@@ -257,8 +264,10 @@ def cmd_check(bundle: Bundle, files: list[Path], *, as_json: bool) -> int:
 
 
 def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path: Path | None = None) -> int:
+    from desktop.case import check_case
     from desktop.render import render_pdf
     from desktop.render.fonts import registered_coverage
+    from desktop.resolve import resolve
 
     case, typed = load_case(bundle, path)
     settings = bundle.setting_defaults()
@@ -358,7 +367,7 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
 def cmd_import(
     bundle: Bundle, db_path: Path | None, files: list[Path], *, identity: Path | None = None
 ) -> int:
-    from desktop import transfer
+    from desktop import casefile, transfer
 
     with open_store(bundle, db_path) as store:
         try:
