@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -66,6 +66,8 @@ LIST_DELAY_MS = 1000  # the drafts list follows a saved title or number after th
 class MainWindow(QMainWindow):
     """The agent's window on one drafts file (`db_path`, default: the user's data folder).
 
+    `store_refused(text)` says the drafts file could not be opened (also shown in the banner).
+
     Attributes, each owned by one object:
       session      EditSession: the case on screen, its edits and verdicts (Qt-free)
       view         CaseView: the document tabs (`tabs`) and the print status line (`print_label`)
@@ -78,6 +80,8 @@ class MainWindow(QMainWindow):
       workers      Workers: the saving and drafts-reading threads with their connections
       actions      the QActions built from desktop/ui/actions.py's table (also `action_<name>`)
     """
+
+    store_refused = Signal(str)
 
     def __init__(
         self,
@@ -218,6 +222,7 @@ class MainWindow(QMainWindow):
             self.store  # noqa: B018 (open it: a file this window cannot use is said in the banner)
         except StoreError as exc:
             self.banner.show_message(Topic.STORE, f"无法打开草稿文件：{exc}", [], kind="error")
+            self.store_refused.emit(str(exc))
             return
         self.splitter.setSizes([300, max(self.splitter.width() - 300, 400)])
         # The Qt namespace's enums are built now, not at the agent's first key. Tab titles are
@@ -602,13 +607,14 @@ def _ask_passphrase(db_path: Path | None) -> bool:
 
 
 def run(db_path: Path | None = None) -> int:
-    """Open the window on the drafts file and run until it is closed; the exit status."""
-    from desktop.store import StoreError
+    """Open the window on the drafts file and run until it is closed; the exit status.
 
+    The drafts file opens right after the first paint, as in every window (its key's scrypt or
+    the keyring's discovery and the open cost ~0.15 s the agent would otherwise stare at nothing);
+    a file this version cannot use then ends the start (`end_on_refusal`)."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("desk400")
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QMessageBox
 
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "desk400.png")))
     if not _ask_passphrase(db_path):
@@ -618,12 +624,24 @@ def run(db_path: Path | None = None) -> int:
     if os.environ.get("DESK400_QUIT_AFTER_PAINT"):
         # For tests/bench/bench_frozen.py: launch-to-first-paint of the real entry point.
         window.installEventFilter(_QuitAfterPaint(app, window))
+    end_on_refusal(app, window)
     window.show()
-    try:
-        window.store  # noqa: B018 (open it now: a file this version cannot use ends the start)
-    except StoreError as exc:
-        print(str(exc), file=sys.stderr)
-        QMessageBox.critical(window, "无法打开草稿文件", str(exc))
-        window.close()
-        return 2
     return app.exec()
+
+
+def end_on_refusal(app: QApplication, window: MainWindow) -> None:
+    """A drafts file this version cannot use (another program's, a newer version's, a wrong key)
+    ends the start: one line on stderr, a dialog saying why, exit status 2 once it is closed."""
+
+    def refuse(text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        print(text, file=sys.stderr)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical, "无法打开草稿文件", text, QMessageBox.StandardButton.Ok, window
+        )
+        box.setObjectName("store_refused")
+        box.finished.connect(lambda _result: (window.close(), app.exit(2)))
+        box.open()
+
+    window.store_refused.connect(refuse)

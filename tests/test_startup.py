@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -124,3 +126,37 @@ def test_the_desk400_command_reaches_the_window_without_the_checking_code():
     code = f"import sys, desktop.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == ""
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on showing a dialog
+def test_a_drafts_file_this_version_cannot_use_ends_the_start_after_the_first_paint(qtbot, tmp_path, capsys):
+    """The real start opens the drafts file after the first paint too; a file it cannot use is one
+    line on stderr, a dialog, and exit status 2 once the dialog is closed."""
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop import app as app_module
+
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (text)")
+    conn.commit()
+    conn.close()
+    exits: list[int] = []
+
+    class Application:  # QApplication.exit, recorded
+        def exit(self, status: int) -> None:
+            exits.append(status)
+
+    window = app_module.MainWindow(other)
+    qtbot.addWidget(window)
+    app_module.end_on_refusal(Application(), window)
+    window.show()
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "store_refused") is not None)
+    box = window.findChild(QMessageBox, "store_refused")
+    assert "不是 desk400 的草稿文件" in box.text()
+    assert "不是 desk400 的草稿文件" in capsys.readouterr().err
+    box.accept()
+    qtbot.waitUntil(lambda: exits == [2])
+    assert not window.isVisible()
