@@ -111,25 +111,9 @@ def memory_keyring():
     """An in-memory OS keyring, never the machine's: its `store` maps (service, user) to secret.
     `_drafts_key` puts the failing one back after the test."""
     import keyring
-    import keyring.backend
+    from test_store_helpers import MemoryKeyring
 
     from desktop.store import keys
-
-    class MemoryKeyring(keyring.backend.KeyringBackend):
-        priority = 10  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.store: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.store.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.store[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.store.pop((service, username), None)
 
     ring = MemoryKeyring()
     keyring.set_keyring(ring)

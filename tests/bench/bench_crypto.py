@@ -28,33 +28,18 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import keyring
-import keyring.backend
 from bench_store import SPEC, SteppingClock, case_values
 
 from desktop import backup
 from desktop.store import Store, keys
 from desktop.store import connection as connection_module
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
+from test_store_helpers import MemoryKeyring  # noqa: E402
+
 CST = timezone(timedelta(hours=8))
 TARGET = 1.3
 QUERIES = ("云栖", "杭州", "王霄", "宁波 科技", "有限公司", "9133")
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 ENCRYPTED_CONNECT = connection_module.connect
