@@ -450,18 +450,10 @@ class SyncEngine:
 
     def _candidates(self) -> list[str]:
         """Cases whose drafts revision or bin state moved since they last matched the server."""
-        rows = self.db.execute(
-            "SELECT c.id FROM cases c LEFT JOIN hall_cases h ON h.case_id = c.id"
-            " WHERE h.case_id IS NULL OR h.local_revision != c.revision"
-            " OR h.local_deleted != (c.deleted IS NOT NULL) ORDER BY c.seq"
-        ).fetchall()
-        return [r[0] for r in rows]
+        return local.changed_here(self.db)
 
     def _local_purges(self) -> list[tuple[str, int]]:
-        rows = self.db.execute(
-            "SELECT h.case_id, h.revision FROM hall_cases h WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = h.case_id)"
-        ).fetchall()
-        return [(r[0], r[1]) for r in rows]
+        return local.purged_here(self.db)
 
     def _get(self, case_id: str) -> Case | None:
         try:
