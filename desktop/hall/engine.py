@@ -12,10 +12,10 @@ Qt-free: the window runs `sync_once` off the GUI thread with its own Store (one 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -59,6 +59,35 @@ class SyncReport:
     @property
     def in_step(self) -> bool:
         return not self.conflicts
+
+
+class Base(NamedTuple):
+    """What this file last agreed with the server for a case, and the drafts revision and bin
+    flag it matched then (unchanged since means nothing was typed since)."""
+
+    revision: int
+    state: State
+    number: str | None
+    local_revision: int
+    local_deleted: int
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One case's push: the local state when it was read, what went out (conflicted fields keep
+    the server's value), and the drafts revision and bin flag it was read at."""
+
+    mine: State
+    outgoing: State
+    revision: int
+    binned: bool
+
+    @property
+    def seen(self) -> tuple[int, int]:
+        return self.revision, int(self.binned)
+
+
+Seen = tuple[int, int] | None  # a case's (drafts revision, in the bin) here; None: not here
 
 
 class SyncEngine:
@@ -140,12 +169,11 @@ class SyncEngine:
     def pending_count(self) -> int:
         """Cases changed here that the server has not taken yet (purges included; conflicts aside)."""
         count = len(self._local_purges())
-        for case_id in self._candidates():
+        candidates = self._candidates()
+        bases = self._bases(candidates)
+        for case_id in candidates:
             case = self._get(case_id)
-            if case is None:
-                continue
-            base = self._base(case_id)
-            if base is None or normal(self._outgoing(case, base[1])) != normal(base[1]):
+            if case is not None and self._dirty(case, bases.get(case_id)):
                 count += 1
         return count
 
@@ -172,39 +200,42 @@ class SyncEngine:
             for case_id in done:
                 self._drop_bookkeeping(case_id)
         # Edited elsewhere since this machine purged it: the newer version comes back.
-        for case in remote.fetch(conn, refused):
-            self._applying([(case, None)])
+        self._applying(pulled=[(case, None) for case in remote.fetch(conn, refused)])
         return len(done)
 
     def _push(self, conn: psycopg.Connection) -> int:
         candidates = self._candidates()
         pushed = 0
         for start in range(0, len(candidates), PUSH_BATCH):
+            ids = candidates[start : start + PUSH_BATCH]
+            bases, opens = self._bases(ids), self._opens(ids)
             batch: list[remote.Push] = []
-            sent: dict[str, tuple[State, State]] = {}
-            for case_id in candidates[start : start + PUSH_BATCH]:
+            sent: dict[str, Sent] = {}
+            for case_id in ids:
                 case = self._get(case_id)
                 if case is None:
                     continue
-                base = self._base(case_id)
+                base = bases.get(case_id)
                 mine = state_of(case.fields, case.status, case.deleted)
-                outgoing = self._outgoing(case, base[1] if base else {})
+                outgoing = _outgoing(mine, base.state if base else {}, opens.get(case_id, ()))
                 batch.append(
                     remote.Push(
                         case_id,
-                        self._number(case_id, base[2] if base else None),
+                        case.number or (base.number if base else None),
                         case.bundle,
-                        base[0] if base else 0,
+                        base.revision if base else 0,
                         outgoing,
                         case.updated,
                     )
                 )
-                sent[case_id] = (mine, outgoing)
+                sent[case_id] = Sent(mine, outgoing, case.revision, case.deleted is not None)
             results = remote.push(conn, batch)
             pushed += sum(
-                1 for r in results if r.accepted and r.case.revision != self._revision(r.case.case_id)
+                1
+                for r in results
+                if r.accepted and r.case.revision != getattr(bases.get(r.case.case_id), "revision", None)
             )
-            self._applying([(r, sent[r.case.case_id]) for r in results])
+            self._applying(pushed=[(r, sent[r.case.case_id]) for r in results])
         return pushed
 
     def _pull(self, conn: psycopg.Connection) -> int:
@@ -214,19 +245,30 @@ class SyncEngine:
             cases = remote.pull(conn, after)
             if not cases:
                 return pulled
-            todo = []
+            ids = [case.case_id for case in cases]
+            bases, here = self._bases(ids), self._local_rows(ids)
+            todo: list[tuple[remote.ServerCase, Seen]] = []
             for case in cases:
-                base = self._base(case.case_id)
-                if base is not None and base[0] == case.revision:
+                base, seen = bases.get(case.case_id), here.get(case.case_id)
+                if base is not None and base.revision == case.revision:
                     continue
-                found = self._get(case.case_id)
-                if found is not None and self._dirty(found, base):
+                if seen is not None and self._changed_here(case.case_id, base, seen):
                     continue  # changed here too: the next push merges it on the server
-                todo.append((case, None))
+                todo.append((case, seen))
             pulled += len(todo)
-            self._applying(todo, pulled_to=cases[-1].change_seq)
+            self._applying(pulled=todo, pulled_to=cases[-1].change_seq)
             if len(cases) < remote.PULL_BATCH:
                 return pulled
+
+    def _changed_here(self, case_id: str, base: Base | None, seen: tuple[int, int]) -> bool:
+        """Whether this file holds edits of the case the server has not had. A case whose drafts
+        revision and bin flag are those it matched the base at has none (no read needed)."""
+        if base is None:
+            return True
+        if seen == (base.local_revision, base.local_deleted):
+            return False
+        case = self._get(case_id)
+        return case is not None and self._dirty(case, base)
 
     def _push_audit(self, conn: psycopg.Connection) -> None:
         while True:
@@ -249,40 +291,64 @@ class SyncEngine:
 
     def _applying(
         self,
-        items: Iterable[tuple[remote.Pushed | remote.ServerCase, tuple[State, State] | None]],
+        pushed: Sequence[tuple[remote.Pushed, Sent]] = (),
+        pulled: Sequence[tuple[remote.ServerCase, Seen]] = (),
         pulled_to: int | None = None,
     ) -> None:
-        """Apply server cases locally in one transaction; the audit rows it causes are skipped.
+        """Apply the server's answer locally in one transaction; the audit rows it causes are skipped.
 
-        Cases new to this machine (most of a first pull) are written together: one import of the
-        batch and one statement for their bookkeeping, instead of a round of writes per case."""
-        items = list(items)
+        Cases new to this machine (most of a first pull), and pushes the server took as they were
+        while nothing was typed here since (most of a first push), need no case write: they are
+        settled together, one statement each, instead of a round of reads and writes per case.
+        A pulled case typed into here since it was looked at is left for the next push to merge.
+        """
         with local.write(self.db):
             before = self._audit_top()
-            fresh = self._fresh([item for item, _ in items if isinstance(item, remote.ServerCase)])
+            ids = [p.case.case_id for p, _ in pushed] + [c.case_id for c, _ in pulled]
+            here = self._local_rows(ids)
+            pulled = [(case, seen) for case, seen in pulled if here.get(case.case_id) == seen]
+            fresh = self._fresh([case for case, _ in pulled], here)
             self._create_many(fresh)
-            for item, sent in items:
-                if isinstance(item, remote.Pushed):
-                    self._apply(item.case, sent, item.conflicts, item.who, item.when)
-                elif item.case_id not in fresh:
-                    self._apply(item, None, (), item.who, item.when)
+            settled = self._settled(pushed, here)
+            self._note_bases((case_id, server, *sent.seen) for case_id, (server, sent) in settled.items())
+            for answer, sent in pushed:
+                if answer.case.case_id not in settled:
+                    self._apply(answer.case, sent, answer.conflicts, answer.who, answer.when)
+            for case, _ in pulled:
+                if case.case_id not in fresh:
+                    self._apply(case, None, (), case.who, case.when)
             after = self._audit_top()
             if after > before:
                 self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
             if pulled_to is not None:
                 local.set_state(self.db, "pulled", pulled_to)
 
-    def _fresh(self, cases: list[remote.ServerCase]) -> dict[str, remote.ServerCase]:
-        """The pulled cases this drafts file has never held (purged ones aside), by id."""
-        wanted = {c.case_id: c for c in cases if not c.purged}
-        known = self._local_rows(list(wanted))
-        return {case_id: case for case_id, case in wanted.items() if case_id not in known}
+    def _settled(
+        self, pushed: Sequence[tuple[remote.Pushed, Sent]], here: Mapping[str, tuple[int, int]]
+    ) -> dict[str, tuple[remote.ServerCase, Sent]]:
+        """The pushes that leave this file's case as it is: accepted as sent, no conflict open,
+        nothing typed since it was read. Only their base is noted."""
+        conflicted = self._conflicted([answer.case.case_id for answer, _ in pushed])
+        return {
+            answer.case.case_id: (answer.case, sent)
+            for answer, sent in pushed
+            if not answer.case.purged
+            and not answer.conflicts
+            and answer.case.case_id not in conflicted
+            and here.get(answer.case.case_id) == sent.seen
+            and normal(answer.case.state) == sent.mine
+        }
 
-    def _local_rows(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+    def _fresh(
+        self, cases: list[remote.ServerCase], here: Mapping[str, tuple[int, int]]
+    ) -> dict[str, remote.ServerCase]:
+        """The pulled cases this drafts file does not hold (purged ones aside), by id."""
+        return {c.case_id: c for c in cases if not c.purged and c.case_id not in here}
+
+    def _local_rows(self, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(drafts revision, in the bin) of each of these cases this file holds, by id."""
         rows: dict[str, tuple[int, int]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in _chunks(ids):
             marks = ", ".join("?" * len(chunk))
             for case_id, revision, deleted in self.db.execute(
                 f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
@@ -310,6 +376,12 @@ class SyncEngine:
                 self._write_local(self.store.get(server.case_id), normal(server.state))
         ids = list(fresh)
         rows = self._local_rows(ids)
+        self._note_bases((case_id, server, *rows[case_id]) for case_id, server in fresh.items())
+        self.db.conn.executemany("DELETE FROM hall_conflicts WHERE case_id = ?", [(i,) for i in ids])
+
+    def _note_bases(self, items: Iterable[tuple[str, remote.ServerCase, int, int]]) -> None:
+        """Note (case id, the server's case, drafts revision, in the bin) as agreed, in one
+        statement; a case the server gave no number keeps the one noted before."""
         self.db.conn.executemany(
             "INSERT INTO hall_cases (case_id, revision, base, digest, number, local_revision, local_deleted)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET revision = excluded.revision,"
@@ -322,24 +394,24 @@ class SyncEngine:
                     _json(normal(server.state)),
                     digest(server.state),
                     server.number,
-                    *rows[case_id],
+                    local_revision,
+                    local_deleted,
                 )
-                for case_id, server in fresh.items()
+                for case_id, server, local_revision, local_deleted in items
             ],
         )
-        self.db.conn.executemany("DELETE FROM hall_conflicts WHERE case_id = ?", [(i,) for i in ids])
 
     def _apply(
         self,
         server: remote.ServerCase,
-        sent: tuple[State, State] | None,
+        sent: Sent | None,
         merge_conflicts: tuple[str, ...],
         who: str,
         when: str,
     ) -> None:
         """Make the local case agree with `server`, keeping every local value the server lacks.
 
-        `sent` is (the local state when the push was read, what was pushed); None for a pull.
+        `sent` is what the push was made of; None for a pull.
         A value typed here while the round was in flight stays and is pushed next round.
         """
         case_id = server.case_id
@@ -353,7 +425,7 @@ class SyncEngine:
         if case is None:
             case = self._create(server)
         now = state_of(case.fields, case.status, case.deleted)
-        read, pushed = sent if sent is not None else (now, now)
+        read, pushed = (sent.mine, sent.outgoing) if sent is not None else (now, now)
         open_conflicts = self._open(case_id)
         result: State = {}
         conflicts: dict[str, tuple[Any, Any, str, str]] = {}
@@ -375,7 +447,10 @@ class SyncEngine:
             if value is not None:
                 result[key] = value
         case = self._write_local(case, result)
-        self._save_base(case, server)
+        # A value typed meanwhile (not in conflict) is ahead of the server: the case stays
+        # pending, so the next round pushes it.
+        ahead = any(result.get(k) != theirs.get(k) for k in set(result) | set(theirs) if k not in conflicts)
+        self._save_base(case, server, ahead)
         self.db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
         for key, (mine, there, by, at) in conflicts.items():
             self.db["hall_conflicts"].insert(
@@ -427,20 +502,10 @@ class SyncEngine:
             {"at": now, "case_id": case_id, "event": "purged", "key": None, "detail": "hall"}
         )
 
-    def _save_base(self, case: Case, server: remote.ServerCase) -> None:
-        old = self.db.execute("SELECT number FROM hall_cases WHERE case_id = ?", [case.id]).fetchone()
-        self.db["hall_cases"].upsert(
-            {
-                "case_id": case.id,
-                "revision": server.revision,
-                "base": _json(normal(server.state)),
-                "digest": digest(server.state),
-                "number": server.number or (old[0] if old else None),
-                "local_revision": case.revision,
-                "local_deleted": int(case.deleted is not None),
-            },
-            pk="case_id",
-        )
+    def _save_base(self, case: Case, server: remote.ServerCase, ahead: bool = False) -> None:
+        # local_revision -1 never matches: the case stays pending (as a conflict pick does).
+        revision = -1 if ahead else case.revision
+        self._note_bases([(case.id, server, revision, int(case.deleted is not None))])
 
     def _drop_bookkeeping(self, case_id: str) -> None:
         self.db.execute("DELETE FROM hall_cases WHERE case_id = ?", [case_id])
@@ -461,15 +526,32 @@ class SyncEngine:
         except CaseNotFound:
             return None
 
-    def _base(self, case_id: str) -> tuple[int, State, str | None] | None:
-        row = self.db.execute(
-            "SELECT revision, base, number FROM hall_cases WHERE case_id = ?", [case_id]
-        ).fetchone()
-        return None if row is None else (row[0], json.loads(row[1]), row[2])
+    def _bases(self, ids: Sequence[str]) -> dict[str, Base]:
+        """The base of each of these cases this file has agreed with the server, by id."""
+        found: dict[str, Base] = {}
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            for case_id, revision, base, number, local_revision, local_deleted in self.db.execute(
+                "SELECT case_id, revision, base, number, local_revision, local_deleted FROM hall_cases"
+                f" WHERE case_id IN ({marks})",
+                chunk,
+            ):
+                found[case_id] = Base(revision, json.loads(base), number, local_revision, local_deleted)
+        return found
 
-    def _revision(self, case_id: str) -> int | None:
-        base = self._base(case_id)
-        return None if base is None else base[0]
+    def _opens(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """The keys in open conflict of each of these cases, by id."""
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            for case_id, key in self.db.execute(
+                f"SELECT case_id, key FROM hall_conflicts WHERE case_id IN ({marks})", chunk
+            ):
+                found.setdefault(case_id, []).append(key)
+        return found
+
+    def _conflicted(self, ids: Sequence[str]) -> set[str]:
+        return set(self._opens(ids))
 
     def _open(self, case_id: str) -> dict[str, tuple[Any, Any, str, str]]:
         rows = self.db.execute(
@@ -477,18 +559,12 @@ class SyncEngine:
         ).fetchall()
         return {r[0]: (json.loads(r[1]), json.loads(r[2]), r[3], r[4]) for r in rows}
 
-    def _outgoing(self, case: Case, base: Mapping[str, Any]) -> State:
-        """What to push: the local state, but a conflicted field keeps the server's value until picked."""
-        state = state_of(case.fields, case.status, case.deleted)
-        for key in self._open(case.id):
-            if key in base:
-                state[key] = base[key]
-            else:
-                state.pop(key, None)
-        return normal(state)
-
-    def _dirty(self, case: Case, base: tuple[int, State, str | None] | None) -> bool:
-        return base is None or normal(self._outgoing(case, base[1])) != normal(base[1])
+    def _dirty(self, case: Case, base: Base | None) -> bool:
+        """Whether the case holds edits the server has not had (a conflicted field aside)."""
+        if base is None:
+            return True
+        mine = state_of(case.fields, case.status, case.deleted)
+        return _outgoing(mine, base.state, self._open(case.id)) != normal(base.state)
 
     def _number(self, case_id: str, known: str | None) -> str | None:
         case = self._get(case_id)
@@ -496,6 +572,23 @@ class SyncEngine:
 
     def _audit_top(self) -> int:
         return self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+
+
+def _outgoing(mine: State, base: Mapping[str, Any], conflicted: Iterable[str]) -> State:
+    """What to push: the local state, but a conflicted field keeps the server's value until picked."""
+    state = dict(mine)
+    for key in conflicted:
+        if key in base:
+            state[key] = base[key]
+        else:
+            state.pop(key, None)
+    return normal(state)
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """IN-list sized pieces (SQLite's bound-parameter limit)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _json(value: Any) -> str:

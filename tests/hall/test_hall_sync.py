@@ -181,3 +181,31 @@ def test_a_case_file_from_a_machine_that_synced_merges_against_the_hall_base(mac
     assert eng["a"].sync_once().in_step
     assert eng["b"].sync_once().in_step
     assert b.get(case.id).fields == want
+
+
+def test_a_value_typed_while_the_round_is_in_flight_goes_out_next_round(machines, open_store, monkeypatch):
+    """The window types on its own connection while the sync thread's round waits for the server:
+    the value stays here and is pushed by the next round (not taken for the server's)."""
+    from desktop.hall import remote
+
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲公司"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    a.save_field(case.id, "notes", "加急", a.get(case.id).revision)
+    typing = open_store("a")  # a second connection to the same drafts file, as the window has
+    real_push, typed = remote.push, []
+
+    def push_then_type(conn, items):
+        answer = real_push(conn, items)
+        if not typed:
+            typed.append(typing.save_field(case.id, "contact.name", "王霄", typing.get(case.id).revision))
+        return answer
+
+    monkeypatch.setattr(remote, "push", push_then_type)
+    eng["a"].sync_once()
+    assert a.get(case.id).fields["contact.name"] == "王霄"
+    assert eng["a"].pending_count() == 1
+    assert eng["a"].sync_once().pushed == 1
+    eng["b"].sync_once()
+    assert b.get(case.id).fields == {"customer.name": "甲公司", "notes": "加急", "contact.name": "王霄"}
