@@ -209,3 +209,35 @@ def test_a_value_typed_while_the_round_is_in_flight_goes_out_next_round(machines
     assert eng["a"].sync_once().pushed == 1
     eng["b"].sync_once()
     assert b.get(case.id).fields == {"customer.name": "甲公司", "notes": "加急", "contact.name": "王霄"}
+
+
+def test_a_pulled_case_typed_into_meanwhile_is_merged_not_overwritten(machines, open_store, monkeypatch):
+    """The window types into a case after the round looked at it and before the pull is written:
+    the typed value stays, and the next push merges it with the server's edit."""
+    from contextlib import contextmanager
+
+    from desktop.hall import local
+
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲公司"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    b.save_field(case.id, "notes", "加急", b.get(case.id).revision)
+    eng["b"].sync_once()
+    typing = open_store("a")
+    real_write, typed = local.write, []
+
+    @contextmanager
+    def type_then_write(db):
+        if not typed:
+            typed.append(typing.save_field(case.id, "contact.name", "王霄", typing.get(case.id).revision))
+        with real_write(db):
+            yield
+
+    monkeypatch.setattr(local, "write", type_then_write)
+    eng["a"].sync_once()
+    assert typed and a.get(case.id).fields["contact.name"] == "王霄"
+    assert eng["a"].sync_once().in_step
+    eng["b"].sync_once()
+    want = {"customer.name": "甲公司", "notes": "加急", "contact.name": "王霄"}
+    assert a.get(case.id).fields == want and b.get(case.id).fields == want
