@@ -18,15 +18,17 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from desktop.casefile import CaseFile
 from desktop.hall import local, remote, schema
-from desktop.hall.connection import AuthFailed, Connector, HallError, Offline
+from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch
 from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.store import Case, CaseNotFound, Store
 
 PUSH_BATCH = 1000
 AUDIT_BATCH = 5000
+IDLE = TransactionStatus.IDLE
 PICKS = ("mine", "theirs")
 
 
@@ -97,33 +99,74 @@ class SyncEngine:
         self.store = store
         self.db = store.db
         self.connect = connect
+        self._conn: psycopg.Connection | None = None  # kept between rounds while it works
         local.ensure_schema(self.db)
 
     # -- public --------------------------------------------------------------------------
 
     def sync_once(self) -> SyncReport:
-        """One round. Raises Offline, AuthFailed, UnsafeConnection or SchemaMismatch (HallError)."""
+        """One round. Raises Offline, AuthFailed, UnsafeConnection or SchemaMismatch (HallError).
+
+        The connection is kept for the next round (a new one costs a login, with TLS several
+        round trips); a round that fails on a kept connection (the server restarted, the link was
+        dropped) is run once more on a new one. A round can always be repeated: nothing local
+        changes until the server has committed."""
+        kept = self._conn is not None
+        try:
+            return self._round()
+        except Offline:
+            if not kept:
+                raise
+        return self._round()
+
+    def close(self) -> None:
+        """Close the kept connection (the next round opens a new one)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> SyncEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _round(self) -> SyncReport:
+        conn = self._connection()
+        try:
+            purged = self._pass_purges(conn)
+            known: dict[str, int] = {}
+            pushed = self._push(conn, known)
+            pulled = self._pull(conn, known)
+            self._push_audit(conn)
+        except psycopg.Error as exc:
+            self.close()
+            raise _readable(exc) from None
+        except BaseException:
+            self.close()
+            raise
+        return SyncReport(pushed, pulled, purged, tuple(self.conflicts()))
+
+    def _connection(self) -> psycopg.Connection:
+        """The kept connection when it is idle and open, else a new one: checked (schema version,
+        server id) once, in autocommit mode (each remote call makes its own transactions)."""
+        conn = self._conn
+        if conn is not None and not conn.closed and conn.info.transaction_status == IDLE:
+            return conn
+        self.close()
         conn = self.connect()
         try:
+            conn.autocommit = True
             server_id = schema.check(conn)
             self._adopt(server_id)
-            purged = self._pass_purges(conn)
-            pushed = self._push(conn)
-            pulled = self._pull(conn)
-            self._push_audit(conn)
-        except HallError:
-            raise
-        except psycopg.errors.InsufficientPrivilege:
-            raise AuthFailed(
-                "这个柜台账号没有读写案卷的权限：请管理员用 desk400 server add-desk 建立"
-            ) from None
         except psycopg.Error as exc:
-            raise Offline(
-                f"与服务器的连接中断（{type(exc).__name__}），本机数据未受影响，稍后会自动重试"
-            ) from None
-        finally:
             conn.close()
-        return SyncReport(pushed, pulled, purged, tuple(self.conflicts()))
+            raise _readable(exc) from None
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
 
     def conflicts(self) -> list[ConflictItem]:
         """Every open conflict, by case and key; mine is the value on this machine now."""
@@ -203,7 +246,8 @@ class SyncEngine:
         self._applying(pulled=[(case, None) for case in remote.fetch(conn, refused)])
         return len(done)
 
-    def _push(self, conn: psycopg.Connection) -> int:
+    def _push(self, conn: psycopg.Connection, known: dict[str, int]) -> int:
+        """Push every case changed here; `known` gets the revision the server answered for each."""
         candidates = self._candidates()
         pushed = 0
         for start in range(0, len(candidates), PUSH_BATCH):
@@ -236,17 +280,28 @@ class SyncEngine:
                 if r.accepted and r.case.revision != getattr(bases.get(r.case.case_id), "revision", None)
             )
             self._applying(pushed=[(r, sent[r.case.case_id]) for r in results])
+            known.update((r.case.case_id, r.case.revision) for r in results if not r.case.purged)
         return pushed
 
-    def _pull(self, conn: psycopg.Connection) -> int:
+    def _pull(self, conn: psycopg.Connection, known: Mapping[str, int]) -> int:
+        """Pull what changed on the server; the cases at a revision in `known` (this round's own
+        pushes) come without their values, which this file already holds."""
         pulled = 0
         while True:
             after = local.get_state(self.db, "pulled", 0)
-            cases = remote.pull(conn, after)
+            cases = remote.pull(conn, after, known)
             if not cases:
                 return pulled
             ids = [case.case_id for case in cases]
             bases, here = self._bases(ids), self._local_rows(ids)
+            missing = [
+                c.case_id
+                for c in cases
+                if c.state is None and getattr(bases.get(c.case_id), "revision", None) != c.revision
+            ]
+            if missing:  # not noted at that revision after all: ask for the values
+                full = {c.case_id: c for c in remote.fetch(conn, missing)}
+                cases = [full.get(c.case_id, c) if c.state is None else c for c in cases]
             todo: list[tuple[remote.ServerCase, Seen]] = []
             for case in cases:
                 base, seen = bases.get(case.case_id), here.get(case.case_id)
@@ -388,16 +443,9 @@ class SyncEngine:
             " base = excluded.base, digest = excluded.digest, number = coalesce(excluded.number, number),"
             " local_revision = excluded.local_revision, local_deleted = excluded.local_deleted",
             [
-                (
-                    case_id,
-                    server.revision,
-                    _json(normal(server.state)),
-                    digest(server.state),
-                    server.number,
-                    local_revision,
-                    local_deleted,
-                )
-                for case_id, server, local_revision, local_deleted in items
+                (case_id, server.revision, _json(theirs), digest(theirs), server.number, revision, binned)
+                for case_id, server, revision, binned in items
+                for theirs in [normal(server.state)]
             ],
         )
 
@@ -470,14 +518,14 @@ class SyncEngine:
         store = self.store
         if state_of(case.fields, case.status, case.deleted) == normal(wanted):
             return case
-        was_binned = case.deleted is not None
-        if was_binned:
+        # `case` was read in this write transaction: only a restore changes it before the writes.
+        current = case
+        if case.deleted is not None:
             store.restore(case.id)
-        current = store.get(case.id)
+            current = store.get(case.id)
         revision = current.revision
-        changed = {
-            k for k in set(fields) | set(current.fields) if normal(current.fields).get(k) != fields.get(k)
-        }
+        have = normal(current.fields)
+        changed = {k for k in set(fields) | set(have) if have.get(k) != fields.get(k)}
         if changed:
             values = {k: v for k, v in current.fields.items() if k not in changed}
             values.update({k: fields[k] for k in changed if k in fields})
@@ -572,6 +620,15 @@ class SyncEngine:
 
     def _audit_top(self) -> int:
         return self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+
+
+def _readable(exc: psycopg.Error) -> HallError:
+    """A server error as the HallError the agent reads."""
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return AuthFailed("这个柜台账号没有读写案卷的权限：请管理员用 desk400 server add-desk 建立")
+    if isinstance(exc, psycopg.errors.UndefinedTable):
+        return SchemaMismatch(schema.NOT_INITIALISED)
+    return Offline(f"与服务器的连接中断（{type(exc).__name__}），本机数据未受影响，稍后会自动重试")
 
 
 def _outgoing(mine: State, base: Mapping[str, Any], conflicted: Iterable[str]) -> State:

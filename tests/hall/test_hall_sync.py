@@ -17,7 +17,9 @@ def machines(hall, open_store):
         "a": SyncEngine(a, connector(hall.desk("ta01"))),
         "b": SyncEngine(b, connector(hall.desk("tb01"))),
     }
-    return a, b, engines
+    yield a, b, engines
+    for engine in engines.values():
+        engine.close()
 
 
 def test_a_case_made_on_one_machine_appears_on_the_other(machines):
@@ -241,3 +243,66 @@ def test_a_pulled_case_typed_into_meanwhile_is_merged_not_overwritten(machines, 
     eng["b"].sync_once()
     want = {"customer.name": "甲公司", "notes": "加急", "contact.name": "王霄"}
     assert a.get(case.id).fields == want and b.get(case.id).fields == want
+
+
+def test_rounds_keep_their_connection_and_a_dropped_one_is_replaced_at_once(hall, open_store):
+    url = hall.desk("tk01")
+    opened = []
+
+    def counting():
+        opened.append(connector(url)())
+        return opened[-1]
+
+    store = open_store("k")
+    with SyncEngine(store, counting) as engine:
+        store.create({"customer.name": "甲"})
+        assert engine.sync_once().pushed == 1
+        assert engine.sync_once().pushed == 0
+        assert len(opened) == 1  # one login for both rounds
+        with hall.server.admin(hall.dbname) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'desk_tk01'"
+            )
+        store.create({"customer.name": "乙"})
+        assert engine.sync_once().pushed == 1  # not offline: the round ran again on a new connection
+        assert len(opened) == 2
+    assert opened[-1].closed
+
+
+def test_a_schema_made_newer_while_a_desk_is_connected_is_refused_before_anything_is_written(
+    hall, open_store
+):
+    from desktop.hall import schema
+    from desktop.hall.connection import SchemaMismatch
+
+    store = open_store("n")
+    with SyncEngine(store, connector(hall.desk("tn01"))) as engine:
+        store.create({"customer.name": "甲"})
+        engine.sync_once()
+        with hall.server.admin(hall.dbname) as admin:
+            admin.execute(
+                "UPDATE desk400.meta SET value = %s WHERE key = 'schema_version'", [str(schema.VERSION + 1)]
+            )
+        with pytest.raises(SchemaMismatch):
+            engine.sync_once()  # nothing to push: the pull asks
+        store.create({"customer.name": "乙"})
+        with pytest.raises(SchemaMismatch):
+            engine.sync_once()  # the push asks before it writes
+    with hall.server.admin(hall.dbname) as admin:
+        assert admin.execute("SELECT count(*) FROM desk400.cases").fetchone()[0] == 1
+
+
+def test_a_round_does_not_pull_back_the_values_it_just_pushed(machines):
+    from desktop.hall import remote
+
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲"})
+    eng["a"].sync_once()
+    conn = eng["a"]._connection()
+    [mine] = remote.pull(conn, 0, {case.id: 1})
+    assert mine.case_id == case.id and mine.revision == 1 and mine.state is None
+    [other] = remote.pull(conn, 0, {case.id: 2})  # another revision: the values come
+    assert other.state == {"customer.name": "甲"}
+    # A machine that does not hold what it claims still gets the values (asked for separately).
+    assert eng["b"]._pull(eng["b"]._connection(), {case.id: 1}) == 1
+    assert b.get(case.id).fields == {"customer.name": "甲"}
