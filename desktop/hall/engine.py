@@ -174,19 +174,19 @@ class SyncEngine:
             "SELECT c.case_id, h.number, c.key, c.mine, c.theirs, c.who, c.at FROM hall_conflicts c"
             " LEFT JOIN hall_cases h ON h.case_id = c.case_id ORDER BY c.case_id, c.key"
         ).fetchall()
-        states: dict[str, State | None] = {}
+        held: dict[str, tuple[State | None, str | None]] = {}  # each case read once
         items = []
         for case_id, number, key, mine, theirs, who, at in rows:
-            if case_id not in states:
+            if case_id not in held:
                 case = self._get(case_id)
-                states[case_id] = None if case is None else state_of(case.fields, case.status, case.deleted)
-            state = states[case_id]
-            here = json.loads(mine) if state is None else state.get(key)
-            items.append(
-                ConflictItem(
-                    case_id, self._number(case_id, number), key, here, json.loads(theirs), who or "", at or ""
+                held[case_id] = (
+                    (None, number)
+                    if case is None
+                    else (state_of(case.fields, case.status, case.deleted), case.number or number)
                 )
-            )
+            state, shown = held[case_id]
+            here = json.loads(mine) if state is None else state.get(key)
+            items.append(ConflictItem(case_id, shown, key, here, json.loads(theirs), who or "", at or ""))
         return items
 
     def resolve(self, case_id: str, key: str, pick: str) -> None:
@@ -500,17 +500,13 @@ class SyncEngine:
         ahead = any(result.get(k) != theirs.get(k) for k in set(result) | set(theirs) if k not in conflicts)
         self._save_base(case, server, ahead)
         self.db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
-        for key, (mine, there, by, at) in conflicts.items():
-            self.db["hall_conflicts"].insert(
-                {
-                    "case_id": case_id,
-                    "key": key,
-                    "mine": _json(mine),
-                    "theirs": _json(there),
-                    "who": by,
-                    "at": at,
-                }
-            )
+        self.db.conn.executemany(
+            "INSERT INTO hall_conflicts (case_id, key, mine, theirs, who, at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (case_id, key, _json(mine), _json(there), by, at)
+                for key, (mine, there, by, at) in conflicts.items()
+            ],
+        )
 
     def _write_local(self, case: Case, wanted: State) -> Case:
         """Change the drafts file's case to `wanted` through the store's public API."""
@@ -613,10 +609,6 @@ class SyncEngine:
             return True
         mine = state_of(case.fields, case.status, case.deleted)
         return _outgoing(mine, base.state, self._open(case.id)) != normal(base.state)
-
-    def _number(self, case_id: str, known: str | None) -> str | None:
-        case = self._get(case_id)
-        return getattr(case, "number", None) or known
 
     def _audit_top(self) -> int:
         return self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]

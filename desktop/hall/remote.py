@@ -5,12 +5,13 @@ Every write takes one transaction-scoped advisory lock, so the change sequence n
 visible in the order they were handed out: a desk that has pulled up to number N has seen every
 change numbered N or lower, and pulls only what comes after.
 
-Round trips are what a desk waits for (and, under the lock, what every other desk waits for), so
-each call says what it needs in as few statements as it can: one read and one write per push
-batch, one statement per pull or audit append, however many cases. Each asks the schema version
-in its first read, so a server migrated to a newer schema while a desk stayed connected is refused
-before anything is written. (Pipeline mode would save two more round trips per push, but under
-contention psycopg's pipeline polling cost more CPU than it saved on loopback.)
+Round trips are what a desk waits for, and a lock held across one is what every other desk
+waits for. So a push is one statement when the server is still at each base (the lock taken and
+released inside it, the schema version a condition of its writes); only cases the server moved
+on from are read, merged here and written by another such statement. A pull or an audit append
+is one statement, whatever the number of cases; each read asks the schema version, so a server
+migrated to a newer schema while a desk stayed connected is refused before anything is written.
+(Pipeline mode was tried: no gain on loopback, more CPU under contention.)
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from typing import Any
 import psycopg
 
 from desktop.hall.merge import State, merge3, normal
-from desktop.hall.schema import LOCK_KEY, SCHEMA, VERSION_QUERY, verify_version
+from desktop.hall.schema import LOCK_KEY, SCHEMA, VERSION, VERSION_QUERY, verify_version
 
 PULL_BATCH = 2000
+MERGE_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -69,71 +71,117 @@ class Pushed:
 
 
 def push(conn: psycopg.Connection, items: Sequence[Push]) -> list[Pushed]:
-    """Apply pushes in one transaction: fast-forward at the base, else a three-way merge.
+    """Apply pushes: fast-forward at the base, else a three-way merge against the history.
 
-    Five statements whatever the batch's size: begin, the lock, one read (the schema version,
-    the cases, and the history at each base the server has moved on from), one write (cases and
-    their history), commit. The connection must be in autocommit mode (the engine's is)."""
-    if not items:
+    Optimistic, so that no desk holds the lock while a round trip or a merge runs: one statement
+    writes every push whose case the server still holds at its base (the lock is taken inside
+    it, for as long as the server takes to write). Only the rest are read (with the history at
+    their base), merged here, and written by the same kind of statement, on condition that the
+    server is still at the revision that was read; a case that moved again meanwhile is read and
+    merged again (MERGE_ATTEMPTS), else left for the next round. A push that changes nothing is
+    answered without a new revision. The connection must be in autocommit mode (the engine's is).
+    """
+    results: dict[str, Pushed] = {}
+    rows = [_Row(p, normal(p.state), p.number, expected=p.base_revision) for p in items]
+    missed = _write(conn, rows, results)
+    for _ in range(MERGE_ATTEMPTS):
+        if not missed:
+            break
+        missed = _write(conn, _merged(conn, missed, results), results)
+    return [results[p.case_id] for p in items if p.case_id in results]
+
+
+def _merged(conn: psycopg.Connection, items: Sequence[Push], results: dict[str, Pushed]) -> list[_Row]:
+    """Read the server's cases for these pushes and merge; what needs no write is answered here."""
+    found = conn.execute(
+        f"SELECT m.value, c.id, c.number, c.bundle, c.revision, c.state, c.updated, c.updated_by,"
+        f" c.updated_at, c.purged, h.state FROM ({VERSION_QUERY}) AS m LEFT JOIN"
+        " (unnest(%b::uuid[], %b::int[]) AS w(id, base)"
+        f" JOIN {SCHEMA}.cases c ON c.id = w.id LEFT JOIN {SCHEMA}.history h"
+        " ON h.case_id = w.id AND h.revision = w.base AND c.revision <> w.base) ON true",
+        [[p.case_id for p in items], [p.base_revision for p in items]],
+    ).fetchall()
+    verify_version(found[0][:1] if found else None)
+    current = {str(r[1]): r[1:10] for r in found if r[1] is not None}
+    bases = {str(r[1]): r[10] for r in found if r[10] is not None}
+    rows: list[_Row] = []
+    for p in items:
+        row = current.get(p.case_id)
+        if row is None:
+            rows.append(_Row(p, normal(p.state), p.number, expected=0))
+            continue
+        server = _server_case(row)
+        if server.purged:
+            results[p.case_id] = Pushed(server, (), False)
+            continue
+        if server.revision == p.base_revision:
+            merged, conflicts = normal(p.state), ()
+        else:
+            result = merge3(bases.get(p.case_id, {}), p.state, server.state)
+            merged, conflicts = result.values, result.conflicts
+        if merged == normal(server.state) and p.number in (None, server.number):
+            results[p.case_id] = Pushed(server, conflicts, not conflicts, server.who, server.when)
+            continue
+        rows.append(_Row(p, merged, p.number, server.revision, conflicts, server.who, server.when))
+    return rows
+
+
+# One statement, its own transaction: the lock (so change numbers become visible in order), the
+# schema version as a condition of every write, new cases inserted unless present, cases updated
+# where still at the expected revision (and changed), their history, and what was written.
+WRITE = f"""
+    WITH lock AS (SELECT pg_advisory_xact_lock(%s)),
+    ok AS (SELECT 1 FROM lock, {SCHEMA}.meta WHERE key = 'schema_version' AND value = %s),
+    ins AS (
+        INSERT INTO {SCHEMA}.cases (id, number, bundle, state, revision, updated, change_seq)
+        SELECT u.id, u.number, u.bundle, u.state::jsonb, 1, u.updated, nextval('{SCHEMA}.changes')
+        FROM ok, unnest(%b::uuid[], %b::text[], %b::text[], %b::text[], %b::text[])
+            AS u(id, number, bundle, state, updated)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, revision, state, number),
+    upd AS (
+        UPDATE {SCHEMA}.cases c SET number = coalesce(u.number, c.number), state = u.state::jsonb,
+            revision = c.revision + 1, updated = u.updated, change_seq = nextval('{SCHEMA}.changes')
+        FROM ok, unnest(%b::uuid[], %b::text[], %b::text[], %b::int[], %b::text[])
+            AS u(id, number, state, expected, updated)
+        WHERE c.id = u.id AND c.revision = u.expected AND NOT c.purged
+            AND (c.state <> u.state::jsonb OR c.number IS DISTINCT FROM coalesce(u.number, c.number))
+        RETURNING c.id, c.revision, c.state, c.number),
+    hist AS (
+        INSERT INTO {SCHEMA}.history (case_id, revision, state)
+        SELECT id, revision, state FROM ins UNION ALL SELECT id, revision, state FROM upd)
+    SELECT m.value, w.id, w.revision, w.number FROM ({VERSION_QUERY}) AS m
+    LEFT JOIN (SELECT id, revision, number FROM ins UNION ALL SELECT id, revision, number FROM upd) AS w
+    ON true
+"""
+
+
+def _write(conn: psycopg.Connection, rows: Sequence[_Row], results: dict[str, Pushed]) -> list[Push]:
+    """Write `rows` in one statement; answer those written, return the pushes that were not."""
+    if not rows:
         return []
-    results: list[Pushed] = []
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        rows = conn.execute(
-            f"SELECT m.value, c.id, c.number, c.bundle, c.revision, c.state, c.updated, c.updated_by,"
-            f" c.updated_at, c.purged, h.state FROM ({VERSION_QUERY}) AS m LEFT JOIN"
-            " (unnest(%b::uuid[], %b::int[]) AS w(id, base)"
-            f" JOIN {SCHEMA}.cases c ON c.id = w.id LEFT JOIN {SCHEMA}.history h"
-            " ON h.case_id = w.id AND h.revision = w.base AND c.revision <> w.base) ON true",
-            [[p.case_id for p in items], [p.base_revision for p in items]],
-        ).fetchall()
-        verify_version(rows[0][:1] if rows else None)
-        current = {str(r[1]): r[1:10] for r in rows if r[1] is not None}
-        bases = {str(r[1]): r[10] for r in rows if r[10] is not None}
-        inserts: list[_Row] = []
-        updates: list[_Row] = []
-        for p in items:
-            row = current.get(p.case_id)
-            if row is None:
-                inserts.append(_Row(p, 1, normal(p.state), p.number))
-                results.append(Pushed(_answer(p, 1, inserts[-1].state), (), True))
-                continue
-            server = _server_case(row)
-            if server.purged:
-                results.append(Pushed(server, (), False))
-                continue
-            if server.revision == p.base_revision:
-                merged, conflicts = normal(p.state), ()
-            else:
-                result = merge3(bases.get(p.case_id, {}), p.state, server.state)
-                merged, conflicts = result.values, result.conflicts
-            if merged == normal(server.state) and p.number in (None, server.number):
-                results.append(Pushed(server, conflicts, not conflicts, server.who, server.when))
-                continue
-            revision = server.revision + 1
-            updates.append(_Row(p, revision, merged, p.number or server.number))
-            answer = _answer(p, revision, merged, number=p.number or server.number)
-            results.append(Pushed(answer, conflicts, not conflicts, server.who, server.when))
-        if inserts or updates:
-            conn.execute(
-                f"WITH ins AS (INSERT INTO {SCHEMA}.cases (id, number, bundle, state, revision, updated,"
-                f" change_seq) SELECT id, number, bundle, state::jsonb, revision, updated,"
-                f" nextval('{SCHEMA}.changes')"
-                " FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::text[], %b::int[], %b::text[])"
-                " AS u(id, number, bundle, state, revision, updated) RETURNING id, revision, state),"
-                f" upd AS (UPDATE {SCHEMA}.cases c SET number = u.number, state = u.state::jsonb,"
-                f" revision = u.revision, updated = u.updated, change_seq = nextval('{SCHEMA}.changes')"
-                " FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::int[], %b::text[])"
-                " AS u(id, number, state, revision, updated) WHERE c.id = u.id"
-                " RETURNING c.id, c.revision, c.state)"
-                f" INSERT INTO {SCHEMA}.history (case_id, revision, state)"
-                " SELECT * FROM ins UNION ALL SELECT * FROM upd",
-                [
-                    *_columns(inserts, "id", "number", "bundle", "json", "revision", "updated"),
-                    *_columns(updates, "id", "number", "json", "revision", "updated"),
-                ],
-            )
-    return results
+    inserts = [r for r in rows if r.expected == 0]
+    updates = [r for r in rows if r.expected > 0]
+    found = conn.execute(
+        WRITE,
+        [
+            LOCK_KEY,
+            str(VERSION),
+            *_columns(inserts, "id", "number", "bundle", "json", "updated"),
+            *_columns(updates, "id", "number", "json", "expected", "updated"),
+        ],
+    ).fetchall()
+    verify_version(found[0][:1] if found else None)
+    written = {str(r[1]): (r[2], r[3]) for r in found if r[1] is not None}
+    missed = []
+    for r in rows:
+        if r.push.case_id not in written:
+            missed.append(r.push)
+            continue
+        revision, number = written[r.push.case_id]
+        answer = _answer(r.push, revision, r.state, number=number)
+        results[r.push.case_id] = Pushed(answer, r.conflicts, not r.conflicts, r.who, r.when)
+    return missed
 
 
 def purge(conn: psycopg.Connection, items: Sequence[tuple[str, int]]) -> set[str]:
@@ -203,12 +251,17 @@ def append_audit(
 
 @dataclass(frozen=True)
 class _Row:
-    """One case to write: the push, its new revision and state, and the number it keeps."""
+    """One case to write: the push, the state to write, the number it gives (None: keep the
+    server's), the server revision it must still be at (0: a new case), and for a merge the keys
+    in conflict and who made the server's side when."""
 
     push: Push
-    revision: int
     state: State
     number: str | None
+    expected: int
+    conflicts: tuple[str, ...] = ()
+    who: str = ""
+    when: str = ""
 
     @property
     def json(self) -> str:
@@ -223,7 +276,7 @@ def _columns(rows: Sequence[_Row], *names: str) -> list[list[Any]]:
         "number": lambda r: r.number,
         "bundle": lambda r: r.push.bundle,
         "updated": lambda r: r.push.updated,
-        "revision": lambda r: r.revision,
+        "expected": lambda r: r.expected,
         "json": lambda r: r.json,
     }
     return [[values[name](r) for r in rows] for name in names]
