@@ -306,3 +306,49 @@ def test_a_round_does_not_pull_back_the_values_it_just_pushed(machines):
     # A machine that does not hold what it claims still gets the values (asked for separately).
     assert eng["b"]._pull(eng["b"]._connection(), {case.id: 1}) == 1
     assert b.get(case.id).fields == {"customer.name": "甲"}
+
+
+def _server_case(hall, case_id):
+    with hall.server.admin(hall.dbname) as admin:
+        return admin.execute("SELECT revision, state FROM desk400.cases WHERE id = %s", [case_id]).fetchone()
+
+
+def test_an_edit_undone_before_the_round_makes_no_new_revision(machines, hall):
+    a, _, eng = machines
+    case = a.create({"notes": "1"})
+    eng["a"].sync_once()
+    a.save_field(case.id, "notes", "2", a.get(case.id).revision)
+    a.save_field(case.id, "notes", "1", a.get(case.id).revision)
+    assert eng["a"].sync_once().pushed == 0
+    assert _server_case(hall, case.id) == (1, {"notes": "1"})
+    assert eng["a"].pending_count() == 0
+
+
+def test_a_case_moved_on_between_the_merge_and_its_write_is_merged_again(machines, hall, monkeypatch):
+    """The push's write is conditional on the revision its merge read: another desk's write in
+    between makes it miss, and the case is read and merged once more; nothing is lost."""
+    from desktop.hall import remote
+
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    b.save_field(case.id, "contact.name", "王霄", b.get(case.id).revision)
+    eng["b"].sync_once()  # the server moves on: a's next push must merge
+    a.save_field(case.id, "notes", "加急", a.get(case.id).revision)
+    real_merged, reads = remote._merged, []
+
+    def merged_then_someone_writes(conn, items, results):
+        rows = real_merged(conn, items, results)
+        reads.append(len(rows))
+        if len(reads) == 1:
+            b.save_field(case.id, "handler.name", "李敏", b.get(case.id).revision)
+            eng["b"].sync_once()
+        return rows
+
+    monkeypatch.setattr(remote, "_merged", merged_then_someone_writes)
+    assert eng["a"].sync_once().in_step
+    assert reads == [1, 1]  # merged twice
+    want = {"customer.name": "甲", "contact.name": "王霄", "handler.name": "李敏", "notes": "加急"}
+    assert _server_case(hall, case.id) == (4, want)
+    assert a.get(case.id).fields == want
