@@ -24,8 +24,8 @@ def sync(store: Store, url: str | None) -> tuple[list[str], int]:
     url = url or store.setting(SETTING_URL)
     if not url:
         raise HallError("没有服务器地址：请用 --url 指定，或在 设置 → 服务器 里填写")
-    engine = SyncEngine(store, connector(url, store.setting(SETTING_CA)))
-    report = engine.sync_once()
+    with SyncEngine(store, connector(url, store.setting(SETTING_CA))) as engine:
+        report = engine.sync_once()
     lines = [f"已同步：上传 {report.pushed} 个案卷，下载 {report.pulled} 个，清理 {report.purged} 个"]
     if report.in_step:
         return lines, EXIT_OK

@@ -12,21 +12,23 @@ Qt-free: the window runs `sync_once` off the GUI thread with its own Store (one 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from desktop.casefile import CaseFile
 from desktop.hall import local, remote, schema
-from desktop.hall.connection import AuthFailed, Connector, HallError, Offline
+from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch
 from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.store import Case, CaseNotFound, Store
 
 PUSH_BATCH = 1000
 AUDIT_BATCH = 5000
+IDLE = TransactionStatus.IDLE
 PICKS = ("mine", "theirs")
 
 
@@ -61,6 +63,35 @@ class SyncReport:
         return not self.conflicts
 
 
+class Base(NamedTuple):
+    """What this file last agreed with the server for a case, and the drafts revision and bin
+    flag it matched then (unchanged since means nothing was typed since)."""
+
+    revision: int
+    state: State
+    number: str | None
+    local_revision: int
+    local_deleted: int
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One case's push: the local state when it was read, what went out (conflicted fields keep
+    the server's value), and the drafts revision and bin flag it was read at."""
+
+    mine: State
+    outgoing: State
+    revision: int
+    binned: bool
+
+    @property
+    def seen(self) -> tuple[int, int]:
+        return self.revision, int(self.binned)
+
+
+Seen = tuple[int, int] | None  # a case's (drafts revision, in the bin) here; None: not here
+
+
 class SyncEngine:
     """Synchronises one Store with the hall server reached through `connect`."""
 
@@ -68,33 +99,74 @@ class SyncEngine:
         self.store = store
         self.db = store.db
         self.connect = connect
+        self._conn: psycopg.Connection | None = None  # kept between rounds while it works
         local.ensure_schema(self.db)
 
     # -- public --------------------------------------------------------------------------
 
     def sync_once(self) -> SyncReport:
-        """One round. Raises Offline, AuthFailed, UnsafeConnection or SchemaMismatch (HallError)."""
+        """One round. Raises Offline, AuthFailed, UnsafeConnection or SchemaMismatch (HallError).
+
+        The connection is kept for the next round (a new one costs a login, with TLS several
+        round trips); a round that fails on a kept connection (the server restarted, the link was
+        dropped) is run once more on a new one. A round can always be repeated: nothing local
+        changes until the server has committed."""
+        kept = self._conn is not None
+        try:
+            return self._round()
+        except Offline:
+            if not kept:
+                raise
+        return self._round()
+
+    def close(self) -> None:
+        """Close the kept connection (the next round opens a new one)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> SyncEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _round(self) -> SyncReport:
+        conn = self._connection()
+        try:
+            purged = self._pass_purges(conn)
+            known: dict[str, int] = {}
+            pushed = self._push(conn, known)
+            pulled = self._pull(conn, known)
+            self._push_audit(conn)
+        except psycopg.Error as exc:
+            self.close()
+            raise _readable(exc) from None
+        except BaseException:
+            self.close()
+            raise
+        return SyncReport(pushed, pulled, purged, tuple(self.conflicts()))
+
+    def _connection(self) -> psycopg.Connection:
+        """The kept connection when it is idle and open, else a new one: checked (schema version,
+        server id) once, in autocommit mode (each remote call makes its own transactions)."""
+        conn = self._conn
+        if conn is not None and not conn.closed and conn.info.transaction_status == IDLE:
+            return conn
+        self.close()
         conn = self.connect()
         try:
+            conn.autocommit = True
             server_id = schema.check(conn)
             self._adopt(server_id)
-            purged = self._pass_purges(conn)
-            pushed = self._push(conn)
-            pulled = self._pull(conn)
-            self._push_audit(conn)
-        except HallError:
-            raise
-        except psycopg.errors.InsufficientPrivilege:
-            raise AuthFailed(
-                "这个柜台账号没有读写案卷的权限：请管理员用 desk400 server add-desk 建立"
-            ) from None
         except psycopg.Error as exc:
-            raise Offline(
-                f"与服务器的连接中断（{type(exc).__name__}），本机数据未受影响，稍后会自动重试"
-            ) from None
-        finally:
             conn.close()
-        return SyncReport(pushed, pulled, purged, tuple(self.conflicts()))
+            raise _readable(exc) from None
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
 
     def conflicts(self) -> list[ConflictItem]:
         """Every open conflict, by case and key; mine is the value on this machine now."""
@@ -102,19 +174,19 @@ class SyncEngine:
             "SELECT c.case_id, h.number, c.key, c.mine, c.theirs, c.who, c.at FROM hall_conflicts c"
             " LEFT JOIN hall_cases h ON h.case_id = c.case_id ORDER BY c.case_id, c.key"
         ).fetchall()
-        states: dict[str, State | None] = {}
+        held: dict[str, tuple[State | None, str | None]] = {}  # each case read once
         items = []
         for case_id, number, key, mine, theirs, who, at in rows:
-            if case_id not in states:
+            if case_id not in held:
                 case = self._get(case_id)
-                states[case_id] = None if case is None else state_of(case.fields, case.status, case.deleted)
-            state = states[case_id]
-            here = json.loads(mine) if state is None else state.get(key)
-            items.append(
-                ConflictItem(
-                    case_id, self._number(case_id, number), key, here, json.loads(theirs), who or "", at or ""
+                held[case_id] = (
+                    (None, number)
+                    if case is None
+                    else (state_of(case.fields, case.status, case.deleted), case.number or number)
                 )
-            )
+            state, shown = held[case_id]
+            here = json.loads(mine) if state is None else state.get(key)
+            items.append(ConflictItem(case_id, shown, key, here, json.loads(theirs), who or "", at or ""))
         return items
 
     def resolve(self, case_id: str, key: str, pick: str) -> None:
@@ -140,12 +212,11 @@ class SyncEngine:
     def pending_count(self) -> int:
         """Cases changed here that the server has not taken yet (purges included; conflicts aside)."""
         count = len(self._local_purges())
-        for case_id in self._candidates():
+        candidates = self._candidates()
+        bases = self._bases(candidates)
+        for case_id in candidates:
             case = self._get(case_id)
-            if case is None:
-                continue
-            base = self._base(case_id)
-            if base is None or normal(self._outgoing(case, base[1])) != normal(base[1]):
+            if case is not None and self._dirty(case, bases.get(case_id)):
                 count += 1
         return count
 
@@ -172,61 +243,87 @@ class SyncEngine:
             for case_id in done:
                 self._drop_bookkeeping(case_id)
         # Edited elsewhere since this machine purged it: the newer version comes back.
-        for case in remote.fetch(conn, refused):
-            self._applying([(case, None)])
+        self._applying(pulled=[(case, None) for case in remote.fetch(conn, refused)])
         return len(done)
 
-    def _push(self, conn: psycopg.Connection) -> int:
+    def _push(self, conn: psycopg.Connection, known: dict[str, int]) -> int:
+        """Push every case changed here; `known` gets the revision the server answered for each."""
         candidates = self._candidates()
         pushed = 0
         for start in range(0, len(candidates), PUSH_BATCH):
+            ids = candidates[start : start + PUSH_BATCH]
+            bases, opens = self._bases(ids), self._opens(ids)
             batch: list[remote.Push] = []
-            sent: dict[str, tuple[State, State]] = {}
-            for case_id in candidates[start : start + PUSH_BATCH]:
+            sent: dict[str, Sent] = {}
+            for case_id in ids:
                 case = self._get(case_id)
                 if case is None:
                     continue
-                base = self._base(case_id)
+                base = bases.get(case_id)
                 mine = state_of(case.fields, case.status, case.deleted)
-                outgoing = self._outgoing(case, base[1] if base else {})
+                outgoing = _outgoing(mine, base.state if base else {}, opens.get(case_id, ()))
                 batch.append(
                     remote.Push(
                         case_id,
-                        self._number(case_id, base[2] if base else None),
+                        case.number or (base.number if base else None),
                         case.bundle,
-                        base[0] if base else 0,
+                        base.revision if base else 0,
                         outgoing,
                         case.updated,
                     )
                 )
-                sent[case_id] = (mine, outgoing)
+                sent[case_id] = Sent(mine, outgoing, case.revision, case.deleted is not None)
             results = remote.push(conn, batch)
             pushed += sum(
-                1 for r in results if r.accepted and r.case.revision != self._revision(r.case.case_id)
+                1
+                for r in results
+                if r.accepted and r.case.revision != getattr(bases.get(r.case.case_id), "revision", None)
             )
-            self._applying([(r, sent[r.case.case_id]) for r in results])
+            self._applying(pushed=[(r, sent[r.case.case_id]) for r in results])
+            known.update((r.case.case_id, r.case.revision) for r in results if not r.case.purged)
         return pushed
 
-    def _pull(self, conn: psycopg.Connection) -> int:
+    def _pull(self, conn: psycopg.Connection, known: Mapping[str, int]) -> int:
+        """Pull what changed on the server; the cases at a revision in `known` (this round's own
+        pushes) come without their values, which this file already holds."""
         pulled = 0
         while True:
             after = local.get_state(self.db, "pulled", 0)
-            cases = remote.pull(conn, after)
+            cases = remote.pull(conn, after, known)
             if not cases:
                 return pulled
-            todo = []
+            ids = [case.case_id for case in cases]
+            bases, here = self._bases(ids), self._local_rows(ids)
+            missing = [
+                c.case_id
+                for c in cases
+                if c.state is None and getattr(bases.get(c.case_id), "revision", None) != c.revision
+            ]
+            if missing:  # not noted at that revision after all: ask for the values
+                full = {c.case_id: c for c in remote.fetch(conn, missing)}
+                cases = [full.get(c.case_id, c) if c.state is None else c for c in cases]
+            todo: list[tuple[remote.ServerCase, Seen]] = []
             for case in cases:
-                base = self._base(case.case_id)
-                if base is not None and base[0] == case.revision:
+                base, seen = bases.get(case.case_id), here.get(case.case_id)
+                if base is not None and base.revision == case.revision:
                     continue
-                found = self._get(case.case_id)
-                if found is not None and self._dirty(found, base):
+                if seen is not None and self._changed_here(case.case_id, base, seen):
                     continue  # changed here too: the next push merges it on the server
-                todo.append((case, None))
+                todo.append((case, seen))
             pulled += len(todo)
-            self._applying(todo, pulled_to=cases[-1].change_seq)
+            self._applying(pulled=todo, pulled_to=cases[-1].change_seq)
             if len(cases) < remote.PULL_BATCH:
                 return pulled
+
+    def _changed_here(self, case_id: str, base: Base | None, seen: tuple[int, int]) -> bool:
+        """Whether this file holds edits of the case the server has not had. A case whose drafts
+        revision and bin flag are those it matched the base at has none (no read needed)."""
+        if base is None:
+            return True
+        if seen == (base.local_revision, base.local_deleted):
+            return False
+        case = self._get(case_id)
+        return case is not None and self._dirty(case, base)
 
     def _push_audit(self, conn: psycopg.Connection) -> None:
         while True:
@@ -249,40 +346,64 @@ class SyncEngine:
 
     def _applying(
         self,
-        items: Iterable[tuple[remote.Pushed | remote.ServerCase, tuple[State, State] | None]],
+        pushed: Sequence[tuple[remote.Pushed, Sent]] = (),
+        pulled: Sequence[tuple[remote.ServerCase, Seen]] = (),
         pulled_to: int | None = None,
     ) -> None:
-        """Apply server cases locally in one transaction; the audit rows it causes are skipped.
+        """Apply the server's answer locally in one transaction; the audit rows it causes are skipped.
 
-        Cases new to this machine (most of a first pull) are written together: one import of the
-        batch and one statement for their bookkeeping, instead of a round of writes per case."""
-        items = list(items)
+        Cases new to this machine (most of a first pull), and pushes the server took as they were
+        while nothing was typed here since (most of a first push), need no case write: they are
+        settled together, one statement each, instead of a round of reads and writes per case.
+        A pulled case typed into here since it was looked at is left for the next push to merge.
+        """
         with local.write(self.db):
             before = self._audit_top()
-            fresh = self._fresh([item for item, _ in items if isinstance(item, remote.ServerCase)])
+            ids = [p.case.case_id for p, _ in pushed] + [c.case_id for c, _ in pulled]
+            here = self._local_rows(ids)
+            pulled = [(case, seen) for case, seen in pulled if here.get(case.case_id) == seen]
+            fresh = self._fresh([case for case, _ in pulled], here)
             self._create_many(fresh)
-            for item, sent in items:
-                if isinstance(item, remote.Pushed):
-                    self._apply(item.case, sent, item.conflicts, item.who, item.when)
-                elif item.case_id not in fresh:
-                    self._apply(item, None, (), item.who, item.when)
+            settled = self._settled(pushed, here)
+            self._note_bases((case_id, server, *sent.seen) for case_id, (server, sent) in settled.items())
+            for answer, sent in pushed:
+                if answer.case.case_id not in settled:
+                    self._apply(answer.case, sent, answer.conflicts, answer.who, answer.when)
+            for case, _ in pulled:
+                if case.case_id not in fresh:
+                    self._apply(case, None, (), case.who, case.when)
             after = self._audit_top()
             if after > before:
                 self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
             if pulled_to is not None:
                 local.set_state(self.db, "pulled", pulled_to)
 
-    def _fresh(self, cases: list[remote.ServerCase]) -> dict[str, remote.ServerCase]:
-        """The pulled cases this drafts file has never held (purged ones aside), by id."""
-        wanted = {c.case_id: c for c in cases if not c.purged}
-        known = self._local_rows(list(wanted))
-        return {case_id: case for case_id, case in wanted.items() if case_id not in known}
+    def _settled(
+        self, pushed: Sequence[tuple[remote.Pushed, Sent]], here: Mapping[str, tuple[int, int]]
+    ) -> dict[str, tuple[remote.ServerCase, Sent]]:
+        """The pushes that leave this file's case as it is: accepted as sent, no conflict open,
+        nothing typed since it was read. Only their base is noted."""
+        conflicted = self._conflicted([answer.case.case_id for answer, _ in pushed])
+        return {
+            answer.case.case_id: (answer.case, sent)
+            for answer, sent in pushed
+            if not answer.case.purged
+            and not answer.conflicts
+            and answer.case.case_id not in conflicted
+            and here.get(answer.case.case_id) == sent.seen
+            and normal(answer.case.state) == sent.mine
+        }
 
-    def _local_rows(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+    def _fresh(
+        self, cases: list[remote.ServerCase], here: Mapping[str, tuple[int, int]]
+    ) -> dict[str, remote.ServerCase]:
+        """The pulled cases this drafts file does not hold (purged ones aside), by id."""
+        return {c.case_id: c for c in cases if not c.purged and c.case_id not in here}
+
+    def _local_rows(self, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(drafts revision, in the bin) of each of these cases this file holds, by id."""
         rows: dict[str, tuple[int, int]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in _chunks(ids):
             marks = ", ".join("?" * len(chunk))
             for case_id, revision, deleted in self.db.execute(
                 f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
@@ -310,36 +431,35 @@ class SyncEngine:
                 self._write_local(self.store.get(server.case_id), normal(server.state))
         ids = list(fresh)
         rows = self._local_rows(ids)
+        self._note_bases((case_id, server, *rows[case_id]) for case_id, server in fresh.items())
+        self.db.conn.executemany("DELETE FROM hall_conflicts WHERE case_id = ?", [(i,) for i in ids])
+
+    def _note_bases(self, items: Iterable[tuple[str, remote.ServerCase, int, int]]) -> None:
+        """Note (case id, the server's case, drafts revision, in the bin) as agreed, in one
+        statement; a case the server gave no number keeps the one noted before."""
         self.db.conn.executemany(
             "INSERT INTO hall_cases (case_id, revision, base, digest, number, local_revision, local_deleted)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET revision = excluded.revision,"
             " base = excluded.base, digest = excluded.digest, number = coalesce(excluded.number, number),"
             " local_revision = excluded.local_revision, local_deleted = excluded.local_deleted",
             [
-                (
-                    case_id,
-                    server.revision,
-                    _json(normal(server.state)),
-                    digest(server.state),
-                    server.number,
-                    *rows[case_id],
-                )
-                for case_id, server in fresh.items()
+                (case_id, server.revision, _json(theirs), digest(theirs), server.number, revision, binned)
+                for case_id, server, revision, binned in items
+                for theirs in [normal(server.state)]
             ],
         )
-        self.db.conn.executemany("DELETE FROM hall_conflicts WHERE case_id = ?", [(i,) for i in ids])
 
     def _apply(
         self,
         server: remote.ServerCase,
-        sent: tuple[State, State] | None,
+        sent: Sent | None,
         merge_conflicts: tuple[str, ...],
         who: str,
         when: str,
     ) -> None:
         """Make the local case agree with `server`, keeping every local value the server lacks.
 
-        `sent` is (the local state when the push was read, what was pushed); None for a pull.
+        `sent` is what the push was made of; None for a pull.
         A value typed here while the round was in flight stays and is pushed next round.
         """
         case_id = server.case_id
@@ -353,7 +473,7 @@ class SyncEngine:
         if case is None:
             case = self._create(server)
         now = state_of(case.fields, case.status, case.deleted)
-        read, pushed = sent if sent is not None else (now, now)
+        read, pushed = (sent.mine, sent.outgoing) if sent is not None else (now, now)
         open_conflicts = self._open(case_id)
         result: State = {}
         conflicts: dict[str, tuple[Any, Any, str, str]] = {}
@@ -375,19 +495,18 @@ class SyncEngine:
             if value is not None:
                 result[key] = value
         case = self._write_local(case, result)
-        self._save_base(case, server)
+        # A value typed meanwhile (not in conflict) is ahead of the server: the case stays
+        # pending, so the next round pushes it.
+        ahead = any(result.get(k) != theirs.get(k) for k in set(result) | set(theirs) if k not in conflicts)
+        self._save_base(case, server, ahead)
         self.db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
-        for key, (mine, there, by, at) in conflicts.items():
-            self.db["hall_conflicts"].insert(
-                {
-                    "case_id": case_id,
-                    "key": key,
-                    "mine": _json(mine),
-                    "theirs": _json(there),
-                    "who": by,
-                    "at": at,
-                }
-            )
+        self.db.conn.executemany(
+            "INSERT INTO hall_conflicts (case_id, key, mine, theirs, who, at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (case_id, key, _json(mine), _json(there), by, at)
+                for key, (mine, there, by, at) in conflicts.items()
+            ],
+        )
 
     def _write_local(self, case: Case, wanted: State) -> Case:
         """Change the drafts file's case to `wanted` through the store's public API."""
@@ -395,14 +514,14 @@ class SyncEngine:
         store = self.store
         if state_of(case.fields, case.status, case.deleted) == normal(wanted):
             return case
-        was_binned = case.deleted is not None
-        if was_binned:
+        # `case` was read in this write transaction: only a restore changes it before the writes.
+        current = case
+        if case.deleted is not None:
             store.restore(case.id)
-        current = store.get(case.id)
+            current = store.get(case.id)
         revision = current.revision
-        changed = {
-            k for k in set(fields) | set(current.fields) if normal(current.fields).get(k) != fields.get(k)
-        }
+        have = normal(current.fields)
+        changed = {k for k in set(fields) | set(have) if have.get(k) != fields.get(k)}
         if changed:
             values = {k: v for k, v in current.fields.items() if k not in changed}
             values.update({k: fields[k] for k in changed if k in fields})
@@ -427,20 +546,10 @@ class SyncEngine:
             {"at": now, "case_id": case_id, "event": "purged", "key": None, "detail": "hall"}
         )
 
-    def _save_base(self, case: Case, server: remote.ServerCase) -> None:
-        old = self.db.execute("SELECT number FROM hall_cases WHERE case_id = ?", [case.id]).fetchone()
-        self.db["hall_cases"].upsert(
-            {
-                "case_id": case.id,
-                "revision": server.revision,
-                "base": _json(normal(server.state)),
-                "digest": digest(server.state),
-                "number": server.number or (old[0] if old else None),
-                "local_revision": case.revision,
-                "local_deleted": int(case.deleted is not None),
-            },
-            pk="case_id",
-        )
+    def _save_base(self, case: Case, server: remote.ServerCase, ahead: bool = False) -> None:
+        # local_revision -1 never matches: the case stays pending (as a conflict pick does).
+        revision = -1 if ahead else case.revision
+        self._note_bases([(case.id, server, revision, int(case.deleted is not None))])
 
     def _drop_bookkeeping(self, case_id: str) -> None:
         self.db.execute("DELETE FROM hall_cases WHERE case_id = ?", [case_id])
@@ -450,18 +559,10 @@ class SyncEngine:
 
     def _candidates(self) -> list[str]:
         """Cases whose drafts revision or bin state moved since they last matched the server."""
-        rows = self.db.execute(
-            "SELECT c.id FROM cases c LEFT JOIN hall_cases h ON h.case_id = c.id"
-            " WHERE h.case_id IS NULL OR h.local_revision != c.revision"
-            " OR h.local_deleted != (c.deleted IS NOT NULL) ORDER BY c.seq"
-        ).fetchall()
-        return [r[0] for r in rows]
+        return local.changed_here(self.db)
 
     def _local_purges(self) -> list[tuple[str, int]]:
-        rows = self.db.execute(
-            "SELECT h.case_id, h.revision FROM hall_cases h WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = h.case_id)"
-        ).fetchall()
-        return [(r[0], r[1]) for r in rows]
+        return local.purged_here(self.db)
 
     def _get(self, case_id: str) -> Case | None:
         try:
@@ -469,15 +570,32 @@ class SyncEngine:
         except CaseNotFound:
             return None
 
-    def _base(self, case_id: str) -> tuple[int, State, str | None] | None:
-        row = self.db.execute(
-            "SELECT revision, base, number FROM hall_cases WHERE case_id = ?", [case_id]
-        ).fetchone()
-        return None if row is None else (row[0], json.loads(row[1]), row[2])
+    def _bases(self, ids: Sequence[str]) -> dict[str, Base]:
+        """The base of each of these cases this file has agreed with the server, by id."""
+        found: dict[str, Base] = {}
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            for case_id, revision, base, number, local_revision, local_deleted in self.db.execute(
+                "SELECT case_id, revision, base, number, local_revision, local_deleted FROM hall_cases"
+                f" WHERE case_id IN ({marks})",
+                chunk,
+            ):
+                found[case_id] = Base(revision, json.loads(base), number, local_revision, local_deleted)
+        return found
 
-    def _revision(self, case_id: str) -> int | None:
-        base = self._base(case_id)
-        return None if base is None else base[0]
+    def _opens(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """The keys in open conflict of each of these cases, by id."""
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            for case_id, key in self.db.execute(
+                f"SELECT case_id, key FROM hall_conflicts WHERE case_id IN ({marks})", chunk
+            ):
+                found.setdefault(case_id, []).append(key)
+        return found
+
+    def _conflicted(self, ids: Sequence[str]) -> set[str]:
+        return set(self._opens(ids))
 
     def _open(self, case_id: str) -> dict[str, tuple[Any, Any, str, str]]:
         rows = self.db.execute(
@@ -485,25 +603,41 @@ class SyncEngine:
         ).fetchall()
         return {r[0]: (json.loads(r[1]), json.loads(r[2]), r[3], r[4]) for r in rows}
 
-    def _outgoing(self, case: Case, base: Mapping[str, Any]) -> State:
-        """What to push: the local state, but a conflicted field keeps the server's value until picked."""
-        state = state_of(case.fields, case.status, case.deleted)
-        for key in self._open(case.id):
-            if key in base:
-                state[key] = base[key]
-            else:
-                state.pop(key, None)
-        return normal(state)
-
-    def _dirty(self, case: Case, base: tuple[int, State, str | None] | None) -> bool:
-        return base is None or normal(self._outgoing(case, base[1])) != normal(base[1])
-
-    def _number(self, case_id: str, known: str | None) -> str | None:
-        case = self._get(case_id)
-        return getattr(case, "number", None) or known
+    def _dirty(self, case: Case, base: Base | None) -> bool:
+        """Whether the case holds edits the server has not had (a conflicted field aside)."""
+        if base is None:
+            return True
+        mine = state_of(case.fields, case.status, case.deleted)
+        return _outgoing(mine, base.state, self._open(case.id)) != normal(base.state)
 
     def _audit_top(self) -> int:
         return self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+
+
+def _readable(exc: psycopg.Error) -> HallError:
+    """A server error as the HallError the agent reads."""
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return AuthFailed("这个柜台账号没有读写案卷的权限：请管理员用 desk400 server add-desk 建立")
+    if isinstance(exc, psycopg.errors.UndefinedTable):
+        return SchemaMismatch(schema.NOT_INITIALISED)
+    return Offline(f"与服务器的连接中断（{type(exc).__name__}），本机数据未受影响，稍后会自动重试")
+
+
+def _outgoing(mine: State, base: Mapping[str, Any], conflicted: Iterable[str]) -> State:
+    """What to push: the local state, but a conflicted field keeps the server's value until picked."""
+    state = dict(mine)
+    for key in conflicted:
+        if key in base:
+            state[key] = base[key]
+        else:
+            state.pop(key, None)
+    return normal(state)
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """IN-list sized pieces (SQLite's bound-parameter limit)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _json(value: Any) -> str:

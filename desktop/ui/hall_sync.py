@@ -48,6 +48,9 @@ class HallSync(QObject):
         self.running = False
         self.closed = False
         self.last: Outcome | None = None
+        # The sync thread's engine and the settings it was made for: kept between rounds with its
+        # server connection; used and closed only on that thread.
+        self.engine: tuple[tuple[str, str | None], Any] | None = None
         self.timer = QTimer(self, interval=SYNC_MS)
         self.timer.timeout.connect(self.sync_now)
 
@@ -67,21 +70,36 @@ class HallSync(QObject):
             return
         self.running = True
         url, ca_file = self.url, self.ca_file
-        self._run(lambda store: _round(store, url, ca_file))
+        self._run(lambda store: _round(self._engine(store, url, ca_file)))
 
     def resolve(self, case_id: str, key: str, pick: str) -> None:
         """The agent's pick for one conflicted field, then a round that pushes it."""
         url, ca_file = self.url, self.ca_file
 
         def job(store: Any) -> Outcome:
-            from desktop.hall.connection import connector
-            from desktop.hall.engine import SyncEngine
-
-            SyncEngine(store, connector(url, ca_file)).resolve(case_id, key, pick)
-            return _round(store, url, ca_file)
+            engine = self._engine(store, url, ca_file)
+            engine.resolve(case_id, key, pick)
+            return _round(engine)
 
         self.running = True
         self._run(job)
+
+    def _engine(self, store: Any, url: str, ca_file: str | None) -> Any:
+        """The engine for these settings, made on first use (on the sync thread, like the store)."""
+        from desktop.hall.connection import connector
+        from desktop.hall.engine import SyncEngine
+
+        key = (url, ca_file)
+        if self.engine is not None and self.engine[0] == key and self.engine[1].store is store:
+            return self.engine[1]
+        self._drop_engine()
+        self.engine = key, SyncEngine(store, connector(url, ca_file))
+        return self.engine[1]
+
+    def _drop_engine(self) -> None:
+        if self.engine is not None:
+            self.engine[1].close()
+            self.engine = None
 
     def _run(self, job: Callable[[Any], Outcome]) -> None:
         pool = self.pool
@@ -107,15 +125,15 @@ class HallSync(QObject):
     def close(self) -> None:
         self.closed = True
         self.timer.stop()
+        # Queued behind a running round, on the sync thread, before the pool closes its store.
+        self.pool.pool.start(self._drop_engine)
         self.pool.close()
 
 
-def _round(store: Any, url: str, ca_file: str | None) -> Outcome:
+def _round(engine: Any) -> Outcome:
     """One sync round on this thread's drafts connection; never raises for a server problem."""
-    from desktop.hall.connection import HallError, connector
-    from desktop.hall.engine import SyncEngine
+    from desktop.hall.connection import HallError
 
-    engine = SyncEngine(store, connector(url, ca_file))
     try:
         report = engine.sync_once()
     except HallError as exc:

@@ -176,6 +176,8 @@ def run(server: PgServer, args: argparse.Namespace) -> None:
     results.append(
         ("one edit's round trip (median)", statistics.median(hall_times), statistics.median(plain_times))
     )
+    eng_a.close()
+    eng_b.close()
     a.close()
     b.close()
 
@@ -193,7 +195,8 @@ def run(server: PgServer, args: argparse.Namespace) -> None:
     plain_push(admin, rows)
     seed = open_store(folder, "seed")
     seed.create_many(case_values(i) for i in range(20))
-    SyncEngine(seed, connector(urls[0])).sync_once()
+    with SyncEngine(seed, connector(urls[0])) as engine:
+        engine.sync_once()
     seed.close()
     desks = list(range(args.desks))
     barrier = threading.Barrier(args.desks + 1)
@@ -219,6 +222,7 @@ def run(server: PgServer, args: argparse.Namespace) -> None:
                 plain_edit(admin, plain_ids[n % 20], f"desk {n}")
                 plain_pull(admin, 10**9)
             done.wait()
+        engine.close()
         store.close()
 
     for mode in ("hall", "plain"):

@@ -102,6 +102,7 @@ def test_chaos(hall, bundle, tmp_path):
                 b.abort()
             raise
         finally:
+            engine.close()
             store.close()
 
     def chaos() -> None:

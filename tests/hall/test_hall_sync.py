@@ -17,7 +17,9 @@ def machines(hall, open_store):
         "a": SyncEngine(a, connector(hall.desk("ta01"))),
         "b": SyncEngine(b, connector(hall.desk("tb01"))),
     }
-    return a, b, engines
+    yield a, b, engines
+    for engine in engines.values():
+        engine.close()
 
 
 def test_a_case_made_on_one_machine_appears_on_the_other(machines):
@@ -181,3 +183,172 @@ def test_a_case_file_from_a_machine_that_synced_merges_against_the_hall_base(mac
     assert eng["a"].sync_once().in_step
     assert eng["b"].sync_once().in_step
     assert b.get(case.id).fields == want
+
+
+def test_a_value_typed_while_the_round_is_in_flight_goes_out_next_round(machines, open_store, monkeypatch):
+    """The window types on its own connection while the sync thread's round waits for the server:
+    the value stays here and is pushed by the next round (not taken for the server's)."""
+    from desktop.hall import remote
+
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲公司"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    a.save_field(case.id, "notes", "加急", a.get(case.id).revision)
+    typing = open_store("a")  # a second connection to the same drafts file, as the window has
+    real_push, typed = remote.push, []
+
+    def push_then_type(conn, items):
+        answer = real_push(conn, items)
+        if not typed:
+            typed.append(typing.save_field(case.id, "contact.name", "王霄", typing.get(case.id).revision))
+        return answer
+
+    monkeypatch.setattr(remote, "push", push_then_type)
+    eng["a"].sync_once()
+    assert a.get(case.id).fields["contact.name"] == "王霄"
+    assert eng["a"].pending_count() == 1
+    assert eng["a"].sync_once().pushed == 1
+    eng["b"].sync_once()
+    assert b.get(case.id).fields == {"customer.name": "甲公司", "notes": "加急", "contact.name": "王霄"}
+
+
+def test_a_pulled_case_typed_into_meanwhile_is_merged_not_overwritten(machines, open_store, monkeypatch):
+    """The window types into a case after the round looked at it and before the pull is written:
+    the typed value stays, and the next push merges it with the server's edit."""
+    from contextlib import contextmanager
+
+    from desktop.hall import local
+
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲公司"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    b.save_field(case.id, "notes", "加急", b.get(case.id).revision)
+    eng["b"].sync_once()
+    typing = open_store("a")
+    real_write, typed = local.write, []
+
+    @contextmanager
+    def type_then_write(db):
+        if not typed:
+            typed.append(typing.save_field(case.id, "contact.name", "王霄", typing.get(case.id).revision))
+        with real_write(db):
+            yield
+
+    monkeypatch.setattr(local, "write", type_then_write)
+    eng["a"].sync_once()
+    assert typed and a.get(case.id).fields["contact.name"] == "王霄"
+    assert eng["a"].sync_once().in_step
+    eng["b"].sync_once()
+    want = {"customer.name": "甲公司", "notes": "加急", "contact.name": "王霄"}
+    assert a.get(case.id).fields == want and b.get(case.id).fields == want
+
+
+def test_rounds_keep_their_connection_and_a_dropped_one_is_replaced_at_once(hall, open_store):
+    url = hall.desk("tk01")
+    opened = []
+
+    def counting():
+        opened.append(connector(url)())
+        return opened[-1]
+
+    store = open_store("k")
+    with SyncEngine(store, counting) as engine:
+        store.create({"customer.name": "甲"})
+        assert engine.sync_once().pushed == 1
+        assert engine.sync_once().pushed == 0
+        assert len(opened) == 1  # one login for both rounds
+        with hall.server.admin(hall.dbname) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'desk_tk01'"
+            )
+        store.create({"customer.name": "乙"})
+        assert engine.sync_once().pushed == 1  # not offline: the round ran again on a new connection
+        assert len(opened) == 2
+    assert opened[-1].closed
+
+
+def test_a_schema_made_newer_while_a_desk_is_connected_is_refused_before_anything_is_written(
+    hall, open_store
+):
+    from desktop.hall import schema
+    from desktop.hall.connection import SchemaMismatch
+
+    store = open_store("n")
+    with SyncEngine(store, connector(hall.desk("tn01"))) as engine:
+        store.create({"customer.name": "甲"})
+        engine.sync_once()
+        with hall.server.admin(hall.dbname) as admin:
+            admin.execute(
+                "UPDATE desk400.meta SET value = %s WHERE key = 'schema_version'", [str(schema.VERSION + 1)]
+            )
+        with pytest.raises(SchemaMismatch):
+            engine.sync_once()  # nothing to push: the pull asks
+        store.create({"customer.name": "乙"})
+        with pytest.raises(SchemaMismatch):
+            engine.sync_once()  # the push asks before it writes
+    with hall.server.admin(hall.dbname) as admin:
+        assert admin.execute("SELECT count(*) FROM desk400.cases").fetchone()[0] == 1
+
+
+def test_a_round_does_not_pull_back_the_values_it_just_pushed(machines):
+    from desktop.hall import remote
+
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲"})
+    eng["a"].sync_once()
+    conn = eng["a"]._connection()
+    [mine] = remote.pull(conn, 0, {case.id: 1})
+    assert mine.case_id == case.id and mine.revision == 1 and mine.state is None
+    [other] = remote.pull(conn, 0, {case.id: 2})  # another revision: the values come
+    assert other.state == {"customer.name": "甲"}
+    # A machine that does not hold what it claims still gets the values (asked for separately).
+    assert eng["b"]._pull(eng["b"]._connection(), {case.id: 1}) == 1
+    assert b.get(case.id).fields == {"customer.name": "甲"}
+
+
+def _server_case(hall, case_id):
+    with hall.server.admin(hall.dbname) as admin:
+        return admin.execute("SELECT revision, state FROM desk400.cases WHERE id = %s", [case_id]).fetchone()
+
+
+def test_an_edit_undone_before_the_round_makes_no_new_revision(machines, hall):
+    a, _, eng = machines
+    case = a.create({"notes": "1"})
+    eng["a"].sync_once()
+    a.save_field(case.id, "notes", "2", a.get(case.id).revision)
+    a.save_field(case.id, "notes", "1", a.get(case.id).revision)
+    assert eng["a"].sync_once().pushed == 0
+    assert _server_case(hall, case.id) == (1, {"notes": "1"})
+    assert eng["a"].pending_count() == 0
+
+
+def test_a_case_moved_on_between_the_merge_and_its_write_is_merged_again(machines, hall, monkeypatch):
+    """The push's write is conditional on the revision its merge read: another desk's write in
+    between makes it miss, and the case is read and merged once more; nothing is lost."""
+    from desktop.hall import remote
+
+    a, b, eng = machines
+    case = a.create({"customer.name": "甲"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    b.save_field(case.id, "contact.name", "王霄", b.get(case.id).revision)
+    eng["b"].sync_once()  # the server moves on: a's next push must merge
+    a.save_field(case.id, "notes", "加急", a.get(case.id).revision)
+    real_merged, reads = remote._merged, []
+
+    def merged_then_someone_writes(conn, items, results):
+        rows = real_merged(conn, items, results)
+        reads.append(len(rows))
+        if len(reads) == 1:
+            b.save_field(case.id, "handler.name", "李敏", b.get(case.id).revision)
+            eng["b"].sync_once()
+        return rows
+
+    monkeypatch.setattr(remote, "_merged", merged_then_someone_writes)
+    assert eng["a"].sync_once().in_step
+    assert reads == [1, 1]  # merged twice
+    want = {"customer.name": "甲", "contact.name": "王霄", "handler.name": "李敏", "notes": "加急"}
+    assert _server_case(hall, case.id) == (4, want)
+    assert a.get(case.id).fields == want

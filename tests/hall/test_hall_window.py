@@ -50,6 +50,7 @@ def test_a_two_sided_edit_is_offered_field_by_field_and_the_pick_is_pushed(
     window.save_settings({"hall.url": url_a})
     qtbot.waitUntil(lambda: window.hall_label.text().startswith("已同步"), timeout=15000)
     case_id = window.current_case_id()
+    kept = window.hall.engine[1]  # the sync thread's engine, with its server connection
     theirs.sync_once()
     other.save_field(case_id, "handler.name", "王霄乙", other.get(case_id).revision)
     assert theirs.sync_once().in_step
@@ -64,4 +65,6 @@ def test_a_two_sided_edit_is_offered_field_by_field_and_the_pick_is_pushed(
     qtbot.waitUntil(lambda: window.hall_label.text().startswith("已同步"), timeout=15000)
     theirs.sync_once()
     assert other.get(case_id).fields["handler.name"] == "王霄甲"  # the pick reached the other machine
+    assert window.hall.engine[1] is kept  # every round since went through the same one
+    theirs.close()
     other.close()
