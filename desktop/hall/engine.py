@@ -12,10 +12,10 @@ Qt-free: the window runs `sync_once` off the GUI thread with its own Store (one 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -61,17 +61,6 @@ class SyncReport:
     @property
     def in_step(self) -> bool:
         return not self.conflicts
-
-
-class Base(NamedTuple):
-    """What this file last agreed with the server for a case, and the drafts revision and bin
-    flag it matched then (unchanged since means nothing was typed since)."""
-
-    revision: int
-    state: State
-    number: str | None
-    local_revision: int
-    local_deleted: int
 
 
 @dataclass(frozen=True)
@@ -211,9 +200,9 @@ class SyncEngine:
 
     def pending_count(self) -> int:
         """Cases changed here that the server has not taken yet (purges included; conflicts aside)."""
-        count = len(self._local_purges())
-        candidates = self._candidates()
-        bases = self._bases(candidates)
+        count = len(local.purged_here(self.db))
+        candidates = local.changed_here(self.db)
+        bases = local.bases(self.db, candidates)
         for case_id in candidates:
             case = self._get(case_id)
             if case is not None and self._dirty(case, bases.get(case_id)):
@@ -234,25 +223,25 @@ class SyncEngine:
             local.set_state(self.db, "pulled", 0)
 
     def _pass_purges(self, conn: psycopg.Connection) -> int:
-        items = self._local_purges()
+        items = local.purged_here(self.db)
         if not items:
             return 0
         done = remote.purge(conn, items)
         refused = [case_id for case_id, _ in items if case_id not in done]
         with local.write(self.db):
             for case_id in done:
-                self._drop_bookkeeping(case_id)
+                local.drop_bookkeeping(self.db, case_id)
         # Edited elsewhere since this machine purged it: the newer version comes back.
         self._applying(pulled=[(case, None) for case in remote.fetch(conn, refused)])
         return len(done)
 
     def _push(self, conn: psycopg.Connection, known: dict[str, int]) -> int:
         """Push every case changed here; `known` gets the revision the server answered for each."""
-        candidates = self._candidates()
+        candidates = local.changed_here(self.db)
         pushed = 0
         for start in range(0, len(candidates), PUSH_BATCH):
             ids = candidates[start : start + PUSH_BATCH]
-            bases, opens = self._bases(ids), self._opens(ids)
+            bases, opens = local.bases(self.db, ids), local.open_keys(self.db, ids)
             batch: list[remote.Push] = []
             sent: dict[str, Sent] = {}
             for case_id in ids:
@@ -293,7 +282,7 @@ class SyncEngine:
             if not cases:
                 return pulled
             ids = [case.case_id for case in cases]
-            bases, here = self._bases(ids), self._local_rows(ids)
+            bases, here = local.bases(self.db, ids), self._local_rows(ids)
             missing = [
                 c.case_id
                 for c in cases
@@ -315,7 +304,7 @@ class SyncEngine:
             if len(cases) < remote.PULL_BATCH:
                 return pulled
 
-    def _changed_here(self, case_id: str, base: Base | None, seen: tuple[int, int]) -> bool:
+    def _changed_here(self, case_id: str, base: local.Base | None, seen: tuple[int, int]) -> bool:
         """Whether this file holds edits of the case the server has not had. A case whose drafts
         revision and bin flag are those it matched the base at has none (no read needed)."""
         if base is None:
@@ -358,7 +347,7 @@ class SyncEngine:
         A pulled case typed into here since it was looked at is left for the next push to merge.
         """
         with local.write(self.db):
-            before = self._audit_top()
+            before = local.audit_top(self.db)
             ids = [p.case.case_id for p, _ in pushed] + [c.case_id for c, _ in pulled]
             here = self._local_rows(ids)
             pulled = [(case, seen) for case, seen in pulled if here.get(case.case_id) == seen]
@@ -372,7 +361,7 @@ class SyncEngine:
             for case, _ in pulled:
                 if case.case_id not in fresh:
                     self._apply(case, None, (), case.who, case.when)
-            after = self._audit_top()
+            after = local.audit_top(self.db)
             if after > before:
                 self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
             if pulled_to is not None:
@@ -383,7 +372,7 @@ class SyncEngine:
     ) -> dict[str, tuple[remote.ServerCase, Sent]]:
         """The pushes that leave this file's case as it is: accepted as sent, no conflict open,
         nothing typed since it was read. Only their base is noted."""
-        conflicted = self._conflicted([answer.case.case_id for answer, _ in pushed])
+        conflicted = set(local.open_keys(self.db, [answer.case.case_id for answer, _ in pushed]))
         return {
             answer.case.case_id: (answer.case, sent)
             for answer, sent in pushed
@@ -403,7 +392,7 @@ class SyncEngine:
     def _local_rows(self, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(drafts revision, in the bin) of each of these cases this file holds, by id."""
         rows: dict[str, tuple[int, int]] = {}
-        for chunk in _chunks(ids):
+        for chunk in local.chunks(ids):
             marks = ", ".join("?" * len(chunk))
             for case_id, revision, deleted in self.db.execute(
                 f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
@@ -467,14 +456,14 @@ class SyncEngine:
         if server.purged:
             if case is not None:
                 self._forget(case_id)
-            self._drop_bookkeeping(case_id)
+            local.drop_bookkeeping(self.db, case_id)
             return
         theirs = normal(server.state)
         if case is None:
             case = self._create(server)
         now = state_of(case.fields, case.status, case.deleted)
         read, pushed = (sent.mine, sent.outgoing) if sent is not None else (now, now)
-        open_conflicts = self._open(case_id)
+        open_conflicts = local.open_conflicts(self.db, case_id)
         result: State = {}
         conflicts: dict[str, tuple[Any, Any, str, str]] = {}
         for key in set(now) | set(read) | set(theirs) | set(open_conflicts) | set(merge_conflicts):
@@ -551,18 +540,7 @@ class SyncEngine:
         revision = -1 if ahead else case.revision
         self._note_bases([(case.id, server, revision, int(case.deleted is not None))])
 
-    def _drop_bookkeeping(self, case_id: str) -> None:
-        self.db.execute("DELETE FROM hall_cases WHERE case_id = ?", [case_id])
-        self.db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
-
     # -- reading local state -------------------------------------------------------------
-
-    def _candidates(self) -> list[str]:
-        """Cases whose drafts revision or bin state moved since they last matched the server."""
-        return local.changed_here(self.db)
-
-    def _local_purges(self) -> list[tuple[str, int]]:
-        return local.purged_here(self.db)
 
     def _get(self, case_id: str) -> Case | None:
         try:
@@ -570,48 +548,12 @@ class SyncEngine:
         except CaseNotFound:
             return None
 
-    def _bases(self, ids: Sequence[str]) -> dict[str, Base]:
-        """The base of each of these cases this file has agreed with the server, by id."""
-        found: dict[str, Base] = {}
-        for chunk in _chunks(ids):
-            marks = ", ".join("?" * len(chunk))
-            for case_id, revision, base, number, local_revision, local_deleted in self.db.execute(
-                "SELECT case_id, revision, base, number, local_revision, local_deleted FROM hall_cases"
-                f" WHERE case_id IN ({marks})",
-                chunk,
-            ):
-                found[case_id] = Base(revision, json.loads(base), number, local_revision, local_deleted)
-        return found
-
-    def _opens(self, ids: Sequence[str]) -> dict[str, list[str]]:
-        """The keys in open conflict of each of these cases, by id."""
-        found: dict[str, list[str]] = {}
-        for chunk in _chunks(ids):
-            marks = ", ".join("?" * len(chunk))
-            for case_id, key in self.db.execute(
-                f"SELECT case_id, key FROM hall_conflicts WHERE case_id IN ({marks})", chunk
-            ):
-                found.setdefault(case_id, []).append(key)
-        return found
-
-    def _conflicted(self, ids: Sequence[str]) -> set[str]:
-        return set(self._opens(ids))
-
-    def _open(self, case_id: str) -> dict[str, tuple[Any, Any, str, str]]:
-        rows = self.db.execute(
-            "SELECT key, mine, theirs, who, at FROM hall_conflicts WHERE case_id = ?", [case_id]
-        ).fetchall()
-        return {r[0]: (json.loads(r[1]), json.loads(r[2]), r[3], r[4]) for r in rows}
-
-    def _dirty(self, case: Case, base: Base | None) -> bool:
+    def _dirty(self, case: Case, base: local.Base | None) -> bool:
         """Whether the case holds edits the server has not had (a conflicted field aside)."""
         if base is None:
             return True
         mine = state_of(case.fields, case.status, case.deleted)
-        return _outgoing(mine, base.state, self._open(case.id)) != normal(base.state)
-
-    def _audit_top(self) -> int:
-        return self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+        return _outgoing(mine, base.state, local.open_conflicts(self.db, case.id)) != normal(base.state)
 
 
 def _readable(exc: psycopg.Error) -> HallError:
@@ -632,12 +574,6 @@ def _outgoing(mine: State, base: Mapping[str, Any], conflicted: Iterable[str]) -
         else:
             state.pop(key, None)
     return normal(state)
-
-
-def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    """IN-list sized pieces (SQLite's bound-parameter limit)."""
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def _json(value: Any) -> str:

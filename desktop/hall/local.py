@@ -9,13 +9,13 @@ per file.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database, Migrations
 
-from desktop.hall.merge import split_state
+from desktop.hall.merge import State, split_state
 
 MIGRATION_SET = "desk400-hall"
 STEP_NAME = "0005_hall"
@@ -137,3 +137,63 @@ def synced_base(db: Database, case_id: str) -> tuple[int, dict[str, Any], int] |
         return None
     fields, _, _ = split_state(json.loads(row[1]))
     return row[0], fields, row[2]
+
+
+class Base(NamedTuple):
+    """What this file last agreed with the server for a case, and the drafts revision and bin
+    flag it matched then (unchanged since means nothing was typed since)."""
+
+    revision: int
+    state: State
+    number: str | None
+    local_revision: int
+    local_deleted: int
+
+
+def bases(db: Database, ids: Sequence[str]) -> dict[str, Base]:
+    """The base of each of these cases this file has agreed with the server, by id."""
+    found: dict[str, Base] = {}
+    for chunk in chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        for case_id, revision, base, number, local_revision, local_deleted in db.execute(
+            "SELECT case_id, revision, base, number, local_revision, local_deleted FROM hall_cases"
+            f" WHERE case_id IN ({marks})",
+            chunk,
+        ):
+            found[case_id] = Base(revision, json.loads(base), number, local_revision, local_deleted)
+    return found
+
+
+def open_keys(db: Database, ids: Sequence[str]) -> dict[str, list[str]]:
+    """The keys in open conflict of each of these cases, by id."""
+    found: dict[str, list[str]] = {}
+    for chunk in chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        for case_id, key in db.execute(
+            f"SELECT case_id, key FROM hall_conflicts WHERE case_id IN ({marks})", chunk
+        ):
+            found.setdefault(case_id, []).append(key)
+    return found
+
+
+def open_conflicts(db: Database, case_id: str) -> dict[str, tuple[Any, Any, str, str]]:
+    """The case's open conflicts: key → (mine, theirs, who, at)."""
+    rows = db.execute("SELECT key, mine, theirs, who, at FROM hall_conflicts WHERE case_id = ?", [case_id])
+    return {r[0]: (json.loads(r[1]), json.loads(r[2]), r[3], r[4]) for r in rows.fetchall()}
+
+
+def drop_bookkeeping(db: Database, case_id: str) -> None:
+    """Forget the case's sync base and conflicts (it is gone on both sides)."""
+    db.execute("DELETE FROM hall_cases WHERE case_id = ?", [case_id])
+    db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
+
+
+def audit_top(db: Database) -> int:
+    """The newest audit row's number: what a round has pushed up to."""
+    return db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+
+
+def chunks(ids: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """IN-list sized pieces (SQLite's bound-parameter limit)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
