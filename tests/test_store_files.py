@@ -14,7 +14,7 @@ import pytest
 from test_store_helpers import EXAMPLE, SPEC, Clock, keyed, open_at
 
 from desktop import backup
-from desktop.store import APPLICATION_ID, NoDraftsFile, NotDraftsFile, Store, keys
+from desktop.store import APPLICATION_ID, Case, NoDraftsFile, NotDraftsFile, Store, keys
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,6 +139,19 @@ def test_opening_without_create_never_makes_a_drafts_file(tmp_path):
     assert not path.exists() and list(tmp_path.iterdir()) == []
 
 
+def backed_up_case(folder: Path) -> tuple[Path, Clock, Case]:
+    """A drafts file holding the example case, backed up the next day and checkpointed (the whole
+    file on disk): what a damage test breaks. Its path, its clock and the case."""
+    path = folder / "drafts.sqlite"
+    clock = Clock()
+    with open_at(path, clock) as store:
+        kept = store.create(EXAMPLE)
+    clock.advance(days=1)
+    with open_at(path, clock, backups=True) as store:
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path, clock, kept
+
+
 def damage_pages(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[100:] = b"\xa5" * (len(data) - 100)
@@ -161,13 +174,7 @@ with Store.open_for(Path(sys.argv[1]), spec, bundle="400", edition="e", backups=
 def test_a_start_waiting_for_another_recovery_does_not_recover_again(tmp_path):
     """Two processes start on one damaged file: the second waits for the first's recovery and
     then opens what it restored, instead of moving the restored file aside (or failing)."""
-    path = tmp_path / "drafts.sqlite"
-    clock = Clock()
-    with open_at(path, clock) as store:
-        kept = store.create(EXAMPLE)
-    clock.advance(days=1)
-    with open_at(path, clock, backups=True) as store:
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    path, clock, kept = backed_up_case(tmp_path)
     damage_pages(path)
     second = subprocess.Popen(
         [sys.executable, "-c", START, str(path), kept.id],
@@ -200,13 +207,7 @@ def backup_ids(path: Path) -> dict[str, set[str]]:
 
 
 def test_an_emptied_drafts_file_is_recovered_from_the_newest_backup(tmp_path):
-    path = tmp_path / "drafts.sqlite"
-    clock = Clock()
-    with open_at(path, clock) as store:
-        kept = store.create(EXAMPLE)
-    clock.advance(days=1)
-    with open_at(path, clock, backups=True):
-        pass
+    path, clock, kept = backed_up_case(tmp_path)
     for side in ("-wal", "-shm"):
         path.with_name(path.name + side).unlink(missing_ok=True)
     os.truncate(path, 0)
@@ -217,13 +218,7 @@ def test_an_emptied_drafts_file_is_recovered_from_the_newest_backup(tmp_path):
 
 
 def test_a_drafts_file_with_a_damaged_header_is_recovered_when_backups_exist(tmp_path):
-    path = tmp_path / "drafts.sqlite"
-    clock = Clock()
-    with open_at(path, clock) as store:
-        kept = store.create(EXAMPLE)
-    clock.advance(days=1)
-    with open_at(path, clock, backups=True) as store:
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    path, clock, kept = backed_up_case(tmp_path)
     data = bytearray(path.read_bytes())
     data[:100] = b"\x00" * 100
     path.write_bytes(bytes(data))
