@@ -36,6 +36,7 @@ from sqlite_utils import Database
 
 from desktop import backup
 from desktop.store import keys
+from desktop.store.cipher import CURRENT, Cipher
 from desktop.store.models import (
     BUSY_TIMEOUT_MS,
     DamagedFile,
@@ -46,7 +47,6 @@ from desktop.store.models import (
 )
 from desktop.store.schema import APPLICATION_ID, known_migrations, migrations, recorded_migrations
 
-PAGE_BYTES = 8192
 CACHE_KIB = 16384
 CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
@@ -89,9 +89,11 @@ def connect(
     key: bytes | None,
     read_only: bool = False,
     timeout_s: float = BUSY_TIMEOUT_MS / 1000,
+    cipher: Cipher = CURRENT,
 ) -> Any:
     """A connection to a drafts file or one of its backups, keyed with `key` (None: a plain file
-    being encrypted). Read-only never writes and never creates."""
+    being encrypted) in the page format `cipher` (an older one only to rewrite the file: see
+    desktop.store.cipher). Read-only never writes and never creates."""
     if read_only:
         conn = sqlcipher.connect(backup.read_only_uri(path), uri=True, timeout=timeout_s)
     else:
@@ -99,7 +101,8 @@ def connect(
     if key is not None:
         try:
             conn.execute(f"PRAGMA key = {keys.sql_key(key)}")
-            conn.execute(f"PRAGMA cipher_page_size = {PAGE_BYTES}")
+            for pragma in cipher.pragmas():
+                conn.execute(pragma)
             # Wiping and locking every allocation costs much (SQLCipher 4 had it on by default
             # before 4.5); the key stays raw and HMAC stays on, so pages are still checked.
             conn.execute("PRAGMA cipher_memory_security = OFF")
@@ -199,12 +202,12 @@ def _connected(path: Path, *, create: bool, now: datetime) -> tuple[Database, ba
     try:
         conn = db.conn
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        # Every page read from disk is decrypted and its HMAC checked (~15 us for 8 KB); pages in
-        # SQLite's cache are not. 16 MB (2 000 pages, taken only as used) keeps the indexes, the
-        # b-tree interiors and the cases just listed decrypted, so opening one of them reads
-        # nothing; the default 2 MB could not hold the id index at 100 000 cases.
+        # Every page read from disk is decrypted and its HMAC checked (~6 us for 4 KB); pages in
+        # SQLite's cache are not. 16 MB (4 000 pages, taken only as used) keeps the id index
+        # (Store.warm_cache), the b-tree interiors and the cases just listed decrypted; the
+        # default 2 MB could not hold the id index at 100 000 cases.
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        # A case row is about 2 KB: 8 KB pages (cipher_page_size, set by connect) hold three.
+        # A case row is 1.5 to 3 KB: a 4 KB page (desktop.store.cipher) holds one or two.
         db.enable_wal()
         # FULL: a committed save survives a power cut, not only a crash of the app.
         conn.execute("PRAGMA synchronous = FULL")
@@ -237,6 +240,8 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
     info = keys.read_key_file(path)
     # The key first: a wrong or missing key raises here, before the file is looked at or changed.
     key = keys.unlock_with(path, info) if info is not None else None
+    if info is not None and key is not None and info.cipher != CURRENT.version:
+        info = encrypt.upgrade_cipher(path, key, info)  # once, at the first open of a new desk400
     state = inspect(path, key)
     if state.kind in ("missing", "blank") or (state.kind == "empty" and not backup.backups(path)):
         if not create:

@@ -1,4 +1,5 @@
-"""Encrypting a plain drafts file from an older desk400, in place, and removing its plain copies.
+"""Encrypting a plain drafts file from an older desk400, in place, and removing its plain copies;
+rewriting one encrypted in an older page format (desktop.store.cipher) in the current one.
 
 The encrypted copy is written beside the file (`*.encrypting`), synced, and renamed over it: a
 crash or a kill at any moment leaves either the plain file or the complete encrypted one, never
@@ -9,6 +10,11 @@ cannot be read to be encrypted), since they would keep customers' data in clear.
 
 Deleting a file does not wipe its blocks: on an SSD (wear levelling) or a copy-on-write file
 system the old plain pages may survive on the medium until reused. README says so.
+
+A file in an older page format is rewritten the same way (copy beside it, synced, renamed over it),
+and so are its backups; the key file records the new format only once all are done, so a kill
+at any moment leaves files the next open finishes. A copy readable in neither format is left
+as it is (damaged: recovery sets it aside as for any damaged file).
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ from pathlib import Path
 
 from desktop import backup, journal
 from desktop.safefile import sync_dir
+from dataclasses import replace
+
 from desktop.store import keys
-from desktop.store.connection import PAGE_BYTES, PLAIN_HEADER, connect
-from desktop.store.models import StoreError
+from desktop.store.cipher import BY_VERSION, CURRENT, Cipher
+from desktop.store.connection import CORRUPTION_CODES, DATABASE_ERRORS, PLAIN_HEADER, connect, error_code
+from desktop.store.models import NewerStoreError, StoreError
 from desktop.store.schema import APPLICATION_ID
 
 SUFFIX = ".encrypting"
@@ -41,13 +50,19 @@ def encrypt_drafts(path: Path, key: bytes | None) -> bytes:
 
 
 def encrypt_file(
-    path: Path, key: bytes, *, checkpoint: bool = False, before_rename: Callable[[], None] | None = None
+    path: Path,
+    key: bytes,
+    *,
+    source: Cipher | None = None,
+    checkpoint: bool = False,
+    before_rename: Callable[[], None] | None = None,
 ) -> None:
-    """Replace the plain SQLite file `path` by an encrypted copy of it, atomically."""
+    """Replace the SQLite file `path`, plain (or encrypted with `key` in the page format `source`),
+    by a copy encrypted with `key` in the current format, atomically."""
     tmp = path.with_name(path.name + SUFFIX)
     tmp.unlink(missing_ok=True)
     backup.private_file(tmp)
-    conn = connect(path, key=None)
+    conn = connect(path, key=key if source is not None else None, cipher=source or CURRENT)
     try:
         if checkpoint:
             busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -56,7 +71,8 @@ def encrypt_file(
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY {keys.sql_key(key)}", [str(tmp)])
-        conn.execute(f"PRAGMA encrypted.cipher_page_size = {PAGE_BYTES}")
+        for pragma in CURRENT.pragmas("encrypted"):
+            conn.execute(pragma)
         conn.execute("SELECT sqlcipher_export('encrypted')")
         conn.execute(f"PRAGMA encrypted.application_id = {int(app_id) or APPLICATION_ID}")
         conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
@@ -75,6 +91,60 @@ def encrypt_file(
         side = path.with_name(path.name + suffix)
         if side.exists() and side.stat().st_size == 0:
             side.unlink(missing_ok=True)
+
+
+def upgrade_cipher(path: Path, key: bytes, info: keys.KeyFile) -> keys.KeyFile:
+    """Rewrite the drafts file at `path` and its backups, encrypted with `key` in the older page
+    format its key file `info` names, in the current one; returns the key file that says so."""
+    _known_format(path, info)  # before the lock file: a refused file is left as it was
+    with backup.exclusive(path.with_name(path.name + ".lock")):
+        info = keys.read_key_file(path) or info  # another process may have done it meanwhile
+        if info.cipher == CURRENT.version:
+            return info
+        old = _known_format(path, info)
+        path.with_name(path.name + SUFFIX).unlink(missing_ok=True)
+        for copy in (path, *backup.backups(path)):
+            if _has_pages(copy) and _readable(copy, key, old) and not _readable(copy, key, CURRENT):
+                try:
+                    encrypt_file(copy, key, source=old, checkpoint=copy == path)
+                except DATABASE_ERRORS as exc:
+                    if error_code(exc) not in CORRUPTION_CODES:
+                        raise  # busy, full disk: said as such, the next open tries again
+        info = replace(info, cipher=CURRENT.version)
+        keys.write_key_file(path, info)
+    return info
+
+
+def _known_format(path: Path, info: keys.KeyFile) -> Cipher:
+    cipher = BY_VERSION.get(info.cipher)
+    if cipher is None:
+        raise NewerStoreError(
+            f"草稿文件 {path} 由更新版本的 desk400 加密（格式 {info.cipher}），本程序无法打开，"
+            "文件未做任何改动。请升级 desk400 后再打开。"
+        )
+    return cipher
+
+
+def _has_pages(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 0
+
+
+def _readable(path: Path, key: bytes, cipher: Cipher) -> bool:
+    """True when SQLite reads the schema of `path` with `key` in the format `cipher` (a busy
+    file raises: it is not damage)."""
+    try:
+        conn = connect(path, key=key, read_only=True, cipher=cipher)
+    except DATABASE_ERRORS:
+        return False
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except DATABASE_ERRORS as exc:
+        if error_code(exc) in CORRUPTION_CODES:
+            return False
+        raise
+    finally:
+        conn.close()
 
 
 def finish(path: Path, key: bytes) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+from dataclasses import replace
 from pathlib import Path
 
 from desktop import sealing
@@ -28,7 +29,7 @@ def seal_key(db_path: Path, key: bytes, recipient_text: object) -> None:
     text = str(recipient_text or "").strip()
     if not text:
         if info.escrow is not None:
-            keys.write_key_file(db_path, keys.KeyFile(info.id, info.check, info.wrapped, None))
+            keys.write_key_file(db_path, replace(info, escrow=None))
         return
     try:
         recipient = sealing.recipient(text)
@@ -37,9 +38,7 @@ def seal_key(db_path: Path, key: bytes, recipient_text: object) -> None:
     if info.escrow is not None and info.escrow.get("recipient") == text:
         return
     sealed = base64.b64encode(sealing.seal(key, [recipient])).decode("ascii")
-    keys.write_key_file(
-        db_path, keys.KeyFile(info.id, info.check, info.wrapped, {"recipient": text, "sealed": sealed})
-    )
+    keys.write_key_file(db_path, replace(info, escrow={"recipient": text, "sealed": sealed}))
 
 
 def is_sealed_to(db_path: Path, recipient_text: object) -> bool:

@@ -21,11 +21,12 @@ import json
 import os
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from desktop import safefile
+from desktop.store.cipher import CURRENT, LEGACY
 from desktop.store.models import StoreError
 
 FORMAT = "desk400-drafts-key"
@@ -61,9 +62,17 @@ class KeyFile:
     check: str
     wrapped: dict[str, Any] | None = None
     escrow: dict[str, str] | None = None
+    # The drafts file's page format (desktop.store.cipher); a key file without one predates it.
+    cipher: int = CURRENT.version
 
     def to_json(self) -> str:
-        doc: dict[str, Any] = {"format": FORMAT, "version": 1, "id": self.id, "check": self.check}
+        doc: dict[str, Any] = {
+            "format": FORMAT,
+            "version": 1,
+            "id": self.id,
+            "check": self.check,
+            "cipher": self.cipher,
+        }
         if self.wrapped is not None:
             doc["passphrase"] = self.wrapped
         if self.escrow is not None:
@@ -125,7 +134,10 @@ def read_key_file(db_path: Path) -> KeyFile | None:
         doc = json.loads(raw.decode("utf-8"))
         if doc.get("format") != FORMAT:
             raise ValueError
-        return KeyFile(str(doc["id"]), str(doc["check"]), doc.get("passphrase"), doc.get("escrow"))
+        cipher = doc.get("cipher", LEGACY.version)
+        if type(cipher) is not int:
+            raise ValueError
+        return KeyFile(str(doc["id"]), str(doc["check"]), doc.get("passphrase"), doc.get("escrow"), cipher)
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         raise KeyProblem(
             f"密钥文件 {path.name} 已损坏，草稿文件没有改动；请营业厅用 desk400 recover-key 恢复"
@@ -248,7 +260,7 @@ def store_key(db_path: Path, info: KeyFile, key: bytes) -> KeyFile:
     if backend is not None:
         try:
             backend.set_password(SERVICE, info.id, key.hex())
-            return KeyFile(info.id, info.check, None, info.escrow)
+            return replace(info, wrapped=None)
         except Exception:  # a locked or read-only keyring: fall back to the passphrase
             pass
     text = passphrase()
@@ -257,7 +269,7 @@ def store_key(db_path: Path, info: KeyFile, key: bytes) -> KeyFile:
             "本机没有可用的系统钥匙串，草稿文件需要一个口令加密：请在窗口中设置口令，"
             f"或设置环境变量 {PASSPHRASE_ENV}"
         )
-    return KeyFile(info.id, info.check, wrap(key, text), info.escrow)
+    return replace(info, wrapped=wrap(key, text))
 
 
 def needs_passphrase(db_path: Path) -> bool:

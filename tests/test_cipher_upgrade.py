@@ -1,0 +1,172 @@
+"""Issue 14: drafts files written in desk400's first page format (8 KB pages, HMAC-SHA512) are
+rewritten in the current one (desktop.store.cipher) at their first open, keeping everything; a
+kill during the rewrite loses nothing; a wrong key or an unknown format changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sqlcipher3 import dbapi2 as sqlcipher
+from test_crypto import SECRETS, digests, leaks, migrate_in_child, plain_sqlite_refuses
+from test_store_helpers import EXAMPLE, Clock, open_at
+from test_store_files import damage_pages
+
+from desktop import backup
+from desktop.store import StoreError, keys
+from desktop.store.cipher import CURRENT, LEGACY
+from desktop.store.connection import connect
+
+CASES = 300
+
+
+def reads_with(path: Path, key: bytes, *pragmas: str) -> bool:
+    """True when SQLCipher reads `path` keyed with `key` after `pragmas` (and nothing else)."""
+    conn = sqlcipher.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        conn.execute(f"PRAGMA key = {keys.sql_key(key)}")
+        for pragma in pragmas:
+            conn.execute(pragma)
+        conn.execute("SELECT count(*) FROM cases").fetchone()
+        return True
+    except sqlcipher.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+# What desk400's first encrypted version set on every connection: its files are read so and only so.
+FIRST_VERSION = ("PRAGMA cipher_page_size = 8192",)
+
+
+def to_first_format(db: Path) -> None:
+    """Rewrite the drafts file and its backups as desk400's first encrypted version left them,
+    and its key file as it wrote it (no `cipher`)."""
+    key = keys.unlock(db)
+    for copy in (db, *backup.backups(db)):
+        old = copy.with_name(copy.name + ".first")
+        conn = connect(copy, key=key)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(f"ATTACH DATABASE ? AS old KEY {keys.sql_key(key)}", [str(old)])
+        for pragma in LEGACY.pragmas("old"):
+            conn.execute(pragma)
+        conn.execute("SELECT sqlcipher_export('old')")
+        for name in ("application_id", "user_version"):
+            conn.execute(f"PRAGMA old.{name} = {int(conn.execute(f'PRAGMA {name}').fetchone()[0])}")
+        conn.execute("DETACH DATABASE old")
+        conn.close()
+        os.replace(old, copy)
+        assert reads_with(copy, key, *FIRST_VERSION) and not reads_with(copy, key, *CURRENT.pragmas())
+    doc = json.loads(keys.key_path(db).read_text(encoding="utf-8"))
+    del doc["cipher"]
+    keys.key_path(db).write_text(json.dumps(doc), encoding="utf-8")
+    assert keys.read_key_file(db).cipher == LEGACY.version
+
+
+def first_format_file(folder: Path, count: int = CASES) -> tuple[Path, dict[str, dict]]:
+    """A drafts file of the first encrypted format with `count` cases, a setting, their audit rows
+    and a backup; returns its path and every case's values by id."""
+    db = folder / "drafts.sqlite"
+    clock = Clock()
+    with open_at(db, clock) as store:
+        made = store.create_many({**EXAMPLE, **SECRETS, "notes": f"第{i}号"} for i in range(count))
+        store.set_setting("agency.name", "西湖营业厅")
+        cases = {case_id: store.get(case_id).fields for case_id in made}
+    clock.advance(days=1)
+    with open_at(db, clock, backups=True):
+        pass
+    assert len(backup.backups(db)) == 1
+    to_first_format(db)
+    keys.forget()
+    return db, cases
+
+
+def test_a_first_format_file_is_rewritten_at_its_first_open_keeping_everything(tmp_path):
+    db, cases = first_format_file(tmp_path)
+    with open_at(db) as store:
+        assert {case_id: store.get(case_id).fields for case_id in store.ids()} == cases
+        assert store.setting("agency.name") == "西湖营业厅"
+        assert len(store.audit(limit=10 * CASES)) >= CASES
+        assert store.search("云栖数智").items
+    key = keys.unlock(db)
+    assert keys.read_key_file(db).cipher == CURRENT.version
+    [copy] = backup.backups(db)
+    for path in (db, copy):
+        assert reads_with(path, key, *CURRENT.pragmas()) and not reads_with(path, key, *FIRST_VERSION)
+        assert plain_sqlite_refuses(path)
+    assert backup.case_count(copy, key) == CASES
+    assert not list(tmp_path.glob("*.encrypting")) and not list(tmp_path.glob("*.damaged-*"))
+    assert leaks(tmp_path, list(SECRETS.values())) == []
+    before = digests(tmp_path)
+    with open_at(db):  # rewritten once: the next open changes no byte of it
+        pass
+    assert digests(tmp_path)["drafts.sqlite"] == before["drafts.sqlite"]
+
+
+@pytest.fixture(scope="module")
+def rewrite_time(tmp_path_factory):
+    db, _ = first_format_file(tmp_path_factory.mktemp("calibrate"), 1000)
+    return migrate_in_child(db, None)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.3, 0.5, 0.65, 0.8, 0.9, 1.0, 1.2])
+def test_a_kill_during_the_rewrite_leaves_files_the_next_open_finishes(tmp_path, fraction, rewrite_time):
+    db, cases = first_format_file(tmp_path, 1000)
+    key = keys.unlock(db)
+    migrate_in_child(db, rewrite_time * fraction)
+    # Either format, never neither, whatever the key file says yet.
+    assert reads_with(db, key, *FIRST_VERSION) or reads_with(db, key, *CURRENT.pragmas())
+    keys.forget()
+    with open_at(db) as store:
+        assert len(store.ids()) == 1000
+        some = next(iter(cases))
+        assert store.get(some).fields == cases[some]
+    assert keys.read_key_file(db).cipher == CURRENT.version
+    for path in (db, *backup.backups(db)):
+        assert reads_with(path, key, *CURRENT.pragmas())
+    assert not list(tmp_path.glob("*.encrypting"))
+
+
+def test_a_wrong_passphrase_on_a_first_format_file_changes_nothing(tmp_path, monkeypatch):
+    db, _ = first_format_file(tmp_path, 5)
+    if keys.read_key_file(db).wrapped is None:
+        pytest.skip("the key is in a keyring here, not under a passphrase")
+    before = digests(tmp_path)
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, "not the passphrase")
+    keys.forget()
+    with pytest.raises(keys.WrongKey):
+        open_at(db)
+    assert digests(tmp_path) == before
+
+
+def test_a_key_file_naming_a_newer_format_is_refused_and_nothing_changes(tmp_path):
+    db, _ = first_format_file(tmp_path, 5)
+    doc = json.loads(keys.key_path(db).read_text(encoding="utf-8"))
+    doc["cipher"] = CURRENT.version + 1
+    keys.key_path(db).write_text(json.dumps(doc), encoding="utf-8")
+    before = digests(tmp_path)
+    with pytest.raises(StoreError, match="更新版本的 desk400"):
+        open_at(db)
+    assert digests(tmp_path) == before
+
+
+@pytest.mark.parametrize("value", ['"2"', "null", "2.0", "true"])
+def test_a_key_file_whose_format_is_not_a_number_is_said_damaged(tmp_path, value):
+    db, _ = first_format_file(tmp_path, 1)
+    text = keys.key_path(db).read_text(encoding="utf-8")
+    keys.key_path(db).write_text(text.replace("{", '{"cipher": ' + value + ", ", 1), encoding="utf-8")
+    with pytest.raises(keys.KeyProblem, match="已损坏"):
+        keys.read_key_file(db)
+
+
+def test_a_damaged_first_format_file_is_recovered_from_its_rewritten_backup(tmp_path):
+    db, cases = first_format_file(tmp_path, 20)
+    damage_pages(db)
+    with open_at(db) as store:
+        assert {case_id: store.get(case_id).fields for case_id in store.ids()} == cases
+        assert store.recovery is not None
+    [damaged] = tmp_path.glob("drafts.sqlite.damaged-*")
+    assert plain_sqlite_refuses(damaged)
+    assert keys.read_key_file(db).cipher == CURRENT.version
