@@ -538,6 +538,7 @@ class MainWindow(QMainWindow):
             self._warm = True
 
         self.workers.run(warm_up_job(self.bundle, self.today()), loaded, self.printing.worker_failed)
+        self.store.warm_cache()
 
     # -- closing ---------------------------------------------------------------------------------
 

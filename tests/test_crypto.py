@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pyrage
 import pytest
+from sqlcipher3 import dbapi2 as sqlcipher
 from test_store_helpers import BUNDLE, EDITION, EXAMPLE, SPEC, Clock, keyed, open_at
 
 from desktop import backup, journal
 from desktop.cli import main
 from desktop.store import NoDraftsFile, Store, StoreError, escrow, keys
+from desktop.store.cipher import CURRENT
 from desktop.store.schema import APPLICATION_ID, migrations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -510,3 +512,39 @@ def test_a_passphrase_file_is_opened_without_asking_the_keyring(tmp_path, monkey
     with open_at(path) as store:
         assert len(store.ids()) == 1
     assert asked == []
+
+
+# -- what opening a case costs ---------------------------------------------------------------
+
+
+def test_warming_the_cache_keeps_the_whole_id_index_decrypted(tmp_path):
+    """After `warm_cache`, finding any case by its id reads nothing from disk: every index page on
+    disk is destroyed and every id is still found (the WAL index says nothing changed, so SQLite
+    trusts its cache). Without the warm-up the first look-up reads a destroyed page."""
+    db = tmp_path / "drafts.sqlite"
+    with open_at(db) as store:
+        ids = store.create_many({**EXAMPLE, "notes": f"第{i}号"} for i in range(3000))
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for warm in (True, False):
+        with open_at(db) as store:
+            if warm:
+                store.warm_cache()
+            page = CURRENT.page_bytes
+            pages = bytearray(db.read_bytes())
+            intact = bytes(pages)
+            pages[page:] = b"\xa5" * (len(pages) - page)
+            db.write_bytes(bytes(pages))
+            try:
+                found = [store.db.execute("SELECT count(*) FROM cases WHERE id = ?", [i]).fetchone()[0] for i in ids]
+                assert warm and found == [1] * len(ids)
+            except sqlcipher.DatabaseError:
+                assert not warm
+            finally:
+                db.write_bytes(intact)
+
+
+def test_the_window_warms_its_cache_after_the_first_paint(qtbot, make_window, monkeypatch):
+    warmed = []
+    monkeypatch.setattr(Store, "warm_cache", lambda self: warmed.append(self))
+    window = make_window()
+    qtbot.waitUntil(lambda: warmed == [window.store])
