@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlcipher3 import dbapi2 as sqlcipher
 from test_crypto import SECRETS, digests, leaks, migrate_in_child, plain_sqlite_refuses
-from test_store_helpers import EXAMPLE, Clock, open_at
 from test_store_files import damage_pages
+from test_store_helpers import EXAMPLE, Clock, open_at
 
 from desktop import backup
 from desktop.store import StoreError, keys
@@ -59,6 +61,9 @@ def to_first_format(db: Path) -> None:
         conn.close()
         os.replace(old, copy)
         assert reads_with(copy, key, *FIRST_VERSION) and not reads_with(copy, key, *CURRENT.pragmas())
+    conn = connect(db, key=key, cipher=LEGACY)
+    assert conn.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)  # as the window left it
+    conn.close()
     doc = json.loads(keys.key_path(db).read_text(encoding="utf-8"))
     del doc["cipher"]
     keys.key_path(db).write_text(json.dumps(doc), encoding="utf-8")
@@ -169,4 +174,40 @@ def test_a_damaged_first_format_file_is_recovered_from_its_rewritten_backup(tmp_
         assert store.recovery is not None
     [damaged] = tmp_path.glob("drafts.sqlite.damaged-*")
     assert plain_sqlite_refuses(damaged)
+    assert keys.read_key_file(db).cipher == CURRENT.version
+
+
+HOLDER = """
+import sys, time
+from sqlcipher3 import dbapi2 as sqlcipher
+conn = sqlcipher.connect(sys.argv[1])
+conn.execute("PRAGMA key = " + sys.argv[2])
+conn.execute("PRAGMA cipher_page_size = 8192")
+conn.execute("SELECT count(*) FROM cases").fetchone()  # then idle, as a window between edits
+print("open", flush=True)
+sys.stdin.readline()
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Windows refuses to replace a file another process has open")
+def test_a_file_an_older_desk400_still_has_open_is_not_rewritten_under_it(tmp_path):
+    db, cases = first_format_file(tmp_path, 20)
+    key = keys.unlock(db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db), keys.sql_key(key)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        before = digests(tmp_path)
+        with pytest.raises(StoreError, match="旧版 desk400"):
+            open_at(db)
+        assert {k: v for k, v in digests(tmp_path).items() if not k.endswith(".lock")} == {
+            k: v for k, v in before.items() if not k.endswith(".lock")
+        }
+        assert keys.read_key_file(db).cipher == LEGACY.version
+    finally:
+        holder.communicate("\n")
+    with open_at(db) as store:  # closed: the next start rewrites it
+        assert {case_id: store.get(case_id).fields for case_id in store.ids()} == cases
     assert keys.read_key_file(db).cipher == CURRENT.version

@@ -535,7 +535,10 @@ def test_warming_the_cache_keeps_the_whole_id_index_decrypted(tmp_path):
             pages[page:] = b"\xa5" * (len(pages) - page)
             db.write_bytes(bytes(pages))
             try:
-                found = [store.db.execute("SELECT count(*) FROM cases WHERE id = ?", [i]).fetchone()[0] for i in ids]
+                found = [
+                    store.db.execute("SELECT count(*) FROM cases WHERE id = ?", [i]).fetchone()[0]
+                    for i in ids
+                ]
                 assert warm and found == [1] * len(ids)
             except sqlcipher.DatabaseError:
                 assert not warm

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from desktop import backup, journal
 from desktop.safefile import sync_dir
-from dataclasses import replace
-
 from desktop.store import keys
 from desktop.store.cipher import BY_VERSION, CURRENT, Cipher
 from desktop.store.connection import CORRUPTION_CODES, DATABASE_ERRORS, PLAIN_HEADER, connect, error_code
@@ -34,6 +33,10 @@ from desktop.store.models import NewerStoreError, StoreError
 from desktop.store.schema import APPLICATION_ID
 
 SUFFIX = ".encrypting"
+IN_USE = "草稿文件正被其他程序（也许是旧版 desk400）使用，无法加密；请关闭其他 desk400 窗口后重试"
+# SQLite's unix VFS: every connection in WAL mode, idle or not, holds a shared lock on this byte
+# of the -shm file for as long as it is open (UNIX_SHM_DMS in os_unix.c).
+SHM_DMS_BYTE = 128
 
 
 def encrypt_drafts(path: Path, key: bytes | None) -> bytes:
@@ -59,6 +62,8 @@ def encrypt_file(
 ) -> None:
     """Replace the SQLite file `path`, plain (or encrypted with `key` in the page format `source`),
     by a copy encrypted with `key` in the current format, atomically."""
+    if checkpoint and open_elsewhere(path):
+        raise StoreError(IN_USE)
     tmp = path.with_name(path.name + SUFFIX)
     tmp.unlink(missing_ok=True)
     backup.private_file(tmp)
@@ -67,7 +72,7 @@ def encrypt_file(
         if checkpoint:
             busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             if busy and busy[0]:
-                raise StoreError("草稿文件正被其他程序使用，无法加密；请关闭其他 desk400 窗口后重试")
+                raise StoreError(IN_USE)
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY {keys.sql_key(key)}", [str(tmp)])
@@ -113,6 +118,29 @@ def upgrade_cipher(path: Path, key: bytes, info: keys.KeyFile) -> keys.KeyFile:
         info = replace(info, cipher=CURRENT.version)
         keys.write_key_file(path, info)
     return info
+
+
+def open_elsewhere(path: Path) -> bool:
+    """True when another process has the drafts file open, even idle: its connection would keep
+    writing to the file this one replaces (by name, into the WAL). Checked through the lock SQLite
+    holds on the -shm file, on POSIX systems; Windows refuses to replace a file another process
+    has open, which stops the rewrite there. Called only while this process has no connection on
+    the file: closing the descriptor drops every lock this process holds on the -shm."""
+    if os.name != "posix":
+        return False
+    import fcntl
+
+    try:
+        fd = os.open(path.with_name(path.name + "-shm"), os.O_RDWR)
+    except OSError:
+        return False  # no -shm: no connection in WAL mode has it open
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, SHM_DMS_BYTE)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def _known_format(path: Path, info: keys.KeyFile) -> Cipher:

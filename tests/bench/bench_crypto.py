@@ -53,7 +53,9 @@ ENCRYPTED_CONNECT = connection_module.connect
 PLAIN_PAGE_BYTES = 8192  # what desk400 used before encryption
 
 
-def plain_connect(path: Path, *, key: bytes | None, read_only: bool = False, timeout_s: float = 5.0, **_: object):
+def plain_connect(
+    path: Path, *, key: bytes | None, read_only: bool = False, timeout_s: float = 5.0, **_: object
+):
     """The unencrypted store's connection: stdlib sqlite3, no key, 8 KB pages as before."""
     if read_only:
         return sqlite3.connect(backup.read_only_uri(path), uri=True, timeout=timeout_s)
@@ -147,8 +149,14 @@ def main() -> int:
             ratio = enc / base
             ok = ratio <= TARGET or label in (COLD, WARM)
             failed += not ok
-            verdict = "for reference" if label in (COLD, WARM) else f"(target <= {TARGET}x) {'ok' if ok else 'OVER'}"
-            print(f"{label:30s} plain {base:8.3f} ms  encrypted {enc:8.3f} ms  ratio {ratio:4.2f}x  {verdict}")
+            verdict = (
+                "for reference"
+                if label in (COLD, WARM)
+                else f"(target <= {TARGET}x) {'ok' if ok else 'OVER'}"
+            )
+            print(
+                f"{label:30s} plain {base:8.3f} ms  encrypted {enc:8.3f} ms  ratio {ratio:4.2f}x  {verdict}"
+            )
     return 1 if failed else 0
 
 
