@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyrage
 import pytest
 from sqlcipher3 import dbapi2 as sqlcipher
 from test_crypto import SECRETS, digests, leaks, migrate_in_child, plain_sqlite_refuses
@@ -17,7 +18,7 @@ from test_store_files import damage_pages
 from test_store_helpers import EXAMPLE, Clock, open_at
 
 from desktop import backup
-from desktop.store import StoreError, keys
+from desktop.store import StoreError, escrow, keys
 from desktop.store.cipher import CURRENT, LEGACY
 from desktop.store.connection import connect
 
@@ -41,6 +42,15 @@ def reads_with(path: Path, key: bytes, *pragmas: str) -> bool:
 
 # What desk400's first encrypted version set on every connection: its files are read so and only so.
 FIRST_VERSION = ("PRAGMA cipher_page_size = 8192",)
+# The only key file name desk400's first encrypted version reads (any other: "damaged", untouched).
+FIRST_KEY_FORMAT = "desk400-drafts-key"
+
+
+def first_version_reads_key_file(db: Path) -> bool:
+    """True when desk400's first encrypted version would read the key file beside `db` (and so go
+    on to open the drafts file with 8 KB pages, taking one it cannot read for a damaged one)."""
+    doc = json.loads(keys.key_path(db).read_text(encoding="utf-8"))
+    return doc.get("format") == FIRST_KEY_FORMAT and "id" in doc and "check" in doc
 
 
 def to_first_format(db: Path) -> None:
@@ -66,6 +76,7 @@ def to_first_format(db: Path) -> None:
     conn.close()
     doc = json.loads(keys.key_path(db).read_text(encoding="utf-8"))
     del doc["cipher"]
+    doc["format"] = FIRST_KEY_FORMAT
     keys.key_path(db).write_text(json.dumps(doc), encoding="utf-8")
     assert keys.read_key_file(db).cipher == LEGACY.version
 
@@ -211,3 +222,20 @@ def test_a_file_an_older_desk400_still_has_open_is_not_rewritten_under_it(tmp_pa
     with open_at(db) as store:  # closed: the next start rewrites it
         assert {case_id: store.get(case_id).fields for case_id in store.ids()} == cases
     assert keys.read_key_file(db).cipher == CURRENT.version
+
+
+def test_an_older_desk400_refuses_a_rewritten_file_instead_of_setting_it_aside(tmp_path):
+    """The first encrypted desk400 takes a file it cannot read for a damaged one: it would set the
+    rewritten file aside and start an empty one. It refuses, untouched, a key file it cannot read:
+    a rewritten file's key file is one. A key file still of the first format (the escrow sealed
+    before the first open of a new desk400) stays readable by it."""
+    db, _ = first_format_file(tmp_path, 5)
+    key = keys.unlock(db)
+    escrow.seal_key(db, key, pyrage.x25519.Identity.generate().to_public())
+    assert keys.read_key_file(db).cipher == LEGACY.version and first_version_reads_key_file(db)
+    with open_at(db):
+        pass
+    assert keys.read_key_file(db).cipher == CURRENT.version
+    assert not first_version_reads_key_file(db)
+    with open_at(db) as store:  # this version reads it still
+        assert len(store.ids()) == 5

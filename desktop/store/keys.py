@@ -30,6 +30,11 @@ from desktop.store.cipher import CURRENT, LEGACY
 from desktop.store.models import StoreError
 
 FORMAT = "desk400-drafts-key"
+# The name a key file of a later page format (desktop.store.cipher) goes by. desk400 versions that
+# know only the first format refuse any other name, untouched ("key file damaged"); a key file
+# under the first name they would read, then take the rewritten drafts file for a damaged one, set
+# it aside and start an empty one.
+LATER_FORMAT = "desk400-drafts-key-2"
 SERVICE = "desk400-drafts"
 PASSPHRASE_ENV = "DESK400_PASSPHRASE"
 KEY_BYTES = 32
@@ -67,7 +72,7 @@ class KeyFile:
 
     def to_json(self) -> str:
         doc: dict[str, Any] = {
-            "format": FORMAT,
+            "format": FORMAT if self.cipher == LEGACY.version else LATER_FORMAT,
             "version": 1,
             "id": self.id,
             "check": self.check,
@@ -132,7 +137,7 @@ def read_key_file(db_path: Path) -> KeyFile | None:
         raise KeyProblem(f"无法读取密钥文件 {path.name}，草稿文件没有改动；请检查文件权限") from None
     try:
         doc = json.loads(raw.decode("utf-8"))
-        if doc.get("format") != FORMAT:
+        if doc.get("format") not in (FORMAT, LATER_FORMAT):
             raise ValueError
         cipher = doc.get("cipher", LEGACY.version)
         if type(cipher) is not int:
