@@ -551,3 +551,34 @@ def test_the_window_warms_its_cache_after_the_first_paint(qtbot, make_window, mo
     monkeypatch.setattr(Store, "warm_cache", lambda self: warmed.append(self))
     window = make_window()
     qtbot.waitUntil(lambda: warmed == [window.store])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=sqlcipher.DatabaseError,
+    reason="SQLite drops a WAL connection's whole page cache when another connection has committed"
+    " since its last read (pagerBeginReadTransaction): the window saves on its writer thread's"
+    " connection, so its first autosave undoes the warm-up",
+)
+def test_the_warm_cache_outlives_a_save_made_on_the_writing_threads_connection(tmp_path):
+    """The window opens cases on its own connection and saves on the writer thread's: after one
+    save there, finding a case by its id should still read no index page from disk."""
+    db = tmp_path / "drafts.sqlite"
+    with open_at(db) as store:
+        ids = store.create_many({**EXAMPLE, "notes": f"第{i}号"} for i in range(3000))
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with open_at(db) as window, open_at(db) as writer:
+        window.warm_cache()
+        writer.save_field(ids[5], "notes", "改了", writer.get(ids[5]).revision)
+        page = CURRENT.page_bytes
+        pages = bytearray(db.read_bytes())
+        intact = bytes(pages)
+        pages[page:] = b"\xa5" * (len(pages) - page)
+        db.write_bytes(bytes(pages))
+        try:
+            found = [
+                window.db.execute("SELECT count(*) FROM cases WHERE id = ?", [i]).fetchone()[0] for i in ids
+            ]
+        finally:
+            db.write_bytes(intact)
+        assert found == [1] * len(ids)
