@@ -258,15 +258,15 @@ class MainWindow(QMainWindow):
             self._store = self._open_store(backups=False)
         return self._store
 
-    def _open_store(self, *, backups: bool) -> Store:
+    def _open_store(self, *, backups: bool, any_thread: bool = False) -> Store:
         from desktop.store import Store
 
         return Store.open_for(self.db_path, self.bundle.drafts, bundle=self.bundle.id, edition=self.bundle.edition,
-                          backups=backups)  # fmt: skip
+                          backups=backups, any_thread=any_thread)  # fmt: skip
 
     def _open_writer(self) -> Store:
-        """The saving thread's own connection."""
-        return self._open_store(backups=False)
+        """The saving thread's own connection, lent to the GUI thread to open cases (StorePool.lend)."""
+        return self._open_store(backups=False, any_thread=True)
 
     def _open_reader(self) -> Store:
         """The drafts thread's own connection; it also makes the daily backup and purges old cases."""
@@ -538,7 +538,7 @@ class MainWindow(QMainWindow):
             self._warm = True
 
         self.workers.run(warm_up_job(self.bundle, self.today()), loaded, self.printing.worker_failed)
-        self.store.warm_cache()
+        self.workers.write(lambda store: store.warm_cache(), lambda _none: None)
 
     # -- closing ---------------------------------------------------------------------------------
 

@@ -90,14 +90,19 @@ def connect(
     read_only: bool = False,
     timeout_s: float = BUSY_TIMEOUT_MS / 1000,
     cipher: Cipher = CURRENT,
+    any_thread: bool = False,
 ) -> Any:
     """A connection to a drafts file or one of its backups, keyed with `key` (None: a plain file
     being encrypted) in the page format `cipher` (an older one only to rewrite the file: see
-    desktop.store.cipher). Read-only never writes and never creates."""
+    desktop.store.cipher). Read-only never writes and never creates. `any_thread`: the caller
+    makes sure one thread at a time uses it (desktop.ui.workers.StorePool.lend)."""
+    same_thread = not any_thread
     if read_only:
-        conn = sqlcipher.connect(backup.read_only_uri(path), uri=True, timeout=timeout_s)
+        conn = sqlcipher.connect(
+            backup.read_only_uri(path), uri=True, timeout=timeout_s, check_same_thread=same_thread
+        )
     else:
-        conn = sqlcipher.connect(str(path), timeout=timeout_s)
+        conn = sqlcipher.connect(str(path), timeout=timeout_s, check_same_thread=same_thread)
     if key is not None:
         try:
             conn.execute(f"PRAGMA key = {keys.sql_key(key)}")
@@ -181,24 +186,26 @@ def closed(path: Path) -> None:
 
 
 def open_database(
-    path: Path, *, create: bool, now: datetime
+    path: Path, *, create: bool, now: datetime, any_thread: bool = False
 ) -> tuple[Database, backup.Recovery | None, bytes]:
     """Unlock, check, encrypt if plain, recover if damaged, migrate and connect; see the module
     docstring. Returns the database, what a recovery did, and the file's key."""
     try:
-        return _connected(path, create=create, now=now)
+        return _connected(path, create=create, now=now, any_thread=any_thread)
     except DATABASE_ERRORS as exc:
         if error_code(exc) not in CORRUPTION_CODES:
             raise
     # Damage the cheap check missed, met while migrating: marked, so the second try checks in full.
     damage_mark(path).touch(mode=0o600)
-    return _connected(path, create=create, now=now)
+    return _connected(path, create=create, now=now, any_thread=any_thread)
 
 
-def _connected(path: Path, *, create: bool, now: datetime) -> tuple[Database, backup.Recovery | None, bytes]:
+def _connected(
+    path: Path, *, create: bool, now: datetime, any_thread: bool
+) -> tuple[Database, backup.Recovery | None, bytes]:
     with _PREPARING:
         key, recovery = _prepare(path, create=create, now=now)
-    db = Database(connect(path, key=key))
+    db = Database(connect(path, key=key, any_thread=any_thread))
     try:
         conn = db.conn
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -219,11 +226,13 @@ def _connected(path: Path, *, create: bool, now: datetime) -> tuple[Database, ba
     return db, recovery, key
 
 
-def open_drafts(path: Path, *, create: bool, now: datetime) -> tuple[Database, backup.Recovery | None, bytes]:
+def open_drafts(
+    path: Path, *, create: bool, now: datetime, any_thread: bool = False
+) -> tuple[Database, backup.Recovery | None, bytes]:
     """`open_database`, every failure a StoreError whose message names the file and what to do."""
     try:
         with store_errors():
-            return open_database(path, create=create, now=now)
+            return open_database(path, create=create, now=now, any_thread=any_thread)
     except StoreError as exc:
         if isinstance(exc.__cause__, (*ERRORS, OSError)):
             raise type(exc)(f"无法打开草稿文件 {path}：{exc}") from exc.__cause__

@@ -83,6 +83,7 @@ class Store:
         clock: Clock = local_now,
         backups: bool = True,
         create: bool = True,
+        any_thread: bool = False,
     ) -> Store:
         """Check, migrate and open the drafts file `db_path` (None: the one in the user's data
         folder), created 0600 in a 0700 folder when missing unless `create` is False.
@@ -94,10 +95,10 @@ class Store:
         A damaged drafts file is set aside and the newest healthy backup restored: `store.recovery`
         then says what happened. A file that is not a drafts file raises NotDraftsFile and one from
         a newer desk400 NewerStoreError, both untouched; with `create=False` a missing file raises
-        NoDraftsFile.
+        NoDraftsFile. `any_thread`: usable from any thread, one at a time (the caller's lock).
         """
         path = Path(paths.default_db() if db_path is None else db_path)
-        db, recovery, key = open_drafts(path, create=create, now=clock())
+        db, recovery, key = open_drafts(path, create=create, now=clock(), any_thread=any_thread)
         opened(path)
         store = cls(db, path, spec, bundle, edition, clock)
         store.recovery = recovery
@@ -186,8 +187,10 @@ class Store:
     def warm_cache(self) -> None:
         """Read the id index and the inner pages of the cases table into this connection's cache
         (about 15 ms at 100 000 cases), so that opening any case later reads one page from disk,
-        decrypted and checked, instead of up to three. The window calls it once, after its first
-        paint; a failure here is met, and said, by the read that needs the page."""
+        decrypted and checked, instead of up to three. The window warms its saving thread's
+        connection after its first paint and opens cases on it (SQLite empties a connection's cache
+        when another one commits; its own commits keep it). A failure here is met, and said, by the
+        read that needs the page."""
         with contextlib.suppress(*ERRORS):
             # The range makes SQLite walk the index's pages (a bare count(*) reads it elsewhere).
             self.db.execute("SELECT count(*) FROM cases INDEXED BY idx_cases_id WHERE id > ''").fetchone()

@@ -61,7 +61,8 @@ class CaseOps(QObject):
         if not self.autosaver.flush():
             return False
         try:
-            case = self.store().get(case_id)
+            # On the saving thread's connection when it is free: its cache outlives the autosaves.
+            case = self.autosaver.workers.writes.lend(lambda store: store.get(case_id), self.store)
         except DamagedCase as exc:  # one damaged case: the others stay usable, this one comes back
             self.banner.show_message(
                 Topic.OPEN, str(exc), [("从备份恢复这个案卷", lambda: self.repair(case_id))], kind="error"

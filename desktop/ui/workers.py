@@ -7,6 +7,7 @@ thread's own store connection (one Store per thread).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +54,8 @@ class _Job(QRunnable):
 
 
 class StorePool:
-    """One thread kept alive with its own store connection (a Store belongs to one thread)."""
+    """One thread kept alive with its own store connection (a Store belongs to one thread, except
+    one opened for any thread, which `lend` can hand to the GUI thread between jobs)."""
 
     def __init__(self, parent: QObject, open_store: Callable[[], Any]) -> None:
         self.pool = QThreadPool(parent)
@@ -63,17 +65,41 @@ class StorePool:
         self.pool.setExpiryTimeout(-1)
         self.open_store = open_store
         self.store: Any = None
+        self.busy = threading.Lock()  # held by a job, or by the GUI thread borrowing the store
 
     def connection(self) -> Any:
         if self.store is None:
             self.store = self.open_store()
         return self.store
 
+    def locked(self, job: Callable[[Any], Any]) -> Any:
+        """Run `job(store)` on the pool's thread, the store this thread's alone meanwhile."""
+        with self.busy:
+            return job(self.connection())
+
+    def lend(self, job: Callable[[Any], Any], fallback: Callable[[], Any]) -> Any:
+        """Run `job` now, on the calling thread, with the pool's store when it is open and no job
+        holds it, else with `fallback()`; never waits for a running job.
+
+        Why: SQLite empties a connection's page cache whenever another connection has committed
+        since its last read. The saving thread's connection commits every autosave itself, so its
+        cache (the id index and the table's inner pages, decrypted) lasts across them, where the
+        GUI thread's is emptied by each: a case opened on it reads one page from disk, not several."""
+        store = self.store
+        if store is not None and self.busy.acquire(blocking=False):
+            try:
+                if self.store is store:  # not closed meanwhile
+                    return job(store)
+            finally:
+                self.busy.release()
+        return job(fallback())
+
     def close(self) -> None:
         def close_store() -> None:
-            if self.store is not None:
-                self.store.close()
-                self.store = None
+            with self.busy:
+                if self.store is not None:
+                    self.store.close()
+                    self.store = None
 
         # Queued behind any running job, on the same (only) thread that opened the connection.
         self.pool.start(close_store)
@@ -122,7 +148,7 @@ class Workers(QObject):
     def write(self, job: Callable[[Any], Any], on_done: Callable[[Any], None], on_failed=None) -> None:
         """Run `job(store)` on the saving thread (one at a time, in order)."""
         writes = self.writes
-        self.run(lambda: job(writes.connection()), on_done, on_failed, pool=writes.pool)
+        self.run(lambda: writes.locked(job), on_done, on_failed, pool=writes.pool)
 
     def close(self) -> None:
         """Wait for running jobs, then close each thread's connection on its own thread."""
