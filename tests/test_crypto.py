@@ -19,6 +19,7 @@ import pyrage
 import pytest
 from sqlcipher3 import dbapi2 as sqlcipher
 from test_store_helpers import BUNDLE, EDITION, EXAMPLE, SPEC, Clock, keyed, open_at
+from test_ui_support import field, type_text
 
 from desktop import backup, journal
 from desktop.cli import main
@@ -561,6 +562,13 @@ def test_the_window_warms_its_saving_connection_and_opens_cases_on_it(qtbot, mak
     with writes.busy:  # a save in flight there: the window does not wait for it
         window.open_case(second.id)
     assert read_on[-1] is window.store and window.current_case_id() == second.id
+    saved_on = []
+    save_field = Store.save_field
+    monkeypatch.setattr(Store, "save_field", lambda self, *a: saved_on.append(self) or save_field(self, *a))
+    type_text(field(window, "requirement", "notes"), "，已核对")  # then open another at once: a flush
+    window.open_case(first.id)
+    assert saved_on and set(saved_on) == {writes.store} and read_on[-1] is writes.store
+    assert "，已核对" in window.store.get(second.id).fields["notes"]
 
 
 def page_lookups_survive(db: Path, reader: Store, writer: Store, ids: list[str]) -> bool:

@@ -96,11 +96,11 @@ class Autosaver(QObject):
         save = session.snapshot()
         self.in_flight = save
         try:
-            store = self.store()
+            # On the saving thread's connection when it is free, as every autosave: a commit from
+            # the GUI thread's would empty its cache, which opening the next case reads from.
+            self.workers.writes.lend(lambda store: write_save(save, store), self.store)
         except Exception as exc:  # noqa: BLE001 (a drafts file that cannot open is a failed save)
             save.error = exc
-        else:
-            write_save(save, store)
         return self._finished(save)
 
     def _finished(self, save: SaveSnapshot) -> bool:
