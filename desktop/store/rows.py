@@ -6,6 +6,7 @@ DamagedCase for that case alone, never a failure of the whole file.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 from collections.abc import Mapping
@@ -176,3 +177,22 @@ def readable_copy(copy: Path, case_id: str, key: bytes) -> dict[str, Any] | None
         return None
     finally:
         conn.close()
+
+
+def warm(db: Database) -> None:
+    """Read the id index and the inner pages of the cases table into this connection's cache
+    (about 15 ms at 100 000 cases), so that opening any case later reads one page from disk,
+    decrypted and checked, instead of up to three. The window warms its saving thread's connection
+    after its first paint and opens cases on it (SQLite empties a connection's cache when another
+    one commits; its own commits keep it). A failure here is met, and said, by the read that needs
+    the page."""
+    with contextlib.suppress(*ERRORS):
+        # The range makes SQLite walk the index's pages (a bare count(*) reads it elsewhere).
+        db.execute("SELECT count(*) FROM cases INDEXED BY idx_cases_id WHERE id > ''").fetchone()
+        # An inner page of the table covers at least 268 rowids (4 KB, cells of at most 15 bytes):
+        # one look-up every 256 passes through each of them.
+        db.execute(
+            "WITH RECURSIVE probe(seq) AS (SELECT min(seq) FROM cases UNION ALL SELECT seq + 256"
+            " FROM probe WHERE seq < (SELECT max(seq) FROM cases))"
+            " SELECT count(*) FROM probe JOIN cases USING (seq)"
+        ).fetchone()

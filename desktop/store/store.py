@@ -12,7 +12,6 @@ export (`imports`), lists and search (`lists`), purging and backups (`retention`
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,7 +25,7 @@ from desktop.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
 from desktop.store import bases, escrow, imports, lists, numbers, retention, rows
 from desktop.store import settings as stored_settings
-from desktop.store.connection import ERRORS, closed, damage_mark, open_drafts, opened, store_errors
+from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
 from desktop.store.models import (
     EVENTS,
@@ -185,22 +184,8 @@ class Store:
         )
 
     def warm_cache(self) -> None:
-        """Read the id index and the inner pages of the cases table into this connection's cache
-        (about 15 ms at 100 000 cases), so that opening any case later reads one page from disk,
-        decrypted and checked, instead of up to three. The window warms its saving thread's
-        connection after its first paint and opens cases on it (SQLite empties a connection's cache
-        when another one commits; its own commits keep it). A failure here is met, and said, by the
-        read that needs the page."""
-        with contextlib.suppress(*ERRORS):
-            # The range makes SQLite walk the index's pages (a bare count(*) reads it elsewhere).
-            self.db.execute("SELECT count(*) FROM cases INDEXED BY idx_cases_id WHERE id > ''").fetchone()
-            # An inner page of the table covers at least 268 rowids (4 KB, cells of at most 15
-            # bytes): one look-up every 256 passes through each of them.
-            self.db.execute(
-                "WITH RECURSIVE probe(seq) AS (SELECT min(seq) FROM cases UNION ALL SELECT seq + 256"
-                " FROM probe WHERE seq < (SELECT max(seq) FROM cases))"
-                " SELECT count(*) FROM probe JOIN cases USING (seq)"
-            ).fetchone()
+        """Keep what opening any case reads decrypted in this connection's cache (see rows.warm)."""
+        rows.warm(self.db)
 
     def save_field(self, case_id: str, key: str, value: Value, revision: int) -> int:
         """Save one field if the case is still at `revision`; returns the new revision."""

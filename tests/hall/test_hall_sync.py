@@ -352,3 +352,20 @@ def test_a_case_moved_on_between_the_merge_and_its_write_is_merged_again(machine
     want = {"customer.name": "甲", "contact.name": "王霄", "handler.name": "李敏", "notes": "加急"}
     assert _server_case(hall, case.id) == (4, want)
     assert a.get(case.id).fields == want
+
+
+def test_a_round_with_nothing_new_writes_nothing_to_the_drafts_file(machines, open_store):
+    """A desk syncs every 10 s: a round that finds nothing to do commits nothing locally. A commit
+    would churn the WAL, and empty the page cache of every other connection to the file (the one
+    the window opens cases on: desktop.ui.workers.StorePool.lend)."""
+    a, b, eng = machines
+    a.create({"customer.name": "甲公司"})
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    for name in ("a", "b"):
+        eng[name].sync_once()
+        window = open_store(name)  # another connection to that desk's drafts file
+        before = window.db.execute("PRAGMA data_version").fetchone()[0]  # moves on another's commit
+        report = eng[name].sync_once()
+        assert (report.pushed, report.pulled) == (0, 0)
+        assert window.db.execute("PRAGMA data_version").fetchone()[0] == before, name
