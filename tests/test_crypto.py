@@ -604,3 +604,23 @@ def test_the_warm_cache_outlives_the_connections_own_saves_but_not_anothers(tmp_
         assert page_lookups_survive(db, saving, saving, ids)
     with open_at(db) as window, open_at(db) as saving:
         assert not page_lookups_survive(db, window, saving, ids)
+
+
+def test_lending_the_saving_connection_never_waits_longer_than_asked(qtbot):
+    import threading
+
+    from PySide6.QtCore import QObject
+
+    from desktop.ui.workers import StorePool
+
+    parent = QObject()
+    pool = StorePool(parent, lambda: "saving")
+    assert pool.lend(lambda store: store, lambda: "gui") == "gui"  # not open yet
+    pool.store = "saving"
+    assert pool.lend(lambda store: store, lambda: "gui") == "saving"
+    pool.busy.acquire()
+    assert pool.lend(lambda store: store, lambda: "gui") == "gui"  # a job holds it: no waiting
+    threading.Timer(0.02, pool.busy.release).start()  # a job just ending
+    assert pool.lend(lambda store: store, lambda: "gui", wait_s=5) == "saving"
+    assert pool.busy.acquire(blocking=False)  # lent and given back
+    pool.busy.release()

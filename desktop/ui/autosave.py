@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 SAVE_DELAY_MS = 400  # an edit reaches the store at most this long after it was typed
 RETRY_MS = (2000, 4000, 8000, 15000, 30000)
+FLUSH_WAIT_S = 0.05  # for the saving thread to let go of its connection after the save it ran
 
 
 class Autosaver(QObject):
@@ -96,9 +97,9 @@ class Autosaver(QObject):
         save = session.snapshot()
         self.in_flight = save
         try:
-            # On the saving thread's connection when it is free, as every autosave: a commit from
-            # the GUI thread's would empty its cache, which opening the next case reads from.
-            self.workers.writes.lend(lambda store: write_save(save, store), self.store)
+            # On the saving thread's connection, as every autosave (a save there may be just ending):
+            # a commit from the GUI thread's would empty its cache, which the next open reads from.
+            self.workers.writes.lend(lambda store: write_save(save, store), self.store, wait_s=FLUSH_WAIT_S)
         except Exception as exc:  # noqa: BLE001 (a drafts file that cannot open is a failed save)
             save.error = exc
         return self._finished(save)

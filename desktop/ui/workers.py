@@ -77,16 +77,18 @@ class StorePool:
         with self.busy:
             return job(self.connection())
 
-    def lend(self, job: Callable[[Any], Any], fallback: Callable[[], Any]) -> Any:
+    def lend(self, job: Callable[[Any], Any], fallback: Callable[[], Any], *, wait_s: float = 0.0) -> Any:
         """Run `job` now, on the calling thread, with the pool's store when it is open and no job
-        holds it, else with `fallback()`; never waits for a running job.
+        holds it (within `wait_s`: a job known to be ending), else with `fallback()`.
 
         Why: SQLite empties a connection's page cache whenever another connection has committed
         since its last read. The saving thread's connection commits every autosave itself, so its
         cache (the id index and the table's inner pages, decrypted) lasts across them, where the
         GUI thread's is emptied by each: a case opened on it reads one page from disk, not several."""
         store = self.store
-        if store is not None and self.busy.acquire(blocking=False):
+        if store is not None and (
+            self.busy.acquire(timeout=wait_s) if wait_s > 0 else self.busy.acquire(False)
+        ):
             try:
                 if self.store is store:  # not closed meanwhile
                     return job(store)
