@@ -239,3 +239,29 @@ def test_an_older_desk400_refuses_a_rewritten_file_instead_of_setting_it_aside(t
     assert not first_version_reads_key_file(db)
     with open_at(db) as store:  # this version reads it still
         assert len(store.ids()) == 5
+
+
+def test_a_first_format_file_put_back_beside_a_current_key_file_is_rewritten_not_set_aside(tmp_path):
+    """A system backup restores drafts.sqlite (and its backups) from before the rewrite, but not the
+    key file: the file is read in the format it is in, not taken for a damaged one."""
+    db, cases = first_format_file(tmp_path, 20)
+    with open_at(db):
+        pass  # rewritten; the key file now names the current format
+    old = tmp_path / "put-back"
+    old.mkdir()
+    first_db, first_cases = first_format_file(old, 20)
+    keys.forget()
+    for copy in (first_db, *backup.backups(first_db)):
+        target = db if copy == first_db else backup.backup_dir(db) / copy.name
+        target.write_bytes(copy.read_bytes())
+    doc = json.loads(keys.key_path(db).read_text(encoding="utf-8"))
+    doc.update(json.loads(keys.key_path(first_db).read_text(encoding="utf-8")), cipher=CURRENT.version)
+    keys.key_path(db).write_text(json.dumps(doc), encoding="utf-8")
+    keys.forget()
+    with open_at(db) as store:
+        assert store.recovery is None
+        assert {case_id: store.get(case_id).fields for case_id in store.ids()} == first_cases
+    assert not list(tmp_path.glob("drafts.sqlite.damaged-*"))
+    key = keys.unlock(db)
+    for path in (db, *backup.backups(db)):
+        assert reads_with(path, key, *CURRENT.pragmas())

@@ -40,3 +40,4 @@ class Cipher:
 LEGACY = Cipher(version=1, page_bytes=8192, hmac="HMAC_SHA512")
 CURRENT = Cipher(version=2, page_bytes=4096, hmac="HMAC_SHA256")
 BY_VERSION = {cipher.version: cipher for cipher in (LEGACY, CURRENT)}
+OLDER = tuple(cipher for cipher in BY_VERSION.values() if cipher != CURRENT)

@@ -252,6 +252,9 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
     if info is not None and key is not None and info.cipher != CURRENT.version:
         info = encrypt.upgrade_cipher(path, key, info)  # once, at the first open of a new desk400
     state = inspect(path, key)
+    if state.kind == "unreadable" and key is not None and not _in_use(path):
+        if encrypt.rewrite_older_copies(path, key):  # put back from before the format changed
+            state = inspect(path, key)
     if state.kind in ("missing", "blank") or (state.kind == "empty" and not backup.backups(path)):
         if not create:
             raise NoDraftsFile(f"{path} 处没有草稿文件；请用 --db 指定已有的草稿文件")

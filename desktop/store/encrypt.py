@@ -27,7 +27,7 @@ from pathlib import Path
 from desktop import backup, journal
 from desktop.safefile import sync_dir
 from desktop.store import keys
-from desktop.store.cipher import BY_VERSION, CURRENT, Cipher
+from desktop.store.cipher import BY_VERSION, CURRENT, OLDER, Cipher
 from desktop.store.connection import CORRUPTION_CODES, DATABASE_ERRORS, PLAIN_HEADER, connect, error_code
 from desktop.store.models import NewerStoreError, StoreError
 from desktop.store.schema import APPLICATION_ID
@@ -106,18 +106,36 @@ def upgrade_cipher(path: Path, key: bytes, info: keys.KeyFile) -> keys.KeyFile:
         info = keys.read_key_file(path) or info  # another process may have done it meanwhile
         if info.cipher == CURRENT.version:
             return info
-        old = _known_format(path, info)
-        path.with_name(path.name + SUFFIX).unlink(missing_ok=True)
-        for copy in (path, *backup.backups(path)):
-            if _has_pages(copy) and _readable(copy, key, old) and not _readable(copy, key, CURRENT):
-                try:
-                    encrypt_file(copy, key, source=old, checkpoint=copy == path)
-                except DATABASE_ERRORS as exc:
-                    if error_code(exc) not in CORRUPTION_CODES:
-                        raise  # busy, full disk: said as such, the next open tries again
+        _rewrite_copies(path, key, (_known_format(path, info),))
         info = replace(info, cipher=CURRENT.version)
         keys.write_key_file(path, info)
     return info
+
+
+def rewrite_older_copies(path: Path, key: bytes) -> bool:
+    """Rewrite, in the current format, each of the drafts file and its backups that only an older
+    one reads although the key file names the current one: copies put back from a system backup
+    made before the rewrite. True when the drafts file or a backup was."""
+    with backup.exclusive(path.with_name(path.name + ".lock")):
+        return _rewrite_copies(path, key, OLDER)
+
+
+def _rewrite_copies(path: Path, key: bytes, formats: tuple[Cipher, ...]) -> bool:
+    path.with_name(path.name + SUFFIX).unlink(missing_ok=True)
+    done = False
+    for copy in (path, *backup.backups(path)):
+        if not _has_pages(copy) or _readable(copy, key, CURRENT):
+            continue
+        source = next((cipher for cipher in formats if _readable(copy, key, cipher)), None)
+        if source is None:
+            continue  # damaged: recovery sets it aside as any damaged file
+        try:
+            encrypt_file(copy, key, source=source, checkpoint=copy == path)
+            done = True
+        except DATABASE_ERRORS as exc:
+            if error_code(exc) not in CORRUPTION_CODES:
+                raise  # busy, full disk: said as such, the next open tries again
+    return done
 
 
 def open_elsewhere(path: Path) -> bool:
