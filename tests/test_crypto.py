@@ -624,3 +624,29 @@ def test_lending_the_saving_connection_never_waits_longer_than_asked(qtbot):
     assert pool.lend(lambda store: store, lambda: "gui", wait_s=5) == "saving"
     assert pool.busy.acquire(blocking=False)  # lent and given back
     pool.busy.release()
+
+
+def test_a_lent_store_is_given_back_after_a_failure_and_a_wait_is_bounded(qtbot):
+    """A case that cannot be read (DamagedCase) reaches the banner as before, and the saving thread
+    gets its connection back; a job that holds it past `wait_s` is not waited for."""
+    import time
+
+    from PySide6.QtCore import QObject
+
+    from desktop.store import DamagedCase
+    from desktop.ui.workers import StorePool
+
+    parent = QObject()
+    pool = StorePool(parent, lambda: "saving")
+    pool.store = "saving"
+
+    def damaged(store):
+        raise DamagedCase("c1")
+
+    with pytest.raises(DamagedCase):
+        pool.lend(damaged, lambda: "gui")
+    assert pool.busy.acquire(blocking=False)  # given back: the saving thread's next job can run
+    started = time.monotonic()
+    assert pool.lend(lambda store: store, lambda: "gui", wait_s=0.05) == "gui"  # held throughout
+    assert time.monotonic() - started < 1
+    pool.busy.release()

@@ -526,3 +526,37 @@ def test_autosave_reports_a_conflict_without_being_asked(make_window, qtbot):
     qtbot.waitUntil(lambda: first.banner.topic == "conflict", timeout=2000)
     assert first.session.values["handler.name"] == "王霄乙"  # still on screen, not lost
     assert "handler.name" in first.session.dirty
+
+
+def test_a_saving_connection_that_cannot_open_is_a_failed_save_not_a_silent_stop(
+    make_window, qtbot, monkeypatch, db, bundle
+):
+    """The saving thread opens its own connection (at the warm-up, or at the first save); when
+    that fails (the file busy, or marked damaged by the drafts thread's check), each save must
+    still finish as a failed save: one left "in flight" stopped every later autosave, and the next
+    flush (opening a case, closing the window) waited for it for ever."""
+    from desktop.store import StoreBusy
+
+    allowed: list[bool] = []
+    real = MainWindow._open_writer
+
+    def refuse(self):
+        if not allowed:
+            raise StoreBusy("草稿文件正被其他程序占用，请稍后重试")
+        return real(self)
+
+    monkeypatch.setattr(MainWindow, "_open_writer", refuse)
+    window = make_window()
+    window.load_example()
+    type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")
+    try:
+        qtbot.waitUntil(lambda: window.banner.topic == "save", timeout=3000)
+    finally:
+        stuck = window.autosaver.in_flight
+        if stuck is not None and not stuck.done.is_set():  # else the close (teardown) waits for ever
+            stuck.error = StoreBusy("草稿文件正被其他程序占用，请稍后重试")
+            stuck.done.set()
+    assert window.autosaver.in_flight is None and window.session.dirty
+    allowed.append(True)
+    qtbot.waitUntil(lambda: not window.session.dirty and window.autosaver.in_flight is None, timeout=4000)
+    assert stored(db, bundle, window.current_case_id())["handler.name"] == "王霄甲"

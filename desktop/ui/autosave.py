@@ -80,7 +80,17 @@ class Autosaver(QObject):
         self.status_due = False
         save = session.snapshot()
         self.in_flight = save
-        self.workers.write(lambda store: write_save(save, store), lambda _s: self._finished(save))
+        writes = self.workers.writes
+
+        def job() -> SaveSnapshot:
+            try:
+                return writes.locked(lambda store: write_save(save, store))
+            except Exception as exc:  # noqa: BLE001 (the thread's connection did not open: a failed save)
+                save.error = exc
+                save.done.set()  # a flush waits for this, and a save never finished stopped the autosave
+                return save
+
+        self.workers.run(job, lambda _s: self._finished(save), pool=writes.pool)
 
     def flush(self) -> bool:
         """Write pending edits now, on this thread; False when they could not be written."""
