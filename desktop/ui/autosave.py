@@ -1,6 +1,6 @@
 """The autosave: every edit reaches the drafts file within a moment, or the agent is told.
 
-One save at a time, in order, on the saving thread (`Workers.write`). A failed save keeps its
+One save at a time, in order, on the saving thread (its `StorePool`). A failed save keeps its
 edits pending, says in the banner what happened and what to do, and retries with back-off
 (2 s, 4 s, … 30 s); 已保存 changes only after a real commit. At close, edits that cannot be
 written go to the recovery journal (desktop/journal.py) instead of being lost.
