@@ -265,3 +265,35 @@ def test_a_first_format_file_put_back_beside_a_current_key_file_is_rewritten_not
     key = keys.unlock(db)
     for path in (db, *backup.backups(db)):
         assert reads_with(path, key, *CURRENT.pragmas())
+
+
+class FullDisk:
+    """A connection whose copy runs out of disk the way SQLCipher says it (a full tmpfs, measured):
+    sqlcipher_export fails with SQLITE_ERROR and SQLite's text for SQLITE_FULL."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, *args):
+        if "sqlcipher_export" in sql:
+            raise sqlcipher.OperationalError("database or disk is full")
+        return self.conn.execute(sql, *args)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def test_a_full_disk_during_the_rewrite_is_said_as_such_and_changes_nothing(tmp_path, monkeypatch):
+    from desktop.store import DiskFull, encrypt
+
+    db, cases = first_format_file(tmp_path, 20)
+    before = digests(tmp_path)
+    real = encrypt.connect
+    monkeypatch.setattr(encrypt, "connect", lambda *a, **k: FullDisk(real(*a, **k)))
+    with pytest.raises(DiskFull, match="磁盘已满.*文件没有改动"):
+        open_at(db)
+    assert {k: v for k, v in digests(tmp_path).items() if not k.endswith(".lock")} == before
+    monkeypatch.setattr(encrypt, "connect", real)  # room again
+    keys.forget()
+    with open_at(db) as store:
+        assert {case_id: store.get(case_id).fields for case_id in store.ids()} == cases

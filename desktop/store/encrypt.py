@@ -29,10 +29,13 @@ from desktop.safefile import sync_dir
 from desktop.store import keys
 from desktop.store.cipher import BY_VERSION, CURRENT, OLDER, Cipher
 from desktop.store.connection import CORRUPTION_CODES, DATABASE_ERRORS, PLAIN_HEADER, connect, error_code
-from desktop.store.models import NewerStoreError, StoreError
+from desktop.store.models import DiskFull, NewerStoreError, StoreError
 from desktop.store.schema import APPLICATION_ID
 
 SUFFIX = ".encrypting"
+DISK_FULL = (
+    "磁盘已满，无法加密草稿文件（需要与它一样大的空间），文件没有改动；请清理磁盘空间后重新打开 desk400"
+)
 IN_USE = "草稿文件正被其他程序（也许是旧版 desk400）使用，无法加密；请关闭其他 desk400 窗口后重试"
 # SQLite's unix VFS: every connection in WAL mode, idle or not, holds a shared lock on this byte
 # of the -shm file for as long as it is open (UNIX_SHM_DMS in os_unix.c).
@@ -82,9 +85,13 @@ def encrypt_file(
         conn.execute(f"PRAGMA encrypted.application_id = {int(app_id) or APPLICATION_ID}")
         conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
         conn.execute("DETACH DATABASE encrypted")
-    except BaseException:
+    except BaseException as exc:
         conn.close()
         tmp.unlink(missing_ok=True)
+        # sqlcipher_export reports the copy's SQLITE_FULL as a plain SQLITE_ERROR with SQLite's
+        # fixed text for it: said here as the full disk it is.
+        if isinstance(exc, DATABASE_ERRORS) and "database or disk is full" in str(exc):
+            raise DiskFull(DISK_FULL) from exc
         raise
     conn.close()  # the last connection: SQLite removes the (checkpointed, empty) plain WAL
     _sync(tmp)
