@@ -518,6 +518,22 @@ def test_a_passphrase_file_is_opened_without_asking_the_keyring(tmp_path, monkey
 # -- what opening a case costs ---------------------------------------------------------------
 
 
+def found_without_the_disk(db: Path, store: Store, ids: list[str]) -> bool:
+    """True when `store` finds every id with every page after the first destroyed on disk, so from
+    its cache alone (the WAL index says nothing changed, so SQLite trusts it); the file is put back."""
+    page = CURRENT.page_bytes
+    intact = db.read_bytes()
+    db.write_bytes(intact[:page] + b"\xa5" * (len(intact) - page))
+    try:
+        return all(
+            store.db.execute("SELECT count(*) FROM cases WHERE id = ?", [i]).fetchone()[0] == 1 for i in ids
+        )
+    except sqlcipher.DatabaseError:
+        return False
+    finally:
+        db.write_bytes(intact)
+
+
 def test_warming_the_cache_keeps_the_whole_id_index_decrypted(tmp_path):
     """After `warm_cache`, finding any case by its id reads nothing from disk: every index page on
     disk is destroyed and every id is still found (the WAL index says nothing changed, so SQLite
@@ -530,21 +546,7 @@ def test_warming_the_cache_keeps_the_whole_id_index_decrypted(tmp_path):
         with open_at(db) as store:
             if warm:
                 store.warm_cache()
-            page = CURRENT.page_bytes
-            pages = bytearray(db.read_bytes())
-            intact = bytes(pages)
-            pages[page:] = b"\xa5" * (len(pages) - page)
-            db.write_bytes(bytes(pages))
-            try:
-                found = [
-                    store.db.execute("SELECT count(*) FROM cases WHERE id = ?", [i]).fetchone()[0]
-                    for i in ids
-                ]
-                assert warm and found == [1] * len(ids)
-            except sqlcipher.DatabaseError:
-                assert not warm
-            finally:
-                db.write_bytes(intact)
+            assert found_without_the_disk(db, store, ids) == warm
 
 
 def test_the_window_warms_its_saving_connection_and_opens_cases_on_it(qtbot, make_window, monkeypatch):
@@ -577,19 +579,7 @@ def page_lookups_survive(db: Path, reader: Store, writer: Store, ids: list[str])
     reader.warm_cache()
     case = writer.get(ids[5])
     assert writer.save_field(case.id, "notes", case.fields["notes"] + "，改了", case.revision) > case.revision
-    page = CURRENT.page_bytes
-    pages = bytearray(db.read_bytes())
-    intact = bytes(pages)
-    pages[page:] = b"\xa5" * (len(pages) - page)
-    db.write_bytes(bytes(pages))
-    try:
-        return all(
-            reader.db.execute("SELECT count(*) FROM cases WHERE id = ?", [i]).fetchone()[0] for i in ids
-        )
-    except sqlcipher.DatabaseError:
-        return False
-    finally:
-        db.write_bytes(intact)
+    return found_without_the_disk(db, reader, ids)
 
 
 def test_the_warm_cache_outlives_the_connections_own_saves_but_not_anothers(tmp_path):

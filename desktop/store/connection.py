@@ -126,16 +126,17 @@ def inspect(path: Path, key: bytes | None) -> FileState:
         return FileState("foreign")
     if path.stat().st_size == 0:
         return FileState("empty")
-    state = _look(path, key)
+    state = look(path, key)
     if key is not None and state.kind == "unreadable" and _plain_header(path):
-        plain = _look(path, None)
+        plain = look(path, None)
         return FileState(plain.kind, plain.migrations, plain=True)
     return state
 
 
-def _look(path: Path, key: bytes | None) -> FileState:
+def look(path: Path, key: bytes | None, cipher: Cipher = CURRENT) -> FileState:
+    """What SQLite reads at `path` keyed with `key` in the page format `cipher`, nothing else."""
     try:
-        conn = connect(path, key=key, read_only=True)
+        conn = connect(path, key=key, read_only=True, cipher=cipher)
     except ERRORS:
         return FileState("unreadable", plain=key is None)
     try:

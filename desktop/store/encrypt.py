@@ -28,7 +28,14 @@ from desktop import backup, journal
 from desktop.safefile import sync_dir
 from desktop.store import keys
 from desktop.store.cipher import BY_VERSION, CURRENT, OLDER, Cipher
-from desktop.store.connection import CORRUPTION_CODES, DATABASE_ERRORS, PLAIN_HEADER, connect, error_code
+from desktop.store.connection import (
+    CORRUPTION_CODES,
+    DATABASE_ERRORS,
+    PLAIN_HEADER,
+    connect,
+    error_code,
+    look,
+)
 from desktop.store.models import DiskFull, NewerStoreError, StoreError
 from desktop.store.schema import APPLICATION_ID
 
@@ -183,21 +190,8 @@ def _has_pages(path: Path) -> bool:
 
 
 def _readable(path: Path, key: bytes, cipher: Cipher) -> bool:
-    """True when SQLite reads the schema of `path` with `key` in the format `cipher` (a busy
-    file raises: it is not damage)."""
-    try:
-        conn = connect(path, key=key, read_only=True, cipher=cipher)
-    except DATABASE_ERRORS:
-        return False
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return True
-    except DATABASE_ERRORS as exc:
-        if error_code(exc) in CORRUPTION_CODES:
-            return False
-        raise
-    finally:
-        conn.close()
+    """True when SQLite reads `path` with `key` in the format `cipher` (a busy file raises)."""
+    return look(path, key, cipher).kind != "unreadable"
 
 
 def finish(path: Path, key: bytes) -> None:
