@@ -10,7 +10,7 @@ def version() -> str:
     """The version in pyproject.toml (shipped beside forms/ in the frozen app too): one source of truth."""
     import tomllib
 
-    from desktop import paths
+    from desktop.files import paths
 
     with (paths.root() / "pyproject.toml").open("rb") as handle:
         return tomllib.load(handle)["project"]["version"]

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
-from desktop import paths
-from desktop.forms import Bundle, default_bundle
-from desktop.session import EditSession
+from desktop.domain.forms import Bundle, default_bundle
+from desktop.domain.session import EditSession
+from desktop.files import paths
 from desktop.ui import actions as action_table
 from desktop.ui import status_bar, translations
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
@@ -352,8 +352,8 @@ class MainWindow(QMainWindow):
 
     def load_example(self) -> None:
         """A filled-in example case for a newcomer, stored as a new draft."""
-        from desktop import casefile
-        from desktop.case import normalise_values
+        from desktop.domain.case import normalise_values
+        from desktop.files import casefile
 
         self._ensure_started()
         case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())

@@ -16,14 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from desktop import paths, safefile
-from desktop.forms import Bundle, default_bundle
-from desktop.safefile import shown
-from desktop.schema import FormError
+from desktop.domain.forms import Bundle, default_bundle
+from desktop.domain.schema import FormError
+from desktop.files import paths, safefile
+from desktop.files.safefile import shown
 
 if TYPE_CHECKING:  # the window's start (`desk400` alone) never loads the checking code
-    from desktop import casefile
-    from desktop.case import Finding
+    from desktop.domain.case import Finding
+    from desktop.files import casefile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 # What went wrong inside the command itself (not the input); tests look for it.
@@ -224,8 +224,8 @@ def drafts_problem(db_path: Path | None, exc: BaseException) -> str:
 
 def load_case(bundle: Bundle, path: Path) -> tuple[casefile.CaseFile, dict[str, Any]]:
     """Read a case file for this bundle and return it with its normalised values."""
-    from desktop import casefile
-    from desktop.case import normalise_values
+    from desktop.domain.case import normalise_values
+    from desktop.files import casefile
 
     try:
         case = casefile.read(path, shapes=casefile.shapes_for(bundle.fields))
@@ -237,13 +237,13 @@ def load_case(bundle: Bundle, path: Path) -> tuple[casefile.CaseFile, dict[str, 
 
 
 def font_coverage() -> frozenset[int]:
-    from desktop.glyphs import load_coverage
+    from desktop.render.glyphs import load_coverage
 
     return load_coverage(paths.print_font())
 
 
 def cmd_check(bundle: Bundle, files: list[Path], *, as_json: bool) -> int:
-    from desktop.case import check_case, has_errors
+    from desktop.domain.case import check_case, has_errors
 
     loaded = [(path, load_case(bundle, path)[1]) for path in files]
     coverage = font_coverage()
@@ -264,17 +264,17 @@ def cmd_check(bundle: Bundle, files: list[Path], *, as_json: bool) -> int:
 
 
 def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path: Path | None = None) -> int:
-    from desktop.case import check_case
+    from desktop.domain.case import check_case
+    from desktop.domain.resolve import resolve
     from desktop.render import render_pdf
     from desktop.render.fonts import registered_coverage
-    from desktop.resolve import resolve
 
     case, typed = load_case(bundle, path)
     settings = bundle.setting_defaults()
     if db_path is not None:
         with open_store(bundle, db_path) as store:
             settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
-    # What prints is what is checked: fallbacks and derived values included (desktop.resolve).
+    # What prints is what is checked: fallbacks and derived values included (desktop.domain.resolve).
     resolved = resolve(
         bundle, typed, settings=settings, today=date.today(), number=getattr(case, "number", None)
     )
@@ -342,7 +342,7 @@ def open_store(bundle: Bundle, db_path: Path | None, *, create: bool = True):
 
 
 def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, output: Path) -> int:
-    from desktop import transfer
+    from desktop.files import transfer
 
     def skipped(message: str) -> None:
         print(message, file=sys.stderr)
@@ -367,7 +367,7 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
 def cmd_import(
     bundle: Bundle, db_path: Path | None, files: list[Path], *, identity: Path | None = None
 ) -> int:
-    from desktop import casefile, transfer
+    from desktop.files import casefile, transfer
 
     with open_store(bundle, db_path) as store:
         try:

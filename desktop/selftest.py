@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from desktop import casefile, paths
+from desktop.files import casefile, paths
 
 
 def run_self_test() -> int:
@@ -49,7 +49,7 @@ def run_self_test() -> int:
 
 
 def _forms(state: dict) -> str:
-    from desktop.forms import default_bundle, load_bundle
+    from desktop.domain.forms import default_bundle, load_bundle
 
     folders = sorted(p.parent for p in paths.forms_dir().glob("*/bundle.toml"))
     bundles = [load_bundle(folder) for folder in folders]
@@ -60,9 +60,9 @@ def _forms(state: dict) -> str:
 
 
 def _check(state: dict) -> str:
-    from desktop.case import check_case, has_errors, normalise_values
-    from desktop.glyphs import load_coverage
-    from desktop.resolve import resolve
+    from desktop.domain.case import check_case, has_errors, normalise_values
+    from desktop.domain.resolve import resolve
+    from desktop.render.glyphs import load_coverage
 
     bundle = state["bundle"]
     case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=bundle.keys())
@@ -114,7 +114,7 @@ def _encrypted(db: Path) -> None:
     """The drafts file is no plain SQLite file, and an age seal opens again (pyrage bundled)."""
     import sqlite3
 
-    from desktop import sealing
+    from desktop.files import sealing
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:

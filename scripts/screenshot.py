@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
 
     app = QApplication.instance() or QApplication([])
     from desktop.app import MainWindow
-    from desktop.case import normalise_values
+    from desktop.domain.case import normalise_values
 
     db = work / "drafts.sqlite"
     window = MainWindow(db)

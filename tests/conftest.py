@@ -50,7 +50,7 @@ def _drafts_key():
 
 @pytest.fixture(scope="session")
 def bundle():
-    from desktop.forms import default_bundle
+    from desktop.domain.forms import default_bundle
 
     return default_bundle()
 

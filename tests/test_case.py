@@ -8,8 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop import paths
-from desktop.case import (
+from desktop.domain.case import (
     check_case,
     check_field,
     effective_values,
@@ -17,7 +16,8 @@ from desktop.case import (
     initial_values,
     normalise_values,
 )
-from desktop.glyphs import load_coverage
+from desktop.files import paths
+from desktop.render.glyphs import load_coverage
 
 TODAY = date(2026, 11, 29)
 

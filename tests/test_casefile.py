@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from desktop import casefile
-from desktop.casefile import CaseFile, CaseFileError
+from desktop.files import casefile
+from desktop.files.casefile import CaseFile, CaseFileError
 
 GOOD = {
     "format": "400-bundle-case",

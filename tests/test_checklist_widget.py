@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QLayout, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.materials import items_for
+from desktop.domain.materials import items_for
 from desktop.ui.checklist import MaterialsChecklist
 
 

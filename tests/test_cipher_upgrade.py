@@ -17,8 +17,7 @@ from test_crypto import SECRETS, digests, leaks, migrate_in_child, plain_sqlite_
 from test_store_files import damage_pages
 from test_store_helpers import EXAMPLE, Clock, open_at
 
-from desktop import backup
-from desktop.store import StoreError, escrow, keys
+from desktop.store import StoreError, backup, escrow, keys
 from desktop.store.cipher import CURRENT, LEGACY
 from desktop.store.connection import connect
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from test_forms import TOY_BUNDLE, TOY_FIELDS, make_toy
 
-from desktop.forms import load_bundle
-from desktop.schema import FormError
+from desktop.domain.forms import load_bundle
+from desktop.domain.schema import FormError
 
 PATTERNED = TOY_BUNDLE.replace(
     '[drafts]', '[[setting]]\nkey = "desk.code"\nlabel = "柜台代码"\ndefault = "DESK"\npattern = "[A-Z]{2,4}"\n'

@@ -21,9 +21,8 @@ from sqlcipher3 import dbapi2 as sqlcipher
 from test_store_helpers import BUNDLE, EDITION, EXAMPLE, SPEC, Clock, keyed, open_at
 from test_ui_support import field, type_text
 
-from desktop import backup, journal
 from desktop.cli import main
-from desktop.store import NoDraftsFile, Store, StoreError, escrow, keys
+from desktop.store import NoDraftsFile, Store, StoreError, backup, escrow, journal, keys
 from desktop.store.cipher import CURRENT
 from desktop.store.schema import APPLICATION_ID, migrations
 

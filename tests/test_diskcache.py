@@ -6,8 +6,8 @@ import os
 import sys
 from pathlib import Path
 
-from desktop import diskcache, paths
-from desktop.forms import default_bundle, load_bundle
+from desktop.domain.forms import default_bundle, load_bundle
+from desktop.files import diskcache, paths
 
 
 def test_hit_miss_change_and_damage(tmp_path):
@@ -69,7 +69,7 @@ def test_entries_of_the_earlier_layout_are_removed(tmp_path):
 
 def test_the_frozen_app_caches_the_bundle_by_its_executable(tmp_path, monkeypatch):
     """No .py loaders in a frozen build: a new build (a new executable) is what invalidates."""
-    from desktop import forms
+    from desktop.domain import forms
 
     executable = tmp_path / "desk400"
     executable.write_bytes(b"build 1")

@@ -18,7 +18,7 @@ def test_import_linter_contract_holds():
 
 def test_domain_modules_load_without_qt():
     code = (
-        "import sys; import desktop.cli, desktop.case, desktop.forms, desktop.casefile;"
+        "import sys; import desktop.cli, desktop.domain.case, desktop.domain.forms, desktop.files.casefile;"
         "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt was imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)

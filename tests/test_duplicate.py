@@ -7,7 +7,7 @@ from datetime import date
 
 from test_store_helpers import BUNDLE, EDITION, EXAMPLE, Clock
 
-from desktop.case import initial_values
+from desktop.domain.case import initial_values
 from desktop.store import Store
 
 TODAY = date(2026, 11, 30)

@@ -13,9 +13,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from desktop import paths
-from desktop.glyphs import PRINT_FAMILY, FontFileError
+from desktop.files import paths
 from desktop.render import fonts
+from desktop.render.glyphs import PRINT_FAMILY, FontFileError
 
 SAMPLE = "中国电信 400 业务受理单 杭州云栖数智科技有限公司 0571-88223344 ☐ 第 1 页 共 6 页 琦玥"
 

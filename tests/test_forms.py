@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop import paths
-from desktop.forms import FIELD_TYPES, load_bundle
-from desktop.schema import FormError
+from desktop.domain.forms import FIELD_TYPES, load_bundle
+from desktop.domain.schema import FormError
+from desktop.files import paths
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_KEYS = [
@@ -222,7 +222,7 @@ def test_mistakes_are_refused_naming_file_and_entry(tmp_path, override, needle):
 
 
 def test_every_field_type_is_handled():
-    from desktop.fields import _CHECKS, _PHONES
+    from desktop.domain.fields import _CHECKS, _PHONES
 
     assert set(_CHECKS) | set(_PHONES) == FIELD_TYPES and not set(_CHECKS) & set(_PHONES)
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from desktop.cli import INTERNAL_ERROR, main
-from desktop.forms import default_bundle
+from desktop.domain.forms import default_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = json.loads((ROOT / "examples" / "example-case.json").read_text(encoding="utf-8"))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop import paths
-from desktop.glyphs import PRINT_FAMILY, FontFileError, font_index, load_coverage, missing_glyphs
+from desktop.files import paths
 from desktop.render import TICK_MARKER
+from desktop.render.glyphs import PRINT_FAMILY, FontFileError, font_index, load_coverage, missing_glyphs
 
 
 @pytest.fixture(scope="module")

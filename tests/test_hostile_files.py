@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import casefile, safefile
 from desktop.cli import INTERNAL_ERROR, main
+from desktop.files import casefile, safefile
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "example-case.json"
@@ -388,7 +388,7 @@ def test_an_id_that_is_no_uuid_is_refused(tmp_path, capsys):
 def test_export_all_names_files_by_canonical_ids_only(tmp_path, capsys):
     """Cases stored under other spellings (from before ids were checked) export under canonical
     names; an id that is no UUID at all is skipped with a line, never written as a name."""
-    from desktop.forms import default_bundle
+    from desktop.domain.forms import default_bundle
     from desktop.store import Store
 
     bundle = default_bundle()

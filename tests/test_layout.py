@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop import layout, paths
-from desktop.forms import default_bundle
-from desktop.schema import FormError
+from desktop.domain import layout
+from desktop.domain.forms import default_bundle
+from desktop.domain.schema import FormError
+from desktop.files import paths
 
 DOCS = paths.forms_dir() / "400" / "documents"
 FIELDS = frozenset({"customer.name", "handler.name", "business.categories", "number.destinations", "a.date"})

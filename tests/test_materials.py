@@ -12,8 +12,8 @@ import pytest
 from test_forms import TOY_FIELDS, make_toy
 from test_store_helpers import EXAMPLE
 
-from desktop.forms import load_bundle
-from desktop.materials import (
+from desktop.domain.forms import load_bundle
+from desktop.domain.materials import (
     categories_of,
     items_for,
     known_ticks,
@@ -21,9 +21,9 @@ from desktop.materials import (
     missing_message,
     status_for,
 )
+from desktop.domain.schema import FormError
+from desktop.domain.session import EditSession
 from desktop.render import TICK_MARKER, render_pdf
-from desktop.schema import FormError
-from desktop.session import EditSession
 from desktop.store import CaseDeleted
 
 CATEGORIES = ("open", "cancel", "suspend", "customer_change", "data_change", "number_change")

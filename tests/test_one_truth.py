@@ -5,7 +5,7 @@ reused across examples; each example loads a case into it the way the window doe
 through the drafts file and `open_case`, a blank one through the session, then the hall's
 settings saved while it is open), and for every field compares
 
-- the editor (`view.shown_value`, typed or resolved, grey) with `desktop.resolve.resolve` of the
+- the editor (`view.shown_value`, typed or resolved, grey) with `desktop.domain.resolve.resolve` of the
   generated values: same emptiness, and the shown text normalises to the resolved value;
 - `check_case` on the resolved values with the editor: a required field shown filled has no
   "required" finding and one shown empty has it; the window's error counts are check's; a case
@@ -37,12 +37,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from desktop import fields as ft
-from desktop import layout
 from desktop.app import MainWindow
-from desktop.case import check_case, normalise_values
+from desktop.domain import fields as ft
+from desktop.domain import layout
+from desktop.domain.case import check_case, normalise_values
+from desktop.domain.resolve import Origin, resolve
 from desktop.render import TICK_MARKER
-from desktop.resolve import Origin, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "tests" / "data" / "vectors"

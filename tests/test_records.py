@@ -1,4 +1,4 @@
-"""desktop.records: frozen value classes that behave as frozen dataclasses, compiled ahead."""
+"""desktop.domain.records: frozen value classes that behave as frozen dataclasses, compiled ahead."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.records import FrozenError, field, record, replace
+from desktop.domain.records import FrozenError, field, record, replace
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +77,7 @@ _COMPILED_AT_IMPORT = """
 import sys
 compiled = []
 sys.addaudithook(lambda event, args: compiled.append(args[1]) if event == "compile" and args[1] == "<string>" else None)
-import desktop.forms, desktop.layout, desktop.ui.feedback
+import desktop.domain.forms, desktop.domain.layout, desktop.ui.feedback
 print(len(compiled))
 """
 

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf.generic import ContentStream
 
-from desktop import layout, paths
-from desktop.fields import display_value
-from desktop.forms import default_bundle
+from desktop.domain import layout
+from desktop.domain.fields import display_value
+from desktop.domain.forms import default_bundle
+from desktop.files import paths
 from desktop.render import TICK_MARKER, render_pdf
 
 DATA = paths.root() / "tests" / "data"
@@ -384,7 +385,7 @@ def test_a_line_breaking_at_latin_text_after_a_checkbox_renders(bundle, example_
 
 def test_table_labels_break_only_where_the_form_breaks_them(bundle, example_values, tmp_path):
     """「400号码开通日期」 and 「企业组织代码证号」 wrap between their words, never inside one."""
-    from desktop.resolve import resolve
+    from desktop.domain.resolve import resolve
 
     values = resolve(bundle, example_values, today=date(2026, 11, 28)).values()
     out = tmp_path / "labels.pdf"

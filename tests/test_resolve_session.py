@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from desktop.resolve import Origin, resolve
-from desktop.session import EditSession, describe_failure, write_save
+from desktop.domain.resolve import Origin, resolve
+from desktop.domain.session import EditSession, describe_failure, write_save
 
 TODAY = date(2026, 11, 30)
 LICENCE = "91330100MA2H3KX74D"

@@ -1,4 +1,4 @@
-"""desktop.safefile: input only from regular files, output only through an exclusive temporary
+"""desktop.files.safefile: input only from regular files, output only through an exclusive temporary
 file beside the target, messages Chinese and one line."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import stat
 
 import pytest
 
-from desktop import safefile
-from desktop.safefile import FileProblem
+from desktop.files import safefile
+from desktop.files.safefile import FileProblem
 
 
 def test_write_creates_replaces_and_leaves_no_temporary(tmp_path):

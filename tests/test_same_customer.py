@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from test_store_helpers import EXAMPLE, Clock, open_at
 
-from desktop.same_customer import check_same_customer, same_customer_findings
+from desktop.domain.same_customer import check_same_customer, same_customer_findings
 
 N400 = EXAMPLE["number.n400"]
 LICENCE = EXAMPLE["customer.license_no"]

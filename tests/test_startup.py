@@ -122,7 +122,13 @@ def test_the_desk400_command_reaches_the_window_without_the_checking_code():
     """`desk400` (no command) goes through desktop.cli: importing it loaded the checking code,
     phonenumbers and the case file reader (~35 ms) before the window's first paint, which the
     window itself defers until after it."""
-    heavy = ("desktop.case", "desktop.casefile", "desktop.validation", "desktop.resolve", "phonenumbers")
+    heavy = (
+        "desktop.domain.case",
+        "desktop.files.casefile",
+        "desktop.domain.validation",
+        "desktop.domain.resolve",
+        "phonenumbers",
+    )
     code = f"import sys, desktop.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == ""

@@ -11,8 +11,8 @@ import pytest
 from sqlite_utils import Database
 from test_store_helpers import BUNDLE, EDITION, EXAMPLE, SPEC, Clock, keyed, keyed_db, open_at
 
-from desktop import paths
-from desktop.casefile import CaseFile
+from desktop.files import paths
+from desktop.files.casefile import CaseFile
 from desktop.store import (
     MIGRATION_SET,
     CaseDeleted,

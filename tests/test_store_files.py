@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from test_store_helpers import EXAMPLE, SPEC, Clock, keyed, open_at
 
-from desktop import backup
-from desktop.store import APPLICATION_ID, Case, NoDraftsFile, NotDraftsFile, Store, keys
+from desktop.store import APPLICATION_ID, Case, NoDraftsFile, NotDraftsFile, Store, backup, keys
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.casefile import CaseFile
+from desktop.files.casefile import CaseFile
 from desktop.store.handover import StoredCase, decide, digest, same_content
 
 ID = "5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11"

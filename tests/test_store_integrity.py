@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from test_store_helpers import EXAMPLE, Clock, keyed, open_at
 
-from desktop import backup
-from desktop.store import DamagedFile, StoreError, connection
+from desktop.store import DamagedFile, StoreError, backup, connection
 
 
 def damage(path: Path) -> None:

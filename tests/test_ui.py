@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from test_ui_support import clear, field, label, type_text
 
 from desktop.app import MainWindow
-from desktop.case import check_case, normalise_values
+from desktop.domain.case import check_case, normalise_values
 from desktop.store import Store
 
 ID_OK = "610113198402242115"

@@ -114,7 +114,7 @@ window = MainWindow(sys.argv[1])
 class AtPaint(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint and not hasattr(self, "seen"):
-            self.seen = sorted(m for m in ("desktop.store", "sqlite_utils", "desktop.validation",
+            self.seen = sorted(m for m in ("desktop.store", "sqlite_utils", "desktop.domain.validation",
                                            "phonenumbers", "reportlab") if m in sys.modules)
             print(",".join(self.seen) or "-", flush=True)
             app.quit()

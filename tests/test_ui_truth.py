@@ -12,9 +12,8 @@ from pypdf import PdfReader
 from PySide6.QtWidgets import QLineEdit
 from test_ui_support import field, label, type_text
 
-from desktop import journal
-from desktop.backup import make_backup
-from desktop.store import Store
+from desktop.store import Store, journal
+from desktop.store.backup import make_backup
 
 
 def pdf_text(path: Path) -> str:

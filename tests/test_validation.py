@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from stdnum.cn import ric, uscc
 
-from desktop import validation as v
+from desktop.domain import validation as v
 
 TODAY = date(2026, 11, 28)
 VECTORS = Path(__file__).resolve().parent / "data" / "vectors"

@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop import segments
-from desktop import validation as v
+from desktop.domain import segments
+from desktop.domain import validation as v
 
 TODAY = date(2026, 11, 28)
 VECTORS = Path(__file__).resolve().parent / "data" / "vectors"

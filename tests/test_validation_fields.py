@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from desktop import validation as v
+from desktop.domain import validation as v
 
 TODAY = date(2026, 11, 28)
 

@@ -7,8 +7,8 @@ import re
 import phonenumbers
 import pytest
 
-from desktop import segments
-from desktop import validation as v
+from desktop.domain import segments
+from desktop.domain import validation as v
 
 
 def codes(result: v.Result) -> list[str]:
@@ -189,7 +189,7 @@ def test_segment_table_is_derived_from_phonenumbers_not_copied(monkeypatch):
 
 
 def test_segment_table_is_cached_stamped_with_phonenumbers_version_and_its_code(monkeypatch):
-    from desktop import diskcache
+    from desktop.files import diskcache
 
     seen = {}
 

@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop import validation as v
+from desktop.domain import validation as v
 
 TODAY = date(2026, 11, 28)
 

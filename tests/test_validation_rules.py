@@ -1,4 +1,4 @@
-"""Cross-field rules (desktop/rules.py) where they meet the single-field rules: one finding per field."""
+"""Cross-field rules (desktop/domain/rules.py) where they meet the single-field rules: one finding per field."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from desktop.case import check_case, effective_values, normalise_values
+from desktop.domain.case import check_case, effective_values, normalise_values
 
 TODAY = date(2026, 11, 29)
 PILOT = "91350211M0000XUF46"  # Fujian 2015 pilot: MOD 31 fails, embedded M0000XUF-4 is valid

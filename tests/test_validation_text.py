@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop import fields as ft
-from desktop import invisible
-from desktop import validation as v
-from desktop.case import check_case, normalise_values
+from desktop.domain import fields as ft
+from desktop.domain import invisible
+from desktop.domain import validation as v
+from desktop.domain.case import check_case, normalise_values
 
 TODAY = date(2026, 11, 29)
 TEXT_LIKE = ("text", "longtext", "person_name")

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from desktop.casefile import CaseFile
+from desktop.files.casefile import CaseFile
 from desktop.hall import local, remote, schema
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch
 from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of

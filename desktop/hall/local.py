@@ -127,7 +127,7 @@ def synced_base(db: Database, case_id: str) -> tuple[int, dict[str, Any], int] |
     values, the drafts revision it matched then); None when the case was never synced here.
 
     A version-2 case file written here carries it when it is newer than the last handover, and an
-    import finds it by its digest (desktop.transfer)."""
+    import finds it by its digest (desktop.files.transfer)."""
     if not db["hall_cases"].exists():
         return None
     row = db.execute(

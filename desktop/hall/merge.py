@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from desktop.casefile import Value, values_digest
+from desktop.files.casefile import Value, values_digest
 
 STATUS = "@status"
 BIN = "@bin"

@@ -3,7 +3,7 @@
     render_pdf(bundle, values, settings, case_id=..., draft=..., out=..., materials=None)
 
 Each document of the bundle starts on a new page, in the bundle's order; text and layout come from
-the bundle's document files, values go through desktop.fields.display_value. With `materials` (the
+the bundle's document files, values go through desktop.domain.fields.display_value. With `materials` (the
 ticked checklist items) the checklist page 材料清单 follows the documents (desktop.render.checklist).
 """
 
@@ -20,7 +20,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, PageBreak, PageTemplate
 
-from desktop import paths, safefile
+from desktop.files import paths, safefile
 from desktop.render.fonts import register_font, registered_coverage
 from desktop.render.furniture import Furniture, NumberedCanvas
 from desktop.render.story import TICK_MARKER, Builder, Values, styles
@@ -47,9 +47,9 @@ def render_pdf(
     the checklist items ticked for the case; given (even empty) and the bundle has a checklist, its
     page is printed last, `case_id` on it as the case number. Never raises
     on a value (one beyond its field's limit prints cut, marked 「…（超长，已截断）」); raises OSError
-    (desktop.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
+    (desktop.files.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
     new or regular file (a path is replaced only once the whole PDF is ready), and
-    desktop.glyphs.FontFileError when the shipped font is missing or unreadable.
+    desktop.render.glyphs.FontFileError when the shipped font is missing or unreadable.
     """
     font_path = paths.print_font()
     font = register_font(font_path)

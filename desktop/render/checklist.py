@@ -9,7 +9,7 @@ from collections.abc import Collection
 
 from reportlab.platypus import Flowable, Spacer
 
-from desktop import materials as checklist
+from desktop.domain import materials as checklist
 from desktop.render.story import NBSP, Builder, DocumentStart, Run, Styles, Values, _blank
 
 TITLE = "材料清单"

@@ -20,8 +20,9 @@ import reportlab
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from desktop import diskcache, glyphs
-from desktop.glyphs import PRINT_FAMILY, font_index
+from desktop.files import diskcache
+from desktop.render import glyphs
+from desktop.render.glyphs import PRINT_FAMILY, font_index
 
 
 def register_font(font_path: Path, family: str = PRINT_FAMILY) -> str:

@@ -1,7 +1,7 @@
 """Turn a document's blocks and a case's values into ReportLab flowables.
 
 Nothing here knows a document: titles, clauses, tables, checkboxes and signature blocks all come
-from the layout (desktop.layout). Values are never trusted to be drawable or short: every value is
+from the layout (desktop.domain.layout). Values are never trusted to be drawable or short: every value is
 escaped, stripped of control characters, has undrawable characters spelled out as [U+XXXX], and
 wraps inside its line or cell.
 """
@@ -25,8 +25,8 @@ from reportlab.platypus import paragraph as _rl_paragraph
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 from reportlab.platypus.paraparser import ParaParser
 
-from desktop import fields as field_types
-from desktop import layout
+from desktop.domain import fields as field_types
+from desktop.domain import layout
 
 BODY_SIZE = 10.5
 BODY_LEADING = 18.0

@@ -7,7 +7,7 @@ and `settings` their tables, `lists` the list and search queries, `retention` pu
 `store` the `Store` class. Open one with `Store.open_for(db_path, spec, bundle=..., edition=...)`.
 """
 
-from desktop.casefile import Value, is_empty
+from desktop.files.casefile import Value, is_empty
 from desktop.store import escrow, keys
 from desktop.store.handover import digest, same_content
 from desktop.store.models import (

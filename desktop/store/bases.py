@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop.casefile import Value, values_digest
+from desktop.files.casefile import Value, values_digest
 from desktop.store.text import Undecodable, dump, load_fields
 
 KEEP = 5  # handovers kept per case

@@ -34,8 +34,7 @@ from typing import Any, Literal
 from sqlcipher3 import dbapi2 as sqlcipher
 from sqlite_utils import Database
 
-from desktop import backup
-from desktop.store import keys
+from desktop.store import backup, keys
 from desktop.store.cipher import CURRENT, Cipher
 from desktop.store.models import (
     BUSY_TIMEOUT_MS,

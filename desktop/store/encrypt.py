@@ -24,9 +24,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from desktop import backup, journal
-from desktop.safefile import sync_dir
-from desktop.store import keys
+from desktop.files.safefile import sync_dir
+from desktop.store import backup, journal, keys
 from desktop.store.cipher import BY_VERSION, CURRENT, OLDER, Cipher
 from desktop.store.connection import (
     CORRUPTION_CODES,

@@ -13,7 +13,7 @@ import hmac
 from dataclasses import replace
 from pathlib import Path
 
-from desktop import sealing
+from desktop.files import sealing
 from desktop.store import keys
 from desktop.store.models import StoreError
 

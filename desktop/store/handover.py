@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from desktop.casefile import CaseFile, Value, is_empty
+from desktop.files.casefile import CaseFile, Value, is_empty
 from desktop.hall.merge import merge3
 
 Decision = Literal["create", "unchanged", "replace", "merge", "older", "stale", "both", "fields"]

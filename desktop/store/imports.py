@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop.casefile import CaseFile, Value, values_digest
+from desktop.files.casefile import CaseFile, Value, values_digest
 from desktop.store import audit, bases, handover, rows
 from desktop.store.models import DraftsSpec, ImportClash, ImportConflict, ImportReport
 from desktop.store.text import check_values, dump

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from desktop import safefile
+from desktop.files import safefile
 from desktop.store.cipher import CURRENT, LEGACY
 from desktop.store.models import StoreError
 

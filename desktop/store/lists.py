@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop.casefile import Value
+from desktop.files.casefile import Value
 from desktop.store.models import DAMAGED_TITLE, CaseSummary, DraftsSpec, Page
 from desktop.store.text import Undecodable, chars, decode, load_fields, masked, phrase, terms
 

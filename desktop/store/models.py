@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from desktop.casefile import Value
+from desktop.files.casefile import Value
 
 STATUSES = ("draft", "complete", "printed")
 FINISHED = ("complete", "printed")
@@ -148,7 +148,7 @@ class ImportConflict(StoreError):
 
 class DraftsSpec(Protocol):
     """What the store needs to know about a bundle's fields, built by the forms loader from data
-    (`desktop.forms.DraftsSpec` fits). `duplicate_clear_keys` may hold shell patterns (`number.*`).
+    (`desktop.domain.forms.DraftsSpec` fits). `duplicate_clear_keys` may hold shell patterns (`number.*`).
     An optional `duplicate_reset_keys` (read with getattr) names the fields a copy starts as a new
     case does (see `Store.duplicate`).
     """
@@ -183,7 +183,7 @@ class Case(CaseHead):
     fields: dict[str, Value]
     deleted: str | None = None
     number: str | None = None  # DESK-YYYYMMDD-NNN, what people read aloud and paper carries
-    materials: tuple[str, ...] = ()  # the checklist items ticked (desktop.materials)
+    materials: tuple[str, ...] = ()  # the checklist items ticked (desktop.domain.materials)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from desktop import backup
+from desktop.store import backup
 from desktop.store.models import BIN_DAYS, FINISHED, PurgeReport
 
 BACKUPS_STALE = "backups_hold_purged"

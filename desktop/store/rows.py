@@ -16,9 +16,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop import backup
-from desktop.casefile import Value
-from desktop.store import numbers
+from desktop.files.casefile import Value
+from desktop.store import backup, numbers
 from desktop.store.connection import ERRORS, connect, store_errors
 from desktop.store.models import CaseNotFound, DamagedCase, DraftsSpec
 from desktop.store.text import Undecodable, chars, decode, dump, load_fields, text_of

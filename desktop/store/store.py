@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop import backup, paths
-from desktop.casefile import CaseFile, Value, new_id
+from desktop.files import paths
+from desktop.files.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
-from desktop.store import bases, escrow, imports, lists, numbers, retention, rows
+from desktop.store import backup, bases, escrow, imports, lists, numbers, retention, rows
 from desktop.store import settings as stored_settings
 from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
@@ -248,7 +248,7 @@ class Store:
         The customer's values are kept, request-specific ones cleared, and the fields the bundle
         resets (`spec.duplicate_reset_keys`: dates that default to today, settings) take their
         value from `start`, the values a new case starts with today under the current settings
-        (`desktop.case.initial_values`); a reset field `start` lacks stays empty.
+        (`desktop.domain.case.initial_values`); a reset field `start` lacks stays empty.
         """
         source = self.get(case_id)
         kept = rows.duplicate_values(self.spec, source.fields, start or {})
@@ -335,7 +335,7 @@ class Store:
 
     def others_with(self, key: str, value: str, exclude_id: str | None = None) -> list[str]:
         """The numbers of the other live cases whose `key` is exactly `value`, newest first: the
-        same 400 number or licence in another case (see desktop.same_customer). Indexed for the
+        same 400 number or licence in another case (see desktop.domain.same_customer). Indexed for the
         searchable keys: a few milliseconds at 100 000 cases."""
         if not value:
             return []

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from desktop.casefile import Value
+from desktop.files.casefile import Value
 
 MAX_TERMS = 32  # words of a query beyond this are ignored (SQLite refuses very long expressions)
 

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenuBar, QToolButton
 
-from desktop.records import record
+from desktop.domain.records import record
 
 
 @record

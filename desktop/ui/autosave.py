@@ -3,7 +3,7 @@
 One save at a time, in order, on the saving thread (its `StorePool`). A failed save keeps its
 edits pending, says in the banner what happened and what to do, and retries with back-off
 (2 s, 4 s, … 30 s); 已保存 changes only after a real commit. At close, edits that cannot be
-written go to the recovery journal (desktop/journal.py) instead of being lost.
+written go to the recovery journal (desktop/store/journal.py) instead of being lost.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.session import EditSession, SaveSnapshot, describe_failure, write_save
+from desktop.domain.session import EditSession, SaveSnapshot, describe_failure, write_save
 
 if TYPE_CHECKING:
     from desktop.ui.workers import Workers
@@ -146,7 +146,7 @@ class Autosaver(QObject):
 
     def close(self, db_path: Path) -> bool:
         """The window closes: write what is pending, or journal it. True if nothing was lost."""
-        from desktop import journal
+        from desktop.store import journal
 
         self._retry.stop()
         ok = self.flush()

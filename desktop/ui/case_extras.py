@@ -36,7 +36,7 @@ class CaseExtras(QObject):
 
     def show_checklist(self, *, changed_only: bool = False) -> None:
         """The items the case's categories need, ticked as the case says."""
-        from desktop.materials import categories_of
+        from desktop.domain.materials import categories_of
 
         categories = categories_of(self.session.bundle, self.session.resolved().values())
         if not changed_only or categories != self.checklist.categories:
@@ -65,7 +65,7 @@ class CaseExtras(QObject):
         bundle = session.bundle
         if not self.active or not bundle.drafts.same_customer_keys:
             return
-        from desktop.same_customer import check_same_customer
+        from desktop.domain.same_customer import check_same_customer
 
         case_id, values = session.case_id, session.resolved().values()
 

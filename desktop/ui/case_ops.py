@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop.ui.banner import Banner, Topic
 
 if TYPE_CHECKING:
-    from desktop.session import EditSession
+    from desktop.domain.session import EditSession
     from desktop.store import Store
     from desktop.ui.autosave import Autosaver
     from desktop.ui.watcher import ChangeWatcher
@@ -79,7 +79,7 @@ class CaseOps(QObject):
         return True
 
     def show_stored(self, case: Any) -> None:
-        from desktop.case import normalise_values
+        from desktop.domain.case import normalise_values
 
         values = normalise_values(self.session.bundle, case.fields, today=self.session.today())
         self.session.load(case.id, case.revision, case.status, values, case.number, case.materials)
@@ -90,7 +90,7 @@ class CaseOps(QObject):
         if not self.autosaver.flush() or self.session.case_id is None:
             self.message.emit("先填写或打开一个案卷，再复制")
             return
-        from desktop.case import initial_values
+        from desktop.domain.case import initial_values
 
         session = self.session
         # A copy starts like a new case: today's dates and the hall's settings (forms/ says which).

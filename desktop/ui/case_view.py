@@ -1,6 +1,6 @@
 """The case on screen: one tab per document, each field's row, its verdict and the tab counts.
 
-The view reads the window's `EditSession` and shows its resolved case (desktop.resolve): a value
+The view reads the window's `EditSession` and shows its resolved case (desktop.domain.resolve): a value
 the agent did not type (a default, a derived organisation code, the signer that follows the
 handler) is shown in the field in grey with where it came from, exactly as it will print. The
 view never decides validity: it shows `session.verdict(key)` through `feedback.present`.
@@ -15,14 +15,14 @@ from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
-from desktop.forms import Bundle
+from desktop.domain.forms import Bundle
 from desktop.ui.document_tab import CountTabBar, DocumentTab, FieldRow
 from desktop.ui.feedback import present
 from desktop.ui.fieldwidgets import EnterMovesOn
 from desktop.ui.style import set_text_colour
 
 if TYPE_CHECKING:
-    from desktop.session import EditSession
+    from desktop.domain.session import EditSession
 
 FORMATTED_TYPES = frozenset({"phone", "phone_list", "mobile", "n400", "org_code"})  # shown grouped once left
 REDISPLAYED_ON_LEAVE = frozenset({"choice", "multichoice", "integer", "longtext"})  # ...all but these
@@ -108,7 +108,7 @@ class CaseView(QObject):
 
     def _grouped(self, fdef: Any, text: str) -> str:
         """`text` as printed (0571-81726504) when it is valid and reads back to the same value."""
-        from desktop import fields as ft
+        from desktop.domain import fields as ft
 
         today = self.session.today()
         result = ft.check(fdef, text, today=today, describe=False)
@@ -145,7 +145,7 @@ class CaseView(QObject):
         self.edited.emit(key)
 
     def _visible(self, key: str, raw: Any) -> tuple[Any, int]:
-        from desktop.invisible import strip_invisible
+        from desktop.domain.invisible import strip_invisible
 
         multiline = self.bundle.field(key).type == "longtext"
         if isinstance(raw, list):
@@ -168,7 +168,7 @@ class CaseView(QObject):
 
     def recheck(self, keys: Iterable[str]) -> None:
         """Re-check `keys` on the resolved case and show verdicts and resolved values everywhere."""
-        from desktop import fields as ft
+        from desktop.domain import fields as ft
 
         session, bundle = self.session, self.bundle
         resolved = session.resolved()

@@ -1,7 +1,7 @@
 """The checklist widget (材料清单): one box per item the case's business categories need.
 
 Which items, and which are required, is bundle data (forms/<bundle>/materials.toml, read through
-desktop.materials); this widget only shows them and reports the ticks. Like a group of radio
+desktop.domain.materials); this widget only shows them and reports the ticks. Like a group of radio
 buttons it is one stop for Tab: Tab enters at the box last used, the arrow keys move between boxes,
 Space ticks. Wiring (desktop/app.py): show it beside the documents, call `show_for` when a case
 opens or its categories change, and on `toggled` store the ticks (Store.set_materials) and hand
@@ -17,8 +17,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from desktop import materials as checklist
-from desktop.forms import Bundle
+from desktop.domain import materials as checklist
+from desktop.domain.forms import Bundle
 
 TITLE = "材料清单"
 NO_CATEGORY = "请先在业务需求单中选择业务类别"

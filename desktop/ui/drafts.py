@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from desktop.forms import Bundle
+    from desktop.domain.forms import Bundle
 
 STATUS_LABELS = {"draft": "草稿", "complete": "待打印", "printed": "已打印"}
 CASE_ID_ROLE = 0x0100  # Qt.ItemDataRole.UserRole (the Qt namespace costs 50 ms on first touch)
@@ -106,7 +106,7 @@ class DraftsPane(QWidget):
         def shown(key: str, value: Any) -> str:
             if key in drafts.mask_keys:
                 return "、".join(value) if isinstance(value, list) else str(value)
-            from desktop import fields as ft
+            from desktop.domain import fields as ft
 
             return ft.display_value(bundle.field(key), value, today=today())
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktop.records import record
+from desktop.domain.records import record
 
 if TYPE_CHECKING:  # the checking code loads after the first paint
-    from desktop.case import FieldVerdict
+    from desktop.domain.case import FieldVerdict
 
 # Types whose half-typed value is not yet wrong: their errors wait until the field is left.
 WAIT_FOR_LEAVE = frozenset({"email", "date"})

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.forms import FieldDef
+from desktop.domain.forms import FieldDef
 from desktop.ui.style import ERROR_GROUND, FOCUS_FRAME, set_error_frame
 
 LINE_TYPES = frozenset(

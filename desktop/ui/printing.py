@@ -1,6 +1,6 @@
 """Paper: the preview pane, printing through the system dialog, and saving the bundle as a PDF.
 
-Every path prints the session's resolved case (desktop.resolve), the same values the screen
+Every path prints the session's resolved case (desktop.domain.resolve), the same values the screen
 shows and `check` judges; the PDF is rendered off the GUI thread from a snapshot of them.
 """
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction
     from PySide6.QtPrintSupport import QPrinter
 
-    from desktop.session import EditSession
+    from desktop.domain.session import EditSession
     from desktop.store import Store
     from desktop.ui.autosave import Autosaver
     from desktop.ui.preview import PreviewPane
@@ -201,7 +201,7 @@ class Printing(QObject):
 
     def export_pdf(self, path: Path | str) -> Path:
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
-        from desktop.safefile import write_atomic  # never through a link; whole or not at all
+        from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
 
         target = Path(path)
         self.autosaver.flush()
@@ -228,7 +228,7 @@ class Printing(QObject):
         job = self.render_job()
 
         def write() -> Path:
-            from desktop.safefile import write_atomic
+            from desktop.files.safefile import write_atomic
 
             write_atomic(target, job())
             return target

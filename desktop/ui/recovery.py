@@ -2,7 +2,7 @@
 
 A lock beside the drafts file is held while a window is open; a leftover lock whose process is
 gone means the last session ended without closing, and the banner offers the last edited case.
-Edits journalled at a close that could not save (desktop/journal.py) are offered too.
+Edits journalled at a close that could not save (desktop/store/journal.py) are offered too.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def offer(
     replayed: Callable[[int], None],
 ) -> None:
     """Show the one recovery message that matters most at start-up, if any."""
-    from desktop import journal
+    from desktop.store import journal
 
     if store.recovery is not None:
         banner.show_message(Topic.RECOVERY, store.recovery.message, [], kind="error")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.forms import SettingDef
+from desktop.domain.forms import SettingDef
 from desktop.ui.style import set_text_colour
 
 RETENTION_KEY = "retention_days"
@@ -156,7 +156,7 @@ class SettingsDialog(QDialog):
                 out.append((setting.key, problem))
         age = self.age.text().strip()
         if age:
-            from desktop import sealing
+            from desktop.files import sealing
 
             try:
                 sealing.recipient(age)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from desktop import paths
+from desktop.files import paths
 
 
 def warm_up_job(bundle: Any, today: date) -> Callable[[], frozenset[int]]:
@@ -19,9 +19,9 @@ def warm_up_job(bundle: Any, today: date) -> Callable[[], frozenset[int]]:
     example = paths.root() / "examples" / "example-case.json"
 
     def job() -> frozenset[int]:
-        from desktop import casefile
-        from desktop.case import check_field, normalise_values
-        from desktop.glyphs import load_coverage
+        from desktop.domain.case import check_field, normalise_values
+        from desktop.files import casefile
+        from desktop.render.glyphs import load_coverage
 
         try:
             values = normalise_values(bundle, casefile.read(example).fields, today=today)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 if TYPE_CHECKING:
-    from desktop.session import EditSession
+    from desktop.domain.session import EditSession
     from desktop.ui.autosave import Autosaver
     from desktop.ui.workers import Workers
 

@@ -21,7 +21,7 @@ class _Relay(QObject):
 
 def plain_reason(exc: BaseException) -> str:
     """What went wrong, in Chinese, without the exception's text (it may quote customer data)."""
-    from desktop.safefile import why
+    from desktop.files.safefile import why
     from desktop.store import StoreError
 
     if isinstance(exc, OSError):

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from bench_store import timed
 
-from desktop import paths
-from desktop.case import check_case, check_field, normalise_values
-from desktop.forms import default_bundle
-from desktop.glyphs import load_coverage
+from desktop.domain.case import check_case, check_field, normalise_values
+from desktop.domain.forms import default_bundle
+from desktop.files import paths
+from desktop.render.glyphs import load_coverage
 
 ROOT = Path(__file__).resolve().parents[2]
 

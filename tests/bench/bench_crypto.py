@@ -36,8 +36,7 @@ from pathlib import Path
 import keyring
 from bench_store import SPEC, SteppingClock, case_values
 
-from desktop import backup
-from desktop.store import Store, keys
+from desktop.store import Store, backup, keys
 from desktop.store import connection as connection_module
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers

@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-from desktop import paths  # noqa: E402
-from desktop.forms import default_bundle  # noqa: E402
+from desktop.domain.forms import default_bundle  # noqa: E402
+from desktop.files import paths  # noqa: E402
 from desktop.render import render_pdf  # noqa: E402
 from desktop.render.fonts import register_font  # noqa: E402
 

@@ -71,8 +71,8 @@ def existing_drafts(tmp: Path) -> Path:
     """A drafts folder as an agent's laptop has it: a drafts file holding cases, its cache built."""
     from datetime import date
 
-    from desktop.case import normalise_values
-    from desktop.forms import default_bundle
+    from desktop.domain.case import normalise_values
+    from desktop.domain.forms import default_bundle
     from desktop.store import Store
 
     bundle = default_bundle()
@@ -224,8 +224,8 @@ def opening(tmp: Path) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import MainWindow
-    from desktop.case import normalise_values
-    from desktop.forms import default_bundle
+    from desktop.domain.case import normalise_values
+    from desktop.domain.forms import default_bundle
     from desktop.store import Store
 
     bundle = default_bundle()

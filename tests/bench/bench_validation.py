@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from desktop import validation as v  # noqa: E402
+from desktop.domain import validation as v  # noqa: E402
 
 TODAY = date(2026, 11, 28)
 REPEAT = 300

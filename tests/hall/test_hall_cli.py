@@ -56,7 +56,7 @@ def test_sync_lists_conflicts_and_exits_1(hall, capsys, tmp_path, monkeypatch):
     url_a, url_b = hall.desk("ca01"), hall.desk("cb01")
     a, b = str(tmp_path / "a.db"), str(tmp_path / "b.db")
     assert run(capsys, "sync", "--db", a, "--url", url_a)[0] == 0
-    from desktop.forms import default_bundle
+    from desktop.domain.forms import default_bundle
     from desktop.store import Store
 
     bundle = default_bundle()

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from desktop.forms import Bundle, MaterialItem
+from desktop.domain.forms import Bundle, MaterialItem
 
 if TYPE_CHECKING:  # the checks load after the window's first paint (tests/test_ui_crash.py)
-    from desktop.case import FieldVerdict
-    from desktop.resolve import ResolvedCase
+    from desktop.domain.case import FieldVerdict
+    from desktop.domain.resolve import ResolvedCase
 
 WHOLE_SAVE_OVER = 3  # more keys than this at once: save the whole case in one statement
 
@@ -102,8 +102,8 @@ class EditSession:
         return self.case_id is None
 
     def resolved(self) -> ResolvedCase:
-        """Every field as it prints (desktop.resolve); cached until the next change."""
-        from desktop.resolve import resolve
+        """Every field as it prints (desktop.domain.resolve); cached until the next change."""
+        from desktop.domain.resolve import resolve
 
         if self._resolved is None:
             self._resolved = resolve(
@@ -117,7 +117,7 @@ class EditSession:
         drafts file adds (the same customer in another case: a warning, never an error)."""
         from dataclasses import replace
 
-        from desktop.case import check_field
+        from desktop.domain.case import check_field
 
         verdict = check_field(
             self.bundle, key, self.resolved().values(), today=self.today(), coverage=coverage
@@ -165,7 +165,7 @@ class EditSession:
 
     def missing_required(self) -> list[str]:
         """Required fields still empty on the resolved case (counted neutrally while untouched)."""
-        from desktop import fields as ft
+        from desktop.domain import fields as ft
 
         values = self.resolved().values()
         return [
@@ -175,8 +175,8 @@ class EditSession:
         ]
 
     def missing_materials(self) -> list[MaterialItem]:
-        """Required checklist items of the case's categories not ticked (desktop.materials)."""
-        from desktop.materials import categories_of, materials_missing
+        """Required checklist items of the case's categories not ticked (desktop.domain.materials)."""
+        from desktop.domain.materials import categories_of, materials_missing
 
         return materials_missing(
             self.bundle, categories_of(self.bundle, self.resolved().values()), self.materials
@@ -185,7 +185,7 @@ class EditSession:
     def wanted_status(self) -> str:
         """What a save should record: finished ("complete") only with no errors and every required
         material ticked."""
-        from desktop.materials import status_for
+        from desktop.domain.materials import status_for
 
         return status_for(bool(self.print_blockers()), self.missing_materials())
 
@@ -225,7 +225,7 @@ class EditSession:
 
     def edit(self, key: str, raw: Any) -> tuple[str, ...]:
         """The agent typed `raw` into `key`: store it normalised; the keys to re-check."""
-        from desktop import fields as ft
+        from desktop.domain import fields as ft
 
         fdef = self.bundle.field(key)
         value = ft.normalise(fdef, raw, today=self.today())

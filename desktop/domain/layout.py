@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from desktop.records import record, replace
-from desktop.schema import FormError, expect, load_toml, str_list, take
+from desktop.domain.records import record, replace
+from desktop.domain.schema import FormError, expect, load_toml, str_list, take
 
 _KEY = r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*"
 _BRACED = re.compile(r"\{([^{}]*)\}")

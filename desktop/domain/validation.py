@@ -20,7 +20,7 @@ from types import MappingProxyType
 
 import phonenumbers
 
-from desktop import invisible, segments
+from desktop.domain import invisible, segments
 
 ERROR = "error"
 WARNING = "warning"
@@ -208,7 +208,7 @@ def _divisions() -> tuple[Mapping[str, str], Mapping[str, str]]:
     names are used: stdnum.cn.ric's verdict is wrong for counties created after the birth year,
     residence permits and foreigners' IDs (see docs/validation.md).
     """
-    from desktop import diskcache
+    from desktop.files import diskcache
 
     # Located without importing stdnum: its package import pulls in pydoc and ssl (~30 ms), which
     # only a cache miss needs.

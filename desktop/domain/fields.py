@@ -1,7 +1,7 @@
 """Field types: how a raw input becomes a stored value, how it is checked and how it prints.
 
 One dispatch table per concern keeps the field types in one place; the validators themselves live
-in desktop.validation and know nothing about forms.
+in desktop.domain.validation and know nothing about forms.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from desktop import validation as v
-from desktop.casefile import Value, is_empty
-from desktop.forms import FieldDef
+from desktop.domain import validation as v
+from desktop.domain.forms import FieldDef
+from desktop.files.casefile import Value, is_empty
 
 _INT = re.compile(r"^[+-]?\d{1,6}$")
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from desktop import fields as ft
-from desktop import glyphs
-from desktop.forms import Bundle, FieldDef
-from desktop.resolve import resolve
-from desktop.rules import KINDS
+from desktop.domain import fields as ft
+from desktop.domain.forms import Bundle, FieldDef
+from desktop.domain.resolve import resolve
+from desktop.domain.rules import KINDS
+from desktop.render import glyphs
 
 Values = Mapping[str, Any]
 SEVERITY_ORDER = {"error": 0, "warning": 1}
@@ -57,7 +57,7 @@ def initial_values(bundle: Bundle, settings: Mapping[str, str], *, today: date) 
 
 
 def effective_values(bundle: Bundle, values: Values) -> dict[str, Any]:
-    """The values as printed and checked (desktop.resolve): fallbacks and derived values filled in."""
+    """The values as printed and checked (desktop.domain.resolve): fallbacks and derived values filled in."""
     return resolve(bundle, values, today=date.today()).values()
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from desktop.case import Finding
-from desktop.fields import is_empty
-from desktop.forms import Bundle
+from desktop.domain.case import Finding
+from desktop.domain.fields import is_empty
+from desktop.domain.forms import Bundle
 
 CODE = "same_customer"
 SHOWN_NUMBERS = 3  # more than this are counted, not listed

@@ -20,8 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop import safefile
-from desktop.safefile import shown
+from desktop.files import safefile
+from desktop.files.safefile import shown
 
 FORMAT = "400-bundle-case"
 # Version 2 adds `base`: the state both machines last shared, so an import can merge field by field.
@@ -265,7 +265,7 @@ def read(
 
 
 def write(case: CaseFile, path: Path, *, mode: int = 0o666) -> None:
-    """Write atomically through an exclusive temporary file (see desktop.safefile): a crash never
+    """Write atomically through an exclusive temporary file (see desktop.files.safefile): a crash never
     leaves half a case file, and a link or device at `path` is refused (safefile.FileProblem)."""
     safefile.write_atomic(Path(path), case.to_json().encode("utf-8"), mode=mode)
 

@@ -10,7 +10,7 @@ values (its own handovers, or its last sync with the hall) merges field by field
 one that does not decides as for version 1.
 
 With the hall's age recipient set (setting `hall.age_recipient`), export writes `ID.json.age`:
-the case file sealed to the hall (desktop.sealing), so a lost USB stick shows nothing; import opens
+the case file sealed to the hall (desktop.files.sealing), so a lost USB stick shows nothing; import opens
 a sealed file with the identity file given. Without a recipient, case files stay plain JSON.
 """
 
@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from desktop import casefile, safefile, sealing
-from desktop.casefile import Base, CaseFile, CaseFileError, Value, canonical_id, values_digest
+from desktop.files import casefile, safefile, sealing
+from desktop.files.casefile import Base, CaseFile, CaseFileError, Value, canonical_id, values_digest
+from desktop.files.safefile import shown
 from desktop.hall import local as hall_local
-from desktop.safefile import shown
 from desktop.store import Case, CaseNotFound, DamagedCase, ImportConflict, ImportReport, Store, same_content
 from desktop.store.escrow import ESCROW_SETTING
 

@@ -65,7 +65,7 @@ def allocated_prefixes() -> frozenset[str]:
 def _table() -> _Table:
     import phonenumbers
 
-    from desktop import diskcache
+    from desktop.files import diskcache
 
     derived = diskcache.cached(
         "mobile-segments", diskcache.code(__file__), _derive, kind=tuple, version=phonenumbers.__version__

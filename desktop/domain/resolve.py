@@ -13,7 +13,7 @@ the window worked out fallbacks and derived values for itself: the screen showed
 
 What each field falls back to or defaults from is declared in forms/ (`default = "today"`,
 `"@setting"`, `"=field"`, `"#number"`); derived values come from the rule kinds that declare
-`fills` (desktop/rules.py). docs/architecture.md shows where this sits between keystroke and paper.
+`fills` (desktop/domain/rules.py). docs/architecture.md shows where this sits between keystroke and paper.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from desktop.fields import is_empty
-from desktop.forms import Bundle
-from desktop.rules import KINDS
+from desktop.domain.fields import is_empty
+from desktop.domain.forms import Bundle
+from desktop.domain.rules import KINDS
 
 NUMBER_SOURCE = "#number"  # the case's own number (DESK-YYYYMMDD-NNN) as a fallback
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyrage
 
-from desktop import safefile
+from desktop.files import safefile
 
 SUFFIX = ".age"
 MAX_IDENTITY_BYTES = 64 * 1024

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from desktop import validation as v
+from desktop.domain import validation as v
 
 # A finding before it is dressed with the field's label: (key, severity, code, text).
 Raw = tuple[str, str, str, str]

@@ -96,7 +96,7 @@ def is_plain(path: Path) -> bool:
 
 def seal_plain(db_path: Path, path: Path, key: bytes) -> None:
     """Rewrite a journal with every line sealed (the key given: the drafts file is being encrypted)."""
-    from desktop import safefile
+    from desktop.files import safefile
 
     text = path.read_text(encoding="utf-8", errors="replace")
     lines = [
@@ -110,7 +110,7 @@ def seal_plain(db_path: Path, path: Path, key: bytes) -> None:
 
 
 def _identity(db_path: Path, key: bytes | None) -> object:
-    from desktop import sealing
+    from desktop.files import sealing
     from desktop.store import keys
 
     return sealing.derived_identity(keys.unlock(db_path) if key is None else key, _PURPOSE)
@@ -118,7 +118,7 @@ def _identity(db_path: Path, key: bytes | None) -> object:
 
 def _seal(db_path: Path, data: bytes, key: bytes | None = None) -> str:
     """One sealed line: the drafts file's key is the one this process already unlocked."""
-    from desktop import sealing
+    from desktop.files import sealing
 
     identity = _identity(db_path, key)
     return SEALED + base64.b64encode(sealing.seal(data, [identity.to_public()])).decode("ascii")  # type: ignore[attr-defined]
@@ -127,7 +127,7 @@ def _seal(db_path: Path, data: bytes, key: bytes | None = None) -> str:
 def _open(db_path: Path, line: str) -> str:
     if not line.startswith(SEALED):
         return line
-    from desktop import sealing
+    from desktop.files import sealing
     from desktop.store import StoreError
 
     try:

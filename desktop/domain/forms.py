@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from desktop import layout, paths
-from desktop.records import field, record, replace
-from desktop.schema import FormError, expect, load_toml, str_list, take
+from desktop.domain import layout
+from desktop.domain.records import field, record, replace
+from desktop.domain.schema import FormError, expect, load_toml, str_list, take
+from desktop.files import paths
 
 FIELD_TYPES = frozenset(
     {
@@ -98,7 +99,7 @@ class SettingDef:
 
 @record
 class RuleDef:
-    """A cross-field rule: `check` names a kind in desktop/rules.py, `params` its arguments."""
+    """A cross-field rule: `check` names a kind in desktop/domain/rules.py, `params` its arguments."""
 
     check: str
     params: Mapping[str, str]
@@ -181,7 +182,7 @@ def default_bundle() -> Bundle:
 
     Parsing and checking forms/ costs ~0.1 s, more than building the whole window.
     """
-    from desktop import diskcache
+    from desktop.files import diskcache
 
     folder = paths.forms_dir() / "400"
     here = Path(__file__).parent
@@ -195,7 +196,7 @@ def default_bundle() -> Bundle:
 def load_bundle(folder: Path) -> Bundle:
     """Read bundle.toml, fields.toml, rules.toml, each document and materials.toml (optional);
     refuse anything inconsistent."""
-    from desktop import rules as rule_kinds  # rules imports this module's types
+    from desktop.domain import rules as rule_kinds  # rules imports this module's types
 
     where = folder / "bundle.toml"
     top = take(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from desktop import paths
+from desktop.files import paths
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """材料清单: what the agent collects for a case's business categories, and what is still missing.
 
-The items are bundle data (forms/<bundle>/materials.toml, loaded by desktop.forms); the ticks are
+The items are bundle data (forms/<bundle>/materials.toml, loaded by desktop.domain.forms); the ticks are
 per case and live in the drafts store beside the case (`Store.set_materials`, `Case.materials`),
 not among its fields: they are the counter's bookkeeping, not part of the application, so they do
 not travel in case files. A case is ready to print (status "complete", 待打印) only when it has no
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from desktop.forms import Bundle, MaterialItem
+from desktop.domain.forms import Bundle, MaterialItem
 
 FINISHED_STATUS = "complete"
 UNFINISHED_STATUS = "draft"
