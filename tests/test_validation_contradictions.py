@@ -142,21 +142,21 @@ TYPO = st.sampled_from(list("0123456789XxAMIOZ -+０９Ｘ") + ["转"])
 def resident_ids(draw):
     kind = draw(st.sampled_from(["resident", "resident", "permit", "foreigner"]))
     if kind == "resident":
-        region = draw(st.sampled_from(sorted(v._ID_PROVINCES))) + draw(
+        region = draw(st.sampled_from(sorted(v.ID_PROVINCES))) + draw(
             st.sampled_from(["0000", "0100", "0106", "0199", "2723"])
         )
     elif kind == "permit":
         region = draw(st.sampled_from(["810000", "820000", "830000"]))
     else:
-        region = "9" + draw(st.sampled_from(sorted(v._ID_PROVINCES))) + draw(st.sampled_from(["840", "392"]))
+        region = "9" + draw(st.sampled_from(sorted(v.ID_PROVINCES))) + draw(st.sampled_from(["840", "392"]))
     birth = draw(st.dates(min_value=date(1900, 1, 1), max_value=TODAY))
     first17 = f"{region}{birth:%Y%m%d}{draw(st.integers(0, 999)):03d}"
-    return first17 + v._id_check_char(first17)
+    return first17 + v.id_check_char(first17)
 
 
 @st.composite
 def first_generation_ids(draw):
-    region = draw(st.sampled_from(sorted(v._ID_PROVINCES))) + draw(st.sampled_from(["0106", "0000", "2723"]))
+    region = draw(st.sampled_from(sorted(v.ID_PROVINCES))) + draw(st.sampled_from(["0106", "0000", "2723"]))
     birth = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(1999, 12, 31)))
     return f"{region}{birth:%y%m%d}{draw(st.integers(0, 999)):03d}"
 
@@ -164,7 +164,7 @@ def first_generation_ids(draw):
 @st.composite
 def org_codes(draw, alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
     body = "".join(draw(st.lists(st.sampled_from(alphabet), min_size=8, max_size=8)))
-    return body + v._org_check_char(body)
+    return body + v.org_check_char(body)
 
 
 @st.composite
@@ -174,7 +174,7 @@ def usccs(draw):
     region = draw(st.sampled_from(["110000", "330106", "350211", "100000", "412723"]))
     org = draw(org_codes(_USCC_ALPHABET).filter(lambda code: code[-1] in _USCC_ALPHABET))
     first17 = f"{authority}{kind}{region}{org}"
-    return first17 + v._uscc_check_char(first17)
+    return first17 + v.uscc_check_char(first17)
 
 
 @st.composite

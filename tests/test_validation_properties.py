@@ -128,12 +128,12 @@ def test_a_stored_value_checks_the_same_again(raw):
 
 @st.composite
 def resident_ids(draw):
-    province = draw(st.sampled_from(sorted(v._ID_PROVINCES)))
+    province = draw(st.sampled_from(sorted(v.ID_PROVINCES)))
     county = draw(st.sampled_from(["0000", "0100", "0102", "0106", "0199"]))
     birth = draw(st.dates(min_value=date(1900, 1, 1), max_value=TODAY))
     sequence = draw(st.integers(min_value=0, max_value=999))
     first17 = f"{province}{county}{birth:%Y%m%d}{sequence:03d}"
-    return first17 + v._id_check_char(first17)
+    return first17 + v.id_check_char(first17)
 
 
 @SETTINGS
@@ -164,4 +164,4 @@ _NAME_PIECES = st.sampled_from(
 def test_spaces_beside_cjk_go_exactly_as_the_regex_class_says(raw):
     """The code-point test in person names equals the (slow to compile) character-class regex."""
     text = " ".join(raw.split())  # as check_person_name hands it over: single spaces
-    assert v._drop_spaces_near_cjk(text) == _SPACE_NEAR_CJK.sub("", text)
+    assert v.drop_spaces_near_cjk(text) == _SPACE_NEAR_CJK.sub("", text)
