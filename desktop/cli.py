@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     recover.add_argument("--identity", type=Path, required=True, metavar="FILE", help="营业厅的 age 身份文件")
 
     sub.add_parser("self-test", parents=[db], help="自检：表单、校验、打印和主窗口")
+    card = sub.add_parser("read-card", parents=[db], help="识别营业执照或身份证图片")
+    card.add_argument("kind", choices=["licence", "id"], metavar="licence|id")
+    card.add_argument("image", type=Path, metavar="IMAGE")
+    card.add_argument("back", type=Path, nargs="?", metavar="BACK", help="身份证背面图片")
+    card.add_argument("--json", action="store_true", help="以 JSON 输出")
     add_hall_parsers(sub, db)
     return parser
 
@@ -147,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.selftest import run_self_test
 
         return run_self_test()  # never on the user's drafts file, whatever --db says
+    if args.command == "read-card":
+        return _read_card(args)
     try:
         return _run(args, db_path)
     except BadInput as exc:
@@ -158,6 +165,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line naming its kind, never a traceback or its text
         print(f"{INTERNAL_ERROR}（{type(exc).__name__}），请把命令和输入文件交给维护人员", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _read_card(args: argparse.Namespace) -> int:
+    """read-card needs no form and no drafts file; its bad input is exit 2 like any other."""
+    from desktop.capture.command import CardUnreadable, cmd_read_card
+
+    try:
+        return cmd_read_card(args.kind, args.image, args.back, as_json=args.json)
+    except CardUnreadable as exc:
+        print(str(exc), file=sys.stderr)
+    except OSError as exc:
+        print(safefile.why(exc), file=sys.stderr)
+    except Exception as exc:  # a bug: one line naming its kind, never a traceback
+        print(f"{INTERNAL_ERROR}（{type(exc).__name__}），请把命令和图片交给维护人员", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 def _run(args: argparse.Namespace, db_path: Path | None) -> int:

@@ -1,0 +1,207 @@
+"""The offline OCR engine: RapidOCR 3 on onnxruntime, with the ONNX models its wheel carries.
+
+The models are loaded from the installed package (and from the same place inside the frozen app,
+where build.spec collects them), each checked against the SHA-256 pinned here before use. RapidOCR
+itself re-downloads a model it does not find at its default place, which offline means a hang and
+then a failure: we always pass explicit model paths, and guard its downloader so that any fetch is
+refused with a clear error instead of reaching the network.
+
+Images are decoded from bytes in memory (never written to a temp file), cropped to the card's
+content and scaled down before detection: a 300 dpi scan has far more pixels than the text needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Pinned with the rapidocr release in pyproject.toml (its default_models.yaml gives the same).
+MODELS = {
+    "det": ("PP-OCRv6_det_small.onnx", "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"),
+    "rec": ("PP-OCRv6_rec_small.onnx", "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"),
+    "cls": ("ch_ppocr_mobile_v2.0_cls_mobile.onnx", "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"),
+}
+# The longest side an image is scaled down to before detection (a licence's smallest text still
+# reads at this size; the time of detection grows with the pixels).
+MAX_SIDE = 1280
+MIN_SIDE = 480
+
+
+class OcrUnavailable(Exception):
+    """The OCR stack or one of its models is missing or damaged; the message is for the agent."""
+
+
+class NotAnImage(Exception):
+    """The bytes given are not an image OpenCV can decode."""
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One line of text: its characters with their confidence, and its box in the prepared image."""
+
+    text: str
+    score: float
+    chars: tuple[float, ...]  # one confidence per character of `text`
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+def model_dir() -> Path:
+    """Where the packaged models are: inside rapidocr, installed or frozen alike."""
+    try:
+        import rapidocr
+    except ImportError as exc:
+        raise OcrUnavailable(f"识别组件未安装（{exc.name}），请重新安装 desk400") from None
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+def verify_models(directory: Path | None = None) -> dict[str, Path]:
+    """The three model files, each checked by hash; OcrUnavailable naming the first bad one."""
+    directory = directory or model_dir()
+    found = {}
+    for task, (name, digest) in MODELS.items():
+        path = directory / name
+        try:
+            actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            raise OcrUnavailable(f"识别模型 {name} 缺失，请重新安装 desk400（模型不会从网上下载）") from None
+        if actual != digest:
+            raise OcrUnavailable(f"识别模型 {name} 已损坏（校验值不符），请重新安装 desk400")
+        found[task] = path
+    return found
+
+
+def _refuse_download(*_args: Any, **_kwargs: Any) -> None:
+    raise OcrUnavailable("识别组件试图从网上下载模型，已阻止：请重新安装 desk400")
+
+
+def _guard_downloads() -> None:
+    # rapidocr's DownloadFile.run fetches any model or dictionary it cannot find locally. With
+    # explicit model paths it should never be called; if a rapidocr upgrade changes that, this
+    # makes it fail at once and say so, offline and online alike.
+    from rapidocr.utils import download_file
+
+    download_file.DownloadFile.run = staticmethod(_refuse_download)  # type: ignore[method-assign]
+
+
+class OcrEngine:
+    """One loaded RapidOCR (load once, ~0.5–1 s; share it); `read` is safe from one thread at a time."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._directory = directory
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._build()
+
+    def _build(self) -> Any:
+        paths = verify_models(self._directory)
+        try:
+            _guard_downloads()
+            from rapidocr import RapidOCR
+
+            return RapidOCR(
+                params={
+                    "Det.model_path": str(paths["det"]),
+                    "Rec.model_path": str(paths["rec"]),
+                    "Cls.model_path": str(paths["cls"]),
+                    "Global.log_level": "error",
+                    "Global.use_cls": False,  # cards are upright; a rotated photo is turned first
+                    "Global.return_word_box": True,
+                    "Global.return_single_char_box": True,
+                    "Det.limit_type": "max",
+                    "Det.limit_side_len": MAX_SIDE,
+                }
+            )
+        except ImportError as exc:
+            raise OcrUnavailable(f"识别组件未安装（{exc.name}），请重新安装 desk400") from None
+
+    def read(self, image: Any) -> list[OcrLine]:
+        """The lines of text of a prepared image (see `prepare`), top to bottom."""
+        self.load()
+        with self._lock:
+            output = self._engine(image)
+        lines = []
+        for text, score, box, words in zip(
+            output.txts or (), output.scores or (), output.boxes if output.boxes is not None else (),
+            output.word_results or (), strict=False,
+        ):  # fmt: skip
+            chars = _char_confidences(text, float(score), words)
+            xs = [p[0] for p in box]
+            ys = [p[1] for p in box]
+            lines.append(OcrLine(text, float(score), chars, min(xs), min(ys), max(xs), max(ys)))
+        lines.sort(key=lambda line: (line.top, line.left))
+        return lines
+
+
+def _char_confidences(text: str, score: float, words: Any) -> tuple[float, ...]:
+    """One confidence per character; the line's score where rapidocr grouped characters."""
+    chars: list[float] = []
+    for word in words or ():
+        piece, confidence = word[0], float(word[1])
+        chars.extend([confidence] * len(piece))
+    if len(chars) != len(text):
+        return tuple([score] * len(text))
+    return tuple(chars)
+
+
+def decode(data: bytes) -> Any:
+    """The image in `data` as an OpenCV BGR array, in memory; NotAnImage when it is none."""
+    import cv2
+    import numpy as np
+
+    if not data:
+        raise NotAnImage("文件是空的")
+    array = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if array is None or array.size == 0:
+        raise NotAnImage("不是能识别的图片（支持 JPEG、PNG、BMP、TIFF）")
+    return array
+
+
+def prepare(image: Any) -> Any:
+    """Crop to the content (the margin of a flatbed scan) and scale so the longest side is MAX_SIDE."""
+    import cv2
+    import numpy as np
+
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    ink = np.argwhere(grey < 200)
+    if len(ink):
+        (top, left), (bottom, right) = ink.min(axis=0), ink.max(axis=0)
+        pad = max(8, int(0.02 * max(image.shape[:2])))
+        top, left = max(0, top - pad), max(0, left - pad)
+        bottom, right = min(image.shape[0], bottom + pad), min(image.shape[1], right + pad)
+        if (bottom - top) > MIN_SIDE // 2 and (right - left) > MIN_SIDE // 2:
+            image = image[top:bottom, left:right]
+    longest = max(image.shape[:2])
+    if longest > MAX_SIDE:
+        scale = MAX_SIDE / longest
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    elif longest < MIN_SIDE:
+        scale = MIN_SIDE / longest
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return image
+
+
+_SHARED: OcrEngine | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_engine() -> OcrEngine:
+    """The process's one engine (the models take ~100 MB; loading twice is waste)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = OcrEngine()
+        return _SHARED
