@@ -90,7 +90,9 @@ def id_front_image(card: IdFront = IdFront()) -> Image.Image:
     return img
 
 
-def id_back_image(issuer: str = "杭州市公安局西湖分局", validity: str = "2020.01.02-2040.01.02") -> Image.Image:
+def id_back_image(
+    issuer: str = "杭州市公安局西湖分局", validity: str = "2020.01.02-2040.01.02"
+) -> Image.Image:
     img = Image.new("RGB", (856, 540), (236, 240, 246))
     d = ImageDraw.Draw(img)
     font = _font(30)
@@ -103,7 +105,9 @@ def id_back_image(issuer: str = "杭州市公安局西湖分局", validity: str 
     return img
 
 
-def degraded(img: Image.Image, *, rotate: float = 3, blur: float = 1.0, quality: int = 40, scale: float = 0.5) -> Image.Image:
+def degraded(
+    img: Image.Image, *, rotate: float = 3, blur: float = 1.0, quality: int = 40, scale: float = 0.5
+) -> Image.Image:
     """Rotated, blurred, scaled down (300 → 150 dpi) and JPEG-compressed."""
     img = img.rotate(rotate, expand=True, fillcolor="white", resample=Image.Resampling.BICUBIC)
     img = img.filter(ImageFilter.GaussianBlur(blur))

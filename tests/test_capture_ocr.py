@@ -14,7 +14,16 @@ import sys
 from datetime import date
 
 import pytest
-from capture_images import IdFront, Licence, degraded, encoded, id_back_image, id_front_image, licence_image, uscc
+from capture_images import (
+    IdFront,
+    Licence,
+    degraded,
+    encoded,
+    id_back_image,
+    id_front_image,
+    licence_image,
+    uscc,
+)
 
 from desktop.capture.cards import read_card
 from desktop.capture.ocr import NotAnImage, OcrEngine
@@ -128,7 +137,9 @@ def test_read_without_network_gives_the_same_result(tmp_path):
     path.write_bytes(encoded(degraded(licence_image(Licence())), "JPEG", 80))
     command = [sys.executable, "-m", "desktop", "read-card", "licence", str(path), "--json"]
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    offline = subprocess.run(["unshare", "-n", *command], capture_output=True, text=True, env=env, timeout=120)
+    offline = subprocess.run(
+        ["unshare", "-n", *command], capture_output=True, text=True, env=env, timeout=120
+    )
     online = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert offline.returncode == 0, offline.stderr
     assert json.loads(offline.stdout)["fields"] == json.loads(online.stdout)["fields"]

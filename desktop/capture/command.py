@@ -23,7 +23,9 @@ class CardUnreadable(Exception):
     """The image cannot be read at all (exit 2); the message is the line the user sees."""
 
 
-def cmd_read_card(kind: str, image: Path, back: Path | None, *, as_json: bool, today: date | None = None) -> int:
+def cmd_read_card(
+    kind: str, image: Path, back: Path | None, *, as_json: bool, today: date | None = None
+) -> int:
     from desktop.capture.cards import read_card
     from desktop.capture.ocr import NotAnImage, OcrUnavailable
 
@@ -61,4 +63,3 @@ def render(read: CardRead, *, as_json: bool) -> str:
     for key in read.unrepairable:
         lines.append(f"{key}\t校验不通过且无法唯一修正，请对照证件核对")
     return "\n".join(lines)
-

@@ -119,7 +119,11 @@ def _continuation(lines: Sequence[OcrLine], index: int, label: OcrLine, right: l
     for other in lines[index + 1 :]:
         if other in right or other.top < bottom - 0.3 * pitch:
             continue
-        if other.top > bottom + 0.9 * pitch or _starts_with_label(other) or abs(other.left - start) > 2 * pitch:
+        if (
+            other.top > bottom + 0.9 * pitch
+            or _starts_with_label(other)
+            or abs(other.left - start) > 2 * pitch
+        ):
             break
         extra = extra + _piece(other)
         bottom = other.bottom

@@ -22,7 +22,22 @@ SUSPECT = 0.9
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 ID_ALPHABET = "0123456789X"
 # Shapes OCR mixes up, each group both ways (Latin letters and digits in the fonts on licences).
-_CONFUSABLE_GROUPS = ("0ODQUC", "1ILTJ7", "2Z", "5S", "8B3", "6GB", "9G", "4A", "UV", "MN", "HN", "PR", "KX", "EF")
+_CONFUSABLE_GROUPS = (
+    "0ODQUC",
+    "1ILTJ7",
+    "2Z",
+    "5S",
+    "8B3",
+    "6GB",
+    "9G",
+    "4A",
+    "UV",
+    "MN",
+    "HN",
+    "PR",
+    "KX",
+    "EF",
+)
 CONFUSABLE: dict[str, str] = {}
 for _group in _CONFUSABLE_GROUPS:
     for _char in _group:
