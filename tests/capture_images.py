@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from desktop.domain.validation import id_check_char, org_check_char, uscc_check_char
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
