@@ -130,6 +130,14 @@ def migrations() -> Migrations:
 
         bases.ancestor_tables(db)
 
+    @steps(name="0016_images")
+    def images(db: Database) -> None:
+        # The card images kept with a case (desktop.store.images), encrypted with the file and
+        # deleted with their case by a trigger.
+        from desktop.store import images
+
+        images.tables(db)
+
     return steps
 
 
