@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("file", type=Path, metavar="CASE.json")
     render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.pdf")
     render.add_argument("--final", action="store_true", help="有错误时拒绝输出（正式打印）")
+    render.add_argument(
+        "--documents", metavar="ID,…", help="只打印这些文书（逗号分隔；copies 为证件复印件页，取自草稿文件）"
+    )
 
     fields = sub.add_parser("fields", parents=[db], help="列出所有字段")
     fields.add_argument("--json", action="store_true")
@@ -195,7 +198,10 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
         if args.command == "check":
             return cmd_check(bundle, args.files, as_json=args.json)
         if args.command == "render":
-            return cmd_render(bundle, args.file, args.output, final=args.final, db_path=db_path)
+            documents = args.documents.split(",") if args.documents else None
+            return cmd_render(
+                bundle, args.file, args.output, final=args.final, db_path=db_path, documents=documents
+            )
         if args.command == "fields":
             return cmd_fields(bundle, as_json=args.json)
         if args.command == "export":
@@ -285,7 +291,15 @@ def cmd_check(bundle: Bundle, files: list[Path], *, as_json: bool) -> int:
     return EXIT_FINDINGS if has_errors([f for _, f in results]) else EXIT_OK
 
 
-def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path: Path | None = None) -> int:
+def cmd_render(
+    bundle: Bundle,
+    path: Path,
+    output: Path,
+    *,
+    final: bool,
+    db_path: Path | None = None,
+    documents: Sequence[str] | None = None,
+) -> int:
     from desktop.domain.case import check_case
     from desktop.domain.resolve import resolve
     from desktop.render import render_pdf
@@ -293,9 +307,22 @@ def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path
 
     case, typed = load_case(bundle, path)
     settings = bundle.setting_defaults()
-    if db_path is not None:
+    known = {d.id for d in bundle.documents} | {"copies"}
+    unknown = [d for d in documents or () if d not in known]
+    if unknown:
+        raise BadInput(f"--documents 里的 {'、'.join(unknown)} 不是文书，可选：{'、'.join(sorted(known))}")
+    copies = None
+    if db_path is not None or (documents and "copies" in documents):
         with open_store(bundle, db_path) as store:
             settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
+            if documents and "copies" in documents:
+                from desktop.store import images
+
+                copies = [(i.kind, i.data) for i in images.of_case(store.db, case.id)]
+                if not copies:
+                    raise BadInput(
+                        f"案卷 {case.id} 在草稿文件里没有证件图片，打印不了复印件：请先在窗口里读取证件"
+                    )
     # What prints is what is checked: fallbacks and derived values included (desktop.domain.resolve).
     resolved = resolve(
         bundle, typed, settings=settings, today=date.today(), number=getattr(case, "number", None)
@@ -315,7 +342,8 @@ def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path
         raise BadInput(str(exc)) from None
     try:
         label = getattr(case, "number", None) or case.id
-        pages = render_pdf(bundle, values, settings, case_id=label, draft=bool(errors), out=output)
+        pages = render_pdf(bundle, values, settings, case_id=label, draft=bool(errors), out=output,
+                           copies=copies, documents=documents)  # fmt: skip
     except OSError as exc:
         raise BadInput(str(exc) if isinstance(exc, safefile.FileProblem) else safefile.why(exc)) from None
     state = f"草稿，{len(errors)} 处错误" if errors else "正式"

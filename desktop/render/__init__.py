@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,13 +39,18 @@ def render_pdf(
     draft: bool,
     out: Path | BinaryIO,
     materials: Collection[str] | None = None,
+    copies: Sequence[tuple[str, bytes]] | None = None,
+    documents: Collection[str] | None = None,
 ) -> int:
     """Write the bundle for one case as an A4 PDF to `out` (a path or a binary file object);
     returns the number of pages.
 
     `draft` marks every page 草稿 (the caller passes True while the case has errors). `materials`:
     the checklist items ticked for the case; given (even empty) and the bundle has a checklist, its
-    page is printed last, `case_id` on it as the case number. Never raises
+    page is printed last, `case_id` on it as the case number. `copies`: the card images kept with
+    the case, (kind, bytes), printed as 复印件 pages crossed by the Order 25 annotation (the setting
+    operator.name, today's date; desktop.render.copies). `documents`: the ids of the documents to
+    print (None: all), so `{"copies"}` prints the copies alone. Never raises
     on a value (one beyond its field's limit prints cut, marked 「…（超长，已截断）」); raises OSError
     (desktop.files.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
     new or regular file (a path is replaced only once the whole PDF is ready), and
@@ -79,13 +84,25 @@ def render_pdf(
 
         return [PageBreak(), *checklist_story(vals, st, frame_width, str(case_id), frozenset(materials))]
 
+    def copy_pages() -> list[Flowable]:
+        if not copies:
+            return []
+        from datetime import date
+
+        from desktop.render.copies import copies_story
+
+        operator = vals.setting(bundle.author_setting) if bundle.author_setting else ""
+        pages = copies_story(copies, operator, date.today(), font, st.title, frame_width)
+        return pages if shown or checklist() else pages[1:]  # alone: no blank page before
+
+    shown = [d for d in bundle.documents if documents is None or d.id in documents]
     try:
-        story = Builder(vals, st, frame_width).story(bundle.documents)
-        data, pages = _build([*story, *checklist()], furniture, metadata)
+        story = Builder(vals, st, frame_width).story(shown)
+        data, pages = _build([*story, *checklist(), *copy_pages()], furniture, metadata)
     except LayoutError:
         # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
-        story = Builder(vals, st, frame_width, grid=False).story(bundle.documents)
-        data, pages = _build([*story, *checklist()], furniture, metadata)
+        story = Builder(vals, st, frame_width, grid=False).story(shown)
+        data, pages = _build([*story, *checklist(), *copy_pages()], furniture, metadata)
     _write(data, out)
     return pages
 
