@@ -39,6 +39,7 @@ from desktop.ui import actions as action_table
 from desktop.ui import status_bar, translations
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
 from desktop.ui.banner import Banner, Topic
+from desktop.ui.capture_fill import CardCapture
 from desktop.ui.case_extras import CaseExtras
 from desktop.ui.case_ops import CaseOps
 from desktop.ui.case_view import CaseView
@@ -193,6 +194,8 @@ class MainWindow(QMainWindow):
         printing.printed.connect(lambda _id: (self.drafts.refresh(), self.hall.sync_now()))
         self.hall_panel = HallPanel(self.hall, self.banner, self.session, self.autosaver, self.hall_label,
                                     self._pulled, self)  # fmt: skip
+        self.capture = CardCapture(self, self.view, self.session, self.workers, lambda: self.store, self.flush,
+                                   self.today)  # fmt: skip
         self._list_timer.timeout.connect(self.drafts.refresh)
         self.drafts.serve_from(self.workers.read, self.printing.worker_failed)
         self.drafts.open_requested.connect(self.open_case)
@@ -359,6 +362,11 @@ class MainWindow(QMainWindow):
         case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
         values = normalise_values(self.bundle, case.fields, today=self.today())
         self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除")
+
+    def read_card(self) -> Any:
+        """读取证件: the capture dialog, beside the form (desktop.ui.capture_fill)."""
+        self._ensure_started()
+        return self.capture.open()
 
     def print_blockers(self) -> dict[str, int]:
         """Fields holding errors (in form order) with their error counts: what blocks a clean print."""

@@ -49,11 +49,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "action_restore_case",
         "从回收站恢复(&R)",
         "restore_selected",
-        "Ctrl+R",
+        "Ctrl+Shift+R",  # Ctrl+R reads a card (issue 24), the more frequent act at the counter
         "file",
         "恢复",
         keys="从回收站恢复",
     ),  # fmt: skip
+    ActionSpec("action_read_card", "读取证件(&I)…", "read_card", "Ctrl+R", "file", keys="读取证件"),
     ActionSpec(
         "action_preview",
         "打印预览(&V)",

@@ -144,6 +144,16 @@ class CaseView(QObject):
             source.info.setVisible(True)
         self.edited.emit(key)
 
+    def fill(self, key: str, value: str) -> None:
+        """Put a value read from a card into the field, checked exactly as if typed."""
+        self.build_pages()
+        keys = self.session.edit(key, value)
+        shown = self.display(key, self.session.values.get(key))
+        for row in self.rows[key]:
+            row.editor.set_value(shown)
+        self.recheck(keys)
+        self.edited.emit(key)
+
     def _visible(self, key: str, raw: Any) -> tuple[Any, int]:
         from desktop.domain.invisible import strip_invisible
 

@@ -1,0 +1,313 @@
+"""读取证件: read a licence or an ID card, show what would be filled, fill only on confirmation.
+
+The image comes from the ID-card reader (its vendor service or helper program, set in 设置), the
+camera (QtMultimedia, where installed), a file, or the newest image in the scan folder. Reading and
+OCR run on the window's worker threads: the agent keeps typing in the form meanwhile (the dialog
+is not modal). Each field is shown with its confidence and whether a check digit repaired it;
+nothing reaches the case until 填入 is pressed, and only the ticked fields.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.capture.record import ID_CARD, LICENCE, SOURCE_MARKS, CardRead, expiry_problem
+from desktop.ui.style import set_text_colour
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+READER_URL, READER_HELPER, SCAN_FOLDER = "capture.reader_url", "capture.reader_helper", "capture.scan_folder"
+LABELS = {
+    "customer.name": "单位名称",
+    "customer.license_no": "统一社会信用代码",
+    "customer.address": "单位地址",
+    "legal_rep": "法定代表人",
+    "handler.name": "经办人姓名",
+    "handler.id_number": "经办人身份证号码",
+    "address": "身份证住址",
+    "issuer": "签发机关",
+    "valid_from": "有效期起",
+    "valid_to": "有效期至",
+}
+
+
+def read_job(kind: str, front: bytes, back: bytes | None, today: date) -> tuple[str, Any]:
+    """OCR on a worker thread: ("read", CardRead) or ("error", message for the agent)."""
+    from desktop.capture.cards import read_card
+    from desktop.capture.ocr import NotAnImage, OcrUnavailable
+
+    try:
+        return "read", read_card(kind, front, back, today=today)
+    except (NotAnImage, OcrUnavailable) as exc:
+        return "error", f"图片无法识别：{exc}"
+
+
+def reader_job(settings: dict[str, Any]) -> tuple[str, Any]:
+    """The chip reader on a worker thread: ("read", CardRead) or ("error", message)."""
+    from desktop.capture.readers import HelperReader, HttpReader, ReaderError
+
+    try:
+        if settings.get(READER_URL):
+            record = HttpReader(str(settings[READER_URL])).read()
+        elif settings.get(READER_HELPER):
+            helper = HelperReader(shlex.split(str(settings[READER_HELPER])))
+            try:
+                record = helper.read()
+            finally:
+                helper.close()
+        else:
+            return "error", "还没有设置读卡器：请在「设置」里填写读卡器服务地址或读卡程序"
+    except ReaderError as exc:
+        return "error", str(exc)
+    return "read", (record.to_read(), record.photo)
+
+
+class CaptureDialog(QDialog):
+    """Shows one card's reading; `confirmed(kind, {key: value}, image)` when the agent fills."""
+
+    confirmed = Signal(str, dict, bytes)
+
+    def __init__(
+        self,
+        run: Callable[..., None],
+        settings: dict[str, Any],
+        fillable: frozenset[str],
+        today: Callable[[], date],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("capture_dialog")
+        self.setWindowTitle("读取证件")
+        self.run = run
+        self.settings = settings
+        self.fillable = fillable
+        self.today = today
+        self.read: CardRead | None = None
+        self.image = b""
+        self.busy = False
+        self._build()
+
+    def _build(self) -> None:
+        self.kind_group = QButtonGroup(self)
+        kinds = QHBoxLayout()
+        for n, (kind, text) in enumerate(((LICENCE, "营业执照"), (ID_CARD, "身份证"))):
+            button = QRadioButton(text)
+            button.setObjectName(f"capture_kind_{kind}")
+            button.setChecked(n == 0)
+            self.kind_group.addButton(button, n)
+            kinds.addWidget(button)
+        kinds.addStretch(1)
+        sources = QHBoxLayout()
+        self.source_buttons: dict[str, QPushButton] = {}
+        for name, text, slot in (
+            ("capture_reader", "读卡器", self.from_reader),
+            ("capture_camera", "摄像头", self.from_camera),
+            ("capture_file", "文件…", self.from_file_dialog),
+            ("capture_scans", "扫描文件夹", self.from_scan_folder),
+        ):
+            button = QPushButton(text)
+            button.setObjectName(name)
+            button.clicked.connect(slot)
+            sources.addWidget(button)
+            self.source_buttons[name] = button
+        self.camera_button = self.source_buttons["capture_camera"]
+        if not camera_available():
+            self.camera_button.setEnabled(False)
+            self.camera_button.setToolTip("未发现摄像头（或未安装多媒体组件）")
+        self.picture = QLabel("未读取")
+        self.picture.setObjectName("capture_picture")
+        self.picture.setMinimumSize(360, 240)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("capture_fields")
+        self.table.setHorizontalHeaderLabels(["填入", "字段", "读到的内容", "可信度"])
+        self.table.verticalHeader().hide()
+        self.status = QLabel("")
+        self.status.setObjectName("capture_status")
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox()
+        self.fill_button = self.buttons.addButton("填入", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.fill_button.setObjectName("capture_fill")
+        self.fill_button.setEnabled(False)
+        self.buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.fill)
+        self.buttons.rejected.connect(self.reject)
+        side = QHBoxLayout()
+        side.addWidget(self.picture, 1)
+        side.addWidget(self.table, 1)
+        column = QVBoxLayout(self)
+        column.addLayout(kinds)
+        column.addLayout(sources)
+        column.addLayout(side, 1)
+        column.addWidget(self.status)
+        column.addWidget(self.buttons)
+
+    @property
+    def kind(self) -> str:
+        return LICENCE if self.kind_group.checkedId() == 0 else ID_CARD
+
+    # -- sources -----------------------------------------------------------------------------
+
+    def from_file_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择证件图片", "", "图片 (*.jpg *.jpeg *.png *.bmp *.tif *.tiff)"
+        )
+        if path:
+            self.load_file(Path(path))
+
+    def from_scan_folder(self) -> None:
+        folder = self.settings.get(SCAN_FOLDER)
+        if not folder or not Path(folder).is_dir():
+            self._say("还没有设置扫描文件夹，或它不存在：请在「设置」里选择扫描仪存放图片的文件夹", "error")
+            return
+        scans = [p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+        if not scans:
+            self._say(f"扫描文件夹 {folder} 里没有图片：请先扫描证件", "error")
+            return
+        self.load_file(max(scans, key=lambda p: p.stat().st_mtime))
+
+    def from_camera(self) -> None:
+        from desktop.ui.camera import grab_frame
+
+        data = grab_frame(self)
+        if data:
+            self.load_bytes(data)
+
+    def from_reader(self) -> None:
+        self.kind_group.button(1).setChecked(True)
+        self._start(lambda: reader_job(self.settings), "正在读卡…")
+
+    def load_file(self, path: Path) -> None:
+        from desktop.files.safefile import read_regular, why
+
+        try:
+            data = read_regular(path, 64 * 1024 * 1024)
+        except OSError as exc:
+            self._say(f"读不了 {path.name}：{why(exc)}", "error")
+            return
+        self.load_bytes(data)
+
+    def load_bytes(self, data: bytes) -> None:
+        """Show the image and start its OCR on a worker thread."""
+        self.image = data
+        pixmap = QPixmap()
+        if pixmap.loadFromData(data):
+            self.picture.setPixmap(pixmap.scaled(self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio))
+        kind, today = self.kind, self.today()
+        self._start(lambda: read_job(kind, data, None, today), "正在识别，可以继续在表单里填写…")
+
+    def _start(self, job: Callable[[], tuple[str, Any]], text: str) -> None:
+        self.busy = True
+        self.fill_button.setEnabled(False)
+        self._say(text, "hint")
+        self.run(job, self._finished, lambda reason: self._failed(reason))
+
+    def _failed(self, reason: str) -> None:
+        self.busy = False
+        self._say(reason, "error")
+
+    def _finished(self, outcome: tuple[str, Any]) -> None:
+        self.busy = False
+        what, payload = outcome
+        if what == "error":
+            self._say(payload, "error")
+            return
+        if isinstance(payload, tuple):  # the chip reader: the record and its photo
+            payload, photo = payload
+            self.image = photo
+        self.show_read(payload)
+
+    # -- the reading -------------------------------------------------------------------------
+
+    def show_read(self, read: CardRead) -> None:
+        self.read = read
+        self.table.setRowCount(0)
+        for key, f in read.fields.items():
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            tick = QTableWidgetItem()
+            fillable = key in self.fillable and key not in read.unrepairable
+            tick.setFlags(
+                Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
+                if fillable
+                else Qt.ItemFlag.NoItemFlags
+            )
+            tick.setCheckState(Qt.CheckState.Checked if fillable else Qt.CheckState.Unchecked)
+            tick.setData(Qt.ItemDataRole.UserRole, key)
+            self.table.setItem(row, 0, tick)
+            self.table.setItem(row, 1, QTableWidgetItem(LABELS.get(key, key)))
+            self.table.setItem(row, 2, QTableWidgetItem(f.value))
+            note = (
+                "（按校验位修正）"
+                if f.repaired
+                else "（校验不通过，请核对）"
+                if key in read.unrepairable
+                else ""
+            )
+            self.table.setItem(row, 3, QTableWidgetItem(f"{f.confidence:.0%}{note}"))
+        self.table.resizeColumnsToContents()
+        problems = [f"未读出：{'、'.join(LABELS.get(k, k) for k in read.missing)}"] if read.missing else []
+        problems += [
+            f"{LABELS.get(k, k)}校验不通过且无法唯一修正，请对照证件手工填写" for k in read.unrepairable
+        ]
+        expiry = (
+            expiry_problem(read.fields["valid_to"].value, self.today()) if "valid_to" in read.fields else None
+        )
+        if expiry:
+            problems.append(expiry[1])
+        expired = expiry is not None and expiry[0] == "error"
+        kind = "error" if expired or read.unrepairable else "warning" if problems else "hint"
+        self._say("；".join(problems) or "请核对后按「填入」，只填入勾选的项", kind)
+        self.fill_button.setEnabled(not expired and bool(self.chosen()))
+
+    def chosen(self) -> dict[str, str]:
+        """The ticked fields and their values."""
+        values = {}
+        for row in range(self.table.rowCount()):
+            tick = self.table.item(row, 0)
+            if tick.checkState() == Qt.CheckState.Checked:
+                values[tick.data(Qt.ItemDataRole.UserRole)] = self.table.item(row, 2).text()
+        return values
+
+    def fill(self) -> None:
+        if self.read is None:
+            return
+        self.confirmed.emit(self.read.kind, self.chosen(), self.image)
+        self.accept()
+
+    def _say(self, text: str, kind: str) -> None:
+        self.status.setText(text)
+        self.status.setProperty("kind", kind)
+        set_text_colour(self.status, kind)
+
+
+def camera_available() -> bool:
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError:
+        return False
+    return bool(QMediaDevices.videoInputs())
+
+
+def source_mark(kind: str) -> str:
+    return f"「{SOURCE_MARKS[kind]}」"

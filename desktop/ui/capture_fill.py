@@ -1,0 +1,91 @@
+"""The window's side of 读取证件: open the dialog, fill what the agent confirmed, mark it, and keep
+the image with the case (encrypted in the drafts file, desktop.store.images).
+
+A filled value goes through the same path as a typed one (CaseView.fill: the session's edit, the
+checks, autosave), and its field shows 「来自营业执照」 or 「来自身份证」 until the agent changes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel, QWidget
+
+from desktop.capture.record import ID_CARD
+from desktop.ui.capture_dialog import READER_HELPER, READER_URL, SCAN_FOLDER, CaptureDialog, source_mark
+from desktop.ui.style import set_text_colour
+
+# The form fields a card fills (paper-trail.md's literal keys legal_rep/address have no field).
+FILLABLE = frozenset(
+    {"customer.name", "customer.license_no", "customer.address", "handler.name", "handler.id_number"}
+)
+
+
+class CardCapture(QObject):
+    def __init__(
+        self,
+        window: QWidget,
+        view: Any,
+        session: Any,
+        workers: Any,
+        store: Callable[[], Any],
+        flush: Callable[[], bool],
+        today: Callable[[], date],
+    ) -> None:
+        super().__init__(window)
+        self.window, self.view, self.session, self.workers = window, view, session, workers
+        self.store, self.flush, self.today = store, flush, today
+        self.dialog: CaptureDialog | None = None
+        view.edited.connect(self.unmark)
+
+    def open(self) -> CaptureDialog:
+        """Show the dialog (not modal: the form stays usable while a card is read)."""
+        if self.dialog is None or not self.dialog.isVisible():
+            stored = self.store().settings()
+            settings = {k: stored.get(k) for k in (READER_URL, READER_HELPER, SCAN_FOLDER)}
+            fillable = FILLABLE & set(self.view.rows)
+            self.dialog = CaptureDialog(
+                self.workers.run, settings, frozenset(fillable), self.today, self.window
+            )
+            self.dialog.confirmed.connect(self.fill)
+            self.dialog.show()
+        return self.dialog
+
+    def fill(self, kind: str, values: dict[str, str], image: bytes) -> None:
+        mark = source_mark(kind)
+        for key, value in values.items():
+            self.view.fill(key, value)
+            for row in self.view.rows[key]:
+                label = _mark_label(row, key)
+                label.setText(mark)
+                label.show()
+        if image and self.flush() and self.session.case_id:
+            self._keep(self.session.case_id, "id_front" if kind == ID_CARD else "licence", image)
+
+    def _keep(self, case_id: str, kind: str, image: bytes) -> None:
+        from desktop.store import images, iso, local_now
+
+        added = iso(local_now())
+        self.workers.write(
+            lambda store: images.keep(store.db, case_id, kind, image, added), lambda _seq: None
+        )
+
+    def unmark(self, key: str) -> None:
+        """The agent changed a filled value: it is theirs now, no longer the card's."""
+        for row in self.view.rows.get(key, ()):
+            label = row.box.findChild(QLabel, f"{key}.source")
+            if label is not None:
+                label.hide()
+
+
+def _mark_label(row: Any, key: str) -> QLabel:
+    label = row.box.findChild(QLabel, f"{key}.source")
+    if label is None:
+        label = QLabel(row.box)
+        label.setObjectName(f"{key}.source")
+        set_text_colour(label, "info")
+        row.box.layout().addWidget(label)
+    return label
