@@ -30,6 +30,7 @@ def run_self_test() -> int:
             ("打印示例案卷", lambda: _render(state, work / "example.pdf")),
             ("草稿库读写", lambda: _store(state, db)),
             ("主窗口", lambda: _window(state, db)),
+            ("证件识别", _ocr),
         ]
         failed = 0
         for name, step in steps:
@@ -166,3 +167,26 @@ def _window(state: dict, db: Path) -> str:
     if count != len(state["bundle"].documents):
         raise RuntimeError(f"主窗口应有 {len(state['bundle'].documents)} 个文书页，实际 {count}")
     return f"打开正常，{count} 个文书页（{os.environ.get('QT_QPA_PLATFORM')}）"
+
+
+def _ocr() -> str:
+    """The built-in sample licence read offline with the bundled, hash-checked models."""
+    import json
+
+    from desktop.capture.cards import read_card
+    from desktop.capture.ocr import OcrEngine
+
+    folder = paths.root() / "resources" / "ocr-samples"
+    expected = json.loads((folder / "licence.json").read_text(encoding="utf-8"))
+    engine = OcrEngine()
+    start = time.perf_counter()
+    engine.load()
+    loaded = time.perf_counter() - start
+    read = read_card(
+        expected["kind"], (folder / "licence.jpg").read_bytes(), today=date.today(), engine=engine
+    )
+    got = {key: f.value for key, f in read.fields.items()}
+    wrong = [key for key, value in expected["fields"].items() if got.get(key) != value]
+    if wrong:
+        raise RuntimeError("示例营业执照识别有误：" + "、".join(wrong))
+    return f"示例营业执照 {len(expected['fields'])} 项全对，模型校验通过（加载 {loaded * 1000:.0f} ms）"

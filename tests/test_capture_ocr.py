@@ -143,3 +143,28 @@ def test_read_without_network_gives_the_same_result(tmp_path):
     online = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert offline.returncode == 0, offline.stderr
     assert json.loads(offline.stdout)["fields"] == json.loads(online.stdout)["fields"]
+
+
+def test_models_are_checked_by_hash_and_never_fetched(tmp_path):
+    from desktop.capture.ocr import MODELS, OcrUnavailable, model_dir, verify_models
+
+    for name, _digest in MODELS.values():
+        (tmp_path / name).write_bytes((model_dir() / name).read_bytes())
+    assert set(verify_models(tmp_path)) == {"det", "rec", "cls"}
+    damaged = tmp_path / MODELS["rec"][0]
+    damaged.write_bytes(damaged.read_bytes()[:-1] + b"x")
+    with pytest.raises(OcrUnavailable, match="已损坏"):
+        OcrEngine(tmp_path).load()
+    (tmp_path / MODELS["det"][0]).unlink()
+    with pytest.raises(OcrUnavailable, match="缺失.*不会从网上下载"):
+        verify_models(tmp_path)
+
+
+def test_rapidocr_downloader_is_refused(engine):
+    """The guard against rapidocr's own re-download of a missing model (see desktop.capture.ocr)."""
+    from rapidocr.utils.download_file import DownloadFile
+
+    from desktop.capture.ocr import OcrUnavailable
+
+    with pytest.raises(OcrUnavailable, match="已阻止"):
+        DownloadFile.run(None)
