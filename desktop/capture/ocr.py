@@ -29,7 +29,7 @@ MODELS = {
 }
 # The longest side an image is scaled down to before detection (a licence's smallest text still
 # reads at this size; the time of detection grows with the pixels).
-MAX_SIDE = 1280
+MAX_SIDE = 1024
 MIN_SIDE = 480
 
 
@@ -99,8 +99,11 @@ def _guard_downloads() -> None:
 class OcrEngine:
     """One loaded RapidOCR (load once, ~0.5–1 s; share it); `read` is safe from one thread at a time."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, *, threads: int | None = None) -> None:
+        """`threads`: onnxruntime's intra-op threads (None: one per core). The window leaves a core
+        to the GUI thread, so typing stays fluid while a card is read."""
         self._directory = directory
+        self._threads = threads
         self._engine: Any = None
         self._lock = threading.Lock()
 
@@ -126,6 +129,9 @@ class OcrEngine:
                     "Global.return_single_char_box": True,
                     "Det.limit_type": "max",
                     "Det.limit_side_len": MAX_SIDE,
+                    "EngineConfig.onnxruntime.intra_op_num_threads": self._threads or -1,
+                    # Spinning worker threads would take the core the GUI thread needs.
+                    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                 }
             )
         except ImportError as exc:
@@ -202,9 +208,12 @@ _SHARED_LOCK = threading.Lock()
 
 
 def shared_engine() -> OcrEngine:
-    """The process's one engine (the models take ~100 MB; loading twice is waste)."""
+    """The process's one engine (the models take ~100 MB; loading twice is waste). It leaves one
+    core free (the window's GUI thread runs beside it)."""
+    import os
+
     global _SHARED
     with _SHARED_LOCK:
         if _SHARED is None:
-            _SHARED = OcrEngine()
+            _SHARED = OcrEngine(threads=max(1, (os.cpu_count() or 2) - 1))
         return _SHARED
