@@ -510,7 +510,10 @@ class MainWindow(QMainWindow):
         from desktop.ui.settings_dialog import SettingsDialog  # its widgets are built on first use
 
         self._ensure_started()
-        dialog = SettingsDialog(self.bundle.settings, self.settings(), self)
+        from desktop.ui.settings_dialog import CAPTURE_ROWS
+
+        current = {**self.settings(), **{key: self.store.setting(key) for key, _l, _h in CAPTURE_ROWS}}
+        dialog = SettingsDialog(self.bundle.settings, current, self)
         dialog.accepted.connect(lambda: self.save_settings(dialog.values()))
         dialog.open()
 

@@ -5,6 +5,7 @@ with the case, and the form stays usable while the OCR runs."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 
 import pytest
@@ -72,12 +73,18 @@ def test_nothing_is_filled_until_the_agent_confirms(make_window, qtbot, tmp_path
 def test_cancel_leaves_the_form_alone_and_an_expired_card_cannot_fill(make_window, qtbot, tmp_path):
     shared_engine().load()
     window = make_window(today=lambda: date(2026, 12, 7))
-    front = tmp_path / "front.png"
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    (scans / "older.png").write_bytes(b"not even an image")
+    front = scans / "front.png"
     front.write_bytes(encoded(id_front_image(IdFront())))
+    os.utime(scans / "older.png", (1, 1))
+    window.save_settings({"capture.scan_folder": str(scans)})  # what 设置 saves
     dialog = window.read_card()
     dialog.kind_group.button(1).setChecked(True)
-    dialog.load_file(front)
+    dialog.source_buttons["capture_scans"].click()  # the newest image in the scan folder
     qtbot.waitUntil(lambda: _finished(dialog), timeout=60_000)
+    assert dialog.read.fields["handler.name"].value == IdFront().name
     dialog.reject()
     assert field(window, "authorization", "handler.name", QLineEdit).text() == ""
 

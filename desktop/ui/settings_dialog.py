@@ -35,6 +35,12 @@ AGE_KEY = "hall.age_recipient"  # desktop.store.escrow.ESCROW_SETTING
 # The settings shown under 服务器 (the rest of the bundle's settings are the hall's words).
 SERVER_KEYS = ("hall.url", "desk.code", "hall.ca_file")
 URL_KEY, CA_KEY = "hall.url", "hall.ca_file"
+# 读取证件 (desktop.ui.capture_dialog): where the ID-card reader and the scanner are.
+CAPTURE_ROWS = (
+    ("capture.reader_url", "读卡器服务地址", "http://127.0.0.1:…（厂商的本机读卡服务，留空则不用）"),
+    ("capture.reader_helper", "读卡程序", "读卡器厂商动态库的辅助程序及参数（没有服务地址时用）"),
+    ("capture.scan_folder", "扫描文件夹", "扫描仪存放图片的文件夹"),
+)
 
 
 class _Probe(QObject):
@@ -85,6 +91,17 @@ class SettingsDialog(QDialog):
         form.addRow(note)
         self._server_rows(server_form)
         form.addRow(server)
+        capture = QGroupBox("读取证件")
+        capture.setObjectName("settings_capture")
+        capture_form = QFormLayout(capture)
+        self.capture_edits: dict[str, QLineEdit] = {}
+        for key, label, hint in CAPTURE_ROWS:
+            edit = QLineEdit(str(current.get(key) or ""))
+            edit.setObjectName(f"setting.{key}")
+            edit.setPlaceholderText(hint)
+            capture_form.addRow(label, edit)
+            self.capture_edits[key] = edit
+        form.addRow(capture)
         self.error = QLabel()
         self.error.setObjectName("settings_error")
         self.error.setWordWrap(True)
@@ -189,6 +206,7 @@ class SettingsDialog(QDialog):
         key to the hall, which a file without a key file cannot do."""
         out: dict[str, Any] = {key: edit.text().strip() for key, edit in self.edits.items()}
         out[RETENTION_KEY] = self.retention.value()
+        out.update({key: edit.text().strip() for key, edit in self.capture_edits.items()})
         age = self.age.text().strip()
         if age != str(self.current.get(AGE_KEY) or "").strip():
             out[AGE_KEY] = age
