@@ -12,13 +12,10 @@ import pytest
 from capture_images import IdFront, Licence, encoded, id_front_image, licence_image, uscc
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
-from test_crypto import leaks
-from test_store_helpers import keyed_db
 from test_ui_support import field, type_text
 
 from desktop.capture.ocr import shared_engine
 from desktop.capture.record import expiry_problem
-from desktop.store import images
 
 
 def _finished(dialog) -> bool:
@@ -54,19 +51,9 @@ def test_nothing_is_filled_until_the_agent_confirms(make_window, qtbot, tmp_path
     marks = window.findChildren(QLabel, "customer.name.source")
     assert marks and all(m.text() == "「来自营业执照」" and not m.isHidden() for m in marks)
     assert window.findChild(QLabel, "customer.license_no.error").text() == ""  # checked, and valid
-    case_id = window.current_case_id()
-    assert window.flush()
-    qtbot.waitUntil(lambda: bool(images.of_case(keyed_db(window.db_path), case_id)), timeout=10_000)
-
     type_text(name, "改")
     assert all(m.isHidden() for m in marks)  # changed by the agent: no longer the licence's
     window.close()
-    # Nothing in clear anywhere but the agent's own scan: not the values, not the image's bytes.
-    marker = scan.read_bytes()[-4096:-4000]
-    assert leaks(tmp_path, [card.name, good, "边识别边输入"]) == []
-    for path in tmp_path.rglob("*"):
-        if path.is_file() and path != scan:
-            assert marker not in path.read_bytes(), path.name
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")

@@ -132,6 +132,52 @@ def test_a_case_typed_in_the_window_and_one_imported_leave_nothing_readable(qtbo
     assert exported[case["id"]] == case["fields"]
 
 
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on showing a dialog
+def test_a_card_read_in_the_window_leaves_no_image_or_value_readable(qtbot, make_window, tmp_path):
+    """读取证件 (issue 24): the scan is read in memory, the values filled, the image kept with the
+    case; nothing of either is in clear in the drafts folder or in a temp file made meanwhile."""
+    import tempfile
+
+    from capture_images import Licence, encoded, licence_image
+    from PySide6.QtCore import Qt
+    from test_store_helpers import keyed_db
+
+    from desktop.capture.ocr import shared_engine
+    from desktop.store import images
+
+    shared_engine().load()
+    started = time.time()
+    window = make_window()
+    card = Licence(name="温州瓯越测试贸易有限公司")
+    scan = tmp_path / "scans" / "licence.png"
+    scan.parent.mkdir()
+    scan.write_bytes(encoded(licence_image(card, dpi=150)))
+    dialog = window.read_card()
+    dialog.load_file(scan)
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.read is not None, timeout=60_000)
+    qtbot.mouseClick(dialog.fill_button, Qt.MouseButton.LeftButton)
+    case_id = window.current_case_id()
+    assert window.session.values["customer.license_no"] == card.code
+    qtbot.waitUntil(lambda: bool(images.of_case(keyed_db(window.db_path), case_id)), timeout=10_000)
+    window.close()
+
+    marker = scan.read_bytes()[-4096:-4000]
+    assert leaks(tmp_path, [card.name, card.code, card.address]) == []
+    made = [p for p in Path(tempfile.gettempdir()).rglob("*") if _recent_file(p, started)]
+    for path in ({p.resolve() for p in tmp_path.rglob("*") if p.is_file()} | {p.resolve() for p in made}) - {
+        scan.resolve()
+    }:
+        with contextlib.suppress(OSError):
+            assert marker not in path.read_bytes(), path.name
+
+
+def _recent_file(path: Path, since: float) -> bool:
+    try:
+        return path.is_file() and path.stat().st_mtime >= since and path.stat().st_size < 64 * 1024 * 1024
+    except OSError:
+        return False
+
+
 def test_the_recovery_journal_is_sealed_and_still_replays(tmp_path):
     path = tmp_path / "drafts.sqlite"
     with open_at(path) as store:
