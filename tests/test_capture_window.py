@@ -12,10 +12,13 @@ import pytest
 from capture_images import IdFront, Licence, encoded, id_front_image, licence_image, uscc
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
+from test_capture_readers import CARD, vendor_service  # noqa: F401, F811 (the fixture)
+from test_store_helpers import keyed_db
 from test_ui_support import field, type_text
 
 from desktop.capture.ocr import shared_engine
 from desktop.capture.record import expiry_problem
+from desktop.store import images
 
 
 def _finished(dialog) -> bool:
@@ -95,3 +98,25 @@ def test_expiry_rules():
     assert expiry_problem("2027-01-06", today)[0] == "warning"
     assert expiry_problem("2027-01-07", today) is None
     assert expiry_problem("长期", today) is None
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_the_chip_reader_fills_the_handler_after_confirmation(make_window, qtbot, vendor_service):  # noqa: F811
+    url, answers = vendor_service
+    answers.append(json.dumps({"data": CARD}, ensure_ascii=False).encode())
+    window = make_window(today=lambda: date(2026, 12, 7))
+    window.save_settings({"capture.reader_url": url})
+    dialog = window.read_card()
+    dialog.source_buttons["capture_reader"].click()
+    qtbot.waitUntil(lambda: _finished(dialog), timeout=10_000)
+    assert field(window, "authorization", "handler.name", QLineEdit).text() == ""
+    assert "100%" in dialog.table.item(0, 3).text()  # chip data: certain
+    qtbot.mouseClick(dialog.fill_button, Qt.MouseButton.LeftButton)
+    assert window.session.values["handler.id_number"] == CARD["certNumber"]
+    marks = window.findChildren(QLabel, "handler.name.source")
+    assert marks and all(m.text() == "「来自身份证」" for m in marks)
+    case_id = window.current_case_id()
+    kept = lambda: images.of_case(keyed_db(window.db_path), case_id)  # noqa: E731
+    qtbot.waitUntil(lambda: bool(kept()), timeout=10_000)
+    assert [(i.kind, i.data) for i in kept()] == [("id_photo", b"\x89PNG fake photo")]
+    window.close()

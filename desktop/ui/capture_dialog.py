@@ -83,9 +83,10 @@ def reader_job(settings: dict[str, Any]) -> tuple[str, Any]:
 
 
 class CaptureDialog(QDialog):
-    """Shows one card's reading; `confirmed(kind, {key: value}, image)` when the agent fills."""
+    """Shows one card's reading; `confirmed(kind, {key: value}, image, image_kind)` when the agent
+    fills (image_kind as desktop.store.images.KINDS: the scan, or the chip's photo)."""
 
-    confirmed = Signal(str, dict, bytes)
+    confirmed = Signal(str, dict, bytes, str)
 
     def __init__(
         self,
@@ -104,6 +105,7 @@ class CaptureDialog(QDialog):
         self.today = today
         self.read: CardRead | None = None
         self.image = b""
+        self.image_kind = ""
         self.busy = False
         self._build()
 
@@ -210,6 +212,7 @@ class CaptureDialog(QDialog):
     def load_bytes(self, data: bytes) -> None:
         """Show the image and start its OCR on a worker thread."""
         self.image = data
+        self.image_kind = "licence" if self.kind == LICENCE else "id_front"
         pixmap = QPixmap()
         if pixmap.loadFromData(data):
             self.picture.setPixmap(pixmap.scaled(self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio))
@@ -234,7 +237,7 @@ class CaptureDialog(QDialog):
             return
         if isinstance(payload, tuple):  # the chip reader: the record and its photo
             payload, photo = payload
-            self.image = photo
+            self.image, self.image_kind = photo, "id_photo"
         self.show_read(payload)
 
     # -- the reading -------------------------------------------------------------------------
@@ -292,7 +295,7 @@ class CaptureDialog(QDialog):
     def fill(self) -> None:
         if self.read is None:
             return
-        self.confirmed.emit(self.read.kind, self.chosen(), self.image)
+        self.confirmed.emit(self.read.kind, self.chosen(), self.image, self.image_kind)
         self.accept()
 
     def _say(self, text: str, kind: str) -> None:

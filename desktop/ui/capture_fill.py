@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop.capture.record import ID_CARD
 from desktop.ui.capture_dialog import READER_HELPER, READER_URL, SCAN_FOLDER, CaptureDialog, source_mark
 from desktop.ui.style import set_text_colour
 
@@ -54,7 +53,7 @@ class CardCapture(QObject):
             self.dialog.show()
         return self.dialog
 
-    def fill(self, kind: str, values: dict[str, str], image: bytes) -> None:
+    def fill(self, kind: str, values: dict[str, str], image: bytes, image_kind: str) -> None:
         mark = source_mark(kind)
         for key, value in values.items():
             self.view.fill(key, value)
@@ -62,8 +61,8 @@ class CardCapture(QObject):
                 label = _mark_label(row, key)
                 label.setText(mark)
                 label.show()
-        if image and self.flush() and self.session.case_id:
-            self._keep(self.session.case_id, "id_front" if kind == ID_CARD else "licence", image)
+        if image and image_kind and self.flush() and self.session.case_id:
+            self._keep(self.session.case_id, image_kind, image)
 
     def _keep(self, case_id: str, kind: str, image: bytes) -> None:
         from desktop.store import images, iso, local_now
