@@ -9,7 +9,7 @@ import os
 from datetime import date
 
 import pytest
-from capture_images import IdFront, Licence, encoded, id_front_image, licence_image, uscc
+from capture_images import IdFront, Licence, encoded, id_back_image, id_front_image, licence_image, uscc
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 from test_capture_readers import CARD, vendor_service  # noqa: F401, F811 (the fixture)
@@ -77,6 +77,18 @@ def test_cancel_leaves_the_form_alone_and_an_expired_card_cannot_fill(make_windo
     assert dialog.read.fields["handler.name"].value == IdFront().name
     dialog.reject()
     assert field(window, "authorization", "handler.name", QLineEdit).text() == ""
+
+    back = tmp_path / "back.png"
+    back.write_bytes(encoded(id_back_image(validity="2016.11.30-2026.11.30")))
+    dialog = window.read_card()
+    dialog.kind_group.button(1).setChecked(True)
+    dialog.load_file(front)
+    qtbot.waitUntil(lambda: _finished(dialog), timeout=60_000)
+    dialog.load_back_file(back)
+    qtbot.waitUntil(lambda: _finished(dialog) and "valid_to" in dialog.read.fields, timeout=60_000)
+    assert dialog.read.fields["issuer"].value == "杭州市公安局西湖分局"
+    assert not dialog.fill_button.isEnabled() and "已于 2026年11月30日 过期" in dialog.status.text()
+    dialog.reject()
 
     record = tmp_path / "card.json"
     record.write_text(

@@ -126,6 +126,7 @@ class CaptureDialog(QDialog):
             ("capture_camera", "摄像头", self.from_camera),
             ("capture_file", "文件…", self.from_file_dialog),
             ("capture_scans", "扫描文件夹", self.from_scan_folder),
+            ("capture_back", "身份证背面…", self.back_from_file_dialog),
         ):
             button = QPushButton(text)
             button.setObjectName(name)
@@ -133,6 +134,7 @@ class CaptureDialog(QDialog):
             sources.addWidget(button)
             self.source_buttons[name] = button
         self.camera_button = self.source_buttons["capture_camera"]
+        self.source_buttons["capture_back"].setToolTip("先读人像面，再加国徽面：读出签发机关和有效期限")
         if not camera_available():
             self.camera_button.setEnabled(False)
             self.camera_button.setToolTip("未发现摄像头（或未安装多媒体组件）")
@@ -176,6 +178,28 @@ class CaptureDialog(QDialog):
         )
         if path:
             self.load_file(Path(path))
+
+    def back_from_file_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择身份证国徽面图片", "", "图片 (*.jpg *.jpeg *.png *.bmp *.tif *.tiff)"
+        )
+        if path:
+            self.load_back_file(Path(path))
+
+    def load_back_file(self, path: Path) -> None:
+        """Read the ID card's back with the front already loaded: issuer and validity (expiry)."""
+        from desktop.files.safefile import read_regular, why
+
+        if self.kind != ID_CARD or self.image_kind != "id_front" or not self.image:
+            self._say("请先读取身份证人像面，再加国徽面", "error")
+            return
+        try:
+            back = read_regular(path, 64 * 1024 * 1024)
+        except OSError as exc:
+            self._say(f"读不了 {path.name}：{why(exc)}", "error")
+            return
+        front, today = self.image, self.today()
+        self._start(lambda: read_job(ID_CARD, front, back, today), "正在识别两面，可以继续在表单里填写…")
 
     def from_scan_folder(self) -> None:
         folder = self.settings.get(SCAN_FOLDER)
