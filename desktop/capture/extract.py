@@ -147,13 +147,10 @@ def _field(piece: Piece) -> ReadField:
 
 
 def _code_field(read: CardRead, key: str, piece: Piece | None, outcome: Repair | None) -> None:
+    """The code as repaired (or as read when no unique repair exists: listed as unrepairable)."""
     if piece is None or outcome is None:
         return
-    if outcome.repaired and outcome.position is not None:
-        # The repaired character's confidence is the doubt that was resolved, not a read.
-        read.fields[key] = ReadField(outcome.value, piece.confidence, repaired=True)
-    else:
-        read.fields[key] = ReadField(outcome.value, piece.confidence)
+    read.fields[key] = ReadField(outcome.value, piece.confidence, repaired=outcome.repaired)
     if not outcome.valid:
         read.unrepairable.append(key)
 
