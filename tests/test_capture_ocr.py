@@ -26,6 +26,7 @@ from capture_images import (
 )
 
 from desktop.capture.cards import read_card
+from desktop.capture.keys import default_card_keys, keyed
 from desktop.capture.ocr import NotAnImage, OcrEngine, shared_engine
 from desktop.capture.repair import repair_id_number
 from desktop.cli import main
@@ -51,7 +52,7 @@ def test_licence_key_fields(engine, degrade):
     card = Licence()
     img = licence_image(card)
     data = encoded(degraded(img) if degrade else img)
-    read = read_card("licence", data, today=TODAY, engine=engine)
+    read = keyed(read_card("licence", data, today=TODAY, engine=engine), default_card_keys()["licence"])
     assert _values(read) == {
         "customer.name": card.name,
         "customer.license_no": card.code,

@@ -59,7 +59,7 @@ def test_http_reader_reads_the_vendor_record(vendor_service):
     )  # fmt: skip
     assert record.photo == b"\x89PNG fake photo" and record.source == "chip"
     read = record.to_read()
-    assert read.fields["handler.id_number"].confidence == 1.0 and read.complete
+    assert read.fields["id_number"].confidence == 1.0 and read.complete
 
 
 def test_http_reader_errors_are_chinese(vendor_service):

@@ -16,6 +16,7 @@ from test_capture_readers import CARD, vendor_service  # noqa: F401, F811 (the f
 from test_store_helpers import keyed_db
 from test_ui_support import field, type_text
 
+from desktop.capture.keys import default_card_keys, keyed
 from desktop.capture.ocr import shared_engine
 from desktop.capture.record import expiry_problem
 from desktop.store import images
@@ -100,7 +101,7 @@ def test_cancel_leaves_the_form_alone_and_an_expired_card_cannot_fill(make_windo
     from desktop.capture.readers import FileReader
 
     dialog = window.read_card()
-    dialog.show_read(FileReader(record).read().to_read())
+    dialog.show_read(keyed(FileReader(record).read().to_read(), default_card_keys()["id"]))
     assert not dialog.fill_button.isEnabled() and "已于 2026年11月30日 过期" in dialog.status.text()
 
 

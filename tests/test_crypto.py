@@ -163,7 +163,13 @@ def test_a_card_read_in_the_window_leaves_no_image_or_value_readable(qtbot, make
 
     marker = scan.read_bytes()[-4096:-4000]
     assert leaks(tmp_path, [card.name, card.code, card.address]) == []
-    made = [p for p in Path(tempfile.gettempdir()).rglob("*") if _recent_file(p, started)]
+    # os.walk, not rglob: other processes' temp folders come and go meanwhile (errors are skipped).
+    made = [
+        Path(top, name)
+        for top, _dirs, names in os.walk(tempfile.gettempdir())
+        for name in names
+        if _recent_file(Path(top, name), started)
+    ]
     for path in ({p.resolve() for p in tmp_path.rglob("*") if p.is_file()} | {p.resolve() for p in made}) - {
         scan.resolve()
     }:

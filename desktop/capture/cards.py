@@ -12,7 +12,8 @@ from desktop.capture.record import ID_CARD, LICENCE, CardRead
 def read_card(
     kind: str, front: bytes, back: bytes | None = None, *, today: date, engine: OcrEngine | None = None
 ) -> CardRead:
-    """The fields of a licence (`kind` "licence") or an ID card ("id", front and maybe back).
+    """The fields of a licence (`kind` "licence") or an ID card ("id", front and maybe back), by
+    role (desktop.capture.keys.keyed gives them the bundle's keys).
 
     Raises ocr.NotAnImage for bytes that are no image and ocr.OcrUnavailable when the engine or
     its models are missing; both carry a message for the agent.

@@ -27,6 +27,7 @@ def cmd_read_card(
     kind: str, image: Path, back: Path | None, *, as_json: bool, today: date | None = None
 ) -> int:
     from desktop.capture.cards import read_card
+    from desktop.capture.keys import CardKeysError, default_card_keys, keyed
     from desktop.capture.ocr import NotAnImage, OcrUnavailable
 
     if back is not None and kind != ID_CARD:
@@ -34,7 +35,10 @@ def cmd_read_card(
     front_bytes = read_regular(image, MAX_IMAGE_BYTES)
     back_bytes = read_regular(back, MAX_IMAGE_BYTES) if back is not None else None
     try:
-        read = read_card(kind, front_bytes, back_bytes, today=today or date.today())
+        keys = default_card_keys()[kind]
+        read = keyed(read_card(kind, front_bytes, back_bytes, today=today or date.today()), keys)
+    except CardKeysError as exc:
+        raise CardUnreadable(str(exc)) from None
     except NotAnImage as exc:
         raise CardUnreadable(f"{KIND_NAMES[kind]}图片无法读取：{exc}") from None
     except OcrUnavailable as exc:

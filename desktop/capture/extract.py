@@ -18,16 +18,17 @@ from desktop.capture.ocr import OcrLine
 from desktop.capture.record import ID_CARD, LICENCE, CardRead, ReadField, parse_card_date
 from desktop.capture.repair import Repair, repair_id_number, repair_uscc
 
-LICENCE_KEYS = ("customer.name", "customer.license_no", "customer.address", "legal_rep")
-ID_FRONT_KEYS = ("handler.name", "handler.id_number", "address")
-ID_BACK_KEYS = ("issuer", "valid_from", "valid_to")
+# The roles read (desktop.capture.keys maps them to the bundle's field keys).
+LICENCE_ROLES = ("name", "license_no", "address", "legal_rep")
+ID_FRONT_ROLES = ("name", "id_number", "address")
+ID_BACK_ROLES = ("issuer", "valid_from", "valid_to")
 
 _LICENCE_LABELS = {
-    "customer.name": ("名称",),
+    "name": ("名称",),
     "legal_rep": ("法定代表人", "负责人", "经营者", "执行事务合伙人", "投资人"),
-    "customer.address": ("住所", "经营场所", "主要经营场所", "营业场所"),
+    "address": ("住所", "经营场所", "主要经营场所", "营业场所"),
 }
-_ID_LABELS = {"handler.name": ("姓名",), "address": ("住址",)}
+_ID_LABELS = {"name": ("姓名",), "address": ("住址",)}
 # Every label on either card: a value's row ends where the next label begins.
 _ALL_LABELS = (
     "统一社会信用代码", "名称", "类型", "法定代表人", "负责人", "经营者", "执行事务合伙人", "投资人",
@@ -159,12 +160,12 @@ def read_licence(lines: Sequence[OcrLine]) -> CardRead:
     """A business licence's name, credit code, address and legal representative."""
     read = CardRead(LICENCE)
     for key, labels in _LICENCE_LABELS.items():
-        piece = _value_after(lines, labels, wraps=key == "customer.address")
+        piece = _value_after(lines, labels, wraps=key == "address")
         if piece:
             read.fields[key] = _field(piece)
     code = _find_code(lines, ("统一社会信用代码",))
-    _code_field(read, "customer.license_no", code, repair_uscc(code.text, code.chars) if code else None)
-    read.missing = [k for k in LICENCE_KEYS if k not in read.fields]
+    _code_field(read, "license_no", code, repair_uscc(code.text, code.chars) if code else None)
+    read.missing = [k for k in LICENCE_ROLES if k not in read.fields]
     return read
 
 
@@ -177,8 +178,8 @@ def read_id_front(lines: Sequence[OcrLine], *, today: date) -> CardRead:
             read.fields[key] = _field(piece)
     code = _find_code(lines, ("公民身份号码",))
     outcome = repair_id_number(code.text, code.chars, today=today) if code else None
-    _code_field(read, "handler.id_number", code, outcome)
-    read.missing = [k for k in ID_FRONT_KEYS if k not in read.fields]
+    _code_field(read, "id_number", code, outcome)
+    read.missing = [k for k in ID_FRONT_ROLES if k not in read.fields]
     return read
 
 
@@ -199,4 +200,4 @@ def read_id_back(lines: Sequence[OcrLine], read: CardRead) -> None:
             read.fields["valid_to"] = ReadField(end.isoformat(), validity.confidence)
         elif "长期" in second:
             read.fields["valid_to"] = ReadField("长期", validity.confidence)
-    read.missing += [k for k in ID_BACK_KEYS if k not in read.fields]
+    read.missing += [k for k in ID_BACK_ROLES if k not in read.fields]

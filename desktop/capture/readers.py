@@ -200,8 +200,8 @@ def ocr_record(front: bytes, *, today: date) -> IdRecord:
         raise ReaderError(f"身份证图片无法识别：{exc}") from None
     values = {key: f.value for key, f in read.fields.items()}
     return IdRecord(
-        name=values.get("handler.name", ""),
+        name=values.get("name", ""),
         address=values.get("address", ""),
-        id_number=values.get("handler.id_number", ""),
+        id_number=values.get("id_number", ""),
         source="ocr",
     )

@@ -61,10 +61,10 @@ class IdRecord:
     source: str = "chip"
 
     def to_read(self, confidence: float = 1.0) -> CardRead:
-        """The record as the fields the form takes (keys of case-format.md / paper-trail.md)."""
+        """The record as a card read (roles; desktop.capture.keys gives the bundle's keys)."""
         pairs = {
-            "handler.name": self.name,
-            "handler.id_number": self.id_number,
+            "name": self.name,
+            "id_number": self.id_number,
             "address": self.address,
             "issuer": self.issuer,
             "valid_from": self.valid_from,
@@ -74,7 +74,7 @@ class IdRecord:
         for key, value in pairs.items():
             if value:
                 read.fields[key] = ReadField(value, confidence)
-        read.missing = [k for k in ("handler.name", "handler.id_number") if k not in read.fields]
+        read.missing = [k for k in ("name", "id_number") if k not in read.fields]
         return read
 
 

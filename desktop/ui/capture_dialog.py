@@ -10,7 +10,7 @@ nothing reaches the case until 填入 is pressed, and only the ticked fields.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,13 +37,9 @@ from desktop.ui.style import set_text_colour
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 READER_URL, READER_HELPER, SCAN_FOLDER = "capture.reader_url", "capture.reader_helper", "capture.scan_folder"
-LABELS = {
-    "customer.name": "单位名称",
-    "customer.license_no": "统一社会信用代码",
-    "customer.address": "单位地址",
+# Labels of the contract's literal keys (the values that fill no field); fields show their own.
+LITERAL_LABELS = {
     "legal_rep": "法定代表人",
-    "handler.name": "经办人姓名",
-    "handler.id_number": "经办人身份证号码",
     "address": "身份证住址",
     "issuer": "签发机关",
     "valid_from": "有效期起",
@@ -51,18 +47,21 @@ LABELS = {
 }
 
 
-def read_job(kind: str, front: bytes, back: bytes | None, today: date) -> tuple[str, Any]:
-    """OCR on a worker thread: ("read", CardRead) or ("error", message for the agent)."""
+def read_job(
+    kind: str, front: bytes, back: bytes | None, today: date, keys: Mapping[str, str]
+) -> tuple[str, Any]:
+    """OCR on a worker thread: ("read", CardRead by the bundle's keys) or ("error", message)."""
     from desktop.capture.cards import read_card
+    from desktop.capture.keys import keyed
     from desktop.capture.ocr import NotAnImage, OcrUnavailable
 
     try:
-        return "read", read_card(kind, front, back, today=today)
+        return "read", keyed(read_card(kind, front, back, today=today), keys)
     except (NotAnImage, OcrUnavailable) as exc:
         return "error", f"图片无法识别：{exc}"
 
 
-def reader_job(settings: dict[str, Any]) -> tuple[str, Any]:
+def reader_job(settings: dict[str, Any], keys: Mapping[str, str]) -> tuple[str, Any]:
     """The chip reader on a worker thread: ("read", CardRead) or ("error", message)."""
     from desktop.capture.readers import HelperReader, HttpReader, ReaderError
 
@@ -79,7 +78,9 @@ def reader_job(settings: dict[str, Any]) -> tuple[str, Any]:
             return "error", "还没有设置读卡器：请在「设置」里填写读卡器服务地址或读卡程序"
     except ReaderError as exc:
         return "error", str(exc)
-    return "read", (record.to_read(), record.photo)
+    from desktop.capture.keys import keyed
+
+    return "read", (keyed(record.to_read(), keys), record.photo)
 
 
 class CaptureDialog(QDialog):
@@ -92,16 +93,21 @@ class CaptureDialog(QDialog):
         self,
         run: Callable[..., None],
         settings: dict[str, Any],
-        fillable: frozenset[str],
+        keys: Mapping[str, Mapping[str, str]],
+        labels: Mapping[str, str],
         today: Callable[[], date],
         parent: QWidget | None = None,
     ) -> None:
+        """`keys`: {kind: {role: key}} (desktop.capture.keys); `labels`: the label of each key
+        that is a field of the form, the ones that can be filled."""
         super().__init__(parent)
         self.setObjectName("capture_dialog")
         self.setWindowTitle("读取证件")
         self.run = run
         self.settings = settings
-        self.fillable = fillable
+        self.keys = keys
+        self.labels = {**LITERAL_LABELS, **labels}
+        self.fillable = frozenset(labels)
         self.today = today
         self.read: CardRead | None = None
         self.image = b""
@@ -199,7 +205,10 @@ class CaptureDialog(QDialog):
             self._say(f"读不了 {path.name}：{why(exc)}", "error")
             return
         front, today = self.image, self.today()
-        self._start(lambda: read_job(ID_CARD, front, back, today), "正在识别两面，可以继续在表单里填写…")
+        keys = self.keys[ID_CARD]
+        self._start(
+            lambda: read_job(ID_CARD, front, back, today, keys), "正在识别两面，可以继续在表单里填写…"
+        )
 
     def from_scan_folder(self) -> None:
         folder = self.settings.get(SCAN_FOLDER)
@@ -221,7 +230,8 @@ class CaptureDialog(QDialog):
 
     def from_reader(self) -> None:
         self.kind_group.button(1).setChecked(True)
-        self._start(lambda: reader_job(self.settings), "正在读卡…")
+        settings, keys = self.settings, self.keys[ID_CARD]
+        self._start(lambda: reader_job(settings, keys), "正在读卡…")
 
     def load_file(self, path: Path) -> None:
         from desktop.files.safefile import read_regular, why
@@ -241,7 +251,8 @@ class CaptureDialog(QDialog):
         if pixmap.loadFromData(data):
             self.picture.setPixmap(pixmap.scaled(self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio))
         kind, today = self.kind, self.today()
-        self._start(lambda: read_job(kind, data, None, today), "正在识别，可以继续在表单里填写…")
+        keys = self.keys[kind]
+        self._start(lambda: read_job(kind, data, None, today, keys), "正在识别，可以继续在表单里填写…")
 
     def _start(self, job: Callable[[], tuple[str, Any]], text: str) -> None:
         self.busy = True
@@ -282,7 +293,7 @@ class CaptureDialog(QDialog):
             tick.setCheckState(Qt.CheckState.Checked if fillable else Qt.CheckState.Unchecked)
             tick.setData(Qt.ItemDataRole.UserRole, key)
             self.table.setItem(row, 0, tick)
-            self.table.setItem(row, 1, QTableWidgetItem(LABELS.get(key, key)))
+            self.table.setItem(row, 1, QTableWidgetItem(self.labels.get(key, key)))
             self.table.setItem(row, 2, QTableWidgetItem(f.value))
             note = (
                 "（按校验位修正）"
@@ -293,9 +304,11 @@ class CaptureDialog(QDialog):
             )
             self.table.setItem(row, 3, QTableWidgetItem(f"{f.confidence:.0%}{note}"))
         self.table.resizeColumnsToContents()
-        problems = [f"未读出：{'、'.join(LABELS.get(k, k) for k in read.missing)}"] if read.missing else []
+        problems = (
+            [f"未读出：{'、'.join(self.labels.get(k, k) for k in read.missing)}"] if read.missing else []
+        )
         problems += [
-            f"{LABELS.get(k, k)}校验不通过且无法唯一修正，请对照证件手工填写" for k in read.unrepairable
+            f"{self.labels.get(k, k)}校验不通过且无法唯一修正，请对照证件手工填写" for k in read.unrepairable
         ]
         expiry = (
             expiry_problem(read.fields["valid_to"].value, self.today()) if "valid_to" in read.fields else None

@@ -17,11 +17,6 @@ from PySide6.QtWidgets import QLabel, QWidget
 from desktop.ui.capture_dialog import READER_HELPER, READER_URL, SCAN_FOLDER, CaptureDialog, source_mark
 from desktop.ui.style import set_text_colour
 
-# The form fields a card fills (paper-trail.md's literal keys legal_rep/address have no field).
-FILLABLE = frozenset(
-    {"customer.name", "customer.license_no", "customer.address", "handler.name", "handler.id_number"}
-)
-
 
 class CardCapture(QObject):
     def __init__(
@@ -45,10 +40,14 @@ class CardCapture(QObject):
         if self.dialog is None or not self.dialog.isVisible():
             stored = self.store().settings()
             settings = {k: stored.get(k) for k in (READER_URL, READER_HELPER, SCAN_FOLDER)}
-            fillable = FILLABLE & set(self.view.rows)
-            self.dialog = CaptureDialog(
-                self.workers.run, settings, frozenset(fillable), self.today, self.window
-            )
+            from desktop.capture.keys import card_keys
+
+            bundle = self.view.bundle
+            keys = card_keys(bundle.folder)
+            # The keys that are fields of the form fill them; the contract's literal keys only show.
+            fields = {key for roles in keys.values() for key in roles.values() if key in self.view.rows}
+            labels = {key: bundle.field(key).label for key in fields}
+            self.dialog = CaptureDialog(self.workers.run, settings, keys, labels, self.today, self.window)
             self.dialog.confirmed.connect(self.fill)
             self.dialog.show()
         return self.dialog
