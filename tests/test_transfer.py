@@ -482,3 +482,22 @@ def test_a_laptops_older_file_arriving_after_its_newer_one_brings_nothing_back(
     assert import_files(store, [second]).replaced == (case.id,)  # the newer stick first
     assert import_files(store, [first]).unchanged == (case.id,)  # then the older one
     assert filled(store.get(case.id).fields) == filled(laptop.get(case.id).fields)
+
+
+def test_a_laptops_revert_made_from_this_machines_last_handover_replaces_the_case(
+    store, laptop, tmp_path, clock
+):
+    """Issue 21 item 8: the laptop changes a name and changes it back; the file of the change back
+    names this machine's last handover as its base, so it is the newer state whatever its values."""
+    case = store.create(EXAMPLE)
+    hand_over(store, laptop, case.id, tmp_path, "out.json")
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "contact.name", "张三", laptop.get(case.id).revision)
+    _, report = hand_over(laptop, store, case.id, tmp_path, "first.json")
+    assert report.replaced == (case.id,) and store.get(case.id).fields["contact.name"] == "张三"
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "contact.name", "李敏", laptop.get(case.id).revision)
+    _, report = hand_over(laptop, store, case.id, tmp_path, "second.json")
+    assert report.replaced == (case.id,) and not report.unchanged
+    assert store.get(case.id).fields["contact.name"] == "李敏"
+    assert filled(store.get(case.id).fields) == filled(laptop.get(case.id).fields)
