@@ -380,8 +380,8 @@ def cmd_import(
             print(str(exc), file=sys.stderr)
             return EXIT_FINDINGS
     print(
-        f"已导入 {len(files)} 个文件：新增 {len(report.created)}，更新 {len(report.replaced)}，"
-        f"未变 {len(report.unchanged)}"
+        f"已导入 {len(transfer.case_files(files))} 个文件：新增 {len(report.created)}，"
+        f"更新 {len(report.replaced)}，合并 {len(report.merged)}，未变 {len(report.unchanged)}"
     )
     return EXIT_OK
 

@@ -415,8 +415,9 @@ def test_sealed_case_files_round_trip_and_the_wrong_identity_imports_nothing(tmp
         store.set_setting("hall.age_recipient", recipient)
     out = tmp_path / "out"
     assert run("export", "--db", db, "--all", "-o", out)[0] == 0
-    [sealed] = out.iterdir()
+    [sealed] = out.glob("*.age")
     assert sealed.name == f"{case.id}.json.age"
+    assert sorted(p.name for p in out.iterdir()) == [sealed.name, sealed.name + ".info"]
     assert leaks(out, [v for v in EXAMPLE.values() if isinstance(v, str) and len(v) > 3]) == []
     single = tmp_path / "one.json"
     assert run("export", "--db", db, "--id", case.id, "-o", single)[0] == 0

@@ -3,19 +3,18 @@ the environment spells them, and the hall's key escrow typed by hand."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
-import unicodedata
 from pathlib import Path
 
+import pyrage
 import pytest
 from test_crypto import digests, run
 from test_store_helpers import EXAMPLE, Clock, open_at
 
-from desktop.store import StoreError, keys
+from desktop.files import sealed_info
+from desktop.files.transfer import BadInput, export_all, export_case, import_files
+from desktop.store import keys
 
 ROOT = Path(__file__).resolve().parent.parent
 WRONG_KEY_FILE = "这个密钥文件不是这个草稿文件的"
@@ -84,3 +83,53 @@ def test_damage_to_the_first_page_with_the_right_key_is_still_recovered(tmp_path
     with open_at(db, clock) as store:
         assert store.recovery is not None and store.recovery.restored_from is not None
         assert store.get(case.id).fields == EXAMPLE
+
+
+# -- sealed exports never bury a newer sealed file ----------------------------------------------
+
+
+@pytest.fixture
+def hall_identity(tmp_path) -> tuple[str, Path]:
+    identity = pyrage.x25519.Identity.generate()
+    path = tmp_path / "hall-identity.txt"
+    path.write_text(f"{identity}\n", encoding="utf-8")
+    return str(identity.to_public()), path
+
+
+def test_an_older_laptops_sealed_export_never_replaces_a_newer_sealed_file(tmp_path, hall_identity):
+    recipient, identity = hall_identity
+    clock = Clock()
+    usb = tmp_path / "usb"
+    with (
+        open_at(tmp_path / "hall.sqlite", clock) as hall,
+        open_at(tmp_path / "laptop.sqlite", clock) as laptop,
+    ):
+        case = hall.create(EXAMPLE)
+        import_files(laptop, [export_case(hall, case.id, tmp_path / "plain.json")])
+        for store in (hall, laptop):
+            store.set_setting("hall.age_recipient", recipient)
+        clock.advance(hours=1)
+        hall.save_field(case.id, "notes", "大厅后来改的", hall.get(case.id).revision)
+        [sealed] = export_all(hall, usb)
+        assert sealed.name == f"{case.id}.json.age" and sealed_info.info_path(sealed).exists()
+        newer = sealed.read_bytes()
+        with pytest.raises(BadInput, match="更晚的版本"):
+            export_all(laptop, usb)
+        assert sealed.read_bytes() == newer
+        sealed_info.info_path(sealed).unlink()  # a note lost: the sealed file cannot be compared
+        with pytest.raises(BadInput, match="说明文件"):
+            export_all(laptop, usb)
+        assert sealed.read_bytes() == newer
+        export_all(hall, tmp_path / "again")  # the note travels with every sealed export
+        laptop.save_field(case.id, "notes", "笔记本更晚改的", laptop.get(case.id).revision)
+    # The laptop's values are now the later ones: its export replaces the hall's older file.
+    halls = (tmp_path / "again" / f"{case.id}.json.age").read_bytes()
+    with open_at(tmp_path / "laptop.sqlite", clock) as laptop:
+        [written] = export_all(laptop, tmp_path / "again")
+    assert written.read_bytes() != halls
+    code, out, err = run("import", "--db", tmp_path / "third.sqlite", "--identity", identity,
+                         *sorted((tmp_path / "again").iterdir()))  # fmt: skip
+    assert code == 0, err
+    assert "已导入 1 个文件" in out
+    with open_at(tmp_path / "third.sqlite", clock) as third:
+        assert third.get(case.id).fields["notes"] == "笔记本更晚改的"
