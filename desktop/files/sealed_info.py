@@ -3,7 +3,7 @@
 `ID.json.age` opens only with the hall's identity, which no desk holds: an export into a folder
 where another machine left a newer sealed file could not compare it with its own and replaced it
 (issue 21). Beside each sealed file export writes `ID.json.age.info`: the case id, its `updated`
-time, a salted digest of its values, and the sha256 of the sealed file it describes (a note left
+time (as seconds since 1970), a salted digest of its values, and the sha256 of the sealed file it describes (a note left
 by an interrupted export, or beside a file replaced since, describes another file and is not
 trusted). It holds no value in clear: the digest is an HMAC under a random salt, so nothing can be
 looked up by its values, and id and time are what the file name and any listing show anyway.
@@ -33,7 +33,7 @@ class SealedInfo:
     """What a sealed case file holds, as its note says."""
 
     id: str
-    updated: str
+    updated: float  # the sealed case's `updated`, as a POSIX timestamp
     salt: str
     digest: str
 
@@ -43,9 +43,13 @@ class SealedInfo:
 
     def newer_than(self, updated: str) -> bool:
         try:
-            return datetime.fromisoformat(self.updated) > datetime.fromisoformat(updated)
+            return self.updated > datetime.fromisoformat(updated).timestamp()
         except ValueError:
             return False
+
+    def shown_time(self) -> str:
+        """The sealed case's time as this machine's clock reads it, for a message."""
+        return datetime.fromtimestamp(self.updated).astimezone().isoformat(timespec="seconds")
 
 
 def info_path(sealed: Path) -> Path:
@@ -70,7 +74,7 @@ def write(sealed: Path, data: bytes, case_id: str, updated: str, fields: Mapping
         "format": FORMAT,
         "version": 1,
         "id": case_id,
-        "updated": updated,
+        "updated": datetime.fromisoformat(updated).timestamp(),
         "salt": salt,
         "digest": _digest(salt, fields),
         "sealed": hashlib.sha256(data).hexdigest(),
@@ -86,13 +90,15 @@ def read(sealed: Path, data: bytes) -> SealedInfo | None:
         doc = json.loads(raw.decode("utf-8"))
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             return None
-        fields = [doc.get(k) for k in ("id", "updated", "salt", "digest", "sealed")]
-        if not all(isinstance(f, str) for f in fields):
+        fields = [doc.get(k) for k in ("id", "salt", "digest", "sealed")]
+        updated = doc.get("updated")
+        if not all(isinstance(f, str) for f in fields) or type(updated) not in (int, float):
             return None
-        case_id, updated, salt, digest, sealed_digest = fields
+        case_id, salt, digest, sealed_digest = fields
         bytes.fromhex(salt)
-    except (safefile.FileProblem, ValueError, UnicodeDecodeError):
+        datetime.fromtimestamp(updated)
+    except (safefile.FileProblem, ValueError, UnicodeDecodeError, OverflowError, OSError):
         return None
     if not hmac.compare_digest(sealed_digest, hashlib.sha256(data).hexdigest()):
         return None
-    return SealedInfo(case_id, updated, salt, digest)
+    return SealedInfo(case_id, float(updated), salt, digest)

@@ -317,5 +317,5 @@ def _refuse_to_bury_sealed(target: Path, doc: CaseFile) -> None:
         return
     if info.newer_than(doc.updated):
         raise BadInput(
-            f"{shown(target)}：里面是这个案卷更晚的版本（{shown(info.updated, 40)}），导出会覆盖它；请导出到另一个文件夹"
+            f"{shown(target)}：里面是这个案卷更晚的版本（{info.shown_time()}），导出会覆盖它；请导出到另一个文件夹"
         )
