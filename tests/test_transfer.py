@@ -501,3 +501,30 @@ def test_a_laptops_revert_made_from_this_machines_last_handover_replaces_the_cas
     assert report.replaced == (case.id,) and not report.unchanged
     assert store.get(case.id).fields["contact.name"] == "李敏"
     assert filled(store.get(case.id).fields) == filled(laptop.get(case.id).fields)
+
+
+def test_a_base_far_beyond_any_real_revision_is_refused_and_never_poisons_the_case(
+    store, laptop, tmp_path, clock
+):
+    """Issue 21 item 10: base.revision 2**53 - 1 was taken, and every later export of the case
+    carried 2**53, which every import refused."""
+    case = store.create(EXAMPLE)
+    back = casefile.read(export_case(store, case.id, tmp_path / "out.json"))
+    for revision, taken in ((9007199254740991, False), (2**31 + 1, False), (2**31, True)):
+        hostile = tmp_path / f"r{revision}.json"
+        casefile.write(replace(back, base=casefile.Base(revision, casefile.values_digest(EXAMPLE))), hostile)
+        if not taken:
+            with pytest.raises(BadInput, match="base.revision"):
+                import_files(laptop, [hostile])
+            continue
+        import_files(laptop, [hostile])
+    # The laptop took a base at the limit: what it hands over next is still a file every import reads.
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "notes", "笔记本", laptop.get(case.id).revision)
+    again = export_case(laptop, case.id, tmp_path / "again.json")
+    assert import_files(store, [again]).replaced == (case.id,)
+    # So is a case whose recorded handover an older desk400 already pushed beyond the limit.
+    store.record_export(case.id, store.get(case.id).fields, revision=2**53)
+    onward = export_case(store, case.id, tmp_path / "onward.json")
+    assert casefile.read(onward).base is None  # goes out as version 1, decided by time
+    assert import_files(laptop, [onward]).unchanged == (case.id,)

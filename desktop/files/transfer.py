@@ -190,13 +190,17 @@ def known_base(store: Store, case_id: str, digest: str) -> dict[str, Value] | No
 
 def base_for(store: Store, case: Case) -> Base | None:
     """What this machine last shared of the case, the base its file carries: the later of its last
-    handover and its last sync (by the drafts revision each was at); None when it never shared it."""
+    handover and its last sync (by the drafts revision each was at); None when it never shared it.
+
+    A revision beyond casefile.MAX_REVISION (recorded from a file at the limit, or by a desk400
+    that took any revision below 2**53) is never carried: every import would refuse the file, so
+    the case goes out as version 1 instead, decided by time as a file without a base."""
     found: list[tuple[int, int, Base]] = []
     handed = store.last_handover(case.id)
-    if handed is not None:
+    if handed is not None and 0 <= handed.revision <= casefile.MAX_REVISION:
         found.append((handed.local_revision, 1, Base(handed.revision, handed.digest)))
     synced = hall_local.synced_base(store.db, case.id)
-    if synced is not None:
+    if synced is not None and 0 <= synced[0] <= casefile.MAX_REVISION:
         found.append((synced[2], 0, Base(synced[0], values_digest(synced[1]))))
     return max(found, key=lambda f: f[:2])[2] if found else None
 
