@@ -3,8 +3,14 @@ the environment spells them, and the hall's key escrow typed by hand."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
+import subprocess
+import sys
+import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pyrage
@@ -133,3 +139,100 @@ def test_an_older_laptops_sealed_export_never_replaces_a_newer_sealed_file(tmp_p
     assert "已导入 1 个文件" in out
     with open_at(tmp_path / "third.sqlite", clock) as third:
         assert third.get(case.id).fields["notes"] == "笔记本更晚改的"
+
+
+# -- passphrases as the environment spells them ----------------------------------------------
+
+
+def test_a_passphrase_that_is_not_utf8_is_said_as_such_not_as_a_damaged_key_file(tmp_path, monkeypatch):
+    db, _ = machine(tmp_path, "李敏")
+    before = digests(tmp_path)
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, "口令\udcb0\udce5")  # GBK bytes, decoded as POSIX does
+    code, out, err = run("export", "--db", db, "--all", "-o", tmp_path / "out")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "UTF-8" in err and keys.PASSPHRASE_ENV in err and "损坏" not in err, err
+    assert digests(tmp_path) == before
+
+
+def test_a_non_utf8_passphrase_in_a_child_process_is_one_line_exit_2(tmp_path):
+    db, _ = machine(tmp_path, "李敏")
+    env = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
+    env[os.fsencode(keys.PASSPHRASE_ENV)] = "口令".encode("gbk")
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop", "export", "--db", str(db), "--all", "-o", str(tmp_path / "o")],
+        capture_output=True, cwd=ROOT, env=env, timeout=60,
+    )  # fmt: skip
+    err = done.stderr.decode("utf-8")
+    assert done.returncode == 2 and "UTF-8" in err and "损坏" not in err and "内部错误" not in err, err
+
+
+@pytest.mark.parametrize("form, other", [("NFC", "NFD"), ("NFD", "NFC")])
+def test_one_passphrase_in_either_unicode_spelling_opens_the_file(tmp_path, monkeypatch, form, other):
+    spoken = "Café 口令 Ångström"
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, unicodedata.normalize(form, spoken))
+    keys.forget()
+    db, case_id = machine(tmp_path, "李敏")
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, unicodedata.normalize(other, spoken))
+    keys.forget()
+    with open_at(db) as store:
+        assert store.get(case_id).fields["contact.name"] == "李敏"
+
+
+def test_a_key_file_wrapped_with_an_unnormalised_spelling_still_opens_with_it(tmp_path, monkeypatch):
+    """Key files written before passphrases were normalised used the spelling as typed."""
+    spelled = unicodedata.normalize("NFD", "Café 口令")
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, spelled)
+    keys.forget()
+    db, case_id = machine(tmp_path, "李敏")
+    info = keys.read_key_file(db)
+    key = keys.unlock(db)
+    params = {k: v for k, v in info.wrapped.items() if k != "wrapped"}
+    pad = hashlib.scrypt(spelled.encode("utf-8"), salt=bytes.fromhex(params["salt"]), n=params["n"],
+                         r=params["r"], p=params["p"], dklen=32, maxmem=256 * params["n"] * params["r"])  # fmt: skip
+    params["wrapped"] = bytes(a ^ b for a, b in zip(key, pad, strict=True)).hex()
+    keys.write_key_file(db, replace(info, wrapped=params))
+    keys.forget()
+    with open_at(db) as store:
+        assert store.get(case_id).fields["contact.name"] == "李敏"
+
+
+# -- the hall's escrow and identity, typed by hand --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "escrow",
+    [
+        {"sealed": 5},
+        {"sealed": ["x"]},
+        "sealed",
+        ["sealed"],
+        7,
+        {"sealed": "这不是 base64"},
+        {"sealed": "aGVsbG8gd29ybGQ="},  # base64, but of no age file
+    ],
+)
+def test_recover_key_on_a_mistyped_escrow_is_one_line_exit_2(tmp_path, hall_identity, escrow):
+    _, identity = hall_identity
+    db, _ = machine(tmp_path, "李敏")
+    path = keys.key_path(db)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["escrow"] = escrow
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    before = digests(tmp_path)
+    code, out, err = run("recover-key", "--db", db, "--identity", identity)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert "内部错误" not in err and ("托管的密钥" in err or "无法用给出的身份文件解密" in err), err
+    assert digests(tmp_path) == before
+
+
+def test_identity_file_problems_name_an_identity_file_not_a_case_file(tmp_path, hall_identity):
+    recipient, _ = hall_identity
+    db, _ = machine(tmp_path, "李敏")
+    sealed = tmp_path / "case.json.age"
+    example = (ROOT / "examples" / "example-case.json").read_bytes()
+    sealed.write_bytes(pyrage.encrypt(example, [pyrage.x25519.Recipient.from_str(recipient)]))
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"#" * (200 * 1024))
+    for bad in (tmp_path, big):
+        code, _, err = run("import", "--db", db, "--identity", bad, sealed)
+        assert code == 2 and "不是 age 身份文件" in err and "案卷文件" not in err, err

@@ -92,7 +92,7 @@ def read_regular(path: Path, max_bytes: int, *, what: str = "案卷文件") -> b
         raise FileProblem(f"{name}：无法读取（{why(exc)}）", exc.errno or 0) from None
     _require_regular(info, name, what)
     if info.st_size > max_bytes:
-        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是{what}", errno.EFBIG)
+        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），{_not_a(what)}", errno.EFBIG)
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
@@ -115,7 +115,7 @@ def read_regular(path: Path, max_bytes: int, *, what: str = "案卷文件") -> b
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > max_bytes:
-        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是{what}", errno.EFBIG)
+        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），{_not_a(what)}", errno.EFBIG)
     return data
 
 
@@ -208,7 +208,12 @@ def sync_dir(folder: Path) -> None:
 
 def _require_regular(info: os.stat_result, name: str, what: str = "案卷文件") -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise FileProblem(f"{name}：{_kind(info.st_mode)}，不是{what}", errno.EINVAL)
+        raise FileProblem(f"{name}：{_kind(info.st_mode)}，{_not_a(what)}", errno.EINVAL)
+
+
+def _not_a(what: str) -> str:
+    """「不是案卷文件」, 「不是 age 身份文件」: a space before a Latin word, as Chinese text sets it."""
+    return f"不是 {what}" if what[:1].isascii() else f"不是{what}"
 
 
 def _kind(st_mode: int) -> str:
