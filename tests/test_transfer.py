@@ -528,3 +528,39 @@ def test_a_base_far_beyond_any_real_revision_is_refused_and_never_poisons_the_ca
     onward = export_case(store, case.id, tmp_path / "onward.json")
     assert casefile.read(onward).base is None  # goes out as version 1, decided by time
     assert import_files(laptop, [onward]).unchanged == (case.id,)
+
+
+def test_the_command_line_counts_merges_and_shows_invisible_characters_in_conflicts(tmp_path):
+    """Issue 21: a field merge printed 「新增 0，更新 0，未变 0」, and a conflict between 大厅 and
+    大\\u200b厅 printed as 「大厅 / 大厅」."""
+    import contextlib
+    import io
+
+    from desktop.cli import main
+
+    def run(*args):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+        return code, out.getvalue(), err.getvalue()
+
+    hall, field_laptop = tmp_path / "hall.sqlite", tmp_path / "laptop.sqlite"
+    assert run("import", "--db", hall, EXAMPLE_FILE)[0] == 0
+    assert run("export", "--db", hall, "--id", CASE_ID, "-o", tmp_path / "out.json")[0] == 0
+    assert run("import", "--db", field_laptop, tmp_path / "out.json")[0] == 0
+    for db, key, value in ((hall, "handler.mobile", "13900000000"), (field_laptop, "notes", "笔记本")):
+        with open_at(db) as opened:
+            opened.save_field(CASE_ID, key, value, opened.get(CASE_ID).revision)
+    assert run("export", "--db", field_laptop, "--id", CASE_ID, "-o", tmp_path / "back.json")[0] == 0
+    code, out, err = run("import", "--db", hall, tmp_path / "back.json")
+    assert code == 0, err
+    assert out.strip() == "已导入 1 个文件：新增 0，更新 0，合并 1，未变 0"
+    assert run("export", "--db", hall, "--id", CASE_ID, "-o", tmp_path / "merged.json")[0] == 0
+    assert run("import", "--db", field_laptop, tmp_path / "merged.json")[0] == 0
+    for db, value in ((hall, "大厅"), (field_laptop, "大\u200b厅")):
+        with open_at(db) as opened:
+            opened.save_field(CASE_ID, "notes", value, opened.get(CASE_ID).revision)
+    assert run("export", "--db", field_laptop, "--id", CASE_ID, "-o", tmp_path / "again.json")[0] == 0
+    code, _, err = run("import", "--db", hall, tmp_path / "again.json")
+    assert code == 1
+    assert [line for line in err.splitlines() if " notes: " in line][0].endswith("notes: 大厅 / 大[U+200B]厅")
