@@ -236,3 +236,25 @@ def test_identity_file_problems_name_an_identity_file_not_a_case_file(tmp_path, 
     for bad in (tmp_path, big):
         code, _, err = run("import", "--db", db, "--identity", bad, sealed)
         assert code == 2 and "不是 age 身份文件" in err and "案卷文件" not in err, err
+
+
+def test_a_damaged_drafts_file_beside_another_machines_key_file_is_refused_not_emptied(tmp_path):
+    """The issue's 「没有可用的自动备份，已新建空的草稿文件」 though a backup exists: the backups,
+    all written with another key, say the key file is not this drafts file's."""
+    m1, id1 = machine(tmp_path / "m1", "李敏")
+    m2, _ = machine(tmp_path / "m2", "张三")
+    one = keys.key_path(m1).read_bytes()
+    keys.key_path(m1).write_bytes(keys.key_path(m2).read_bytes())
+    for damage in (b"\0" * m1.stat().st_size, b""):  # overwritten with zeroes, then emptied
+        m1.write_bytes(damage)
+        before = digests(tmp_path / "m1")
+        keys.forget()
+        code, _, err = run("export", "--db", m1, "--all", "-o", tmp_path / "out")
+        assert code == 2 and WRONG_KEY_FILE in err, err
+        assert digests(tmp_path / "m1") == before
+        assert not list((tmp_path / "m1").glob("*.damaged-*"))
+    keys.key_path(m1).write_bytes(one)  # its own key file back: damage, recovered from its backup
+    keys.forget()
+    with open_at(m1) as store:
+        assert store.recovery is not None and store.recovery.restored_from is not None
+        assert store.get(id1).fields["contact.name"] == "李敏"

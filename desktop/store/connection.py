@@ -294,22 +294,9 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
     if info is not None and key is not None and info.cipher != CURRENT.version:
         info = encrypt.upgrade_cipher(path, key, info)  # once, at the first open of a new desk400
     state = inspect(path, key)
-    if (
-        state.kind == "unreadable"
-        and key is not None
-        and not state.plain
-        and not _in_use(path)
-        and key_fits(path, key) is False
-        and _all_ciphertext(path)
-    ):
-        # Another machine's drafts file copied over this one, or the key files swapped: the key is
-        # right for its key file (check value) but no page of this file was written with it.
-        # Taking that for damage would set the file aside and put a backup or nothing in its place.
-        # Asked before anything else is read or written (the lock file, the backups).
-        raise keys.WrongKey(
-            f"这个密钥文件不是这个草稿文件的：{keys.key_path(path).name} 里的密钥打不开 {path.name}，"
-            "本程序没有改动任何文件；请把这个草稿文件自己的密钥文件放在它旁边（换电脑时两个文件一起拷贝）"
-        )
+    if state.kind in ("unreadable", "empty") and key is not None and not state.plain and not _in_use(path):
+        # Asked before anything else is read or written (the lock file, the backups' formats).
+        _refuse_another_key(path, key)
     if state.kind == "unreadable" and key is not None and not _in_use(path):
         if encrypt.rewrite_older_copies(path, key):  # put back from before the format changed
             state = inspect(path, key)
@@ -367,6 +354,32 @@ def _plain_header(path: Path) -> bool:
     Read outside SQLite only once SQLite could not read the file with its key."""
     with path.open("rb") as handle:
         return handle.read(16) == PLAIN_HEADER
+
+
+WRONG_KEY_FILE = (
+    "这个密钥文件不是这个草稿文件的：{key_file} 里的密钥打不开 {name}，本程序没有改动任何文件；"
+    "请把这个草稿文件自己的密钥文件放在它旁边（换电脑时两个文件一起拷贝）"
+)
+
+
+def _refuse_another_key(path: Path, key: bytes) -> None:
+    """WrongKey when the key, right for its key file (check value), is not the drafts file's: a
+    drafts file copied without its own key file, or key files swapped. Taking that for damage
+    set the file aside and put a backup (or nothing) in its place.
+
+    The drafts file says so when no page of it authenticates under the key and it still looks
+    like ciphertext. One damaged beyond telling (overwritten, emptied) leaves it to the backups:
+    when every one of them is another key's too, the key file is not this drafts file's either;
+    a backup written with this key, in any page format, is what recovery then restores."""
+    fits = key_fits(path, key) if path.stat().st_size else None
+    if fits is True:
+        return
+    message = WRONG_KEY_FILE.format(key_file=keys.key_path(path).name, name=path.name)
+    if fits is False and _all_ciphertext(path):
+        raise keys.WrongKey(message)
+    stored = backup.backups(path)
+    if stored and all(key_fits(copy, key) is False and _all_ciphertext(copy) for copy in stored):
+        raise keys.WrongKey(message)
 
 
 def _all_ciphertext(path: Path, pages: int = 8) -> bool:
