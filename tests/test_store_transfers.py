@@ -74,23 +74,6 @@ def test_swapped_key_files_are_a_wrong_key_and_putting_them_back_opens_both(tmp_
             assert store.get(case_id).fields["contact.name"] == name
 
 
-def test_damage_to_the_first_page_with_the_right_key_is_still_recovered(tmp_path):
-    db = tmp_path / "drafts.sqlite"
-    clock = Clock()
-    with open_at(db, clock) as store:
-        case = store.create(EXAMPLE)
-    with open_at(db, clock, backups=True) as store:
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    with open(db, "r+b") as handle:  # noqa: PTH123 (no connection is open)
-        handle.seek(100)  # past the salt: the first page no longer authenticates
-        handle.write(os.urandom(1000))
-    keys.forget()
-    clock.advance(days=1)
-    with open_at(db, clock) as store:
-        assert store.recovery is not None and store.recovery.restored_from is not None
-        assert store.get(case.id).fields == EXAMPLE
-
-
 # -- sealed exports never bury a newer sealed file ----------------------------------------------
 
 
