@@ -363,7 +363,7 @@ WRONG_KEY_FILE = (
 
 
 def _refuse_another_key(path: Path, key: bytes) -> None:
-    """WrongKey when the key, right for its key file (check value), is not the drafts file's: a
+    """NotThisFilesKey when the key, right for its key file (check value), is not the drafts file's: a
     drafts file copied without its own key file, or key files swapped. Taking that for damage
     set the file aside and put a backup (or nothing) in its place.
 
@@ -376,10 +376,10 @@ def _refuse_another_key(path: Path, key: bytes) -> None:
         return
     message = WRONG_KEY_FILE.format(key_file=keys.key_path(path).name, name=path.name)
     if fits is False and _all_ciphertext(path):
-        raise keys.WrongKey(message)
+        raise keys.NotThisFilesKey(message)
     stored = backup.backups(path)
     if stored and all(key_fits(copy, key) is False and _all_ciphertext(copy) for copy in stored):
-        raise keys.WrongKey(message)
+        raise keys.NotThisFilesKey(message)
 
 
 def _all_ciphertext(path: Path, pages: int = 8) -> bool:

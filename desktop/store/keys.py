@@ -55,7 +55,12 @@ class KeyProblem(StoreError):
 
 
 class WrongKey(KeyProblem):
-    pass
+    """The passphrase does not open the key file's key (the window asks again)."""
+
+
+class NotThisFilesKey(KeyProblem):
+    """The key file's key is sound (its check value) but the drafts file beside it was not
+    written with it: another passphrase cannot help, the right key file must be put back."""
 
 
 class NoKey(KeyProblem):
