@@ -338,6 +338,11 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
     if damaged:
         if _in_use(path):
             raise DamagedFile(DAMAGED_IN_USE)  # set aside at the next start, not under a connection
+        if not plain and key is not None and state.kind == "drafts":
+            # A backup put back from before the page format changed is written with this key but
+            # reads only in its old format: rewritten first, so recovery finds it (an unreadable
+            # file had this done above).
+            encrypt.rewrite_older_copies(path, key)
         recovery = _recover(path, now, None if plain else key)
     mark.unlink(missing_ok=True)
     if plain:
