@@ -47,11 +47,19 @@ def _values(read) -> dict[str, str]:
     return {key: f.value for key, f in read.fields.items()}
 
 
-@pytest.mark.parametrize("degrade", [False, True], ids=["clean", "degraded"])
+@pytest.mark.parametrize(
+    "degrade",
+    [None, {}, {"rotate": 5, "scale": 1.0}],
+    ids=[
+        "clean",
+        "degraded-150dpi",
+        "askew-300dpi",
+    ],  # askew: a value's box beside, not level with, its label
+)
 def test_licence_key_fields(engine, degrade):
     card = Licence()
     img = licence_image(card)
-    data = encoded(degraded(img) if degrade else img)
+    data = encoded(img if degrade is None else degraded(img, **degrade))
     read = keyed(read_card("licence", data, today=TODAY, engine=engine), default_card_keys()["licence"])
     assert _values(read) == {
         "customer.name": card.name,

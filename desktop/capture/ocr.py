@@ -29,7 +29,7 @@ MODELS = {
 }
 # The longest side an image is scaled down to before detection (a licence's smallest text still
 # reads at this size; the time of detection grows with the pixels).
-MAX_SIDE = 1024
+MAX_SIDE = 880
 MIN_SIDE = 480
 
 
@@ -142,17 +142,44 @@ class OcrEngine:
         self.load()
         with self._lock:
             output = self._engine(image)
+        found = list(
+            zip(output.txts or (), output.scores or (), output.boxes if output.boxes is not None else (),
+                output.word_results or (), strict=False)
+        )  # fmt: skip
+        turn = _skew([box for _t, _s, box, _w in found])
         lines = []
-        for text, score, box, words in zip(
-            output.txts or (), output.scores or (), output.boxes if output.boxes is not None else (),
-            output.word_results or (), strict=False,
-        ):  # fmt: skip
+        for text, score, box, words in found:
             chars = _char_confidences(text, float(score), words)
-            xs = [p[0] for p in box]
-            ys = [p[1] for p in box]
+            points = [_rotated(p, turn) for p in box]
+            xs = [p[0] for p in points]
+            ys = [p[1] for p in points]
             lines.append(OcrLine(text, float(score), chars, min(xs), min(ys), max(xs), max(ys)))
         lines.sort(key=lambda line: (line.top, line.left))
         return lines
+
+
+def _skew(boxes: list[Any]) -> float:
+    """The page's skew (radians): the median slope of the long text boxes' top edges.
+
+    A photo or a scan a few degrees askew puts a value's box above or below its label's; the
+    boxes are turned back by this angle before rows are matched (desktop.capture.extract)."""
+    import math
+    import statistics
+
+    angles = []
+    for box in boxes:
+        (x0, y0), (x1, y1) = box[0], box[1]
+        if abs(x1 - x0) > 2 * abs(box[3][1] - y0):
+            angles.append(math.atan2(y1 - y0, x1 - x0))
+    return statistics.median(angles) if angles else 0.0
+
+
+def _rotated(point: Any, angle: float) -> tuple[float, float]:
+    import math
+
+    x, y = float(point[0]), float(point[1])
+    c, s = math.cos(-angle), math.sin(-angle)
+    return (x * c - y * s, x * s + y * c)
 
 
 def _char_confidences(text: str, score: float, words: Any) -> tuple[float, ...]:
