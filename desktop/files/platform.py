@@ -181,7 +181,10 @@ def _unlock(fd: int) -> None:
 
 def uri_path(path: str | os.PathLike[str]) -> PurePath:
     """The absolute path as this system names it: what `sqlite_uri` writes. (The Windows-semantics
-    test layer replaces it to send every URI through the UNC branch.)"""
+    test layer replaces it to send every URI through the UNC branch.) A pure Windows path (a
+    share named on another system) is taken as it is: it cannot be resolved here."""
+    if isinstance(path, PureWindowsPath) and not isinstance(path, Path):
+        return path
     return Path(path).resolve()
 
 
@@ -194,7 +197,7 @@ def sqlite_uri(path: str | os.PathLike[str], **query: str) -> str:
     if isinstance(where, PureWindowsPath):
         text = _windows_uri_path(where)
     else:
-        text = where.as_posix()
+        text = "//" + where.as_posix()  # file:///home/…: the empty authority
     uri = "file:" + quote(text, safe="/:")
     if query:
         uri += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
