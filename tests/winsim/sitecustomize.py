@@ -27,14 +27,13 @@ UTF-8, so children keep UTF-8 unless a test asks for GBK itself, as tests/test_w
 from __future__ import annotations
 
 import errno
+import fcntl as _fcntl
 import importlib.abc
 import os
 import sys
 import threading
 import time
 import types
-
-import fcntl as _fcntl
 
 ACTIVE_ENV = "DESK400_WINSIM"
 # A bit no Linux open flag uses (x86_64, aarch64); stripped before the real open.
