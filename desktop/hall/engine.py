@@ -1,10 +1,14 @@
 """The sync engine: one round exchanges a drafts file's cases with the hall server.
 
-A round passes local purges on, pushes every case changed here since it last matched the server
-(with the server revision it started from), pulls every case changed on the server since the last
-round, and appends the new audit events. Nothing local changes until the server has committed, so a
-connection lost at any point leaves both sides consistent, and the next round repeats the work:
-a push the server took but never acknowledged merges with itself, both sides equal.
+A round asks the server to apply the hall's retention (now and then), pushes every case changed
+here since it last matched the server (with the server revision it started from and a client
+token), pulls every case changed on the server since the last round, and appends the new audit
+events. Nothing local changes until the server has committed, so a connection lost at any point
+leaves both sides consistent, and the next round repeats the work: a push the server took but
+never acknowledged is asked for again by its token, and the server answers as it did the first
+time (never a conflict with this desk's own value). A purge here is this machine's business
+only: the server keeps the case until the hall's retention ends it. Every pulled row passes the
+case-file rules (desktop.hall.checked) or is quarantined, and the pull goes on.
 
 Qt-free: the window runs `sync_once` off the GUI thread with its own Store (one per thread).
 """
@@ -21,8 +25,12 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from desktop.files.casefile import CaseFile
+import time
+import uuid
+
 from desktop.hall import local, remote, schema
-from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch
+from desktop.hall.checked import RowRefused, checked
+from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
 from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.store import Case, CaseNotFound, Store
 
@@ -30,6 +38,7 @@ PUSH_BATCH = 1000
 AUDIT_BATCH = 5000
 IDLE = TransactionStatus.IDLE
 PICKS = ("mine", "theirs")
+RETIRE_EVERY_S = 3600.0  # how often a desk asks the server to apply the hall's retention
 
 
 @dataclass(frozen=True)
@@ -84,11 +93,16 @@ Seen = tuple[int, int] | None  # a case's (drafts revision, in the bin) here; No
 class SyncEngine:
     """Synchronises one Store with the hall server reached through `connect`."""
 
-    def __init__(self, store: Store, connect: Connector) -> None:
+    def __init__(self, store: Store, connect: Connector, shapes: Mapping[str, str] | None = None) -> None:
+        """`shapes` (desktop.files.casefile.shapes_for the bundle's fields) lets the pulled-row
+        check refuse unknown fields and wrong value types, as `import` does."""
         self.store = store
         self.db = store.db
         self.connect = connect
+        self.shapes = shapes
         self._conn: psycopg.Connection | None = None  # kept between rounds while it works
+        self._retired_at: float | None = None
+        self._forgotten = 0  # cases this round removed here because the server retired them
         local.ensure_schema(self.db)
 
     # -- public --------------------------------------------------------------------------
@@ -123,7 +137,9 @@ class SyncEngine:
     def _round(self) -> SyncReport:
         conn = self._connection()
         try:
-            purged = self._pass_purges(conn)
+            self._forget_purged_here()
+            self._retire(conn)
+            self._forgotten = 0
             known: dict[str, int] = {}
             pushed = self._push(conn, known)
             pulled = self._pull(conn, known)
@@ -134,7 +150,7 @@ class SyncEngine:
         except BaseException:
             self.close()
             raise
-        return SyncReport(pushed, pulled, purged, tuple(self.conflicts()))
+        return SyncReport(pushed, pulled, self._forgotten, tuple(self.conflicts()))
 
     def _connection(self) -> psycopg.Connection:
         """The kept connection when it is idle and open, else a new one: checked (schema version,
@@ -198,9 +214,13 @@ class SyncEngine:
             # Mark the case as changed here, so the next round pushes what is now on screen.
             self.db.execute("UPDATE hall_cases SET local_revision = -1 WHERE case_id = ?", [case_id])
 
+    def quarantined(self) -> list[local.Quarantined]:
+        """The pulled rows kept aside because they failed the case-file rules, with the reason."""
+        return local.quarantined(self.db)
+
     def pending_count(self) -> int:
-        """Cases changed here that the server has not taken yet (purges included; conflicts aside)."""
-        count = len(local.purged_here(self.db))
+        """Cases changed here that the server has not taken yet (conflicts aside)."""
+        count = 0
         candidates = local.changed_here(self.db)
         bases = local.bases(self.db, candidates)
         for case_id in candidates:
@@ -222,21 +242,28 @@ class SyncEngine:
             local.set_state(self.db, "server_id", server_id)
             local.set_state(self.db, "pulled", 0)
 
-    def _pass_purges(self, conn: psycopg.Connection) -> int:
+    def _forget_purged_here(self) -> None:
+        """Cases purged here by this machine's retention: only the local copy goes, the server
+        keeps the case (issue 21: no desk's clock decides for the hall). The store drops the
+        bookkeeping with the case; an older file's leftovers are dropped here."""
         items = local.purged_here(self.db)
-        if not items:
+        if items:
+            with local.write(self.db):
+                for case_id, _ in items:
+                    local.drop_bookkeeping(self.db, case_id)
+
+    def _retire(self, conn: psycopg.Connection) -> None:
+        """Ask the server, now and then, to retire what the hall's retention ends (by its own
+        setting and clock); the tombstones arrive with this round's pull."""
+        now = time.monotonic()
+        if self._retired_at is not None and now - self._retired_at < RETIRE_EVERY_S:
             return 0
-        done = remote.purge(conn, items)
-        refused = [case_id for case_id, _ in items if case_id not in done]
-        with local.write(self.db):
-            for case_id in done:
-                local.drop_bookkeeping(self.db, case_id)
-        # Edited elsewhere since this machine purged it: the newer version comes back.
-        self._applying(pulled=[(case, None) for case in remote.fetch(conn, refused)])
-        return len(done)
+        remote.retire(conn)
+        self._retired_at = now
 
     def _push(self, conn: psycopg.Connection, known: dict[str, int]) -> int:
         """Push every case changed here; `known` gets the revision the server answered for each."""
+        self._replay(conn)
         candidates = local.changed_here(self.db)
         pushed = 0
         for start in range(0, len(candidates), PUSH_BATCH):
@@ -259,18 +286,43 @@ class SyncEngine:
                         base.revision if base else 0,
                         outgoing,
                         case.updated,
+                        token=str(uuid.uuid4()),
                     )
                 )
                 sent[case_id] = Sent(mine, outgoing, case.revision, case.deleted is not None)
+            with local.write(self.db):  # before it goes: a lost answer is asked for by its token
+                local.note_in_flight(
+                    self.db, [(p.case_id, p.token, *sent[p.case_id].seen) for p in batch]  # type: ignore[misc]
+                )
             results = remote.push(conn, batch)
             pushed += sum(
                 1
                 for r in results
                 if r.accepted and r.case.revision != getattr(bases.get(r.case.case_id), "revision", None)
             )
-            self._applying(pushed=[(r, sent[r.case.case_id]) for r in results])
+            self._applying(pushed=[(r, sent[r.case.case_id]) for r in results], landed=list(sent))
             known.update((r.case.case_id, r.case.revision) for r in results if not r.case.purged)
         return pushed
+
+    def _replay(self, conn: psycopg.Connection) -> None:
+        """Ask the server for its answers to pushes whose acknowledgement never came, and apply
+        them as if they had come (with what was sent then), so the edit made since is pushed
+        from the revision the server gave, not merged against this desk's own previous value."""
+        flying = local.in_flight(self.db)
+        if not flying:
+            return
+        seen = {case_id: (revision, deleted) for case_id, _, revision, deleted in flying}
+        answers = remote.replay(conn, [(case_id, token) for case_id, token, _, _ in flying])
+        here = self._local_rows([a.case.case_id for a in answers])
+        items = []
+        for answer in answers:
+            case_id = answer.case.case_id
+            if case_id not in here:
+                continue
+            sent = normal(answer.sent or answer.case.state)
+            revision, deleted = seen[case_id]
+            items.append((answer, Sent(sent, sent, revision, bool(deleted))))
+        self._applying(pushed=items, landed=list(seen))
 
     def _pull(self, conn: psycopg.Connection, known: Mapping[str, int]) -> int:
         """Pull what changed on the server; the cases at a revision in `known` (this round's own
@@ -286,11 +338,15 @@ class SyncEngine:
             missing = [
                 c.case_id
                 for c in cases
-                if c.state is None and getattr(bases.get(c.case_id), "revision", None) != c.revision
+                if c.raw is None
+                and not c.purged
+                and getattr(bases.get(c.case_id), "revision", None) != c.revision
             ]
             if missing:  # not noted at that revision after all: ask for the values
                 full = {c.case_id: c for c in remote.fetch(conn, missing)}
-                cases = [full.get(c.case_id, c) if c.state is None else c for c in cases]
+                cases = [full.get(c.case_id, c) if c.case_id in missing else c for c in cases]
+            top = cases[-1].change_seq
+            cases, refused = self._checked(cases)
             todo: list[tuple[remote.ServerCase, Seen]] = []
             for case in cases:
                 base, seen = bases.get(case.case_id), here.get(case.case_id)
@@ -300,9 +356,31 @@ class SyncEngine:
                     continue  # changed here too: the next push merges it on the server
                 todo.append((case, seen))
             pulled += len(todo)
-            self._applying(pulled=todo, pulled_to=cases[-1].change_seq)
-            if len(cases) < remote.PULL_BATCH:
+            self._applying(pulled=todo, pulled_to=top, refused=refused)
+            if len(cases) + len(refused) < remote.PULL_BATCH:
                 return pulled
+
+    def _checked(
+        self, cases: Sequence[remote.ServerCase]
+    ) -> tuple[list[remote.ServerCase], list[tuple[str, int, str | None, str, str, str]]]:
+        """The pulled cases that pass the case-file rules (their state parsed), and the rows to
+        quarantine: (case id, revision, number, reason, raw row, when)."""
+        good, refused = [], []
+        now = datetime.now().astimezone().isoformat(timespec="seconds")
+        for case in cases:
+            if case.state is not None and case.raw is None:
+                good.append(case)
+                continue
+            if case.raw is None and not case.purged:
+                good.append(case)  # held here at this revision already (this round's push)
+                continue
+            try:
+                good.append(checked(case, self.store.bundle, self.shapes))
+            except RowRefused as exc:
+                number = case.number if isinstance(case.number, str) and len(case.number) <= 64 else None
+                row = _json({"bundle": case.bundle, "updated": case.updated, "number": case.number})
+                refused.append((case.case_id, case.revision, number, str(exc), row + "\n" + (case.raw or ""), now))
+        return good, refused
 
     def _changed_here(self, case_id: str, base: local.Base | None, seen: tuple[int, int]) -> bool:
         """Whether this file holds edits of the case the server has not had. A case whose drafts
@@ -338,6 +416,8 @@ class SyncEngine:
         pushed: Sequence[tuple[remote.Pushed, Sent]] = (),
         pulled: Sequence[tuple[remote.ServerCase, Seen]] = (),
         pulled_to: int | None = None,
+        landed: Sequence[str] = (),
+        refused: Sequence[tuple[str, int, str | None, str, str, str]] = (),
     ) -> None:
         """Apply the server's answer locally in one transaction; the audit rows it causes are skipped.
 
@@ -364,6 +444,9 @@ class SyncEngine:
             after = local.audit_top(self.db)
             if after > before:
                 self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
+            local.landed(self.db, landed)
+            local.quarantine(self.db, refused)
+            local.release(self.db, [c.case_id for c, _ in pulled])
             if pulled_to is not None:
                 local.set_state(self.db, "pulled", pulled_to)
 
@@ -528,7 +611,8 @@ class SyncEngine:
         return self.store.get(server.case_id)
 
     def _forget(self, case_id: str) -> None:
-        """Remove a case purged on the server (the store has no per-case purge call yet)."""
+        """Remove a case the server retired (the store has no per-case purge call yet)."""
+        self._forgotten += 1
         self.db.execute("DELETE FROM cases WHERE id = ?", [case_id])
         now = datetime.now().astimezone().isoformat(timespec="seconds")
         self.db["audit"].insert(
@@ -560,9 +644,14 @@ def _readable(exc: psycopg.Error) -> HallError:
     """A server error as the HallError the agent reads."""
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return AuthFailed("这个柜台账号没有读写案卷的权限：请管理员用 desk400 server add-desk 建立")
-    if isinstance(exc, psycopg.errors.UndefinedTable):
+    if isinstance(exc, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedFunction):
         return SchemaMismatch(schema.NOT_INITIALISED)
+    if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
+        return ServerBusy(BUSY)
     return Offline(f"与服务器的连接中断（{type(exc).__name__}），本机数据未受影响，稍后会自动重试")
+
+
+BUSY = "服务器忙（等待其他柜台的操作超时），本机的修改已保留，稍后会自动重试"
 
 
 def _outgoing(mine: State, base: Mapping[str, Any], conflicted: Iterable[str]) -> State:

@@ -1,8 +1,8 @@
 """What a drafts file remembers about the hall server: per case the server revision and values it
 last agreed with (the base of the next merge), open conflicts, how far it has pulled and pushed.
 
-The tables are created by the migration steps of `migrations()` (`hall_tables`, then
-`sync_indexes`), applied by `ensure_schema` as a migration set of their own; each step runs once
+The tables are created by the migration steps of `migrations()` (`hall_tables`, `sync_indexes`,
+`quarantine_table`, `push_tokens_table`), applied by `ensure_schema` as a migration set of their own; each step runs once
 per file.
 """
 
@@ -20,6 +20,8 @@ from desktop.hall.merge import State, split_state
 MIGRATION_SET = "desk400-hall"
 STEP_NAME = "0005_hall"
 INDEX_STEP_NAME = "0006_hall_sync_indexes"
+QUARANTINE_STEP_NAME = "0013_quarantine"
+TOKENS_STEP_NAME = "0014_push_tokens"
 
 
 def hall_tables(db: Database) -> None:
@@ -54,10 +56,31 @@ def sync_indexes(db: Database) -> None:
     db.execute("CREATE INDEX hall_cases_sync ON hall_cases(case_id, local_revision, local_deleted, revision)")
 
 
+def quarantine_table(db: Database) -> None:
+    """Pulled rows that failed the case-file rules, kept aside (never applied) with the reason."""
+    db["hall_quarantine"].create(
+        {"case_id": str, "revision": int, "number": str, "reason": str, "row": str, "at": str},
+        pk="case_id",
+        not_null={"revision", "reason", "row", "at"},
+    )
+
+
+def push_tokens_table(db: Database) -> None:
+    """The token of each push in flight, with the drafts revision and bin flag it was read at:
+    a push whose acknowledgement was lost is asked for again by its token (a replay)."""
+    db["hall_push_tokens"].create(
+        {"case_id": str, "token": str, "local_revision": int, "local_deleted": int},
+        pk="case_id",
+        not_null={"token", "local_revision", "local_deleted"},
+    )
+
+
 def migrations() -> Migrations:
     steps = Migrations(MIGRATION_SET)
     steps(name=STEP_NAME)(hall_tables)
     steps(name=INDEX_STEP_NAME)(sync_indexes)
+    steps(name=QUARANTINE_STEP_NAME)(quarantine_table)
+    steps(name=TOKENS_STEP_NAME)(push_tokens_table)
     return steps
 
 
@@ -183,9 +206,52 @@ def open_conflicts(db: Database, case_id: str) -> dict[str, tuple[Any, Any, str,
 
 
 def drop_bookkeeping(db: Database, case_id: str) -> None:
-    """Forget the case's sync base and conflicts (it is gone on both sides)."""
+    """Forget the case's sync base, conflicts and quarantined row (it is gone here)."""
     db.execute("DELETE FROM hall_cases WHERE case_id = ?", [case_id])
     db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
+    db.execute("DELETE FROM hall_quarantine WHERE case_id = ?", [case_id])
+
+
+def in_flight(db: Database) -> list[tuple[str, str, int, int]]:
+    """(case id, token, drafts revision, in the bin) of the pushes never acknowledged."""
+    return [tuple(r) for r in db.execute(  # type: ignore[misc]
+        "SELECT case_id, token, local_revision, local_deleted FROM hall_push_tokens"
+    ).fetchall()]
+
+
+def note_in_flight(db: Database, items: Sequence[tuple[str, str, int, int]]) -> None:
+    db.conn.executemany("INSERT OR REPLACE INTO hall_push_tokens VALUES (?, ?, ?, ?)", items)
+
+
+def landed(db: Database, ids: Sequence[str]) -> None:
+    """These pushes were answered: their tokens are no longer needed."""
+    db.conn.executemany("DELETE FROM hall_push_tokens WHERE case_id = ?", [(i,) for i in ids])
+
+
+def quarantine(db: Database, items: Sequence[tuple[str, int, str | None, str, str, str]]) -> None:
+    """Keep (case id, revision, number, reason, raw row, when) aside, one row per case."""
+    db.conn.executemany("INSERT OR REPLACE INTO hall_quarantine VALUES (?, ?, ?, ?, ?, ?)", items)
+
+
+def release(db: Database, ids: Sequence[str]) -> None:
+    """A newer, valid version of these cases arrived: their quarantined rows are done with."""
+    db.conn.executemany("DELETE FROM hall_quarantine WHERE case_id = ?", [(i,) for i in ids])
+
+
+class Quarantined(NamedTuple):
+    case_id: str
+    revision: int
+    number: str | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return self.number or self.case_id[:8]
+
+
+def quarantined(db: Database) -> list[Quarantined]:
+    rows = db.execute("SELECT case_id, revision, number, reason FROM hall_quarantine ORDER BY at, case_id")
+    return [Quarantined(*r) for r in rows.fetchall()]
 
 
 def audit_top(db: Database) -> int:
