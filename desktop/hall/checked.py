@@ -28,7 +28,7 @@ def checked(case: ServerCase, bundle: str, shapes: Mapping[str, str] | None) -> 
     """`case` with its state parsed from its raw text (the state without @bin, and the @bin
     value's JSON), if every rule holds; RowRefused otherwise. A purged tombstone carries no values."""
     text, binned = case.raw, case.raw_bin
-    label = case.number if isinstance(case.number, str) and len(case.number) < 40 else case.case_id[:8]
+    label = shown(case.number, 30) if isinstance(case.number, str) else case.case_id[:8]
     source = f"{SOURCE} {label}"
     if case.purged:
         return replace(case, state={}, raw=None, raw_bin=None)

@@ -22,7 +22,9 @@ KEYRING_SERVICE = "desk400-hall"
 CONNECT_TIMEOUT_S = 5
 # The desk's own limits, set on every connection (the server's per-role limits are the backstop):
 # a lock held by another desk makes a round fail as 「服务器忙」 instead of waiting for ever.
-SESSION_LIMITS = "-c lock_timeout=5000 -c statement_timeout=20000 -c idle_in_transaction_session_timeout=60000"
+SESSION_LIMITS = (
+    "-c lock_timeout=5000 -c statement_timeout=20000 -c idle_in_transaction_session_timeout=60000"
+)
 LOCAL_NAMES = ("localhost",)
 
 Connector = Callable[[], psycopg.Connection]

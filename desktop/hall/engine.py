@@ -16,6 +16,8 @@ Qt-free: the window runs `sync_once` off the GUI thread with its own Store (one 
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,10 +26,8 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
+from desktop.files import casefile
 from desktop.files.casefile import CaseFile
-import time
-import uuid
-
 from desktop.hall import local, remote, schema
 from desktop.hall.checked import RowRefused, checked
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
@@ -292,7 +292,8 @@ class SyncEngine:
                 sent[case_id] = Sent(mine, outgoing, case.revision, case.deleted is not None)
             with local.write(self.db):  # before it goes: a lost answer is asked for by its token
                 local.note_in_flight(
-                    self.db, [(p.case_id, p.token, *sent[p.case_id].seen) for p in batch]  # type: ignore[misc]
+                    self.db,
+                    [(p.case_id, p.token, *sent[p.case_id].seen) for p in batch],  # type: ignore[misc]
                 )
             results = remote.push(conn, batch)
             pushed += sum(
@@ -377,9 +378,13 @@ class SyncEngine:
             try:
                 good.append(checked(case, self.store.bundle, self.shapes))
             except RowRefused as exc:
-                number = case.number if isinstance(case.number, str) and len(case.number) <= 64 else None
+                number = case.number
+                if not isinstance(number, str) or casefile.check_case_number(number) is not None:
+                    number = None
                 row = _json({"bundle": case.bundle, "updated": case.updated, "number": case.number})
-                refused.append((case.case_id, case.revision, number, str(exc), row + "\n" + (case.raw or ""), now))
+                refused.append(
+                    (case.case_id, case.revision, number, str(exc), row + "\n" + (case.raw or ""), now)
+                )
         return good, refused
 
     def _changed_here(self, case_id: str, base: local.Base | None, seen: tuple[int, int]) -> bool:

@@ -214,9 +214,12 @@ def drop_bookkeeping(db: Database, case_id: str) -> None:
 
 def in_flight(db: Database) -> list[tuple[str, str, int, int]]:
     """(case id, token, drafts revision, in the bin) of the pushes never acknowledged."""
-    return [tuple(r) for r in db.execute(  # type: ignore[misc]
-        "SELECT case_id, token, local_revision, local_deleted FROM hall_push_tokens"
-    ).fetchall()]
+    return [
+        tuple(r)
+        for r in db.execute(  # type: ignore[misc]
+            "SELECT case_id, token, local_revision, local_deleted FROM hall_push_tokens"
+        ).fetchall()
+    ]
 
 
 def note_in_flight(db: Database, items: Sequence[tuple[str, str, int, int]]) -> None:

@@ -345,7 +345,9 @@ def set_retention(conn: psycopg.Connection, days: int) -> int:
     except psycopg.errors.UndefinedTable:
         raise SchemaMismatch(NOT_INITIALISED) from None
     except psycopg.errors.InsufficientPrivilege:
-        raise AuthFailed("这个登录角色不能修改营业厅的保留期：server set-retention 请用管理员账号运行") from None
+        raise AuthFailed(
+            "这个登录角色不能修改营业厅的保留期：server set-retention 请用管理员账号运行"
+        ) from None
     return int(retired)
 
 
