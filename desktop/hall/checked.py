@@ -8,8 +8,9 @@ or size is refused by the case-file parser's own cheap checks before anything is
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from desktop.domain.statuses import STATUSES
 from desktop.files import casefile
@@ -68,3 +69,34 @@ def checked(case: ServerCase, bundle: str, shapes: Mapping[str, str] | None) -> 
             raise RowRefused(f"{source}：回收站标记 {BIN} 应为 true，实际为 {shown(binned, 30)}")
         state[BIN] = True
     return replace(case, state=state, raw=None, raw_bin=None)
+
+
+Refused = tuple[str, int, str | None, str, str, str]  # what desktop.hall.local.quarantine keeps
+
+
+def sort_pulled(
+    cases: Sequence[ServerCase], bundle: str, shapes: Mapping[str, str] | None
+) -> tuple[list[ServerCase], list[Refused]]:
+    """The pulled cases that pass the rules (their state parsed), and the rows to quarantine:
+    (case id, revision, number, reason, raw row, when). A case pulled without values (held
+    here at that revision already: this round's own push) passes as it is."""
+    good: list[ServerCase] = []
+    refused: list[Refused] = []
+    now = datetime.now().astimezone().isoformat(timespec="seconds")
+    for case in cases:
+        if case.raw is None and not case.purged:
+            good.append(case)
+            continue
+        try:
+            good.append(checked(case, bundle, shapes))
+        except RowRefused as exc:
+            number = case.number
+            if not isinstance(number, str) or casefile.check_case_number(number) is not None:
+                number = None
+            head = json.dumps(
+                {"bundle": case.bundle, "updated": case.updated, "number": case.number}, ensure_ascii=False
+            )
+            refused.append(
+                (case.case_id, case.revision, number, str(exc), head + "\n" + (case.raw or ""), now)
+            )
+    return good, refused

@@ -25,11 +25,11 @@ from typing import Any
 
 import psycopg
 from psycopg.pq import TransactionStatus
+from sqlite_utils import Database
 
-from desktop.files import casefile
 from desktop.files.casefile import CaseFile
 from desktop.hall import local, remote, schema
-from desktop.hall.checked import RowRefused, checked
+from desktop.hall.checked import sort_pulled
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
 from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.store import Case, CaseNotFound, Store
@@ -137,7 +137,7 @@ class SyncEngine:
     def _round(self) -> SyncReport:
         conn = self._connection()
         try:
-            self._forget_purged_here()
+            local.forget_purged_here(self.db)
             self._retire(conn)
             self._forgotten = 0
             known: dict[str, int] = {}
@@ -242,16 +242,6 @@ class SyncEngine:
             local.set_state(self.db, "server_id", server_id)
             local.set_state(self.db, "pulled", 0)
 
-    def _forget_purged_here(self) -> None:
-        """Cases purged here by this machine's retention: only the local copy goes, the server
-        keeps the case (issue 21: no desk's clock decides for the hall). The store drops the
-        bookkeeping with the case; an older file's leftovers are dropped here."""
-        items = local.purged_here(self.db)
-        if items:
-            with local.write(self.db):
-                for case_id, _ in items:
-                    local.drop_bookkeeping(self.db, case_id)
-
     def _retire(self, conn: psycopg.Connection) -> None:
         """Ask the server, now and then, to retire what the hall's retention ends (by its own
         setting and clock); the tombstones arrive with this round's pull."""
@@ -314,7 +304,7 @@ class SyncEngine:
             return
         seen = {case_id: (revision, deleted) for case_id, _, revision, deleted in flying}
         answers = remote.replay(conn, [(case_id, token) for case_id, token, _, _ in flying])
-        here = self._local_rows([a.case.case_id for a in answers])
+        here = local.local_rows(self.db, [a.case.case_id for a in answers])
         items = []
         for answer in answers:
             case_id = answer.case.case_id
@@ -335,7 +325,7 @@ class SyncEngine:
             if not cases:
                 return pulled
             ids = [case.case_id for case in cases]
-            bases, here = local.bases(self.db, ids), self._local_rows(ids)
+            bases, here = local.bases(self.db, ids), local.local_rows(self.db, ids)
             missing = [
                 c.case_id
                 for c in cases
@@ -347,7 +337,7 @@ class SyncEngine:
                 full = {c.case_id: c for c in remote.fetch(conn, missing)}
                 cases = [full.get(c.case_id, c) if c.case_id in missing else c for c in cases]
             top = cases[-1].change_seq
-            cases, refused = self._checked(cases)
+            cases, refused = sort_pulled(cases, self.store.bundle, self.shapes)
             todo: list[tuple[remote.ServerCase, Seen]] = []
             for case in cases:
                 base, seen = bases.get(case.case_id), here.get(case.case_id)
@@ -360,32 +350,6 @@ class SyncEngine:
             self._applying(pulled=todo, pulled_to=top, refused=refused)
             if len(cases) + len(refused) < remote.PULL_BATCH:
                 return pulled
-
-    def _checked(
-        self, cases: Sequence[remote.ServerCase]
-    ) -> tuple[list[remote.ServerCase], list[tuple[str, int, str | None, str, str, str]]]:
-        """The pulled cases that pass the case-file rules (their state parsed), and the rows to
-        quarantine: (case id, revision, number, reason, raw row, when)."""
-        good, refused = [], []
-        now = datetime.now().astimezone().isoformat(timespec="seconds")
-        for case in cases:
-            if case.state is not None and case.raw is None:
-                good.append(case)
-                continue
-            if case.raw is None and not case.purged:
-                good.append(case)  # held here at this revision already (this round's push)
-                continue
-            try:
-                good.append(checked(case, self.store.bundle, self.shapes))
-            except RowRefused as exc:
-                number = case.number
-                if not isinstance(number, str) or casefile.check_case_number(number) is not None:
-                    number = None
-                row = _json({"bundle": case.bundle, "updated": case.updated, "number": case.number})
-                refused.append(
-                    (case.case_id, case.revision, number, str(exc), row + "\n" + (case.raw or ""), now)
-                )
-        return good, refused
 
     def _changed_here(self, case_id: str, base: local.Base | None, seen: tuple[int, int]) -> bool:
         """Whether this file holds edits of the case the server has not had. A case whose drafts
@@ -434,11 +398,11 @@ class SyncEngine:
         with local.write(self.db):
             before = local.audit_top(self.db)
             ids = [p.case.case_id for p, _ in pushed] + [c.case_id for c, _ in pulled]
-            here = self._local_rows(ids)
+            here = local.local_rows(self.db, ids)
             pulled = [(case, seen) for case, seen in pulled if here.get(case.case_id) == seen]
-            fresh = self._fresh([case for case, _ in pulled], here)
+            fresh = _fresh([case for case, _ in pulled], here)
             self._create_many(fresh)
-            settled = self._settled(pushed, here)
+            settled = _settled(self.db, pushed, here)
             self._note_bases((case_id, server, *sent.seen) for case_id, (server, sent) in settled.items())
             for answer, sent in pushed:
                 if answer.case.case_id not in settled:
@@ -454,39 +418,6 @@ class SyncEngine:
             local.release(self.db, [c.case_id for c, _ in pulled])
             if pulled_to is not None:
                 local.set_state(self.db, "pulled", pulled_to)
-
-    def _settled(
-        self, pushed: Sequence[tuple[remote.Pushed, Sent]], here: Mapping[str, tuple[int, int]]
-    ) -> dict[str, tuple[remote.ServerCase, Sent]]:
-        """The pushes that leave this file's case as it is: accepted as sent, no conflict open,
-        nothing typed since it was read. Only their base is noted."""
-        conflicted = set(local.open_keys(self.db, [answer.case.case_id for answer, _ in pushed]))
-        return {
-            answer.case.case_id: (answer.case, sent)
-            for answer, sent in pushed
-            if not answer.case.purged
-            and not answer.conflicts
-            and answer.case.case_id not in conflicted
-            and here.get(answer.case.case_id) == sent.seen
-            and normal(answer.case.state) == sent.mine
-        }
-
-    def _fresh(
-        self, cases: list[remote.ServerCase], here: Mapping[str, tuple[int, int]]
-    ) -> dict[str, remote.ServerCase]:
-        """The pulled cases this drafts file does not hold (purged ones aside), by id."""
-        return {c.case_id: c for c in cases if not c.purged and c.case_id not in here}
-
-    def _local_rows(self, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
-        """(drafts revision, in the bin) of each of these cases this file holds, by id."""
-        rows: dict[str, tuple[int, int]] = {}
-        for chunk in local.chunks(ids):
-            marks = ", ".join("?" * len(chunk))
-            for case_id, revision, deleted in self.db.execute(
-                f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
-            ):
-                rows[case_id] = (revision, deleted)
-        return rows
 
     def _create_many(self, fresh: Mapping[str, remote.ServerCase]) -> None:
         """Create the server's new cases here in one import, then note each one's base."""
@@ -507,7 +438,7 @@ class SyncEngine:
             if status != "draft" or binned:  # an import makes drafts: the rest is one more write each
                 self._write_local(self.store.get(server.case_id), normal(server.state))
         ids = list(fresh)
-        rows = self._local_rows(ids)
+        rows = local.local_rows(self.db, ids)
         self._note_bases((case_id, server, *rows[case_id]) for case_id, server in fresh.items())
         self.db.conn.executemany("DELETE FROM hall_conflicts WHERE case_id = ?", [(i,) for i in ids])
 
@@ -643,6 +574,30 @@ class SyncEngine:
             return True
         mine = state_of(case.fields, case.status, case.deleted)
         return _outgoing(mine, base.state, local.open_conflicts(self.db, case.id)) != normal(base.state)
+
+
+def _settled(
+    db: Database, pushed: Sequence[tuple[remote.Pushed, Sent]], here: Mapping[str, tuple[int, int]]
+) -> dict[str, tuple[remote.ServerCase, Sent]]:
+    """The pushes that leave this file's case as it is: accepted as sent, no conflict open,
+    nothing typed since it was read. Only their base is noted."""
+    conflicted = set(local.open_keys(db, [answer.case.case_id for answer, _ in pushed]))
+    return {
+        answer.case.case_id: (answer.case, sent)
+        for answer, sent in pushed
+        if not answer.case.purged
+        and not answer.conflicts
+        and answer.case.case_id not in conflicted
+        and here.get(answer.case.case_id) == sent.seen
+        and normal(answer.case.state) == sent.mine
+    }
+
+
+def _fresh(
+    cases: list[remote.ServerCase], here: Mapping[str, tuple[int, int]]
+) -> dict[str, remote.ServerCase]:
+    """The pulled cases this drafts file does not hold (purged ones aside), by id."""
+    return {c.case_id: c for c in cases if not c.purged and c.case_id not in here}
 
 
 def _readable(exc: psycopg.Error) -> HallError:

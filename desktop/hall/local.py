@@ -212,6 +212,17 @@ def drop_bookkeeping(db: Database, case_id: str) -> None:
     db.execute("DELETE FROM hall_quarantine WHERE case_id = ?", [case_id])
 
 
+def forget_purged_here(db: Database) -> None:
+    """Cases purged here by this machine's retention: only the local copy goes, the server keeps
+    the case (issue 21: no desk's clock decides for the hall). The store drops the bookkeeping
+    with the case; an older file's leftovers are dropped here."""
+    items = purged_here(db)
+    if items:
+        with write(db):
+            for case_id, _ in items:
+                drop_bookkeeping(db, case_id)
+
+
 def in_flight(db: Database) -> list[tuple[str, str, int, int]]:
     """(case id, token, drafts revision, in the bin) of the pushes never acknowledged."""
     return [
@@ -255,6 +266,18 @@ class Quarantined(NamedTuple):
 def quarantined(db: Database) -> list[Quarantined]:
     rows = db.execute("SELECT case_id, revision, number, reason FROM hall_quarantine ORDER BY at, case_id")
     return [Quarantined(*r) for r in rows.fetchall()]
+
+
+def local_rows(db: Database, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """(drafts revision, in the bin) of each of these cases this file holds, by id."""
+    rows: dict[str, tuple[int, int]] = {}
+    for chunk in chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        for case_id, revision, deleted in db.execute(
+            f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
+        ):
+            rows[case_id] = (revision, deleted)
+    return rows
 
 
 def audit_top(db: Database) -> int:
