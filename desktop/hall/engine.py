@@ -103,6 +103,7 @@ class SyncEngine:
         self._conn: psycopg.Connection | None = None  # kept between rounds while it works
         self._retired_at: float | None = None
         self._forgotten = 0  # cases this round removed here because the server retired them
+        self._pulled_to: int | None = None  # how far this round pulled, not yet written
         local.ensure_schema(self.db)
 
     # -- public --------------------------------------------------------------------------
@@ -140,6 +141,7 @@ class SyncEngine:
             local.forget_purged_here(self.db)
             self._retire(conn)
             self._forgotten = 0
+            self._pulled_to = None
             known: dict[str, int] = {}
             pushed = self._push(conn, known)
             pulled = self._pull(conn, known)
@@ -320,7 +322,7 @@ class SyncEngine:
         pushes) come without their values, which this file already holds."""
         pulled = 0
         while True:
-            after = local.get_state(self.db, "pulled", 0)
+            after = self._pulled_to if self._pulled_to is not None else local.get_state(self.db, "pulled", 0)
             cases = remote.pull(conn, after, known)
             if not cases:
                 return pulled
@@ -347,7 +349,11 @@ class SyncEngine:
                     continue  # changed here too: the next push merges it on the server
                 todo.append((case, seen))
             pulled += len(todo)
-            self._applying(pulled=todo, pulled_to=top, refused=refused)
+            if todo or refused:
+                self._applying(pulled=todo, pulled_to=top, refused=refused)
+                self._pulled_to = None
+            else:  # nothing to write but how far: noted with the audit's write (a commit less)
+                self._pulled_to = top
             if len(cases) + len(refused) < remote.PULL_BATCH:
                 return pulled
 
@@ -370,11 +376,16 @@ class SyncEngine:
                 [after, AUDIT_BATCH],
             ).fetchall()
             last = self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+            if not rows and last == after and self._pulled_to is None:
+                return  # nothing new here: no write at all
             remote.append_audit(conn, [tuple(r[1:]) for r in rows])
             top = rows[-1][0] if len(rows) == AUDIT_BATCH else last
             with local.write(self.db):
                 local.set_state(self.db, "audit_pushed", top)
                 self.db.execute("DELETE FROM hall_audit_skip WHERE hi <= ?", [top])
+                if self._pulled_to is not None:
+                    local.set_state(self.db, "pulled", self._pulled_to)
+                    self._pulled_to = None
             if len(rows) < AUDIT_BATCH:
                 return
 
@@ -411,7 +422,9 @@ class SyncEngine:
                 if case.case_id not in fresh:
                     self._apply(case, None, (), case.who, case.when)
             after = local.audit_top(self.db)
-            if after > before:
+            if after > before and local.get_state(self.db, "audit_pushed", 0) == before:
+                local.set_state(self.db, "audit_pushed", after)  # nothing else to send: no range
+            elif after > before:
                 self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
             local.landed(self.db, landed)
             local.quarantine(self.db, refused)

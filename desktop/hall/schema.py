@@ -144,22 +144,24 @@ STEPS: tuple[str, ...] = (
         old AS (
             SELECT t.token, t.case_id, t.revision, t.conflicts, t.sent FROM desk400.push_tokens t
             JOIN u ON u.token = t.token AND u.id = t.case_id WHERE t.desk = session_user),
-        fresh AS (
-            SELECT u.* FROM u WHERE (u.token IS NULL OR u.token NOT IN (SELECT o.token FROM old o))
-                AND u.state IS NOT NULL AND jsonb_typeof(u.state::jsonb) = 'object'
-                AND length(u.state) <= 1048576),
+        fresh AS MATERIALIZED (  -- each state parsed once
+            SELECT u.token, u.id, u.number, u.bundle, u.state::jsonb AS state, u.expected, u.updated,
+                u.conflicts, u.sent
+            FROM u WHERE (u.token IS NULL OR u.token NOT IN (SELECT o.token FROM old o))
+                AND u.state IS NOT NULL AND length(u.state) <= 1048576),
         ins AS (
             INSERT INTO desk400.cases AS c (id, number, bundle, state, revision, updated, change_seq)
-            SELECT f.id, f.number, f.bundle, f.state::jsonb, 1, f.updated, nextval('desk400.changes')
-            FROM fresh f WHERE f.expected = 0
+            SELECT f.id, f.number, f.bundle, f.state, 1, f.updated, nextval('desk400.changes')
+            FROM fresh f WHERE f.expected = 0 AND jsonb_typeof(f.state) = 'object'
             ON CONFLICT ON CONSTRAINT cases_pkey DO NOTHING
             RETURNING c.id, c.revision, c.state, c.number),
         upd AS (
-            UPDATE desk400.cases c SET number = coalesce(f.number, c.number), state = f.state::jsonb,
+            UPDATE desk400.cases c SET number = coalesce(f.number, c.number), state = f.state,
                 revision = c.revision + 1, updated = f.updated, change_seq = nextval('desk400.changes')
             FROM fresh f
-            WHERE f.expected > 0 AND c.id = f.id AND c.revision = f.expected AND NOT c.purged
-                AND (c.state <> f.state::jsonb OR c.number IS DISTINCT FROM coalesce(f.number, c.number))
+            WHERE f.expected > 0 AND jsonb_typeof(f.state) = 'object' AND c.id = f.id
+                AND c.revision = f.expected AND NOT c.purged
+                AND (c.state <> f.state OR c.number IS DISTINCT FROM coalesce(f.number, c.number))
             RETURNING c.id, c.revision, c.state, c.number),
         w AS (SELECT * FROM ins UNION ALL SELECT * FROM upd),
         hist AS (
