@@ -428,7 +428,8 @@ class SyncEngine:
                 self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
             local.landed(self.db, landed)
             local.quarantine(self.db, refused)
-            local.release(self.db, [c.case_id for c, _ in pulled])
+            # A newer version taken (pulled, or the answer to a push): a quarantined row is done with.
+            local.release(self.db, [c.case_id for c, _ in pulled] + [p.case.case_id for p, _ in pushed])
             if pulled_to is not None:
                 local.set_state(self.db, "pulled", pulled_to)
 

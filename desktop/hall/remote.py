@@ -122,6 +122,10 @@ def _merged(conn: psycopg.Connection, items: Sequence[Push], results: dict[str, 
         if server.purged:
             results[p.case_id] = Pushed(server, (), False)
             continue
+        if not isinstance(server.state, dict) or not isinstance(bases.get(p.case_id, {}), dict):
+            # A row no push function wrote (a version-1 desk's, or the owner's): nothing to merge
+            # with. The push waits, pending, until a valid version arrives; nothing is lost here.
+            continue
         if server.revision == p.base_revision:
             merged, conflicts = normal(p.state), ()
         else:

@@ -434,3 +434,29 @@ def test_sslmode_require_against_a_server_without_tls_says_so(hall, capsys, tmp_
     status = main(["sync", "--db", str(tmp_path / "s.db"), "--url", url])
     err = capsys.readouterr().err
     assert status == 2 and "不支持加密连接" in err and "证书不对" not in err
+
+
+def test_an_edit_over_a_malformed_server_row_waits_pending_and_merges_once_it_is_valid(desks, hall):
+    a, _, eng, _ = desks
+    case = a.create({"customer.name": "甲公司"})
+    eng["a"].sync_once()
+    with hall.server.admin(hall.dbname) as conn:
+        conn.execute(
+            "UPDATE desk400.cases SET state = '[]', revision = 2, change_seq = nextval('desk400.changes')"
+            " WHERE id = %s",
+            [case.id],
+        )
+    a.save_field(case.id, "notes", "本机的修改", a.get(case.id).revision)
+    report = eng["a"].sync_once()  # neither the push nor the pull stops
+    assert report.in_step and [q.case_id for q in eng["a"].quarantined()] == [case.id]
+    assert eng["a"].pending_count() == 1 and a.get(case.id).fields["notes"] == "本机的修改"
+    with hall.server.admin(hall.dbname) as conn:
+        conn.execute(
+            "UPDATE desk400.cases SET state = %s::jsonb, revision = 3, change_seq = nextval('desk400.changes')"
+            " WHERE id = %s",
+            [json.dumps({"customer.name": "甲公司", "contact.name": "王霄"}), case.id],
+        )
+    eng["a"].sync_once()
+    eng["a"].sync_once()
+    assert a.get(case.id).fields == {"customer.name": "甲公司", "contact.name": "王霄", "notes": "本机的修改"}
+    assert eng["a"].pending_count() == 0 and eng["a"].quarantined() == []
