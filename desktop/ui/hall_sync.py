@@ -41,20 +41,18 @@ class Outcome:
 def status_line(outcome: Outcome, now: datetime | None = None) -> tuple[str, str]:
     """The status line's text and kind for a round's outcome: offline, busy, pending, conflicts
     and quarantined rows each said as themselves, never one for another."""
+    first = (  # the connection's state: the first that holds
+        (outcome.failed, f"同步出错（{outcome.message or '未知原因'}），本机的修改已保留", "error"),
+        (outcome.busy, f"服务器忙，{outcome.pending} 个案卷待同步", "hint"),
+        (not outcome.ok, f"离线，{outcome.pending} 个案卷待同步", "hint"),
+        (outcome.pending > 0, f"{outcome.pending} 个案卷待同步", "hint"),
+    )
     parts: list[str] = []
     kind = "ok"
-    if outcome.failed:
-        parts.append(f"同步出错（{outcome.message or '未知原因'}），本机的修改已保留")
-        kind = "error"
-    elif outcome.busy:
-        parts.append(f"服务器忙，{outcome.pending} 个案卷待同步")
-        kind = "hint"
-    elif not outcome.ok:
-        parts.append(f"离线，{outcome.pending} 个案卷待同步")
-        kind = "hint"
-    elif outcome.pending:
-        parts.append(f"{outcome.pending} 个案卷待同步")
-        kind = "hint"
+    for holds, text, tone in first:
+        if holds:
+            parts, kind = [text], tone
+            break
     if outcome.conflicts:
         parts.append(f"{len(outcome.conflicts)} 个冲突待选择")
         kind = "error"
