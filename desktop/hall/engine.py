@@ -5,8 +5,9 @@ here since it last matched the server (with the server revision it started from 
 token), pulls every case changed on the server since the last round, and appends the new audit
 events. Nothing local changes until the server has committed, so a connection lost at any point
 leaves both sides consistent, and the next round repeats the work: a push the server took but
-never acknowledged is asked for again by its token, and the server answers as it did the first
-time (never a conflict with this desk's own value). A purge here is this machine's business
+never acknowledged is recognised when it comes again (by its token, or as this desk's push from
+the same base revision), and the server answers as it did the first time (never a conflict with
+this desk's own value). A purge here is this machine's business
 only: the server keeps the case until the hall's retention ends it. Every pulled row passes the
 case-file rules (desktop.hall.checked) or is quarantined, and the pull goes on.
 
@@ -254,10 +255,19 @@ class SyncEngine:
         self._retired_at = now
 
     def _push(self, conn: psycopg.Connection, known: dict[str, int]) -> int:
-        """Push every case changed here; `known` gets the revision the server answered for each."""
-        self._replay(conn)
-        candidates = local.changed_here(self.db)
+        """Push every case changed here; `known` gets the revision the server answered for each.
+        A push the server answers as a replay (its answer to an earlier push of this desk was
+        lost) is applied as that answer, and what was typed since goes out at once after it."""
+        pushed, replayed = self._push_some(conn, local.changed_here(self.db), known)
+        if replayed:
+            pushed += self._push_some(conn, replayed, known)[0]
+        return pushed
+
+    def _push_some(
+        self, conn: psycopg.Connection, candidates: Sequence[str], known: dict[str, int]
+    ) -> tuple[int, list[str]]:
         pushed = 0
+        replayed: list[str] = []
         for start in range(0, len(candidates), PUSH_BATCH):
             ids = candidates[start : start + PUSH_BATCH]
             bases, opens = local.bases(self.db, ids), local.open_keys(self.db, ids)
@@ -282,40 +292,16 @@ class SyncEngine:
                     )
                 )
                 sent[case_id] = Sent(mine, outgoing, case.revision, case.deleted is not None)
-            with local.write(self.db):  # before it goes: a lost answer is asked for by its token
-                local.note_in_flight(
-                    self.db,
-                    [(p.case_id, p.token, *sent[p.case_id].seen) for p in batch],  # type: ignore[misc]
-                )
             results = remote.push(conn, batch)
             pushed += sum(
                 1
                 for r in results
                 if r.accepted and r.case.revision != getattr(bases.get(r.case.case_id), "revision", None)
             )
-            self._applying(pushed=[(r, sent[r.case.case_id]) for r in results], landed=list(sent))
+            self._applying(pushed=[(r, _replayed(r) or sent[r.case.case_id]) for r in results])
             known.update((r.case.case_id, r.case.revision) for r in results if not r.case.purged)
-        return pushed
-
-    def _replay(self, conn: psycopg.Connection) -> None:
-        """Ask the server for its answers to pushes whose acknowledgement never came, and apply
-        them as if they had come (with what was sent then), so the edit made since is pushed
-        from the revision the server gave, not merged against this desk's own previous value."""
-        flying = local.in_flight(self.db)
-        if not flying:
-            return
-        seen = {case_id: (revision, deleted) for case_id, _, revision, deleted in flying}
-        answers = remote.replay(conn, [(case_id, token) for case_id, token, _, _ in flying])
-        here = local.local_rows(self.db, [a.case.case_id for a in answers])
-        items = []
-        for answer in answers:
-            case_id = answer.case.case_id
-            if case_id not in here:
-                continue
-            sent = normal(answer.sent or answer.case.state)
-            revision, deleted = seen[case_id]
-            items.append((answer, Sent(sent, sent, revision, bool(deleted))))
-        self._applying(pushed=items, landed=list(seen))
+            replayed += [r.case.case_id for r in results if r.replayed]
+        return pushed, replayed
 
     def _pull(self, conn: psycopg.Connection, known: Mapping[str, int]) -> int:
         """Pull what changed on the server; the cases at a revision in `known` (this round's own
@@ -396,7 +382,6 @@ class SyncEngine:
         pushed: Sequence[tuple[remote.Pushed, Sent]] = (),
         pulled: Sequence[tuple[remote.ServerCase, Seen]] = (),
         pulled_to: int | None = None,
-        landed: Sequence[str] = (),
         refused: Sequence[tuple[str, int, str | None, str, str, str]] = (),
     ) -> None:
         """Apply the server's answer locally in one transaction; the audit rows it causes are skipped.
@@ -426,7 +411,6 @@ class SyncEngine:
                 local.set_state(self.db, "audit_pushed", after)  # nothing else to send: no range
             elif after > before:
                 self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
-            local.landed(self.db, landed)
             local.quarantine(self.db, refused)
             # A newer version taken (pulled, or the answer to a push): a quarantined row is done with.
             local.release(self.db, [c.case_id for c, _ in pulled] + [p.case.case_id for p, _ in pushed])
@@ -588,6 +572,15 @@ class SyncEngine:
             return True
         mine = state_of(case.fields, case.status, case.deleted)
         return _outgoing(mine, base.state, local.open_conflicts(self.db, case.id)) != normal(base.state)
+
+
+def _replayed(answer: remote.Pushed) -> Sent | None:
+    """For a replayed answer, what that earlier push sent (what was typed since stays here, and
+    the case stays pending: seen (-1, -1) never matches a drafts revision)."""
+    if not answer.replayed:
+        return None
+    sent = normal(answer.sent or answer.case.state)
+    return Sent(sent, sent, -1, False)
 
 
 def _settled(

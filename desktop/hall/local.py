@@ -2,7 +2,7 @@
 last agreed with (the base of the next merge), open conflicts, how far it has pulled and pushed.
 
 The tables are created by the migration steps of `migrations()` (`hall_tables`, `sync_indexes`,
-`quarantine_table`, `push_tokens_table`), applied by `ensure_schema` as a migration set of their own; each step runs once
+`quarantine_table`), applied by `ensure_schema` as a migration set of their own; each step runs once
 per file.
 """
 
@@ -21,7 +21,6 @@ MIGRATION_SET = "desk400-hall"
 STEP_NAME = "0005_hall"
 INDEX_STEP_NAME = "0006_hall_sync_indexes"
 QUARANTINE_STEP_NAME = "0013_quarantine"
-TOKENS_STEP_NAME = "0014_push_tokens"
 
 
 def hall_tables(db: Database) -> None:
@@ -65,22 +64,11 @@ def quarantine_table(db: Database) -> None:
     )
 
 
-def push_tokens_table(db: Database) -> None:
-    """The token of each push in flight, with the drafts revision and bin flag it was read at:
-    a push whose acknowledgement was lost is asked for again by its token (a replay)."""
-    db["hall_push_tokens"].create(
-        {"case_id": str, "token": str, "local_revision": int, "local_deleted": int},
-        pk="case_id",
-        not_null={"token", "local_revision", "local_deleted"},
-    )
-
-
 def migrations() -> Migrations:
     steps = Migrations(MIGRATION_SET)
     steps(name=STEP_NAME)(hall_tables)
     steps(name=INDEX_STEP_NAME)(sync_indexes)
     steps(name=QUARANTINE_STEP_NAME)(quarantine_table)
-    steps(name=TOKENS_STEP_NAME)(push_tokens_table)
     return steps
 
 
@@ -221,25 +209,6 @@ def forget_purged_here(db: Database) -> None:
         with write(db):
             for case_id, _ in items:
                 drop_bookkeeping(db, case_id)
-
-
-def in_flight(db: Database) -> list[tuple[str, str, int, int]]:
-    """(case id, token, drafts revision, in the bin) of the pushes never acknowledged."""
-    return [
-        tuple(r)
-        for r in db.execute(  # type: ignore[misc]
-            "SELECT case_id, token, local_revision, local_deleted FROM hall_push_tokens"
-        ).fetchall()
-    ]
-
-
-def note_in_flight(db: Database, items: Sequence[tuple[str, str, int, int]]) -> None:
-    db.conn.executemany("INSERT OR REPLACE INTO hall_push_tokens VALUES (?, ?, ?, ?)", items)
-
-
-def landed(db: Database, ids: Sequence[str]) -> None:
-    """These pushes were answered: their tokens are no longer needed."""
-    db.conn.executemany("DELETE FROM hall_push_tokens WHERE case_id = ?", [(i,) for i in ids])
 
 
 def quarantine(db: Database, items: Sequence[tuple[str, int, str | None, str, str, str]]) -> None:

@@ -180,38 +180,6 @@ def _write(conn: psycopg.Connection, rows: Sequence[_Row], results: dict[str, Pu
     return missed
 
 
-def replay(conn: psycopg.Connection, tokens: Sequence[tuple[str, str]]) -> list[Pushed]:
-    """The server's first answers to earlier pushes (case id, token) whose acknowledgement never
-    arrived; a token the server never saw is simply not answered (that push never landed)."""
-    if not tokens:
-        return []
-    empty: list[None] = [None] * len(tokens)
-    found = conn.execute(
-        WRITE,
-        [
-            str(VERSION),
-            [t for _, t in tokens],
-            [c for c, _ in tokens],
-            empty,
-            empty,
-            empty,
-            [0] * len(tokens),
-            empty,
-            empty,
-            empty,
-        ],
-    ).fetchall()
-    verify_version(found[0][:1] if found else None)
-    answers = []
-    for _, case_id, revision, number, state, conflicts, sent, replayed in found:
-        if case_id is None or not replayed or state is None:
-            continue
-        answer = ServerCase(str(case_id), number, "", revision, state, "", "", "", purged=False)
-        keys = tuple(conflicts or ())
-        answers.append(Pushed(answer, keys, not keys, sent=sent, replayed=True))
-    return answers
-
-
 def retire(conn: psycopg.Connection) -> int:
     """Ask the server to retire what the hall's retention (its own setting and clock) ends; the
     tombstones reach every desk through the pull. One statement."""

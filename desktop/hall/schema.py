@@ -89,12 +89,14 @@ STEPS: tuple[str, ...] = (
         token uuid PRIMARY KEY,
         desk text NOT NULL,
         case_id uuid NOT NULL,
+        base integer NOT NULL,
         revision integer NOT NULL,
         conflicts jsonb NOT NULL DEFAULT '[]',
         sent jsonb,
         received timestamptz NOT NULL DEFAULT now()
     );
     CREATE INDEX push_tokens_received ON desk400.push_tokens (received);
+    CREATE INDEX push_tokens_from ON desk400.push_tokens (case_id, desk, base);
     CREATE INDEX cases_updated_at ON desk400.cases (updated_at) WHERE NOT purged;
     -- session_user: inside a SECURITY DEFINER function current_user is the owner, not the desk.
     CREATE OR REPLACE FUNCTION desk400.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -121,8 +123,10 @@ STEPS: tuple[str, ...] = (
     CREATE TRIGGER cases_frozen BEFORE DELETE ON desk400.cases
         FOR EACH ROW EXECUTE FUNCTION desk400.history_frozen();
 
-    -- One push of many cases: a token seen before gets its first answer again (replayed);
-    -- new cases are inserted unless present, others updated where still at the expected
+    -- One push of many cases. A push this desk made before (the same token, or one from the same
+    -- base revision of the case: the desk never heard the answer, else it would push from the
+    -- revision it was given) gets its first answer again (replayed), nothing written, so the
+    -- desk never merges against its own previous value. Other new cases are inserted unless present, others updated where still at the expected
     -- revision (and changed), never a retired one; history appended; tokens kept. Nothing is
     -- written unless `version` is the server's schema version.
     CREATE FUNCTION desk400.push_cases(p_version text, p_tokens uuid[], p_ids uuid[], p_numbers text[],
@@ -142,12 +146,14 @@ STEPS: tuple[str, ...] = (
                 p_conflicts, p_sent)
                 AS u(token, id, number, bundle, state, expected, updated, conflicts, sent)),
         old AS (
-            SELECT t.token, t.case_id, t.revision, t.conflicts, t.sent FROM desk400.push_tokens t
-            JOIN u ON u.token = t.token AND u.id = t.case_id WHERE t.desk = session_user),
+            SELECT DISTINCT ON (u.id) t.case_id, t.revision, t.conflicts, t.sent
+            FROM u JOIN desk400.push_tokens t ON t.case_id = u.id AND t.desk = session_user
+                AND (t.token = u.token OR t.base = u.expected)
+            ORDER BY u.id, t.revision DESC),
         fresh AS MATERIALIZED (  -- each state parsed once
             SELECT u.token, u.id, u.number, u.bundle, u.state::jsonb AS state, u.expected, u.updated,
                 u.conflicts, u.sent
-            FROM u WHERE (u.token IS NULL OR u.token NOT IN (SELECT o.token FROM old o))
+            FROM u WHERE u.id NOT IN (SELECT o.case_id FROM old o)
                 AND u.state IS NOT NULL AND length(u.state) <= 1048576),
         ins AS (
             INSERT INTO desk400.cases AS c (id, number, bundle, state, revision, updated, change_seq)
@@ -167,8 +173,8 @@ STEPS: tuple[str, ...] = (
         hist AS (
             INSERT INTO desk400.history (case_id, revision, state) SELECT w.id, w.revision, w.state FROM w),
         tok AS (
-            INSERT INTO desk400.push_tokens (token, desk, case_id, revision, conflicts, sent)
-            SELECT f.token, session_user, w.id, w.revision, coalesce(f.conflicts::jsonb, '[]'),
+            INSERT INTO desk400.push_tokens (token, desk, case_id, base, revision, conflicts, sent)
+            SELECT f.token, session_user, w.id, f.expected, w.revision, coalesce(f.conflicts::jsonb, '[]'),
                 f.sent::jsonb
             FROM w JOIN fresh f ON f.id = w.id WHERE f.token IS NOT NULL)
         SELECT w.id, w.revision, w.number, NULL::jsonb, NULL::jsonb, NULL::jsonb, false FROM w
