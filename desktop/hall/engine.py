@@ -20,7 +20,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlite_utils import Database
 
 from desktop.files.casefile import CaseFile
 from desktop.hall import local, remote, schema
-from desktop.hall.checked import sort_pulled
+from desktop.hall.checked import RowRefused, checked, sort_pulled
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
 from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.store import Case, CaseNotFound, Store
@@ -292,7 +292,7 @@ class SyncEngine:
                     )
                 )
                 sent[case_id] = Sent(mine, outgoing, case.revision, case.deleted is not None)
-            results = remote.push(conn, batch)
+            results = remote.push(conn, batch, self._trusted)
             pushed += sum(
                 1
                 for r in results
@@ -302,6 +302,18 @@ class SyncEngine:
             known.update((r.case.case_id, r.case.revision) for r in results if not r.case.purged)
             replayed += [r.case.case_id for r in results if r.replayed]
         return pushed, replayed
+
+    def _trusted(self, server: remote.ServerCase) -> bool:
+        """Whether a server case read for a merge passes the pulled-row rules (desktop.hall.checked):
+        a merge never carries another desk's malformed value into this file or back out."""
+        state = dict(server.state)
+        binned = state.pop(BIN, None)
+        raw = replace(server, raw=_json(state), raw_bin=None if binned is None else _json(binned))
+        try:
+            checked(raw, self.store.bundle, self.shapes)
+        except RowRefused:
+            return False
+        return True
 
     def _pull(self, conn: psycopg.Connection, known: Mapping[str, int]) -> int:
         """Pull what changed on the server; the cases at a revision in `known` (this round's own

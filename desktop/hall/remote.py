@@ -18,7 +18,7 @@ migrated to a newer schema while a desk stayed connected is refused before anyth
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,7 +78,9 @@ class Pushed:
     replayed: bool = False
 
 
-def push(conn: psycopg.Connection, items: Sequence[Push]) -> list[Pushed]:
+def push(
+    conn: psycopg.Connection, items: Sequence[Push], trusted: Callable[[ServerCase], bool] | None = None
+) -> list[Pushed]:
     """Apply pushes: fast-forward at the base, else a three-way merge against the history.
 
     Optimistic, so that no desk holds the lock while a round trip or a merge runs: one statement
@@ -95,12 +97,19 @@ def push(conn: psycopg.Connection, items: Sequence[Push]) -> list[Pushed]:
     for _ in range(MERGE_ATTEMPTS):
         if not missed:
             break
-        missed = _write(conn, _merged(conn, missed, results), results)
+        missed = _write(conn, _merged(conn, missed, results, trusted), results)
     return [results[p.case_id] for p in items if p.case_id in results]
 
 
-def _merged(conn: psycopg.Connection, items: Sequence[Push], results: dict[str, Pushed]) -> list[_Row]:
-    """Read the server's cases for these pushes and merge; what needs no write is answered here."""
+def _merged(
+    conn: psycopg.Connection,
+    items: Sequence[Push],
+    results: dict[str, Pushed],
+    trusted: Callable[[ServerCase], bool] | None = None,
+) -> list[_Row]:
+    """Read the server's cases for these pushes and merge; what needs no write is answered here.
+    A server case `trusted` refuses (values no push of a checking desk would carry) is not
+    merged with: that push waits, pending, and the pull quarantines the case."""
     found = conn.execute(
         f"SELECT m.value, c.id, c.number, c.bundle, c.revision, c.state, c.updated, c.updated_by,"
         f" c.updated_at, c.purged, h.state FROM ({VERSION_QUERY}) AS m LEFT JOIN"
@@ -122,7 +131,11 @@ def _merged(conn: psycopg.Connection, items: Sequence[Push], results: dict[str, 
         if server.purged:
             results[p.case_id] = Pushed(server, (), False)
             continue
-        if not isinstance(server.state, dict) or not isinstance(bases.get(p.case_id, {}), dict):
+        if (
+            not isinstance(server.state, dict)
+            or not isinstance(bases.get(p.case_id, {}), dict)
+            or (trusted is not None and not trusted(server))
+        ):
             # A row no push function wrote (a version-1 desk's, or the owner's): nothing to merge
             # with. The push waits, pending, until a valid version arrives; nothing is lost here.
             continue

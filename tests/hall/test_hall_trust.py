@@ -460,3 +460,20 @@ def test_an_edit_over_a_malformed_server_row_waits_pending_and_merges_once_it_is
     eng["a"].sync_once()
     assert a.get(case.id).fields == {"customer.name": "甲公司", "contact.name": "王霄", "notes": "本机的修改"}
     assert eng["a"].pending_count() == 0 and eng["a"].quarantined() == []
+
+
+def test_a_merge_never_carries_another_desks_malformed_value_into_this_file(desks, hall):
+    a, _, eng, urls = desks
+    case = a.create({"customer.name": "甲公司"})
+    eng["a"].sync_once()
+    with psycopg.connect(urls["b"], autocommit=True) as conn:  # allowed: a desk changes fields
+        bad = remote.Push(case.id, None, "400", 1, {"customer.name": "甲\x07", "evil.key": "1"}, "x")
+        [answer] = remote.push(conn, [bad])
+        assert answer.case.revision == 2
+    a.save_field(case.id, "notes", "本机的修改", a.get(case.id).revision)
+    assert eng["a"].sync_once().in_step
+    assert a.get(case.id).fields == {"customer.name": "甲公司", "notes": "本机的修改"}
+    assert [q.case_id for q in eng["a"].quarantined()] == [case.id]
+    assert eng["a"].pending_count() == 1  # kept, waiting for a valid version
+    with hall.server.admin(hall.dbname) as conn:
+        assert conn.execute("SELECT revision FROM desk400.cases").fetchone() == (2,)  # nothing merged in
