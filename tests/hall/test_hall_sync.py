@@ -198,8 +198,8 @@ def test_a_value_typed_while_the_round_is_in_flight_goes_out_next_round(machines
     typing = open_store("a")  # a second connection to the same drafts file, as the window has
     real_push, typed = remote.push, []
 
-    def push_then_type(conn, items):
-        answer = real_push(conn, items)
+    def push_then_type(conn, items, *rest):
+        answer = real_push(conn, items, *rest)
         if not typed:
             typed.append(typing.save_field(case.id, "contact.name", "王霄", typing.get(case.id).revision))
         return answer
@@ -338,8 +338,8 @@ def test_a_case_moved_on_between_the_merge_and_its_write_is_merged_again(machine
     a.save_field(case.id, "notes", "加急", a.get(case.id).revision)
     real_merged, reads = remote._merged, []
 
-    def merged_then_someone_writes(conn, items, results):
-        rows = real_merged(conn, items, results)
+    def merged_then_someone_writes(conn, items, results, *rest):
+        rows = real_merged(conn, items, results, *rest)
         reads.append(len(rows))
         if len(reads) == 1:
             b.save_field(case.id, "handler.name", "李敏", b.get(case.id).revision)
