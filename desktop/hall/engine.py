@@ -325,7 +325,7 @@ class SyncEngine:
             if not cases:
                 return pulled
             ids = [case.case_id for case in cases]
-            bases, here = local.bases(self.db, ids), local.local_rows(self.db, ids)
+            bases, here = local.bases(self.db, ids, values=False), local.local_rows(self.db, ids)
             missing = [
                 c.case_id
                 for c in cases
@@ -363,7 +363,10 @@ class SyncEngine:
         if seen == (base.local_revision, base.local_deleted):
             return False
         case = self._get(case_id)
-        return case is not None and self._dirty(case, base)
+        if case is None:
+            return False
+        full = base if base.state is not None else local.bases(self.db, [case_id]).get(case_id)
+        return self._dirty(case, full)
 
     def _push_audit(self, conn: psycopg.Connection) -> None:
         while True:

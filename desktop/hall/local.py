@@ -161,17 +161,20 @@ class Base(NamedTuple):
     local_deleted: int
 
 
-def bases(db: Database, ids: Sequence[str]) -> dict[str, Base]:
-    """The base of each of these cases this file has agreed with the server, by id."""
+def bases(db: Database, ids: Sequence[str], *, values: bool = True) -> dict[str, Base]:
+    """The base of each of these cases this file has agreed with the server, by id. Without
+    `values` the state is left unread (None): a pull asks for thousands only to compare revisions."""
     found: dict[str, Base] = {}
+    column = "base" if values else "NULL"
     for chunk in chunks(ids):
         marks = ", ".join("?" * len(chunk))
         for case_id, revision, base, number, local_revision, local_deleted in db.execute(
-            "SELECT case_id, revision, base, number, local_revision, local_deleted FROM hall_cases"
+            f"SELECT case_id, revision, {column}, number, local_revision, local_deleted FROM hall_cases"
             f" WHERE case_id IN ({marks})",
             chunk,
         ):
-            found[case_id] = Base(revision, json.loads(base), number, local_revision, local_deleted)
+            state = json.loads(base) if base is not None else None
+            found[case_id] = Base(revision, state, number, local_revision, local_deleted)  # type: ignore[arg-type]
     return found
 
 
