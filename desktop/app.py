@@ -533,7 +533,7 @@ class MainWindow(QMainWindow):
         def loaded(coverage: frozenset[int]) -> None:
             if self._closed:
                 return
-            self.view.coverage = coverage
+            self.session.set_coverage(coverage)
             self.view.recheck(self.bundle.fields)
             self._warm = True
 

@@ -10,9 +10,15 @@ its autosaver takes snapshots of it. Each attribute below has one writer: this c
     dirty       keys edited since the last save began
     touched     keys the agent edited (an untouched empty field is not shouted at)
     punished    keys that showed an error and have not been valid since
-    errors      error count per key, as last checked (red counts on tabs and the status line)
+    errors      error count per key, judged by `recheck` on the resolved case (red counts)
     missing     required fields still empty and untouched: not errors yet, counted neutrally
                 ("reward early, punish late"); they still make the print a draft
+    coverage    the print font's glyphs once loaded (a character it lacks is an error)
+
+The verdicts are the session's own, as a Django bound form owns `errors` through `full_clean()`:
+`recheck` judges every field on one resolved case and returns what each asked key shows; the
+counts, print blockers and `wanted_status()` read the same judgement, so a session saved by code
+with no view (the hall's sync, an import, a card reader) records the status the window would.
     conflicted  another window saved this case while this one had unsaved edits
     materials   the checklist items ticked (材料清单; stored by Store.set_materials, not a field)
 """
@@ -20,7 +26,7 @@ its autosaver takes snapshots of it. Each attribute below has one writer: this c
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -29,7 +35,8 @@ from desktop.domain.forms import Bundle, MaterialItem
 
 if TYPE_CHECKING:  # the checks load after the window's first paint (tests/test_ui_crash.py)
     from desktop.domain.case import FieldVerdict
-    from desktop.domain.resolve import ResolvedCase
+    from desktop.domain.feedback import Shown
+    from desktop.domain.resolve import Resolved, ResolvedCase
 
 WHOLE_SAVE_OVER = 3  # more keys than this at once: save the whole case in one statement
 
@@ -53,6 +60,29 @@ class SaveSnapshot:
     def listed(self, *keys: str) -> bool:
         """Whether the drafts list shows something this save changed."""
         return self.case_id is None or self.status != self.wanted or bool(self.keys & set(keys))
+
+
+@dataclass(frozen=True)
+class FieldShown:
+    """What one field shows after a recheck: its verdict, the line under it, its printed value.
+
+    `shown` is for the editor the cursor is in (when the field is `focused`), `idle` for its
+    other editors (the same field on another document's page)."""
+
+    verdict: FieldVerdict
+    relevant: bool
+    empty: bool
+    shown: Shown
+    idle: Shown
+    resolved: Resolved
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """One recheck's answer: each asked key's `FieldShown`, and whether the counts changed."""
+
+    fields: dict[str, FieldShown]
+    counts_changed: bool
 
 
 def related_keys(bundle: Bundle) -> dict[str, tuple[str, ...]]:
@@ -88,11 +118,16 @@ class EditSession:
     missing: set[str] = field(default_factory=set)
     conflicted: bool = False
     materials: tuple[str, ...] = ()
+    coverage: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
         self.related = related_keys(self.bundle)
         self.elsewhere: dict[str, tuple[Any, ...]] = {}  # findings from other cases (same customer)
         self._resolved: ResolvedCase | None = None
+        # Judged on the resolved case; after an edit only the edited key's related keys are
+        # judged again (the only verdicts an edit can change, see `related_keys`).
+        self._verdicts: dict[str, FieldVerdict] | None = None
+        self._stale: set[str] = set()
 
     # -- what is shown -----------------------------------------------------------------------
 
@@ -112,20 +147,104 @@ class EditSession:
             )  # fmt: skip
         return self._resolved
 
-    def verdict(self, key: str, coverage: Collection[int] | None = None) -> FieldVerdict:
+    def verdict(self, key: str) -> FieldVerdict:
         """One field's verdict on the resolved case (what prints is what is judged), with what the
         drafts file adds (the same customer in another case: a warning, never an error)."""
+        return self.verdicts()[key]
+
+    def verdicts(self) -> dict[str, FieldVerdict]:
+        """Every field's verdict on the one resolved case (desktop.domain.case.judge_all), with
+        the same customer's findings from other cases added where the field has no error."""
+        from desktop.domain.case import judge_all, judge_field
+
+        values = self.resolved().values()
+        today = self.today()
+        if self._verdicts is None:
+            self._verdicts = judge_all(self.bundle, values, today=today, coverage=self.coverage)
+            stale: Iterable[str] = self._verdicts
+        else:
+            stale = self._stale
+            for key in stale:
+                self._verdicts[key] = judge_field(
+                    self.bundle, key, values, today=today, coverage=self.coverage
+                )
+        for key in stale:
+            self._verdicts[key] = self._with_elsewhere(self._verdicts[key], self.elsewhere.get(key, ()))
+        self._stale = set()
+        return self._verdicts
+
+    @staticmethod
+    def _with_elsewhere(verdict: FieldVerdict, extra: tuple[Any, ...]) -> FieldVerdict:
         from dataclasses import replace
 
-        from desktop.domain.case import check_field
-
-        verdict = check_field(
-            self.bundle, key, self.resolved().values(), today=self.today(), coverage=coverage
-        )
-        extra = self.elsewhere.get(key, ())
         if extra and not any(f.severity == "error" for f in verdict.findings):
-            verdict = replace(verdict, findings=(*verdict.findings, *extra))
+            return replace(verdict, findings=(*verdict.findings, *extra))
         return verdict
+
+    def set_coverage(self, coverage: frozenset[int] | None) -> None:
+        """The print font's glyphs loaded: a character it cannot print becomes an error."""
+        self.coverage = coverage
+        self._verdicts = None
+
+    def recheck(self, keys: Iterable[str], *, focused: str | None = None) -> Recheck:
+        """Judge the case (one resolve, every field) and say what each of `keys` shows.
+
+        The counts (`errors`, `missing`) are brought up to date for every field, so the tabs,
+        the status line, `print_blockers()` and `wanted_status()` agree with what is shown.
+        `focused` is the field the cursor is in: its errors wait while it is being typed.
+        """
+        from desktop.domain import fields as ft
+
+        resolved = self.resolved()
+        verdicts = self.verdicts()
+        values = resolved.values()
+        changed = self._count(verdicts, values)
+        out: dict[str, FieldShown] = {}
+        for key in keys:
+            verdict = verdicts[key]
+            empty = ft.is_empty(resolved.value(key))
+
+            shown = self._shown(key, verdict, empty, typing=key == focused)
+            idle = self._shown(key, verdict, empty, typing=False) if key == focused else shown
+            if shown.kind == "error":  # shown where the agent looks: punished until valid again
+                self.punished.add(key)
+            out[key] = FieldShown(
+                verdict, self.bundle.relevant(key, values), empty, shown, idle, resolved[key]
+            )
+        return Recheck(out, changed)
+
+    def _shown(self, key: str, verdict: FieldVerdict, empty: bool, *, typing: bool) -> Shown:
+        from desktop.domain.feedback import present
+
+        return present(
+            verdict, field_type=self.bundle.field(key).type, empty=empty, typing=typing,
+            punished=key in self.punished, touched=key in self.touched,
+        )  # fmt: skip
+
+    def _count(self, verdicts: Mapping[str, FieldVerdict], values: Mapping[str, Any]) -> bool:
+        """Error counts and untouched empty required fields from `verdicts`; True if they changed.
+
+        Empty and never touched: not an error yet, only "未填" (until paper is asked for)."""
+        from desktop.domain import fields as ft
+
+        errors: dict[str, int] = {}
+        missing: set[str] = set()
+        for key, verdict in verdicts.items():
+            count = sum(1 for f in verdict.findings if f.severity == "error")
+            if count == 0:
+                self.punished.discard(key)
+            if count and key not in self.touched and ft.is_empty(values.get(key)):
+                missing.add(key)
+                count = 0
+            errors[key] = count
+        changed = errors != self.errors or missing != self.missing
+        self.errors, self.missing = errors, missing
+        return changed
+
+    def judged(self) -> None:
+        """Bring the counts up to date with the case as it is now (no view needed)."""
+        resolved = self.resolved()
+        self._count(self.verdicts(), resolved.values())
 
     def set_elsewhere(self, findings: Iterable[Any]) -> set[str]:
         """Findings from other cases in the drafts file; the keys whose verdict changed."""
@@ -134,33 +253,22 @@ class EditSession:
         for finding in findings:
             self.elsewhere.setdefault(finding.key, ())
             self.elsewhere[finding.key] += (finding,)
+        self._stale |= old | set(self.elsewhere)
         return old | set(self.elsewhere)
 
     def relevant(self, key: str) -> bool:
         return self.bundle.relevant(key, self.resolved().values())
 
-    def record_errors(self, key: str, count: int, *, missing: bool = False) -> bool:
-        """Note a field's error count (or that it is an untouched empty required field); True when
-        that changed (the counts on screen need updating)."""
-        if count == 0:
-            self.punished.discard(key)
-        if self.errors.get(key) == count and (key in self.missing) == missing:
-            return False
-        self.errors[key] = count
-        if missing:
-            self.missing.add(key)
-        else:
-            self.missing.discard(key)
-        return True
-
     def print_blockers(self) -> dict[str, int]:
         """Fields that make the print a draft (in form order): errors, and required fields unfilled."""
+        self.judged()
         return {
             k: self.errors.get(k) or 1 for k in self.bundle.fields if self.errors.get(k) or k in self.missing
         }
 
     def real_errors(self) -> dict[str, int]:
         """Fields showing errors (in form order) with their counts: the red ones."""
+        self.judged()
         return {k: self.errors[k] for k in self.bundle.fields if self.errors.get(k)}
 
     def missing_required(self) -> list[str]:
@@ -218,10 +326,12 @@ class EditSession:
         self.missing.clear()
         self.conflicted = False
         self._resolved = None
+        self._verdicts = None
 
     def set_settings(self, settings: Mapping[str, Any]) -> None:
         self.settings = dict(settings)
         self._resolved = None
+        self._verdicts = None
 
     def edit(self, key: str, raw: Any) -> tuple[str, ...]:
         """The agent typed `raw` into `key`: store it normalised; the keys to re-check."""
@@ -235,6 +345,7 @@ class EditSession:
         self.touched.add(key)
         self.dirty.add(key)
         self._resolved = None
+        self._stale.update(self.related[key])
         return self.related[key]
 
     def touch_all(self) -> bool:
@@ -295,6 +406,7 @@ class EditSession:
             if key not in self.values:  # a default (typed keys, even emptied ones, are there)
                 self.values[key] = value
         self._resolved = None
+        self._verdicts = None
 
     def mark_conflict(self) -> None:
         """Another window saved this case while edits here were unsaved: hold saves until a pick."""
@@ -313,6 +425,28 @@ class EditSession:
     def changed_keys(self, keys: Iterable[str]) -> None:
         """Keys edited elsewhere in this session (a pick in a conflict): pending for the next save."""
         self.dirty.update(keys)
+
+
+def settled_status(
+    bundle: Bundle,
+    values: Mapping[str, Any],
+    status: str,
+    *,
+    number: str | None = None,
+    today: Callable[[], date] = date.today,
+) -> str:
+    """The status to record when code other than the window saves `values` (the hall's pull):
+    "complete" only while a session holding them finds nothing blocking a clean print.
+
+    Another desk's "complete" is that desk's verdict on its values (its checklist ticks stay
+    there, so they are taken as given); merged with edits made here the values may be broken.
+    "draft" and "printed" are kept (printed is paper that exists).
+    """
+    if status != "complete":
+        return status
+    session = EditSession(bundle, today)
+    session.load("settling", 0, status, values, number=number)
+    return "draft" if session.print_blockers() else status
 
 
 def write_save(save: SaveSnapshot, store: Any) -> SaveSnapshot:

@@ -20,6 +20,8 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
+from desktop.domain.forms import Bundle, default_bundle
+from desktop.domain.session import settled_status
 from desktop.files.casefile import CaseFile
 from desktop.hall import local, remote, schema
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch
@@ -84,8 +86,10 @@ Seen = tuple[int, int] | None  # a case's (drafts revision, in the bin) here; No
 class SyncEngine:
     """Synchronises one Store with the hall server reached through `connect`."""
 
-    def __init__(self, store: Store, connect: Connector) -> None:
+    def __init__(self, store: Store, connect: Connector, bundle: Bundle | None = None) -> None:
+        """`bundle` judges what a pull records as "complete" (the shipped 400 bundle if None)."""
         self.store = store
+        self.bundle = bundle if bundle is not None else default_bundle()
         self.db = store.db
         self.connect = connect
         self._conn: psycopg.Connection | None = None  # kept between rounds while it works
@@ -503,6 +507,8 @@ class SyncEngine:
         store = self.store
         if state_of(case.fields, case.status, case.deleted) == normal(wanted):
             return case
+        # The server's "complete" is the other desk's verdict: recorded only if it holds here.
+        status = settled_status(self.bundle, fields, status, number=case.number)
         # `case` was read in this write transaction: only a restore changes it before the writes.
         current = case
         if case.deleted is not None:

@@ -3,7 +3,8 @@
 The view reads the window's `EditSession` and shows its resolved case (desktop.domain.resolve): a value
 the agent did not type (a default, a derived organisation code, the signer that follows the
 handler) is shown in the field in grey with where it came from, exactly as it will print. The
-view never decides validity: it shows `session.verdict(key)` through `feedback.present`.
+view never decides validity nor counts errors: `EditSession.recheck` says what each field shows
+and keeps the counts; the view paints that.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
 from desktop.domain.forms import Bundle
 from desktop.ui.document_tab import CountTabBar, DocumentTab, FieldRow
-from desktop.ui.feedback import present
 from desktop.ui.fieldwidgets import EnterMovesOn
 from desktop.ui.style import set_text_colour
 
@@ -43,7 +43,6 @@ class CaseView(QObject):
         super().__init__(parent)
         self.bundle = bundle
         self.session = session
-        self.coverage: frozenset[int] | None = None  # the print font's glyphs, once loaded
         self.shown = False  # a case has been shown (before that, pages wire without values)
         self.enter_filter = EnterMovesOn(self)
         self.rows: dict[str, list[FieldRow]] = {key: [] for key in bundle.fields}
@@ -65,6 +64,11 @@ class CaseView(QObject):
         self.print_label = QLabel("")
         self.print_label.setObjectName("print_status")
         self.print_label.setProperty("kind", "")
+
+    @property
+    def coverage(self) -> frozenset[int] | None:
+        """The print font's glyphs, once loaded (the session judges with them)."""
+        return self.session.coverage
 
     def build_pages(self) -> None:
         for page in self.pages:
@@ -167,35 +171,25 @@ class CaseView(QObject):
         return self.session.resolved()[key].origin.value in ("default", "derived", "fallback")
 
     def recheck(self, keys: Iterable[str]) -> None:
-        """Re-check `keys` on the resolved case and show verdicts and resolved values everywhere."""
-        from desktop.domain import fields as ft
-
-        session, bundle = self.session, self.bundle
-        resolved = session.resolved()
-        changed_counts = False
+        """Ask the session what `keys` show now and paint it everywhere (rows, tabs, status line)."""
         focus = QApplication.focusWidget()
-        for key in keys:
-            relevant = session.relevant(key)
+        focused = next(
+            (
+                k
+                for k, rows in self.rows.items()
+                if focus is not None and any(focus in r.editor.inputs() for r in rows)
+            ),
+            None,
+        )
+        result = self.session.recheck(keys, focused=focused)
+        for key, field in result.fields.items():
             for page in self.pages:
-                page.set_relevant(key, relevant)
-            verdict = session.verdict(key, self.coverage)
-            fdef = bundle.field(key)
-            empty = ft.is_empty(resolved.value(key))
-            errors = [f for f in verdict.findings if f.severity == "error"]
-            # Empty and never touched: not an error yet, only "未填" (until paper is asked for).
-            missing = bool(errors) and empty and key not in session.touched
-            changed_counts |= session.record_errors(key, 0 if missing else len(errors), missing=missing)
+                page.set_relevant(key, field.relevant)
             for row in self.rows[key]:
                 typing = focus is not None and focus in row.editor.inputs()
-                shown = present(
-                    verdict, field_type=fdef.type, empty=empty, typing=typing,
-                    punished=key in session.punished, touched=key in session.touched,
-                )  # fmt: skip
-                if shown.kind == "error":
-                    session.punished.add(key)
-                row.show(shown)
+                row.show(field.shown if typing else field.idle)
                 self._show_resolved(key, row, typing)
-        if changed_counts:
+        if result.counts_changed:
             self.update_counts()
 
     def _show_resolved(self, key: str, row: FieldRow, typing: bool) -> None:
