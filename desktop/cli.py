@@ -206,20 +206,9 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
 
 def drafts_problem(db_path: Path | None, exc: BaseException) -> str:
     """One Chinese line for a drafts file SQLite or the system refused (locked, disk full…)."""
-    name = shown(db_path or paths.default_db())
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-    text = str(exc).lower()
-    if code in (5, 6) or "locked" in text or "busy" in text:  # SQLITE_BUSY, SQLITE_LOCKED
-        return (
-            f"{name}：草稿文件正被另一个程序写入（可能是 desk400 的窗口），请关闭它或稍后重试；什么都没有改"
-        )
-    if code == 13 or "disk is full" in text:  # SQLITE_FULL
-        return f"{name}：磁盘已满，请腾出空间后重试；什么都没有改"
-    if code == 8 or "readonly" in text:  # SQLITE_READONLY
-        return f"{name}：草稿文件只读，请检查权限后重试；什么都没有改"
-    if isinstance(exc, OSError):
-        return f"{name}：{safefile.why(exc)}"
-    return f"{name}：无法读写草稿文件（SQLite 错误 {code}），请检查文件位置和权限后重试"
+    from desktop.store.describe import UNCHANGED, describe
+
+    return f"{shown(db_path or paths.default_db())}：{describe(exc, then=UNCHANGED)}"
 
 
 def load_case(bundle: Bundle, path: Path) -> tuple[casefile.CaseFile, dict[str, Any]]:
@@ -342,7 +331,7 @@ def open_store(bundle: Bundle, db_path: Path | None, *, create: bool = True):
 
 
 def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, output: Path) -> int:
-    from desktop.files import transfer
+    from desktop.exchange import transfer
 
     def skipped(message: str) -> None:
         print(message, file=sys.stderr)
@@ -367,7 +356,8 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
 def cmd_import(
     bundle: Bundle, db_path: Path | None, files: list[Path], *, identity: Path | None = None
 ) -> int:
-    from desktop.files import casefile, transfer
+    from desktop.exchange import transfer
+    from desktop.files import casefile
 
     with open_store(bundle, db_path) as store:
         try:

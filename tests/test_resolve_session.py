@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from desktop.domain.resolve import Origin, resolve
-from desktop.domain.session import EditSession, describe_failure, write_save
+from desktop.domain.session import EditSession, write_save
+from desktop.store.describe import KEPT_ON_SCREEN, describe
 
 TODAY = date(2026, 11, 30)
 LICENCE = "91330100MA2H3KX74D"
@@ -169,6 +170,6 @@ def test_a_first_save_that_created_the_case_then_failed_does_not_create_a_second
     ],
 )
 def test_a_failed_save_is_told_in_chinese_without_the_raw_error(error, says):
-    text = describe_failure(error)
+    text = describe(error, failed="保存失败", then=KEPT_ON_SCREEN)
     assert says in text and "修改仍在窗口中" in text
     assert "secret" not in text and "database" not in text

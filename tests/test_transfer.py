@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_store_helpers import BUNDLE, EXAMPLE, open_at
 
+from desktop.exchange.transfer import BadInput, ImportConflict, export_all, export_case, import_files
 from desktop.files import casefile
 from desktop.files.casefile import CaseFile
-from desktop.files.transfer import BadInput, ImportConflict, export_all, export_case, import_files
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FILE = ROOT / "examples" / "example-case.json"

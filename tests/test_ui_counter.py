@@ -117,7 +117,7 @@ def test_qt_dialogs_speak_chinese(window):
 
 
 def test_a_background_failure_is_told_in_chinese(window, qtbot, tmp_path):
-    from desktop.ui.workers import plain_reason
+    from desktop.store.describe import describe as plain_reason
 
     assert plain_reason(IsADirectoryError(21, "Is a directory")) != "Is a directory"
     assert "Is a directory" not in plain_reason(IsADirectoryError(21, "Is a directory"))

@@ -12,10 +12,10 @@ from datetime import date
 from typing import Any
 
 from desktop.domain import fields as ft
+from desktop.domain.coverage import missing_glyphs
 from desktop.domain.forms import Bundle, FieldDef
 from desktop.domain.resolve import resolve
 from desktop.domain.rules import KINDS
-from desktop.render import glyphs
 
 Values = Mapping[str, Any]
 SEVERITY_ORDER = {"error": 0, "warning": 1}
@@ -169,7 +169,7 @@ def _field_findings(
         info, missing = result.info, result.missing
     if coverage is not None and fdef.type not in ("choice", "multichoice", "integer"):
         text = "".join(value) if isinstance(value, list) else str(value)
-        bad = glyphs.missing_glyphs(text, coverage)
+        bad = missing_glyphs(text, coverage)
         if bad:
             shown = "、".join(f"「{c}」(U+{ord(c):04X})" for c in bad[:5])
             out.append(

@@ -474,19 +474,3 @@ def write_save(save: SaveSnapshot, store: Any) -> SaveSnapshot:
     finally:
         save.done.set()
     return save
-
-
-def describe_failure(exc: BaseException) -> str:
-    """A failed save in the agent's words: what happened and what to do; never the raw error."""
-    import errno
-
-    from desktop.store.connection import ERRORS
-
-    text = str(exc).lower()
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "full" in text:
-        return "磁盘已满，修改仍在窗口中，腾出空间后会自动保存。"
-    if "locked" in text or "busy" in text or "占用" in text:
-        return "草稿文件正被其他程序占用，修改仍在窗口中，稍后会自动保存。"
-    if isinstance(exc, (OSError, *ERRORS)) and ("readonly" in text or "permission" in text):
-        return "草稿文件不可写入（权限或只读），修改仍在窗口中；请检查文件权限，恢复后会自动保存。"
-    return "保存失败，修改仍在窗口中，稍后会自动重试；如一直失败，请联系管理员。"

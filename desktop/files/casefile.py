@@ -71,6 +71,8 @@ MAX_REVISION = 2**53 - 1
 class CaseFileError(ValueError):
     """A case file that cannot be read; the message is Chinese and names the file and the problem."""
 
+    said = True  # str() is the agent's line (desktop.store.describe)
+
 
 def values_digest(fields: Mapping[str, Value]) -> str:
     """The sha256 of a case's values as a version-2 file's `base` carries it: compact JSON with

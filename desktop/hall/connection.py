@@ -26,6 +26,8 @@ Connector = Callable[[], psycopg.Connection]
 class HallError(Exception):
     """A hall-server failure the agent can read: one Chinese line, no secret, exit status 2."""
 
+    said = True  # str() is the agent's line (desktop.store.describe)
+
 
 class Offline(HallError):
     """The server cannot be reached (network, server down, connection dropped)."""

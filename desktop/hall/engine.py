@@ -21,11 +21,11 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from desktop.domain.forms import Bundle, default_bundle
+from desktop.domain.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.domain.session import settled_status
 from desktop.files.casefile import CaseFile
 from desktop.hall import local, remote, schema
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch
-from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.store import Case, CaseNotFound, Store
 
 PUSH_BATCH = 1000

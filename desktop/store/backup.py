@@ -2,7 +2,7 @@
 
 Backups are made with SQLite's online backup API, so a copy taken while another window is saving
 is still a consistent database. They hold the same personal data as the drafts file: encrypted
-with its key (every connection here is made by desktop.store.connection.connect), the folder 0700
+with its key (every connection here is made by desktop.store.sqlite.connect), the folder 0700
 and every file 0600.
 """
 
@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop.store.sqlite import CORRUPTION_CODES, DATABASE_ERRORS, ERRORS, connect, error_code
+
 try:
     import fcntl
 except ImportError:  # Windows
@@ -24,7 +26,6 @@ except ImportError:  # Windows
 
 KEEP = 5
 SIDE_FILES = ("-wal", "-shm", "-journal")
-CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 CHECK_TIMEOUT_S = 5.0
 
 
@@ -64,15 +65,7 @@ def backups(db_path: Path) -> list[Path]:
 
 
 def _connect(path: Path, key: bytes | None, **options: Any) -> Any:
-    from desktop.store.connection import connect  # the store imports this module first
-
     return connect(path, key=key, **options)
-
-
-def _errors() -> tuple[type[Exception], ...]:
-    from desktop.store.connection import ERRORS
-
-    return ERRORS
 
 
 def make_backup(conn: Any, db_path: Path, day: datetime, *, key: bytes, keep: int = KEEP) -> Path:
@@ -119,11 +112,11 @@ def case_count(copy: Path, key: bytes | None) -> int:
     """How many cases a backup holds (-1 when it cannot be read)."""
     try:
         conn = _connect(copy, key, read_only=True)
-    except _errors():
+    except ERRORS:
         return -1
     try:
         return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
-    except _errors():
+    except ERRORS:
         return -1
     finally:
         conn.close()
@@ -139,19 +132,15 @@ def drop_backups(db_path: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def read_only_uri(path: Path) -> str:
-    return path.resolve().as_uri() + "?mode=ro"
-
-
 def is_healthy(path: Path, key: bytes | None) -> bool:
     """True when `path` is a database readable with `key` that passes `PRAGMA quick_check`."""
     try:
         conn = _connect(path, key, read_only=True)
-    except _errors():
+    except ERRORS:
         return False
     try:
         return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
-    except _errors():
+    except ERRORS:
         return False
     finally:
         conn.close()
@@ -164,13 +153,11 @@ def is_damaged(path: Path, key: bytes | None) -> bool:
     A busy or unreadable file is not damage: that error is raised, so a file another program
     holds is never moved aside. The connection replays a WAL left by a crash before checking.
     """
-    from desktop.store.connection import DATABASE_ERRORS
-
     conn = _connect(path, key, timeout_s=CHECK_TIMEOUT_S)
     try:
         return conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]
     except DATABASE_ERRORS as exc:
-        if getattr(exc, "sqlite_errorcode", 0) & 0xFF in CORRUPTION_CODES:
+        if error_code(exc) in CORRUPTION_CODES:
             return True
         raise
     finally:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.domain.session import EditSession, SaveSnapshot, describe_failure, write_save
+from desktop.domain.session import EditSession, SaveSnapshot, write_save
 
 if TYPE_CHECKING:
     from desktop.ui.workers import Workers
@@ -117,6 +117,7 @@ class Autosaver(QObject):
     def _finished(self, save: SaveSnapshot) -> bool:
         """Take a save's outcome once (a flush may have taken it already)."""
         from desktop.store import CaseDeleted, Conflict
+        from desktop.store.describe import KEPT_ON_SCREEN, describe
 
         if save is not self.in_flight:
             return save.error is None
@@ -131,7 +132,7 @@ class Autosaver(QObject):
                 self.binned.emit()
             else:
                 self.failures += 1
-                self.failed.emit(save, describe_failure(save.error))
+                self.failed.emit(save, describe(save.error, failed="保存失败", then=KEPT_ON_SCREEN))
                 # start(ms) on the autosave's own timer would slow every later save for good.
                 self._retry.start(RETRY_MS[min(self.failures, len(RETRY_MS)) - 1])
             return False

@@ -14,9 +14,9 @@ import time
 
 import psycopg
 
+from desktop.domain.merge import normal, state_of
 from desktop.hall.connection import HallError, connector
 from desktop.hall.engine import SyncEngine
-from desktop.hall.merge import normal, state_of
 
 MACHINES = 4
 ROUNDS = 400

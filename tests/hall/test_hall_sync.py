@@ -179,8 +179,8 @@ def test_a_desk_role_cannot_truncate_drop_or_alter(hall):
 def test_a_case_file_from_a_machine_that_synced_merges_against_the_hall_base(machines, tmp_path):
     """A laptop that synced, then went out of reach, hands its edit over as a file: the file's base
     is the hall revision both last agreed, so the desk merges it with its own unsynced edit."""
+    from desktop.exchange.transfer import export_case, import_files
     from desktop.files import casefile
-    from desktop.files.transfer import export_case, import_files
 
     a, b, eng = machines
     case = a.create({"customer.name": "甲公司", "contact.name": "王霄"})
