@@ -15,7 +15,7 @@ from typing import Any
 from desktop.domain import layout
 from desktop.domain.records import field, record, replace
 from desktop.domain.schema import FormError, expect, load_toml, str_list, take
-from desktop.files import paths
+from desktop.files import diskcache, paths
 
 FIELD_TYPES = frozenset(
     {
@@ -182,8 +182,6 @@ def default_bundle() -> Bundle:
 
     Parsing and checking forms/ costs ~0.1 s, more than building the whole window.
     """
-    from desktop.files import diskcache
-
     folder = paths.forms_dir() / "400"
     here = Path(__file__).parent
     loaders = diskcache.code(
@@ -196,7 +194,7 @@ def default_bundle() -> Bundle:
 def load_bundle(folder: Path) -> Bundle:
     """Read bundle.toml, fields.toml, rules.toml, each document and materials.toml (optional);
     refuse anything inconsistent."""
-    from desktop.domain import rules as rule_kinds  # rules imports this module's types
+    from desktop.domain import rules as rule_kinds  # noqa: PLC0415 (the checks load only when forms/ is parsed, not from the cache)
 
     where = folder / "bundle.toml"
     top = take(

@@ -27,11 +27,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from desktop import domain  # its checking modules load on first use (desktop.files.lazy)
+from desktop.domain.feedback import present
 from desktop.domain.forms import Bundle, MaterialItem
+from desktop.domain.materials import categories_of, materials_missing, status_for
+from desktop.files.casefile import is_empty
 
 if TYPE_CHECKING:  # the checks load after the window's first paint (tests/test_ui_crash.py)
     from desktop.domain.case import FieldVerdict
@@ -138,10 +142,8 @@ class EditSession:
 
     def resolved(self) -> ResolvedCase:
         """Every field as it prints (desktop.domain.resolve); cached until the next change."""
-        from desktop.domain.resolve import resolve
-
         if self._resolved is None:
-            self._resolved = resolve(
+            self._resolved = domain.resolve.resolve(
                 self.bundle, self.values, settings=self.settings, today=self.today(),
                 number=self.number, fresh=self.fresh,
             )  # fmt: skip
@@ -155,17 +157,15 @@ class EditSession:
     def verdicts(self) -> dict[str, FieldVerdict]:
         """Every field's verdict on the one resolved case (desktop.domain.case.judge_all), with
         the same customer's findings from other cases added where the field has no error."""
-        from desktop.domain.case import judge_all, judge_field
-
         values = self.resolved().values()
         today = self.today()
         if self._verdicts is None:
-            self._verdicts = judge_all(self.bundle, values, today=today, coverage=self.coverage)
+            self._verdicts = domain.case.judge_all(self.bundle, values, today=today, coverage=self.coverage)
             stale: Iterable[str] = self._verdicts
         else:
             stale = self._stale
             for key in stale:
-                self._verdicts[key] = judge_field(
+                self._verdicts[key] = domain.case.judge_field(
                     self.bundle, key, values, today=today, coverage=self.coverage
                 )
         for key in stale:
@@ -175,8 +175,6 @@ class EditSession:
 
     @staticmethod
     def _with_elsewhere(verdict: FieldVerdict, extra: tuple[Any, ...]) -> FieldVerdict:
-        from dataclasses import replace
-
         if extra and not any(f.severity == "error" for f in verdict.findings):
             return replace(verdict, findings=(*verdict.findings, *extra))
         return verdict
@@ -193,8 +191,6 @@ class EditSession:
         the status line, `print_blockers()` and `wanted_status()` agree with what is shown.
         `focused` is the field the cursor is in: its errors wait while it is being typed.
         """
-        from desktop.domain import fields as ft
-
         resolved = self.resolved()
         verdicts = self.verdicts()
         values = resolved.values()
@@ -202,7 +198,7 @@ class EditSession:
         out: dict[str, FieldShown] = {}
         for key in keys:
             verdict = verdicts[key]
-            empty = ft.is_empty(resolved.value(key))
+            empty = is_empty(resolved.value(key))
 
             shown = self._shown(key, verdict, empty, typing=key == focused)
             idle = self._shown(key, verdict, empty, typing=False) if key == focused else shown
@@ -214,8 +210,6 @@ class EditSession:
         return Recheck(out, changed)
 
     def _shown(self, key: str, verdict: FieldVerdict, empty: bool, *, typing: bool) -> Shown:
-        from desktop.domain.feedback import present
-
         return present(
             verdict, field_type=self.bundle.field(key).type, empty=empty, typing=typing,
             punished=key in self.punished, touched=key in self.touched,
@@ -225,15 +219,13 @@ class EditSession:
         """Error counts and untouched empty required fields from `verdicts`; True if they changed.
 
         Empty and never touched: not an error yet, only "未填" (until paper is asked for)."""
-        from desktop.domain import fields as ft
-
         errors: dict[str, int] = {}
         missing: set[str] = set()
         for key, verdict in verdicts.items():
             count = sum(1 for f in verdict.findings if f.severity == "error")
             if count == 0:
                 self.punished.discard(key)
-            if count and key not in self.touched and ft.is_empty(values.get(key)):
+            if count and key not in self.touched and is_empty(values.get(key)):
                 missing.add(key)
                 count = 0
             errors[key] = count
@@ -273,19 +265,15 @@ class EditSession:
 
     def missing_required(self) -> list[str]:
         """Required fields still empty on the resolved case (counted neutrally while untouched)."""
-        from desktop.domain import fields as ft
-
         values = self.resolved().values()
         return [
             k
             for k, f in self.bundle.fields.items()
-            if f.required and ft.is_empty(values.get(k)) and self.bundle.relevant(k, values)
+            if f.required and is_empty(values.get(k)) and self.bundle.relevant(k, values)
         ]
 
     def missing_materials(self) -> list[MaterialItem]:
         """Required checklist items of the case's categories not ticked (desktop.domain.materials)."""
-        from desktop.domain.materials import categories_of, materials_missing
-
         return materials_missing(
             self.bundle, categories_of(self.bundle, self.resolved().values()), self.materials
         )
@@ -293,8 +281,6 @@ class EditSession:
     def wanted_status(self) -> str:
         """What a save should record: finished ("complete") only with no errors and every required
         material ticked."""
-        from desktop.domain.materials import status_for
-
         return status_for(bool(self.print_blockers()), self.missing_materials())
 
     def set_materials(self, ticked: Iterable[str]) -> None:
@@ -335,10 +321,8 @@ class EditSession:
 
     def edit(self, key: str, raw: Any) -> tuple[str, ...]:
         """The agent typed `raw` into `key`: store it normalised; the keys to re-check."""
-        from desktop.domain import fields as ft
-
         fdef = self.bundle.field(key)
-        value = ft.normalise(fdef, raw, today=self.today())
+        value = domain.fields.normalise(fdef, raw, today=self.today())
         if value is None and fdef.type not in ("integer", "choice"):
             value = ""
         self.values[key] = value

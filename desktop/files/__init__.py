@@ -6,3 +6,7 @@ through the store is desktop.exchange); `sealing` seals case files to the hall w
 written (exclusive temporary file, fsync, rename) and input read (regular files only); `paths`
 knows every folder; `diskcache` keeps parsed forms and font tables between starts.
 """
+
+from desktop.files.lazy import attach
+
+__getattr__, __dir__ = attach(__name__, ["casefile", "diskcache", "paths", "safefile", "sealing"])

@@ -219,7 +219,7 @@ def exclusive(lock_path: Path) -> Iterator[None]:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
         else:  # Windows
-            import msvcrt
+            import msvcrt  # noqa: PLC0415 (Windows only)
 
             msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
         yield

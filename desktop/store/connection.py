@@ -35,9 +35,11 @@ from desktop.store.cipher import CURRENT
 from desktop.store.models import (
     BUSY_TIMEOUT_MS,
     DamagedFile,
+    DiskFull,
     NewerStoreError,
     NoDraftsFile,
     NotDraftsFile,
+    StoreBusy,
     StoreError,
 )
 from desktop.store.schema import APPLICATION_ID, known_migrations, migrations
@@ -259,8 +261,6 @@ def _refuse_newer(path: Path, recorded: tuple[str, ...]) -> None:
 
 def translated(exc: BaseException) -> StoreError | None:
     """The StoreError for a busy file or a full disk, or None for any other failure."""
-    from desktop.store.models import DiskFull, StoreBusy
-
     if isinstance(exc, OPERATIONAL_ERRORS) and error_code(exc) in BUSY_CODES:
         return StoreBusy("草稿文件正被其他程序占用，请稍后重试")
     full = (isinstance(exc, ERRORS) and error_code(exc) == FULL_CODE) or (

@@ -159,7 +159,7 @@ def open_elsewhere(path: Path) -> bool:
     the file: closing the descriptor drops every lock this process holds on the -shm."""
     if os.name != "posix":
         return False
-    import fcntl
+    import fcntl  # noqa: PLC0415 (POSIX only, checked above)
 
     try:
         fd = os.open(path.with_name(path.name + "-shm"), os.O_RDWR)

@@ -7,8 +7,12 @@ Never edit a step once released; add one. The file is marked as a desk400 drafts
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from sqlite_utils import Database, Migrations
+
+from desktop.store import bases, numbers
+from desktop.store.text import Undecodable, chars, decode
 
 MIGRATION_SET = "desk400-drafts"
 # b"D400" as a big-endian 32-bit number: what `PRAGMA application_id` holds in a drafts file.
@@ -66,8 +70,6 @@ def migrations() -> Migrations:
 
     @steps(name="0003_short_search")
     def short_search(db: Database) -> None:
-        from desktop.store.text import chars
-
         # Trigrams cannot find one or two characters: a second index has one token per character.
         db["cases"].add_column("search_chars", str, not_null_default="")
         rows = db.execute("SELECT seq, search FROM cases").fetchall()
@@ -118,27 +120,18 @@ def migrations() -> Migrations:
     def handover_bases(db: Database) -> None:
         # The values each export or import handed over (a few per case), so a version-2 case file
         # naming one as its base merges field by field (desktop.store.bases).
-        from desktop.store import bases
-
         bases.tables(db)
 
     @steps(name="0010_handover_ancestors")
     def handover_ancestors(db: Database) -> None:
         # The bases imported version-2 files named (digests only), so a file that arrives after a
         # later one of the same line brings nothing back (desktop.store.bases.seen).
-        from desktop.store import bases
-
         bases.ancestor_tables(db)
 
     return steps
 
 
 def number_existing_cases(db: Database) -> None:
-    from datetime import datetime
-
-    from desktop.store import numbers
-    from desktop.store.text import Undecodable, chars, decode
-
     now = datetime.now().astimezone()
     rows = db.execute(
         "SELECT seq, CAST(created AS BLOB), CAST(search AS BLOB) FROM cases ORDER BY created, seq"

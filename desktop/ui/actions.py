@@ -139,7 +139,7 @@ def buttons(specs: Sequence[ActionSpec], actions: dict[str, QAction]) -> list[QT
 def bind_shortcuts(specs: Sequence[ActionSpec], actions: dict[str, QAction]) -> None:
     """Key bindings come right after the first paint: making the key sequences costs ~60 ms
     (and the QKeySequence type itself ~1 ms of enums, hence imported here)."""
-    from PySide6.QtGui import QKeySequence
+    from PySide6.QtGui import QKeySequence  # noqa: PLC0415 (its type costs ~1 ms of enums before the first paint)
 
     for spec in specs:
         if spec.shortcut:

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+import desktop.store  # lazy: the store's modules load on first use (desktop.files.lazy)
 from desktop.domain.session import EditSession, SaveSnapshot, write_save
+from desktop.store.models import CaseDeleted, Conflict
 
 if TYPE_CHECKING:
     from desktop.ui.workers import Workers
@@ -116,9 +118,6 @@ class Autosaver(QObject):
 
     def _finished(self, save: SaveSnapshot) -> bool:
         """Take a save's outcome once (a flush may have taken it already)."""
-        from desktop.store import CaseDeleted, Conflict
-        from desktop.store.describe import KEPT_ON_SCREEN, describe
-
         if save is not self.in_flight:
             return save.error is None
         self.in_flight = None
@@ -132,7 +131,12 @@ class Autosaver(QObject):
                 self.binned.emit()
             else:
                 self.failures += 1
-                self.failed.emit(save, describe(save.error, failed="保存失败", then=KEPT_ON_SCREEN))
+                self.failed.emit(
+                    save,
+                    desktop.store.describe.describe(
+                        save.error, failed="保存失败", then=desktop.store.describe.KEPT_ON_SCREEN
+                    ),
+                )
                 # start(ms) on the autosave's own timer would slow every later save for good.
                 self._retry.start(RETRY_MS[min(self.failures, len(RETRY_MS)) - 1])
             return False
@@ -147,8 +151,6 @@ class Autosaver(QObject):
 
     def close(self, db_path: Path) -> bool:
         """The window closes: write what is pending, or journal it. True if nothing was lost."""
-        from desktop.store import journal
-
         self._retry.stop()
         ok = self.flush()
         self.closed = True
@@ -164,7 +166,7 @@ class Autosaver(QObject):
             except Exception:  # noqa: BLE001 (then the journal keeps them)
                 pass
         try:
-            journal.append(db_path, session.case_id, session.revision, values, datetime.now())
+            desktop.store.journal.append(db_path, session.case_id, session.revision, values, datetime.now())
         except OSError:
             return False
         return True

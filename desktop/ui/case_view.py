@@ -16,7 +16,9 @@ from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
+import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
 from desktop.domain.forms import Bundle
+from desktop.domain.invisible import strip_invisible
 from desktop.ui.document_tab import CountTabBar, DocumentTab, FieldRow
 from desktop.ui.fieldwidgets import EnterMovesOn
 from desktop.ui.style import set_text_colour
@@ -112,14 +114,12 @@ class CaseView(QObject):
 
     def _grouped(self, fdef: Any, text: str) -> str:
         """`text` as printed (0571-81726504) when it is valid and reads back to the same value."""
-        from desktop.domain import fields as ft
-
         today = self.session.today()
-        result = ft.check(fdef, text, today=today, describe=False)
+        result = desktop.domain.fields.check(fdef, text, today=today, describe=False)
         if (
             result.ok
             and result.display
-            and ft.check(fdef, result.display, today=today, describe=False).value == text
+            and desktop.domain.fields.check(fdef, result.display, today=today, describe=False).value == text
         ):
             return result.display
         return text
@@ -149,8 +149,6 @@ class CaseView(QObject):
         self.edited.emit(key)
 
     def _visible(self, key: str, raw: Any) -> tuple[Any, int]:
-        from desktop.domain.invisible import strip_invisible
-
         multiline = self.bundle.field(key).type == "longtext"
         if isinstance(raw, list):
             cleaned = [strip_invisible(item, multiline=multiline) for item in raw]

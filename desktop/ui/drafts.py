@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
+
 if TYPE_CHECKING:
     from desktop.domain.forms import Bundle
 
@@ -106,9 +108,7 @@ class DraftsPane(QWidget):
         def shown(key: str, value: Any) -> str:
             if key in drafts.mask_keys:
                 return "、".join(value) if isinstance(value, list) else str(value)
-            from desktop.domain import fields as ft
-
-            return ft.display_value(bundle.field(key), value, today=today())
+            return desktop.domain.fields.display_value(bundle.field(key), value, today=today())
 
         return cls(
             {k: bundle.field(k).label for k in listed},

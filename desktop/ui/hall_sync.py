@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+import desktop.hall  # lazy: psycopg loads with the first sync (desktop.files.lazy)
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.style import set_text_colour
 from desktop.ui.workers import StorePool, Workers
@@ -86,14 +87,14 @@ class HallSync(QObject):
 
     def _engine(self, store: Any, url: str, ca_file: str | None) -> Any:
         """The engine for these settings, made on first use (on the sync thread, like the store)."""
-        from desktop.hall.connection import connector
-        from desktop.hall.engine import SyncEngine
-
         key = (url, ca_file)
         if self.engine is not None and self.engine[0] == key and self.engine[1].store is store:
             return self.engine[1]
         self._drop_engine()
-        self.engine = key, SyncEngine(store, connector(url, ca_file))
+        self.engine = (
+            key,
+            desktop.hall.engine.SyncEngine(store, desktop.hall.connection.connector(url, ca_file)),
+        )
         return self.engine[1]
 
     def _drop_engine(self) -> None:
@@ -132,11 +133,9 @@ class HallSync(QObject):
 
 def _round(engine: Any) -> Outcome:
     """One sync round on this thread's drafts connection; never raises for a server problem."""
-    from desktop.hall.connection import HallError
-
     try:
         report = engine.sync_once()
-    except HallError as exc:
+    except desktop.hall.connection.HallError as exc:
         return Outcome(False, engine.pending_count(), tuple(engine.conflicts()), str(exc))
     return Outcome(True, engine.pending_count(), tuple(engine.conflicts()), pulled=report.pulled)
 

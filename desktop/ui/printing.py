@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QWidget
 
+import desktop.render  # lazy: ReportLab loads with the first render (desktop.files.lazy)
+from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
+from desktop.store.models import Conflict
 from desktop.ui.banner import Banner, Topic
 
 if TYPE_CHECKING:
@@ -78,10 +81,10 @@ class Printing(QObject):
         ticked = tuple(session.materials)  # the checklist page 材料清单 follows the documents
 
         def job() -> bytes:
-            from desktop.render import render_pdf
-
             out = io.BytesIO()
-            render_pdf(bundle, values, settings, case_id=label, draft=draft, out=out, materials=ticked)
+            desktop.render.render_pdf(
+                bundle, values, settings, case_id=label, draft=draft, out=out, materials=ticked
+            )
             return out.getvalue()
 
         return job
@@ -105,7 +108,7 @@ class Printing(QObject):
     def toggle_preview(self) -> None:
         if self.preview is None:
             try:
-                from desktop.ui.preview import PreviewPane
+                from desktop.ui.preview import PreviewPane  # noqa: PLC0415 (QtPdf: ~40 ms, and absent from some installs)
             except ImportError:
                 self.no_pdf_view()
                 return
@@ -157,7 +160,7 @@ class Printing(QObject):
     def _print_ready(self, data: bytes) -> None:
         if self.closed:
             return
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: PLC0415 (Qt's print support loads when first asked for)
 
         self.message.emit("", 0)
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -172,7 +175,7 @@ class Printing(QObject):
         if data is None:
             data = self.render_job()()
         try:
-            from desktop.ui.preview import print_pdf
+            from desktop.ui.preview import print_pdf  # noqa: PLC0415 (QtPdf, as for the preview)
         except ImportError:
             self.no_pdf_view()
             return 0
@@ -183,8 +186,6 @@ class Printing(QObject):
         return pages
 
     def _mark_printed(self) -> None:
-        from desktop.store import Conflict
-
         session = self.session
         if session.fresh:
             session.changed_keys(session.values or session.bundle.fields)
@@ -201,8 +202,6 @@ class Printing(QObject):
 
     def export_pdf(self, path: Path | str) -> Path:
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
-        from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
-
         target = Path(path)
         self.autosaver.flush()
         data = self.render_job()()
@@ -213,7 +212,7 @@ class Printing(QObject):
         return target
 
     def ask_export_pdf(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
+        from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 (its type costs enums before the first paint)
 
         self.autosaver.flush()
         session = self.session
@@ -228,8 +227,6 @@ class Printing(QObject):
         job = self.render_job()
 
         def write() -> Path:
-            from desktop.files.safefile import write_atomic
-
             write_atomic(target, job())
             return target
 

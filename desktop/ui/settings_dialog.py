@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import desktop.files  # lazy: age (sealing) loads on first use (desktop.files.lazy)
+import desktop.hall  # lazy: psycopg loads with the first sync (desktop.files.lazy)
 from desktop.domain.forms import SettingDef
 from desktop.ui.style import set_text_colour
 
@@ -156,11 +158,9 @@ class SettingsDialog(QDialog):
                 out.append((setting.key, problem))
         age = self.age.text().strip()
         if age:
-            from desktop.files import sealing
-
             try:
-                sealing.recipient(age)
-            except sealing.SealError as exc:
+                desktop.files.sealing.recipient(age)
+            except desktop.files.sealing.SealError as exc:
                 out.append((AGE_KEY, f"{exc}，请改正后再保存"))
         return out
 
@@ -202,12 +202,9 @@ class SettingsDialog(QDialog):
 
 def _probe(url: str, ca_file: str, password: str) -> tuple[bool, str]:
     """(worked, the Chinese line) for one connection attempt; never raises (a worker thread)."""
-    from desktop.hall.connection import HallError
-    from desktop.hall.probe import try_connection
-
     try:
-        return True, try_connection(url, ca_file, password)
-    except HallError as exc:
+        return True, desktop.hall.probe.try_connection(url, ca_file, password)
+    except desktop.hall.connection.HallError as exc:
         return False, str(exc)
     except Exception as exc:  # noqa: BLE001 - a thread must report, never die silently
         return False, f"测试连接失败（内部错误 {type(exc).__name__}）"
@@ -215,12 +212,10 @@ def _probe(url: str, ca_file: str, password: str) -> tuple[bool, str]:
 
 def _remember(url: str, password: str) -> str | None:
     """Put the typed password in the keyring for the URL's role; the Chinese reason if it cannot."""
-    from desktop.hall.connection import HallError, remember_password
-
     if not url.strip():
         return "填写了密码但没有服务器地址：请先填写营业厅服务器地址"
     try:
-        remember_password(url.strip(), password)
-    except HallError as exc:
+        desktop.hall.connection.remember_password(url.strip(), password)
+    except desktop.hall.connection.HallError as exc:
         return str(exc)
     return None

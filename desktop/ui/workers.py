@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+import desktop.store  # lazy: the store's modules load on first use (desktop.files.lazy)
+
 
 class _Relay(QObject):
     done = Signal(object)
@@ -29,9 +31,7 @@ class _Job(QRunnable):
         try:
             result = self.fn()
         except Exception as exc:  # reported to the window in plain Chinese words, never the raw text
-            from desktop.store.describe import describe  # the store loads after the first paint
-
-            self._report(self.relay.failed, describe(exc))
+            self._report(self.relay.failed, desktop.store.describe.describe(exc))
             return
         self._report(self.relay.done, result)
 

@@ -264,7 +264,7 @@ def _group(national: str) -> str:
 
 def _place(national: str) -> str:
     """「浙江杭州」 for a fixed line, from phonenumbers' offline Chinese geocoding data."""
-    from phonenumbers import geocoder
+    from phonenumbers import geocoder  # noqa: PLC0415 (its Chinese place data loads on the first fixed line)
 
     number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
     place = geocoder.description_for_number(number, "zh")

@@ -1,0 +1,120 @@
+"""Print a case's bundle to one PDF (ReportLab platypus; no Qt).
+
+    render_pdf(bundle, values, settings, case_id=..., draft=..., out=..., materials=None)
+
+Each document of the bundle starts on a new page, in the bundle's order; text and layout come from
+the bundle's document files, values go through desktop.domain.fields.display_value. With `materials` (the
+ticked checklist items) the checklist page 材料清单 follows the documents (desktop.render.checklist).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Collection, Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, PageBreak, PageTemplate
+
+from desktop.files import paths, safefile
+from desktop.render.checklist import checklist_story
+from desktop.render.fonts import register_font, registered_coverage
+from desktop.render.furniture import Furniture, NumberedCanvas
+from desktop.render.story import TICK_MARKER, Builder, Values, styles
+
+__all__ = ["TICK_MARKER", "render_pdf"]
+
+MARGIN = 20 * mm
+
+
+def render_pdf(
+    bundle: Any,
+    values: Mapping[str, object],
+    settings: Mapping[str, str],
+    *,
+    case_id: str,
+    draft: bool,
+    out: Path | BinaryIO,
+    materials: Collection[str] | None = None,
+) -> int:
+    """Write the bundle for one case as an A4 PDF to `out` (a path or a binary file object);
+    returns the number of pages.
+
+    `draft` marks every page 草稿 (the caller passes True while the case has errors). `materials`:
+    the checklist items ticked for the case; given (even empty) and the bundle has a checklist, its
+    page is printed last, `case_id` on it as the case number. Never raises
+    on a value (one beyond its field's limit prints cut, marked 「…（超长，已截断）」); raises OSError
+    (desktop.files.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
+    new or regular file (a path is replaced only once the whole PDF is ready), and
+    desktop.render.glyphs.FontFileError when the shipped font is missing or unreadable.
+    """
+    font_path = paths.print_font()
+    font = register_font(font_path)
+    frame_width = A4[0] - 2 * MARGIN
+    st = styles(font, frame_width)
+    vals = Values(bundle, values, settings, registered_coverage(font_path))
+
+    customer = vals.show_key(bundle.drafts.title_key)
+    furniture = Furniture(
+        font=font,
+        case_id=vals.clean(str(case_id)),
+        footer=vals.clean(f"{bundle.title} · {bundle.edition}"),
+        draft=draft,
+        margin=MARGIN,
+    )
+    metadata = {
+        "title": vals.clean(f"{bundle.title}（{customer}）" if customer else bundle.title),
+        "author": vals.setting(bundle.author_setting) if bundle.author_setting else "",
+        "subject": vals.clean(f"案卷 {case_id} · {bundle.edition}" + (" · 草稿" if draft else "")),
+    }
+
+    def checklist() -> list[Flowable]:
+        """A fresh checklist page each build (a flowable is laid out once)."""
+        if materials is None or getattr(bundle, "materials", None) is None:
+            return []
+        return [PageBreak(), *checklist_story(vals, st, frame_width, str(case_id), frozenset(materials))]
+
+    try:
+        story = Builder(vals, st, frame_width).story(bundle.documents)
+        data, pages = _build([*story, *checklist()], furniture, metadata)
+    except LayoutError:
+        # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
+        story = Builder(vals, st, frame_width, grid=False).story(bundle.documents)
+        data, pages = _build([*story, *checklist()], furniture, metadata)
+    _write(data, out)
+    return pages
+
+
+def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, str]) -> tuple[bytes, int]:
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        creator="desk400",
+        lang="zh-CN",
+        initialFontName=furniture.font,
+        **metadata,
+    )
+    frame = Frame(
+        MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    doc.build(story, canvasmaker=partial(NumberedCanvas, furniture=furniture))
+    return buffer.getvalue(), doc.page
+
+
+def _write(data: bytes, out: Path | BinaryIO) -> None:
+    if not isinstance(out, (str, os.PathLike)):
+        out.write(data)
+        return
+    # A new file or a regular file replaced through an exclusive temporary file: never through a
+    # planted link, never over a device (safefile.FileProblem, an OSError, otherwise).
+    safefile.write_atomic(Path(out), data)
