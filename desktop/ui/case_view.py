@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
 import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
 from desktop.domain.forms import Bundle
-from desktop.domain.invisible import strip_invisible
 from desktop.ui.document_tab import CountTabBar, DocumentTab, FieldRow
 from desktop.ui.fieldwidgets import EnterMovesOn
 from desktop.ui.style import set_text_colour
@@ -151,9 +150,9 @@ class CaseView(QObject):
     def _visible(self, key: str, raw: Any) -> tuple[Any, int]:
         multiline = self.bundle.field(key).type == "longtext"
         if isinstance(raw, list):
-            cleaned = [strip_invisible(item, multiline=multiline) for item in raw]
+            cleaned = [desktop.domain.invisible.strip_invisible(item, multiline=multiline) for item in raw]
             return [text for text, _n in cleaned], sum(n for _t, n in cleaned)
-        return strip_invisible(raw, multiline=multiline)
+        return desktop.domain.invisible.strip_invisible(raw, multiline=multiline)
 
     def _left(self, key: str) -> None:
         """The agent left a field: show its value as stored (grouped) and any error held back."""
