@@ -1,8 +1,8 @@
 """Connecting to one SQLite file of the drafts store, and looking at what a file is.
 
 The lowest room of the store: `connect` (SQLCipher, keyed, in a page format), what SQLite and
-SQLCipher raise (`ERRORS`: not one hierarchy), and `look`/`inspect` (what is at a path, seen
-through SQLite only). `backup`, `encrypt` and `connection` build on it; it imports none of them,
+SQLCipher raise (`ERRORS`: not one hierarchy), `look`/`inspect` (what is at a path, seen
+through SQLite only) and `key_fits` (whether a file was written with a key). `backup`, `encrypt` and `connection` build on it; it imports none of them,
 so the store's modules form no import cycle.
 """
 
@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from desktop.store import keys
-from desktop.store.cipher import CURRENT, Cipher
+from desktop.store.cipher import BY_VERSION, CURRENT, Cipher
 from desktop.store.models import BUSY_TIMEOUT_MS
 from desktop.store.schema import APPLICATION_ID, recorded_migrations
 
@@ -114,6 +114,43 @@ def look(path: Path, key: bytes | None, cipher: Cipher = CURRENT) -> FileState:
         raise
     finally:
         conn.close()
+
+
+def key_fits(path: Path, key: bytes) -> bool | None:
+    """Whether the encrypted file at `path` was written with `key`: True when any page of it
+    authenticates under the key (in a page format this version knows), False when none of its
+    pages does, None when it is too short to tell.
+
+    SQLCipher answers a wrong key and a damaged first page alike ("file is not a database"), but
+    every page carries its own HMAC under a key derived from the file's key and its salt (the
+    file's first 16 bytes, kept in clear): `PRAGMA cipher_integrity_check` checks each page on its
+    own, page 1 unread or not. Damage leaves most pages authentic; another key leaves none. A file
+    whose salt itself was overwritten reads as another key's: refused untouched, never set aside.
+    """
+    size = path.stat().st_size
+    told = False
+    for cipher in (CURRENT, *(c for c in BY_VERSION.values() if c != CURRENT)):
+        pages = size // cipher.page_bytes
+        if pages < 2:
+            continue
+        told = True
+        try:
+            conn = connect(path, key=key, read_only=True, cipher=cipher)
+        except ERRORS:
+            continue
+        try:
+            failed = sum(
+                1
+                for (line,) in conn.execute("PRAGMA cipher_integrity_check").fetchall()
+                if "HMAC verification failed" in str(line)
+            )
+        except DATABASE_ERRORS:
+            continue
+        finally:
+            conn.close()
+        if failed < pages:
+            return True
+    return False if told else None
 
 
 def error_code(exc: BaseException) -> int:
