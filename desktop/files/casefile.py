@@ -66,7 +66,7 @@ def is_empty(value: Value) -> bool:
 # revisions, and far from 2**53, where JSON readers stop keeping whole numbers exactly. A file
 # claiming 2**53 - 1 was taken, and every later export of its case carried 2**53, which every
 # import refused (issue 21); a base at the limit is still read, but what an import records from it
-# (its revision + 1) is never carried out again (desktop.files.transfer.base_for).
+# (its revision + 1) is never carried out again (desktop.exchange.transfer.base_for).
 MAX_REVISION = 2**31
 
 

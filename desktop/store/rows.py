@@ -18,8 +18,9 @@ from sqlite_utils import Database
 
 from desktop.files.casefile import Value
 from desktop.store import backup, numbers
-from desktop.store.connection import ERRORS, connect, store_errors
+from desktop.store.connection import store_errors
 from desktop.store.models import CaseNotFound, DamagedCase, DraftsSpec
+from desktop.store.sqlite import ERRORS, connect
 from desktop.store.text import Undecodable, chars, decode, dump, load_fields, text_of
 
 ROW_COLUMNS = (
