@@ -7,6 +7,8 @@ hall's pull, an import) records the status the window would show.
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import contextmanager
 from datetime import date
 
 from desktop.domain.session import EditSession, settled_status, write_save
@@ -72,6 +74,10 @@ class Recording:
     def __init__(self) -> None:
         self.status: list[str] = []
 
+    @contextmanager
+    def transaction(self):
+        yield
+
     def save_field(self, case_id, key, value, revision):
         return revision + 1
 
@@ -97,6 +103,41 @@ def test_another_desks_complete_is_kept_only_while_it_holds_here(bundle, example
     assert settled_status(bundle, {**example_values, "handler.id_number": WRONG_ID}, "complete") == "draft"
     assert settled_status(bundle, {"customer.name": "甲"}, "complete") == "draft"
     assert settled_status(bundle, {"customer.name": "甲"}, "printed") == "printed"  # paper exists
+
+
+class StatusRefused:
+    """The drafts store, except that recording a status fails (a locked file, say)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def set_status(self, case_id, status, revision):
+        raise sqlite3.OperationalError("database is locked")
+
+
+def test_values_and_status_are_saved_in_one_transaction(store, bundle, example_values):
+    session = EditSession(bundle, lambda: TODAY)
+    for key, value in example_values.items():  # a fresh, complete case: created by its first save
+        session.edit(key, value)
+    session.set_materials(item.id for item in session.missing_materials())
+    assert session.wanted_status() == "complete"  # so the save records a status after the values
+    first = write_save(session.snapshot(), StatusRefused(store))
+    assert first.error is not None and first.new_id is None
+    assert store.ids() == []  # the case created before the status failed went with it
+    session.give_back(first)
+    assert session.case_id is None and session.dirty
+    session.take(write_save(session.snapshot(), store))
+    case = store.get(session.case_id)
+    assert store.ids() == [case.id] and case.status == "complete"
+    # A stored case: the values of a save whose status fails are not stored either.
+    session.edit("handler.id_number", WRONG_ID)  # now a draft again
+    save = write_save(session.snapshot(), StatusRefused(store))
+    assert save.error is not None and save.revision == case.revision
+    again = store.get(case.id)
+    assert (again.revision, again.fields, again.status) == (case.revision, case.fields, case.status)
 
 
 def test_an_imported_case_file_with_a_wrong_id_is_recorded_as_a_draft(store, example_values):

@@ -371,14 +371,8 @@ class EditSession:
         self.status = save.status
 
     def give_back(self, save: SaveSnapshot) -> None:
-        """A save failed: its edits are pending again (they never left the screen).
-
-        A first save that created the case before failing (on its status) keeps the new case:
-        the retry must not create a second one.
-        """
-        if save.case_id is None and save.new_id is not None and self.case_id is None:
-            self._adopt(save)
-            self.revision = save.revision
+        """A save failed: its edits are pending again (they never left the screen). The save was
+        one transaction, so nothing of it is stored: a first save that failed created no case."""
         self.dirty |= save.keys
         if save.case_id is None:
             self.dirty |= set(self.values)
@@ -437,24 +431,34 @@ def write_save(save: SaveSnapshot, store: Any) -> SaveSnapshot:
     """Run a save against the drafts store (on the saving thread); never raises.
 
     Any failure is kept in `save.error`, so a save always finishes: a save that raised past its
-    caller once stayed "in flight" for ever and silently stopped the autosave.
+    caller once stayed "in flight" for ever and silently stopped the autosave. The values and the
+    status are written in one transaction (`store.transaction()`): a failure leaves the stored case
+    as it was, never new values under an old status (or a created case the session does not know).
     """
+    revision, number, status = save.revision, save.number, save.status
     try:
-        if save.case_id is None:
-            case = store.create(save.values)
-            save.new_id, save.revision = case.id, case.revision
-            save.number = getattr(case, "number", None) or save.number
-        elif save.whole:
-            save.revision = store.save_fields(save.case_id, save.values, save.revision)
-        else:
-            for key in sorted(save.keys):
-                save.revision = store.save_field(save.case_id, key, save.values[key], save.revision)
-        case_id = save.new_id or save.case_id
-        if save.wanted != save.status:
-            save.revision = store.set_status(case_id, save.wanted, save.revision)
-            save.status = save.wanted
+        with store.transaction():
+            _write(save, store)
     except Exception as exc:  # noqa: BLE001 (any failure is the save's outcome, shown by the window)
         save.error = exc
+        # Rolled back whole: the save's own record goes back to what is stored.
+        save.new_id, save.revision, save.number, save.status = None, revision, number, status
     finally:
         save.done.set()
     return save
+
+
+def _write(save: SaveSnapshot, store: Any) -> None:
+    """The writes of one save, inside the caller's transaction."""
+    if save.case_id is None:
+        case = store.create(save.values)
+        save.new_id, save.revision = case.id, case.revision
+        save.number = getattr(case, "number", None) or save.number
+    elif save.whole:
+        save.revision = store.save_fields(save.case_id, save.values, save.revision)
+    else:
+        for key in sorted(save.keys):
+            save.revision = store.save_field(save.case_id, key, save.values[key], save.revision)
+    if save.wanted != save.status:
+        save.revision = store.set_status(save.new_id or save.case_id, save.wanted, save.revision)
+        save.status = save.wanted

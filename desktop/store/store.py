@@ -484,6 +484,13 @@ class Store:
                 handed_over=handed_over,
             )
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several writes as one, all or none: a save's values and the status they give the case
+        (desktop.domain.session.write_save). Calls inside it nest as savepoints."""
+        with self._write():
+            yield
+
     # -- internals -------------------------------------------------------------------------
 
     @contextmanager
