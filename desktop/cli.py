@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from desktop.domain.forms import Bundle, default_bundle
 from desktop.domain.schema import FormError
-from desktop.files import paths, safefile
+from desktop.files import paths, platform, safefile
 from desktop.files.safefile import shown
 
 if TYPE_CHECKING:  # the window's start (`desk400` alone) never loads the checking code
@@ -141,6 +141,9 @@ def add_hall_parsers(sub: Any, db: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before any output: a GBK console or pipe gets escapes for what it cannot show, so a
+    # command never fails (exit 2) after its work is done.
+    platform.configure_console()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # usage error (its Chinese line printed) or --help

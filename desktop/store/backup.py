@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop.files import platform, safefile
 from desktop.store.sqlite import CORRUPTION_CODES, DATABASE_ERRORS, ERRORS, connect, error_code
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
 
 KEEP = 5
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -51,8 +46,7 @@ def private_file(path: Path) -> None:
     """Create `path` empty if missing, and make it readable and writable by its owner only.
 
     Never for the live drafts file: closing this descriptor would drop the process's SQLite locks."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
+    os.close(platform.open_fd(path, os.O_CREAT | os.O_WRONLY, 0o600))
     os.chmod(path, 0o600)
 
 
@@ -210,18 +204,8 @@ def _set_aside(db_path: Path, damaged: Path) -> None:
     os.chmod(damaged, 0o600)
 
 
-@contextmanager
-def exclusive(lock_path: Path) -> Iterator[None]:
+def exclusive(lock_path: Path) -> AbstractContextManager[None]:
     """Hold an exclusive lock on `lock_path` (created beside the drafts file, never the drafts
-    file itself): two processes starting on one damaged file recover it one after the other."""
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        else:  # Windows
-            import msvcrt  # noqa: PLC0415 (Windows only)
-
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-        yield
-    finally:
-        os.close(fd)
+    file itself): two processes starting on one damaged file recover it one after the other,
+    the second waiting as long as the first takes (safefile.exclusive)."""
+    return safefile.exclusive(lock_path)

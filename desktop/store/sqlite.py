@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from desktop.files import platform
 from desktop.store import keys
 from desktop.store.cipher import BY_VERSION, CURRENT, Cipher
 from desktop.store.models import BUSY_TIMEOUT_MS
@@ -158,7 +159,8 @@ def error_code(exc: BaseException) -> int:
 
 
 def read_only_uri(path: Path) -> str:
-    return path.resolve().as_uri() + "?mode=ro"
+    """A read-only URI SQLite accepts, also for a drafts file on a network share (see platform)."""
+    return platform.sqlite_uri(path, mode="ro")
 
 
 def plain_header(path: Path) -> bool:
