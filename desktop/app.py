@@ -161,7 +161,9 @@ class MainWindow(QMainWindow):
         self.printing = Printing(self.session, self.autosaver, self.workers, lambda: self.store, self.settings,
                                  self.reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
-        self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self)
+        self.hall = HallSync(
+            self.workers, lambda: self._open_store(backups=False), self, fields=self.bundle.fields
+        )
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
 
     def _connect(self) -> None:
