@@ -35,6 +35,7 @@ from shiboken6 import Shiboken
 from desktop.domain.forms import Bundle, default_bundle
 from desktop.domain.session import EditSession
 from desktop.files import paths
+from desktop.store.models import StoreError
 from desktop.ui import actions as action_table
 from desktop.ui import status_bar, translations
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
@@ -272,8 +273,6 @@ class MainWindow(QMainWindow):
 
     def _open_reader(self) -> Store:
         """The drafts thread's own connection; it also makes the daily backup and purges old cases."""
-        from desktop.store import StoreError
-
         store = self._open_store(backups=True)
         try:
             store.purge()

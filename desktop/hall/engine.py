@@ -28,7 +28,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from sqlite_utils import Database
 
-from desktop.domain.forms import Bundle, default_bundle
+from desktop.domain.forms import default_bundle
 from desktop.domain.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.domain.session import settled_status
 from desktop.files.casefile import CaseFile
@@ -96,19 +96,11 @@ Seen = tuple[int, int] | None  # a case's (drafts revision, in the bin) here; No
 class SyncEngine:
     """Synchronises one Store with the hall server reached through `connect`."""
 
-    def __init__(
-        self,
-        store: Store,
-        connect: Connector,
-        shapes: Mapping[str, str] | None = None,
-        *,
-        bundle: Bundle | None = None,
-    ) -> None:
+    def __init__(self, store: Store, connect: Connector, shapes: Mapping[str, str] | None = None) -> None:
         """`shapes` (desktop.files.casefile.shapes_for the bundle's fields) lets the pulled-row
-        check refuse unknown fields and wrong value types, as `import` does; `bundle` judges what
-        a pull records as "complete" (the shipped 400 bundle if None)."""
+        check refuse unknown fields and wrong value types, as `import` does."""
         self.store = store
-        self.bundle = bundle if bundle is not None else default_bundle()
+        self.bundle = default_bundle()  # judges what a pull may record as complete (the desk's one bundle)
         self.db = store.db
         self.connect = connect
         self.shapes = shapes
