@@ -46,7 +46,7 @@ class PrintRecord:
 
 
 def tables(db: Database) -> None:
-    """Migration 0011: the print log, read newest first per case."""
+    """Migration 0011: the print log, read newest first per case, and the status index."""
     db[TABLE].create(
         {
             "seq": int,
@@ -62,6 +62,8 @@ def tables(db: Database) -> None:
         not_null={"case_id", "at", "desk", "documents", "pages", "digest"},
     )
     db.execute(f"CREATE INDEX {TABLE}_case ON {TABLE}(case_id, seq)")
+    # The status filter beside the search box: its counts and each status's newest cases.
+    db.execute("CREATE INDEX cases_status_recent ON cases(status, updated_ts, seq) WHERE deleted_ts IS NULL")
 
 
 def check(documents: Sequence[str], pages: int, digest: str) -> None:

@@ -111,8 +111,7 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, path: Path, spec: DraftsSpec, **options: Any) -> Store:
-        """The same as `open_for` (kept for the window's call sites)."""
+    def open(cls, path: Path, spec: DraftsSpec, **options: Any) -> Store:  # the window's call sites
         return cls.open_for(path, spec, **options)
 
     def close(self) -> None:
@@ -219,8 +218,7 @@ class Store:
         return new_revision
 
     def set_status(self, case_id: str, status: str, revision: int) -> int:
-        """Record the status the caller's validation decided (desktop.domain.status.decide); a
-        print is recorded by record_print, which also sets `printed`."""
+        """Record the status desktop.domain.status.decide gave; record_print records a print."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = self.clock()
@@ -235,9 +233,7 @@ class Store:
     def record_print(
         self, case_id: str, revision: int, *, documents: Sequence[str], pages: int, digest: str
     ) -> int:
-        """A final print or PDF of the case at `revision`: one print-log row (this desk, now) and
-        the status `printed` (a signed or handed-over case printed again with the same values keeps
-        its status), audited, in one transaction; returns the new revision."""
+        """A final print at `revision`: its print-log row, status and audit line in one transaction."""
         prints.check(documents, pages, digest)
         now = self.clock()
         with self._write():
@@ -248,8 +244,7 @@ class Store:
         return revision + 1
 
     def prints(self, case_id: str, limit: int | None = None) -> list[prints.PrintRecord]:
-        """The case's print log, newest first (the latest row is what `changed` is decided against)."""
-        return prints.of_case(self.db, case_id, limit)
+        return prints.of_case(self.db, case_id, limit)  # newest first: `changed` looks at the first
 
     def duplicate(self, case_id: str, start: Mapping[str, Value] | None = None) -> Case:
         """A new draft for the same customer, started like a new case.
@@ -332,15 +327,20 @@ class Store:
 
     # -- lists -----------------------------------------------------------------------------
 
-    def list_cases(self, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
-        """Cases not in the bin, most recently edited first (damaged ones marked, not skipped)."""
+    def list_cases(self, offset: int = 0, limit: int = PAGE_SIZE, status: str | None = None) -> Page:
+        """Live cases (of `status`, if given), newest first (damaged ones marked, not skipped)."""
         with store_errors():
-            return lists.live(self.db, self.spec, offset, limit)
+            return lists.live(self.db, self.spec, offset, limit, status)
 
-    def search(self, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
-        """Cases whose searchable values contain every word of `query`, newest first."""
+    def search(self, query: str, offset: int = 0, limit: int = PAGE_SIZE, status: str | None = None) -> Page:
+        """Cases (of `status`, if given) whose searchable values hold every word of `query`."""
         with store_errors():
-            return lists.search(self.db, self.spec, query, offset, limit)
+            return lists.search(self.db, self.spec, query, offset, limit, status)
+
+    def status_counts(self) -> dict[str, int]:
+        """How many live cases each status has (the status filter's counts), from an index."""
+        with store_errors():
+            return lists.status_counts(self.db)
 
     def others_with(self, key: str, value: str, exclude_id: str | None = None) -> list[str]:
         """The numbers of the other live cases whose `key` is exactly `value`, newest first: the
