@@ -46,6 +46,7 @@ from desktop.ui.checklist import MaterialsChecklist
 from desktop.ui.checklist import shelf as checklist_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
+from desktop.ui.paper_trail import PaperTrail
 from desktop.ui.printing import FORM_MIN, Printing
 from desktop.ui.recovery import SessionLock
 from desktop.ui.style import install_font
@@ -161,6 +162,8 @@ class MainWindow(QMainWindow):
         self.printing = Printing(self.session, self.autosaver, self.workers, lambda: self.store, self.settings,
                                  self.reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
+        self.trail = PaperTrail(self.session, self.printing, lambda: self.store, self.banner,
+                                lambda: bundle.documents[self.tabs.currentIndex()].id, self)  # fmt: skip
         self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
 
@@ -314,6 +317,7 @@ class MainWindow(QMainWindow):
         self.drafts.select(self.session.case_id)
         self._update_title()
         self.printing.changed()
+        self.trail.follow()
 
     def _update_title(self) -> None:
         number = f"{self.session.number} · " if self.session.number else ""
@@ -408,6 +412,7 @@ class MainWindow(QMainWindow):
             self.view.recheck(self.bundle.fields)
         self._update_title()
         self.banner.dismiss(Topic.SAVE)
+        self.trail.follow()
         self.drafts.current_id = self.session.case_id
         drafts = self.bundle.drafts
         if save is None or save.listed(drafts.title_key, *drafts.search_keys, *drafts.mask_keys):

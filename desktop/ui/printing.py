@@ -164,30 +164,41 @@ class Printing(QObject):
 
     # -- printing ----------------------------------------------------------------------------
 
-    def print_case(self) -> None:
-        """Print through the system dialog; the PDF is rendered off the GUI thread first."""
+    def print_case(self, documents: Collection[str] | None = None) -> None:
+        """Print through the system dialog; the PDF is rendered off the GUI thread first.
+        `documents`: only those (打印本文档), None the whole bundle."""
         self.autosaver.flush()
         self.reveal_all()
         self.message.emit("正在准备打印…", 0)
-        self.workers.run(self.render_job(), self._print_ready, self.worker_failed)
+        wanted = None if documents is None else tuple(documents)
+        self.workers.run(
+            self.render_job(wanted), lambda data: self._print_ready(data, wanted), self.worker_failed
+        )
 
-    def _print_ready(self, data: bytes) -> None:
+    def _print_ready(self, data: bytes, documents: Collection[str] | None = None) -> None:
         if self.closed:
             return
+        self.message.emit("", 0)
+        printer = self.ask_printer()
+        if printer is not None:
+            self.print_to(printer, data, documents)
+
+    def ask_printer(self) -> QPrinter | None:
+        """The system print dialog; the printer the agent chose, or None when cancelled."""
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-        self.message.emit("", 0)
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.window.windowTitle())
         dialog = QPrintDialog(printer, self.window)
         dialog.setWindowTitle("打印 400 业务申请资料")
-        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
-            self.print_to(printer, data)
+        return printer if dialog.exec() == QPrintDialog.DialogCode.Accepted else None
 
-    def print_to(self, printer: QPrinter, data: bytes | None = None) -> int:
-        """Print the bundle on `printer` (no dialog) and mark the case printed; returns pages."""
+    def print_to(
+        self, printer: QPrinter, data: bytes | None = None, documents: Collection[str] | None = None
+    ) -> int:
+        """Print the bundle (or `documents`) on `printer` (no dialog) and record the print; pages."""
         if data is None:
-            data = self.render_job()()
+            data = self.render_job(documents)()
         try:
             from desktop.ui.preview import print_pdf
         except ImportError:
@@ -195,7 +206,7 @@ class Printing(QObject):
             return 0
         pages = print_pdf(data, printer)
         if pages:
-            self._record_print(pages)
+            self._record_print(pages, documents)
             self.message.emit(f"已发送到打印机：{pages} 页", 5000)
         return pages
 
