@@ -42,8 +42,7 @@ from desktop.ui.banner import Banner, Topic
 from desktop.ui.case_extras import CaseExtras
 from desktop.ui.case_ops import CaseOps
 from desktop.ui.case_view import CaseView
-from desktop.ui.checklist import MaterialsChecklist
-from desktop.ui.checklist import shelf as checklist_shelf
+from desktop.ui.checklist import MaterialsChecklist, form_and_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
 from desktop.ui.paper_trail import PaperTrail
@@ -129,11 +128,10 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
         column.addWidget(self.banner)
-        column.addWidget(self.tabs, 1)
-        # The materials to collect for the case's categories (forms/400/materials.toml), beside
-        # the documents on every tab; ticking them all lets a clean case be finished.
+        # The materials to collect for the case's categories (forms/400/materials.toml), under
+        # the documents on every tab (a splitter: the agent sizes it); all ticked finishes a case.
         self.checklist = MaterialsChecklist(bundle)
-        column.addWidget(checklist_shelf(self.checklist))
+        column.addWidget(form_and_shelf(self.tabs, self.checklist), 1)
         self.splitter = QSplitter()
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.drafts)
