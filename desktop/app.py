@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
         self._ensure_started()
         case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
         values = normalise_values(self.bundle, case.fields, today=self.today())
-        self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除")
+        self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除", example=True)
 
     def print_blockers(self) -> dict[str, int]:
         """Fields holding errors (in form order) with their error counts: what blocks a clean print."""

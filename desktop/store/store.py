@@ -55,7 +55,7 @@ def local_now() -> datetime:
 __all__ = ["Clock", "Store", "derived", "iso", "local_now", "new_row"]
 
 
-class Store:
+class Store(prints.PrintLog):
     """One connection to a drafts file. Use one Store per thread or process."""
 
     def __init__(
@@ -128,14 +128,17 @@ class Store:
 
     # -- cases -----------------------------------------------------------------------------
 
-    def create(self, fields: Mapping[str, Value] | None = None, *, edition: str | None = None) -> Case:
-        """A new draft case, revision 1, numbered in the same transaction (`Case.number`)."""
+    def create(
+        self, fields: Mapping[str, Value] | None = None, *, edition: str | None = None, example: bool = False
+    ) -> Case:
+        """A new draft case, revision 1, numbered in the same transaction (`Case.number`); the
+        example case is numbered EXAMPLE and takes no number from the desk's day."""
         values = dict(fields or {})
         check_values(values)
         now = self.clock()
         case_id = new_id()
         with self._write():
-            number = numbers.next_number(self.db.conn, self._desk_code(), now)
+            number = numbers.EXAMPLE if example else numbers.next_number(self.db.conn, self._desk_code(), now)
             self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.edition, number))
             self._log(now, case_id, "created")
         return self.get(case_id)
@@ -229,22 +232,6 @@ class Store:
             rows.set_status(self.db, row, status, now)
             self._log(now, case_id, "edited", key="status", detail=status)
         return revision + 1
-
-    def record_print(
-        self, case_id: str, revision: int, *, documents: Sequence[str], pages: int, digest: str
-    ) -> int:
-        """A final print at `revision`: its print-log row, status and audit line in one transaction."""
-        prints.check(documents, pages, digest)
-        now = self.clock()
-        with self._write():
-            row = self._editable_row(case_id, revision)
-            rows.set_status(self.db, row, prints.status_after(self.db, row, digest), now)
-            prints.insert(self.db, now, row, self._desk_code(), documents, pages, digest)
-            self._log(now, case_id, "printed", detail=",".join(documents))
-        return revision + 1
-
-    def prints(self, case_id: str, limit: int | None = None) -> list[prints.PrintRecord]:
-        return prints.of_case(self.db, case_id, limit)  # newest first: `changed` looks at the first
 
     def duplicate(self, case_id: str, start: Mapping[str, Value] | None = None) -> Case:
         """A new draft for the same customer, started like a new case.
