@@ -102,6 +102,9 @@ class Store(prints.PrintLog):
         store = cls(db, path, spec, bundle, edition, clock)
         store.recovery = recovery
         store.key = key
+        if db.execute("SELECT 1 FROM meta WHERE key = ?", [rows.SEARCH_STALE]).fetchone():
+            with store._write():  # once, after migration 0012, with the bundle's search keys
+                rows.rebuild_search(db, spec)
         if backups:
             try:
                 store.housekeeping()

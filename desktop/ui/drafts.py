@@ -67,7 +67,9 @@ class DraftsPane(QWidget):
         top = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("搜索：公司、400号码、经办人、执照编号（Ctrl+F）")
+        self.search.setPlaceholderText(
+            "搜索：公司、400号码、经办人、手机、联系人、身份证号、执照编号（Ctrl+F）"
+        )
         self.search.setClearButtonEnabled(True)
         top.addWidget(self.search, 1)
         self.status_filter = StatusFilter()
