@@ -26,6 +26,7 @@ SPEC = SimpleNamespace(
     search_keys=("customer.name", "number.n400", "handler.name", "customer.license_no"),
     mask_keys=("handler.id_number",),
     duplicate_clear_keys=("number.*", "notes"),
+    find_keys=("handler.mobile", "contact.name", "contact.phone", "handler.id_number"),
 )
 CST = timezone(timedelta(hours=8))
 CITIES = "杭州 宁波 温州 绍兴 嘉兴 湖州 金华 衢州 舟山 台州 丽水 义乌 余姚 慈溪 海宁 桐乡".split()
@@ -235,6 +236,11 @@ def main() -> None:
             30,
         )
         report("search by case number", timed(lambda: store.search(some.number or ""), 30), 30)
+        # Issue 23: the full ID number and the handler's mobile (what a customer brings).
+        id_number = str(some.fields.get("handler.id_number") or "")
+        report("search by full ID number", timed(lambda: store.search(id_number), 30), 30)
+        mobile = str(some.fields.get("handler.mobile") or "")
+        report("search by handler mobile", timed(lambda: store.search(mobile), 30), 30)
 
         # The status filter beside the search box (issue 23): its counts when it opens, then the
         # first page of one status. Every 7th case printed, every 50th changed after its print.
