@@ -620,6 +620,10 @@ def run(db_path: Path | None = None) -> int:
     app.setApplicationName("desk400")
     from PySide6.QtGui import QIcon
 
+    from desktop.ui import first_font
+
+    first_font.prepare(app)  # before any dialog: the passphrase one must not be empty boxes
+
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "desk400.png")))
     if not _ask_passphrase(db_path):
         return 2

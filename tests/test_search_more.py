@@ -3,8 +3,6 @@ ID number (the list still shows the ID masked); drafts files from before are re-
 
 from __future__ import annotations
 
-import sqlite3
-
 from desktop.store import Store
 
 
