@@ -525,6 +525,16 @@ class MainWindow(QMainWindow):
             self.view.recheck(self.bundle.fields)
         self.statusBar().showMessage("设置已保存；经办单位和经办人会填入新建的案卷", 5000)
 
+    def offer_hall_setup(self) -> Any:
+        """First start (no case, never answered): the 营业厅设置 step; None when not needed."""
+        from desktop.ui import hall_setup
+
+        self._ensure_started()
+        has_cases = lambda: bool(self.store.list_cases(limit=1).items)  # noqa: E731
+        return hall_setup.offer(
+            self.bundle.settings, self.store.settings, has_cases, self.save_settings, self
+        )
+
     def show_keys(self) -> None:
         self.banner.show_message(
             Topic.KEYS, action_table.keys_help(action_table.ACTIONS, len(self.view.pages)), []
@@ -634,6 +644,7 @@ def run(db_path: Path | None = None) -> int:
         window.installEventFilter(_QuitAfterPaint(app, window))
     end_on_refusal(app, window)
     window.show()
+    QTimer.singleShot(0, window.offer_hall_setup)  # first start: the hall before the first case
     return app.exec()
 
 

@@ -71,6 +71,10 @@ class SettingsDialog(QDialog):
             edit.setMinimumWidth(320)
             (server_form if setting.key in SERVER_KEYS else form).addRow(setting.label, edit)
             self.edits[setting.key] = edit
+            if setting.key == "desk.code":
+                from desktop.ui.hall_setup import upper_as_typed
+
+                upper_as_typed(edit)  # xh01 becomes XH01 as typed, instead of being refused
         self.retention = QSpinBox()
         self.retention.setObjectName(f"setting.{RETENTION_KEY}")
         self.retention.setRange(1, 3650)
