@@ -57,3 +57,23 @@ def test_the_settings_dialog_upper_cases_the_desk_code(make_window, qtbot):
     type_text(edit, "xh01")
     assert edit.text() == "XH01" and dialog.problems() == []
     dialog.deleteLater()
+
+
+def test_settings_speak_to_an_agent(make_window):
+    """Issue 23 item 10: the age key and the password file are under 「高级（由营业厅管理员设置）」,
+    explained in plain words, with no `age 公钥` or `~/.pgpass` jargon anywhere in the dialog."""
+    from PySide6.QtWidgets import QGroupBox, QLabel
+
+    from desktop.ui.first_font import texts_of
+    from desktop.ui.settings_dialog import AGE_KEY, SettingsDialog
+
+    window = make_window()
+    dialog = SettingsDialog(window.bundle.settings, window.settings(), window)
+    advanced = dialog.findChild(QGroupBox, "settings_advanced")
+    assert advanced is not None and advanced.title() == "高级（由营业厅管理员设置）"
+    assert dialog.findChild(QLineEdit, f"setting.{AGE_KEY}").parentWidget() is advanced
+    note = dialog.findChild(QLabel, "settings_advanced_note").text()
+    assert "找回" in note and "管理员" in note
+    shown = " ".join(texts_of(dialog))
+    assert "pgpass" not in shown and "age 公钥" not in shown
+    dialog.deleteLater()
