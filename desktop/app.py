@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self._list_timer.timeout.connect(self.drafts.refresh)
         self.drafts.serve_from(self.workers.read, self.printing.worker_failed)
         self.drafts.open_requested.connect(self.open_case)
+        self.tabs.currentChanged.connect(lambda _n: self.printing.follow_tab())
         self.drafts.bin.toggled.connect(self._bin_toggled)
         QApplication.instance().focusChanged.connect(self._focus_changed)
 

@@ -66,6 +66,7 @@ class PaperTrail(QObject):
         self.window = parent
         self.dialog: PrintLogDialog | None = None
         printing.printed.connect(lambda _id: self.follow())
+        printing.current_document = current_document  # the preview opens on the tab's document
 
     def follow(self) -> None:
         """After a save or when a case is shown: the banner while the case is 打印后有修改."""
