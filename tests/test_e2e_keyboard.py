@@ -52,6 +52,14 @@ def display():
             server.kill()
             pytest.fail("Xvfb did not start")
         time.sleep(0.05)
+    # The socket appears before the server takes clients: wait until one can connect (else the
+    # first xdotool call fails now and then with "Can't open display").
+    env = {**os.environ, "DISPLAY": f":{number}"}
+    while subprocess.run(["xdotool", "getmouselocation"], env=env, capture_output=True).returncode != 0:
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            pytest.fail("Xvfb did not take clients")
+        time.sleep(0.05)
     yield f":{number}"
     server.terminate()
     server.wait(10)
