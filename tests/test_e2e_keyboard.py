@@ -73,8 +73,15 @@ class Keyboard:
         self.window = ""  # the main window's X id, once found
 
     def run(self, *args: str) -> str:
-        done = subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, (done.stderr, self.env.get("DISPLAY"))
+        for _attempt in range(5):
+            done = subprocess.run(
+                ["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=60
+            )
+            # On a loaded machine the X server now and then refuses a connection: try again.
+            if "Can't open display" not in done.stderr:
+                break
+            time.sleep(0.5)
+        assert done.returncode == 0, done.stderr
         return done.stdout
 
     def key(self, *keys: str) -> None:
