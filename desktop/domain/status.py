@@ -13,6 +13,9 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from desktop.domain.statuses import RETAINED
+from desktop.domain.statuses import STATUSES as _ALL
+
 DRAFT, COMPLETE, PRINTED, CHANGED, SIGNED, HANDED_OVER = (
     "draft",
     "complete",
@@ -31,10 +34,12 @@ LABELS: Mapping[str, str] = {
     SIGNED: "已签回",
     HANDED_OVER: "已交付",
 }
-STATUSES: tuple[str, ...] = tuple(LABELS)
+# The one list of ids is desktop.domain.statuses (the store, case files and the hall share it).
+STATUSES: tuple[str, ...] = _ALL
+assert STATUSES == tuple(LABELS), "every status needs its label, in lifecycle order"
 # Statuses only paper coming back can give (the scan-in and handover work): a new print of the
 # same values does not take them away, a changed value does.
-PAPER_STATUSES = frozenset({SIGNED, HANDED_OVER})
+PAPER_STATUSES = frozenset(RETAINED)
 # Statuses that say a print exists: an edit of a printed value turns them into `changed`.
 AFTER_PRINT = frozenset({PRINTED, CHANGED, SIGNED, HANDED_OVER})
 DIGEST_SHORT = 10  # hex characters of the digest a page's QR code carries

@@ -17,10 +17,8 @@ import secrets
 import stat
 from pathlib import Path
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-_CREATE_FLAGS = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-)
+from desktop.files import platform
+
 # What an errno means for the user, and what to do about it.
 _WHY = {
     errno.ENOSPC: "磁盘空间不足，请腾出空间或换一个位置",
@@ -76,8 +74,9 @@ def why(exc: OSError) -> str:
     return _WHY.get(exc.errno or 0, f"系统错误 {exc.errno}，请换一个位置或稍后重试")
 
 
-def read_regular(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file of at most `max_bytes`; FileProblem otherwise.
+def read_regular(path: Path, max_bytes: int, *, what: str = "案卷文件") -> bytes:
+    """The bytes of a regular file of at most `max_bytes`; FileProblem otherwise (`what`: the
+    kind of file expected, named in the message).
 
     stat() before opening refuses a FIFO, device or folder at once; the open is non-blocking and
     fstat() checks again what was opened (the path may have been swapped meanwhile).
@@ -89,15 +88,15 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         raise FileProblem(f"{name}：文件不存在", errno.ENOENT) from None
     except OSError as exc:
         raise FileProblem(f"{name}：无法读取（{why(exc)}）", exc.errno or 0) from None
-    _require_regular(info, name)
+    _require_regular(info, name, what)
     if info.st_size > max_bytes:
-        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是案卷文件", errno.EFBIG)
+        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），{_not_a(what)}", errno.EFBIG)
     try:
-        fd = os.open(path, _READ_FLAGS)
+        fd = platform.open_fd(path, os.O_RDONLY, nonblock=True)
     except OSError as exc:
         raise FileProblem(f"{name}：无法读取（{why(exc)}）", exc.errno or 0) from None
     try:
-        _require_regular(os.fstat(fd), name)
+        _require_regular(os.fstat(fd), name, what)
         chunks: list[bytes] = []
         left = max_bytes + 1
         while left > 0:
@@ -114,7 +113,7 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > max_bytes:
-        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是案卷文件", errno.EFBIG)
+        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），{_not_a(what)}", errno.EFBIG)
     return data
 
 
@@ -157,17 +156,14 @@ def write_atomic(target: Path, data: bytes, *, mode: int = 0o666) -> None:
     try:
         fd, tmp = _create_temp(target.parent, mode)
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            platform.write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
         check_output(target)  # something may have been planted there while we wrote
         os.replace(tmp, target)
         tmp = None
-        sync_dir(target.parent)
+        platform.sync_dir(target.parent)
     except FileProblem:
         raise
     except OSError as exc:
@@ -185,29 +181,20 @@ def _create_temp(folder: Path, mode: int) -> tuple[int, Path]:
     for _ in range(8):
         tmp = folder / f".desk400-{secrets.token_hex(8)}.part"
         try:
-            return os.open(tmp, _CREATE_FLAGS, mode), tmp
+            return platform.open_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode, nofollow=True), tmp
         except FileExistsError:
             continue
     raise FileProblem(f"{shown(folder)}：无法创建临时文件，请换一个位置", errno.EEXIST)
 
 
-def sync_dir(folder: Path) -> None:
-    """Make the rename itself durable; not every system lets a folder be opened, so best effort."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _require_regular(info: os.stat_result, name: str) -> None:
+def _require_regular(info: os.stat_result, name: str, what: str = "案卷文件") -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise FileProblem(f"{name}：{_kind(info.st_mode)}，不是案卷文件", errno.EINVAL)
+        raise FileProblem(f"{name}：{_kind(info.st_mode)}，{_not_a(what)}", errno.EINVAL)
+
+
+def _not_a(what: str) -> str:
+    """「不是案卷文件」, 「不是 age 身份文件」: a space before a Latin word, as Chinese text sets it."""
+    return f"不是 {what}" if what[:1].isascii() else f"不是{what}"
 
 
 def _kind(st_mode: int) -> str:

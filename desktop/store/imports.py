@@ -59,9 +59,10 @@ def import_cases(
     fresh: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     handovers: list[tuple[CaseFile, int]] = []
+    present = rows.present(db, [case.id for _, case in cases])  # one query per 500, not one per case
     for source, case in cases:
         check_values(case.fields)
-        stored = rows.find(db, case.id)
+        stored = rows.find(db, case.id) if case.id in present else None
         if stored is None:
             done["create"].append(case.id)
             fresh.append(_new(spec, edition, case, now, next_number))
@@ -117,8 +118,18 @@ def import_cases(
 
 
 def _superseded(db: Database, stored: Mapping[str, Any], case: CaseFile) -> bool:
-    """A version-2 file whose values differ from the stored case's but were seen here before."""
+    """A version-2 file whose values differ from the stored case's but were seen here before,
+    made from an older state than this machine's last handover of the case.
+
+    A file whose base is that last handover was made from the latest state the two machines
+    shared: the base alone decides then (it merges, or replaces an unchanged case), even when its
+    values are ones seen here before: a name changed on the laptop and changed back is a revert,
+    not an old copy."""
+    assert case.base is not None
     if handover.same_content(stored["fields"], case.fields):
+        return False
+    last = bases.last(db, case.id)
+    if last is not None and last.digest == case.base.digest:
         return False
     return bases.seen(db, case.id, values_digest(case.fields))
 

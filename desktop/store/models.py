@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from desktop.domain.invisible import marked
 from desktop.domain.status import STATUSES
+from desktop.domain.statuses import RETAINED
 from desktop.files.casefile import Value
 
-# Statuses whose case is done with at the counter: purged once retention has passed (a signed or
-# handed-over case counts from its last change, the handover or the scan-in, never earlier).
-FINISHED = tuple(s for s in STATUSES if s != "draft")
+# Statuses whose case is done with at the counter: purged once retention has passed. A signed or
+# handed-over case (RETAINED) is never purged by a desk's clock: only the hall's retention ends it.
+FINISHED = tuple(s for s in STATUSES if s != "draft" and s not in RETAINED)
 EVENTS = ("created", "edited", "printed", "exported", "imported", "deleted", "restored", "purged")
 BIN_DAYS = 30
 BUSY_TIMEOUT_MS = 5000
@@ -109,7 +111,7 @@ class ImportClash:
             lines = [
                 f"{self.source}：案卷 {label} 在两台电脑上都改了 {len(self.conflicts)} 处（本机 / 文件）：",
                 *(
-                    f"{label} {key}: {_shown(mine)} / {_shown(theirs)}"
+                    f"{label} {key}: {shown_value(mine)} / {shown_value(theirs)}"
                     for key, mine, theirs in self.conflicts
                 ),
             ]
@@ -131,11 +133,12 @@ class ImportClash:
         )
 
 
-def _shown(value: Any) -> str:
-    """A conflicted value as `sync` lists it."""
+def shown_value(value: Any) -> str:
+    """A conflicted value as `import` and `sync` list it, invisible characters shown as code
+    points (desktop.domain.invisible.marked): the agent chooses between the two by reading them."""
     if value is None or value == "" or value == []:
         return "（空）"
-    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
+    return marked("、".join(map(str, value)) if isinstance(value, list) else str(value))
 
 
 class ImportConflict(StoreError):
