@@ -21,6 +21,7 @@ counts, print blockers and `wanted_status()` read the same judgement, so a sessi
 with no view (the hall's sync, an import, a card reader) records the status the window would.
     conflicted  another window saved this case while this one had unsaved edits
     materials   the checklist items ticked (材料清单; stored by Store.set_materials, not a field)
+    last_print  the digest of the latest print-log row (Store.prints), None when never printed here
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from desktop import domain  # its checking modules load on first use (desktop.files.lazy)
+from desktop.domain import status as lifecycle
 from desktop.domain.feedback import present
 from desktop.domain.forms import Bundle, MaterialItem
-from desktop.domain.materials import categories_of, materials_missing, status_for
+from desktop.domain.materials import categories_of, materials_missing
 from desktop.files.casefile import is_empty
 
 if TYPE_CHECKING:  # the checks load after the window's first paint (tests/test_ui_crash.py)
@@ -59,11 +61,17 @@ class SaveSnapshot:
     new_id: str | None = None
     number: str | None = None
     error: Exception | None = None
+    restatused: bool = False  # the save changed the case's status (the list shows it)
     done: threading.Event = field(default_factory=threading.Event)  # set once the save finished
 
     def listed(self, *keys: str) -> bool:
         """Whether the drafts list shows something this save changed."""
-        return self.case_id is None or self.status != self.wanted or bool(self.keys & set(keys))
+        return (
+            self.case_id is None
+            or self.restatused
+            or self.status != self.wanted
+            or bool(self.keys & set(keys))
+        )
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,7 @@ class EditSession:
     conflicted: bool = False
     materials: tuple[str, ...] = ()
     coverage: frozenset[int] | None = None
+    last_print: str | None = None
 
     def __post_init__(self) -> None:
         self.related = related_keys(self.bundle)
@@ -139,6 +148,11 @@ class EditSession:
     def fresh(self) -> bool:
         """A case not stored yet: its defaults are live (a settings change reaches it)."""
         return self.case_id is None
+
+    def blank(self) -> bool:
+        """A fresh case nothing was typed into (or all typing erased): nothing to keep, so no save
+        creates it and it takes no case number (issue 23: a blank case saved used one up)."""
+        return self.fresh and all(is_empty(v) for v in self.values.values())
 
     def resolved(self) -> ResolvedCase:
         """Every field as it prints (desktop.domain.resolve); cached until the next change."""
@@ -278,10 +292,25 @@ class EditSession:
             self.bundle, categories_of(self.bundle, self.resolved().values()), self.materials
         )
 
+    def print_digest(self) -> str:
+        """The digest of the values as they would print now (desktop.domain.status.print_digest)."""
+        return lifecycle.print_digest(self.resolved().values())
+
     def wanted_status(self) -> str:
-        """What a save should record: finished ("complete") only with no errors and every required
-        material ticked."""
-        return status_for(bool(self.print_blockers()), self.missing_materials())
+        """What a save should record (desktop.domain.status.decide): finished ("complete") only with
+        no errors and every required material ticked; after a print, "printed" while the values
+        still match the latest print and "changed" once a printed value differs."""
+        return lifecycle.decide(
+            blocked=bool(self.print_blockers()),
+            missing_materials=self.missing_materials(),
+            digest=self.print_digest() if self.last_print is not None else "",
+            last_print=self.last_print,
+            current=self.status,
+        )
+
+    def printed(self, revision: int, digest: str) -> None:
+        """A final print was recorded (Store.record_print): the case is printed at `revision`."""
+        self.revision, self.status, self.last_print = revision, lifecycle.PRINTED, digest
 
     def set_materials(self, ticked: Iterable[str]) -> None:
         """The agent ticked or unticked a checklist item; the next save records the status."""
@@ -300,10 +329,13 @@ class EditSession:
         values: Mapping[str, Any],
         number: str | None = None,
         materials: Iterable[str] = (),
+        last_print: str | None = None,
     ) -> None:
-        """Show another case (or a fresh one): nothing unsaved, nothing touched."""
+        """Show another case (or a fresh one): nothing unsaved, nothing touched. `last_print`: the
+        digest of its latest print-log row, what `changed` is decided against."""
         self.case_id, self.revision, self.status, self.number = case_id, revision, status, number
         self.materials = tuple(materials)
+        self.last_print = last_print
         self.values = dict(values)
         self.dirty.clear()
         self.touched.clear()
@@ -462,3 +494,4 @@ def _write(save: SaveSnapshot, store: Any) -> None:
     if save.wanted != save.status:
         save.revision = store.set_status(save.new_id or save.case_id, save.wanted, save.revision)
         save.status = save.wanted
+        save.restatused = True

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlite_utils import Database, Migrations
 
 from desktop.store import bases, numbers
+from desktop.store.models import SEARCH_STALE
 from desktop.store.text import Undecodable, chars, decode
 
 MIGRATION_SET = "desk400-drafts"
@@ -127,6 +128,37 @@ def migrations() -> Migrations:
         # The bases imported version-2 files named (digests only), so a file that arrives after a
         # later one of the same line brings nothing back (desktop.store.bases.seen).
         bases.ancestor_tables(db)
+
+    @steps(name="0011_status_print_log")
+    def status_print_log(db: Database) -> None:
+        # The print log (desktop.store.prints): every final print or PDF, with the digest of the
+        # values printed, which `changed` (打印后有修改) is decided against.
+        db["prints"].create(
+            {
+                "seq": int,
+                "case_id": str,
+                "at": str,
+                "desk": str,
+                "documents": str,
+                "pages": int,
+                "digest": str,
+                "number": str,
+            },
+            pk="seq",
+            not_null={"case_id", "at", "desk", "documents", "pages", "digest"},
+        )
+        db.execute("CREATE INDEX prints_case ON prints(case_id, seq)")
+        # The status filter beside the search box: its counts and each status's newest cases.
+        db.execute(
+            "CREATE INDEX cases_status_recent ON cases(status, updated_ts, seq) WHERE deleted_ts IS NULL"
+        )
+
+    @steps(name="0012_search_more")
+    def search_more(db: Database) -> None:
+        # Searches also find the handler's mobile, the contact and the full ID number (the bundle's
+        # drafts.find): the search text is rebuilt by the first Store opened with the bundle's spec,
+        # which this step cannot see (desktop.store.rows.rebuild_search).
+        db["meta"].upsert({"key": SEARCH_STALE, "value": "1"}, pk="key")
 
     return steps
 

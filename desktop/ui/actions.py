@@ -76,6 +76,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),  # fmt: skip
     ActionSpec("action_print", "打印(&P)…", lambda w: w.print_case(), "Ctrl+P", "file", keys="打印"),
     ActionSpec(
+        "action_print_document",
+        "打印本文档(&O)…",
+        lambda w: w.trail.print_document(),
+        "Ctrl+Shift+P",
+        "file",
+        keys="只打印当前文书",
+    ),
+    ActionSpec(
+        "action_print_log",
+        "打印记录(&J)…",
+        lambda w: w.trail.show_print_log(),
+        "Ctrl+J",
+        "file",
+        keys="打印记录",
+    ),
+    ActionSpec(
         "action_export_pdf",
         "另存为 PDF(&S)…",
         lambda w: w.ask_export_pdf(),

@@ -82,7 +82,9 @@ class CaseOps(QObject):
         values = desktop.domain.case.normalise_values(
             self.session.bundle, case.fields, today=self.session.today()
         )
-        self.session.load(case.id, case.revision, case.status, values, case.number, case.materials)
+        self.session.load(
+            case.id, case.revision, case.status, values, case.number, case.materials, case.last_print
+        )
         self.present()
 
     def duplicate(self) -> None:
@@ -153,11 +155,11 @@ class CaseOps(QObject):
             kind="error",
         )
 
-    def create_from(self, values: dict[str, Any], note: str) -> None:
-        """A new stored case from `values` (the example case), shown at once."""
+    def create_from(self, values: dict[str, Any], note: str, *, example: bool = False) -> None:
+        """A new stored case from `values` (the example case, numbered EXAMPLE), shown at once."""
         if not self.autosaver.flush():
             return
-        created = self.store().create(values)
+        created = self.store().create(values, example=example)
         self.open_case(created.id)
         self.case_changed.emit(created.id)
         self.message.emit(note)
