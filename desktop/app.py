@@ -34,7 +34,9 @@ from shiboken6 import Shiboken
 
 from desktop.domain.forms import Bundle, default_bundle
 from desktop.domain.session import EditSession
+from desktop.domain.status import window_title
 from desktop.files import paths
+from desktop.store.models import StoreError
 from desktop.ui import actions as action_table
 from desktop.ui import status_bar, translations
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
@@ -43,10 +45,10 @@ from desktop.ui.capture_fill import CardCapture
 from desktop.ui.case_extras import CaseExtras
 from desktop.ui.case_ops import CaseOps
 from desktop.ui.case_view import CaseView
-from desktop.ui.checklist import MaterialsChecklist
-from desktop.ui.checklist import shelf as checklist_shelf
+from desktop.ui.checklist import MaterialsChecklist, form_and_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
+from desktop.ui.paper_trail import PaperTrail
 from desktop.ui.printing import FORM_MIN, Printing
 from desktop.ui.recovery import SessionLock
 from desktop.ui.style import install_font
@@ -129,11 +131,9 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
         column.addWidget(self.banner)
-        column.addWidget(self.tabs, 1)
-        # The materials to collect for the case's categories (forms/400/materials.toml), beside
-        # the documents on every tab; ticking them all lets a clean case be finished.
+        # The case's materials (forms/400/materials.toml) under every tab, in a splitter the agent sizes.
         self.checklist = MaterialsChecklist(bundle)
-        column.addWidget(checklist_shelf(self.checklist))
+        column.addWidget(form_and_shelf(self.tabs, self.checklist), 1)
         self.splitter = QSplitter()
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.drafts)
@@ -162,9 +162,10 @@ class MainWindow(QMainWindow):
         self.printing = Printing(self.session, self.autosaver, self.workers, lambda: self.store, self.settings,
                                  self.reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
-        self.hall = HallSync(
-            self.workers, lambda: self._open_store(backups=False), self, fields=self.bundle.fields
-        )
+        self.trail = PaperTrail(self.session, self.printing, lambda: self.store, self.banner,
+                                lambda: bundle.documents[self.tabs.currentIndex()].id, self)  # fmt: skip
+        self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self,
+                             fields=self.bundle.fields)  # fmt: skip
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
 
     def _connect(self) -> None:
@@ -201,6 +202,7 @@ class MainWindow(QMainWindow):
         self._list_timer.timeout.connect(self.drafts.refresh)
         self.drafts.serve_from(self.workers.read, self.printing.worker_failed)
         self.drafts.open_requested.connect(self.open_case)
+        self.tabs.currentChanged.connect(lambda _n: self.printing.follow_tab())
         self.drafts.bin.toggled.connect(self._bin_toggled)
         QApplication.instance().focusChanged.connect(self._focus_changed)
 
@@ -275,8 +277,6 @@ class MainWindow(QMainWindow):
 
     def _open_reader(self) -> Store:
         """The drafts thread's own connection; it also makes the daily backup and purges old cases."""
-        from desktop.store import StoreError
-
         store = self._open_store(backups=True)
         try:
             store.purge()
@@ -317,12 +317,12 @@ class MainWindow(QMainWindow):
         self.extras.show_checklist()
         self.extras.look_for_the_same_customer()
         self.drafts.select(self.session.case_id)
-        self._update_title()
+        self.update_title()
         self.printing.changed()
+        self.trail.follow()
 
-    def _update_title(self) -> None:
-        number = f"{self.session.number} · " if self.session.number else ""
-        self.setWindowTitle(f"{number}{self.session.title()} - 400业务申请资料")
+    def update_title(self) -> None:
+        self.setWindowTitle(window_title(self.session.number, self.session.title(), self.session.status))
 
     def new_case(self) -> None:
         """A blank case with today's dates and the hall's settings; stored on its first edit."""
@@ -363,7 +363,7 @@ class MainWindow(QMainWindow):
         self._ensure_started()
         case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
         values = normalise_values(self.bundle, case.fields, today=self.today())
-        self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除")
+        self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除", example=True)
 
     def read_card(self) -> Any:
         """读取证件: the capture dialog, beside the form (desktop.ui.capture_fill)."""
@@ -416,8 +416,9 @@ class MainWindow(QMainWindow):
         self.saved_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
         if save is not None and save.case_id is None:  # the first save: its defaults are typed now
             self.view.recheck(self.bundle.fields)
-        self._update_title()
+        self.update_title()
         self.banner.dismiss(Topic.SAVE)
+        self.trail.follow()
         self.drafts.current_id = self.session.case_id
         drafts = self.bundle.drafts
         if save is None or save.listed(drafts.title_key, *drafts.search_keys, *drafts.mask_keys):
@@ -546,7 +547,7 @@ class MainWindow(QMainWindow):
         def loaded(coverage: frozenset[int]) -> None:
             if self._closed:
                 return
-            self.view.coverage = coverage
+            self.session.set_coverage(coverage)
             self.view.recheck(self.bundle.fields)
             self._warm = True
 
@@ -620,6 +621,17 @@ def _ask_passphrase(db_path: Path | None) -> bool:
     return passphrase.ask(Path(db_path) if db_path is not None else paths.default_db())
 
 
+def offer_hall_setup(window: MainWindow) -> Any:
+    """First start (no case, never answered): the 营业厅设置 step; None when not needed."""
+    from desktop.ui import hall_setup
+
+    window._ensure_started()
+    has_cases = lambda: bool(window.store.list_cases(limit=1).items)  # noqa: E731
+    return hall_setup.offer(
+        window.bundle.settings, window.store.settings, has_cases, window.save_settings, window
+    )
+
+
 def run(db_path: Path | None = None) -> int:
     """Open the window on the drafts file and run until it is closed; the exit status.
 
@@ -629,6 +641,10 @@ def run(db_path: Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("desk400")
     from PySide6.QtGui import QIcon
+
+    from desktop.ui import first_font
+
+    first_font.prepare(app)  # before any dialog: the passphrase one must not be empty boxes
 
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "desk400.png")))
     if not _ask_passphrase(db_path):
@@ -640,6 +656,7 @@ def run(db_path: Path | None = None) -> int:
         window.installEventFilter(_QuitAfterPaint(app, window))
     end_on_refusal(app, window)
     window.show()
+    QTimer.singleShot(0, lambda: offer_hall_setup(window))  # first start: the hall before the first case
     return app.exec()
 
 

@@ -99,11 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     render = sub.add_parser("render", parents=[db], help="把案卷打印成 PDF")
-    render.add_argument("file", type=Path, metavar="CASE.json")
+    render.add_argument("file", type=Path, nargs="?", metavar="CASE.json")
+    render.add_argument("--id", metavar="ID", help="打印草稿文件（--db）中的这个案卷，正式打印记入打印记录")
     render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.pdf")
     render.add_argument("--final", action="store_true", help="有错误时拒绝输出（正式打印）")
     render.add_argument(
-        "--documents", metavar="ID,…", help="只打印这些文书（逗号分隔；copies 为证件复印件页，取自草稿文件）"
+        "--documents",
+        metavar="DOC,…",
+        help="只打印这些文档（逗号分隔，按资料包顺序）：authorization,requirement,agreement,commitment,materials,copies",
     )
 
     fields = sub.add_parser("fields", parents=[db], help="列出所有字段")
@@ -207,10 +210,10 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
         if args.command == "check":
             return cmd_check(bundle, args.files, as_json=args.json)
         if args.command == "render":
-            documents = args.documents.split(",") if args.documents else None
             return cmd_render(
-                bundle, args.file, args.output, final=args.final, db_path=db_path, documents=documents
-            )
+                bundle, args.file, args.output, final=args.final, db_path=db_path,
+                case_id=args.id, documents=args.documents,
+            )  # fmt: skip
         if args.command == "fields":
             return cmd_fields(bundle, as_json=args.json)
         if args.command == "export":
@@ -245,20 +248,9 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
 
 def drafts_problem(db_path: Path | None, exc: BaseException) -> str:
     """One Chinese line for a drafts file SQLite or the system refused (locked, disk full…)."""
-    name = shown(db_path or paths.default_db())
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-    text = str(exc).lower()
-    if code in (5, 6) or "locked" in text or "busy" in text:  # SQLITE_BUSY, SQLITE_LOCKED
-        return (
-            f"{name}：草稿文件正被另一个程序写入（可能是 desk400 的窗口），请关闭它或稍后重试；什么都没有改"
-        )
-    if code == 13 or "disk is full" in text:  # SQLITE_FULL
-        return f"{name}：磁盘已满，请腾出空间后重试；什么都没有改"
-    if code == 8 or "readonly" in text:  # SQLITE_READONLY
-        return f"{name}：草稿文件只读，请检查权限后重试；什么都没有改"
-    if isinstance(exc, OSError):
-        return f"{name}：{safefile.why(exc)}"
-    return f"{name}：无法读写草稿文件（SQLite 错误 {code}），请检查文件位置和权限后重试"
+    from desktop.store.describe import UNCHANGED, describe
+
+    return f"{shown(db_path or paths.default_db())}：{describe(exc, then=UNCHANGED)}"
 
 
 def load_case(bundle: Bundle, path: Path) -> tuple[casefile.CaseFile, dict[str, Any]]:
@@ -304,62 +296,152 @@ def cmd_check(bundle: Bundle, files: list[Path], *, as_json: bool) -> int:
 
 def cmd_render(
     bundle: Bundle,
-    path: Path,
+    path: Path | None,
     output: Path,
     *,
     final: bool,
     db_path: Path | None = None,
-    documents: Sequence[str] | None = None,
+    case_id: str | None = None,
+    documents: str | None = None,
 ) -> int:
+    """`render CASE.json` prints a file and records nothing; `render --id ID` prints a case of the
+    drafts file, and a final print of it is a print-log row (shared/spec/paper-trail.md)."""
+    from desktop.render import document_ids
+
+    if (path is None) == (case_id is None):
+        raise BadInput(
+            "请给出一个案卷文件 CASE.json，或用 --db 草稿文件 --id 编号 指定草稿中的案卷（二者选一）"
+        )
+    wanted = None
+    if documents is not None:
+        wanted = [d.strip() for d in documents.split(",") if d.strip()]
+        unknown = [d for d in wanted if d not in document_ids(bundle)]
+        if unknown or not wanted:
+            raise BadInput(
+                f"--documents 的 {shown(','.join(unknown) or documents, 80)} 不是文档名，可选："
+                + ",".join(document_ids(bundle))
+            )
+    if case_id is not None:
+        return render_drafted(bundle, db_path, case_id, output, final=final, documents=wanted)
+    case, typed = load_case(bundle, path)  # type: ignore[arg-type]
+    settings = bundle.setting_defaults()
+    copies: list[tuple[str, bytes]] = []
+    if db_path is not None or (wanted and "copies" in wanted):
+        # The card images live in the drafts file only (never in a case file): found by the case's id.
+        with open_store(bundle, db_path, create=db_path is not None) as store:
+            settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
+            copies = case_copies(store, case.id, wanted)
+    label = getattr(case, "number", None) or case.id
+    pages, _digest = render_checked(
+        bundle, typed, settings, label, output, final=final, source=shown(path),
+        number=getattr(case, "number", None), documents=wanted, materials=None, copies=copies,
+    )  # fmt: skip
+    return EXIT_FINDINGS if pages is None else EXIT_OK
+
+
+def render_drafted(
+    bundle: Bundle,
+    db_path: Path | None,
+    case_id: str,
+    output: Path,
+    *,
+    final: bool,
+    documents: list[str] | None,
+) -> int:
+    """Print a case of the drafts file as it is stored (its values, its number, its checklist
+    ticks); a final print records one print-log row and makes the case 已打印."""
+    from desktop.render import printed_documents
+    from desktop.store import CaseNotFound
+
+    with open_store(bundle, db_path, create=False) as store:
+        try:
+            case = store.get(case_id)
+        except CaseNotFound:
+            raise BadInput(f"找不到草稿 {shown(case_id, 60)}，请用草稿列表中的编号") from None
+        if case.deleted is not None:
+            raise BadInput(f"草稿 {shown(case_id, 60)} 在回收站中，请先恢复后再打印")
+        settings = bundle.setting_defaults()
+        settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
+        ticks = case.materials if bundle.materials is not None else None
+        copies = case_copies(store, case.id, documents)
+        pages, digest = render_checked(
+            bundle, case.fields, settings, case.number or case.id, output, final=final,
+            source=case.number or case.id, number=case.number, documents=documents, materials=ticks,
+            copies=copies,
+        )  # fmt: skip
+        if pages is None:
+            return EXIT_FINDINGS
+        if final and digest is not None:
+            printed = printed_documents(bundle, documents, materials=ticks is not None, copies=bool(copies))
+            store.record_print(case.id, case.revision, documents=printed, pages=pages, digest=digest)
+            print(f"已记入打印记录：{case.number or case.id}")
+    return EXIT_OK
+
+
+def case_copies(store: Any, case_id: str, documents: Sequence[str] | None) -> list[tuple[str, bytes]]:
+    """The case's card images, (kind, bytes), when the print takes the 复印件 page (the whole
+    bundle, or `copies` named); asked for alone with none kept, bad input naming the fix."""
+    from desktop.store import images
+
+    if documents is not None and "copies" not in documents:
+        return []
+    copies = [(i.kind, i.data) for i in images.of_case(store.db, case_id)]
+    if not copies and documents is not None and set(documents) == {"copies"}:
+        raise BadInput(
+            f"案卷 {shown(case_id, 60)} 在草稿文件里没有证件图片，打印不了复印件：请先在窗口里读取证件"
+        )
+    return copies
+
+
+def render_checked(
+    bundle: Bundle,
+    typed: dict[str, Any],
+    settings: dict[str, str],
+    label: str,
+    output: Path,
+    *,
+    final: bool,
+    source: str,
+    number: str | None,
+    documents: list[str] | None,
+    materials: Sequence[str] | None,
+    copies: Sequence[tuple[str, bytes]] = (),
+) -> tuple[int | None, str | None]:
+    """Check, then print what is checked; (None, None) when `final` meets errors (listed on
+    stderr). Otherwise the pages written and, for a clean print, the digest of its values."""
     from desktop.domain.case import check_case
     from desktop.domain.resolve import resolve
-    from desktop.render import render_pdf
+    from desktop.domain.status import print_digest
+    from desktop.render import printed_documents, render_pdf
     from desktop.render.fonts import registered_coverage
 
-    case, typed = load_case(bundle, path)
-    settings = bundle.setting_defaults()
-    known = {d.id for d in bundle.documents} | {"copies"}
-    unknown = [d for d in documents or () if d not in known]
-    if unknown:
-        raise BadInput(f"--documents 里的 {'、'.join(unknown)} 不是文书，可选：{'、'.join(sorted(known))}")
-    copies = None
-    if db_path is not None or (documents and "copies" in documents):
-        with open_store(bundle, db_path) as store:
-            settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
-            if documents and "copies" in documents:
-                from desktop.store import images
-
-                copies = [(i.kind, i.data) for i in images.of_case(store.db, case.id)]
-                if not copies:
-                    raise BadInput(
-                        f"案卷 {case.id} 在草稿文件里没有证件图片，打印不了复印件：请先在窗口里读取证件"
-                    )
     # What prints is what is checked: fallbacks and derived values included (desktop.domain.resolve).
-    resolved = resolve(
-        bundle, typed, settings=settings, today=date.today(), number=getattr(case, "number", None)
-    )
+    resolved = resolve(bundle, typed, settings=settings, today=date.today(), number=number)
     values = resolved.values()
     coverage = registered_coverage(paths.print_font())
     findings = check_case(bundle, values, today=date.today(), coverage=coverage)
     errors = [f for f in findings if f.severity == "error"]
     if final and errors:
-        print(f"{shown(path)}：有 {len(errors)} 处错误，不能正式打印：", file=sys.stderr)
+        print(f"{source}：有 {len(errors)} 处错误，不能正式打印：", file=sys.stderr)
         for f in errors:
             print(f"{f.key}: error: {f.message}", file=sys.stderr)
-        return EXIT_FINDINGS
+        return None, None
+    if not printed_documents(bundle, documents, materials=materials is not None, copies=bool(copies)):
+        raise BadInput("所选文档没有可打印的页（复印件页要先在窗口里读取证件），请另选文档")
     try:
         safefile.check_output(output)  # before the work: a link, folder or device is never written
     except safefile.FileProblem as exc:
         raise BadInput(str(exc)) from None
     try:
-        label = getattr(case, "number", None) or case.id
-        pages = render_pdf(bundle, values, settings, case_id=label, draft=bool(errors), out=output,
-                           copies=copies, documents=documents)  # fmt: skip
+        pages = render_pdf(
+            bundle, values, settings, case_id=label, draft=bool(errors), out=output,
+            materials=materials, documents=documents, copies=copies,
+        )  # fmt: skip
     except OSError as exc:
         raise BadInput(str(exc) if isinstance(exc, safefile.FileProblem) else safefile.why(exc)) from None
     state = f"草稿，{len(errors)} 处错误" if errors else "正式"
     print(f"已写入 {pages} 页（{state}）：{shown(output)}")
-    return EXIT_OK
+    return pages, None if errors else print_digest(values)
 
 
 def cmd_fields(bundle: Bundle, *, as_json: bool) -> int:
@@ -403,7 +485,7 @@ def open_store(bundle: Bundle, db_path: Path | None, *, create: bool = True):
 
 
 def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, output: Path) -> int:
-    from desktop.files import transfer
+    from desktop.exchange import transfer
 
     def skipped(message: str) -> None:
         print(message, file=sys.stderr)
@@ -428,7 +510,8 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
 def cmd_import(
     bundle: Bundle, db_path: Path | None, files: list[Path], *, identity: Path | None = None
 ) -> int:
-    from desktop.files import casefile, transfer
+    from desktop.exchange import transfer
+    from desktop.files import casefile
 
     with open_store(bundle, db_path) as store:
         try:

@@ -11,9 +11,9 @@ import pytest
 from sqlite_utils import Database
 from test_store_helpers import BUNDLE, EDITION, EXAMPLE, Clock, open_at
 
+from desktop.exchange.transfer import export_case, import_files
 from desktop.files import casefile
 from desktop.files.casefile import CaseFile, check_case_number
-from desktop.files.transfer import export_case, import_files
 from desktop.store import StoreError, migrations, numbers
 
 CASE_ID = "5b1f7a52-2f0c-4d7e-9a51-3c4a8e0d9b11"

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from desktop.domain.coverage import missing_glyphs
 from desktop.files import paths
 from desktop.render import TICK_MARKER
-from desktop.render.glyphs import PRINT_FAMILY, FontFileError, font_index, load_coverage, missing_glyphs
+from desktop.render.glyphs import PRINT_FAMILY, FontFileError, font_index, load_coverage
 
 
 @pytest.fixture(scope="module")

@@ -77,7 +77,7 @@ _COMPILED_AT_IMPORT = """
 import sys
 compiled = []
 sys.addaudithook(lambda event, args: compiled.append(args[1]) if event == "compile" and args[1] == "<string>" else None)
-import desktop.domain.forms, desktop.domain.layout, desktop.ui.feedback
+import desktop.domain.forms, desktop.domain.layout, desktop.domain.feedback
 print(len(compiled))
 """
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
 
 from desktop.domain.resolve import Origin, resolve
-from desktop.domain.session import EditSession, describe_failure, write_save
+from desktop.domain.session import EditSession, write_save
+from desktop.store.describe import KEPT_ON_SCREEN, describe
 
 TODAY = date(2026, 11, 30)
 LICENCE = "91330100MA2H3KX74D"
@@ -91,6 +93,16 @@ class FakeStore:
         if self.fail is not None:
             raise self.fail
 
+    @contextmanager
+    def transaction(self):
+        """As the drafts store's: a failure inside rolls every write of it back."""
+        kept = ([dict(c) for c in self.created], {k: dict(v) for k, v in self.fields.items()}, self.revision)
+        try:
+            yield
+        except BaseException:
+            self.created, self.fields, self.revision = kept
+            raise
+
     def create(self, values):
         self._maybe_fail()
         self.created.append(dict(values))
@@ -145,15 +157,19 @@ def test_a_failed_save_always_finishes_and_its_edits_stay_pending(session):
     assert store.fields["c1"]["notes"] == "六千字的备注"
 
 
-def test_a_first_save_that_created_the_case_then_failed_does_not_create_a_second(session):
+def test_a_first_save_that_created_the_case_then_failed_does_not_create_a_second(session, example_values):
     store = FakeStore()
-    session.edit("customer.name", "甲")
+    for key, value in example_values.items():  # complete: the save records a status after creating
+        session.edit(key, value)
+    session.set_materials(item.id for item in session.missing_materials())
     save = session.snapshot()
+    assert save.wanted == "complete"
     real_status = store.set_status
     store.set_status = lambda *a: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked"))
     write_save(save, store)
     session.give_back(save)
-    assert session.case_id == "c1" and session.dirty
+    # One transaction: the case created before the status failed was rolled back with it.
+    assert store.created == [] and session.case_id is None and session.dirty
     store.set_status = real_status
     session.take(write_save(session.snapshot(), store))
     assert len(store.created) == 1
@@ -169,6 +185,6 @@ def test_a_first_save_that_created_the_case_then_failed_does_not_create_a_second
     ],
 )
 def test_a_failed_save_is_told_in_chinese_without_the_raw_error(error, says):
-    text = describe_failure(error)
+    text = describe(error, failed="保存失败", then=KEPT_ON_SCREEN)
     assert says in text and "修改仍在窗口中" in text
     assert "secret" not in text and "database" not in text

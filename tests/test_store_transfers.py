@@ -18,8 +18,8 @@ import pytest
 from test_crypto import digests, run
 from test_store_helpers import EXAMPLE, Clock, open_at
 
+from desktop.exchange.transfer import BadInput, export_all, export_case, import_files
 from desktop.files import sealed_info
-from desktop.files.transfer import BadInput, export_all, export_case, import_files
 from desktop.store import keys
 
 ROOT = Path(__file__).resolve().parent.parent

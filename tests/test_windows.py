@@ -26,7 +26,7 @@ import pytest
 from desktop.cli import main
 from desktop.files import platform
 from desktop.files.safefile import FileProblem
-from desktop.store import backup
+from desktop.store import backup, sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "example-case.json"
@@ -157,7 +157,7 @@ def test_build_spec_makes_a_windowed_gui_and_a_console_cli_with_a_version_resour
     ],
 )  # fmt: skip
 def test_windows_paths_become_uris_with_an_empty_authority(path, uri):
-    assert backup.read_only_uri(PureWindowsPath(path)) == uri
+    assert sqlite.read_only_uri(PureWindowsPath(path)) == uri
 
 
 @pytest.mark.skipif(os.name == "nt", reason="relies on POSIX reading //tmp/… as /tmp/…")
@@ -170,7 +170,7 @@ def test_sqlite_opens_the_uri_of_a_unc_path(tmp_path):
         conn.execute("INSERT INTO cases VALUES ('kept')")
     conn.close()
     unc = PureWindowsPath("\\\\" + "\\".join(db.parts[1:]))
-    uri = backup.read_only_uri(unc)
+    uri = sqlite.read_only_uri(unc)
     assert uri.startswith("file:////")
     conn = sqlite3.connect(uri, uri=True)
     try:

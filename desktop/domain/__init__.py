@@ -7,3 +7,28 @@ together; `session` is the Qt-free editing object that owns a case's verdicts; `
 `same_customer` answer the checklist and the duplicate-customer questions. Nothing here imports
 Qt, the drafts file or the network: tests call it without a QApplication.
 """
+
+from desktop.files.lazy import attach
+
+__getattr__, __dir__ = attach(
+    __name__,
+    [
+        "case",
+        "coverage",
+        "feedback",
+        "fields",
+        "forms",
+        "invisible",
+        "layout",
+        "materials",
+        "merge",
+        "records",
+        "resolve",
+        "rules",
+        "same_customer",
+        "schema",
+        "segments",
+        "session",
+        "validation",
+    ],
+)

@@ -12,10 +12,10 @@ from datetime import date
 from typing import Any
 
 from desktop.domain import fields as ft
+from desktop.domain.coverage import missing_glyphs
 from desktop.domain.forms import Bundle, FieldDef
 from desktop.domain.resolve import resolve
 from desktop.domain.rules import KINDS
-from desktop.render import glyphs
 
 Values = Mapping[str, Any]
 SEVERITY_ORDER = {"error": 0, "warning": 1}
@@ -83,7 +83,13 @@ def check_field(
     bundle: Bundle, key: str, values: Values, *, today: date, coverage: Collection[int] | None = None
 ) -> FieldVerdict:
     """One field's verdict in the context of the whole case (one keystroke's re-check)."""
-    eff = effective_values(bundle, values)
+    return judge_field(bundle, key, effective_values(bundle, values), today=today, coverage=coverage)
+
+
+def judge_field(
+    bundle: Bundle, key: str, eff: Values, *, today: date, coverage: Collection[int] | None = None
+) -> FieldVerdict:
+    """One field's verdict on values already resolved (`ResolvedCase.values()`): no second resolve."""
     fdef = bundle.field(key)
     own, info, missing = _field_findings(bundle, fdef, eff, today=today, coverage=coverage)
     for rule in bundle.rules:
@@ -91,9 +97,31 @@ def check_field(
             for rkey, severity, code, text in KINDS[rule.check].check(rule.params, eff, today):
                 if rkey == key:
                     own.append(Finding(key, severity, code, text, fdef.label))
+    return _verdict(eff.get(key), own, info, missing)
+
+
+def judge_all(
+    bundle: Bundle, eff: Values, *, today: date, coverage: Collection[int] | None = None
+) -> dict[str, FieldVerdict]:
+    """Every field's verdict (form order) on values already resolved, each cross-field rule run
+    once: what an `EditSession` counts after each edit (the same verdicts `judge_field` gives)."""
+    found: dict[str, tuple[list[Finding], str | None, int]] = {
+        key: _field_findings(bundle, fdef, eff, today=today, coverage=coverage)
+        for key, fdef in bundle.fields.items()
+    }
+    for rule in bundle.rules:
+        params = set(rule.params.values())
+        for rkey, severity, code, text in KINDS[rule.check].check(rule.params, eff, today):
+            if rkey in params and rkey in found:
+                found[rkey][0].append(Finding(rkey, severity, code, text, bundle.field(rkey).label))
+    return {key: _verdict(eff.get(key), *parts) for key, parts in found.items()}
+
+
+def _verdict(value: Any, own: list[Finding], info: str | None, missing: int) -> FieldVerdict:
     own.sort(key=lambda f: SEVERITY_ORDER[f.severity])
-    return FieldVerdict(eff.get(key), tuple(own), info if not any(f.severity == "error" for f in own) else None,
-                        missing)  # fmt: skip
+    return FieldVerdict(
+        value, tuple(own), info if not any(f.severity == "error" for f in own) else None, missing
+    )
 
 
 def has_errors(findings: list[Finding]) -> bool:
@@ -141,7 +169,7 @@ def _field_findings(
         info, missing = result.info, result.missing
     if coverage is not None and fdef.type not in ("choice", "multichoice", "integer"):
         text = "".join(value) if isinstance(value, list) else str(value)
-        bad = glyphs.missing_glyphs(text, coverage)
+        bad = missing_glyphs(text, coverage)
         if bad:
             shown = "、".join(f"「{c}」(U+{ord(c):04X})" for c in bad[:5])
             out.append(

@@ -15,7 +15,7 @@ from typing import Any
 from desktop.domain import layout
 from desktop.domain.records import field, record, replace
 from desktop.domain.schema import FormError, expect, load_toml, str_list, take
-from desktop.files import paths
+from desktop.files import diskcache, paths
 
 FIELD_TYPES = frozenset(
     {
@@ -88,6 +88,7 @@ class SettingDef:
     default: str
     pattern: str | None = None
     hint: str = ""
+    first_start: str = ""  # non-empty: asked at the first start (营业厅设置), this its hint
 
     def problem(self, value: str) -> str | None:
         """Why `value` cannot be saved (Chinese, naming the setting), or None. Empty means "use
@@ -114,6 +115,8 @@ class DraftsSpec:
     duplicate_reset_keys: tuple[str, ...] = ()
     # Fields whose value, repeated in another live case, suggests the same customer is back.
     same_customer_keys: tuple[str, ...] = ()
+    # Fields a search finds but the list line does not show (a masked one stays masked there).
+    find_keys: tuple[str, ...] = ()
 
 
 @record
@@ -182,8 +185,6 @@ def default_bundle() -> Bundle:
 
     Parsing and checking forms/ costs ~0.1 s, more than building the whole window.
     """
-    from desktop.files import diskcache
-
     folder = paths.forms_dir() / "400"
     here = Path(__file__).parent
     loaders = diskcache.code(
@@ -196,7 +197,7 @@ def default_bundle() -> Bundle:
 def load_bundle(folder: Path) -> Bundle:
     """Read bundle.toml, fields.toml, rules.toml, each document and materials.toml (optional);
     refuse anything inconsistent."""
-    from desktop.domain import rules as rule_kinds  # rules imports this module's types
+    from desktop.domain import rules as rule_kinds  # noqa: PLC0415 (the checks load only when forms/ is parsed, not from the cache)
 
     where = folder / "bundle.toml"
     top = take(
@@ -263,7 +264,9 @@ def _settings(entries: Any, where: str) -> tuple[SettingDef, ...]:
     out: list[SettingDef] = []
     for i, raw in enumerate(entries):
         here = f"{where}: setting[{i}]"
-        entry = take(raw, here, required=("key", "label", "default"), optional=("pattern", "hint"))
+        entry = take(
+            raw, here, required=("key", "label", "default"), optional=("pattern", "hint", "first_start")
+        )
         key = expect(entry["key"], str, f"{here}.key")
         if not KEY_PATTERN.match(key):
             raise FormError(f"{here}: bad key {key!r}")
@@ -281,7 +284,10 @@ def _settings(entries: Any, where: str) -> tuple[SettingDef, ...]:
                 raise FormError(f"{here}: a setting with a pattern needs a hint (the message for bad input)")
             if default and not re.fullmatch(pattern, default):
                 raise FormError(f"{here}: default {default!r} does not match its pattern")
-        out.append(SettingDef(key, expect(entry["label"], str, f"{here}.label"), default, pattern, hint))
+        first = expect(entry.get("first_start", ""), str, f"{here}.first_start")
+        out.append(
+            SettingDef(key, expect(entry["label"], str, f"{here}.label"), default, pattern, hint, first)
+        )
     return tuple(out)
 
 
@@ -444,12 +450,13 @@ def _rules(path: Path, fields: Mapping[str, FieldDef], kinds: Mapping[str, Any])
 
 
 def _drafts(raw: Any, where: str, fields: Mapping[str, FieldDef]) -> DraftsSpec:
-    entry = take(raw, where, required=("title", "search", "mask"), optional=("same_customer",))
+    entry = take(raw, where, required=("title", "search", "mask"), optional=("same_customer", "find"))
     title = expect(entry["title"], str, f"{where}.title")
     search = str_list(entry["search"], f"{where}.search")
     mask = str_list(entry["mask"], f"{where}.mask")
     same = str_list(entry.get("same_customer", []), f"{where}.same_customer")
-    for key in (title, *search, *mask, *same):
+    find = str_list(entry.get("find", []), f"{where}.find")
+    for key in (title, *search, *mask, *same, *find):
         if key not in fields:
             raise FormError(f"{where}: {key!r} is not a field")
     for key in same:
@@ -465,4 +472,5 @@ def _drafts(raw: Any, where: str, fields: Mapping[str, FieldDef]) -> DraftsSpec:
         duplicate_clear_keys=clear,
         duplicate_reset_keys=reset,
         same_customer_keys=same,
+        find_keys=find,
     )

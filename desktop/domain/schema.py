@@ -19,7 +19,7 @@ class FormError(ValueError):
 
 
 def load_toml(path: Path) -> dict[str, Any]:
-    import tomllib  # here, not at the top: with the bundle in the disk cache no form file is read
+    import tomllib  # noqa: PLC0415 (with the bundle in the disk cache no form file is read)
 
     try:
         with path.open("rb") as handle:

@@ -26,7 +26,9 @@ from desktop.files.safefile import shown
 FORMAT = "400-bundle-case"
 # Version 2 adds `base`: the state both machines last shared, so an import can merge field by field.
 VERSION = 2
-TOP_KEYS = ("format", "version", "id", "bundle", "updated", "fields", "number", "base")
+TOP_KEYS = ("format", "version", "id", "bundle", "updated", "fields", "number", "base", "status")
+# `status` (shared/spec/paper-trail.md) is information for the reader: an import decides its own.
+_STATUS = re.compile("[a-z_]{1,20}", re.ASCII)
 BASE_KEYS = ("revision", "digest")
 # A real case file is about 2 KB; anything over this is not one.
 MAX_BYTES = 1024 * 1024
@@ -44,6 +46,7 @@ _WHOLE_TYPES = frozenset({"integer"})
 
 _CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # DESK-YYYYMMDD-NNN: the desk code (2–6 upper-case letters or digits), the day, the day's sequence.
+EXAMPLE_NUMBER = "EXAMPLE"  # the example case's number (desktop.store.numbers.EXAMPLE)
 _CASE_NUMBER = re.compile(r"([A-Z0-9]{2,6})-(\d{8})-(\d{3,6})", re.ASCII)
 _DIGITS = re.compile(r"[0-9\uff10-\uff19]+")
 # A JSON string literal (unrolled, so linear), removed before counting brackets.
@@ -66,12 +69,14 @@ def is_empty(value: Value) -> bool:
 # revisions, and far from 2**53, where JSON readers stop keeping whole numbers exactly. A file
 # claiming 2**53 - 1 was taken, and every later export of its case carried 2**53, which every
 # import refused (issue 21); a base at the limit is still read, but what an import records from it
-# (its revision + 1) is never carried out again (desktop.files.transfer.base_for).
+# (its revision + 1) is never carried out again (desktop.exchange.transfer.base_for).
 MAX_REVISION = 2**31
 
 
 class CaseFileError(ValueError):
     """A case file that cannot be read; the message is Chinese and names the file and the problem."""
+
+    said = True  # str() is the agent's line (desktop.store.describe)
 
 
 def values_digest(fields: Mapping[str, Value]) -> str:
@@ -100,6 +105,7 @@ class CaseFile:
     fields: dict[str, Value] = field(default_factory=dict)
     number: str | None = None  # the case number people read aloud (DESK-YYYYMMDD-NNN), if known
     base: Base | None = None  # version 2: what the writer last shared (None: nothing, version 1)
+    status: str | None = None  # where the case stood at the writer (draft … handed_over), if said
 
     def to_json(self) -> str:
         """Version 2 when the file carries a base; without one, version 1, which every desk400 reads
@@ -116,6 +122,8 @@ class CaseFile:
             doc["number"] = self.number
         if self.base is not None:
             doc["base"] = {"revision": self.base.revision, "digest": self.base.digest}
+        if self.status is not None:
+            doc["status"] = self.status
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -143,7 +151,10 @@ def canonical_id(text: str) -> str | None:
 
 
 def check_case_number(text: str) -> str | None:
-    """Why `text` is not a case number DESK-YYYYMMDD-NNN (a Chinese reason), or None if it is one."""
+    """Why `text` is not a case number DESK-YYYYMMDD-NNN (a Chinese reason), or None if it is one
+    (the example case's EXAMPLE is one too)."""
+    if text == EXAMPLE_NUMBER:
+        return None
     match = _CASE_NUMBER.fullmatch(text)
     if match is None:
         return "应为「柜台代码-年月日-序号」，如 XH01-20261130-017（柜台代码 2–6 个大写字母或数字）"
@@ -228,6 +239,9 @@ def parse(
     updated = _updated(doc.get("updated"), source)
     number = _case_number(doc.get("number"), source)
     base = _base(doc.get("base"), version, source)
+    status = doc.get("status")
+    if status is not None and not (isinstance(status, str) and _STATUS.fullmatch(status)):
+        raise CaseFileError(f"{source}：状态 status 应为 draft、complete、printed 这样的英文标识")
     fields = doc.get("fields", {})
     if not isinstance(fields, dict):
         raise CaseFileError(f"{source}：fields 应为 JSON 对象")
@@ -241,7 +255,15 @@ def parse(
         problem = _value_problem(value, (shapes or {}).get(key), for_storage=for_storage)
         if problem:
             raise CaseFileError(f"{source}：字段 {shown(key, 60)} {problem}")
-    return CaseFile(id=case_id, bundle=bundle, updated=updated, fields=dict(fields), number=number, base=base)
+    return CaseFile(
+        id=case_id,
+        bundle=bundle,
+        updated=updated,
+        fields=dict(fields),
+        number=number,
+        base=base,
+        status=status,
+    )
 
 
 def read(

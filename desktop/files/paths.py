@@ -44,7 +44,7 @@ def data_dir() -> Path:
     if override:
         path = Path(override)
     else:
-        from platformdirs import user_data_dir
+        from platformdirs import user_data_dir  # noqa: PLC0415 (not needed when DESK400_DATA_DIR is set)
 
         path = Path(user_data_dir(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -9,7 +9,7 @@ descriptor, `fcntl` exists and every path is `/…`. A Windows desk differs in e
   (tempfile's `_bin_openflags`); `os.open` does not. `flags()` always does.
 - `os.fsync` is `FlushFileBuffers`, which needs a descriptor opened for writing (EBADF otherwise).
 - There is no `fcntl`; `msvcrt.locking(LK_LOCK)` gives up after 10 one-second tries with the
-  English "Resource deadlock avoided". `exclusive()` polls `LK_NBLCK` for as long as it takes.
+  English "Resource deadlock avoided". `lock()` polls `LK_NBLCK` for as long as it takes.
 - A drafts file on a share is `\\\\nas\\share\\…`: `PureWindowsPath.as_uri()` makes it
   `file://nas/share/…`, whose authority SQLite refuses. `sqlite_uri()` writes the empty authority
   SQLite documents (`file:////nas/share/…`).
@@ -24,8 +24,6 @@ import errno
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path, PurePath, PureWindowsPath
 from urllib.parse import quote
 
@@ -122,37 +120,12 @@ def sync_dir(folder: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
-@contextmanager
-def exclusive(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `lock_path` (created 0600 if missing) for the block, waiting as
-    long as another process holds it: a start waiting on a long recovery must not be refused."""
-    from desktop.files.safefile import FileProblem, shown, why  # safefile imports this module
-
-    try:
-        fd = open_fd(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    except OSError as exc:
-        raise FileProblem(f"{shown(lock_path)}：无法建立锁文件（{why(exc)}）", exc.errno or 0) from None
-    try:
-        try:
-            _lock(fd)
-        except OSError as exc:
-            raise FileProblem(
-                f"{shown(lock_path)}：无法加锁（{why(exc)}），请确认没有别的程序占用草稿文件夹后重试",
-                exc.errno or 0,
-            ) from None
-        try:
-            yield
-        finally:
-            _unlock(fd)
-    finally:
-        os.close(fd)
-
-
-def _lock(fd: int) -> None:
+def lock(fd: int) -> None:
+    """An exclusive lock on the open file `fd`, waiting as long as another process holds it."""
     if fcntl is not None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         return
-    import msvcrt
+    import msvcrt  # noqa: PLC0415 (Windows only)
 
     # LK_LOCK tries 10 times a second apart, then raises EDEADLOCK: poll LK_NBLCK instead, for
     # as long as the holder needs (a recovery of a large file takes longer than 10 s).
@@ -167,10 +140,11 @@ def _lock(fd: int) -> None:
         time.sleep(LOCK_POLL_S)
 
 
-def _unlock(fd: int) -> None:
+def unlock(fd: int) -> None:
+    """Release `lock` (before the descriptor is closed, which releases it as well, only later)."""
     if fcntl is not None:
         return  # closing the descriptor releases a flock
-    import msvcrt
+    import msvcrt  # noqa: PLC0415 (Windows only)
 
     os.lseek(fd, 0, os.SEEK_SET)
     try:

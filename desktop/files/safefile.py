@@ -15,6 +15,8 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from desktop.files import platform
@@ -209,3 +211,28 @@ def _kind(st_mode: int) -> str:
     if stat.S_ISSOCK(st_mode):
         return "是一个套接字"
     return "不是普通文件"
+
+
+@contextmanager
+def exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` (created 0600 if missing) for the block, waiting as
+    long as another process holds it: a start waiting on a long recovery must not be refused.
+    A lock file that cannot be made or locked is a FileProblem (desktop.files.platform locks)."""
+    try:
+        fd = platform.open_fd(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        raise FileProblem(f"{shown(lock_path)}：无法建立锁文件（{why(exc)}）", exc.errno or 0) from None
+    try:
+        try:
+            platform.lock(fd)
+        except OSError as exc:
+            raise FileProblem(
+                f"{shown(lock_path)}：无法加锁（{why(exc)}），请确认没有别的程序占用草稿文件夹后重试",
+                exc.errno or 0,
+            ) from None
+        try:
+            yield
+        finally:
+            platform.unlock(fd)
+    finally:
+        os.close(fd)

@@ -4,3 +4,7 @@ Qt-free. `merge` is the pure merge rule, `schema` the server's tables and roles,
 libpq-style connection with its TLS rule, `remote` one round's server side, `local` the drafts
 file's bookkeeping, `engine` the SyncEngine the window and the `sync` command drive.
 """
+
+from desktop.files.lazy import attach
+
+__getattr__, __dir__ = attach(__name__, ["cli", "connection", "engine", "local", "probe", "remote", "schema"])

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from desktop.domain.merge import BIN, STATUS, State
 from desktop.domain.statuses import STATUSES
 from desktop.files import casefile
 from desktop.files.safefile import shown
-from desktop.hall.merge import BIN, STATUS, State
 from desktop.hall.remote import ServerCase
 
 SOURCE = "服务器上的案卷"

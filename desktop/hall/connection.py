@@ -12,6 +12,7 @@ import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -32,6 +33,8 @@ Connector = Callable[[], psycopg.Connection]
 
 class HallError(Exception):
     """A hall-server failure the agent can read: one Chinese line, no secret, exit status 2."""
+
+    said = True  # str() is the agent's line (desktop.store.describe)
 
 
 class Offline(HallError):
@@ -135,15 +138,24 @@ def keyring_password(params: Mapping[str, str]) -> str | None:
     """The password the settings dialog stored for this role and server, if keyring is available."""
     if "password" in params:
         return None
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
+    found = _keyring()
+    if found is None:
         return None
+    keyring, keyring_error = found
     try:
         return keyring.get_password(KEYRING_SERVICE, keyring_user(params))
-    except (KeyringError, RuntimeError):
+    except (keyring_error, RuntimeError):
         return None
+
+
+def _keyring() -> tuple[Any, type[Exception]] | None:
+    """The keyring module and its error class, or None where it is not installed (optional)."""
+    try:
+        import keyring  # noqa: PLC0415 (optional, and slow to import: only when a password is asked for)
+        from keyring.errors import KeyringError  # noqa: PLC0415 (with keyring)
+    except ImportError:
+        return None
+    return keyring, KeyringError
 
 
 def keyring_user(params: Mapping[str, str]) -> str:
@@ -159,11 +171,10 @@ def remember_password(url: str, password: str) -> None:
     """Keep the desk's password in the OS keyring, scoped to the URL's role and server (what the
     settings dialog writes and `connector` reads). HallError when there is no usable keyring."""
     params = effective_params(url)
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
+    found = _keyring()
+    if found is None:
         raise HallError(NO_KEYRING) from None
+    keyring, KeyringError = found  # noqa: N806 (an exception class)
     try:
         keyring.set_password(KEYRING_SERVICE, keyring_user(params), password)
     except (KeyringError, RuntimeError):

@@ -28,11 +28,13 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from sqlite_utils import Database
 
+from desktop.domain.forms import default_bundle
+from desktop.domain.merge import BIN, STATUS, State, digest, normal, split_state, state_of
+from desktop.domain.session import settled_status
 from desktop.files.casefile import CaseFile
 from desktop.hall import local, remote, schema
 from desktop.hall.checked import RowRefused, checked, sort_pulled
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
-from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.store import Case, CaseNotFound, Store
 
 PUSH_BATCH = 1000
@@ -98,6 +100,7 @@ class SyncEngine:
         """`shapes` (desktop.files.casefile.shapes_for the bundle's fields) lets the pulled-row
         check refuse unknown fields and wrong value types, as `import` does."""
         self.store = store
+        self.bundle = default_bundle()  # judges what a pull may record as complete (the desk's one bundle)
         self.db = store.db
         self.connect = connect
         self.shapes = shapes
@@ -535,6 +538,8 @@ class SyncEngine:
         store = self.store
         if state_of(case.fields, case.status, case.deleted) == normal(wanted):
             return case
+        # The server's "complete" is the other desk's verdict: recorded only if it holds here.
+        status = settled_status(self.bundle, fields, status, number=case.number)
         # `case` was read in this write transaction: only a restore changes it before the writes.
         current = case
         if case.deleted is not None:

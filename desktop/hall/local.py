@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database, Migrations
 
-from desktop.hall.merge import State, split_state
+from desktop.domain.merge import State, split_state
 
 MIGRATION_SET = "desk400-hall"
 STEP_NAME = "0005_hall"
@@ -138,7 +138,7 @@ def synced_base(db: Database, case_id: str) -> tuple[int, dict[str, Any], int] |
     values, the drafts revision it matched then); None when the case was never synced here.
 
     A version-2 case file written here carries it when it is newer than the last handover, and an
-    import finds it by its digest (desktop.files.transfer)."""
+    import finds it by its digest (desktop.exchange.transfer)."""
     if not db["hall_cases"].exists():
         return None
     row = db.execute(

@@ -25,7 +25,7 @@ from typing import Any
 
 import psycopg
 
-from desktop.hall.merge import State, merge3, normal
+from desktop.domain.merge import State, merge3, normal
 from desktop.hall.schema import SCHEMA, VERSION, VERSION_QUERY, verify_version
 
 PULL_BATCH = 2000

@@ -1,138 +1,35 @@
-"""Print a case's bundle to one PDF (ReportLab platypus; no Qt).
+"""The printed bundle: one PDF per case (ReportLab platypus; no Qt).
 
-    render_pdf(bundle, values, settings, case_id=..., draft=..., out=..., materials=None)
+    render_pdf(bundle, values, settings, case_id=..., draft=..., out=..., materials=None, documents=None)
 
-Each document of the bundle starts on a new page, in the bundle's order; text and layout come from
-the bundle's document files, values go through desktop.domain.fields.display_value. With `materials` (the
-ticked checklist items) the checklist page 材料清单 follows the documents (desktop.render.checklist).
+`pdf` lays the documents out and writes the file, `story` turns a document's blocks into
+flowables, `furniture` draws the header, footer and 草稿 mark, `checklist` the 材料清单 page,
+`fonts` registers the print font and `glyphs` reads which characters it can draw. Loading is
+lazy (desktop.files.lazy): ReportLab loads with the first render, not with the window.
+`documents` prints only those named (shared/spec/paper-trail.md, "Printing some documents"), still
+in bundle order, page x / y counting the pages printed.
 """
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Collection, Mapping, Sequence
-from functools import partial
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING
 
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, PageBreak, PageTemplate
+from desktop.files.lazy import attach
 
-from desktop.files import paths, safefile
-from desktop.render.fonts import register_font, registered_coverage
-from desktop.render.furniture import Furniture, NumberedCanvas
-from desktop.render.story import TICK_MARKER, Builder, Values, styles
+__all__ = ["EXTRA_DOCUMENTS", "TICK_MARKER", "document_ids", "printed_documents", "render_pdf"]
 
-__all__ = ["render_pdf", "TICK_MARKER"]
+__getattr__, __dir__ = attach(
+    __name__,
+    ["checklist", "copies", "fonts", "furniture", "glyphs", "pdf", "story"],
+    {
+        "render_pdf": "pdf",
+        "TICK_MARKER": "story",
+        "EXTRA_DOCUMENTS": "pdf",
+        "document_ids": "pdf",
+        "printed_documents": "pdf",
+    },
+)
 
-MARGIN = 20 * mm
-
-
-def render_pdf(
-    bundle: Any,
-    values: Mapping[str, object],
-    settings: Mapping[str, str],
-    *,
-    case_id: str,
-    draft: bool,
-    out: Path | BinaryIO,
-    materials: Collection[str] | None = None,
-    copies: Sequence[tuple[str, bytes]] | None = None,
-    documents: Collection[str] | None = None,
-) -> int:
-    """Write the bundle for one case as an A4 PDF to `out` (a path or a binary file object);
-    returns the number of pages.
-
-    `draft` marks every page 草稿 (the caller passes True while the case has errors). `materials`:
-    the checklist items ticked for the case; given (even empty) and the bundle has a checklist, its
-    page is printed last, `case_id` on it as the case number. `copies`: the card images kept with
-    the case, (kind, bytes), printed as 复印件 pages crossed by the Order 25 annotation (the setting
-    operator.name, today's date; desktop.render.copies). `documents`: the ids of the documents to
-    print (None: all), so `{"copies"}` prints the copies alone. Never raises
-    on a value (one beyond its field's limit prints cut, marked 「…（超长，已截断）」); raises OSError
-    (desktop.files.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
-    new or regular file (a path is replaced only once the whole PDF is ready), and
-    desktop.render.glyphs.FontFileError when the shipped font is missing or unreadable.
-    """
-    font_path = paths.print_font()
-    font = register_font(font_path)
-    frame_width = A4[0] - 2 * MARGIN
-    st = styles(font, frame_width)
-    vals = Values(bundle, values, settings, registered_coverage(font_path))
-
-    customer = vals.show_key(bundle.drafts.title_key)
-    furniture = Furniture(
-        font=font,
-        case_id=vals.clean(str(case_id)),
-        footer=vals.clean(f"{bundle.title} · {bundle.edition}"),
-        draft=draft,
-        margin=MARGIN,
-    )
-    metadata = {
-        "title": vals.clean(f"{bundle.title}（{customer}）" if customer else bundle.title),
-        "author": vals.setting(bundle.author_setting) if bundle.author_setting else "",
-        "subject": vals.clean(f"案卷 {case_id} · {bundle.edition}" + (" · 草稿" if draft else "")),
-    }
-
-    def checklist() -> list[Flowable]:
-        """A fresh checklist page each build (a flowable is laid out once)."""
-        if materials is None or getattr(bundle, "materials", None) is None:
-            return []
-        from desktop.render.checklist import checklist_story
-
-        return [PageBreak(), *checklist_story(vals, st, frame_width, str(case_id), frozenset(materials))]
-
-    def copy_pages() -> list[Flowable]:
-        if not copies:
-            return []
-        from datetime import date
-
-        from desktop.render.copies import copies_story
-
-        operator = vals.setting(bundle.author_setting) if bundle.author_setting else ""
-        pages = copies_story(copies, operator, date.today(), font, st.title, frame_width)
-        return pages if shown or checklist() else pages[1:]  # alone: no blank page before
-
-    shown = [d for d in bundle.documents if documents is None or d.id in documents]
-    try:
-        story = Builder(vals, st, frame_width).story(shown)
-        data, pages = _build([*story, *checklist(), *copy_pages()], furniture, metadata)
-    except LayoutError:
-        # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
-        story = Builder(vals, st, frame_width, grid=False).story(shown)
-        data, pages = _build([*story, *checklist(), *copy_pages()], furniture, metadata)
-    _write(data, out)
-    return pages
-
-
-def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, str]) -> tuple[bytes, int]:
-    buffer = io.BytesIO()
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        creator="desk400",
-        lang="zh-CN",
-        initialFontName=furniture.font,
-        **metadata,
-    )
-    frame = Frame(
-        MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0
-    )
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    doc.build(story, canvasmaker=partial(NumberedCanvas, furniture=furniture))
-    return buffer.getvalue(), doc.page
-
-
-def _write(data: bytes, out: Path | BinaryIO) -> None:
-    if not isinstance(out, (str, os.PathLike)):
-        out.write(data)
-        return
-    # A new file or a regular file replaced through an exclusive temporary file: never through a
-    # planted link, never over a device (safefile.FileProblem, an OSError, otherwise).
-    safefile.write_atomic(Path(out), data)
+if TYPE_CHECKING:
+    from desktop.render.pdf import EXTRA_DOCUMENTS, document_ids, printed_documents, render_pdf
+    from desktop.render.story import TICK_MARKER

@@ -6,7 +6,7 @@ numbers when the document is saved (one layout pass, not two).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
@@ -24,6 +24,8 @@ class Furniture:
     footer: str
     draft: bool
     margin: float
+    # Filled while building: each document's first page (from 0), for the preview to open on.
+    starts: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 class NumberedCanvas(Canvas):
@@ -39,6 +41,7 @@ class NumberedCanvas(Canvas):
     def outline_entry(self, key: str, title: str) -> None:
         """Bookmark this page; applied when the page is really emitted (its page number is known)."""
         self._outline.append((key, title))
+        self._furniture.starts.setdefault(key, len(self._pages))
 
     def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
         self._pages.append(dict(self.__dict__))

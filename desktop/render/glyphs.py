@@ -9,7 +9,6 @@ collection) rather than parsing every glyph through a full font library.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -147,18 +146,3 @@ def load_coverage(font_path: Path, family: str = PRINT_FAMILY) -> frozenset[int]
         return frozenset(_coverage(data, _tables(data, offsets[index])))
     except (struct.error, IndexError):
         raise FontFileError(f"{font_path}: damaged font file") from None
-
-
-def missing_glyphs(text: str, coverage: Iterable[int] | frozenset[int]) -> list[str]:
-    """The distinct characters of `text` the font cannot draw, in order of first appearance.
-
-    Whitespace and control characters are ignored: they are never drawn as glyphs.
-    """
-    if not isinstance(coverage, (set, frozenset)):
-        coverage = frozenset(coverage)
-    missing: dict[str, None] = {}
-    for ch in text:
-        if ord(ch) in coverage or ch.isspace() or not ch.isprintable():
-            continue
-        missing.setdefault(ch)
-    return list(missing)

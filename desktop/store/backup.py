@@ -2,7 +2,7 @@
 
 Backups are made with SQLite's online backup API, so a copy taken while another window is saving
 is still a consistent database. They hold the same personal data as the drafts file: encrypted
-with its key (every connection here is made by desktop.store.connection.connect), the folder 0700
+with its key (every connection here is made by desktop.store.sqlite.connect), the folder 0700
 and every file 0600.
 """
 
@@ -16,11 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from desktop.files import platform
+from desktop.files import platform, safefile
+from desktop.store.sqlite import CORRUPTION_CODES, DATABASE_ERRORS, ERRORS, connect, error_code
 
 KEEP = 5
 SIDE_FILES = ("-wal", "-shm", "-journal")
-CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 CHECK_TIMEOUT_S = 5.0
 
 
@@ -59,15 +59,7 @@ def backups(db_path: Path) -> list[Path]:
 
 
 def _connect(path: Path, key: bytes | None, **options: Any) -> Any:
-    from desktop.store.connection import connect  # the store imports this module first
-
     return connect(path, key=key, **options)
-
-
-def _errors() -> tuple[type[Exception], ...]:
-    from desktop.store.connection import ERRORS
-
-    return ERRORS
 
 
 def make_backup(conn: Any, db_path: Path, day: datetime, *, key: bytes, keep: int = KEEP) -> Path:
@@ -114,11 +106,11 @@ def case_count(copy: Path, key: bytes | None) -> int:
     """How many cases a backup holds (-1 when it cannot be read)."""
     try:
         conn = _connect(copy, key, read_only=True)
-    except _errors():
+    except ERRORS:
         return -1
     try:
         return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
-    except _errors():
+    except ERRORS:
         return -1
     finally:
         conn.close()
@@ -134,20 +126,15 @@ def drop_backups(db_path: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def read_only_uri(path: Path) -> str:
-    """A read-only URI SQLite accepts, also for a drafts file on a network share (see platform)."""
-    return platform.sqlite_uri(path, mode="ro")
-
-
 def is_healthy(path: Path, key: bytes | None) -> bool:
     """True when `path` is a database readable with `key` that passes `PRAGMA quick_check`."""
     try:
         conn = _connect(path, key, read_only=True)
-    except _errors():
+    except ERRORS:
         return False
     try:
         return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
-    except _errors():
+    except ERRORS:
         return False
     finally:
         conn.close()
@@ -160,13 +147,11 @@ def is_damaged(path: Path, key: bytes | None) -> bool:
     A busy or unreadable file is not damage: that error is raised, so a file another program
     holds is never moved aside. The connection replays a WAL left by a crash before checking.
     """
-    from desktop.store.connection import DATABASE_ERRORS
-
     conn = _connect(path, key, timeout_s=CHECK_TIMEOUT_S)
     try:
         return conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]
     except DATABASE_ERRORS as exc:
-        if getattr(exc, "sqlite_errorcode", 0) & 0xFF in CORRUPTION_CODES:
+        if error_code(exc) in CORRUPTION_CODES:
             return True
         raise
     finally:
@@ -222,5 +207,5 @@ def _set_aside(db_path: Path, damaged: Path) -> None:
 def exclusive(lock_path: Path) -> AbstractContextManager[None]:
     """Hold an exclusive lock on `lock_path` (created beside the drafts file, never the drafts
     file itself): two processes starting on one damaged file recover it one after the other,
-    the second waiting as long as the first takes (platform.exclusive)."""
-    return platform.exclusive(lock_path)
+    the second waiting as long as the first takes (safefile.exclusive)."""
+    return safefile.exclusive(lock_path)

@@ -25,42 +25,44 @@ from __future__ import annotations
 
 import errno
 import os
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
 
-from sqlcipher3 import dbapi2 as sqlcipher
 from sqlite_utils import Database
 
 from desktop.files import platform
-from desktop.store import backup, keys
-from desktop.store.cipher import CURRENT, Cipher
+from desktop.store import backup, encrypt, keys
+from desktop.store.cipher import CURRENT
 from desktop.store.models import (
     BUSY_TIMEOUT_MS,
     DamagedFile,
+    DiskFull,
     NewerStoreError,
     NoDraftsFile,
     NotDraftsFile,
+    StoreBusy,
     StoreError,
 )
-from desktop.store.schema import APPLICATION_ID, known_migrations, migrations, recorded_migrations
+from desktop.store.schema import APPLICATION_ID, known_migrations, migrations
+from desktop.store.sqlite import (
+    BUSY_CODES,
+    CORRUPTION_CODES,
+    DATABASE_ERRORS,
+    ERRORS,
+    FULL_CODE,
+    OPERATIONAL_ERRORS,
+    PLAIN_HEADER,
+    connect,
+    error_code,
+    inspect,
+    key_fits,
+    plain_header,
+)
 
 CACHE_KIB = 16384
-CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
-BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
-FULL_CODE = 13  # SQLITE_FULL
-PLAIN_HEADER = b"SQLite format 3\0"
-# What SQLite (stdlib, for the hall and old code paths) and SQLCipher raise: not one hierarchy.
-ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
-DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher.DatabaseError)
-OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError, sqlcipher.OperationalError)
-
-Kind = Literal["missing", "empty", "drafts", "blank", "foreign", "unreadable"]
 
 # Threads of one process prepare (create, recover) one at a time; other processes are kept out
 # of a recovery by the lock file beside the drafts file.
@@ -73,132 +75,6 @@ DAMAGED_IN_USE = (
     "草稿文件已损坏（后台检查发现）。请关闭 desk400 后重新打开：启动时会把损坏的文件另存一份，"
     "并从最近的自动备份恢复。"
 )
-
-# SQLCipher logs every failed decryption to stderr ("ERROR CORE ..."): a wrong key or a damaged
-# file is reported by this code in Chinese instead. The level is process-wide.
-sqlcipher.connect(":memory:").execute("PRAGMA cipher_log_level = NONE").close()
-
-
-@dataclass(frozen=True)
-class FileState:
-    kind: Kind
-    migrations: tuple[str, ...] = ()
-    plain: bool = False
-
-
-def connect(
-    path: Path,
-    *,
-    key: bytes | None,
-    read_only: bool = False,
-    timeout_s: float = BUSY_TIMEOUT_MS / 1000,
-    cipher: Cipher = CURRENT,
-    any_thread: bool = False,
-) -> Any:
-    """A connection to a drafts file or one of its backups, keyed with `key` (None: a plain file
-    being encrypted) in the page format `cipher` (an older one only to rewrite the file: see
-    desktop.store.cipher). Read-only never writes and never creates. `any_thread`: the caller
-    makes sure one thread at a time uses it (desktop.ui.workers.StorePool.lend)."""
-    same_thread = not any_thread
-    if read_only:
-        conn = sqlcipher.connect(
-            backup.read_only_uri(path), uri=True, timeout=timeout_s, check_same_thread=same_thread
-        )
-    else:
-        conn = sqlcipher.connect(str(path), timeout=timeout_s, check_same_thread=same_thread)
-    if key is not None:
-        try:
-            conn.execute(f"PRAGMA key = {keys.sql_key(key)}")
-            for pragma in cipher.pragmas():
-                conn.execute(pragma)
-            # Wiping and locking every allocation costs much (SQLCipher 4 had it on by default
-            # before 4.5); the key stays raw and HMAC stays on, so pages are still checked.
-            conn.execute("PRAGMA cipher_memory_security = OFF")
-        except BaseException:
-            conn.close()
-            raise
-    return conn
-
-
-def inspect(path: Path, key: bytes | None) -> FileState:
-    """What is at `path`, seen through SQLite only (keyed with `key`; a plain file is recognised
-    too, `plain` set). A busy file raises (it is not damage)."""
-    if not path.exists():
-        return FileState("missing")
-    if not path.is_file():
-        return FileState("foreign")
-    if path.stat().st_size == 0:
-        return FileState("empty")
-    state = look(path, key)
-    if key is not None and state.kind == "unreadable" and _plain_header(path):
-        plain = look(path, None)
-        return FileState(plain.kind, plain.migrations, plain=True)
-    return state
-
-
-def look(path: Path, key: bytes | None, cipher: Cipher = CURRENT) -> FileState:
-    """What SQLite reads at `path` keyed with `key` in the page format `cipher`, nothing else."""
-    try:
-        conn = connect(path, key=key, read_only=True, cipher=cipher)
-    except ERRORS:
-        return FileState("unreadable", plain=key is None)
-    try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        names = recorded_migrations(conn)
-        if app_id == APPLICATION_ID or names:  # names: a drafts file from before application_id
-            return FileState("drafts", tuple(names or ()), plain=key is None)
-        if app_id == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-            return FileState("blank", plain=key is None)
-        return FileState("foreign", plain=key is None)
-    except DATABASE_ERRORS as exc:
-        if error_code(exc) in CORRUPTION_CODES:
-            return FileState("unreadable", plain=key is None)
-        raise
-    finally:
-        conn.close()
-
-
-def key_fits(path: Path, key: bytes) -> bool | None:
-    """Whether the encrypted file at `path` was written with `key`: True when any page of it
-    authenticates under the key (in a page format this version knows), False when none of its
-    pages does, None when it is too short to tell.
-
-    SQLCipher answers a wrong key and a damaged first page alike ("file is not a database"), but
-    every page carries its own HMAC under a key derived from the file's key and its salt (the
-    file's first 16 bytes, kept in clear): `PRAGMA cipher_integrity_check` checks each page on its
-    own, page 1 unread or not. Damage leaves most pages authentic; another key leaves none. A file
-    whose salt itself was overwritten reads as another key's: refused untouched, never set aside.
-    """
-    from desktop.store.cipher import BY_VERSION
-
-    size = path.stat().st_size
-    told = False
-    for cipher in (CURRENT, *(c for c in BY_VERSION.values() if c != CURRENT)):
-        pages = size // cipher.page_bytes
-        if pages < 2:
-            continue
-        told = True
-        try:
-            conn = connect(path, key=key, read_only=True, cipher=cipher)
-        except ERRORS:
-            continue
-        try:
-            failed = sum(
-                1
-                for (line,) in conn.execute("PRAGMA cipher_integrity_check").fetchall()
-                if "HMAC verification failed" in str(line)
-            )
-        except DATABASE_ERRORS:
-            continue
-        finally:
-            conn.close()
-        if failed < pages:
-            return True
-    return False if told else None
-
-
-def error_code(exc: BaseException) -> int:
-    return getattr(exc, "sqlite_errorcode", 0) & 0xFF
 
 
 def damage_mark(path: Path) -> Path:
@@ -287,8 +163,6 @@ def open_drafts(
 
 
 def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.Recovery | None]:
-    from desktop.store import encrypt
-
     info = keys.read_key_file(path)
     # The key first: a wrong or missing key raises here, before the file is looked at or changed.
     key = keys.unlock_with(path, info) if info is not None else None
@@ -319,7 +193,7 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
             f"{path} 不是 desk400 的草稿文件（或已损坏且没有自动备份，或缺少它的密钥文件），本程序没有改动它；"
             "请用 --db 指定草稿文件"
         )
-    if state.kind == "unreadable" and key is None and not _plain_header(path):
+    if state.kind == "unreadable" and key is None and not plain_header(path):
         raise NotDraftsFile(
             f"{path} 是加密的文件，但旁边没有它的密钥文件 {keys.key_path(path).name}，本程序没有改动它；"
             "请把密钥文件放回原处"
@@ -352,14 +226,6 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
     encrypt.finish(path, key)
     os.chmod(path, 0o600)
     return key, recovery
-
-
-def _plain_header(path: Path) -> bool:
-    """True when the file starts as a plain SQLite file does (an encrypted one starts at random).
-
-    Read outside SQLite only once SQLite could not read the file with its key."""
-    with path.open("rb") as handle:
-        return handle.read(16) == PLAIN_HEADER
 
 
 WRONG_KEY_FILE = (
@@ -452,8 +318,6 @@ def _refuse_newer(path: Path, recorded: tuple[str, ...]) -> None:
 
 def translated(exc: BaseException) -> StoreError | None:
     """The StoreError for a busy file or a full disk, or None for any other failure."""
-    from desktop.store.models import DiskFull, StoreBusy
-
     if isinstance(exc, OPERATIONAL_ERRORS) and error_code(exc) in BUSY_CODES:
         return StoreBusy("草稿文件正被其他程序占用，请稍后重试")
     full = (isinstance(exc, ERRORS) and error_code(exc) == FULL_CODE) or (

@@ -27,7 +27,9 @@ from pathlib import Path
 from desktop.files import platform
 from desktop.store import backup, journal, keys
 from desktop.store.cipher import BY_VERSION, CURRENT, OLDER, Cipher
-from desktop.store.connection import (
+from desktop.store.models import DiskFull, NewerStoreError, StoreError
+from desktop.store.schema import APPLICATION_ID
+from desktop.store.sqlite import (
     CORRUPTION_CODES,
     DATABASE_ERRORS,
     PLAIN_HEADER,
@@ -35,8 +37,6 @@ from desktop.store.connection import (
     error_code,
     look,
 )
-from desktop.store.models import DiskFull, NewerStoreError, StoreError
-from desktop.store.schema import APPLICATION_ID
 
 SUFFIX = ".encrypting"
 DISK_FULL = (

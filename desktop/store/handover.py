@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from desktop.domain.merge import merge3
 from desktop.files.casefile import CaseFile, Value, is_empty
-from desktop.hall.merge import merge3
 
 Decision = Literal["create", "unchanged", "replace", "merge", "older", "stale", "both", "fields"]
 CLASHES: frozenset[str] = frozenset({"older", "stale", "both", "fields"})

@@ -20,7 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from desktop.files import platform
+from desktop.files import platform, safefile, sealing
+from desktop.store import keys
+from desktop.store.models import CaseNotFound, StoreError
 
 PATTERN = "{name}.recovery-*.jsonl"
 SEALED = "age:"
@@ -97,8 +99,6 @@ def is_plain(path: Path) -> bool:
 
 def seal_plain(db_path: Path, path: Path, key: bytes) -> None:
     """Rewrite a journal with every line sealed (the key given: the drafts file is being encrypted)."""
-    from desktop.files import safefile
-
     text = path.read_text(encoding="utf-8", errors="replace")
     lines = [
         line if line.startswith(SEALED) else _seal(db_path, line.encode("utf-8"), key)
@@ -111,16 +111,11 @@ def seal_plain(db_path: Path, path: Path, key: bytes) -> None:
 
 
 def _identity(db_path: Path, key: bytes | None) -> object:
-    from desktop.files import sealing
-    from desktop.store import keys
-
     return sealing.derived_identity(keys.unlock(db_path) if key is None else key, _PURPOSE)
 
 
 def _seal(db_path: Path, data: bytes, key: bytes | None = None) -> str:
     """One sealed line: the drafts file's key is the one this process already unlocked."""
-    from desktop.files import sealing
-
     identity = _identity(db_path, key)
     return SEALED + base64.b64encode(sealing.seal(data, [identity.to_public()])).decode("ascii")  # type: ignore[attr-defined]
 
@@ -128,9 +123,6 @@ def _seal(db_path: Path, data: bytes, key: bytes | None = None) -> str:
 def _open(db_path: Path, line: str) -> str:
     if not line.startswith(SEALED):
         return line
-    from desktop.files import sealing
-    from desktop.store import StoreError
-
     try:
         identity = _identity(db_path, None)
         data = sealing.unseal(base64.b64decode(line[len(SEALED) :], validate=True), [identity], "journal")
@@ -149,8 +141,6 @@ def replay(db_path: Path, store: Any) -> int:
 
     Returns how many cases were written; the journals are removed only when all of them were.
     """
-    from desktop.store import CaseNotFound
-
     written = 0
     for entry in read(db_path):
         target = None

@@ -119,8 +119,8 @@ def passphrase() -> str | None:
 def keyring_backend() -> Any | None:
     """The OS keyring when a real backend exists (none on a bare Linux without Secret Service)."""
     try:
-        import keyring
-        from keyring.backends import fail, null
+        import keyring  # noqa: PLC0415 (optional, and slow to import: only when a key is stored or read)
+        from keyring.backends import fail, null  # noqa: PLC0415 (with keyring)
     except ImportError:
         return None
     try:

@@ -12,10 +12,14 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from desktop.domain.invisible import marked
+from desktop.domain.status import STATUSES
+from desktop.domain.statuses import RETAINED
 from desktop.files.casefile import Value
 
-STATUSES = ("draft", "complete", "printed")
-FINISHED = ("complete", "printed")
+# Statuses whose case is done with at the counter: purged once retention has passed. A signed or
+# handed-over case (RETAINED) is never purged by a desk's clock: only the hall's retention ends it.
+FINISHED = tuple(s for s in STATUSES if s != "draft" and s not in RETAINED)
+SEARCH_STALE = "search_stale"  # meta key: the search text predates the spec's keys (migration 0012)
 EVENTS = ("created", "edited", "printed", "exported", "imported", "deleted", "restored", "purged")
 BIN_DAYS = 30
 BUSY_TIMEOUT_MS = 5000
@@ -186,6 +190,7 @@ class Case(CaseHead):
     deleted: str | None = None
     number: str | None = None  # DESK-YYYYMMDD-NNN, what people read aloud and paper carries
     materials: tuple[str, ...] = ()  # the checklist items ticked (desktop.domain.materials)
+    last_print: str | None = None  # the digest of the latest print-log row (desktop.store.prints)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,13 @@ Never edit a step once released; add one. The file is marked as a desk400 drafts
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from sqlite_utils import Database, Migrations
+
+from desktop.store import bases, images, numbers
+from desktop.store.models import SEARCH_STALE
+from desktop.store.text import Undecodable, chars, decode
 
 MIGRATION_SET = "desk400-drafts"
 # b"D400" as a big-endian 32-bit number: what `PRAGMA application_id` holds in a drafts file.
@@ -66,8 +71,6 @@ def migrations() -> Migrations:
 
     @steps(name="0003_short_search")
     def short_search(db: Database) -> None:
-        from desktop.store.text import chars
-
         # Trigrams cannot find one or two characters: a second index has one token per character.
         db["cases"].add_column("search_chars", str, not_null_default="")
         rows = db.execute("SELECT seq, search FROM cases").fetchall()
@@ -118,35 +121,55 @@ def migrations() -> Migrations:
     def handover_bases(db: Database) -> None:
         # The values each export or import handed over (a few per case), so a version-2 case file
         # naming one as its base merges field by field (desktop.store.bases).
-        from desktop.store import bases
-
         bases.tables(db)
 
     @steps(name="0010_handover_ancestors")
     def handover_ancestors(db: Database) -> None:
         # The bases imported version-2 files named (digests only), so a file that arrives after a
         # later one of the same line brings nothing back (desktop.store.bases.seen).
-        from desktop.store import bases
-
         bases.ancestor_tables(db)
 
+    @steps(name="0011_status_print_log")
+    def status_print_log(db: Database) -> None:
+        # The print log (desktop.store.prints): every final print or PDF, with the digest of the
+        # values printed, which `changed` (打印后有修改) is decided against.
+        db["prints"].create(
+            {
+                "seq": int,
+                "case_id": str,
+                "at": str,
+                "desk": str,
+                "documents": str,
+                "pages": int,
+                "digest": str,
+                "number": str,
+            },
+            pk="seq",
+            not_null={"case_id", "at", "desk", "documents", "pages", "digest"},
+        )
+        db.execute("CREATE INDEX prints_case ON prints(case_id, seq)")
+        # The status filter beside the search box: its counts and each status's newest cases.
+        db.execute(
+            "CREATE INDEX cases_status_recent ON cases(status, updated_ts, seq) WHERE deleted_ts IS NULL"
+        )
+
+    @steps(name="0012_search_more")
+    def search_more(db: Database) -> None:
+        # Searches also find the handler's mobile, the contact and the full ID number (the bundle's
+        # drafts.find): the search text is rebuilt by the first Store opened with the bundle's spec,
+        # which this step cannot see (desktop.store.rows.rebuild_search).
+        db["meta"].upsert({"key": SEARCH_STALE, "value": "1"}, pk="key")
+
     @steps(name="0016_images")
-    def images(db: Database) -> None:
+    def card_images(db: Database) -> None:
         # The card images kept with a case (desktop.store.images), encrypted with the file and
         # deleted with their case by a trigger.
-        from desktop.store import images
-
         images.tables(db)
 
     return steps
 
 
 def number_existing_cases(db: Database) -> None:
-    from datetime import datetime
-
-    from desktop.store import numbers
-    from desktop.store.text import Undecodable, chars, decode
-
     now = datetime.now().astimezone()
     rows = db.execute(
         "SELECT seq, CAST(created AS BLOB), CAST(search AS BLOB) FROM cases ORDER BY created, seq"

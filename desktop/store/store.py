@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from desktop.files import paths
 from desktop.files.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
-from desktop.store import backup, bases, escrow, imports, lists, numbers, retention, rows
+from desktop.store import backup, bases, escrow, imports, lists, numbers, prints, retention, rows
 from desktop.store import settings as stored_settings
 from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
@@ -55,7 +55,7 @@ def local_now() -> datetime:
 __all__ = ["Clock", "Store", "derived", "iso", "local_now", "new_row"]
 
 
-class Store:
+class Store(prints.PrintLog):
     """One connection to a drafts file. Use one Store per thread or process."""
 
     def __init__(
@@ -102,6 +102,9 @@ class Store:
         store = cls(db, path, spec, bundle, edition, clock)
         store.recovery = recovery
         store.key = key
+        if db.execute("SELECT 1 FROM meta WHERE key = ?", [rows.SEARCH_STALE]).fetchone():
+            with store._write():  # once, after migration 0012, with the bundle's search keys
+                rows.rebuild_search(db, spec)
         if backups:
             try:
                 store.housekeeping()
@@ -111,8 +114,7 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, path: Path, spec: DraftsSpec, **options: Any) -> Store:
-        """The same as `open_for` (kept for the window's call sites)."""
+    def open(cls, path: Path, spec: DraftsSpec, **options: Any) -> Store:  # the window's call sites
         return cls.open_for(path, spec, **options)
 
     def close(self) -> None:
@@ -129,14 +131,17 @@ class Store:
 
     # -- cases -----------------------------------------------------------------------------
 
-    def create(self, fields: Mapping[str, Value] | None = None, *, edition: str | None = None) -> Case:
-        """A new draft case, revision 1, numbered in the same transaction (`Case.number`)."""
+    def create(
+        self, fields: Mapping[str, Value] | None = None, *, edition: str | None = None, example: bool = False
+    ) -> Case:
+        """A new draft case, revision 1, numbered in the same transaction (`Case.number`); the
+        example case is numbered EXAMPLE and takes no number from the desk's day."""
         values = dict(fields or {})
         check_values(values)
         now = self.clock()
         case_id = new_id()
         with self._write():
-            number = numbers.next_number(self.db.conn, self._desk_code(), now)
+            number = numbers.EXAMPLE if example else numbers.next_number(self.db.conn, self._desk_code(), now)
             self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.edition, number))
             self._log(now, case_id, "created")
         return self.get(case_id)
@@ -181,6 +186,7 @@ class Store:
             deleted=row["deleted"],
             number=row["number"],
             materials=rows.ticks(row["materials"]),
+            last_print=prints.latest_digest(self.db, case_id),
         )
 
     def warm_cache(self) -> None:
@@ -218,29 +224,17 @@ class Store:
         return new_revision
 
     def set_status(self, case_id: str, status: str, revision: int) -> int:
-        """Record the status the caller's validation decided; `printed` is an audited event."""
+        """Record the status desktop.domain.status.decide gave; record_print records a print."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = self.clock()
         with self._write():
             row = self._editable_row(case_id, revision)
-            if status == row["status"] and status != "printed":
+            if status == row["status"]:
                 return revision
-            new_revision = revision + 1
-            self.db["cases"].update(
-                row["seq"],
-                {
-                    "status": status,
-                    "revision": new_revision,
-                    "updated": iso(now),
-                    "updated_ts": now.timestamp(),
-                },
-            )
-            if status == "printed":
-                self._log(now, case_id, "printed")
-            else:
-                self._log(now, case_id, "edited", key="status", detail=status)
-        return new_revision
+            rows.set_status(self.db, row, status, now)
+            self._log(now, case_id, "edited", key="status", detail=status)
+        return revision + 1
 
     def duplicate(self, case_id: str, start: Mapping[str, Value] | None = None) -> Case:
         """A new draft for the same customer, started like a new case.
@@ -323,15 +317,20 @@ class Store:
 
     # -- lists -----------------------------------------------------------------------------
 
-    def list_cases(self, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
-        """Cases not in the bin, most recently edited first (damaged ones marked, not skipped)."""
+    def list_cases(self, offset: int = 0, limit: int = PAGE_SIZE, status: str | None = None) -> Page:
+        """Live cases (of `status`, if given), newest first (damaged ones marked, not skipped)."""
         with store_errors():
-            return lists.live(self.db, self.spec, offset, limit)
+            return lists.live(self.db, self.spec, offset, limit, status)
 
-    def search(self, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
-        """Cases whose searchable values contain every word of `query`, newest first."""
+    def search(self, query: str, offset: int = 0, limit: int = PAGE_SIZE, status: str | None = None) -> Page:
+        """Cases (of `status`, if given) whose searchable values hold every word of `query`."""
         with store_errors():
-            return lists.search(self.db, self.spec, query, offset, limit)
+            return lists.search(self.db, self.spec, query, offset, limit, status)
+
+    def status_counts(self) -> dict[str, int]:
+        """How many live cases each status has (the status filter's counts), from an index."""
+        with store_errors():
+            return lists.status_counts(self.db)
 
     def others_with(self, key: str, value: str, exclude_id: str | None = None) -> list[str]:
         """The numbers of the other live cases whose `key` is exactly `value`, newest first: the
@@ -483,6 +482,13 @@ class Store:
                 bases_known=bases_known,
                 handed_over=handed_over,
             )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several writes as one, all or none: a save's values and the status they give the case
+        (desktop.domain.session.write_save). Calls inside it nest as savepoints."""
+        with self._write():
+            yield
 
     # -- internals -------------------------------------------------------------------------
 

@@ -1,13 +1,15 @@
 """The window's actions as data: name, text, shortcut, menu and drafts-pane button.
 
 One table (napari's `_app_model/actions` idea) builds the QActions, the menus, the buttons and
-the F1 key list, so a shortcut cannot be changed in one place and forgotten in another.
+the F1 key list, so a shortcut cannot be changed in one place and forgotten in another. Each
+action holds what it does as a callable over the window (napari's `Action(callback=...)`), not a
+method's name: a renamed method is an error where the table is read, not a dead menu entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import reduce
+from functools import partial
 from typing import Any
 
 from PySide6.QtGui import QAction
@@ -20,7 +22,7 @@ from desktop.domain.records import record
 class ActionSpec:
     name: str  # objectName and the window's attribute
     text: str  # menu text with its &-mnemonic
-    slot: str  # the window's method it calls
+    run: Callable[[Any], object]  # what it does, given the window
     shortcut: str | None = None
     menu: str | None = None  # the menu it sits in (in MENUS), None for none
     button: str | None = None  # its label on the drafts pane's button row
@@ -32,57 +34,94 @@ class ActionSpec:
 MENUS = (("file", "文件(&F)"), ("go", "转到(&G)"), ("help", "帮助(&H)"))
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("action_new_case", "新建案卷(&N)", "new_case", "Ctrl+N", "file", "新建", keys="新建"),
+    ActionSpec(
+        "action_new_case", "新建案卷(&N)", lambda w: w.new_case(), "Ctrl+N", "file", "新建", keys="新建"
+    ),
     ActionSpec(
         "action_duplicate_case",
         "复制为新案卷(&D)",
-        "duplicate_case",
+        lambda w: w.duplicate_case(),
         "Ctrl+D",
         "file",
         "复制",
         keys="复制为新案卷",
     ),  # fmt: skip
     ActionSpec(
-        "action_delete_case", "删除案卷(&L)", "delete_case", "Ctrl+Delete", "file", "删除", keys="删除"
+        "action_delete_case",
+        "删除案卷(&L)",
+        lambda w: w.delete_case(),
+        "Ctrl+Delete",
+        "file",
+        "删除",
+        keys="删除",
     ),
     ActionSpec(
         "action_restore_case",
         "从回收站恢复(&R)",
-        "restore_selected",
+        lambda w: w.restore_selected(),
         "Ctrl+Shift+R",  # Ctrl+R reads a card (issue 24), the more frequent act at the counter
         "file",
         "恢复",
         keys="从回收站恢复",
     ),  # fmt: skip
-    ActionSpec("action_read_card", "读取证件(&I)…", "read_card", "Ctrl+R", "file", keys="读取证件"),
+    ActionSpec(
+        "action_read_card", "读取证件(&I)…", lambda w: w.read_card(), "Ctrl+R", "file", keys="读取证件"
+    ),
     ActionSpec(
         "action_preview",
         "打印预览(&V)",
-        "toggle_preview",
+        lambda w: w.toggle_preview(),
         "F5",
         "file",
         checkable=True,
         keys="预览",
         separator_before=True,
     ),  # fmt: skip
-    ActionSpec("action_print", "打印(&P)…", "print_case", "Ctrl+P", "file", keys="打印"),
+    ActionSpec("action_print", "打印(&P)…", lambda w: w.print_case(), "Ctrl+P", "file", keys="打印"),
     ActionSpec(
-        "action_export_pdf", "另存为 PDF(&S)…", "ask_export_pdf", "Ctrl+Shift+S", "file", keys="另存为 PDF"
+        "action_print_document",
+        "打印本文档(&O)…",
+        lambda w: w.trail.print_document(),
+        "Ctrl+Shift+P",
+        "file",
+        keys="只打印当前文书",
     ),
     ActionSpec(
-        "action_settings", "设置(&T)…", "show_settings", "Ctrl+,", "file", keys="设置", separator_before=True
+        "action_print_log",
+        "打印记录(&J)…",
+        lambda w: w.trail.show_print_log(),
+        "Ctrl+J",
+        "file",
+        keys="打印记录",
     ),
-    ActionSpec("action_quit", "退出(&X)", "close", "Ctrl+Q", "file"),
+    ActionSpec(
+        "action_export_pdf",
+        "另存为 PDF(&S)…",
+        lambda w: w.ask_export_pdf(),
+        "Ctrl+Shift+S",
+        "file",
+        keys="另存为 PDF",
+    ),
+    ActionSpec(
+        "action_settings",
+        "设置(&T)…",
+        lambda w: w.show_settings(),
+        "Ctrl+,",
+        "file",
+        keys="设置",
+        separator_before=True,
+    ),
+    ActionSpec("action_quit", "退出(&X)", lambda w: w.close(), "Ctrl+Q", "file"),
     ActionSpec(
         "action_search",
         "搜索草稿(&F)",
-        "drafts.focus_search",
+        lambda w: w.drafts.focus_search(),
         "Ctrl+F",
         "go",
         keys="搜索草稿（回车打开第一个）",
     ),
-    ActionSpec("action_load_example", "载入示例案卷(&E)", "load_example", None, "help"),
-    ActionSpec("action_keys", "键盘操作(&K)", "show_keys", "F1", "help", keys="键盘操作"),
+    ActionSpec("action_load_example", "载入示例案卷(&E)", lambda w: w.load_example(), None, "help"),
+    ActionSpec("action_keys", "键盘操作(&K)", lambda w: w.show_keys(), "F1", "help", keys="键盘操作"),
 )
 
 # Keys that belong to no action: moving inside the form.
@@ -92,7 +131,7 @@ FORM_KEYS = "回车/Tab 下一项 · Shift+Tab 上一项 · 方向键 在选项�
 def tab_actions(tabs: Sequence[str]) -> tuple[ActionSpec, ...]:
     """Alt+1…: one action per document tab, in the bundle's order."""
     return tuple(
-        ActionSpec(f"action_tab_{n}", f"{n + 1}. {tab}", f"go_tab:{n}", f"Alt+{n + 1}", "go")
+        ActionSpec(f"action_tab_{n}", f"{n + 1}. {tab}", partial(_go_tab, n), f"Alt+{n + 1}", "go")
         for n, tab in enumerate(tabs)
     )
 
@@ -114,7 +153,7 @@ def build(window: QMainWindow, specs: Sequence[ActionSpec], menubar: QMenuBar) -
         action.setText(spec.text)
         action.setObjectName(spec.name)
         action.setCheckable(spec.checkable)
-        action.triggered.connect(_slot(window, spec.slot))
+        action.triggered.connect(lambda _checked=False, run=spec.run: run(window))
         if spec.button:
             action.setIconText(spec.button)  # what a tool button shows; menus keep the full text
         window.addAction(action)
@@ -140,21 +179,12 @@ def buttons(specs: Sequence[ActionSpec], actions: dict[str, QAction]) -> list[QT
 def bind_shortcuts(specs: Sequence[ActionSpec], actions: dict[str, QAction]) -> None:
     """Key bindings come right after the first paint: making the key sequences costs ~60 ms
     (and the QKeySequence type itself ~1 ms of enums, hence imported here)."""
-    from PySide6.QtGui import QKeySequence
+    from PySide6.QtGui import QKeySequence  # noqa: PLC0415 (its type costs ~1 ms of enums before the first paint)
 
     for spec in specs:
         if spec.shortcut:
             actions[spec.name].setShortcut(QKeySequence(spec.shortcut))
 
 
-def _slot(window: Any, slot: str) -> Callable[..., None]:
-    """`slot` names a method of the window, or of one of its parts ("drafts.focus_search"), with
-    an optional whole-number argument ("go_tab:2"); it is looked up when triggered."""
-    name, _, arg = slot.partition(":")
-
-    def method() -> Callable[..., None]:
-        return reduce(getattr, name.split("."), window)
-
-    if arg:
-        return lambda _checked=False: method()(int(arg))
-    return lambda _checked=False: method()()
+def _go_tab(index: int, window: Any) -> None:
+    window.go_tab(index)

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.domain.session import EditSession, SaveSnapshot, describe_failure, write_save
+import desktop.store  # lazy: the store's modules load on first use (desktop.files.lazy)
+from desktop.domain.session import EditSession, SaveSnapshot, write_save
+from desktop.store.models import CaseDeleted, Conflict
 
 if TYPE_CHECKING:
     from desktop.ui.workers import Workers
@@ -74,6 +76,9 @@ class Autosaver(QObject):
         self.status_due = self.status_due or status
         if self.closed or session.conflicted or not (session.dirty or self.status_due and session.case_id):
             return
+        if session.blank():
+            session.dirty.clear()  # nothing typed yet: no case (and no case number) to make
+            return
         if self.in_flight is not None:
             self.timer.start()  # one save at a time, in order: the next one follows it
             return
@@ -102,6 +107,8 @@ class Autosaver(QObject):
         session = self.session
         if session.conflicted:
             return not session.dirty
+        if session.blank():
+            session.dirty.clear()
         if not session.dirty:
             return True
         save = session.snapshot()
@@ -116,8 +123,6 @@ class Autosaver(QObject):
 
     def _finished(self, save: SaveSnapshot) -> bool:
         """Take a save's outcome once (a flush may have taken it already)."""
-        from desktop.store import CaseDeleted, Conflict
-
         if save is not self.in_flight:
             return save.error is None
         self.in_flight = None
@@ -131,7 +136,12 @@ class Autosaver(QObject):
                 self.binned.emit()
             else:
                 self.failures += 1
-                self.failed.emit(save, describe_failure(save.error))
+                self.failed.emit(
+                    save,
+                    desktop.store.describe.describe(
+                        save.error, failed="保存失败", then=desktop.store.describe.KEPT_ON_SCREEN
+                    ),
+                )
                 # start(ms) on the autosave's own timer would slow every later save for good.
                 self._retry.start(RETRY_MS[min(self.failures, len(RETRY_MS)) - 1])
             return False
@@ -146,8 +156,6 @@ class Autosaver(QObject):
 
     def close(self, db_path: Path) -> bool:
         """The window closes: write what is pending, or journal it. True if nothing was lost."""
-        from desktop.store import journal
-
         self._retry.stop()
         ok = self.flush()
         self.closed = True
@@ -163,7 +171,7 @@ class Autosaver(QObject):
             except Exception:  # noqa: BLE001 (then the journal keeps them)
                 pass
         try:
-            journal.append(db_path, session.case_id, session.revision, values, datetime.now())
+            desktop.store.journal.append(db_path, session.case_id, session.revision, values, datetime.now())
         except OSError:
             return False
         return True

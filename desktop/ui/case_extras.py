@@ -8,6 +8,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
+import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
+from desktop.domain.materials import categories_of
+from desktop.store.models import StoreError
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.checklist import MaterialsChecklist
 
@@ -36,18 +39,15 @@ class CaseExtras(QObject):
 
     def show_checklist(self, *, changed_only: bool = False) -> None:
         """The items the case's categories need, ticked as the case says."""
-        from desktop.domain.materials import categories_of
-
         categories = categories_of(self.session.bundle, self.session.resolved().values())
         if not changed_only or categories != self.checklist.categories:
             self.checklist.show_for(categories, self.session.materials)
 
     def materials_ticked(self, ids: list) -> None:
         """A tick is kept beside the case at once; the case's status follows with a save."""
-        from desktop.store import StoreError
-
         session = self.session
         session.set_materials(ids)
+        self.view.update_counts()  # the status line counts the materials too
         if session.case_id is None:
             session.changed_keys(session.values or session.bundle.fields)  # store the case now
         else:
@@ -65,12 +65,12 @@ class CaseExtras(QObject):
         bundle = session.bundle
         if not self.active or not bundle.drafts.same_customer_keys:
             return
-        from desktop.domain.same_customer import check_same_customer
-
         case_id, values = session.case_id, session.resolved().values()
 
         def query_store(store: Any) -> Any:
-            return check_same_customer(bundle, values, case_id, store.others_with)
+            return desktop.domain.same_customer.check_same_customer(
+                bundle, values, case_id, store.others_with
+            )
 
         def show(findings: Any) -> None:
             if self.active and session.case_id == case_id:

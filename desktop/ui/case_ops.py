@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
+from desktop.store.models import CaseNotFound, DamagedCase, StoreError
 from desktop.ui.banner import Banner, Topic
 
 if TYPE_CHECKING:
@@ -53,8 +55,6 @@ class CaseOps(QObject):
 
     def open_case(self, case_id: str, *, again: bool = False) -> bool:
         """Show a stored case with every value; never blocks (problems go to the banner)."""
-        from desktop.store import CaseNotFound, DamagedCase, StoreError
-
         session = self.session
         if case_id == session.case_id and not session.conflicted and not again:
             return True
@@ -79,10 +79,12 @@ class CaseOps(QObject):
         return True
 
     def show_stored(self, case: Any) -> None:
-        from desktop.domain.case import normalise_values
-
-        values = normalise_values(self.session.bundle, case.fields, today=self.session.today())
-        self.session.load(case.id, case.revision, case.status, values, case.number, case.materials)
+        values = desktop.domain.case.normalise_values(
+            self.session.bundle, case.fields, today=self.session.today()
+        )
+        self.session.load(
+            case.id, case.revision, case.status, values, case.number, case.materials, case.last_print
+        )
         self.present()
 
     def duplicate(self) -> None:
@@ -90,11 +92,9 @@ class CaseOps(QObject):
         if not self.autosaver.flush() or self.session.case_id is None:
             self.message.emit("先填写或打开一个案卷，再复制")
             return
-        from desktop.domain.case import initial_values
-
         session = self.session
         # A copy starts like a new case: today's dates and the hall's settings (forms/ says which).
-        start = initial_values(session.bundle, session.settings, today=session.today())
+        start = desktop.domain.case.initial_values(session.bundle, session.settings, today=session.today())
         copy = self.store().duplicate(session.case_id, start)
         self.open_case(copy.id)
         self.case_changed.emit(copy.id)
@@ -136,8 +136,6 @@ class CaseOps(QObject):
 
     def repair(self, case_id: str) -> None:
         """Put a damaged case back from the newest backup that holds it, and show it."""
-        from desktop.store import StoreError
-
         try:
             self.store().repair_case(case_id)
         except StoreError as exc:
@@ -157,11 +155,11 @@ class CaseOps(QObject):
             kind="error",
         )
 
-    def create_from(self, values: dict[str, Any], note: str) -> None:
-        """A new stored case from `values` (the example case), shown at once."""
+    def create_from(self, values: dict[str, Any], note: str, *, example: bool = False) -> None:
+        """A new stored case from `values` (the example case, numbered EXAMPLE), shown at once."""
         if not self.autosaver.flush():
             return
-        created = self.store().create(values)
+        created = self.store().create(values, example=example)
         self.open_case(created.id)
         self.case_changed.emit(created.id)
         self.message.emit(note)
@@ -185,8 +183,6 @@ class CaseOps(QObject):
             self.open_case(case_id, again=True)
 
     def keep_mine(self) -> None:
-        from desktop.store import StoreError
-
         session = self.session
         if session.case_id is None:
             return

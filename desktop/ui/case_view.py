@@ -3,7 +3,8 @@
 The view reads the window's `EditSession` and shows its resolved case (desktop.domain.resolve): a value
 the agent did not type (a default, a derived organisation code, the signer that follows the
 handler) is shown in the field in grey with where it came from, exactly as it will print. The
-view never decides validity: it shows `session.verdict(key)` through `feedback.present`.
+view never decides validity nor counts errors: `EditSession.recheck` says what each field shows
+and keeps the counts; the view paints that.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
+import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
 from desktop.domain.forms import Bundle
+from desktop.domain.materials import short_names
 from desktop.ui.document_tab import CountTabBar, DocumentTab, FieldRow
-from desktop.ui.feedback import present
 from desktop.ui.fieldwidgets import EnterMovesOn
 from desktop.ui.style import set_text_colour
 
@@ -43,7 +45,6 @@ class CaseView(QObject):
         super().__init__(parent)
         self.bundle = bundle
         self.session = session
-        self.coverage: frozenset[int] | None = None  # the print font's glyphs, once loaded
         self.shown = False  # a case has been shown (before that, pages wire without values)
         self.enter_filter = EnterMovesOn(self)
         self.rows: dict[str, list[FieldRow]] = {key: [] for key in bundle.fields}
@@ -65,6 +66,11 @@ class CaseView(QObject):
         self.print_label = QLabel("")
         self.print_label.setObjectName("print_status")
         self.print_label.setProperty("kind", "")
+
+    @property
+    def coverage(self) -> frozenset[int] | None:
+        """The print font's glyphs, once loaded (the session judges with them)."""
+        return self.session.coverage
 
     def build_pages(self) -> None:
         for page in self.pages:
@@ -108,14 +114,12 @@ class CaseView(QObject):
 
     def _grouped(self, fdef: Any, text: str) -> str:
         """`text` as printed (0571-81726504) when it is valid and reads back to the same value."""
-        from desktop.domain import fields as ft
-
         today = self.session.today()
-        result = ft.check(fdef, text, today=today, describe=False)
+        result = desktop.domain.fields.check(fdef, text, today=today, describe=False)
         if (
             result.ok
             and result.display
-            and ft.check(fdef, result.display, today=today, describe=False).value == text
+            and desktop.domain.fields.check(fdef, result.display, today=today, describe=False).value == text
         ):
             return result.display
         return text
@@ -155,13 +159,11 @@ class CaseView(QObject):
         self.edited.emit(key)
 
     def _visible(self, key: str, raw: Any) -> tuple[Any, int]:
-        from desktop.domain.invisible import strip_invisible
-
         multiline = self.bundle.field(key).type == "longtext"
         if isinstance(raw, list):
-            cleaned = [strip_invisible(item, multiline=multiline) for item in raw]
+            cleaned = [desktop.domain.invisible.strip_invisible(item, multiline=multiline) for item in raw]
             return [text for text, _n in cleaned], sum(n for _t, n in cleaned)
-        return strip_invisible(raw, multiline=multiline)
+        return desktop.domain.invisible.strip_invisible(raw, multiline=multiline)
 
     def _left(self, key: str) -> None:
         """The agent left a field: show its value as stored (grouped) and any error held back."""
@@ -177,35 +179,25 @@ class CaseView(QObject):
         return self.session.resolved()[key].origin.value in ("default", "derived", "fallback")
 
     def recheck(self, keys: Iterable[str]) -> None:
-        """Re-check `keys` on the resolved case and show verdicts and resolved values everywhere."""
-        from desktop.domain import fields as ft
-
-        session, bundle = self.session, self.bundle
-        resolved = session.resolved()
-        changed_counts = False
+        """Ask the session what `keys` show now and paint it everywhere (rows, tabs, status line)."""
         focus = QApplication.focusWidget()
-        for key in keys:
-            relevant = session.relevant(key)
+        focused = next(
+            (
+                k
+                for k, rows in self.rows.items()
+                if focus is not None and any(focus in r.editor.inputs() for r in rows)
+            ),
+            None,
+        )
+        result = self.session.recheck(keys, focused=focused)
+        for key, field in result.fields.items():
             for page in self.pages:
-                page.set_relevant(key, relevant)
-            verdict = session.verdict(key, self.coverage)
-            fdef = bundle.field(key)
-            empty = ft.is_empty(resolved.value(key))
-            errors = [f for f in verdict.findings if f.severity == "error"]
-            # Empty and never touched: not an error yet, only "未填" (until paper is asked for).
-            missing = bool(errors) and empty and key not in session.touched
-            changed_counts |= session.record_errors(key, 0 if missing else len(errors), missing=missing)
+                page.set_relevant(key, field.relevant)
             for row in self.rows[key]:
                 typing = focus is not None and focus in row.editor.inputs()
-                shown = present(
-                    verdict, field_type=fdef.type, empty=empty, typing=typing,
-                    punished=key in session.punished, touched=key in session.touched,
-                )  # fmt: skip
-                if shown.kind == "error":
-                    session.punished.add(key)
-                row.show(shown)
+                row.show(field.shown if typing else field.idle)
                 self._show_resolved(key, row, typing)
-        if changed_counts:
+        if result.counts_changed:
             self.update_counts()
 
     def _show_resolved(self, key: str, row: FieldRow, typing: bool) -> None:
@@ -252,14 +244,23 @@ class CaseView(QObject):
             self.tab_bar.set_kind(n, kind)
         errors = session.real_errors()
         missing = [k for k in self.bundle.fields if k in session.missing]
+        materials = session.missing_materials()
+        # Errors first, then unfilled fields, then materials: 「可以正式打印」 only with nothing left.
         if errors:
             names = _names(self.bundle, list(errors))
             text = f"还有 {sum(errors.values())} 处错误，打印将带「草稿」标记：{names}"
             if missing:
                 text += f"；另有 {len(missing)} 项未填"
+            if materials:
+                text += f"；材料缺 {len(materials)} 项"
             kind = "error"
         elif missing:
             text = f"未填 {len(missing)} 项：{_names(self.bundle, missing)}（填完才能正式打印）"
+            if materials:
+                text += f"；材料缺 {len(materials)} 项"
+            kind = "hint"
+        elif materials:
+            text = f"没有错误；材料清单还缺 {len(materials)} 项：{short_names(materials)}（收齐勾选后才能正式打印）"
             kind = "hint"
         else:
             text, kind = "没有错误，可以正式打印", "ok"

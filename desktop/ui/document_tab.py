@@ -9,9 +9,9 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QScrollArea, QTabBar, QVBoxLayout, QWidget
 
+from desktop.domain.feedback import Shown
 from desktop.domain.forms import Bundle
 from desktop.domain.layout import Document
-from desktop.ui.feedback import Shown
 from desktop.ui.fieldwidgets import Editor, EnterMovesOn, NotesField, make_editor
 from desktop.ui.style import TEXT_COLOURS, bold, set_text_colour
 

@@ -19,10 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
+from desktop.domain.status import label as status_label
+from desktop.ui.status_filter import StatusFilter
+
 if TYPE_CHECKING:
     from desktop.domain.forms import Bundle
 
-STATUS_LABELS = {"draft": "草稿", "complete": "待打印", "printed": "已打印"}
 CASE_ID_ROLE = 0x0100  # Qt.ItemDataRole.UserRole (the Qt namespace costs 50 ms on first touch)
 
 
@@ -65,9 +68,13 @@ class DraftsPane(QWidget):
         top = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("搜索：公司、400号码、经办人、执照编号（Ctrl+F）")
+        self.search.setPlaceholderText(
+            "搜索：公司、400号码、经办人、手机、联系人、身份证号、执照编号（Ctrl+F）"
+        )
         self.search.setClearButtonEnabled(True)
         top.addWidget(self.search, 1)
+        self.status_filter = StatusFilter()
+        top.addWidget(self.status_filter)
         self.bin = QCheckBox("回收站")
         self.bin.setObjectName("show_bin")
         top.addWidget(self.bin)
@@ -90,6 +97,7 @@ class DraftsPane(QWidget):
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.returnPressed.connect(self._open_first)
         self.bin.toggled.connect(lambda _c: self.refresh())
+        self.status_filter.chosen.connect(lambda _s: self.refresh())
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         self.current_id: str | None = None
@@ -106,9 +114,7 @@ class DraftsPane(QWidget):
         def shown(key: str, value: Any) -> str:
             if key in drafts.mask_keys:
                 return "、".join(value) if isinstance(value, list) else str(value)
-            from desktop.domain import fields as ft
-
-            return ft.display_value(bundle.field(key), value, today=today())
+            return desktop.domain.fields.display_value(bundle.field(key), value, today=today())
 
         return cls(
             {k: bundle.field(k).label for k in listed},
@@ -121,15 +127,23 @@ class DraftsPane(QWidget):
         """Answer the pane's searches on the drafts-reading thread (`read(query_store, show,
         failed)`, see Workers.read); an answer a newer search overtook is dropped."""
         self.search_requested.connect(lambda query, binned: self._search(read, failed, query, binned))
+        self.status_filter.opened.connect(
+            lambda: read(lambda store: store.status_counts(), self._show_counts, failed)
+        )
+
+    def _show_counts(self, counts: Mapping[str, int]) -> None:
+        if self.active:
+            self.status_filter.show_counts(counts)
 
     def _search(
         self, read: Callable[..., None], failed: Callable[..., None], query: str, binned: bool
     ) -> None:
         self._search_token += 1
         token = self._search_token
+        status = self.status_filter.status()
 
         def query_store(store: Any) -> Any:
-            return store.binned() if binned else store.search(query)
+            return store.binned() if binned else store.search(query, status=status)
 
         def show(page: Any) -> None:
             if token == self._search_token and self.active:
@@ -192,7 +206,7 @@ class DraftsPane(QWidget):
             value = summary.summary.get(key)
             if value:
                 parts.append(self.shown(key, value))
-        status = STATUS_LABELS.get(summary.status, summary.status)
+        status = status_label(summary.status)
         stamp = when(summary.deleted or summary.updated, now)
         moment = f"删除于 {stamp}" if summary.deleted else stamp
         number = getattr(summary, "number", None)

@@ -17,6 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+import desktop.files  # lazy: casefile loads when an engine is made (desktop.files.lazy)
+import desktop.hall  # lazy: psycopg loads with the first sync (desktop.files.lazy)
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.style import set_text_colour
 from desktop.ui.workers import StorePool, Workers
@@ -122,16 +124,13 @@ class HallSync(QObject):
 
     def _engine(self, store: Any, url: str, ca_file: str | None) -> Any:
         """The engine for these settings, made on first use (on the sync thread, like the store)."""
-        from desktop.files.casefile import shapes_for
-        from desktop.hall.connection import connector
-        from desktop.hall.engine import SyncEngine
-
         key = (url, ca_file)
         if self.engine is not None and self.engine[0] == key and self.engine[1].store is store:
             return self.engine[1]
         self._drop_engine()
-        shapes = shapes_for(self.fields) if self.fields is not None else None
-        self.engine = key, SyncEngine(store, connector(url, ca_file), shapes)
+        shapes = desktop.files.casefile.shapes_for(self.fields) if self.fields is not None else None
+        connect = desktop.hall.connection.connector(url, ca_file)
+        self.engine = key, desktop.hall.engine.SyncEngine(store, connect, shapes)
         return self.engine[1]
 
     def _drop_engine(self) -> None:
@@ -164,12 +163,10 @@ class HallSync(QObject):
 
 def _round(engine: Any) -> Outcome:
     """One sync round on this thread's drafts connection; never raises for a server problem."""
-    from desktop.hall.connection import HallError, ServerBusy
-
     try:
         report = engine.sync_once()
-    except HallError as exc:
-        busy = isinstance(exc, ServerBusy)
+    except desktop.hall.connection.HallError as exc:
+        busy = isinstance(exc, desktop.hall.connection.ServerBusy)
         held = tuple(engine.quarantined())
         return Outcome(
             False, engine.pending_count(), tuple(engine.conflicts()), str(exc), quarantined=held, busy=busy

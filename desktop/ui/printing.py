@@ -7,13 +7,16 @@ shows and `check` judges; the PDF is rendered off the GUI thread from a snapshot
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QWidget
 
+import desktop.render  # lazy: ReportLab loads with the first render (desktop.files.lazy)
+from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
+from desktop.store.models import Conflict
 from desktop.ui.banner import Banner, Topic
 
 if TYPE_CHECKING:
@@ -29,6 +32,21 @@ if TYPE_CHECKING:
 PREVIEW_DELAY_MS = 700
 FORM_MIN = 600  # px: the form with its four tab titles whole and its fields usable
 PAGE_MIN = 520  # px: an A4 page readable at fit-width
+PAGE_SLACK = 60  # px the page may give up so that the drafts list stays beside the preview
+DRAFTS_BESIDE = 216  # px: the narrowest drafts list still worth showing beside the preview
+
+
+class RenderJob:
+    """A render for a worker thread: calling it returns the PDF; `pages` then holds its page count
+    (what a print-log row records), read back on the GUI thread once the worker is done."""
+
+    def __init__(self, render: Callable[[RenderJob], bytes]) -> None:
+        self._render = render
+        self.pages = 0
+        self.starts: dict[str, int] = {}  # each document's first page (from 0)
+
+    def __call__(self) -> bytes:
+        return self._render(self)
 
 
 class Printing(QObject):
@@ -63,12 +81,15 @@ class Printing(QObject):
         self.closed = False
         self._drafts_width = 300
         self.form_width: Callable[[], int] = lambda: FORM_MIN
+        # The document of the tab on screen (set by the window): the preview opens on it.
+        self.current_document: Callable[[], str | None] = lambda: None
         self._token = 0
         self.timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self.timer.timeout.connect(self.refresh_preview)
 
-    def render_job(self) -> Callable[[], bytes]:
-        """A snapshot of the resolved case as a job for a worker thread (no widget, no shared state)."""
+    def render_job(self, documents: Collection[str] | None = None) -> RenderJob:
+        """A snapshot of the resolved case as a job for a worker thread (no widget, no shared state).
+        `documents`: only those (desktop.render.document_ids), None the whole bundle."""
         session = self.session
         bundle = session.bundle
         values = session.resolved().values()
@@ -76,15 +97,17 @@ class Printing(QObject):
         label = session.number or session.case_id or "未保存"
         draft = bool(session.print_blockers())
         ticked = tuple(session.materials)  # the checklist page 材料清单 follows the documents
+        wanted = None if documents is None else tuple(documents)
 
-        def job() -> bytes:
-            from desktop.render import render_pdf
-
+        def render(job: RenderJob) -> bytes:
             out = io.BytesIO()
-            render_pdf(bundle, values, settings, case_id=label, draft=draft, out=out, materials=ticked)
+            job.pages = desktop.render.render_pdf(
+                bundle, values, settings, case_id=label, draft=draft, out=out, materials=ticked,
+                documents=wanted, starts=job.starts,
+            )  # fmt: skip
             return out.getvalue()
 
-        return job
+        return RenderJob(render)
 
     def draft_note(self) -> str:
         blockers = self.session.print_blockers()
@@ -105,7 +128,7 @@ class Printing(QObject):
     def toggle_preview(self) -> None:
         if self.preview is None:
             try:
-                from desktop.ui.preview import PreviewPane
+                from desktop.ui.preview import PreviewPane  # noqa: PLC0415 (QtPdf: ~40 ms, and absent from some installs)
             except ImportError:
                 self.no_pdf_view()
                 return
@@ -120,100 +143,125 @@ class Printing(QObject):
         total = sum(sizes)
         if shown:
             self.reveal_all()
-            # A laptop (1366 px) cannot show drafts, form and page side by side readably: the
-            # drafts list steps aside (it comes back with the preview's close); the form keeps
-            # the room its tabs need; the page gets the rest.
+            # The form keeps the room its tabs need, the page at least PAGE_MIN - PAGE_SLACK, and
+            # the drafts list stays beside them, narrowed (issue 23: at 1366 px it used to step
+            # aside); only a window too narrow for DRAFTS_BESIDE hides it.
             self._drafts_width = sizes[0] or self._drafts_width
             form = max(self.form_width(), (total - FORM_MIN) // 2)
-            drafts = sizes[0] if total - sizes[0] - form >= PAGE_MIN else 0
+            room = total - form - (PAGE_MIN - PAGE_SLACK)
+            drafts = min(sizes[0] or self._drafts_width, room) if room >= DRAFTS_BESIDE else 0
             self.splitter.setSizes([drafts, form, max(total - drafts - form, 0)])
-            self.refresh_preview()
+            self.refresh_preview(self.current_document())
         else:
             self.splitter.setSizes([self._drafts_width, max(total - self._drafts_width, 0), 0])
 
-    def refresh_preview(self) -> None:
+    def follow_tab(self) -> None:
+        """The agent went to another tab: the open preview goes to that document's first page."""
+        if self.previewing() and self.preview.pdf is not None:
+            self.preview.go_to_document(self.current_document())
+
+    def refresh_preview(self, document: str | None = None) -> None:
+        """Render the preview again; `document`: then show that document's first page (else the
+        page shown stays)."""
         if self.preview is None:
             return
         self._token += 1
         token = self._token
         note = self.draft_note()
         self.preview.status.setText("正在生成预览…")
+        job = self.render_job()
 
         def show(data: bytes) -> None:
             if token == self._token and not self.closed:
-                self.preview.show_pdf(data, note)
+                self.preview.show_pdf(data, note, document, job.starts)
 
-        self.workers.run(self.render_job(), show, self.worker_failed)
+        self.workers.run(job, show, self.worker_failed)
 
     # -- printing ----------------------------------------------------------------------------
 
-    def print_case(self) -> None:
-        """Print through the system dialog; the PDF is rendered off the GUI thread first."""
+    def print_case(self, documents: Collection[str] | None = None) -> None:
+        """Print through the system dialog; the PDF is rendered off the GUI thread first.
+        `documents`: only those (打印本文档), None the whole bundle."""
         self.autosaver.flush()
         self.reveal_all()
         self.message.emit("正在准备打印…", 0)
-        self.workers.run(self.render_job(), self._print_ready, self.worker_failed)
+        wanted = None if documents is None else tuple(documents)
+        self.workers.run(
+            self.render_job(wanted), lambda data: self._print_ready(data, wanted), self.worker_failed
+        )
 
-    def _print_ready(self, data: bytes) -> None:
+    def _print_ready(self, data: bytes, documents: Collection[str] | None = None) -> None:
         if self.closed:
             return
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
         self.message.emit("", 0)
+        printer = self.ask_printer()
+        if printer is not None:
+            self.print_to(printer, data, documents)
+
+    def ask_printer(self) -> QPrinter | None:
+        """The system print dialog; the printer the agent chose, or None when cancelled."""
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: PLC0415 (Qt's print support loads when first asked for)
+
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.window.windowTitle())
         dialog = QPrintDialog(printer, self.window)
         dialog.setWindowTitle("打印 400 业务申请资料")
-        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
-            self.print_to(printer, data)
+        return printer if dialog.exec() == QPrintDialog.DialogCode.Accepted else None
 
-    def print_to(self, printer: QPrinter, data: bytes | None = None) -> int:
-        """Print the bundle on `printer` (no dialog) and mark the case printed; returns pages."""
+    def print_to(
+        self, printer: QPrinter, data: bytes | None = None, documents: Collection[str] | None = None
+    ) -> int:
+        """Print the bundle (or `documents`) on `printer` (no dialog) and record the print; pages."""
         if data is None:
-            data = self.render_job()()
+            data = self.render_job(documents)()
         try:
-            from desktop.ui.preview import print_pdf
+            from desktop.ui.preview import print_pdf  # noqa: PLC0415 (QtPdf, as for the preview)
         except ImportError:
             self.no_pdf_view()
             return 0
         pages = print_pdf(data, printer)
         if pages:
-            self._mark_printed()
+            self._record_print(pages, documents)
             self.message.emit(f"已发送到打印机：{pages} 页", 5000)
         return pages
 
-    def _mark_printed(self) -> None:
-        from desktop.store import Conflict
-
+    def _record_print(self, pages: int, documents: Collection[str] | None = None) -> None:
+        """A final print or PDF (no error, nothing unfilled) is one print-log row and makes the case
+        已打印; a draft print (marked 草稿 on every page) records nothing."""
         session = self.session
+        if session.print_blockers():
+            return
         if session.fresh:
             session.changed_keys(session.values or session.bundle.fields)
         self.autosaver.flush()
         if session.case_id is None:
             return
+        printed = desktop.render.printed_documents(session.bundle, documents, materials=True)
+        digest = session.print_digest()
         try:
-            revision = self.store().set_status(session.case_id, "printed", session.revision)
+            revision = self.store().record_print(
+                session.case_id, session.revision, documents=printed, pages=pages, digest=digest
+            )
         except Conflict as exc:
             self.autosaver.conflict.emit(str(exc))
             return
-        session.overwritten(revision, "printed")
+        session.printed(revision, digest)
         self.printed.emit(session.case_id)
 
     def export_pdf(self, path: Path | str) -> Path:
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
-        from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
-
         target = Path(path)
         self.autosaver.flush()
-        data = self.render_job()()
-        write_atomic(target, data)
+        job = self.render_job()
+        write_atomic(target, job())
         if self.session.case_id is not None:
             self.store().log_event(self.session.case_id, "exported", detail="pdf")
+            self._record_print(job.pages)
         self.message.emit(f"已保存 PDF：{target}", 8000)
         return target
 
     def ask_export_pdf(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
+        from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 (its type costs enums before the first paint)
 
         self.autosaver.flush()
         session = self.session
@@ -227,15 +275,16 @@ class Printing(QObject):
         case_id = session.case_id
         job = self.render_job()
 
-        def write() -> Path:
-            from desktop.files.safefile import write_atomic
-
+        def write() -> tuple[Path, int]:
             write_atomic(target, job())
-            return target
+            return target, job.pages
 
-        def done(path: Path) -> None:
+        def done(result: tuple[Path, int]) -> None:
+            path, pages = result
             if case_id is not None and not self.closed:
                 self.store().log_event(case_id, "exported", detail="pdf")
+                if case_id == self.session.case_id:
+                    self._record_print(pages)
             self.message.emit(f"已保存 PDF：{path}", 8000)
 
         self.workers.run(write, done, self.worker_failed)

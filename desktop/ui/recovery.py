@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import desktop.store  # lazy: the store's modules load on first use (desktop.files.lazy)
+from desktop.store.models import StoreError
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.drafts import when
 
@@ -22,7 +24,7 @@ class SessionLock:
     """Held while the window is open; `crashed` tells whether the last session ended badly."""
 
     def __init__(self, db_path: Path) -> None:
-        from PySide6.QtCore import QLockFile  # taken after the first paint: its type (enums) too
+        from PySide6.QtCore import QLockFile  # noqa: PLC0415 (taken after the first paint: its type's enums too)
 
         path = db_path.with_name(f".{db_path.name}.lock")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,19 +46,15 @@ def offer(
     replayed: Callable[[int], None],
 ) -> None:
     """Show the one recovery message that matters most at start-up, if any."""
-    from desktop.store import journal
-
     if store.recovery is not None:
         banner.show_message(Topic.RECOVERY, store.recovery.message, [], kind="error")
         return
-    entries = journal.read(db_path)
+    entries = desktop.store.journal.read(db_path)
     if entries:
 
         def put_back() -> None:
-            from desktop.store import StoreError
-
             try:
-                count = journal.replay(db_path, store)
+                count = desktop.store.journal.replay(db_path, store)
             except StoreError as exc:
                 banner.show_message(
                     Topic.RECOVERY, f"未能写回：{exc}。修改仍保存在恢复文件中。", [], kind="error"

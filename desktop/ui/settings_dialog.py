@@ -27,7 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import desktop.files  # lazy: age (sealing) loads on first use (desktop.files.lazy)
+import desktop.hall  # lazy: psycopg loads with the first sync (desktop.files.lazy)
 from desktop.domain.forms import SettingDef
+from desktop.ui.hall_setup import upper_as_typed
 from desktop.ui.style import set_text_colour
 
 RETENTION_KEY = "retention_days"
@@ -77,6 +80,8 @@ class SettingsDialog(QDialog):
             edit.setMinimumWidth(320)
             (server_form if setting.key in SERVER_KEYS else form).addRow(setting.label, edit)
             self.edits[setting.key] = edit
+            if setting.key == "desk.code":
+                upper_as_typed(edit)  # xh01 becomes XH01 as typed, instead of being refused
         self.retention = QSpinBox()
         self.retention.setObjectName(f"setting.{RETENTION_KEY}")
         self.retention.setRange(1, 3650)
@@ -122,12 +127,26 @@ class SettingsDialog(QDialog):
         self.password = QLineEdit()
         self.password.setObjectName("setting.hall.password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("留空：用已存的密码（系统钥匙串）或 ~/.pgpass")
+        self.password.setPlaceholderText("留空：使用这台电脑上已保存的密码")
         form.addRow("柜台账号密码", self.password)
+        # What only the hall's administrator sets, in words an agent can follow (issue 23: the
+        # age key and ~/.pgpass were shown to agents as they are).
+        advanced = QGroupBox("高级（由营业厅管理员设置）")
+        advanced.setObjectName("settings_advanced")
+        rows = QFormLayout(advanced)
         self.age = QLineEdit(str(self.current.get(AGE_KEY) or ""))
         self.age.setObjectName(f"setting.{AGE_KEY}")
-        self.age.setPlaceholderText("age1…（营业厅的 age 公钥，留空则不托管、不加密案卷文件）")
-        form.addRow("营业厅 age 公钥", self.age)
+        self.age.setPlaceholderText("age1…（管理员提供；不知道就留空）")
+        rows.addRow("营业厅保管密钥", self.age)
+        explain = QLabel(
+            "填写后，这台电脑草稿文件的钥匙会加密交给营业厅保管：忘记口令或换电脑时，管理员能帮您找回草稿；"
+            "导出的案卷文件也会加密，只有营业厅能打开。留空则不交给营业厅保管。\n"
+            "柜台账号密码留空时，本程序使用管理员事先保存在这台电脑上的密码（系统钥匙串或密码文件）。"
+        )
+        explain.setObjectName("settings_advanced_note")
+        explain.setWordWrap(True)
+        rows.addRow(explain)
+        form.addRow(advanced)
         self.test_button = QPushButton("测试连接")
         self.test_button.setObjectName("hall_test_connection")
         self.test_button.clicked.connect(self.test_connection)
@@ -173,11 +192,9 @@ class SettingsDialog(QDialog):
                 out.append((setting.key, problem))
         age = self.age.text().strip()
         if age:
-            from desktop.files import sealing
-
             try:
-                sealing.recipient(age)
-            except sealing.SealError as exc:
+                desktop.files.sealing.recipient(age)
+            except desktop.files.sealing.SealError as exc:
                 out.append((AGE_KEY, f"{exc}，请改正后再保存"))
         return out
 
@@ -220,12 +237,9 @@ class SettingsDialog(QDialog):
 
 def _probe(url: str, ca_file: str, password: str) -> tuple[bool, str]:
     """(worked, the Chinese line) for one connection attempt; never raises (a worker thread)."""
-    from desktop.hall.connection import HallError
-    from desktop.hall.probe import try_connection
-
     try:
-        return True, try_connection(url, ca_file, password)
-    except HallError as exc:
+        return True, desktop.hall.probe.try_connection(url, ca_file, password)
+    except desktop.hall.connection.HallError as exc:
         return False, str(exc)
     except Exception as exc:  # noqa: BLE001 - a thread must report, never die silently
         return False, f"测试连接失败（内部错误 {type(exc).__name__}）"
@@ -233,12 +247,10 @@ def _probe(url: str, ca_file: str, password: str) -> tuple[bool, str]:
 
 def _remember(url: str, password: str) -> str | None:
     """Put the typed password in the keyring for the URL's role; the Chinese reason if it cannot."""
-    from desktop.hall.connection import HallError, remember_password
-
     if not url.strip():
         return "填写了密码但没有服务器地址：请先填写营业厅服务器地址"
     try:
-        remember_password(url.strip(), password)
-    except HallError as exc:
+        desktop.hall.connection.remember_password(url.strip(), password)
+    except desktop.hall.connection.HallError as exc:
         return str(exc)
     return None

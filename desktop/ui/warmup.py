@@ -6,7 +6,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from desktop.files import paths
+import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
+import desktop.render  # lazy: ReportLab loads with the first render (desktop.files.lazy)
+from desktop.files import casefile, paths
 
 
 def warm_up_job(bundle: Any, today: date) -> Callable[[], frozenset[int]]:
@@ -19,16 +21,12 @@ def warm_up_job(bundle: Any, today: date) -> Callable[[], frozenset[int]]:
     example = paths.root() / "examples" / "example-case.json"
 
     def job() -> frozenset[int]:
-        from desktop.domain.case import check_field, normalise_values
-        from desktop.files import casefile
-        from desktop.render.glyphs import load_coverage
-
         try:
-            values = normalise_values(bundle, casefile.read(example).fields, today=today)
+            values = desktop.domain.case.normalise_values(bundle, casefile.read(example).fields, today=today)
         except (OSError, casefile.CaseFileError):
             values = {}
         for key in values:
-            check_field(bundle, key, values, today=today)
-        return load_coverage(font)
+            desktop.domain.case.check_field(bundle, key, values, today=today)
+        return desktop.render.glyphs.load_coverage(font)
 
     return job

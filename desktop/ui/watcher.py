@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.store.models import CaseNotFound
+
 if TYPE_CHECKING:
     from desktop.domain.session import EditSession
     from desktop.ui.autosave import Autosaver
@@ -55,8 +57,6 @@ class ChangeWatcher(QObject):
             return
 
         def query_store(store: Any) -> Any:
-            from desktop.store import CaseNotFound
-
             try:
                 return store.get(case_id)
             except CaseNotFound:

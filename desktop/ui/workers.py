@@ -13,22 +13,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+import desktop.store  # lazy: the store's modules load on first use (desktop.files.lazy)
+
 
 class _Relay(QObject):
     done = Signal(object)
     failed = Signal(str)
-
-
-def plain_reason(exc: BaseException) -> str:
-    """What went wrong, in Chinese, without the exception's text (it may quote customer data)."""
-    from desktop.files.safefile import why
-    from desktop.store import StoreError
-
-    if isinstance(exc, OSError):
-        return why(exc)
-    if isinstance(exc, StoreError):
-        return str(exc)  # the store's messages are Chinese and hold no customer data
-    return f"程序内部错误（{type(exc).__name__}），请重试；如一再出现，请联系管理员"
 
 
 class _Job(QRunnable):
@@ -41,7 +31,7 @@ class _Job(QRunnable):
         try:
             result = self.fn()
         except Exception as exc:  # reported to the window in plain Chinese words, never the raw text
-            self._report(self.relay.failed, plain_reason(exc))
+            self._report(self.relay.failed, desktop.store.describe.describe(exc))
             return
         self._report(self.relay.done, result)
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import keyring
 from bench_store import SPEC, SteppingClock, case_values
 
-from desktop.store import Store, backup, keys
+from desktop.store import Store, keys, sqlite
 from desktop.store import connection as connection_module
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
@@ -62,7 +62,7 @@ def plain_connect(
 ):
     """The unencrypted store's connection: stdlib sqlite3, no key, 8 KB pages as before."""
     if read_only:
-        return sqlite3.connect(backup.read_only_uri(path), uri=True, timeout=timeout_s)
+        return sqlite3.connect(sqlite.read_only_uri(path), uri=True, timeout=timeout_s)
     conn = sqlite3.connect(str(path), timeout=timeout_s)
     conn.execute(f"PRAGMA page_size = {PLAIN_PAGE_BYTES}")
     return conn

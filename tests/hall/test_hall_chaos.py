@@ -21,11 +21,11 @@ from datetime import timedelta
 
 import psycopg
 
+from desktop.domain.merge import normal, state_of
 from desktop.files import casefile
 from desktop.hall import local, schema
 from desktop.hall.connection import HallError, connector
 from desktop.hall.engine import SyncEngine
-from desktop.hall.merge import normal, state_of
 
 MACHINES = 4
 ROUNDS = 400

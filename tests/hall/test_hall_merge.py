@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.hall.merge import BIN, STATUS, digest, merge3, normal, split_state, state_of
+from desktop.domain.merge import BIN, STATUS, digest, merge3, normal, split_state, state_of
 
 
 def test_a_field_changed_on_one_side_takes_that_side():

@@ -22,6 +22,23 @@ def machines(hall, open_store):
         engine.close()
 
 
+def test_a_pulled_complete_case_with_a_wrong_id_is_recorded_as_a_draft(machines, example_values):
+    """The hall's save path judges as a session does: another desk's "complete" on a broken case
+    (the store's own API does not judge) is not recorded as finished here (issue 20)."""
+    a, b, eng = machines
+    case = a.create({**example_values, "handler.id_number": "610113198402242116"})
+    a.set_status(case.id, "complete", a.get(case.id).revision)
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    got = b.get(case.id)
+    assert got.fields["handler.id_number"] == "610113198402242116" and got.status == "draft"
+    fine = a.create(example_values)
+    a.set_status(fine.id, "complete", a.get(fine.id).revision)
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    assert b.get(fine.id).status == "complete"
+
+
 def test_a_case_made_on_one_machine_appears_on_the_other(machines):
     a, b, eng = machines
     case = a.create({"customer.name": "杭州某某科技有限公司", "business.categories": ["open"]})
@@ -108,9 +125,9 @@ def test_picking_theirs_takes_the_servers_value(machines):
     assert eng["b"].sync_once().in_step and eng["b"].pending_count() == 0
 
 
-def test_bin_and_status_travel(machines):
+def test_bin_and_status_travel(machines, example_values):
     a, b, eng = machines
-    case = a.create({"customer.name": "甲"})
+    case = a.create(example_values)
     eng["a"].sync_once()
     eng["b"].sync_once()
     a.set_status(case.id, "complete", a.get(case.id).revision)
@@ -162,8 +179,8 @@ def test_a_desk_role_cannot_truncate_drop_or_alter(hall):
 def test_a_case_file_from_a_machine_that_synced_merges_against_the_hall_base(machines, tmp_path):
     """A laptop that synced, then went out of reach, hands its edit over as a file: the file's base
     is the hall revision both last agreed, so the desk merges it with its own unsynced edit."""
+    from desktop.exchange.transfer import export_case, import_files
     from desktop.files import casefile
-    from desktop.files.transfer import export_case, import_files
 
     a, b, eng = machines
     case = a.create({"customer.name": "甲公司", "contact.name": "王霄"})

@@ -24,6 +24,7 @@ from desktop.domain.validation.common import (
     check_invisible,
     normalise_code,
 )
+from desktop.files import diskcache
 
 # --- administrative divisions (GB/T 2260, from python-stdnum's cn/loc data) ---------------------
 
@@ -43,8 +44,6 @@ def _divisions() -> tuple[Mapping[str, str], Mapping[str, str]]:
     names are used: stdnum.cn.ric's verdict is wrong for counties created after the birth year,
     residence permits and foreigners' IDs (see docs/validation.md).
     """
-    from desktop.files import diskcache
-
     # Located without importing stdnum: its package import pulls in pydoc and ssl (~30 ms), which
     # only a cache miss needs.
     spec = importlib.util.find_spec("stdnum")
@@ -54,7 +53,7 @@ def _divisions() -> tuple[Mapping[str, str], Mapping[str, str]]:
 
 
 def _parse_divisions() -> tuple[dict[str, str], dict[str, str]]:
-    from stdnum import numdb
+    from stdnum import numdb  # noqa: PLC0415 (only on a cache miss: pulls in pydoc and ssl)
 
     provinces: dict[str, str] = {}
     counties: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""The merge rule of the hall server (docs/architecture.md), as pure functions over a case's *state*.
+"""The merge rule of the hall server and of case files (docs/architecture.md), as pure functions over a case's *state*.
 
 A state is one flat mapping: the case's field values plus two case-level keys, `@status` and
 `@bin`, so a status change or a move to the bin merges (and conflicts) exactly like a field. An
