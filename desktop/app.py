@@ -197,8 +197,7 @@ class MainWindow(QMainWindow):
         printing.printed.connect(lambda _id: (self.drafts.refresh(), self.hall.sync_now()))
         self.hall_panel = HallPanel(self.hall, self.banner, self.session, self.autosaver, self.hall_label,
                                     self._pulled, self)  # fmt: skip
-        self.capture = CardCapture(self, self.view, self.session, self.workers, lambda: self.store, self.flush,
-                                   self.today)  # fmt: skip
+        self.capture = CardCapture(self, self._ensure_started)
         self._list_timer.timeout.connect(self.drafts.refresh)
         self.drafts.serve_from(self.workers.read, self.printing.worker_failed)
         self.drafts.open_requested.connect(self.open_case)
@@ -299,15 +298,14 @@ class MainWindow(QMainWindow):
         return self.session.case_id
 
     def settings(self) -> dict[str, Any]:
-        """The bundle's settings (defaults, then what the hall set) plus the retention days."""
-        from desktop.ui.settings_dialog import RETENTION_KEY  # after the first paint, like the store
+        """The bundle's settings (defaults, then the hall's), the retention days, 读取证件's places."""
+        from desktop.ui.settings_dialog import CAPTURE_KEYS, RETENTION_KEY  # after the first paint
 
         self._ensure_started()
         values: dict[str, Any] = self.bundle.setting_defaults()
         stored = self.store.settings()
         values.update({k: v for k, v in stored.items() if k in values and v not in (None, "")})
-        values[RETENTION_KEY] = stored.get(RETENTION_KEY)
-        return values
+        return {**values, **{key: stored.get(key) for key in (RETENTION_KEY, *CAPTURE_KEYS)}}
 
     def _present(self) -> None:
         """Show the session's case everywhere: fields, title, the drafts list's selection, preview."""
@@ -364,11 +362,6 @@ class MainWindow(QMainWindow):
         case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
         values = normalise_values(self.bundle, case.fields, today=self.today())
         self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除", example=True)
-
-    def read_card(self) -> Any:
-        """读取证件: the capture dialog, beside the form (desktop.ui.capture_fill)."""
-        self._ensure_started()
-        return self.capture.open()
 
     def print_blockers(self) -> dict[str, int]:
         """Fields holding errors (in form order) with their error counts: what blocks a clean print."""
@@ -513,10 +506,7 @@ class MainWindow(QMainWindow):
         from desktop.ui.settings_dialog import SettingsDialog  # its widgets are built on first use
 
         self._ensure_started()
-        from desktop.ui.settings_dialog import CAPTURE_ROWS
-
-        current = {**self.settings(), **{key: self.store.setting(key) for key, _l, _h in CAPTURE_ROWS}}
-        dialog = SettingsDialog(self.bundle.settings, current, self)
+        dialog = SettingsDialog(self.bundle.settings, self.settings(), self)
         dialog.accepted.connect(lambda: self.save_settings(dialog.values()))
         dialog.open()
 

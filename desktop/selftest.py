@@ -17,6 +17,11 @@ from pathlib import Path
 from desktop.files import casefile, paths
 
 
+class NotCounted(Exception):
+    """A step this build cannot run by design (the OCR stack left out of the frozen app): said
+    plainly, counted neither passed nor failed."""
+
+
 def run_self_test() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _throwaway_key()
@@ -33,11 +38,15 @@ def run_self_test() -> int:
             ("主窗口", lambda: _window(state, db)),
             ("证件识别", _ocr),
         ]
-        failed = 0
+        failed = skipped = 0
         for name, step in steps:
             start = time.perf_counter()
             try:
                 detail = step()
+            except NotCounted as exc:
+                skipped += 1
+                print(f"未含  {name}：{exc}（不计入通过或失败）")
+                continue
             except Exception as exc:  # a smoke test reports every failure and goes on
                 failed += 1
                 print(f"失败  {name}：{type(exc).__name__}: {exc}")
@@ -46,7 +55,8 @@ def run_self_test() -> int:
                 continue
             print(f"通过  {name}：{detail}（{(time.perf_counter() - start) * 1000:.0f} ms）")
     print("自检通过" if not failed else f"自检失败：{failed} 项")
-    print(f"self-test: {len(steps) - failed} passed, {failed} failed")
+    not_counted = f", {skipped} not included in this build" if skipped else ""
+    print(f"self-test: {len(steps) - failed - skipped} passed, {failed} failed{not_counted}")
     return 0 if not failed else 1
 
 
@@ -185,7 +195,10 @@ def _ocr() -> str:
 
     from desktop.capture.cards import read_card
     from desktop.capture.keys import default_card_keys, keyed
-    from desktop.capture.ocr import OcrEngine
+    from desktop.capture.ocr import NOT_INCLUDED, OcrEngine, ocr_included
+
+    if not ocr_included():
+        raise NotCounted(NOT_INCLUDED.split("：", 1)[0])  # this build is made without the OCR stack
 
     folder = paths.root() / "resources" / "ocr-samples"
     expected = json.loads((folder / "licence.json").read_text(encoding="utf-8"))

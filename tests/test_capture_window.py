@@ -37,7 +37,7 @@ def test_nothing_is_filled_until_the_agent_confirms(make_window, qtbot, tmp_path
     scan.write_bytes(encoded(licence_image(card, dpi=150)))
     name = field(window, "authorization", "customer.name", QLineEdit)
 
-    dialog = window.read_card()
+    dialog = window.capture.open()
     dialog.load_file(scan)
     type_text(name, "边识别边输入")  # the form is not blocked while the OCR runs
     qtbot.waitUntil(lambda: _finished(dialog), timeout=60_000)
@@ -71,7 +71,7 @@ def test_cancel_leaves_the_form_alone_and_an_expired_card_cannot_fill(make_windo
     front.write_bytes(encoded(id_front_image(IdFront())))
     os.utime(scans / "older.png", (1, 1))
     window.save_settings({"capture.scan_folder": str(scans)})  # what 设置 saves
-    dialog = window.read_card()
+    dialog = window.capture.open()
     dialog.kind_group.button(1).setChecked(True)
     dialog.source_buttons["capture_scans"].click()  # the newest image in the scan folder
     qtbot.waitUntil(lambda: _finished(dialog), timeout=60_000)
@@ -81,7 +81,7 @@ def test_cancel_leaves_the_form_alone_and_an_expired_card_cannot_fill(make_windo
 
     back = tmp_path / "back.png"
     back.write_bytes(encoded(id_back_image(validity="2016.11.30-2026.11.30")))
-    dialog = window.read_card()
+    dialog = window.capture.open()
     dialog.kind_group.button(1).setChecked(True)
     dialog.load_file(front)
     qtbot.waitUntil(lambda: _finished(dialog), timeout=60_000)
@@ -100,7 +100,7 @@ def test_cancel_leaves_the_form_alone_and_an_expired_card_cannot_fill(make_windo
     )
     from desktop.capture.readers import FileReader
 
-    dialog = window.read_card()
+    dialog = window.capture.open()
     dialog.show_read(keyed(FileReader(record).read().to_read(), default_card_keys()["id"]))
     assert not dialog.fill_button.isEnabled() and "已于 2026年11月30日 过期" in dialog.status.text()
 
@@ -119,7 +119,7 @@ def test_the_chip_reader_fills_the_handler_after_confirmation(make_window, qtbot
     answers.append(json.dumps({"data": CARD}, ensure_ascii=False).encode())
     window = make_window(today=lambda: date(2026, 12, 7))
     window.save_settings({"capture.reader_url": url})
-    dialog = window.read_card()
+    dialog = window.capture.open()
     dialog.source_buttons["capture_reader"].click()
     qtbot.waitUntil(lambda: _finished(dialog), timeout=10_000)
     assert field(window, "authorization", "handler.name", QLineEdit).text() == ""

@@ -152,7 +152,7 @@ def test_a_card_read_in_the_window_leaves_no_image_or_value_readable(qtbot, make
     scan = tmp_path / "scans" / "licence.png"
     scan.parent.mkdir()
     scan.write_bytes(encoded(licence_image(card, dpi=150)))
-    dialog = window.read_card()
+    dialog = window.capture.open()
     dialog.load_file(scan)
     qtbot.waitUntil(lambda: not dialog.busy and dialog.read is not None, timeout=60_000)
     qtbot.mouseClick(dialog.fill_button, Qt.MouseButton.LeftButton)

@@ -16,9 +16,9 @@ def test_self_test_passes_offscreen(tmp_path):
                             cwd=tmp_path, env=env, timeout=180)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert [line[:2] for line in lines[:6]] == ["通过"] * 6
-    assert "证件识别" in lines[5]  # the built-in sample licence, read offline
-    assert lines[-1] == "self-test: 6 passed, 0 failed"
+    assert [line[:2] for line in lines[:7]] == ["通过"] * 7
+    assert "证件识别" in lines[6]  # the checkout has the OCR stack: the built-in sample licence, read offline
+    assert lines[-1] == "self-test: 7 passed, 0 failed"
     assert not (tmp_path / "data" / "drafts.sqlite").exists()  # never touches the real drafts file
 
 

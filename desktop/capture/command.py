@@ -10,6 +10,9 @@ import json
 from datetime import date
 from pathlib import Path
 
+from desktop.capture.cards import read_card
+from desktop.capture.keys import CardKeysError, default_card_keys, keyed
+from desktop.capture.ocr import NOT_INCLUDED, NotAnImage, OcrUnavailable, ocr_included
 from desktop.capture.record import ID_CARD, CardRead
 from desktop.files.safefile import read_regular
 
@@ -26,10 +29,8 @@ class CardUnreadable(Exception):
 def cmd_read_card(
     kind: str, image: Path, back: Path | None, *, as_json: bool, today: date | None = None
 ) -> int:
-    from desktop.capture.cards import read_card
-    from desktop.capture.keys import CardKeysError, default_card_keys, keyed
-    from desktop.capture.ocr import NotAnImage, OcrUnavailable
-
+    if not ocr_included():
+        raise CardUnreadable(NOT_INCLUDED)  # the frozen app, for now: exit 2 before any file is read
     if back is not None and kind != ID_CARD:
         raise CardUnreadable("只有身份证可以给出背面图片（营业执照只读一面）")
     front_bytes = read_regular(image, MAX_IMAGE_BYTES)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from desktop.capture.record import CardRead
+from desktop.domain.forms import default_bundle
 
 ROLES = {
     "licence": ("name", "license_no", "address", "legal_rep"),
@@ -47,8 +48,6 @@ def card_keys(folder: Path) -> Mapping[str, Mapping[str, str]]:
 
 
 def default_card_keys() -> Mapping[str, Mapping[str, str]]:
-    from desktop.domain.forms import default_bundle
-
     return card_keys(default_bundle().folder)
 
 

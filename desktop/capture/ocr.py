@@ -13,10 +13,22 @@ content and scaled down before detection: a 300 dpi scan has far more pixels tha
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import math
+import os
+import statistics
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+# The OCR stack: the frozen app is built without it for now (build.spec; with it the folder is
+# 588 MB, over the 250 MB gate), so its absence is a plain answer, not a failure.
+STACK = ("rapidocr", "onnxruntime", "cv2", "numpy")
+NOT_INCLUDED = (
+    "此版本未包含证件识别（OCR）组件，营业执照和身份证的照片、扫描件无法识别："
+    "请手工填写，或用身份证读卡器读取（读卡器不需要识别组件）"
+)
 
 # Pinned with the rapidocr release in pyproject.toml (its default_models.yaml gives the same).
 MODELS = {
@@ -35,6 +47,33 @@ MIN_SIDE = 480
 
 class OcrUnavailable(Exception):
     """The OCR stack or one of its models is missing or damaged; the message is for the agent."""
+
+
+class OcrNotIncluded(OcrUnavailable):
+    """This build carries no OCR stack (the frozen app, for now): said as NOT_INCLUDED."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_INCLUDED)
+
+
+def ocr_included() -> bool:
+    """Whether the OCR stack is installed here (a checkout, or a build that bundles it); found
+    without importing it (onnxruntime and OpenCV take a second to load)."""
+    return all(importlib.util.find_spec(name) is not None for name in STACK)
+
+
+def _stack() -> tuple[Any, Any, Any]:
+    """rapidocr, cv2 and numpy, imported on the first card read (~100 MB of libraries the window
+    does not need to start); OcrNotIncluded when this build has none of them."""
+    if not ocr_included():
+        raise OcrNotIncluded
+    try:
+        import cv2  # noqa: PLC0415 (the OCR stack: loaded on the first card read, absent from the frozen app)
+        import numpy as np  # noqa: PLC0415 (the OCR stack: loaded on the first card read, absent from the frozen app)
+        import rapidocr.utils.download_file  # noqa: PLC0415 (the OCR stack: loaded on the first card read, absent from the frozen app)
+    except ImportError as exc:
+        raise OcrUnavailable(f"识别组件未安装完整（{exc.name}），请重新安装 desk400") from None
+    return rapidocr, cv2, np
 
 
 class NotAnImage(Exception):
@@ -60,10 +99,7 @@ class OcrLine:
 
 def model_dir() -> Path:
     """Where the packaged models are: inside rapidocr, installed or frozen alike."""
-    try:
-        import rapidocr
-    except ImportError as exc:
-        raise OcrUnavailable(f"识别组件未安装（{exc.name}），请重新安装 desk400") from None
+    rapidocr, _cv2, _np = _stack()
     return Path(rapidocr.__file__).resolve().parent / "models"
 
 
@@ -87,13 +123,11 @@ def _refuse_download(*_args: Any, **_kwargs: Any) -> None:
     raise OcrUnavailable("识别组件试图从网上下载模型，已阻止：请重新安装 desk400")
 
 
-def _guard_downloads() -> None:
+def _guard_downloads(rapidocr: Any) -> None:
     # rapidocr's DownloadFile.run fetches any model or dictionary it cannot find locally. With
     # explicit model paths it should never be called; if a rapidocr upgrade changes that, this
     # makes it fail at once and say so, offline and online alike.
-    from rapidocr.utils import download_file
-
-    download_file.DownloadFile.run = staticmethod(_refuse_download)  # type: ignore[method-assign]
+    rapidocr.utils.download_file.DownloadFile.run = staticmethod(_refuse_download)
 
 
 class OcrEngine:
@@ -113,12 +147,11 @@ class OcrEngine:
                 self._engine = self._build()
 
     def _build(self) -> Any:
+        rapidocr, _cv2, _np = _stack()
         paths = verify_models(self._directory)
         try:
-            _guard_downloads()
-            from rapidocr import RapidOCR
-
-            return RapidOCR(
+            _guard_downloads(rapidocr)
+            return rapidocr.RapidOCR(
                 params={
                     "Det.model_path": str(paths["det"]),
                     "Rec.model_path": str(paths["rec"]),
@@ -163,9 +196,6 @@ def _skew(boxes: list[Any]) -> float:
 
     A photo or a scan a few degrees askew puts a value's box above or below its label's; the
     boxes are turned back by this angle before rows are matched (desktop.capture.extract)."""
-    import math
-    import statistics
-
     angles = []
     for box in boxes:
         (x0, y0), (x1, y1) = box[0], box[1]
@@ -175,8 +205,6 @@ def _skew(boxes: list[Any]) -> float:
 
 
 def _rotated(point: Any, angle: float) -> tuple[float, float]:
-    import math
-
     x, y = float(point[0]), float(point[1])
     c, s = math.cos(-angle), math.sin(-angle)
     return (x * c - y * s, x * s + y * c)
@@ -195,9 +223,7 @@ def _char_confidences(text: str, score: float, words: Any) -> tuple[float, ...]:
 
 def decode(data: bytes) -> Any:
     """The image in `data` as an OpenCV BGR array, in memory; NotAnImage when it is none."""
-    import cv2
-    import numpy as np
-
+    _rapidocr, cv2, np = _stack()
     if not data:
         raise NotAnImage("文件是空的")
     array = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
@@ -208,9 +234,7 @@ def decode(data: bytes) -> Any:
 
 def prepare(image: Any) -> Any:
     """Crop to the content (the margin of a flatbed scan) and scale so the longest side is MAX_SIDE."""
-    import cv2
-    import numpy as np
-
+    _rapidocr, cv2, np = _stack()
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     ink = np.argwhere(grey < 200)
     if len(ink):
@@ -237,8 +261,6 @@ _SHARED_LOCK = threading.Lock()
 def shared_engine() -> OcrEngine:
     """The process's one engine (the models take ~100 MB; loading twice is waste). It leaves one
     core free (the window's GUI thread runs beside it)."""
-    import os
-
     global _SHARED
     with _SHARED_LOCK:
         if _SHARED is None:

@@ -25,7 +25,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+from desktop.capture.cards import read_card
+from desktop.capture.ocr import NotAnImage, OcrUnavailable
 from desktop.capture.record import ID_CARD, IdRecord
+from desktop.files.safefile import read_regular, why
 
 # How long a reader may take: a card lifted off the pad mid-read makes some services hang.
 READ_TIMEOUT = 10.0
@@ -178,8 +181,6 @@ class FileReader:
         self.today = today
 
     def read(self) -> IdRecord:
-        from desktop.files.safefile import read_regular, why
-
         try:
             data = read_regular(self.path, 64 * 1024 * 1024)
         except OSError as exc:
@@ -191,9 +192,6 @@ class FileReader:
 
 def ocr_record(front: bytes, *, today: date) -> IdRecord:
     """An IdRecord from a photo of the card front, read by OCR (source "ocr")."""
-    from desktop.capture.cards import read_card
-    from desktop.capture.ocr import NotAnImage, OcrUnavailable
-
     try:
         read = read_card(ID_CARD, front, today=today)
     except (NotAnImage, OcrUnavailable) as exc:

@@ -28,20 +28,6 @@ class CaseImage:
     data: bytes
 
 
-def tables(db: Database) -> None:
-    """The migration step: the table, its index, and the trigger that deletes with the case."""
-    db["case_images"].create(
-        {"seq": int, "case_id": str, "kind": str, "added": str, "data": bytes},
-        pk="seq",
-        not_null={"case_id", "kind", "added", "data"},
-    )
-    db["case_images"].create_index(["case_id"])
-    db.execute(
-        "CREATE TRIGGER case_images_follow_case AFTER DELETE ON cases BEGIN"
-        " DELETE FROM case_images WHERE case_id = old.id; END"
-    )
-
-
 def keep(db: Database, case_id: str, kind: str, data: bytes, added: str) -> int:
     """Store one image for `case_id` (replacing an earlier one of the same kind); its seq."""
     if kind not in KINDS:

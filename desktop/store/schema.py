@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlite_utils import Database, Migrations
 
-from desktop.store import bases, images, numbers
+from desktop.store import bases, numbers
 from desktop.store.models import SEARCH_STALE
 from desktop.store.text import Undecodable, chars, decode
 
@@ -163,8 +163,18 @@ def migrations() -> Migrations:
     @steps(name="0016_images")
     def card_images(db: Database) -> None:
         # The card images kept with a case (desktop.store.images), encrypted with the file and
-        # deleted with their case by a trigger.
-        images.tables(db)
+        # deleted with their case by a trigger, so a purge takes them. Inline like the print log:
+        # desktop.store.images sits above the connection, which imports this module.
+        db["case_images"].create(
+            {"seq": int, "case_id": str, "kind": str, "added": str, "data": bytes},
+            pk="seq",
+            not_null={"case_id", "kind", "added", "data"},
+        )
+        db["case_images"].create_index(["case_id"])
+        db.execute(
+            "CREATE TRIGGER case_images_follow_case AFTER DELETE ON cases BEGIN"
+            " DELETE FROM case_images WHERE case_id = old.id; END"
+        )
 
     return steps
 

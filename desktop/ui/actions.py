@@ -65,7 +65,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         keys="从回收站恢复",
     ),  # fmt: skip
     ActionSpec(
-        "action_read_card", "读取证件(&I)…", lambda w: w.read_card(), "Ctrl+R", "file", keys="读取证件"
+        "action_read_card", "读取证件(&I)…", lambda w: w.capture.open(), "Ctrl+R", "file", keys="读取证件"
     ),
     ActionSpec(
         "action_preview",

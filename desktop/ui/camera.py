@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QImage
+from PySide6.QtMultimedia import QCamera, QImageCapture, QMediaCaptureSession, QMediaDevices
+from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
+
+
+def has_camera() -> bool:
+    """A video input is listed (none offscreen)."""
+    return bool(QMediaDevices.videoInputs())
 
 
 def grab_frame(parent: QWidget) -> bytes | None:
     """Show the camera's picture; the PNG bytes of the frame taken, or None when cancelled."""
-    from PySide6.QtMultimedia import QCamera, QImageCapture, QMediaCaptureSession
-    from PySide6.QtMultimediaWidgets import QVideoWidget
-
     dialog = QDialog(parent)
     dialog.setWindowTitle("拍摄证件")
     view = QVideoWidget(dialog)

@@ -32,7 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.capture.cards import read_card
+from desktop.capture.keys import keyed
+from desktop.capture.ocr import NotAnImage, OcrNotIncluded, OcrUnavailable
+from desktop.capture.readers import HelperReader, HttpReader, ReaderError
 from desktop.capture.record import ID_CARD, LICENCE, SOURCE_MARKS, CardRead, expiry_problem
+from desktop.files.safefile import read_regular, why
 from desktop.ui.style import set_text_colour
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -51,20 +56,16 @@ def read_job(
     kind: str, front: bytes, back: bytes | None, today: date, keys: Mapping[str, str]
 ) -> tuple[str, Any]:
     """OCR on a worker thread: ("read", CardRead by the bundle's keys) or ("error", message)."""
-    from desktop.capture.cards import read_card
-    from desktop.capture.keys import keyed
-    from desktop.capture.ocr import NotAnImage, OcrUnavailable
-
     try:
         return "read", keyed(read_card(kind, front, back, today=today), keys)
+    except OcrNotIncluded as exc:
+        return "error", str(exc)  # this build has no OCR: the reader still works
     except (NotAnImage, OcrUnavailable) as exc:
         return "error", f"图片无法识别：{exc}"
 
 
 def reader_job(settings: dict[str, Any], keys: Mapping[str, str]) -> tuple[str, Any]:
     """The chip reader on a worker thread: ("read", CardRead) or ("error", message)."""
-    from desktop.capture.readers import HelperReader, HttpReader, ReaderError
-
     try:
         if settings.get(READER_URL):
             record = HttpReader(str(settings[READER_URL])).read()
@@ -78,8 +79,6 @@ def reader_job(settings: dict[str, Any], keys: Mapping[str, str]) -> tuple[str, 
             return "error", "还没有设置读卡器：请在「设置」里填写读卡器服务地址或读卡程序"
     except ReaderError as exc:
         return "error", str(exc)
-    from desktop.capture.keys import keyed
-
     return "read", (keyed(record.to_read(), keys), record.photo)
 
 
@@ -194,8 +193,6 @@ class CaptureDialog(QDialog):
 
     def load_back_file(self, path: Path) -> None:
         """Read the ID card's back with the front already loaded: issuer and validity (expiry)."""
-        from desktop.files.safefile import read_regular, why
-
         if self.kind != ID_CARD or self.image_kind != "id_front" or not self.image:
             self._say("请先读取身份证人像面，再加国徽面", "error")
             return
@@ -222,9 +219,11 @@ class CaptureDialog(QDialog):
         self.load_file(max(scans, key=lambda p: p.stat().st_mtime))
 
     def from_camera(self) -> None:
-        from desktop.ui.camera import grab_frame
-
-        data = grab_frame(self)
+        camera = camera_module()
+        if camera is None:
+            self._say("这台电脑没有可用的摄像头组件：请改用文件或扫描文件夹", "error")
+            return
+        data = camera.grab_frame(self)
         if data:
             self.load_bytes(data)
 
@@ -234,8 +233,6 @@ class CaptureDialog(QDialog):
         self._start(lambda: reader_job(settings, keys), "正在读卡…")
 
     def load_file(self, path: Path) -> None:
-        from desktop.files.safefile import read_regular, why
-
         try:
             data = read_regular(path, 64 * 1024 * 1024)
         except OSError as exc:
@@ -341,12 +338,18 @@ class CaptureDialog(QDialog):
         set_text_colour(self.status, kind)
 
 
-def camera_available() -> bool:
+def camera_module() -> Any:
+    """desktop.ui.camera, or None where QtMultimedia (PySide6-Addons) is not installed."""
     try:
-        from PySide6.QtMultimedia import QMediaDevices
+        from desktop.ui import camera  # noqa: PLC0415 (QtMultimedia is large and optional: loaded when 读取证件 opens)
     except ImportError:
-        return False
-    return bool(QMediaDevices.videoInputs())
+        return None
+    return camera
+
+
+def camera_available() -> bool:
+    camera = camera_module()
+    return camera is not None and camera.has_camera()
 
 
 def source_mark(kind: str) -> str:

@@ -12,36 +12,46 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel
 
+from desktop.capture.keys import card_keys
+from desktop.store import images, iso, local_now
 from desktop.ui.capture_dialog import READER_HELPER, READER_URL, SCAN_FOLDER, CaptureDialog, source_mark
 from desktop.ui.style import set_text_colour
 
 
 class CardCapture(QObject):
-    def __init__(
-        self,
-        window: QWidget,
-        view: Any,
-        session: Any,
-        workers: Any,
-        store: Callable[[], Any],
-        flush: Callable[[], bool],
-        today: Callable[[], date],
-    ) -> None:
+    """读取证件 for one window (its view, session, workers and drafts file, read from it when
+    used: the drafts file opens after the first paint)."""
+
+    def __init__(self, window: Any, started: Callable[[], None]) -> None:
+        """`started` opens the drafts file if it is not open yet (the window's lazy start)."""
         super().__init__(window)
-        self.window, self.view, self.session, self.workers = window, view, session, workers
-        self.store, self.flush, self.today = store, flush, today
+        self.window, self.view, self.session, self.workers = (
+            window,
+            window.view,
+            window.session,
+            window.workers,
+        )
+        self.started = started
         self.dialog: CaptureDialog | None = None
-        view.edited.connect(self.unmark)
+        window.view.edited.connect(self.unmark)
+
+    def store(self) -> Any:
+        return self.window.store
+
+    def flush(self) -> bool:
+        return self.window.flush()
+
+    def today(self) -> date:
+        return self.window.today()
 
     def open(self) -> CaptureDialog:
         """Show the dialog (not modal: the form stays usable while a card is read)."""
+        self.started()
         if self.dialog is None or not self.dialog.isVisible():
             stored = self.store().settings()
             settings = {k: stored.get(k) for k in (READER_URL, READER_HELPER, SCAN_FOLDER)}
-            from desktop.capture.keys import card_keys
-
             bundle = self.view.bundle
             keys = card_keys(bundle.folder)
             # The keys that are fields of the form fill them; the contract's literal keys only show.
@@ -64,8 +74,6 @@ class CardCapture(QObject):
             self._keep(self.session.case_id, image_kind, image)
 
     def _keep(self, case_id: str, kind: str, image: bytes) -> None:
-        from desktop.store import images, iso, local_now
-
         added = iso(local_now())
         self.workers.write(
             lambda store: images.keep(store.db, case_id, kind, image, added), lambda _seq: None

@@ -44,6 +44,7 @@ CAPTURE_ROWS = (
     ("capture.reader_helper", "读卡程序", "读卡器厂商动态库的辅助程序及参数（没有服务地址时用）"),
     ("capture.scan_folder", "扫描文件夹", "扫描仪存放图片的文件夹"),
 )
+CAPTURE_KEYS = tuple(key for key, _label, _hint in CAPTURE_ROWS)
 
 
 class _Probe(QObject):

@@ -86,7 +86,7 @@ def typing_during_ocr(tmp: Path) -> dict[str, float]:
     samples: list[float] = []
     reads = 0
     for _ in range(3):
-        dialog = window.read_card()
+        dialog = window.capture.open()
         dialog.load_file(scan)
         reads += 1
         while dialog.busy:
