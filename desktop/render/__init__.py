@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -23,11 +24,14 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LayoutError, Pa
 from desktop.files import paths, safefile
 from desktop.render.fonts import register_font, registered_coverage
 from desktop.render.furniture import Furniture, NumberedCanvas
+from desktop.render.identity import PrintLayout, printable_number, values_digest
 from desktop.render.story import TICK_MARKER, Builder, Values, styles
 
-__all__ = ["render_pdf", "TICK_MARKER"]
+__all__ = ["render_pdf", "TICK_MARKER", "PrintLayout"]
 
 MARGIN = 20 * mm
+# The body starts under the page's QR and its caption (desktop.render.furniture), clear of both.
+TOP_MARGIN = 30 * mm
 
 
 def render_pdf(
@@ -39,6 +43,8 @@ def render_pdf(
     draft: bool,
     out: Path | BinaryIO,
     materials: Collection[str] | None = None,
+    digest: str | None = None,
+    layout: PrintLayout | None = None,
 ) -> int:
     """Write the bundle for one case as an A4 PDF to `out` (a path or a binary file object);
     returns the number of pages.
@@ -50,6 +56,10 @@ def render_pdf(
     (desktop.files.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
     new or regular file (a path is replaced only once the whole PDF is ready), and
     desktop.render.glyphs.FontFileError when the shipped font is missing or unreadable.
+
+    Every page carries its QR (paper-trail.md) naming `case_id`, its document, page and count, and
+    `digest` (default: desktop.render.identity.values_digest of `values`); `layout`, given, is filled
+    with each page's document and every signature and stamp frame, for the scan checker.
     """
     font_path = paths.print_font()
     font = register_font(font_path)
@@ -64,6 +74,8 @@ def render_pdf(
         footer=vals.clean(f"{bundle.title} · {bundle.edition}"),
         draft=draft,
         margin=MARGIN,
+        number=printable_number(str(case_id)),
+        digest=digest or values_digest(values),
     )
     metadata = {
         "title": vals.clean(f"{bundle.title}（{customer}）" if customer else bundle.title),
@@ -83,10 +95,15 @@ def render_pdf(
         story = Builder(vals, st, frame_width).story(bundle.documents)
         data, pages = _build([*story, *checklist()], furniture, metadata)
     except LayoutError:
+        furniture = replace(furniture, layout=PrintLayout())
         # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
         story = Builder(vals, st, frame_width, grid=False).story(bundle.documents)
         data, pages = _build([*story, *checklist()], furniture, metadata)
     _write(data, out)
+    if layout is not None:
+        layout.page_docs[:] = furniture.layout.page_docs
+        layout.boxes[:] = furniture.layout.boxes
+        layout.page_size = furniture.layout.page_size
     return pages
 
 
@@ -97,7 +114,7 @@ def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, s
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
-        topMargin=MARGIN,
+        topMargin=TOP_MARGIN,
         bottomMargin=MARGIN,
         creator="desk400",
         lang="zh-CN",
@@ -105,7 +122,13 @@ def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, s
         **metadata,
     )
     frame = Frame(
-        MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0
+        MARGIN,
+        MARGIN,
+        A4[0] - 2 * MARGIN,
+        A4[1] - MARGIN - TOP_MARGIN,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(story, canvasmaker=partial(NumberedCanvas, furniture=furniture))

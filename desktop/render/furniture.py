@@ -1,4 +1,5 @@
-"""Page furniture: case number, 「第 x 页 共 y 页」, edition, draft watermark, and the checkbox drawing.
+"""Page furniture: case number, 「第 x 页 共 y 页」, edition, draft watermark, the page's QR
+(desktop.render.identity) and the checkbox drawing.
 
 The page total is only known at the end, so the canvas keeps each finished page and stamps the
 numbers when the document is saved (one layout pass, not two).
@@ -6,15 +7,31 @@ numbers when the document is saved (one layout pass, not two).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 
+from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib import colors
+from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from desktop.domain import layout
+from desktop.render.identity import BoxFrame, PageId, PrintLayout
 from desktop.render.story import BOX_CALLBACK, box_callback
 
 FURNITURE_SIZE = 8.0
 GREY = colors.Color(0.35, 0.35, 0.35)
+# The QR with its 4-module quiet zone, in the top-right corner 4 mm in from both edges (inside any
+# printer's unprintable margin); the body frame starts below it and its caption.
+QR_SIZE = 18 * mm
+QR_INSET = 4 * mm
+QR_QUIET = 4
+QR_MASK = 0
+CAPTION_SIZE = 6.0
+# The page header's right end stops short of the QR's quiet zone.
+HEADER_RIGHT = QR_SIZE + QR_INSET + 3 * mm
+# What a page belongs to before any document starts on it (never seen in a bundle print).
+UNKNOWN_DOC = "page"
 
 
 @dataclass(frozen=True)
@@ -24,6 +41,9 @@ class Furniture:
     footer: str
     draft: bool
     margin: float
+    number: str = "-"
+    digest: str = "0" * 10
+    layout: PrintLayout = field(default_factory=PrintLayout)
 
 
 class NumberedCanvas(Canvas):
@@ -34,21 +54,50 @@ class NumberedCanvas(Canvas):
         self._furniture = furniture
         self._pages: list[dict] = []
         self._outline: list[tuple[str, str]] = []
+        self._doc_id = UNKNOWN_DOC
+        self._boxes: list[tuple[str, layout.SignBox, float, float, float, float]] = []
         self.setNamedCB(BOX_CALLBACK, box_callback)
 
     def outline_entry(self, key: str, title: str) -> None:
-        """Bookmark this page; applied when the page is really emitted (its page number is known)."""
+        """Bookmark this page; applied when the page is really emitted (its page number is known).
+        The document starting here is also the one the page's QR names."""
+        if not self._outline:
+            self._doc_id = key
         self._outline.append((key, title))
+
+    def record_box(self, label: str, box: layout.SignBox, x: float, y: float, w: float, h: float) -> None:
+        """A signature or stamp frame drawn on this page (points, PDF coordinates)."""
+        self._boxes.append((label, box, x, y, w, h))
 
     def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
         self._pages.append(dict(self.__dict__))
         self._outline = []
+        self._boxes = []
         self._startPage()
 
     def save(self) -> None:
         total = len(self._pages)
+        f = self._furniture
+        f.layout.page_size = (self._pagesize[0] / mm, self._pagesize[1] / mm)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
+            f.layout.page_docs.append(self._doc_id)
+            height = self._pagesize[1]
+            f.layout.boxes.extend(
+                BoxFrame(
+                    self._doc_id,
+                    number,
+                    label,
+                    box.kind,
+                    box.required,
+                    x / mm,
+                    (height - y - h) / mm,
+                    w / mm,
+                    h / mm,
+                )
+                for label, box, x, y, w, h in self._boxes
+            )
+            self._qr(PageId(f.number, self._doc_id, number, total, f.digest))
             for key, title in self._outline:
                 self.bookmarkPage(key)
                 self.addOutlineEntry(title, key, level=0)
@@ -72,9 +121,50 @@ class NumberedCanvas(Canvas):
         self.setFillColor(GREY)
         top = height - f.margin * 0.55
         bottom = f.margin * 0.45
-        self.drawRightString(width - f.margin, top, f"案卷编号：{f.case_id}")
+        self.drawRightString(width - HEADER_RIGHT, top, f"案卷编号：{f.case_id}")
         if f.draft:
             self.drawString(f.margin, top, "草稿：尚有错误，不得签署")
         self.drawString(f.margin, bottom, f.footer)
         self.drawRightString(width - f.margin, bottom, f"第 {number} 页 共 {total} 页")
         self.restoreState()
+
+    def _qr(self, page: PageId) -> None:
+        """The page's QR and its caption under it: ReportLab's own QR widget encodes it, drawn as
+        one vector path of its dark modules."""
+        width, height = self._pagesize
+        modules = qr_modules(page.payload())
+        count = len(modules) + 2 * QR_QUIET
+        unit = QR_SIZE / count
+        left, bottom = width - QR_INSET - QR_SIZE, height - QR_INSET - QR_SIZE
+        top = bottom + QR_SIZE - QR_QUIET * unit
+        self.saveState()
+        self.setFillColor(colors.black)
+        path = self.beginPath()
+        for r, row in enumerate(modules):
+            c = 0
+            for dark, run in itertools.groupby(row):
+                n = len(list(run))
+                if dark:
+                    path.rect(left + (QR_QUIET + c) * unit, top - (r + 1) * unit, n * unit, unit)
+                c += n
+        self.drawPath(path, stroke=0, fill=1)
+        self.setFont(self._furniture.font, CAPTION_SIZE)
+        self.setFillColor(GREY)
+        self.drawRightString(width - QR_INSET, bottom - CAPTION_SIZE - 1, page.caption())
+        self.restoreState()
+
+
+def qr_modules(payload: str) -> list[list[bool]]:
+    """The QR's modules (error correction M) from ReportLab's own encoder (QrCodeWidget's).
+
+    ReportLab is slow here and we guard it: the widget scores all eight mask patterns in pure Python
+    and draws each module run as a shape object, 47 ms a page, four times a whole bundle's render
+    without it. Any mask is a valid ISO/IEC 18004 symbol (the scoring only avoids patterns some
+    readers dislike; zxing-cpp reads mask 0, see tests/test_paper_identity.py), and one path of
+    rectangles draws the same vectors in a fraction of the time.
+    """
+    widget = QrCodeWidget(payload, barLevel="M", barBorder=QR_QUIET)
+    encoder = widget.qr
+    encoder.getBestMaskPattern = lambda: QR_MASK
+    encoder.make()
+    return [[bool(m) for m in row] for row in encoder.modules]
