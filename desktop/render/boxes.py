@@ -60,16 +60,22 @@ class SignLine(Flowable):
     def draw(self) -> None:
         style, canvas = self.style, self.canv
         label_w = stringWidth(self.label, style.fontName, style.fontSize)
-        rest_w = stringWidth(self.rest, style.fontName, style.fontSize) + 2 * GAP if self.rest.strip() else 0
-        box_w, box_h = max(self.box.width * mm, rest_w), self.box.height * mm
+        rest_w = stringWidth(self.rest, style.fontName, style.fontSize) if self.rest.strip() else 0.0
+        room = max(1.0, self.width - label_w - GAP)
+        # The box widens for what prints inside it (a company name under its stamp), within the line.
+        box_w = min(room, max(self.box.width * mm, rest_w + 2 * GAP))
+        box_h = self.box.height * mm
         # The sign style's indent, moved left as far as needed for the whole box to fit the line.
         x = max(0.0, min(style.leftIndent, self.width - label_w - GAP - box_w))
         canvas.setFont(style.fontName, style.fontSize)
         canvas.drawString(x, BASELINE_LIFT, self.label)
         left = x + label_w + GAP
-        if self.rest.strip():
+        if rest_w:
+            # A value longer than the line (only a draft has one) prints smaller, never outside.
+            size = style.fontSize * min(1.0, (box_w - 2 * GAP) / rest_w)
+            canvas.setFont(style.fontName, size)
             canvas.drawString(left + GAP, BASELINE_LIFT, self.rest)
-        frame(canvas, self.label, self.box, left, 0, min(box_w, self.width - left), box_h)
+        frame(canvas, self.label, self.box, left, 0, box_w, box_h)
 
 
 class BoxMark(Flowable):

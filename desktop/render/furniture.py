@@ -16,16 +16,15 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop.domain import layout
-from desktop.render.identity import BoxFrame, PageId, PrintLayout
+from desktop.render.identity import QR_INSET_MM, QR_QUIET, QR_SIZE_MM, BoxFrame, PageId, PrintLayout
 from desktop.render.story import BOX_CALLBACK, box_callback
 
 FURNITURE_SIZE = 8.0
 GREY = colors.Color(0.35, 0.35, 0.35)
 # The QR with its 4-module quiet zone, in the top-right corner 4 mm in from both edges (inside any
 # printer's unprintable margin); the body frame starts below it and its caption.
-QR_SIZE = 18 * mm
-QR_INSET = 4 * mm
-QR_QUIET = 4
+QR_SIZE = QR_SIZE_MM * mm
+QR_INSET = QR_INSET_MM * mm
 QR_MASK = 0
 CAPTION_SIZE = 6.0
 # The page header's right end stops short of the QR's quiet zone.

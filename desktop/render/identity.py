@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 
 FORMAT = "400B1"
 DIGEST_CHARS = 10
+# Where the QR sits: 18 mm with its 4-module quiet zone, 4 mm in from the top and right edges. The
+# renderer draws it there and the scan checker aligns a scan by its corners, so both read these.
+QR_SIZE_MM = 18.0
+QR_INSET_MM = 4.0
+QR_QUIET = 4
 # Case numbers are DESK-YYYYMMDD-NNN (desktop.store.numbers); a file's own number may be any short
 # id, but never one holding the separator, so the payload always splits into its five parts.
 _NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -25,10 +30,20 @@ _PAGES = re.compile(r"([1-9][0-9]{0,2})/([1-9][0-9]{0,2})")
 
 
 def values_digest(values: Mapping[str, object]) -> str:
-    """The first 10 hex characters of the SHA-256 of the printed values (canonical JSON: sorted
-    keys, no whitespace), so the same values always give the same digest on every desk."""
-    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    """The first 10 hex characters of the SHA-256 of the printed values (compact JSON, sorted keys,
+    empty values left out, as the print log's digest), so the same values give the same digest on
+    every desk."""
+    filled = {k: v for k, v in values.items() if v is not None and v != "" and v != []}
+    canonical = json.dumps(filled, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:DIGEST_CHARS]
+
+
+def qr_symbol_mm(page_width_mm: float, modules: int) -> tuple[float, float, float]:
+    """The printed symbol (quiet zone excluded) of a QR of `modules` modules: left, top, side in
+    mm from the page's top-left corner."""
+    unit = QR_SIZE_MM / (modules + 2 * QR_QUIET)
+    left = page_width_mm - QR_INSET_MM - QR_SIZE_MM + QR_QUIET * unit
+    return left, QR_INSET_MM + QR_QUIET * unit, modules * unit
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,7 @@ class PageId:
 
     def caption(self) -> str:
         """The human-readable line printed under the QR."""
-        return f"{self.number} · 第{self.page}/{self.pages}页"
+        return f"{self.number} 第{self.page}页"
 
 
 def parse_payload(text: str) -> PageId | None:
