@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("self-test", parents=[db], help="自检：表单、校验、打印和主窗口")
     add_hall_parsers(sub, db)
+    from desktop.paper import command as paper_command
+
+    paper_command.add_parsers(sub, db)
     return parser
 
 
@@ -184,6 +187,10 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
             return cmd_recover_key(db_path, args.identity)
         if args.command == "sync":
             return cmd_sync(bundle, db_path, args.url)
+        if args.command in ("scan-in", "handover"):
+            from desktop.paper import command as paper_command
+
+            return paper_command.run(args, bundle, db_path)
         if args.command == "server" and args.server_command == "init":
             return cmd_server_init(args.url)
         if args.command == "server":

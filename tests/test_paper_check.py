@@ -69,9 +69,9 @@ def test_empty_boxes_stay_far_below_the_thresholds(bundle, printed):
 
 
 def test_a_black_pen_across_a_stamp_box_is_no_stamp(bundle, printed):
-    from tests.paper_scans import sign
-
     import random
+
+    from tests.paper_scans import sign
 
     layout, clean = printed
     box = next(b for b in layout.boxes if b.kind == "stamp" and b.required)

@@ -21,6 +21,8 @@ DIGEST_CHARS = 10
 QR_SIZE_MM = 18.0
 QR_INSET_MM = 4.0
 QR_QUIET = 4
+# Every print is A4 (desktop.render); a scan is aligned by where the QR sits on such a page.
+PAGE_WIDTH_MM = 210.0
 # Case numbers are DESK-YYYYMMDD-NNN (desktop.store.numbers); a file's own number may be any short
 # id, but never one holding the separator, so the payload always splits into its five parts.
 _NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")

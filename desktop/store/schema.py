@@ -130,6 +130,13 @@ def migrations() -> Migrations:
 
         bases.ancestor_tables(db)
 
+    @steps(name="0017_scans")
+    def scan_pages(db: Database) -> None:
+        # Signed pages scanned back in (desktop.store.scans, paper-trail.md), kept with the case.
+        from desktop.store import scans
+
+        scans.tables(db)
+
     return steps
 
 

@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from desktop.files import paths
 from desktop.files.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
-from desktop.store import backup, bases, escrow, imports, lists, numbers, retention, rows
+from desktop.store import backup, bases, escrow, imports, lists, numbers, retention, rows, scans
 from desktop.store import settings as stored_settings
 from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
@@ -241,6 +241,25 @@ class Store:
             else:
                 self._log(now, case_id, "edited", key="status", detail=status)
         return new_revision
+
+    def case_for_number(self, number: str) -> str | None:
+        """The id of the live case a printed page names by its number, or None."""
+        return scans.case_for_number(self.db, number)
+
+    def add_scans(self, pages: Sequence[scans.ScanRow], statuses: Mapping[str, tuple[str, int]]) -> None:
+        """Keep a batch of scanned pages and set the statuses it earns (case id → (status, revision
+        read)), all in one transaction: a batch is taken in whole or not at all."""
+        now = self.clock()
+        with self._write():
+            scans.insert(self.db, now, pages)
+            for case_id in sorted({p.case_id for p in pages}):
+                self._log(now, case_id, "scanned", detail=str(sum(p.case_id == case_id for p in pages)))
+            for case_id, (status, revision) in statuses.items():
+                self.set_status(case_id, status, revision)
+
+    def scans(self, case_id: str, *, images: bool = True) -> list[scans.ScanRow]:
+        """The case's scanned pages, oldest first."""
+        return scans.of_case(self.db, case_id, images=images)
 
     def duplicate(self, case_id: str, start: Mapping[str, Value] | None = None) -> Case:
         """A new draft for the same customer, started like a new case.
