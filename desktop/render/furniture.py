@@ -96,7 +96,7 @@ class NumberedCanvas(Canvas):
                 )
                 for label, box, x, y, w, h in self._boxes
             )
-            self._qr(PageId(f.number, self._doc_id, number, total, f.digest))
+            draw_qr(self, PageId(f.number, self._doc_id, number, total, f.digest), f.font)
             for key, title in self._outline:
                 self.bookmarkPage(key)
                 self.addOutlineEntry(title, key, level=0)
@@ -127,30 +127,30 @@ class NumberedCanvas(Canvas):
         self.drawRightString(width - f.margin, bottom, f"第 {number} 页 共 {total} 页")
         self.restoreState()
 
-    def _qr(self, page: PageId) -> None:
-        """The page's QR and its caption under it: ReportLab's own QR widget encodes it, drawn as
-        one vector path of its dark modules."""
-        width, height = self._pagesize
-        modules = qr_modules(page.payload())
-        count = len(modules) + 2 * QR_QUIET
-        unit = QR_SIZE / count
-        left, bottom = width - QR_INSET - QR_SIZE, height - QR_INSET - QR_SIZE
-        top = bottom + QR_SIZE - QR_QUIET * unit
-        self.saveState()
-        self.setFillColor(colors.black)
-        path = self.beginPath()
-        for r, row in enumerate(modules):
-            c = 0
-            for dark, run in itertools.groupby(row):
-                n = len(list(run))
-                if dark:
-                    path.rect(left + (QR_QUIET + c) * unit, top - (r + 1) * unit, n * unit, unit)
-                c += n
-        self.drawPath(path, stroke=0, fill=1)
-        self.setFont(self._furniture.font, CAPTION_SIZE)
-        self.setFillColor(GREY)
-        self.drawRightString(width - QR_INSET, bottom - CAPTION_SIZE - 1, page.caption())
-        self.restoreState()
+
+def draw_qr(canvas: Canvas, page: PageId, font: str) -> None:
+    """The page's QR and its caption under it, in the page's top-right corner: ReportLab's own QR
+    widget encodes it, drawn as one vector path of its dark modules."""
+    width, height = canvas._pagesize
+    modules = qr_modules(page.payload())
+    unit = QR_SIZE / (len(modules) + 2 * QR_QUIET)
+    left, bottom = width - QR_INSET - QR_SIZE, height - QR_INSET - QR_SIZE
+    top = bottom + QR_SIZE - QR_QUIET * unit
+    canvas.saveState()
+    canvas.setFillColor(colors.black)
+    path = canvas.beginPath()
+    for r, row in enumerate(modules):
+        c = 0
+        for dark, run in itertools.groupby(row):
+            n = len(list(run))
+            if dark:
+                path.rect(left + (QR_QUIET + c) * unit, top - (r + 1) * unit, n * unit, unit)
+            c += n
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.setFont(font, CAPTION_SIZE)
+    canvas.setFillColor(GREY)
+    canvas.drawRightString(width - QR_INSET, bottom - CAPTION_SIZE - 1, page.caption())
+    canvas.restoreState()
 
 
 def qr_modules(payload: str) -> list[list[bool]]:
