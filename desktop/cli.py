@@ -96,9 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     render = sub.add_parser("render", parents=[db], help="把案卷打印成 PDF")
-    render.add_argument("file", type=Path, metavar="CASE.json")
+    render.add_argument("file", type=Path, nargs="?", metavar="CASE.json")
+    render.add_argument("--id", metavar="ID", help="打印草稿文件（--db）中的这个案卷，正式打印记入打印记录")
     render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.pdf")
     render.add_argument("--final", action="store_true", help="有错误时拒绝输出（正式打印）")
+    render.add_argument(
+        "--documents",
+        metavar="DOC,…",
+        help="只打印这些文档（逗号分隔，按资料包顺序）：authorization,requirement,agreement,commitment,materials,copies",
+    )
 
     fields = sub.add_parser("fields", parents=[db], help="列出所有字段")
     fields.add_argument("--json", action="store_true")
@@ -176,7 +182,10 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
         if args.command == "check":
             return cmd_check(bundle, args.files, as_json=args.json)
         if args.command == "render":
-            return cmd_render(bundle, args.file, args.output, final=args.final, db_path=db_path)
+            return cmd_render(
+                bundle, args.file, args.output, final=args.final, db_path=db_path,
+                case_id=args.id, documents=args.documents,
+            )  # fmt: skip
         if args.command == "fields":
             return cmd_fields(bundle, as_json=args.json)
         if args.command == "export":
@@ -270,42 +279,133 @@ def cmd_check(bundle: Bundle, files: list[Path], *, as_json: bool) -> int:
     return EXIT_FINDINGS if has_errors([f for _, f in results]) else EXIT_OK
 
 
-def cmd_render(bundle: Bundle, path: Path, output: Path, *, final: bool, db_path: Path | None = None) -> int:
-    from desktop.domain.case import check_case
-    from desktop.domain.resolve import resolve
-    from desktop.render import render_pdf
-    from desktop.render.fonts import registered_coverage
+def cmd_render(
+    bundle: Bundle,
+    path: Path | None,
+    output: Path,
+    *,
+    final: bool,
+    db_path: Path | None = None,
+    case_id: str | None = None,
+    documents: str | None = None,
+) -> int:
+    """`render CASE.json` prints a file and records nothing; `render --id ID` prints a case of the
+    drafts file, and a final print of it is a print-log row (shared/spec/paper-trail.md)."""
+    from desktop.render import document_ids
 
-    case, typed = load_case(bundle, path)
+    if (path is None) == (case_id is None):
+        raise BadInput(
+            "请给出一个案卷文件 CASE.json，或用 --db 草稿文件 --id 编号 指定草稿中的案卷（二者选一）"
+        )
+    wanted = None
+    if documents is not None:
+        wanted = [d.strip() for d in documents.split(",") if d.strip()]
+        unknown = [d for d in wanted if d not in document_ids(bundle)]
+        if unknown or not wanted:
+            raise BadInput(
+                f"--documents 的 {shown(','.join(unknown) or documents, 80)} 不是文档名，可选："
+                + ",".join(document_ids(bundle))
+            )
+    if case_id is not None:
+        return render_drafted(bundle, db_path, case_id, output, final=final, documents=wanted)
+    case, typed = load_case(bundle, path)  # type: ignore[arg-type]
     settings = bundle.setting_defaults()
     if db_path is not None:
         with open_store(bundle, db_path) as store:
             settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
+    label = getattr(case, "number", None) or case.id
+    pages, _digest = render_checked(
+        bundle, typed, settings, label, output, final=final, source=shown(path),
+        number=getattr(case, "number", None), documents=wanted, materials=None,
+    )  # fmt: skip
+    return EXIT_FINDINGS if pages is None else EXIT_OK
+
+
+def render_drafted(
+    bundle: Bundle,
+    db_path: Path | None,
+    case_id: str,
+    output: Path,
+    *,
+    final: bool,
+    documents: list[str] | None,
+) -> int:
+    """Print a case of the drafts file as it is stored (its values, its number, its checklist
+    ticks); a final print records one print-log row and makes the case 已打印."""
+    from desktop.render import printed_documents
+    from desktop.store import CaseNotFound
+
+    with open_store(bundle, db_path, create=False) as store:
+        try:
+            case = store.get(case_id)
+        except CaseNotFound:
+            raise BadInput(f"找不到草稿 {shown(case_id, 60)}，请用草稿列表中的编号") from None
+        if case.deleted is not None:
+            raise BadInput(f"草稿 {shown(case_id, 60)} 在回收站中，请先恢复后再打印")
+        settings = bundle.setting_defaults()
+        settings.update({k: str(v) for k, v in store.settings().items() if k in settings and v})
+        ticks = case.materials if bundle.materials is not None else None
+        pages, digest = render_checked(
+            bundle, case.fields, settings, case.number or case.id, output, final=final,
+            source=case.number or case.id, number=case.number, documents=documents, materials=ticks,
+        )  # fmt: skip
+        if pages is None:
+            return EXIT_FINDINGS
+        if final and digest is not None:
+            printed = printed_documents(bundle, documents, materials=ticks is not None)
+            store.record_print(case.id, case.revision, documents=printed, pages=pages, digest=digest)
+            print(f"已记入打印记录：{case.number or case.id}")
+    return EXIT_OK
+
+
+def render_checked(
+    bundle: Bundle,
+    typed: dict[str, Any],
+    settings: dict[str, str],
+    label: str,
+    output: Path,
+    *,
+    final: bool,
+    source: str,
+    number: str | None,
+    documents: list[str] | None,
+    materials: Sequence[str] | None,
+) -> tuple[int | None, str | None]:
+    """Check, then print what is checked; (None, None) when `final` meets errors (listed on
+    stderr). Otherwise the pages written and, for a clean print, the digest of its values."""
+    from desktop.domain.case import check_case
+    from desktop.domain.resolve import resolve
+    from desktop.domain.status import print_digest
+    from desktop.render import printed_documents, render_pdf
+    from desktop.render.fonts import registered_coverage
+
     # What prints is what is checked: fallbacks and derived values included (desktop.domain.resolve).
-    resolved = resolve(
-        bundle, typed, settings=settings, today=date.today(), number=getattr(case, "number", None)
-    )
+    resolved = resolve(bundle, typed, settings=settings, today=date.today(), number=number)
     values = resolved.values()
     coverage = registered_coverage(paths.print_font())
     findings = check_case(bundle, values, today=date.today(), coverage=coverage)
     errors = [f for f in findings if f.severity == "error"]
     if final and errors:
-        print(f"{shown(path)}：有 {len(errors)} 处错误，不能正式打印：", file=sys.stderr)
+        print(f"{source}：有 {len(errors)} 处错误，不能正式打印：", file=sys.stderr)
         for f in errors:
             print(f"{f.key}: error: {f.message}", file=sys.stderr)
-        return EXIT_FINDINGS
+        return None, None
+    if not printed_documents(bundle, documents, materials=materials is not None):
+        raise BadInput("所选文档还没有可打印的页（复印件页尚未提供），请另选文档")
     try:
         safefile.check_output(output)  # before the work: a link, folder or device is never written
     except safefile.FileProblem as exc:
         raise BadInput(str(exc)) from None
     try:
-        label = getattr(case, "number", None) or case.id
-        pages = render_pdf(bundle, values, settings, case_id=label, draft=bool(errors), out=output)
+        pages = render_pdf(
+            bundle, values, settings, case_id=label, draft=bool(errors), out=output,
+            materials=materials, documents=documents,
+        )  # fmt: skip
     except OSError as exc:
         raise BadInput(str(exc) if isinstance(exc, safefile.FileProblem) else safefile.why(exc)) from None
     state = f"草稿，{len(errors)} 处错误" if errors else "正式"
     print(f"已写入 {pages} 页（{state}）：{shown(output)}")
-    return EXIT_OK
+    return pages, None if errors else print_digest(values)
 
 
 def cmd_fields(bundle: Bundle, *, as_json: bool) -> int:

@@ -213,18 +213,21 @@ def test_unknown_case_is_reported(store):
 def test_status_moves_and_printing_is_audited(store):
     case = store.create(EXAMPLE)
     revision = store.set_status(case.id, "complete", 1)
-    revision = store.set_status(case.id, "printed", revision)
-    assert store.get(case.id).status == "printed"
-    revision = store.set_status(case.id, "printed", revision)
+    digest = "a" * 64
+    revision = store.record_print(case.id, revision, documents=["agreement"], pages=2, digest=digest)
+    assert store.get(case.id).status == "printed" and store.get(case.id).last_print == digest
+    revision = store.record_print(case.id, revision, documents=["agreement"], pages=2, digest=digest)
+    revision = store.set_status(case.id, "changed", revision)
     events = [(e.event, e.key, e.detail) for e in store.audit(case.id)]
     assert events == [
         ("created", None, None),
         ("edited", "status", "complete"),
-        ("printed", None, None),
-        ("printed", None, None),
+        ("printed", None, "agreement"),
+        ("printed", None, "agreement"),
+        ("edited", "status", "changed"),
     ]
     with pytest.raises(ValueError):
-        store.set_status(case.id, "signed", revision)
+        store.set_status(case.id, "archived", revision)
 
 
 # -- lists and search ------------------------------------------------------------------------
@@ -409,7 +412,7 @@ def test_audit_names_keys_never_values(store, clock):
     for text in ("6", "61", "610113"):
         revision = store.save_field(case.id, "handler.id_number", text, revision)
     revision = store.save_field(case.id, "handler.name", "李四", revision)
-    store.set_status(case.id, "printed", revision)
+    store.record_print(case.id, revision, documents=["authorization"], pages=1, digest="0" * 64)
     store.log_event(case.id, "exported")
     store.delete(case.id)
     events = [(e.event, e.key) for e in store.audit(case.id)]

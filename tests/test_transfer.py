@@ -38,7 +38,8 @@ def test_example_case_round_trip_keeps_every_value(store, tmp_path):
     # The example file carries no number: the import gave it this desk's first of the day. The
     # export carries what this machine last shared: the imported values (version 2).
     base = casefile.Base(1, casefile.values_digest(original.fields))
-    assert casefile.read(out) == replace(original, number="DESK-20261128-001", base=base)
+    # The export says where the case stands ("status", information only for the reader).
+    assert casefile.read(out) == replace(original, number="DESK-20261128-001", base=base, status="draft")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert [e.event for e in store.audit(original.id)] == ["imported", "exported"]
 
@@ -276,11 +277,13 @@ def test_any_valid_case_survives_import_and_export(case):
             out = export_case(store, case.id, folder / "out.json")
             back = casefile.read(out, known_keys=KNOWN)
             # A number is kept; a file without one comes back with the one the import assigned. The
-            # export's base is what came in: the imported values.
+            # export's base is what came in: the imported values. An import decides the status
+            # itself: whatever the file said, the case comes in as a draft.
             assert back.number and back == replace(
                 case,
                 number=case.number or back.number,
                 base=casefile.Base(1, casefile.values_digest(case.fields)),
+                status="draft",
             )
             assert import_files(store, [out]).unchanged == (case.id,)
 

@@ -15,6 +15,7 @@ its autosaver takes snapshots of it. Each attribute below has one writer: this c
                 ("reward early, punish late"); they still make the print a draft
     conflicted  another window saved this case while this one had unsaved edits
     materials   the checklist items ticked (材料清单; stored by Store.set_materials, not a field)
+    last_print  the digest of the latest print-log row (Store.prints), None when never printed here
 """
 
 from __future__ import annotations
@@ -48,11 +49,17 @@ class SaveSnapshot:
     new_id: str | None = None
     number: str | None = None
     error: Exception | None = None
+    restatused: bool = False  # the save changed the case's status (the list shows it)
     done: threading.Event = field(default_factory=threading.Event)  # set once the save finished
 
     def listed(self, *keys: str) -> bool:
         """Whether the drafts list shows something this save changed."""
-        return self.case_id is None or self.status != self.wanted or bool(self.keys & set(keys))
+        return (
+            self.case_id is None
+            or self.restatused
+            or self.status != self.wanted
+            or bool(self.keys & set(keys))
+        )
 
 
 def related_keys(bundle: Bundle) -> dict[str, tuple[str, ...]]:
@@ -88,6 +95,7 @@ class EditSession:
     missing: set[str] = field(default_factory=set)
     conflicted: bool = False
     materials: tuple[str, ...] = ()
+    last_print: str | None = None
 
     def __post_init__(self) -> None:
         self.related = related_keys(self.bundle)
@@ -182,12 +190,31 @@ class EditSession:
             self.bundle, categories_of(self.bundle, self.resolved().values()), self.materials
         )
 
-    def wanted_status(self) -> str:
-        """What a save should record: finished ("complete") only with no errors and every required
-        material ticked."""
-        from desktop.domain.materials import status_for
+    def print_digest(self) -> str:
+        """The digest of the values as they would print now (desktop.domain.status.print_digest)."""
+        from desktop.domain.status import print_digest
 
-        return status_for(bool(self.print_blockers()), self.missing_materials())
+        return print_digest(self.resolved().values())
+
+    def wanted_status(self) -> str:
+        """What a save should record (desktop.domain.status.decide): finished ("complete") only with
+        no errors and every required material ticked; after a print, "printed" while the values
+        still match the latest print and "changed" once a printed value differs."""
+        from desktop.domain.status import decide
+
+        return decide(
+            blocked=bool(self.print_blockers()),
+            missing_materials=self.missing_materials(),
+            digest=self.print_digest() if self.last_print is not None else "",
+            last_print=self.last_print,
+            current=self.status,
+        )
+
+    def printed(self, revision: int, digest: str) -> None:
+        """A final print was recorded (Store.record_print): the case is printed at `revision`."""
+        from desktop.domain.status import PRINTED
+
+        self.revision, self.status, self.last_print = revision, PRINTED, digest
 
     def set_materials(self, ticked: Iterable[str]) -> None:
         """The agent ticked or unticked a checklist item; the next save records the status."""
@@ -206,10 +233,13 @@ class EditSession:
         values: Mapping[str, Any],
         number: str | None = None,
         materials: Iterable[str] = (),
+        last_print: str | None = None,
     ) -> None:
-        """Show another case (or a fresh one): nothing unsaved, nothing touched."""
+        """Show another case (or a fresh one): nothing unsaved, nothing touched. `last_print`: the
+        digest of its latest print-log row, what `changed` is decided against."""
         self.case_id, self.revision, self.status, self.number = case_id, revision, status, number
         self.materials = tuple(materials)
+        self.last_print = last_print
         self.values = dict(values)
         self.dirty.clear()
         self.touched.clear()
@@ -335,6 +365,7 @@ def write_save(save: SaveSnapshot, store: Any) -> SaveSnapshot:
         if save.wanted != save.status:
             save.revision = store.set_status(case_id, save.wanted, save.revision)
             save.status = save.wanted
+            save.restatused = True
     except Exception as exc:  # noqa: BLE001 (any failure is the save's outcome, shown by the window)
         save.error = exc
     finally:

@@ -26,7 +26,9 @@ from desktop.files.safefile import shown
 FORMAT = "400-bundle-case"
 # Version 2 adds `base`: the state both machines last shared, so an import can merge field by field.
 VERSION = 2
-TOP_KEYS = ("format", "version", "id", "bundle", "updated", "fields", "number", "base")
+TOP_KEYS = ("format", "version", "id", "bundle", "updated", "fields", "number", "base", "status")
+# `status` (shared/spec/paper-trail.md) is information for the reader: an import decides its own.
+_STATUS = re.compile("[a-z_]{1,20}", re.ASCII)
 BASE_KEYS = ("revision", "digest")
 # A real case file is about 2 KB; anything over this is not one.
 MAX_BYTES = 1024 * 1024
@@ -98,6 +100,7 @@ class CaseFile:
     fields: dict[str, Value] = field(default_factory=dict)
     number: str | None = None  # the case number people read aloud (DESK-YYYYMMDD-NNN), if known
     base: Base | None = None  # version 2: what the writer last shared (None: nothing, version 1)
+    status: str | None = None  # where the case stood at the writer (draft … handed_over), if said
 
     def to_json(self) -> str:
         """Version 2 when the file carries a base; without one, version 1, which every desk400 reads
@@ -114,6 +117,8 @@ class CaseFile:
             doc["number"] = self.number
         if self.base is not None:
             doc["base"] = {"revision": self.base.revision, "digest": self.base.digest}
+        if self.status is not None:
+            doc["status"] = self.status
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -226,6 +231,9 @@ def parse(
     updated = _updated(doc.get("updated"), source)
     number = _case_number(doc.get("number"), source)
     base = _base(doc.get("base"), version, source)
+    status = doc.get("status")
+    if status is not None and not (isinstance(status, str) and _STATUS.fullmatch(status)):
+        raise CaseFileError(f"{source}：状态 status 应为 draft、complete、printed 这样的英文标识")
     fields = doc.get("fields", {})
     if not isinstance(fields, dict):
         raise CaseFileError(f"{source}：fields 应为 JSON 对象")
@@ -239,7 +247,15 @@ def parse(
         problem = _value_problem(value, (shapes or {}).get(key), for_storage=for_storage)
         if problem:
             raise CaseFileError(f"{source}：字段 {shown(key, 60)} {problem}")
-    return CaseFile(id=case_id, bundle=bundle, updated=updated, fields=dict(fields), number=number, base=base)
+    return CaseFile(
+        id=case_id,
+        bundle=bundle,
+        updated=updated,
+        fields=dict(fields),
+        number=number,
+        base=base,
+        status=status,
+    )
 
 
 def read(

@@ -237,6 +237,7 @@ def _write(store: Store, case_id: str, target: Path) -> None:
         fields=case.fields,
         number=case.number,
         base=base,
+        status=case.status,
     )
     _refuse_to_bury_newer(target, doc)
     try:

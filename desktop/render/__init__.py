@@ -1,10 +1,12 @@
 """Print a case's bundle to one PDF (ReportLab platypus; no Qt).
 
-    render_pdf(bundle, values, settings, case_id=..., draft=..., out=..., materials=None)
+    render_pdf(bundle, values, settings, case_id=..., draft=..., out=..., materials=None, documents=None)
 
 Each document of the bundle starts on a new page, in the bundle's order; text and layout come from
 the bundle's document files, values go through desktop.domain.fields.display_value. With `materials` (the
 ticked checklist items) the checklist page 材料清单 follows the documents (desktop.render.checklist).
+`documents` prints only those named (shared/spec/paper-trail.md, "Printing some documents"), still
+in bundle order, page x / y counting the pages printed.
 """
 
 from __future__ import annotations
@@ -27,11 +29,35 @@ from desktop.render.furniture import Furniture, NumberedCanvas
 from desktop.render.identity import PrintLayout, printable_number, values_digest
 from desktop.render.story import TICK_MARKER, Builder, Values, styles
 
-__all__ = ["render_pdf", "TICK_MARKER", "PrintLayout"]
+__all__ = ["EXTRA_DOCUMENTS", "TICK_MARKER", "PrintLayout", "document_ids", "printed_documents", "render_pdf"]
 
 MARGIN = 20 * mm
 # The body starts under the page's QR and its caption (desktop.render.furniture), clear of both.
 TOP_MARGIN = 30 * mm
+# Pages after the bundle's documents: the checklist (材料清单) and the copies of the customer's
+# papers (复印件, drawn by the capture work; until its page exists the id is accepted and prints
+# nothing).
+MATERIALS, COPIES = "materials", "copies"
+EXTRA_DOCUMENTS = (MATERIALS, COPIES)
+
+
+def document_ids(bundle: Any) -> tuple[str, ...]:
+    """Every id `documents` may name, in bundle order."""
+    return (*(d.id for d in bundle.documents), *EXTRA_DOCUMENTS)
+
+
+def printed_documents(bundle: Any, documents: Collection[str] | None, *, materials: bool) -> tuple[str, ...]:
+    """The ids a print of `documents` (None: the whole bundle) actually puts on paper, in bundle
+    order: what the print log records. `materials`: the checklist page is printed (ticks given and
+    the bundle has a checklist). Raises ValueError for an id the bundle does not know."""
+    known = document_ids(bundle)
+    if documents is not None:
+        unknown = sorted(set(documents) - set(known))
+        if unknown:
+            raise ValueError(f"unknown documents: {', '.join(unknown)}")
+    wanted = set(known) if documents is None else set(documents)
+    has_checklist = materials and getattr(bundle, "materials", None) is not None
+    return tuple(d for d in known if d in wanted and d != COPIES and (d != MATERIALS or has_checklist))
 
 
 def render_pdf(
@@ -43,6 +69,7 @@ def render_pdf(
     draft: bool,
     out: Path | BinaryIO,
     materials: Collection[str] | None = None,
+    documents: Collection[str] | None = None,
     digest: str | None = None,
     layout: PrintLayout | None = None,
 ) -> int:
@@ -51,7 +78,8 @@ def render_pdf(
 
     `draft` marks every page 草稿 (the caller passes True while the case has errors). `materials`:
     the checklist items ticked for the case; given (even empty) and the bundle has a checklist, its
-    page is printed last, `case_id` on it as the case number. Never raises
+    page is printed last, `case_id` on it as the case number. `documents`: only these ids
+    (document_ids; None: all), in bundle order; ValueError for an unknown id. Never raises
     on a value (one beyond its field's limit prints cut, marked 「…（超长，已截断）」); raises OSError
     (desktop.files.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
     new or regular file (a path is replaced only once the whole PDF is ready), and
@@ -61,6 +89,8 @@ def render_pdf(
     `digest` (default: desktop.render.identity.values_digest of `values`); `layout`, given, is filled
     with each page's document and every signature and stamp frame, for the scan checker.
     """
+    chosen = printed_documents(bundle, documents, materials=materials is not None)
+    docs = tuple(d for d in bundle.documents if d.id in chosen)
     font_path = paths.print_font()
     font = register_font(font_path)
     frame_width = A4[0] - 2 * MARGIN
@@ -85,19 +115,20 @@ def render_pdf(
 
     def checklist() -> list[Flowable]:
         """A fresh checklist page each build (a flowable is laid out once)."""
-        if materials is None or getattr(bundle, "materials", None) is None:
+        if materials is None or MATERIALS not in chosen:
             return []
         from desktop.render.checklist import checklist_story
 
-        return [PageBreak(), *checklist_story(vals, st, frame_width, str(case_id), frozenset(materials))]
+        page = checklist_story(vals, st, frame_width, str(case_id), frozenset(materials))
+        return [PageBreak(), *page] if docs else page
 
     try:
-        story = Builder(vals, st, frame_width).story(bundle.documents)
+        story = Builder(vals, st, frame_width).story(docs)
         data, pages = _build([*story, *checklist()], furniture, metadata)
     except LayoutError:
         furniture = replace(furniture, layout=PrintLayout())
         # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
-        story = Builder(vals, st, frame_width, grid=False).story(bundle.documents)
+        story = Builder(vals, st, frame_width, grid=False).story(docs)
         data, pages = _build([*story, *checklist()], furniture, metadata)
     _write(data, out)
     if layout is not None:

@@ -8,14 +8,14 @@ Coordinates are millimetres from the page's top-left corner, as a scan is read.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from desktop.domain.status import DIGEST_SHORT, print_digest
+
 FORMAT = "400B1"
-DIGEST_CHARS = 10
+DIGEST_CHARS = DIGEST_SHORT
 # Where the QR sits: 18 mm with its 4-module quiet zone, 4 mm in from the top and right edges. The
 # renderer draws it there and the scan checker aligns a scan by its corners, so both read these.
 QR_SIZE_MM = 18.0
@@ -32,12 +32,9 @@ _PAGES = re.compile(r"([1-9][0-9]{0,2})/([1-9][0-9]{0,2})")
 
 
 def values_digest(values: Mapping[str, object]) -> str:
-    """The first 10 hex characters of the SHA-256 of the printed values (compact JSON, sorted keys,
-    empty values left out, as the print log's digest), so the same values give the same digest on
-    every desk."""
-    filled = {k: v for k, v in values.items() if v is not None and v != "" and v != []}
-    canonical = json.dumps(filled, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:DIGEST_CHARS]
+    """What a page's QR carries of the print log's digest (desktop.domain.status.print_digest):
+    its first 10 hex characters, so a page names the very print-log row it came from."""
+    return print_digest(values)[:DIGEST_CHARS]
 
 
 def qr_symbol_mm(page_width_mm: float, modules: int) -> tuple[float, float, float]:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from desktop.domain.status import STATUSES
 from desktop.files.casefile import Value
 
-STATUSES = ("draft", "complete", "printed")
-FINISHED = ("complete", "printed")
+# Statuses whose case is done with at the counter: purged once retention has passed (a signed or
+# handed-over case counts from its last change, the handover or the scan-in, never earlier).
+FINISHED = tuple(s for s in STATUSES if s != "draft")
 EVENTS = ("created", "edited", "printed", "exported", "imported", "deleted", "restored", "purged")
 BIN_DAYS = 30
 BUSY_TIMEOUT_MS = 5000
@@ -184,6 +186,7 @@ class Case(CaseHead):
     deleted: str | None = None
     number: str | None = None  # DESK-YYYYMMDD-NNN, what people read aloud and paper carries
     materials: tuple[str, ...] = ()  # the checklist items ticked (desktop.domain.materials)
+    last_print: str | None = None  # the digest of the latest print-log row (desktop.store.prints)
 
 
 @dataclass(frozen=True)

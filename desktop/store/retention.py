@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from desktop.store import backup, scans
+from desktop.store import backup, prints, scans
 from desktop.store.models import BIN_DAYS, FINISHED, PurgeReport
 
 BACKUPS_STALE = "backups_hold_purged"
@@ -44,6 +44,7 @@ def purge_cases(
         ).fetchall()
         doomed = {seq: case_id for seq, case_id in [*finished, *expired]}
         db.conn.executemany("DELETE FROM cases WHERE seq = ?", [(s,) for s in doomed])
+        prints.forget(db, list(doomed.values()))
         scans.forget(db, doomed.values())
         log_purged(list(doomed.values()))
         if doomed:

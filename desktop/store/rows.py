@@ -195,3 +195,16 @@ def warm(db: Database) -> None:
             " FROM probe WHERE seq < (SELECT max(seq) FROM cases))"
             " SELECT count(*) FROM probe JOIN cases USING (seq)"
         ).fetchone()
+
+
+def set_status(db: Database, row: Mapping[str, Any], status: str, now: datetime) -> None:
+    """A new status is a new revision of the case (another window's save then sees a conflict)."""
+    db["cases"].update(
+        row["seq"],
+        {
+            "status": status,
+            "revision": row["revision"] + 1,
+            "updated": iso(now),
+            "updated_ts": now.timestamp(),
+        },
+    )

@@ -130,6 +130,14 @@ def migrations() -> Migrations:
 
         bases.ancestor_tables(db)
 
+    @steps(name="0011_status_print_log")
+    def status_print_log(db: Database) -> None:
+        # The print log (desktop.store.prints): every final print or PDF, with the digest of the
+        # values printed, which `changed` (打印后有修改) is decided against.
+        from desktop.store import prints
+
+        prints.tables(db)
+
     @steps(name="0017_scans")
     def scan_pages(db: Database) -> None:
         # Signed pages scanned back in (desktop.store.scans, paper-trail.md), kept with the case.

@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from desktop.files import paths
 from desktop.files.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
-from desktop.store import backup, bases, escrow, imports, lists, numbers, retention, rows, scans
+from desktop.store import backup, bases, escrow, imports, lists, numbers, prints, retention, rows, scans
 from desktop.store import settings as stored_settings
 from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
@@ -181,6 +181,7 @@ class Store:
             deleted=row["deleted"],
             number=row["number"],
             materials=rows.ticks(row["materials"]),
+            last_print=prints.latest_digest(self.db, case_id),
         )
 
     def warm_cache(self) -> None:
@@ -218,29 +219,37 @@ class Store:
         return new_revision
 
     def set_status(self, case_id: str, status: str, revision: int) -> int:
-        """Record the status the caller's validation decided; `printed` is an audited event."""
+        """Record the status the caller's validation decided (desktop.domain.status.decide); a
+        print is recorded by record_print, which also sets `printed`."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = self.clock()
         with self._write():
             row = self._editable_row(case_id, revision)
-            if status == row["status"] and status != "printed":
+            if status == row["status"]:
                 return revision
-            new_revision = revision + 1
-            self.db["cases"].update(
-                row["seq"],
-                {
-                    "status": status,
-                    "revision": new_revision,
-                    "updated": iso(now),
-                    "updated_ts": now.timestamp(),
-                },
-            )
-            if status == "printed":
-                self._log(now, case_id, "printed")
-            else:
-                self._log(now, case_id, "edited", key="status", detail=status)
-        return new_revision
+            rows.set_status(self.db, row, status, now)
+            self._log(now, case_id, "edited", key="status", detail=status)
+        return revision + 1
+
+    def record_print(
+        self, case_id: str, revision: int, *, documents: Sequence[str], pages: int, digest: str
+    ) -> int:
+        """A final print or PDF of the case at `revision`: one print-log row (this desk, now) and
+        the status `printed` (a signed or handed-over case printed again with the same values keeps
+        its status), audited, in one transaction; returns the new revision."""
+        prints.check(documents, pages, digest)
+        now = self.clock()
+        with self._write():
+            row = self._editable_row(case_id, revision)
+            rows.set_status(self.db, row, prints.status_after(self.db, row, digest), now)
+            prints.insert(self.db, now, row, self._desk_code(), documents, pages, digest)
+            self._log(now, case_id, "printed", detail=",".join(documents))
+        return revision + 1
+
+    def prints(self, case_id: str, limit: int | None = None) -> list[prints.PrintRecord]:
+        """The case's print log, newest first (the latest row is what `changed` is decided against)."""
+        return prints.of_case(self.db, case_id, limit)
 
     def case_for_number(self, number: str) -> str | None:
         """The id of the live case a printed page names by its number, or None."""

@@ -82,7 +82,9 @@ class CaseOps(QObject):
         from desktop.domain.case import normalise_values
 
         values = normalise_values(self.session.bundle, case.fields, today=self.session.today())
-        self.session.load(case.id, case.revision, case.status, values, case.number, case.materials)
+        self.session.load(
+            case.id, case.revision, case.status, values, case.number, case.materials, case.last_print
+        )
         self.present()
 
     def duplicate(self) -> None:

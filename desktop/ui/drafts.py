@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.status import label as status_label
+
 if TYPE_CHECKING:
     from desktop.domain.forms import Bundle
 
-STATUS_LABELS = {"draft": "草稿", "complete": "待打印", "printed": "已打印"}
 CASE_ID_ROLE = 0x0100  # Qt.ItemDataRole.UserRole (the Qt namespace costs 50 ms on first touch)
 
 
@@ -192,7 +193,7 @@ class DraftsPane(QWidget):
             value = summary.summary.get(key)
             if value:
                 parts.append(self.shown(key, value))
-        status = STATUS_LABELS.get(summary.status, summary.status)
+        status = status_label(summary.status)
         stamp = when(summary.deleted or summary.updated, now)
         moment = f"删除于 {stamp}" if summary.deleted else stamp
         number = getattr(summary, "number", None)

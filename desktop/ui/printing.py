@@ -7,7 +7,7 @@ shows and `check` judges; the PDF is rendered off the GUI thread from a snapshot
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,18 @@ if TYPE_CHECKING:
 PREVIEW_DELAY_MS = 700
 FORM_MIN = 600  # px: the form with its four tab titles whole and its fields usable
 PAGE_MIN = 520  # px: an A4 page readable at fit-width
+
+
+class RenderJob:
+    """A render for a worker thread: calling it returns the PDF; `pages` then holds its page count
+    (what a print-log row records), read back on the GUI thread once the worker is done."""
+
+    def __init__(self, render: Callable[[RenderJob], bytes]) -> None:
+        self._render = render
+        self.pages = 0
+
+    def __call__(self) -> bytes:
+        return self._render(self)
 
 
 class Printing(QObject):
@@ -67,8 +79,9 @@ class Printing(QObject):
         self.timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self.timer.timeout.connect(self.refresh_preview)
 
-    def render_job(self) -> Callable[[], bytes]:
-        """A snapshot of the resolved case as a job for a worker thread (no widget, no shared state)."""
+    def render_job(self, documents: Collection[str] | None = None) -> RenderJob:
+        """A snapshot of the resolved case as a job for a worker thread (no widget, no shared state).
+        `documents`: only those (desktop.render.document_ids), None the whole bundle."""
         session = self.session
         bundle = session.bundle
         values = session.resolved().values()
@@ -76,15 +89,19 @@ class Printing(QObject):
         label = session.number or session.case_id or "未保存"
         draft = bool(session.print_blockers())
         ticked = tuple(session.materials)  # the checklist page 材料清单 follows the documents
+        wanted = None if documents is None else tuple(documents)
 
-        def job() -> bytes:
+        def render(job: RenderJob) -> bytes:
             from desktop.render import render_pdf
 
             out = io.BytesIO()
-            render_pdf(bundle, values, settings, case_id=label, draft=draft, out=out, materials=ticked)
+            job.pages = render_pdf(
+                bundle, values, settings, case_id=label, draft=draft, out=out, materials=ticked,
+                documents=wanted,
+            )  # fmt: skip
             return out.getvalue()
 
-        return job
+        return RenderJob(render)
 
     def draft_note(self) -> str:
         blockers = self.session.print_blockers()
@@ -178,25 +195,34 @@ class Printing(QObject):
             return 0
         pages = print_pdf(data, printer)
         if pages:
-            self._mark_printed()
+            self._record_print(pages)
             self.message.emit(f"已发送到打印机：{pages} 页", 5000)
         return pages
 
-    def _mark_printed(self) -> None:
+    def _record_print(self, pages: int, documents: Collection[str] | None = None) -> None:
+        """A final print or PDF (no error, nothing unfilled) is one print-log row and makes the case
+        已打印; a draft print (marked 草稿 on every page) records nothing."""
+        from desktop.render import printed_documents
         from desktop.store import Conflict
 
         session = self.session
+        if session.print_blockers():
+            return
         if session.fresh:
             session.changed_keys(session.values or session.bundle.fields)
         self.autosaver.flush()
         if session.case_id is None:
             return
+        printed = printed_documents(session.bundle, documents, materials=True)
+        digest = session.print_digest()
         try:
-            revision = self.store().set_status(session.case_id, "printed", session.revision)
+            revision = self.store().record_print(
+                session.case_id, session.revision, documents=printed, pages=pages, digest=digest
+            )
         except Conflict as exc:
             self.autosaver.conflict.emit(str(exc))
             return
-        session.overwritten(revision, "printed")
+        session.printed(revision, digest)
         self.printed.emit(session.case_id)
 
     def export_pdf(self, path: Path | str) -> Path:
@@ -205,10 +231,11 @@ class Printing(QObject):
 
         target = Path(path)
         self.autosaver.flush()
-        data = self.render_job()()
-        write_atomic(target, data)
+        job = self.render_job()
+        write_atomic(target, job())
         if self.session.case_id is not None:
             self.store().log_event(self.session.case_id, "exported", detail="pdf")
+            self._record_print(job.pages)
         self.message.emit(f"已保存 PDF：{target}", 8000)
         return target
 
@@ -227,15 +254,18 @@ class Printing(QObject):
         case_id = session.case_id
         job = self.render_job()
 
-        def write() -> Path:
+        def write() -> tuple[Path, int]:
             from desktop.files.safefile import write_atomic
 
             write_atomic(target, job())
-            return target
+            return target, job.pages
 
-        def done(path: Path) -> None:
+        def done(result: tuple[Path, int]) -> None:
+            path, pages = result
             if case_id is not None and not self.closed:
                 self.store().log_event(case_id, "exported", detail="pdf")
+                if case_id == self.session.case_id:
+                    self._record_print(pages)
             self.message.emit(f"已保存 PDF：{path}", 8000)
 
         self.workers.run(write, done, self.worker_failed)

@@ -1,0 +1,143 @@
+"""The print log (shared/spec/paper-trail.md, "Print log"): one row per final print or PDF made
+from the drafts file, kept with the case: when, by which desk, which documents, how many pages,
+and the digest of the printed values (desktop.domain.status.print_digest).
+
+`changed` is decided against the latest row, so the row and the case's new status are written in
+one transaction (Store.record_print): a crash never leaves a print without its status or a status
+without its print. The scan-in work matches returned pages to a row by its digest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from desktop.domain.status import PAPER_STATUSES, PRINTED
+from desktop.store.rows import iso
+
+TABLE = "prints"
+_DIGEST = re.compile("[0-9a-f]{64}", re.ASCII)
+_DOCUMENT = re.compile("[a-z][a-z0-9_]{0,39}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class PrintRecord:
+    """One final print: `documents` in bundle order, `pages` the pages printed (page x / y's y)."""
+
+    seq: int
+    case_id: str
+    at: str
+    desk: str
+    documents: tuple[str, ...]
+    pages: int
+    digest: str
+    number: str | None = None
+
+    @property
+    def short_digest(self) -> str:
+        """What a printed page's QR code carries (its first 10 hex characters)."""
+        return self.digest[:10]
+
+
+def tables(db: Database) -> None:
+    """Migration 0011: the print log, read newest first per case."""
+    db[TABLE].create(
+        {
+            "seq": int,
+            "case_id": str,
+            "at": str,
+            "desk": str,
+            "documents": str,
+            "pages": int,
+            "digest": str,
+            "number": str,
+        },
+        pk="seq",
+        not_null={"case_id", "at", "desk", "documents", "pages", "digest"},
+    )
+    db.execute(f"CREATE INDEX {TABLE}_case ON {TABLE}(case_id, seq)")
+
+
+def check(documents: Sequence[str], pages: int, digest: str) -> None:
+    """Refuse a row that cannot describe a print (a caller's mistake, never the agent's)."""
+    if not documents or not all(isinstance(d, str) and _DOCUMENT.fullmatch(d) for d in documents):
+        raise ValueError(f"documents must be document ids, got {documents!r}")
+    if not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
+        raise ValueError(f"pages must be a positive whole number, got {pages!r}")
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+        raise ValueError("digest must be 64 lower-case hex characters (SHA-256)")
+
+
+def status_after(db: Database, row: Mapping[str, Any], digest: str) -> str:
+    """The status a new print gives: `printed`, except that a signed or handed-over case printed
+    again with the very values of its latest print keeps the status only paper gave it."""
+    same = latest_digest(db, row["id"]) == digest
+    return row["status"] if same and row["status"] in PAPER_STATUSES else PRINTED
+
+
+def insert(
+    db: Database,
+    now: datetime,
+    row: Mapping[str, Any],
+    desk: str,
+    documents: Sequence[str],
+    pages: int,
+    digest: str,
+) -> None:
+    """One row for a print of the case `row` (its number is copied: the paper carries it)."""
+    db[TABLE].insert(
+        {
+            "case_id": row["id"],
+            "at": iso(now),
+            "desk": desk,
+            "documents": json.dumps(list(documents)),
+            "pages": pages,
+            "digest": digest,
+            "number": row["number"],
+        }
+    )
+
+
+def of_case(db: Database, case_id: str, limit: int | None = None) -> list[PrintRecord]:
+    """The case's prints, newest first."""
+    sql = (
+        f"SELECT seq, case_id, at, desk, documents, pages, digest, number FROM {TABLE}"
+        " WHERE case_id = ? ORDER BY seq DESC"
+    )
+    args: list[object] = [case_id]
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [
+        PrintRecord(
+            seq=seq,
+            case_id=cid,
+            at=at,
+            desk=desk,
+            documents=tuple(json.loads(docs)),
+            pages=pages,
+            digest=digest,
+            number=number,
+        )  # fmt: skip
+        for seq, cid, at, desk, docs, pages, digest, number in db.execute(sql, args)
+    ]
+
+
+def latest_digest(db: Database, case_id: str) -> str | None:
+    row = db.execute(
+        f"SELECT digest FROM {TABLE} WHERE case_id = ? ORDER BY seq DESC LIMIT 1", [case_id]
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def forget(db: Database, case_ids: Sequence[str]) -> None:
+    """A purged case's prints go with it (the digest is derived from its values)."""
+    for start in range(0, len(case_ids), 500):
+        chunk = list(case_ids[start : start + 500])
+        db.execute(f"DELETE FROM {TABLE} WHERE case_id IN ({','.join('?' * len(chunk))})", chunk)
