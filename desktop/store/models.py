@@ -14,10 +14,11 @@ from typing import Any, Protocol
 from desktop.domain.status import STATUSES
 from desktop.files.casefile import Value
 
-# Statuses whose case is done with at the counter: purged once retention has passed (a signed or
-# handed-over case counts from its last change, the handover or the scan-in, never earlier).
-FINISHED = tuple(s for s in STATUSES if s != "draft")
-EVENTS = ("created", "edited", "printed", "exported", "imported", "deleted", "restored", "purged")
+# Statuses whose case is done with at the counter: purged once retention has passed, counted from
+# the last change (a handed-over case from its handover). A `signed` case is not among them: its
+# retention counts from the handover it still waits for (paper-trail.md), so it is never purged.
+FINISHED = tuple(s for s in STATUSES if s not in ("draft", "signed"))
+EVENTS = ("created", "edited", "printed", "exported", "imported", "deleted", "restored", "purged", "scanned")
 BIN_DAYS = 30
 BUSY_TIMEOUT_MS = 5000
 DEFAULT_SETTINGS: Mapping[str, Any] = MappingProxyType({"retention_days": 90})
