@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from PIL import Image
 
 from desktop.paper.ink import Ink, box_ink
 from desktop.paper.locate import Located
-from desktop.render.identity import PrintLayout
+from desktop.render.identity import BoxFrame, PrintLayout
 
 KIND_WORDS = {"signature": "未见签字", "stamp": "未见盖章"}
 
@@ -55,3 +56,14 @@ def check_page(
         if not ink.inked
     )
     return PageCheck(inks, missing)
+
+
+def scan_corners(to_scan: np.ndarray, box: BoxFrame) -> list[tuple[float, float]]:
+    """The box's four corners in scan pixels (clockwise from top-left): where the window outlines
+    an empty box on the scan."""
+    out = []
+    for x, y in ((box.left, box.top), (box.left + box.width, box.top),
+                 (box.left + box.width, box.top + box.height), (box.left, box.top + box.height)):  # fmt: skip
+        u, v, w = to_scan @ np.array([x, y, 1.0])
+        out.append((float(u / w), float(v / w)))
+    return out

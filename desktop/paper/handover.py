@@ -20,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from desktop.domain.status import HANDED_OVER, SIGNED, label
 from desktop.files import paths, safefile, sealing
-from desktop.paper.intake import latest_pages
+from desktop.paper.progress import progress
 from desktop.render.fonts import register_font
 from desktop.store.escrow import ESCROW_SETTING
 from desktop.store.scans import ScanRow
@@ -48,14 +48,13 @@ def handover(store: Any, bundle: Any, case_id: str, out: Path, *, copies_pdf: by
         raise NotReady(
             f"案卷 {number} 状态为「{label(case.status)}」，只有「已签回」的案卷才能生成交付包；请先导入签字扫描件"
         )
-    prints = store.prints(case_id)
-    rec = prints[0]
-    pages = latest_pages(store.scans(case_id), rec.short_digest)
-    if sorted(pages) != list(range(1, rec.pages + 1)) or not all(p.complete for p in pages.values()):
+    state = progress(store.prints(case_id), store.scans(case_id))
+    if not state.complete:
         raise NotReady(f"案卷 {number} 的签字扫描件不全，请重新导入签字扫描件")
+    rec = state.print
     recipient = store.setting(ESCROW_SETTING)
     seal_to = sealing.recipient(str(recipient)) if recipient else None  # SealError before any write
-    scans = [pages[n] for n in sorted(pages)]
+    scans = [p.scan for p in state.pages if p.scan is not None]
     data = _assemble(scans, copies_pdf, _manifest(bundle, case, number, rec, scans, copies_pdf is not None))
     safefile.check_output(out)
     safefile.write_atomic(out, data)

@@ -18,6 +18,7 @@ from typing import Any
 from desktop.domain.status import PAPER_STATUSES, SIGNED
 from desktop.paper.check import check_page
 from desktop.paper.locate import locate
+from desktop.paper.progress import progress, summary
 from desktop.paper.reprint import Reprint, print_day, reprint
 from desktop.paper.scans import ScanPage, read_scan
 from desktop.render.identity import PAGE_WIDTH_MM, PageId
@@ -94,12 +95,10 @@ def scan_in(store: Any, bundle: Any, pages: Sequence[ScanPage]) -> Report:
             rows.append(row)
     statuses = {}
     for case_id, case in cases.items():
-        line, signed = _progress(
-            case, [*store.scans(case_id, images=False), *[r for r in rows if r.case_id == case_id]]
-        )
-        if line:
-            report.cases.append(line)
-        if signed and case.case.status not in PAPER_STATUSES:
+        mine = [r for r in rows if r.case_id == case_id]
+        state = progress(case.prints, [*store.scans(case_id, images=False), *mine])
+        report.cases.append(summary(case.number, state))
+        if state.complete and case.case.status not in PAPER_STATUSES:
             statuses[case_id] = (SIGNED, case.case.revision)
             report.signed.append(case.number)
     if rows:
@@ -165,30 +164,3 @@ def _row(case_id: str, scan: ScanPage, page: PageId, *, old: bool = False, missi
         case_id=case_id, source=scan.where(), doc=page.doc, page=page.page, pages=page.pages,
         digest=page.digest, image=buffer.getvalue(), missing=tuple(missing), old=old, boxes=tuple(boxes),
     )  # fmt: skip
-
-
-def latest_pages(rows: Iterable[ScanRow], digest: str) -> dict[int, ScanRow]:
-    """The newest kept scan of each page of the print `digest` (a later scan supersedes)."""
-    out: dict[int, ScanRow] = {}
-    for row in rows:
-        if row.digest == digest and not row.old:
-            out[row.page] = row
-    return out
-
-
-def _progress(case: _Case, rows: Sequence[ScanRow]) -> tuple[str, bool]:
-    """The case's line after this batch, and whether every page of its latest print is signed."""
-    rec = case.latest()
-    if rec is None:
-        return "", False
-    pages = latest_pages(rows, rec.short_digest)
-    absent = [n for n in range(1, rec.pages + 1) if n not in pages]
-    empty = [n for n, row in sorted(pages.items()) if not row.complete]
-    if not absent and not empty:
-        return f"案卷 {case.number}：已签回（最新打印的 {rec.pages} 页齐全，签字盖章齐全）", True
-    parts = []
-    if absent:
-        parts.append(f"还缺第 {'、'.join(map(str, absent))} 页的扫描件")
-    if empty:
-        parts.append(f"第 {'、'.join(map(str, empty))} 页有空的签字或盖章处")
-    return f"案卷 {case.number}：尚未签回，{'；'.join(parts)}", False
