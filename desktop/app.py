@@ -46,6 +46,7 @@ from desktop.ui.checklist import MaterialsChecklist
 from desktop.ui.checklist import shelf as checklist_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
+from desktop.ui.papers import SCAN_FOLDER_KEY, Papers
 from desktop.ui.printing import FORM_MIN, Printing
 from desktop.ui.recovery import SessionLock
 from desktop.ui.style import install_font
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
                                  self.reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
         self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self)
+        self.papers = Papers(bundle, lambda: self.session.case_id, self.workers, self)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
 
     def _connect(self) -> None:
@@ -191,6 +193,8 @@ class MainWindow(QMainWindow):
         ops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         printing.message.connect(self._status_message)
         printing.printed.connect(lambda _id: (self.drafts.refresh(), self.hall.sync_now()))
+        self.papers.message.connect(self._status_message)
+        self.papers.changed.connect(lambda: (self.drafts.refresh(), self.watcher.check()))
         self.hall_panel = HallPanel(self.hall, self.banner, self.session, self.autosaver, self.hall_label,
                                     self._pulled, self)  # fmt: skip
         self._list_timer.timeout.connect(self.drafts.refresh)
@@ -240,6 +244,7 @@ class MainWindow(QMainWindow):
         self.drafts.refresh()
         self.watcher.start()
         self._configure_hall()
+        self.papers.watch(self.store.setting(SCAN_FOLDER_KEY))
         # The font's coverage and the phone-number geocoder load off the GUI thread, a little later.
         QTimer.singleShot(300, self._warm_up)
 
@@ -302,6 +307,7 @@ class MainWindow(QMainWindow):
         stored = self.store.settings()
         values.update({k: v for k, v in stored.items() if k in values and v not in (None, "")})
         values[RETENTION_KEY] = stored.get(RETENTION_KEY)
+        values[SCAN_FOLDER_KEY] = stored.get(SCAN_FOLDER_KEY) or ""
         return values
 
     def _present(self) -> None:
@@ -490,6 +496,18 @@ class MainWindow(QMainWindow):
         self._ensure_started()
         self.printing.ask_export_pdf()
 
+    def import_scans(self) -> None:
+        self._ensure_started()
+        self.papers.ask_import()
+
+    def show_papers(self) -> None:
+        self._ensure_started()
+        self.papers.show_case()
+
+    def make_handover(self) -> None:
+        self._ensure_started()
+        self.papers.ask_handover()
+
     def _status_message(self, text: str, timeout: int) -> None:
         if text:
             self.statusBar().showMessage(text, timeout)
@@ -518,6 +536,7 @@ class MainWindow(QMainWindow):
             return
         self.session.set_settings(self.settings())
         self._configure_hall()
+        self.papers.watch(self.store.setting(SCAN_FOLDER_KEY))
         if self.session.fresh:  # a blank case on screen takes the new defaults at once
             self.view.recheck(self.bundle.fields)
         self.statusBar().showMessage("设置已保存；经办单位和经办人会填入新建的案卷", 5000)

@@ -6,81 +6,14 @@ from __future__ import annotations
 
 import random
 from datetime import date
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from desktop.cli import main
 from desktop.domain.status import HANDED_OVER, SIGNED
-from desktop.paper.reprint import print_day, reprint
-from desktop.store import Store
-from tests.paper_scans import degrade, fill_boxes, rasterise, save_pdf
-
-DPI = 150
-
-
-def open_store(db: Path, bundle) -> Store:
-    return Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False)
-
-
-class Desk:
-    """A drafts file with cases printed through `desk400 render --final`, and their paper."""
-
-    def __init__(self, db: Path, bundle, tmp: Path) -> None:
-        self.db, self.bundle, self.tmp = db, bundle, tmp
-
-    def case(self, values) -> tuple[str, str]:
-        with open_store(self.db, self.bundle) as store:
-            case = store.create(values)
-        return case.id, case.number
-
-    def print(self, case_id: str, name: str) -> list:
-        out = self.tmp / f"{name}.pdf"
-        assert main(["render", "--db", str(self.db), "--id", case_id, "-o", str(out), "--final"]) == 0
-        return rasterise(out, DPI)
-
-    def layout(self, case_id: str):
-        """Where the latest print's boxes are (the checker's own reading, cross-checked by its digest)."""
-        with open_store(self.db, self.bundle) as store:
-            case, rec = store.get(case_id), store.prints(case_id)[0]
-            settings = self.bundle.setting_defaults()
-            laid = reprint(
-                self.bundle, case.fields, settings, number=case.number, documents=rec.documents,
-                materials=case.materials, day=print_day(rec.at),
-            )  # fmt: skip
-        assert laid.digest == rec.short_digest
-        return laid.layout
-
-    def signed(self, case_id: str, name: str, skip=()) -> list:
-        pages = self.print(case_id, name)
-        fill_boxes(pages, self.layout(case_id), DPI, skip=skip)
-        return pages
-
-    def scan(self, pages: list, name: str, *, seed: int = 0) -> Path:
-        rng = random.Random(seed)
-        worn = [
-            degrade(
-                p,
-                angle=rng.uniform(-2, 2),
-                sigma=rng.uniform(4, 10),
-                quality=rng.choice([45, 60, 80]),
-                seed=i,
-            )
-            for i, p in enumerate(pages)
-        ]
-        return save_pdf(worn, self.tmp / f"{name}.pdf", DPI)
-
-    def scan_in(self, *files: Path) -> int:
-        return main(["scan-in", "--db", str(self.db), *map(str, files)])
-
-    def status(self, case_id: str) -> str:
-        with open_store(self.db, self.bundle) as store:
-            return store.get(case_id).status
-
-    def kept(self, case_id: str) -> int:
-        with open_store(self.db, self.bundle) as store:
-            return len(store.scans(case_id, images=False))
+from desktop.paper.reprint import print_day
+from tests.paper_scans import DPI, Desk, fill_boxes, open_store, rasterise
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.domain.status import PAPER_STATUSES, SIGNED
-from desktop.paper.check import check_page
+from desktop.paper.check import check_page, scan_corners
 from desktop.paper.locate import locate
 from desktop.paper.progress import progress, summary
 from desktop.paper.reprint import Reprint, print_day, reprint
@@ -151,9 +151,12 @@ def _one(
     missing = tuple(m.message() for m in verdict.missing)
     report.problems.extend(f"{where}：案卷 {case.number} {m}" for m in missing)
     boxes = tuple(
-        {"label": i.box.label, "kind": i.box.kind, "inked": i.inked, "share": round(i.share, 4)}
+        {
+            "label": i.box.label, "kind": i.box.kind, "inked": i.inked, "share": round(i.share, 4),
+            "corners": [[round(x, 1), round(y, 1)] for x, y in scan_corners(seen.located.to_scan, i.box)],
+        }
         for i in verdict.inks
-    )
+    )  # fmt: skip
     return _row(case_id, scan, page, missing=missing, boxes=boxes)
 
 

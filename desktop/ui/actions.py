@@ -69,6 +69,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "action_export_pdf", "另存为 PDF(&S)…", "ask_export_pdf", "Ctrl+Shift+S", "file", keys="另存为 PDF"
     ),
     ActionSpec(
+        "action_import_scans",
+        "导入签字扫描件(&I)…",
+        "import_scans",
+        "Ctrl+Shift+I",
+        "file",
+        keys="导入签字扫描件",
+        separator_before=True,
+    ),  # fmt: skip
+    ActionSpec("action_papers", "签回情况(&B)…", "show_papers", "Ctrl+Shift+B", "file", keys="签回情况"),
+    ActionSpec("action_handover", "生成交付包(&H)…", "make_handover", None, "file"),
+    ActionSpec(
         "action_settings", "设置(&T)…", "show_settings", "Ctrl+,", "file", keys="设置", separator_before=True
     ),
     ActionSpec("action_quit", "退出(&X)", "close", "Ctrl+Q", "file"),
