@@ -78,11 +78,31 @@ def _pdf_pages(data: bytes, name: str) -> Iterator[Image.Image]:
                 scale = (MAX_PIXELS / max(1.0, width * height)) ** 0.5
             if width < 1 or height < 1:
                 raise ScanUnreadable(f"{name}：第 {index + 1} 页没有内容，请重新扫描")
-            yield page.render(scale=scale).to_pil().convert("RGB")
+            yield _scanned_image(page, name) or page.render(scale=scale).to_pil().convert("RGB")
     except pypdfium2.PdfiumError:
         raise ScanUnreadable(f"{name}：PDF 已损坏或不完整，请重新扫描") from None
     finally:
         pdf.close()
+
+
+def _scanned_image(page: pypdfium2.PdfPage, name: str) -> Image.Image | None:
+    """The page's one image at its own resolution, when the page is nothing but that image upright
+    (what a scanner writes): decoding it is several times cheaper than rendering the page. None
+    for any other page, which is rendered instead."""
+    if page.get_rotation():
+        return None
+    objects = list(page.get_objects(max_depth=1))
+    if len(objects) != 1 or not isinstance(objects[0], pypdfium2.PdfImage):
+        return None
+    image = objects[0]
+    a, b, c, d, _e, _f = image.get_matrix().get()
+    width, height = page.get_size()
+    if b or c or a < 0.9 * width or d < 0.9 * height:
+        return None
+    px_width, px_height = image.get_px_size()
+    if px_width * px_height > MAX_PIXELS:
+        raise ScanUnreadable(f"{name}：图像过大（{px_width}×{px_height} 像素），请以 200–300 dpi 重新扫描")
+    return image.get_bitmap().to_pil().convert("RGB")
 
 
 def _image_pages(data: bytes, name: str) -> Iterator[Image.Image]:

@@ -7,9 +7,11 @@ numbers when the document is saved (one layout pass, not two).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
+from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -130,27 +132,40 @@ class NumberedCanvas(Canvas):
 
 def draw_qr(canvas: Canvas, page: PageId, font: str) -> None:
     """The page's QR and its caption under it, in the page's top-right corner: ReportLab's own QR
-    widget encodes it, drawn as one vector path of its dark modules."""
+    widget encodes it; its dark modules are one vector path (a rectangle per run of a row)."""
     width, height = canvas._pagesize
     modules = qr_modules(page.payload())
     unit = QR_SIZE / (len(modules) + 2 * QR_QUIET)
     left, bottom = width - QR_INSET - QR_SIZE, height - QR_INSET - QR_SIZE
-    top = bottom + QR_SIZE - QR_QUIET * unit
     canvas.saveState()
     canvas.setFillColor(colors.black)
-    path = canvas.beginPath()
+    # In module units from the symbol's top-left corner (y downwards), every coordinate a small
+    # whole number: formatting ~300 floats per page through ReportLab's pure-Python fp_str was
+    # most of the QR's cost.
+    canvas.transform(unit, 0, 0, -unit, left + QR_QUIET * unit, bottom + QR_SIZE - QR_QUIET * unit)
+    runs = []
     for r, row in enumerate(modules):
         c = 0
         for dark, run in itertools.groupby(row):
             n = len(list(run))
             if dark:
-                path.rect(left + (QR_QUIET + c) * unit, top - (r + 1) * unit, n * unit, unit)
+                runs.append(f"{c} {r} {n} 1 re")
             c += n
-    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.addLiteral("\n".join(runs) + "\nf")
+    canvas.restoreState()
+    canvas.saveState()
     canvas.setFont(font, CAPTION_SIZE)
     canvas.setFillColor(GREY)
     canvas.drawRightString(width - QR_INSET, bottom - CAPTION_SIZE - 1, page.caption())
     canvas.restoreState()
+
+
+# ReportLab rebuilds the Reed-Solomon generator polynomial (a pure function of the number of error
+# correction codewords) by 20-odd polynomial multiplications for every block of every code: the
+# same few polynomials each time, so they are built once.
+qrencoder.QRUtil.getErrorCorrectPolynomial = staticmethod(
+    functools.lru_cache(maxsize=64)(qrencoder.QRUtil.getErrorCorrectPolynomial)
+)
 
 
 def qr_modules(payload: str) -> list[list[bool]]:
