@@ -25,7 +25,7 @@ def test_a_signed_case_is_kept_and_a_handed_over_one_counts_from_its_handover(db
     with open_at(db, clock) as store:
         case = store.create(example_values)
         store.record_print(case.id, case.revision, documents=["agreement"], pages=1, digest="1" * 64)
-        store.add_scans([_scan(case.id)], {case.id: (SIGNED, store.get(case.id).revision)})
+        store.add_scans([_scan(case.id)], [case.id])
         assert store.get(case.id).status == SIGNED
         clock.advance(days=5000)
         store.purge()

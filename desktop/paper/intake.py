@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop.domain.status import PAPER_STATUSES, SIGNED
+from desktop.domain.status import PAPER_STATUSES
 from desktop.paper.check import check_page, scan_corners
 from desktop.paper.locate import locate
 from desktop.paper.progress import progress, summary
@@ -93,16 +93,16 @@ def scan_in(store: Any, bundle: Any, pages: Sequence[ScanPage]) -> Report:
         row = _one(store, bundle, scan, cases, titles, report)
         if row is not None:
             rows.append(row)
-    statuses = {}
+    signed = []
     for case_id, case in cases.items():
         mine = [r for r in rows if r.case_id == case_id]
         state = progress(case.prints, [*store.scans(case_id, images=False), *mine])
         report.cases.append(summary(case.number, state))
         if state.complete and case.case.status not in PAPER_STATUSES:
-            statuses[case_id] = (SIGNED, case.case.revision)
+            signed.append(case_id)
             report.signed.append(case.number)
     if rows:
-        store.add_scans(rows, statuses)
+        store.add_scans(rows, signed)
     report.kept = len(rows)
     return report
 

@@ -52,11 +52,17 @@ def _modules(result: zxingcpp.Barcode) -> int:
 
 
 def homography(src: list[tuple[float, float]], dst: list[tuple[float, float]]) -> np.ndarray:
-    """The 3×3 projective map taking the four `src` points to the four `dst` points."""
+    """The 3×3 map taking the `src` points (page mm) nearest to the `dst` points (scan px): a
+    rotation, one scale and a shift, fitted by least squares.
+
+    A flatbed or feeder scan is exactly that (the same resolution across and down). A full
+    projective fit to the QR's four corners, 14 mm apart, turns a one-pixel error in one corner
+    into millimetres of tilt 180 mm away (measured: boxes at the page's foot missed by 5 mm).
+    """
     rows, rhs = [], []
     for (x, y), (u, v) in zip(src, dst, strict=True):
-        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        rows.append([x, -y, 1, 0])
+        rows.append([y, x, 0, 1])
         rhs.extend([u, v])
-    h = np.linalg.solve(np.asarray(rows, float), np.asarray(rhs, float))
-    return np.append(h, 1.0).reshape(3, 3)
+    (a, b, tx, ty), *_ = np.linalg.lstsq(np.asarray(rows, float), np.asarray(rhs, float), rcond=None)
+    return np.array([[a, -b, tx], [b, a, ty], [0.0, 0.0, 1.0]])

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from desktop.domain.status import SIGNED
 from desktop.files import paths
 from desktop.files.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
@@ -255,16 +256,17 @@ class Store:
         """The id of the live case a printed page names by its number, or None."""
         return scans.case_for_number(self.db, number)
 
-    def add_scans(self, pages: Sequence[scans.ScanRow], statuses: Mapping[str, tuple[str, int]]) -> None:
-        """Keep a batch of scanned pages and set the statuses it earns (case id → (status, revision
-        read)), all in one transaction: a batch is taken in whole or not at all."""
+    def add_scans(self, pages: Sequence[scans.ScanRow], signed: Iterable[str] = ()) -> None:
+        """Keep a batch of scanned pages and make the `signed` cases 已签回, all in one transaction
+        (a batch is taken in whole or not at all). The status goes onto the case as it is now: an
+        edit saved meanwhile by a window is no conflict for paper that came back."""
         now = self.clock()
         with self._write():
             scans.insert(self.db, now, pages)
             for case_id in sorted({p.case_id for p in pages}):
                 self._log(now, case_id, "scanned", detail=str(sum(p.case_id == case_id for p in pages)))
-            for case_id, (status, revision) in statuses.items():
-                self.set_status(case_id, status, revision)
+            for case_id in signed:
+                self.set_status(case_id, SIGNED, self._row(case_id)["revision"])
 
     def scans(self, case_id: str, *, images: bool = True) -> list[scans.ScanRow]:
         """The case's scanned pages, oldest first."""
