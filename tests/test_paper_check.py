@@ -90,3 +90,32 @@ def test_a_page_without_our_qr_is_seen_as_such(tmp_path):
     path = tmp_path / "blank.png"
     blank.save(path)
     assert [p.index for p in read_scan(path)] == [1]
+
+
+@pytest.mark.parametrize("angle", [0.7, -2.0, 4.5])
+def test_alignment_by_the_qr_lands_within_a_millimetre_or_two_at_the_pages_foot(printed, angle):
+    """Dots drawn at the farthest box's corners before the scanner's rotation, noise and JPEG are
+    found again where the QR's alignment predicts them (the 3 mm shrink covers the error)."""
+    import numpy as np
+    from PIL import ImageDraw
+
+    layout, clean = printed
+    box = max(layout.boxes, key=lambda b: b.top + b.height)
+    page = clean[box.page - 1].copy()
+    corners = [(box.left, box.top + box.height), (box.left + box.width, box.top + box.height)]
+    draw = ImageDraw.Draw(page)
+    px = 200 / 25.4
+    for x, y in corners:
+        draw.ellipse((x * px - 6, y * px - 6, x * px + 6, y * px + 6), fill=(0, 200, 0))
+    scan = degrade(page, angle=angle, sigma=6, quality=70, seed=2)
+    seen = locate(scan, layout.page_size[0])
+    pixels = np.asarray(scan, dtype=np.int16)
+    green = (pixels[..., 1] - np.maximum(pixels[..., 0], pixels[..., 2])) > 80
+    for x, y in corners:
+        u, v, w = seen.located.to_scan @ np.array([x, y, 1.0])
+        u, v = u / w, v / w
+        window = green[int(v) - 60 : int(v) + 60, int(u) - 60 : int(u) + 60]
+        ys, xs = np.nonzero(window)
+        assert len(xs), "the dot is far from where the alignment puts it"
+        error_mm = np.hypot(xs.mean() - 60, ys.mean() - 60) / px
+        assert error_mm < 1.5, error_mm
