@@ -42,10 +42,10 @@ from desktop.ui.banner import Banner, Topic
 from desktop.ui.case_extras import CaseExtras
 from desktop.ui.case_ops import CaseOps
 from desktop.ui.case_view import CaseView
-from desktop.ui.checklist import MaterialsChecklist
-from desktop.ui.checklist import shelf as checklist_shelf
+from desktop.ui.checklist import MaterialsChecklist, form_and_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
+from desktop.ui.paper_trail import PaperTrail
 from desktop.ui.papers import SCAN_FOLDER_KEY, Papers
 from desktop.ui.printing import FORM_MIN, Printing
 from desktop.ui.recovery import SessionLock
@@ -129,11 +129,10 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
         column.addWidget(self.banner)
-        column.addWidget(self.tabs, 1)
-        # The materials to collect for the case's categories (forms/400/materials.toml), beside
-        # the documents on every tab; ticking them all lets a clean case be finished.
+        # The materials to collect for the case's categories (forms/400/materials.toml), under
+        # the documents on every tab (a splitter: the agent sizes it); all ticked finishes a case.
         self.checklist = MaterialsChecklist(bundle)
-        column.addWidget(checklist_shelf(self.checklist))
+        column.addWidget(form_and_shelf(self.tabs, self.checklist), 1)
         self.splitter = QSplitter()
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.drafts)
@@ -162,6 +161,8 @@ class MainWindow(QMainWindow):
         self.printing = Printing(self.session, self.autosaver, self.workers, lambda: self.store, self.settings,
                                  self.reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
+        self.trail = PaperTrail(self.session, self.printing, lambda: self.store, self.banner,
+                                lambda: bundle.documents[self.tabs.currentIndex()].id, self)  # fmt: skip
         self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self)
         self.papers = Papers(bundle, lambda: self.session.case_id, self.workers, self)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
@@ -200,6 +201,7 @@ class MainWindow(QMainWindow):
         self._list_timer.timeout.connect(self.drafts.refresh)
         self.drafts.serve_from(self.workers.read, self.printing.worker_failed)
         self.drafts.open_requested.connect(self.open_case)
+        self.tabs.currentChanged.connect(lambda _n: self.printing.follow_tab())
         self.drafts.bin.toggled.connect(self._bin_toggled)
         QApplication.instance().focusChanged.connect(self._focus_changed)
 
@@ -320,6 +322,7 @@ class MainWindow(QMainWindow):
         self.drafts.select(self.session.case_id)
         self._update_title()
         self.printing.changed()
+        self.trail.follow()
 
     def _update_title(self) -> None:
         number = f"{self.session.number} · " if self.session.number else ""
@@ -364,7 +367,7 @@ class MainWindow(QMainWindow):
         self._ensure_started()
         case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
         values = normalise_values(self.bundle, case.fields, today=self.today())
-        self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除")
+        self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除", example=True)
 
     def print_blockers(self) -> dict[str, int]:
         """Fields holding errors (in form order) with their error counts: what blocks a clean print."""
@@ -414,6 +417,7 @@ class MainWindow(QMainWindow):
             self.view.recheck(self.bundle.fields)
         self._update_title()
         self.banner.dismiss(Topic.SAVE)
+        self.trail.follow()
         self.drafts.current_id = self.session.case_id
         drafts = self.bundle.drafts
         if save is None or save.listed(drafts.title_key, *drafts.search_keys, *drafts.mask_keys):
@@ -541,6 +545,16 @@ class MainWindow(QMainWindow):
             self.view.recheck(self.bundle.fields)
         self.statusBar().showMessage("设置已保存；经办单位和经办人会填入新建的案卷", 5000)
 
+    def offer_hall_setup(self) -> Any:
+        """First start (no case, never answered): the 营业厅设置 step; None when not needed."""
+        from desktop.ui import hall_setup
+
+        self._ensure_started()
+        has_cases = lambda: bool(self.store.list_cases(limit=1).items)  # noqa: E731
+        return hall_setup.offer(
+            self.bundle.settings, self.store.settings, has_cases, self.save_settings, self
+        )
+
     def show_keys(self) -> None:
         self.banner.show_message(
             Topic.KEYS, action_table.keys_help(action_table.ACTIONS, len(self.view.pages)), []
@@ -636,6 +650,10 @@ def run(db_path: Path | None = None) -> int:
     app.setApplicationName("desk400")
     from PySide6.QtGui import QIcon
 
+    from desktop.ui import first_font
+
+    first_font.prepare(app)  # before any dialog: the passphrase one must not be empty boxes
+
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "desk400.png")))
     if not _ask_passphrase(db_path):
         return 2
@@ -646,6 +664,7 @@ def run(db_path: Path | None = None) -> int:
         window.installEventFilter(_QuitAfterPaint(app, window))
     end_on_refusal(app, window)
     window.show()
+    QTimer.singleShot(0, window.offer_hall_setup)  # first start: the hall before the first case
     return app.exec()
 
 

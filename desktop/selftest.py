@@ -29,6 +29,7 @@ def run_self_test() -> int:
             ("校验示例案卷", lambda: _check(state)),
             ("打印示例案卷", lambda: _render(state, work / "example.pdf")),
             ("草稿库读写", lambda: _store(state, db)),
+            ("首个对话框的字体", _first_dialog),
             ("主窗口", lambda: _window(state, db)),
         ]
         failed = 0
@@ -145,6 +146,14 @@ def _store(state: dict, db: Path) -> str:
             raise RuntimeError("搜索不到刚保存的草稿")
     _encrypted(db)
     return f"保存、读回、搜索正常，文件已加密（{db.name}）"
+
+
+def _first_dialog() -> str:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.first_font import first_dialog_check
+
+    return first_dialog_check(QApplication.instance() or QApplication([]))
 
 
 def _window(state: dict, db: Path) -> str:

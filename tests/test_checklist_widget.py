@@ -1,5 +1,5 @@
-"""The checklist widget: boxes for the case's categories, `toggled` with the ticked ids, one Tab
-stop with the arrow keys inside and Space to tick."""
+"""The checklist widget: boxes for the case's categories, `toggled` with the ticked ids, each box
+a Tab stop (the arrow keys move too) and Space to tick."""
 
 from __future__ import annotations
 
@@ -76,7 +76,27 @@ def test_tab_enters_arrows_move_space_ticks(qtbot, bundle):
     with qtbot.waitSignal(checklist.toggled) as signal:
         QTest.keyClick(boxes[1], Qt.Key.Key_Space)
     assert signal.args == [[boxes[1].objectName().partition("=")[2]]]
-    QTest.keyClick(boxes[1], Qt.Key.Key_Tab)  # one Tab leaves the whole list
+    # Issue 23 item 4: Tab walks the items in order (a Tab+Space never skips past the list onto
+    # a button), and leaves after the last one; Shift+Tab comes back to the last one.
+    QTest.keyClick(boxes[1], Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is boxes[2]
+    for box in boxes[2:]:
+        assert QApplication.focusWidget() is box
+        QTest.keyClick(box, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is after
-    QTest.keyClick(after, Qt.Key.Key_Backtab)  # and Shift+Tab comes back to the box last used
-    assert QApplication.focusWidget() is boxes[1]
+    QTest.keyClick(after, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is boxes[-1]
+
+
+def test_the_checklist_pane_is_resizable_in_the_window(make_window, qtbot):
+    """Issue 23 item 3: the checklist sits in a splitter under the documents, not a fixed box."""
+    from PySide6.QtWidgets import QScrollArea, QSplitter
+
+    window = make_window()
+    split = window.findChild(QSplitter, "form_splitter")
+    shelf = window.findChild(QScrollArea, "materials_shelf")
+    assert split is not None and split.indexOf(shelf) == 1 and split.indexOf(window.tabs) == 0
+    assert shelf.height() >= 120
+    total = sum(split.sizes())
+    split.setSizes([total - 320, 320])
+    qtbot.waitUntil(lambda: shelf.height() >= 300)

@@ -250,3 +250,55 @@ def test_the_window_logs_a_print_and_an_edit_after_it_is_changed(make_window, qt
     with open_store(db, bundle) as store:
         assert store.get(case_id).status == "changed"
     qtbot.waitUntil(lambda: "打印后有修改" in window.drafts.list.item(0).text())
+
+
+def pdf_printer(path: Path):
+    from PySide6.QtPrintSupport import QPrinter
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setResolution(72)
+    printer.setOutputFileName(str(path))
+    return printer
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on showing a dialog
+def test_changed_banner_offers_a_reprint_and_the_log_lists_both(make_window, qtbot, tmp_path, db, bundle):
+    window = make_window()
+    window.load_example()
+    outputs = iter(tmp_path / f"print{n}.pdf" for n in range(5))
+    window.printing.ask_printer = lambda: pdf_printer(next(outputs))  # the system dialog's answer
+    window.print_to(pdf_printer(tmp_path / "first.pdf"))
+    assert not window.banner.isVisible() or window.banner.topic != "printed"
+    old = window.session.values["customer.postcode"]
+    window.session.edit("customer.postcode", "310014" if old != "310014" else "310013")
+    window.autosaver.save_soon()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and "打印后有修改" in window.banner.label.text())
+    button = window.banner.button("重新打印")
+    assert button is not None
+    button.click()
+    qtbot.waitUntil(lambda: window.session.status == "printed")
+    qtbot.waitUntil(lambda: not window.banner.isVisible() or window.banner.topic != "printed")
+    dialog = window.trail.show_print_log()
+    rows = dialog.texts()
+    assert len(rows) == 2
+    assert rows[0][2] == "授权委托书、业务需求单、安全服务协议、信息安全承诺书、材料清单"
+    assert rows[0][4] != rows[1][4]  # a digest per print: the values differ
+    assert dialog.windowTitle() == f"打印记录 · {window.session.number}"
+
+
+def test_print_this_document_prints_the_current_tab_only(make_window, qtbot, tmp_path, db, bundle):
+    window = make_window()
+    window.load_example()
+    window.go_tab(2)
+    out = tmp_path / "agreement.pdf"
+    window.printing.ask_printer = lambda: pdf_printer(out)
+    assert window.action_print_document.shortcut().toString() == "Ctrl+Shift+P"
+    window.action_print_document.trigger()
+    case_id = window.current_case_id()
+    qtbot.waitUntil(lambda: window.session.status == "printed", timeout=10_000)
+    with open_store(db, bundle) as store:
+        (row,) = store.prints(case_id)
+    assert row.documents == (bundle.documents[2].id,)
+    text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    assert bundle.documents[2].id == "agreement" and "授权委托书" not in text

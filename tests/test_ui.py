@@ -170,6 +170,11 @@ def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, 
 
     window.load_example()
     assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == dict.fromkeys(counts, 0)
+    # Issue 23 item 3: unticked required materials block 「可以正式打印」 too, and are counted.
+    unticked = len(window.session.missing_materials())
+    assert unticked and window.print_label.text().startswith(f"没有错误；材料清单还缺 {unticked} 项：")
+    for box in window.checklist.boxes.values():
+        box.setChecked(True)
     assert window.print_label.text() == "没有错误，可以正式打印"
     assert [window.tabs.tabText(n) for n in range(4)] == [d.tab for d in bundle.documents]
 

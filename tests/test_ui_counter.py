@@ -128,14 +128,15 @@ def test_a_background_failure_is_told_in_chinese(window, qtbot, tmp_path):
 
 
 def test_a_laptop_window_with_the_preview_open_keeps_the_form_usable(window, qtbot):
-    from desktop.ui.printing import FORM_MIN, PAGE_MIN
+    from desktop.ui.printing import FORM_MIN, PAGE_MIN, PAGE_SLACK
 
     window.resize(1366, 700)
     assert window.frameGeometry().height() <= 728  # fits a 1366×768 laptop with its taskbar
     window.toggle_preview()
     qtbot.waitUntil(lambda: window.preview is not None and window.preview.pdf is not None, timeout=10000)
     drafts, form, page = window.splitter.sizes()
-    assert form >= FORM_MIN and page >= PAGE_MIN - 40
+    slack = PAGE_SLACK + 2 * window.splitter.handleWidth()
+    assert form >= FORM_MIN and page >= PAGE_MIN - slack and drafts > 0  # the list stays (issue 23)
     bar = window.view.tab_bar
     for n in range(bar.count()):  # every tab title whole, no scroll arrows
         assert bar.tabRect(n).width() >= bar.fontMetrics().horizontalAdvance(bar.tabText(n))

@@ -46,7 +46,8 @@ def test_mobile_valid(raw):
     digits = result.value
     assert len(digits) == 11 and digits.isdigit()
     assert result.display == f"{digits[:3]} {digits[3:7]} {digits[7:]}"
-    assert result.info == f"手机 · {result.display}"
+    # Issue 23 item 5: a mobile is decoded with its carrier (and region where the data has one).
+    assert result.info.startswith("手机 · ") and result.info.endswith(f" · {result.display}")
 
 
 def test_mobile_describe():
@@ -54,8 +55,10 @@ def test_mobile_describe():
     assert (result.value, result.display, result.info) == (
         "13825265634",
         "138 2526 5634",
-        "手机 · 138 2526 5634",
+        "手机 · 中国移动 · 广东深圳 · 138 2526 5634",
     )
+    assert v.check_mobile("18957100000").info == "手机 · 中国电信 · 浙江杭州 · 189 5710 0000"
+    assert v.check_mobile("13825265634", describe=False).info == "手机 · 138 2526 5634"
 
 
 @pytest.mark.parametrize(
@@ -67,9 +70,9 @@ def test_mobile_describe():
         ("14612345678", "iot_segment", "146"),
         ("14812345678", "iot_segment", "148"),
         ("1401234567890", "iot_segment", "13 位物联网"),
-        ("12345678901", "invalid", "手机号以 1 开头"),
-        ("10012345678", "invalid", "手机号以 1 开头"),
-        ("11012345678", "invalid", "手机号以 1 开头"),
+        ("12345678901", "not_mobile_segment", "123 不是已分配的手机号段"),
+        ("10012345678", "not_mobile_segment", "100 不是已分配的手机号段"),
+        ("11012345678", "not_mobile_segment", "110 不是已分配的手机号段"),
         ("015412345678", "trunk_mobile", "不要加 0"),
         ("1541234567", "too_short", "还差 1 位"),
         ("154123456789", "too_long", "多了 1 位"),
@@ -350,7 +353,7 @@ def test_phone_refuses(raw, code):
 
 
 def test_phone_accepts_mobile_and_fixed_line():
-    assert v.check_phone("13825265634").info == "手机 · 138 2526 5634"
+    assert v.check_phone("13825265634").info == "手机 · 中国移动 · 广东深圳 · 138 2526 5634"
     assert v.check_phone("0571-81726504").info == "固定电话 · 浙江杭州 · 0571-81726504"
 
 
@@ -454,3 +457,16 @@ def test_guangzhou_seven_digit_local_number_is_an_error():
     result = v.check_fixed_line("020-9999999")
     assert codes(result) == ["too_short"]
     assert result.problems[0].message == "020 的本地号码应为 8 位，还差 1 位"
+
+
+@pytest.mark.parametrize(
+    ("raw", "segment"), [("12905718826", "129"), ("11905718826", "119"), ("10912345678", "109")]
+)
+def test_a_number_in_the_10_12_blocks_names_its_segment(raw, segment):
+    """Issue 23 item 5: not 「…手机号以 1 开头」 of a number that starts with 1."""
+    for check in (v.check_phone, v.check_mobile):
+        result = check(raw)
+        assert not result.ok
+        (problem,) = result.problems
+        assert problem.message.startswith(f"{segment} 不是已分配的手机号段")
+        assert "以 1 开头" not in problem.message

@@ -114,6 +114,8 @@ class DraftsSpec:
     duplicate_reset_keys: tuple[str, ...] = ()
     # Fields whose value, repeated in another live case, suggests the same customer is back.
     same_customer_keys: tuple[str, ...] = ()
+    # Fields a search finds but the list line does not show (a masked one stays masked there).
+    find_keys: tuple[str, ...] = ()
 
 
 @record
@@ -444,12 +446,13 @@ def _rules(path: Path, fields: Mapping[str, FieldDef], kinds: Mapping[str, Any])
 
 
 def _drafts(raw: Any, where: str, fields: Mapping[str, FieldDef]) -> DraftsSpec:
-    entry = take(raw, where, required=("title", "search", "mask"), optional=("same_customer",))
+    entry = take(raw, where, required=("title", "search", "mask"), optional=("same_customer", "find"))
     title = expect(entry["title"], str, f"{where}.title")
     search = str_list(entry["search"], f"{where}.search")
     mask = str_list(entry["mask"], f"{where}.mask")
     same = str_list(entry.get("same_customer", []), f"{where}.same_customer")
-    for key in (title, *search, *mask, *same):
+    find = str_list(entry.get("find", []), f"{where}.find")
+    for key in (title, *search, *mask, *same, *find):
         if key not in fields:
             raise FormError(f"{where}: {key!r} is not a field")
     for key in same:
@@ -465,4 +468,5 @@ def _drafts(raw: Any, where: str, fields: Mapping[str, FieldDef]) -> DraftsSpec:
         duplicate_clear_keys=clear,
         duplicate_reset_keys=reset,
         same_customer_keys=same,
+        find_keys=find,
     )

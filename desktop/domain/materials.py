@@ -58,6 +58,10 @@ def missing_message(missing: Collection[MaterialItem]) -> str:
     """One Chinese line for the window: what is still to be collected (empty when nothing)."""
     if not missing:
         return ""
-    names = "、".join(item.label.split("（")[0] for item in list(missing)[:3])
-    more = f" 等 {len(missing)} 项" if len(missing) > 3 else ""
-    return f"材料清单尚缺：{names}{more}；收齐并勾选后案卷才算完成"
+    return f"材料清单尚缺：{short_names(missing)}；收齐并勾选后案卷才算完成"
+
+
+def short_names(missing: Collection[MaterialItem], most: int = 3) -> str:
+    """The first `most` items by their short names (「身份证复印件、营业执照复印件 等 6 项」)."""
+    names = "、".join(item.label.split("（")[0] for item in list(missing)[:most])
+    return names + (f" 等 {len(missing)} 项" if len(missing) > most else "")

@@ -109,6 +109,13 @@ class EditSession:
         """A case not stored yet: its defaults are live (a settings change reaches it)."""
         return self.case_id is None
 
+    def blank(self) -> bool:
+        """A fresh case nothing was typed into (or all typing erased): nothing to keep, so no save
+        creates it and it takes no case number (issue 23: a blank case saved used one up)."""
+        from desktop.domain.status import is_empty
+
+        return self.fresh and all(is_empty(v) for v in self.values.values())
+
     def resolved(self) -> ResolvedCase:
         """Every field as it prints (desktop.domain.resolve); cached until the next change."""
         from desktop.domain.resolve import resolve

@@ -46,6 +46,7 @@ _WHOLE_TYPES = frozenset({"integer"})
 
 _CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # DESK-YYYYMMDD-NNN: the desk code (2–6 upper-case letters or digits), the day, the day's sequence.
+EXAMPLE_NUMBER = "EXAMPLE"  # the example case's number (desktop.store.numbers.EXAMPLE)
 _CASE_NUMBER = re.compile(r"([A-Z0-9]{2,6})-(\d{8})-(\d{3,6})", re.ASCII)
 _DIGITS = re.compile(r"[0-9\uff10-\uff19]+")
 # A JSON string literal (unrolled, so linear), removed before counting brackets.
@@ -146,7 +147,10 @@ def canonical_id(text: str) -> str | None:
 
 
 def check_case_number(text: str) -> str | None:
-    """Why `text` is not a case number DESK-YYYYMMDD-NNN (a Chinese reason), or None if it is one."""
+    """Why `text` is not a case number DESK-YYYYMMDD-NNN (a Chinese reason), or None if it is one
+    (the example case's EXAMPLE is one too)."""
+    if text == EXAMPLE_NUMBER:
+        return None
     match = _CASE_NUMBER.fullmatch(text)
     if match is None:
         return "应为「柜台代码-年月日-序号」，如 XH01-20261130-017（柜台代码 2–6 个大写字母或数字）"

@@ -70,6 +70,7 @@ def render_pdf(
     out: Path | BinaryIO,
     materials: Collection[str] | None = None,
     documents: Collection[str] | None = None,
+    starts: dict[str, int] | None = None,
     digest: str | None = None,
     layout: PrintLayout | None = None,
 ) -> int:
@@ -79,7 +80,8 @@ def render_pdf(
     `draft` marks every page 草稿 (the caller passes True while the case has errors). `materials`:
     the checklist items ticked for the case; given (even empty) and the bundle has a checklist, its
     page is printed last, `case_id` on it as the case number. `documents`: only these ids
-    (document_ids; None: all), in bundle order; ValueError for an unknown id. Never raises
+    (document_ids; None: all), in bundle order; ValueError for an unknown id. `starts`, if given,
+    is filled with each printed document's first page (from 0). Never raises
     on a value (one beyond its field's limit prints cut, marked 「…（超长，已截断）」); raises OSError
     (desktop.files.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
     new or regular file (a path is replaced only once the whole PDF is ready), and
@@ -126,11 +128,13 @@ def render_pdf(
         story = Builder(vals, st, frame_width).story(docs)
         data, pages = _build([*story, *checklist()], furniture, metadata)
     except LayoutError:
-        furniture = replace(furniture, layout=PrintLayout())
+        furniture = replace(furniture, layout=PrintLayout(), starts={})
         # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
         story = Builder(vals, st, frame_width, grid=False).story(docs)
         data, pages = _build([*story, *checklist()], furniture, metadata)
     _write(data, out)
+    if starts is not None:
+        starts.update(furniture.starts)
     if layout is not None:
         layout.page_docs[:] = furniture.layout.page_docs
         layout.boxes[:] = furniture.layout.boxes

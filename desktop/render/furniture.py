@@ -42,6 +42,8 @@ class Furniture:
     footer: str
     draft: bool
     margin: float
+    # Filled while building: each document's first page (from 0), for the preview to open on.
+    starts: dict[str, int] = field(default_factory=dict, compare=False)
     number: str = "-"
     digest: str = "0" * 10
     layout: PrintLayout = field(default_factory=PrintLayout)
@@ -65,6 +67,7 @@ class NumberedCanvas(Canvas):
         if not self._outline:
             self._doc_id = key
         self._outline.append((key, title))
+        self._furniture.starts.setdefault(key, len(self._pages))
 
     def record_box(self, label: str, box: layout.SignBox, x: float, y: float, w: float, h: float) -> None:
         """A signature or stamp frame drawn on this page (points, PDF coordinates)."""

@@ -25,13 +25,27 @@ SUMMARY_COLUMNS = (
 )
 
 
-def live(db: Database, spec: DraftsSpec, offset: int, limit: int) -> Page:
-    """Cases not in the bin, most recently edited first."""
+def live(db: Database, spec: DraftsSpec, offset: int, limit: int, status: str | None = None) -> Page:
+    """Cases not in the bin (of `status` only, if given), most recently edited first."""
+    only, args = _of_status(status)
     sql = (
-        f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE deleted_ts IS NULL "
+        f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE deleted_ts IS NULL{only} "
         "ORDER BY updated_ts DESC, seq DESC LIMIT ? OFFSET ?"
     )
-    return _page(db, spec, sql, [limit + 1, offset], offset, limit)
+    return _page(db, spec, sql, [*args, limit + 1, offset], offset, limit)
+
+
+def status_counts(db: Database) -> dict[str, int]:
+    """Live cases per status: a walk of the status index (migration 0011), no row is read."""
+    rows = db.execute(
+        "SELECT status, count(*) FROM cases INDEXED BY cases_status_recent WHERE deleted_ts IS NULL"
+        " GROUP BY status"
+    )
+    return {str(status): int(n) for status, n in rows}
+
+
+def _of_status(status: str | None) -> tuple[str, list[Any]]:
+    return ("", []) if status is None else (" AND status = ?", [status])
 
 
 def binned(db: Database, spec: DraftsSpec, offset: int, limit: int) -> Page:
@@ -43,7 +57,9 @@ def binned(db: Database, spec: DraftsSpec, offset: int, limit: int) -> Page:
     return _page(db, spec, sql, [limit + 1, offset], offset, limit)
 
 
-def search(db: Database, spec: DraftsSpec, query: str, offset: int, limit: int) -> Page:
+def search(
+    db: Database, spec: DraftsSpec, query: str, offset: int, limit: int, status: str | None = None
+) -> Page:
     """Cases whose searchable values contain every word of `query`, newest first.
 
     First the newest cases are scanned in order (cheap, and enough for a common word such as
@@ -52,19 +68,20 @@ def search(db: Database, spec: DraftsSpec, query: str, offset: int, limit: int) 
     """
     words = terms(query)
     if not words:
-        return live(db, spec, offset, limit)
+        return live(db, spec, offset, limit, status)
     exact = " AND ".join("instr(search, ?) > 0" for _ in words)
+    only, of_status = _of_status(status)
     window = max(SCAN_WINDOW, 10 * (offset + limit + 1))
     recent = db.execute(
         "SELECT seq FROM (SELECT seq, updated_ts, search FROM cases WHERE deleted_ts IS NULL"
-        f" ORDER BY updated_ts DESC, seq DESC LIMIT ?) WHERE {exact}"
+        f"{only} ORDER BY updated_ts DESC, seq DESC LIMIT ?) WHERE {exact}"
         " ORDER BY updated_ts DESC, seq DESC LIMIT ? OFFSET ?",
-        [window, *words, limit + 1, offset],
+        [*of_status, window, *words, limit + 1, offset],
     ).fetchall()
     if len(recent) > limit:
         return _page_of(db, spec, [r[0] for r in recent], offset, limit)
-    where = ["deleted_ts IS NULL", exact]
-    args: list[Any] = list(words)
+    where = ["deleted_ts IS NULL", exact, *(["status = ?"] if status is not None else [])]
+    args: list[Any] = [*words, *of_status]
     long_terms = [t for t in words if len(t) >= FTS_MIN]
     if long_terms:
         where.append("seq IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)")

@@ -12,10 +12,15 @@ import re
 import sqlite3
 from datetime import date, datetime
 
+from desktop.files.casefile import EXAMPLE_NUMBER
+
 DESK_CODE_KEY = "desk.code"
 # The desk code of a machine whose agent never set one: a valid code, so every case is numbered
 # from the start; a hall with several desks gives each its own code in the settings.
 DEFAULT_DESK_CODE = "DESK"
+# The example case's number (帮助 → 载入示例案卷): never one of the desk's real, sequential numbers,
+# which an agent trying the example would otherwise use up for good.
+EXAMPLE = EXAMPLE_NUMBER
 DESK_CODE = re.compile(r"[A-Z0-9]{2,6}", re.ASCII)
 # Three digits print as the spec's NNN; a desk that ever passes 999 cases in a day gets four.
 SEQUENCE_DIGITS = 3

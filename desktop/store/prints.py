@@ -19,7 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from desktop.domain.status import PAPER_STATUSES, PRINTED
-from desktop.store.rows import iso
+from desktop.store.rows import iso, set_status
 
 TABLE = "prints"
 _DIGEST = re.compile("[0-9a-f]{64}", re.ASCII)
@@ -46,7 +46,7 @@ class PrintRecord:
 
 
 def tables(db: Database) -> None:
-    """Migration 0011: the print log, read newest first per case."""
+    """Migration 0011: the print log, read newest first per case, and the status index."""
     db[TABLE].create(
         {
             "seq": int,
@@ -62,6 +62,8 @@ def tables(db: Database) -> None:
         not_null={"case_id", "at", "desk", "documents", "pages", "digest"},
     )
     db.execute(f"CREATE INDEX {TABLE}_case ON {TABLE}(case_id, seq)")
+    # The status filter beside the search box: its counts and each status's newest cases.
+    db.execute("CREATE INDEX cases_status_recent ON cases(status, updated_ts, seq) WHERE deleted_ts IS NULL")
 
 
 def check(documents: Sequence[str], pages: int, digest: str) -> None:
@@ -141,3 +143,34 @@ def forget(db: Database, case_ids: Sequence[str]) -> None:
     for start in range(0, len(case_ids), 500):
         chunk = list(case_ids[start : start + 500])
         db.execute(f"DELETE FROM {TABLE} WHERE case_id IN ({','.join('?' * len(chunk))})", chunk)
+
+
+class PrintLog:
+    """The print log's part of desktop.store.Store (a mixin: the Store's write transaction, its
+    revision check, clock, desk code and audit are used as they are)."""
+
+    db: Database
+    clock: Any
+    _write: Any
+    _editable_row: Any
+    _desk_code: Any
+    _log: Any
+
+    def record_print(
+        self, case_id: str, revision: int, *, documents: Sequence[str], pages: int, digest: str
+    ) -> int:
+        """A final print or PDF of the case at `revision`: one print-log row (this desk, now), the
+        status the print gives (status_after) and an audit line, in one transaction, so a crash
+        never leaves a print without its status; returns the new revision."""
+        check(documents, pages, digest)
+        now = self.clock()
+        with self._write():
+            row = self._editable_row(case_id, revision)
+            set_status(self.db, row, status_after(self.db, row, digest), now)
+            insert(self.db, now, row, self._desk_code(), documents, pages, digest)
+            self._log(now, case_id, "printed", detail=",".join(documents))
+        return revision + 1
+
+    def prints(self, case_id: str, limit: int | None = None) -> list[PrintRecord]:
+        """The case's print log, newest first (`changed` is decided against the first)."""
+        return of_case(self.db, case_id, limit)

@@ -68,6 +68,14 @@ def derived(spec: DraftsSpec, fields: Mapping[str, Value], number: str | None = 
     """The columns a list shows and a search matches, computed from a case's values and number."""
     title = text_of(fields.get(spec.title_key))
     lines = [text_of(fields.get(k)).lower() for k in spec.search_keys if k not in spec.mask_keys]
+    # `find_keys` (optional, read with getattr): searched, never listed; masked ones included in
+    # full, since the search text lives only inside the encrypted drafts file.
+    # A phone is found however it is typed: as stored and without its separators (terms() drops
+    # them from a query of digits).
+    for key in getattr(spec, "find_keys", ()):
+        text = text_of(fields.get(key)).lower()
+        compact = text.replace("-", "").replace(" ", "")
+        lines += [text, compact] if compact != text else [text] if text else []
     search = "\n".join([numbers.search_text(number), *lines] if number else lines)
     return {"title": title, "search": search, "search_chars": chars(search)}
 
@@ -208,3 +216,25 @@ def set_status(db: Database, row: Mapping[str, Any], status: str, now: datetime)
             "updated_ts": now.timestamp(),
         },
     )
+
+
+SEARCH_STALE = "search_stale"  # meta key: the search text predates the spec's keys (migration 0012)
+
+
+def rebuild_search(db: Database, spec: DraftsSpec) -> int:
+    """Recompute every readable case's search text from its values (a damaged row keeps its own);
+    the FTS triggers re-index what changed. Returns the cases rewritten."""
+    rows = db.execute("SELECT seq, CAST(fields AS BLOB), CAST(number AS BLOB), search FROM cases").fetchall()
+    changed = []
+    for seq, raw_fields, raw_number, old in rows:
+        try:
+            fields = load_fields(raw_fields)
+            number = decode(raw_number)
+        except Undecodable:
+            continue
+        new = derived(spec, fields, number)
+        if new["search"] != old:
+            changed.append((new["search"], new["search_chars"], seq))
+    db.conn.executemany("UPDATE cases SET search = ?, search_chars = ? WHERE seq = ?", changed)
+    db.execute("DELETE FROM meta WHERE key = ?", [SEARCH_STALE])
+    return len(changed)

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from desktop.domain.status import SIGNED
+
 TABLE = "scans"
 
 
@@ -114,3 +116,35 @@ def case_for_number(db: Database, number: str) -> str | None:
     """The live case a page's QR names by its number (DESK-YYYYMMDD-NNN), or None."""
     row = db.execute("SELECT id FROM cases WHERE number = ? AND deleted IS NULL", [number]).fetchone()
     return row[0] if row else None
+
+
+class ScanLog:
+    """The scanned pages' part of desktop.store.Store (a mixin, as desktop.store.prints.PrintLog:
+    the Store's write transaction, rows, status and audit are used as they are)."""
+
+    db: Database
+    clock: Any
+    _write: Any
+    _row: Any
+    _log: Any
+    set_status: Any
+
+    def case_for_number(self, number: str) -> str | None:
+        """The id of the live case a printed page names by its number, or None."""
+        return case_for_number(self.db, number)
+
+    def add_scans(self, pages: Sequence[ScanRow], signed: Iterable[str] = ()) -> None:
+        """Keep a batch of scanned pages and make the `signed` cases 已签回, all in one transaction
+        (a batch is taken in whole or not at all). The status goes onto the case as it is now: an
+        edit saved meanwhile by a window is no conflict for paper that came back."""
+        now = self.clock()
+        with self._write():
+            insert(self.db, now, pages)
+            for case_id in sorted({p.case_id for p in pages}):
+                self._log(now, case_id, "scanned", detail=str(sum(p.case_id == case_id for p in pages)))
+            for case_id in signed:
+                self.set_status(case_id, SIGNED, self._row(case_id)["revision"])
+
+    def scans(self, case_id: str, *, images: bool = True) -> list[ScanRow]:
+        """The case's scanned pages, oldest first."""
+        return of_case(self.db, case_id, images=images)

@@ -138,6 +138,15 @@ def migrations() -> Migrations:
 
         prints.tables(db)
 
+    @steps(name="0012_search_more")
+    def search_more(db: Database) -> None:
+        # Searches also find the handler's mobile, the contact and the full ID number (the bundle's
+        # drafts.find): the search text is rebuilt by the first Store opened with the bundle's spec,
+        # which this step cannot see (desktop.store.rows.rebuild_search).
+        from desktop.store.rows import SEARCH_STALE
+
+        db["meta"].upsert({"key": SEARCH_STALE, "value": "1"}, pk="key")
+
     @steps(name="0017_scans")
     def scan_pages(db: Database) -> None:
         # Signed pages scanned back in (desktop.store.scans, paper-trail.md), kept with the case.

@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from desktop.domain.status import SIGNED
 from desktop.files import paths
 from desktop.files.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
@@ -56,7 +55,7 @@ def local_now() -> datetime:
 __all__ = ["Clock", "Store", "derived", "iso", "local_now", "new_row"]
 
 
-class Store:
+class Store(prints.PrintLog, scans.ScanLog):
     """One connection to a drafts file. Use one Store per thread or process."""
 
     def __init__(
@@ -103,6 +102,9 @@ class Store:
         store = cls(db, path, spec, bundle, edition, clock)
         store.recovery = recovery
         store.key = key
+        if db.execute("SELECT 1 FROM meta WHERE key = ?", [rows.SEARCH_STALE]).fetchone():
+            with store._write():  # once, after migration 0012, with the bundle's search keys
+                rows.rebuild_search(db, spec)
         if backups:
             try:
                 store.housekeeping()
@@ -112,8 +114,7 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, path: Path, spec: DraftsSpec, **options: Any) -> Store:
-        """The same as `open_for` (kept for the window's call sites)."""
+    def open(cls, path: Path, spec: DraftsSpec, **options: Any) -> Store:  # the window's call sites
         return cls.open_for(path, spec, **options)
 
     def close(self) -> None:
@@ -130,14 +131,17 @@ class Store:
 
     # -- cases -----------------------------------------------------------------------------
 
-    def create(self, fields: Mapping[str, Value] | None = None, *, edition: str | None = None) -> Case:
-        """A new draft case, revision 1, numbered in the same transaction (`Case.number`)."""
+    def create(
+        self, fields: Mapping[str, Value] | None = None, *, edition: str | None = None, example: bool = False
+    ) -> Case:
+        """A new draft case, revision 1, numbered in the same transaction (`Case.number`); the
+        example case is numbered EXAMPLE and takes no number from the desk's day."""
         values = dict(fields or {})
         check_values(values)
         now = self.clock()
         case_id = new_id()
         with self._write():
-            number = numbers.next_number(self.db.conn, self._desk_code(), now)
+            number = numbers.EXAMPLE if example else numbers.next_number(self.db.conn, self._desk_code(), now)
             self.db["cases"].insert(self._new_row(case_id, values, now, edition or self.edition, number))
             self._log(now, case_id, "created")
         return self.get(case_id)
@@ -220,8 +224,7 @@ class Store:
         return new_revision
 
     def set_status(self, case_id: str, status: str, revision: int) -> int:
-        """Record the status the caller's validation decided (desktop.domain.status.decide); a
-        print is recorded by record_print, which also sets `printed`."""
+        """Record the status desktop.domain.status.decide gave; record_print records a print."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = self.clock()
@@ -232,45 +235,6 @@ class Store:
             rows.set_status(self.db, row, status, now)
             self._log(now, case_id, "edited", key="status", detail=status)
         return revision + 1
-
-    def record_print(
-        self, case_id: str, revision: int, *, documents: Sequence[str], pages: int, digest: str
-    ) -> int:
-        """A final print or PDF of the case at `revision`: one print-log row (this desk, now) and
-        the status `printed` (a signed or handed-over case printed again with the same values keeps
-        its status), audited, in one transaction; returns the new revision."""
-        prints.check(documents, pages, digest)
-        now = self.clock()
-        with self._write():
-            row = self._editable_row(case_id, revision)
-            rows.set_status(self.db, row, prints.status_after(self.db, row, digest), now)
-            prints.insert(self.db, now, row, self._desk_code(), documents, pages, digest)
-            self._log(now, case_id, "printed", detail=",".join(documents))
-        return revision + 1
-
-    def prints(self, case_id: str, limit: int | None = None) -> list[prints.PrintRecord]:
-        """The case's print log, newest first (the latest row is what `changed` is decided against)."""
-        return prints.of_case(self.db, case_id, limit)
-
-    def case_for_number(self, number: str) -> str | None:
-        """The id of the live case a printed page names by its number, or None."""
-        return scans.case_for_number(self.db, number)
-
-    def add_scans(self, pages: Sequence[scans.ScanRow], signed: Iterable[str] = ()) -> None:
-        """Keep a batch of scanned pages and make the `signed` cases 已签回, all in one transaction
-        (a batch is taken in whole or not at all). The status goes onto the case as it is now: an
-        edit saved meanwhile by a window is no conflict for paper that came back."""
-        now = self.clock()
-        with self._write():
-            scans.insert(self.db, now, pages)
-            for case_id in sorted({p.case_id for p in pages}):
-                self._log(now, case_id, "scanned", detail=str(sum(p.case_id == case_id for p in pages)))
-            for case_id in signed:
-                self.set_status(case_id, SIGNED, self._row(case_id)["revision"])
-
-    def scans(self, case_id: str, *, images: bool = True) -> list[scans.ScanRow]:
-        """The case's scanned pages, oldest first."""
-        return scans.of_case(self.db, case_id, images=images)
 
     def duplicate(self, case_id: str, start: Mapping[str, Value] | None = None) -> Case:
         """A new draft for the same customer, started like a new case.
@@ -353,15 +317,20 @@ class Store:
 
     # -- lists -----------------------------------------------------------------------------
 
-    def list_cases(self, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
-        """Cases not in the bin, most recently edited first (damaged ones marked, not skipped)."""
+    def list_cases(self, offset: int = 0, limit: int = PAGE_SIZE, status: str | None = None) -> Page:
+        """Live cases (of `status`, if given), newest first (damaged ones marked, not skipped)."""
         with store_errors():
-            return lists.live(self.db, self.spec, offset, limit)
+            return lists.live(self.db, self.spec, offset, limit, status)
 
-    def search(self, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
-        """Cases whose searchable values contain every word of `query`, newest first."""
+    def search(self, query: str, offset: int = 0, limit: int = PAGE_SIZE, status: str | None = None) -> Page:
+        """Cases (of `status`, if given) whose searchable values hold every word of `query`."""
         with store_errors():
-            return lists.search(self.db, self.spec, query, offset, limit)
+            return lists.search(self.db, self.spec, query, offset, limit, status)
+
+    def status_counts(self) -> dict[str, int]:
+        """How many live cases each status has (the status filter's counts), from an index."""
+        with store_errors():
+            return lists.status_counts(self.db)
 
     def others_with(self, key: str, value: str, exclude_id: str | None = None) -> list[str]:
         """The numbers of the other live cases whose `key` is exactly `value`, newest first: the

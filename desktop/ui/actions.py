@@ -66,6 +66,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),  # fmt: skip
     ActionSpec("action_print", "打印(&P)…", "print_case", "Ctrl+P", "file", keys="打印"),
     ActionSpec(
+        "action_print_document",
+        "打印本文档(&O)…",
+        "trail.print_document",
+        "Ctrl+Shift+P",
+        "file",
+        keys="只打印当前文书",
+    ),  # fmt: skip
+    ActionSpec(
+        "action_print_log", "打印记录(&J)…", "trail.show_print_log", "Ctrl+J", "file", keys="打印记录"
+    ),
+    ActionSpec(
         "action_export_pdf", "另存为 PDF(&S)…", "ask_export_pdf", "Ctrl+Shift+S", "file", keys="另存为 PDF"
     ),
     ActionSpec(

@@ -74,6 +74,9 @@ class Autosaver(QObject):
         self.status_due = self.status_due or status
         if self.closed or session.conflicted or not (session.dirty or self.status_due and session.case_id):
             return
+        if session.blank():
+            session.dirty.clear()  # nothing typed yet: no case (and no case number) to make
+            return
         if self.in_flight is not None:
             self.timer.start()  # one save at a time, in order: the next one follows it
             return
@@ -102,6 +105,8 @@ class Autosaver(QObject):
         session = self.session
         if session.conflicted:
             return not session.dirty
+        if session.blank():
+            session.dirty.clear()
         if not session.dirty:
             return True
         save = session.snapshot()

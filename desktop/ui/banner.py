@@ -27,6 +27,7 @@ class Topic(StrEnum):
     SETTINGS = "settings"
     KEYS = "keys"  # the F1 key list
     HALL = "hall"  # a field changed here and on another machine: pick one
+    PRINTED = "printed"  # the case was changed after its print (打印后有修改): print again
 
 
 class Banner(QFrame):

@@ -48,6 +48,7 @@ class CaseExtras(QObject):
 
         session = self.session
         session.set_materials(ids)
+        self.view.update_counts()  # the status line counts the materials too
         if session.case_id is None:
             session.changed_keys(session.values or session.bundle.fields)  # store the case now
         else:

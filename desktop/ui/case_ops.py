@@ -159,11 +159,11 @@ class CaseOps(QObject):
             kind="error",
         )
 
-    def create_from(self, values: dict[str, Any], note: str) -> None:
-        """A new stored case from `values` (the example case), shown at once."""
+    def create_from(self, values: dict[str, Any], note: str, *, example: bool = False) -> None:
+        """A new stored case from `values` (the example case, numbered EXAMPLE), shown at once."""
         if not self.autosaver.flush():
             return
-        created = self.store().create(values)
+        created = self.store().create(values, example=example)
         self.open_case(created.id)
         self.case_changed.emit(created.id)
         self.message.emit(note)

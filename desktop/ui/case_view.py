@@ -242,14 +242,25 @@ class CaseView(QObject):
             self.tab_bar.set_kind(n, kind)
         errors = session.real_errors()
         missing = [k for k in self.bundle.fields if k in session.missing]
+        materials = session.missing_materials()
+        # Errors first, then unfilled fields, then materials: 「可以正式打印」 only with nothing left.
         if errors:
             names = _names(self.bundle, list(errors))
             text = f"还有 {sum(errors.values())} 处错误，打印将带「草稿」标记：{names}"
             if missing:
                 text += f"；另有 {len(missing)} 项未填"
+            if materials:
+                text += f"；材料缺 {len(materials)} 项"
             kind = "error"
         elif missing:
             text = f"未填 {len(missing)} 项：{_names(self.bundle, missing)}（填完才能正式打印）"
+            if materials:
+                text += f"；材料缺 {len(materials)} 项"
+            kind = "hint"
+        elif materials:
+            from desktop.domain.materials import short_names
+
+            text = f"没有错误；材料清单还缺 {len(materials)} 项：{short_names(materials)}（收齐勾选后才能正式打印）"
             kind = "hint"
         else:
             text, kind = "没有错误，可以正式打印", "ok"

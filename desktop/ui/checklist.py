@@ -1,9 +1,9 @@
 """The checklist widget (材料清单): one box per item the case's business categories need.
 
 Which items, and which are required, is bundle data (forms/<bundle>/materials.toml, read through
-desktop.domain.materials); this widget only shows them and reports the ticks. Like a group of radio
-buttons it is one stop for Tab: Tab enters at the box last used, the arrow keys move between boxes,
-Space ticks. Wiring (desktop/app.py): show it beside the documents, call `show_for` when a case
+desktop.domain.materials); this widget only shows them and reports the ticks. Every box is a Tab
+stop, in the list's order (issue 23: with one stop for the whole list, Tab+Space left it and pressed
+新建 instead of ticking the next item); the arrow keys move between boxes too, Space ticks. Wiring (desktop/app.py): show it beside the documents, call `show_for` when a case
 opens or its categories change, and on `toggled` store the ticks (Store.set_materials) and hand
 them to the session (EditSession.set_materials), whose next save records the status.
 """
@@ -15,12 +15,14 @@ from collections.abc import Iterable
 from PySide6 import QtCore
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
-from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from desktop.domain import materials as checklist
 from desktop.domain.forms import Bundle
 
 TITLE = "材料清单"
+SHELF_MIN = 60  # px: the title and one item
+SHELF_START = 170  # px: the title, a few items and the status line
 NO_CATEGORY = "请先在业务需求单中选择业务类别"
 ALL_TICKED = "必备材料已收齐"
 # Arrow keys by name, resolved at the first key press: building the Qt namespace's enums at
@@ -61,7 +63,6 @@ class MaterialsChecklist(QGroupBox):
         # chain; `show_for` only shows the ones the categories need (hidden boxes take no Tab).
         self.all_boxes: dict[str, QCheckBox] = {}
         self.boxes: dict[str, QCheckBox] = {}
-        self._current: str | None = None
         layout = QVBoxLayout(self)
         for item in bundle.materials.items if bundle.materials else ():
             box = _Box(item.label + ("" if item.required else "（如有）"), self)
@@ -87,8 +88,6 @@ class MaterialsChecklist(QGroupBox):
             box.setChecked(item_id in done and item_id in wanted)
             box.blockSignals(False)
             box.setVisible(item_id in wanted)
-        self._current = next(iter(self.boxes), None)
-        self._set_tab_stop()
         self._show_status()
 
     def ticked(self) -> list[str]:
@@ -101,8 +100,10 @@ class MaterialsChecklist(QGroupBox):
     # -- keyboard ----------------------------------------------------------------------------
 
     def focused(self, box: QCheckBox) -> None:
-        self._current = box.objectName().partition("=")[2]
-        self._set_tab_stop()
+        """The agent reached `box` (Tab, arrows or the mouse): show it inside the scrolled shelf."""
+        shelf = self.parentWidget().parentWidget() if self.parentWidget() else None
+        if isinstance(shelf, QScrollArea):
+            shelf.ensureWidgetVisible(box)
 
     def arrow(self, box: QCheckBox, pressed: int) -> bool:
         """Up/Left and Down/Right move between the shown boxes; True when `pressed` did."""
@@ -120,15 +121,6 @@ class MaterialsChecklist(QGroupBox):
         boxes[(boxes.index(box) + step) % len(boxes)].setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
         return True
 
-    def _set_tab_stop(self) -> None:
-        """Only the box last used takes Tab; the others are reached with the arrow keys."""
-        for item_id, box in self.boxes.items():
-            box.setFocusPolicy(
-                QtCore.Qt.FocusPolicy.StrongFocus
-                if item_id == self._current
-                else QtCore.Qt.FocusPolicy.ClickFocus
-            )
-
     # -- state -------------------------------------------------------------------------------
 
     def _changed(self, _checked: bool) -> None:
@@ -144,10 +136,24 @@ class MaterialsChecklist(QGroupBox):
 
 def shelf(checklist: MaterialsChecklist) -> QScrollArea:
     """The checklist under the documents, on every tab, scrolled when the categories ask for more
-    items than its few lines hold (the form keeps the height)."""
+    items than it has room for."""
     area = QScrollArea()
     area.setObjectName("materials_shelf")
     area.setWidget(checklist)
     area.setWidgetResizable(True)
-    area.setMaximumHeight(150)
+    area.setMinimumHeight(SHELF_MIN)
     return area
+
+
+def form_and_shelf(tabs: QWidget, checklist: MaterialsChecklist) -> QSplitter:
+    """The documents above the checklist, with a handle between them the agent drags (issue 23:
+    a fixed 75-px box hid the gap at its bottom); the checklist starts at SHELF_START px."""
+    split = QSplitter(QtCore.Qt.Orientation.Vertical)
+    split.setObjectName("form_splitter")
+    split.setChildrenCollapsible(False)
+    split.addWidget(tabs)
+    split.addWidget(shelf(checklist))
+    split.setStretchFactor(0, 1)
+    split.setStretchFactor(1, 0)
+    split.setSizes([10_000, SHELF_START])
+    return split

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.status import label as status_label
+from desktop.ui.status_filter import StatusFilter
 
 if TYPE_CHECKING:
     from desktop.domain.forms import Bundle
@@ -66,9 +67,13 @@ class DraftsPane(QWidget):
         top = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("搜索：公司、400号码、经办人、执照编号（Ctrl+F）")
+        self.search.setPlaceholderText(
+            "搜索：公司、400号码、经办人、手机、联系人、身份证号、执照编号（Ctrl+F）"
+        )
         self.search.setClearButtonEnabled(True)
         top.addWidget(self.search, 1)
+        self.status_filter = StatusFilter()
+        top.addWidget(self.status_filter)
         self.bin = QCheckBox("回收站")
         self.bin.setObjectName("show_bin")
         top.addWidget(self.bin)
@@ -91,6 +96,7 @@ class DraftsPane(QWidget):
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.returnPressed.connect(self._open_first)
         self.bin.toggled.connect(lambda _c: self.refresh())
+        self.status_filter.chosen.connect(lambda _s: self.refresh())
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         self.current_id: str | None = None
@@ -122,15 +128,23 @@ class DraftsPane(QWidget):
         """Answer the pane's searches on the drafts-reading thread (`read(query_store, show,
         failed)`, see Workers.read); an answer a newer search overtook is dropped."""
         self.search_requested.connect(lambda query, binned: self._search(read, failed, query, binned))
+        self.status_filter.opened.connect(
+            lambda: read(lambda store: store.status_counts(), self._show_counts, failed)
+        )
+
+    def _show_counts(self, counts: Mapping[str, int]) -> None:
+        if self.active:
+            self.status_filter.show_counts(counts)
 
     def _search(
         self, read: Callable[..., None], failed: Callable[..., None], query: str, binned: bool
     ) -> None:
         self._search_token += 1
         token = self._search_token
+        status = self.status_filter.status()
 
         def query_store(store: Any) -> Any:
-            return store.binned() if binned else store.search(query)
+            return store.binned() if binned else store.search(query, status=status)
 
         def show(page: Any) -> None:
             if token == self._search_token and self.active:

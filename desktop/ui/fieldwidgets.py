@@ -381,10 +381,6 @@ class PhoneListField(FieldEditor):
             edit.setVisible(n == 1)
         self.setFocusProxy(self.lines[0])
 
-    def _edited(self, _text: str) -> None:
-        self._show_rows()
-        self.edited.emit(self.value())
-
     def _show_rows(self) -> None:
         visible = 1
         for n, edit in enumerate(self.lines, start=1):
@@ -409,9 +405,17 @@ class PhoneListField(FieldEditor):
         self._show_rows()
 
     def set_severity(self, severity: str | None) -> None:
+        """The list's verdict on its lines: only lines holding a number are framed (the first line
+        when none does). An empty optional line is never red (issue 23: 「可留空」 framed red)."""
         self.setProperty("severity", severity or "")
+        filled = [e for e in self.lines if e.text().strip()] or self.lines[:1]
         for edit in self.lines:
-            _severity(edit, severity, "QLineEdit")
+            _severity(edit, severity if edit in filled else None, "QLineEdit")
+
+    def _edited(self, _text: str) -> None:
+        self._show_rows()
+        self.set_severity(self.property("severity") or None)  # a line emptied loses its frame now
+        self.edited.emit(self.value())
 
     def inputs(self) -> list[QWidget]:
         return list(self.lines)

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from desktop.store import keys
+from desktop.ui.style import set_text_colour
 
 MIN_LENGTH = 8
 
@@ -48,6 +49,7 @@ class PassphraseDialog(QDialog):
         self.problem = QLabel("")
         self.problem.setObjectName("passphrase_problem")
         self.problem.setWordWrap(True)
+        set_text_colour(self.problem, "error")  # a refusal reads as one (issue 23: it was black)
         column.addWidget(self.problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

@@ -68,10 +68,29 @@ class PreviewPane(QWidget):
             button = QToolButton()
             button.setDefaultAction(action)
             tools.addWidget(button)
+        for name, text, keys, delta in (
+            ("preview_previous_page", "上一页", "PgUp", -1),
+            ("preview_next_page", "下一页", "PgDown", 1),
+        ):
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{text}（{keys}）")
+            action.triggered.connect(lambda _c=False, d=delta: self.step(d))
+            self.addAction(action)
+            button = QToolButton()
+            button.setDefaultAction(action)
+            tools.addWidget(button)
+        self.page_label = QLabel("")
+        self.page_label.setObjectName("preview_page")
+        tools.addWidget(self.page_label)
         tools.addStretch(1)
         layout.addLayout(tools)
         layout.addWidget(self.view, 1)
         self.pdf: PdfBytes | None = None
+        self.starts: dict[str, int] = {}  # each document's first page in the PDF shown
+        self.view.pageNavigator().currentPageChanged.connect(lambda _p: self._show_page_number())
 
     def fit_width(self) -> None:
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
@@ -98,16 +117,50 @@ class PreviewPane(QWidget):
             return width
         return min(width, self.view.viewport().height() / (page.height() * dpi))
 
-    def show_pdf(self, data: bytes, note: str) -> None:
+    def show_pdf(
+        self, data: bytes, note: str, document: str | None = None, starts: dict[str, int] | None = None
+    ) -> None:
+        """Show a new rendering: on `document`'s first page (`starts`: each document id's first
+        page), else on the page shown before (an edit re-renders; the agent stays where they were)."""
         old = self.pdf
+        page = self.current_page()
+        self.starts = dict(starts or {})
         self.pdf = PdfBytes(data, self)
         self.view.setDocument(self.pdf.document)
         if old is not None:
             old.close()
         self.status.setText(note)
+        if document is None or not self.go_to_document(document):
+            self.go_to_page(min(page, max(self.page_count() - 1, 0)))
+        self._show_page_number()
 
     def page_count(self) -> int:
         return self.pdf.document.pageCount() if self.pdf is not None else 0
+
+    def current_page(self) -> int:
+        """The page shown, from 0."""
+        return self.view.pageNavigator().currentPage()
+
+    def go_to_page(self, page: int) -> None:
+        if 0 <= page < self.page_count():
+            self.view.pageNavigator().jump(page, QPointF(), 0)
+            self._show_page_number()
+
+    def go_to_document(self, doc_id: str | None) -> bool:
+        """Show the first page of document `doc_id`; False when this rendering lacks it."""
+        page = self.starts.get(doc_id or "")
+        if self.pdf is None or page is None:
+            return False
+        self.go_to_page(page)
+        return True
+
+    def step(self, delta: int) -> None:
+        """PageDown / PageUp: the next or previous page."""
+        self.go_to_page(self.current_page() + delta)
+
+    def _show_page_number(self) -> None:
+        count = self.page_count()
+        self.page_label.setText(f"第 {self.current_page() + 1} / {count} 页" if count else "")
 
 
 def print_pdf(data: bytes, printer: QPrinter) -> int:

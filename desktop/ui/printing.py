@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 PREVIEW_DELAY_MS = 700
 FORM_MIN = 600  # px: the form with its four tab titles whole and its fields usable
 PAGE_MIN = 520  # px: an A4 page readable at fit-width
+PAGE_SLACK = 60  # px the page may give up so that the drafts list stays beside the preview
+DRAFTS_BESIDE = 216  # px: the narrowest drafts list still worth showing beside the preview
 
 
 class RenderJob:
@@ -38,6 +40,7 @@ class RenderJob:
     def __init__(self, render: Callable[[RenderJob], bytes]) -> None:
         self._render = render
         self.pages = 0
+        self.starts: dict[str, int] = {}  # each document's first page (from 0)
 
     def __call__(self) -> bytes:
         return self._render(self)
@@ -75,6 +78,8 @@ class Printing(QObject):
         self.closed = False
         self._drafts_width = 300
         self.form_width: Callable[[], int] = lambda: FORM_MIN
+        # The document of the tab on screen (set by the window): the preview opens on it.
+        self.current_document: Callable[[], str | None] = lambda: None
         self._token = 0
         self.timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self.timer.timeout.connect(self.refresh_preview)
@@ -97,7 +102,7 @@ class Printing(QObject):
             out = io.BytesIO()
             job.pages = render_pdf(
                 bundle, values, settings, case_id=label, draft=draft, out=out, materials=ticked,
-                documents=wanted,
+                documents=wanted, starts=job.starts,
             )  # fmt: skip
             return out.getvalue()
 
@@ -137,57 +142,77 @@ class Printing(QObject):
         total = sum(sizes)
         if shown:
             self.reveal_all()
-            # A laptop (1366 px) cannot show drafts, form and page side by side readably: the
-            # drafts list steps aside (it comes back with the preview's close); the form keeps
-            # the room its tabs need; the page gets the rest.
+            # The form keeps the room its tabs need, the page at least PAGE_MIN - PAGE_SLACK, and
+            # the drafts list stays beside them, narrowed (issue 23: at 1366 px it used to step
+            # aside); only a window too narrow for DRAFTS_BESIDE hides it.
             self._drafts_width = sizes[0] or self._drafts_width
             form = max(self.form_width(), (total - FORM_MIN) // 2)
-            drafts = sizes[0] if total - sizes[0] - form >= PAGE_MIN else 0
+            room = total - form - (PAGE_MIN - PAGE_SLACK)
+            drafts = min(sizes[0] or self._drafts_width, room) if room >= DRAFTS_BESIDE else 0
             self.splitter.setSizes([drafts, form, max(total - drafts - form, 0)])
-            self.refresh_preview()
+            self.refresh_preview(self.current_document())
         else:
             self.splitter.setSizes([self._drafts_width, max(total - self._drafts_width, 0), 0])
 
-    def refresh_preview(self) -> None:
+    def follow_tab(self) -> None:
+        """The agent went to another tab: the open preview goes to that document's first page."""
+        if self.previewing() and self.preview.pdf is not None:
+            self.preview.go_to_document(self.current_document())
+
+    def refresh_preview(self, document: str | None = None) -> None:
+        """Render the preview again; `document`: then show that document's first page (else the
+        page shown stays)."""
         if self.preview is None:
             return
         self._token += 1
         token = self._token
         note = self.draft_note()
         self.preview.status.setText("正在生成预览…")
+        job = self.render_job()
 
         def show(data: bytes) -> None:
             if token == self._token and not self.closed:
-                self.preview.show_pdf(data, note)
+                self.preview.show_pdf(data, note, document, job.starts)
 
-        self.workers.run(self.render_job(), show, self.worker_failed)
+        self.workers.run(job, show, self.worker_failed)
 
     # -- printing ----------------------------------------------------------------------------
 
-    def print_case(self) -> None:
-        """Print through the system dialog; the PDF is rendered off the GUI thread first."""
+    def print_case(self, documents: Collection[str] | None = None) -> None:
+        """Print through the system dialog; the PDF is rendered off the GUI thread first.
+        `documents`: only those (打印本文档), None the whole bundle."""
         self.autosaver.flush()
         self.reveal_all()
         self.message.emit("正在准备打印…", 0)
-        self.workers.run(self.render_job(), self._print_ready, self.worker_failed)
+        wanted = None if documents is None else tuple(documents)
+        self.workers.run(
+            self.render_job(wanted), lambda data: self._print_ready(data, wanted), self.worker_failed
+        )
 
-    def _print_ready(self, data: bytes) -> None:
+    def _print_ready(self, data: bytes, documents: Collection[str] | None = None) -> None:
         if self.closed:
             return
+        self.message.emit("", 0)
+        printer = self.ask_printer()
+        if printer is not None:
+            self.print_to(printer, data, documents)
+
+    def ask_printer(self) -> QPrinter | None:
+        """The system print dialog; the printer the agent chose, or None when cancelled."""
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-        self.message.emit("", 0)
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.window.windowTitle())
         dialog = QPrintDialog(printer, self.window)
         dialog.setWindowTitle("打印 400 业务申请资料")
-        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
-            self.print_to(printer, data)
+        return printer if dialog.exec() == QPrintDialog.DialogCode.Accepted else None
 
-    def print_to(self, printer: QPrinter, data: bytes | None = None) -> int:
-        """Print the bundle on `printer` (no dialog) and mark the case printed; returns pages."""
+    def print_to(
+        self, printer: QPrinter, data: bytes | None = None, documents: Collection[str] | None = None
+    ) -> int:
+        """Print the bundle (or `documents`) on `printer` (no dialog) and record the print; pages."""
         if data is None:
-            data = self.render_job()()
+            data = self.render_job(documents)()
         try:
             from desktop.ui.preview import print_pdf
         except ImportError:
@@ -195,7 +220,7 @@ class Printing(QObject):
             return 0
         pages = print_pdf(data, printer)
         if pages:
-            self._record_print(pages)
+            self._record_print(pages, documents)
             self.message.emit(f"已发送到打印机：{pages} 页", 5000)
         return pages
 

@@ -72,6 +72,10 @@ class SettingsDialog(QDialog):
             edit.setMinimumWidth(320)
             (server_form if setting.key in SERVER_KEYS else form).addRow(setting.label, edit)
             self.edits[setting.key] = edit
+            if setting.key == "desk.code":
+                from desktop.ui.hall_setup import upper_as_typed
+
+                upper_as_typed(edit)  # xh01 becomes XH01 as typed, instead of being refused
         self.retention = QSpinBox()
         self.retention.setObjectName(f"setting.{RETENTION_KEY}")
         self.retention.setRange(1, 3650)
@@ -110,12 +114,26 @@ class SettingsDialog(QDialog):
         self.password = QLineEdit()
         self.password.setObjectName("setting.hall.password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("留空：用已存的密码（系统钥匙串）或 ~/.pgpass")
+        self.password.setPlaceholderText("留空：使用这台电脑上已保存的密码")
         form.addRow("柜台账号密码", self.password)
+        # What only the hall's administrator sets, in words an agent can follow (issue 23: the
+        # age key and ~/.pgpass were shown to agents as they are).
+        advanced = QGroupBox("高级（由营业厅管理员设置）")
+        advanced.setObjectName("settings_advanced")
+        rows = QFormLayout(advanced)
         self.age = QLineEdit(str(self.current.get(AGE_KEY) or ""))
         self.age.setObjectName(f"setting.{AGE_KEY}")
-        self.age.setPlaceholderText("age1…（营业厅的 age 公钥，留空则不托管、不加密案卷文件）")
-        form.addRow("营业厅 age 公钥", self.age)
+        self.age.setPlaceholderText("age1…（管理员提供；不知道就留空）")
+        rows.addRow("营业厅保管密钥", self.age)
+        explain = QLabel(
+            "填写后，这台电脑草稿文件的钥匙会加密交给营业厅保管：忘记口令或换电脑时，管理员能帮您找回草稿；"
+            "导出的案卷文件也会加密，只有营业厅能打开。留空则不交给营业厅保管。\n"
+            "柜台账号密码留空时，本程序使用管理员事先保存在这台电脑上的密码（系统钥匙串或密码文件）。"
+        )
+        explain.setObjectName("settings_advanced_note")
+        explain.setWordWrap(True)
+        rows.addRow(explain)
+        form.addRow(advanced)
         self.test_button = QPushButton("测试连接")
         self.test_button.setObjectName("hall_test_connection")
         self.test_button.clicked.connect(self.test_connection)

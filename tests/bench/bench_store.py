@@ -2,7 +2,8 @@
 
 Run on demand:  PYTHONPATH=. .venv/bin/python tests/bench/bench_store.py [--cases 100000]
 Targets (drafts issue): one field change saved in under 5 ms; a search and the first page of the
-list each under 30 ms with 100 000 cases; the same-customer question (issue 11) under 30 ms. Also measured: opening the file (quick check), and purging
+list each under 30 ms with 100 000 cases; the same-customer question (issue 11) under 30 ms; the
+status filter's counts and a status's first page under 50 ms (issue 23). Also measured: opening the file (quick check), and purging
 10 000 finished cases (delete, vacuum, fresh backup).
 """
 
@@ -25,6 +26,7 @@ SPEC = SimpleNamespace(
     search_keys=("customer.name", "number.n400", "handler.name", "customer.license_no"),
     mask_keys=("handler.id_number",),
     duplicate_clear_keys=("number.*", "notes"),
+    find_keys=("handler.mobile", "contact.name", "contact.phone", "handler.id_number"),
 )
 CST = timezone(timedelta(hours=8))
 CITIES = "杭州 宁波 温州 绍兴 嘉兴 湖州 金华 衢州 舟山 台州 丽水 义乌 余姚 慈溪 海宁 桐乡".split()
@@ -234,6 +236,24 @@ def main() -> None:
             30,
         )
         report("search by case number", timed(lambda: store.search(some.number or ""), 30), 30)
+        # Issue 23: the full ID number and the handler's mobile (what a customer brings).
+        id_number = str(some.fields.get("handler.id_number") or "")
+        report("search by full ID number", timed(lambda: store.search(id_number), 30), 30)
+        mobile = str(some.fields.get("handler.mobile") or "")
+        report("search by handler mobile", timed(lambda: store.search(mobile), 30), 30)
+
+        # The status filter beside the search box (issue 23): its counts when it opens, then the
+        # first page of one status. Every 7th case printed, every 50th changed after its print.
+        with store.db.conn:
+            store.db.execute("UPDATE cases SET status = 'printed' WHERE seq % 7 = 0")
+            store.db.execute("UPDATE cases SET status = 'changed' WHERE seq % 50 = 0")
+        report("open the status filter (counts per status)", timed(store.status_counts, 30), 50)
+        for status in ("printed", "changed", "complete"):
+            samples = timed(lambda s=status: store.list_cases(status=s), 30)
+            report(f"first page of status {status}", samples, 50)
+        report(
+            "search 有限公司 within 已打印", timed(lambda: store.search("有限公司", status="printed"), 30), 50
+        )
 
         store.clock = lambda: datetime(2026, 11, 28, 18, 0, tzinfo=CST)
         start = time.perf_counter()

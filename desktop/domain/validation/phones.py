@@ -154,6 +154,7 @@ def _without_trunk(national: str) -> _Dial:
     if national[0] == "1" and national[1:2] in ("0", "1", "2"):
         if length <= 6:
             return _short(national)
+
     elif national[:2] in ("95", "96") and length <= 6:
         return _short(national)
     elif length <= 8:
@@ -167,6 +168,11 @@ def _without_trunk(national: str) -> _Dial:
             area = fixed.area
             fix = f"0{area}-{national[len(area) :]}"
             return _Dial("fixed", national, (_error("no_trunk", f"区号前面缺少 0，应为 {fix}"),))
+    if national[0] == "1":
+        # 10x/11x/12x are service and short numbers, never a mobile's segment: name the segment
+        # (the general message below said "手机号以 1 开头" of a number that does start with 1).
+        message = f"{national[:3]} 不是已分配的手机号段（手机号的第二位是 3–9），请与客户核对"
+        return _Dial("", national, (_error("not_mobile_segment", message),))
     message = "不是有效的电话号码：固定电话以 0 和区号开头，手机号以 1 开头"
     return _Dial("", national, (_error("invalid", message),))
 
@@ -271,6 +277,18 @@ def _place(national: str) -> str:
     return _CITY_SUFFIX.sub("", _PLACE_SUFFIXES.sub("", place))
 
 
+def _mobile_about(national: str) -> str:
+    """「中国移动 · 浙江杭州」 for a mobile, from phonenumbers' carrier and geocoder data; the carrier
+    alone where the data names only the country (「中国」), nothing when neither is known."""
+    from phonenumbers import carrier, geocoder
+
+    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
+    operator = carrier.name_for_number(number, "zh")
+    place = geocoder.description_for_number(number, "zh")
+    place = "" if place in ("", "中国") else _CITY_SUFFIX.sub("", _PLACE_SUFFIXES.sub("", place))
+    return " · ".join(part for part in (operator, place) if part)
+
+
 def _phone_result(dial: _Dial | None, accept: tuple[str, ...], describe: bool = True) -> Result:
     if dial is None:
         return Result(value="")
@@ -291,7 +309,10 @@ def _phone_result(dial: _Dial | None, accept: tuple[str, ...], describe: bool = 
         return _result(value, problems, missing=missing)
     display = _group(dial.national)
     if dial.kind == "mobile":
-        return _result(value, problems, info=f"手机 · {display}", display=display)
+        # Carrier and region from phonenumbers' own offline data (loaded only when described).
+        about = _mobile_about(dial.national) if describe else ""
+        info = f"手机 · {about} · {display}" if about else f"手机 · {display}"
+        return _result(value, problems, info=info, display=display)
     if dial.extension:
         display += f" 转 {dial.extension}"
     # The city comes from phonenumbers' geocoder, whose import alone takes ~0.5 s: only when the
@@ -370,4 +391,5 @@ def preload_phones() -> None:
     """Load the mobile segments and phone geocoding data now (from a worker at start-up)."""
     segments.allocated_prefixes()
     _place("57181726504")
+    _mobile_about("13805710000")
     _local_lengths("571")
