@@ -320,13 +320,17 @@ class MainWindow(QMainWindow):
         self.extras.show_checklist()
         self.extras.look_for_the_same_customer()
         self.drafts.select(self.session.case_id)
-        self._update_title()
+        self.update_title()
         self.printing.changed()
         self.trail.follow()
 
-    def _update_title(self) -> None:
+    def update_title(self) -> None:
+        from desktop.domain.status import AFTER_PRINT, label
+
         number = f"{self.session.number} · " if self.session.number else ""
-        self.setWindowTitle(f"{number}{self.session.title()} - 400业务申请资料")
+        # Where a printed case stands (已打印, 打印后有修改…) is in the title too: the taskbar shows it.
+        status = f" · {label(self.session.status)}" if self.session.status in AFTER_PRINT else ""
+        self.setWindowTitle(f"{number}{self.session.title()}{status} - 400业务申请资料")
 
     def new_case(self) -> None:
         """A blank case with today's dates and the hall's settings; stored on its first edit."""
@@ -415,7 +419,7 @@ class MainWindow(QMainWindow):
         self.saved_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
         if save is not None and save.case_id is None:  # the first save: its defaults are typed now
             self.view.recheck(self.bundle.fields)
-        self._update_title()
+        self.update_title()
         self.banner.dismiss(Topic.SAVE)
         self.trail.follow()
         self.drafts.current_id = self.session.case_id

@@ -2,9 +2,11 @@
 
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshot.py OUTDIR
 
-Shoots, on a throw-away drafts file and at a 1366×768 laptop's size: an empty case, the example
-case, a case full of errors (each tab), the drafts list with a search, the preview, and the crash
-banner. Files are named SCENE-TAB.png.
+Shoots, on a throw-away drafts file and at a 1366×768 laptop's size: the first-start dialogs (营业厅设置
+and the passphrase), an empty case, the example case, a case full of errors (each tab), the drafts
+list with a search, the preview, the status filter, the print log, a changed-after-print banner and
+the crash banner. Files are named SCENE-TAB.png. Fontconfig is shown DejaVu alone (as on a PC
+without Chinese fonts, issue 23): every Chinese character is drawn by the bundled font.
 """
 
 from __future__ import annotations
@@ -63,6 +65,62 @@ def shoot_tabs(app, window, out: Path, scene: str) -> list[Path]:
     return shots
 
 
+def grab(widget, path: Path) -> Path:
+    widget.grab().save(str(path))
+    return path
+
+
+def only_dejavu(work: Path) -> None:
+    """Let fontconfig see DejaVu alone (when it is installed), as on a PC without CJK fonts."""
+    dejavu = Path("/usr/share/fonts/truetype/dejavu")
+    if not dejavu.is_dir():
+        return
+    conf = work / "fonts.conf"
+    conf.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>{dejavu}</dir>'
+        f"<cachedir>{work / 'fc-cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    os.environ["FONTCONFIG_FILE"] = str(conf)
+
+
+def paper_trail(app, window, out: Path, work: Path) -> list[Path]:
+    """The example printed twice with an edit between: the changed banner, the print log, and the
+    status filter with its counts."""
+    shots = []
+    window.load_example()
+    settle(app, 0.5)
+    window.export_pdf(work / "printed.pdf")  # a final PDF: one print-log row, 已打印
+    settle(app, 0.5)
+    window.go_tab(1)
+    old = window.session.values.get("customer.postcode")
+    window.session.edit("customer.postcode", "310013" if old != "310013" else "310014")
+    window.view.show_case()
+    window.autosaver.save_soon()
+    deadline = time.perf_counter() + 10
+    while window.session.status != "changed" and time.perf_counter() < deadline:
+        settle(app, 0.1)
+    settle(app, 0.8)
+    shots.append(grab(window, out / "changed-banner.png"))
+    window.export_pdf(work / "printed-again.pdf")
+    settle(app, 0.5)
+    log = window.trail.show_print_log()
+    settle(app, 0.3)
+    shots.append(grab(log, out / "print-log.png"))
+    log.close()
+    combo = window.drafts.status_filter
+    combo.opened.emit()
+    settle(app, 0.5)
+    combo.setCurrentIndex(combo.findData("printed"))
+    settle(app, 0.6)
+    combo.showPopup()
+    settle(app, 0.4)
+    shots.append(grab(window, out / "status-filter.png"))
+    shots.append(grab(combo.view().window(), out / "status-filter-list.png"))
+    combo.hidePopup()
+    return shots
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
@@ -71,12 +129,24 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="desk400-shots-"))
     os.environ["DESK400_DATA_DIR"] = str(work)
+    only_dejavu(work)
 
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
     from desktop.app import MainWindow
     from desktop.domain.case import normalise_values
+    from desktop.ui import first_font
+    from desktop.ui.passphrase import PassphraseDialog
+
+    first_font.prepare(app)  # as desktop.app.run does before the first dialog
+    shots = []
+    asked = PassphraseDialog(creating=True)
+    asked.resize(520, asked.sizeHint().height())
+    asked.show()
+    settle(app, 0.3)
+    shots.append(grab(asked, out / "first-start-passphrase.png"))
+    asked.close()
 
     db = work / "drafts.sqlite"
     window = MainWindow(db)
@@ -85,7 +155,12 @@ def main(argv: list[str]) -> int:
     settle(app, 1.0)
     while not window.is_warm():
         settle(app, 0.1)
-    shots = shoot_tabs(app, window, out, "empty")
+    setup = window.offer_hall_setup()
+    settle(app, 0.3)
+    shots.append(grab(setup, out / "first-start-hall.png"))
+    setup.reject()
+    settle(app, 0.2)
+    shots += shoot_tabs(app, window, out, "empty")
 
     window.load_example()
     settle(app)
@@ -110,6 +185,9 @@ def main(argv: list[str]) -> int:
     path = out / "preview-requirement.png"
     window.grab().save(str(path))
     shots.append(path)
+    window.action_preview.trigger()
+    window.drafts.search.setText("")
+    shots += paper_trail(app, window, out, work)
     window.close()
 
     # A window that was killed: the next start offers the last case in a banner.

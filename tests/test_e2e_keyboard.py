@@ -62,10 +62,11 @@ class Keyboard:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
+        self.window = ""  # the main window's X id, once found
 
     def run(self, *args: str) -> str:
         done = subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == 0, (done.stderr, self.env.get("DISPLAY"))
         return done.stdout
 
     def key(self, *keys: str) -> None:
@@ -121,8 +122,7 @@ def keymap_with(chars: set[str], env: dict[str, str]) -> None:
     subprocess.run(["xmodmap", "-"], input=script, env=env, text=True, check=True)
 
 
-def test_a_whole_case_typed_with_the_keyboard_prints_every_value_in_its_blank(display, tmp_path):
-    values = json.loads(EXAMPLE.read_text(encoding="utf-8"))["fields"]
+def app_env(display: str, tmp_path: Path, values: dict) -> dict[str, str]:
     env = {
         **os.environ,
         "DISPLAY": display,
@@ -132,8 +132,13 @@ def test_a_whole_case_typed_with_the_keyboard_prints_every_value_in_its_blank(di
     }
     env.pop("WAYLAND_DISPLAY", None)
     keymap_with({ch for value in values.values() for ch in str(value) if not ch.isascii()}, env)
+    return env
+
+
+def start_app(env: dict[str, str], db: Path) -> tuple[subprocess.Popen, Keyboard]:
+    """The real entry point; the first start's 营业厅设置 step is skipped with Escape."""
     app = subprocess.Popen(
-        [sys.executable, "-m", "desktop", "--db", str(tmp_path / "drafts.sqlite")],
+        [sys.executable, "-m", "desktop", "--db", str(db)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -141,79 +146,125 @@ def test_a_whole_case_typed_with_the_keyboard_prints_every_value_in_its_blank(di
         text=True,
     )
     keys = Keyboard(env)
+    keys.run("search", "--sync", "--onlyvisible", "--name", "营业厅设置")
+    time.sleep(0.5)
+    keys.key("Escape")  # 跳过，稍后在设置中填写
+    window = keys.run("search", "--sync", "--onlyvisible", "--name", "400业务申请资料").split()[0]
+    keys.run("windowfocus", "--sync", window)
+    keys.window = window
+    time.sleep(1.0)  # the drafts file opens right after the first paint
+    return app, keys
+
+
+def stop_app(app: subprocess.Popen) -> str:
+    app.terminate()
     try:
-        window = keys.run("search", "--sync", "--onlyvisible", "--name", "400业务申请资料").split()[0]
-        keys.run("windowfocus", "--sync", window)
-        time.sleep(1.0)  # the drafts file opens right after the first paint
-        v = values
-        keys.key("ctrl+n")
-        # 授权委托书: 经办人, 身份证, 公司名称, 日期
-        keys.field(v["handler.name"])
-        keys.field(v["handler.id_number"])
-        keys.field(v["customer.name"])
-        keys.field(v["authorization.date"])  # the grey default is selected: typing replaces it
-        # 业务需求单
-        keys.key("alt+2")
-        keys.field(v["application.date"])
-        keys.field(v["application.serial"])
-        keys.field(None)  # 公司名称: typed on the first tab, the same value everywhere
-        keys.field(v["customer.license_no"])
-        keys.field(None)  # 企业组织代码: filled from the licence, kept
-        keys.field(v["customer.address"])
-        keys.field(v["contact.name"])
-        keys.field(v["contact.phone"])
-        keys.field(v["customer.postcode"])
-        keys.key("space")  # 业务类别: the first box, 开通
+        output, _ = app.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        output, _ = app.communicate()
+    return output
+
+
+def type_case(keys: Keyboard, v: dict) -> None:
+    """The example case, field by field, keyboard only (Ctrl+N first)."""
+    keys.key("ctrl+n")
+    # 授权委托书: 经办人, 身份证, 公司名称, 日期
+    keys.field(v["handler.name"])
+    keys.field(v["handler.id_number"])
+    keys.field(v["customer.name"])
+    keys.field(v["authorization.date"])  # the grey default is selected: typing replaces it
+    # 业务需求单
+    keys.key("alt+2")
+    keys.field(v["application.date"])
+    keys.field(v["application.serial"])
+    keys.field(None)  # 公司名称: typed on the first tab, the same value everywhere
+    keys.field(v["customer.license_no"])
+    keys.field(None)  # 企业组织代码: filled from the licence, kept
+    keys.field(v["customer.address"])
+    keys.field(v["contact.name"])
+    keys.field(v["contact.phone"])
+    keys.field(v["customer.postcode"])
+    keys.key("space")  # 业务类别: the first box, 开通
+    keys.key("Tab")
+    keys.field(v["number.n400"])
+    keys.field(v["number.open_date"])
+    keys.field(v["number.small"])
+    keys.field(v["number.destinations"][0])
+    keys.field(v["number.destinations"][1])
+    keys.field(None)  # the third destination stays empty
+    keys.field(v["notes"])
+    keys.field(None)  # 经办人 again
+    keys.field(v["handler.phone"])
+    keys.field(v["handler.mobile"])
+    keys.field(v["handler.email"])
+    keys.field(v["agency.name"])
+    keys.field(v["agency.handler"])
+    # 安全服务协议: scope with the arrows (international → national), usage boxes with Space
+    keys.key("alt+3")
+    keys.key("Right")
+    keys.key("Tab")
+    keys.key("Right", "space", "Right", "space")  # 营销, 热线电话
+    keys.key("Tab")
+    keys.field(None)  # 甲方 (公司名称)
+    keys.field(v["agreement.date_a"])
+    keys.field(str(v["agreement.term_years"]))
+    keys.field(v["agreement.date_b"])
+    # 信息安全承诺书: 九、其它 empty, the signer left to follow the handler
+    keys.key("alt+4")
+    for _ in range(6):
         keys.key("Tab")
-        keys.field(v["number.n400"])
-        keys.field(v["number.open_date"])
-        keys.field(v["number.small"])
-        keys.field(v["number.destinations"][0])
-        keys.field(v["number.destinations"][1])
-        keys.field(None)  # the third destination stays empty
-        keys.field(v["notes"])
-        keys.field(None)  # 经办人 again
-        keys.field(v["handler.phone"])
-        keys.field(v["handler.mobile"])
-        keys.field(v["handler.email"])
-        keys.field(v["agency.name"])
-        keys.field(v["agency.handler"])
-        # 安全服务协议: scope with the arrows (international → national), usage boxes with Space
-        keys.key("alt+3")
-        keys.key("Right")
-        keys.key("Tab")
-        keys.key("Right", "space", "Right", "space")  # 营销, 热线电话
-        keys.key("Tab")
-        keys.field(None)  # 甲方 (公司名称)
-        keys.field(v["agreement.date_a"])
-        keys.field(str(v["agreement.term_years"]))
-        keys.field(v["agreement.date_b"])
-        # 信息安全承诺书: 九、其它 empty, the signer left to follow the handler
-        keys.key("alt+4")
-        for _ in range(6):
-            keys.key("Tab")
-        keys.type(v["commitment.date"])
-        keys.key("Tab")
-        # Save as PDF through Qt's dialog, the name typed by hand.
-        target = tmp_path / "bundle.pdf"
-        keys.key("ctrl+shift+s")
-        keys.run("search", "--sync", "--onlyvisible", "--name", "另存为 PDF")
-        time.sleep(0.5)
-        keys.key("ctrl+a")
-        keys.type(str(target))
-        keys.key("Return")
-        deadline = time.monotonic() + 30
-        while not target.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert target.exists(), "the PDF was not written"
-        time.sleep(0.5)
+    keys.type(v["commitment.date"])
+    keys.key("Tab")
+
+
+def save_pdf(keys: Keyboard, target: Path) -> None:
+    """Ctrl+Shift+S and a file name typed in Qt's own (Chinese) save dialog; waits for the file."""
+    keys.key("ctrl+shift+s")
+    keys.run("search", "--sync", "--onlyvisible", "--name", "另存为 PDF")
+    time.sleep(0.5)
+    keys.key("ctrl+a")
+    keys.type(str(target))
+    keys.key("Return")
+    deadline = time.monotonic() + 30
+    while not target.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert target.exists(), "the PDF was not written"
+    time.sleep(0.5)
+    # Without a window manager the X focus does not go back to the window when the dialog closes.
+    keys.run("windowfocus", "--sync", keys.window)
+    time.sleep(0.3)
+
+
+def title_with(keys: Keyboard, text: str, timeout: float = 15) -> bool:
+    """Whether a visible window's title holds `text` within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", text], env=keys.env,
+                              capture_output=True, text=True, timeout=30)  # fmt: skip
+        if done.returncode == 0 and done.stdout.strip():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def titles(keys: Keyboard) -> list[str]:
+    """Every visible window's title (what a failed wait reports)."""
+    done = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "."], env=keys.env,
+                          capture_output=True, text=True, timeout=30)  # fmt: skip
+    return [keys.run("getwindowname", w).strip() for w in done.stdout.split()]
+
+
+def test_a_whole_case_typed_with_the_keyboard_prints_every_value_in_its_blank(display, tmp_path):
+    values = json.loads(EXAMPLE.read_text(encoding="utf-8"))["fields"]
+    env = app_env(display, tmp_path, values)
+    app, keys = start_app(env, tmp_path / "drafts.sqlite")
+    target = tmp_path / "bundle.pdf"
+    try:
+        type_case(keys, values)
+        save_pdf(keys, target)
     finally:
-        app.terminate()
-        try:
-            output, _ = app.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            output, _ = app.communicate()
+        output = stop_app(app)
     assert "Traceback" not in output, output
     expected = tmp_path / "expected.pdf"
     rendered = subprocess.run(
@@ -229,6 +280,46 @@ def test_a_whole_case_typed_with_the_keyboard_prints_every_value_in_its_blank(di
     # The window adds the agent's materials checklist as a last page (case files carry no ticks).
     assert len(typed) == len(issued) + 1 and typed[-1].startswith("材料清单")
     assert typed[:-1] == issued
+
+
+def test_print_edit_changed_reprint_and_the_print_log(display, tmp_path):
+    """Issue 23: a case typed and printed (a final PDF is a print), then edited: the window says
+    打印后有修改; printed again it is 已打印, and 打印记录 (Ctrl+J) lists both prints."""
+    values = json.loads(EXAMPLE.read_text(encoding="utf-8"))["fields"]
+    env = app_env(display, tmp_path, values)
+    db = tmp_path / "drafts.sqlite"
+    app, keys = start_app(env, db)
+    try:
+        type_case(keys, values)
+        save_pdf(keys, tmp_path / "first.pdf")
+        assert title_with(keys, "已打印 - 400业务申请资料")
+        keys.key("alt+1")  # the cursor in 经办人, the first field
+        keys.key("ctrl+a")
+        keys.type(values["contact.name"])  # a printed value changed
+        keys.key("Tab")
+        assert title_with(keys, "打印后有修改"), titles(keys)
+        save_pdf(keys, tmp_path / "second.pdf")
+        assert title_with(keys, "已打印 - 400业务申请资料")
+        keys.key("ctrl+j")
+        assert title_with(keys, "打印记录"), "打印记录 did not open"
+        time.sleep(0.5)
+        keys.key("Escape")
+        keys.run("windowfocus", "--sync", keys.window)
+        keys.key("ctrl+q")
+        app.wait(30)
+    finally:
+        output = stop_app(app)
+    assert "Traceback" not in output, output
+    from desktop.domain.forms import default_bundle
+    from desktop.store import Store
+
+    bundle = default_bundle()
+    os.environ["DESK400_DATA_DIR"] = env["DESK400_DATA_DIR"]
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+        (summary,) = store.list_cases().items
+        rows = store.prints(summary.id)
+        assert len(rows) == 2 and rows[0].digest != rows[1].digest
+        assert store.get(summary.id).status == "printed"
 
 
 def pages(path: Path) -> list[str]:

@@ -88,6 +88,7 @@ class SettingDef:
     default: str
     pattern: str | None = None
     hint: str = ""
+    first_start: str = ""  # non-empty: asked at the first start (营业厅设置), this its hint
 
     def problem(self, value: str) -> str | None:
         """Why `value` cannot be saved (Chinese, naming the setting), or None. Empty means "use
@@ -265,7 +266,9 @@ def _settings(entries: Any, where: str) -> tuple[SettingDef, ...]:
     out: list[SettingDef] = []
     for i, raw in enumerate(entries):
         here = f"{where}: setting[{i}]"
-        entry = take(raw, here, required=("key", "label", "default"), optional=("pattern", "hint"))
+        entry = take(
+            raw, here, required=("key", "label", "default"), optional=("pattern", "hint", "first_start")
+        )
         key = expect(entry["key"], str, f"{here}.key")
         if not KEY_PATTERN.match(key):
             raise FormError(f"{here}: bad key {key!r}")
@@ -283,7 +286,10 @@ def _settings(entries: Any, where: str) -> tuple[SettingDef, ...]:
                 raise FormError(f"{here}: a setting with a pattern needs a hint (the message for bad input)")
             if default and not re.fullmatch(pattern, default):
                 raise FormError(f"{here}: default {default!r} does not match its pattern")
-        out.append(SettingDef(key, expect(entry["label"], str, f"{here}.label"), default, pattern, hint))
+        first = expect(entry.get("first_start", ""), str, f"{here}.first_start")
+        out.append(
+            SettingDef(key, expect(entry["label"], str, f"{here}.label"), default, pattern, hint, first)
+        )
     return tuple(out)
 
 

@@ -23,19 +23,7 @@ from desktop.domain.forms import SettingDef
 from desktop.ui.style import set_text_colour
 
 FIRST_START_DONE = "first_start.done"  # a drafts-file setting: the step was answered or skipped
-KEYS = ("agency.name", "agency.handler", "desk.code", "operator.name")
-LABELS = {
-    "agency.name": "营业厅名称（经办单位）",
-    "agency.handler": "您的姓名（经办人）",
-    "desk.code": "柜台代码",
-    "operator.name": "运营商公司名称",
-}
-HINTS = {
-    "agency.name": "如：中国电信杭州西湖营业厅；打印在业务需求单的「经办单位」",
-    "agency.handler": "打印在「经办单位 经办人」处",
-    "desk.code": "2–6 个字母或数字，如 XH01；案卷编号以它开头（XH01-20261130-017）",
-    "operator.name": "一般不用改",
-}
+DESK_CODE = "desk.code"  # desktop.store.numbers.DESK_CODE_KEY: its placeholder default is no hall's
 
 
 def upper_as_typed(edit: QLineEdit) -> None:
@@ -60,7 +48,8 @@ class HallSetupDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("hall_setup")
         self.setWindowTitle("营业厅设置")
-        self.settings = {s.key: s for s in settings if s.key in KEYS}
+        # Which settings, and their hints, are bundle data (bundle.toml `first_start`).
+        self.settings = {s.key: s for s in settings if s.first_start}
         form = QFormLayout(self)
         intro = QLabel(
             "第一次使用：请填写营业厅的信息，之后新建的案卷会自动填好经办单位和经办人，并按柜台代码编号。"
@@ -69,20 +58,18 @@ class HallSetupDialog(QDialog):
         intro.setWordWrap(True)
         form.addRow(intro)
         self.edits: dict[str, QLineEdit] = {}
-        for key in KEYS:
-            if key not in self.settings:
-                continue
-            setting = self.settings[key]
+        for key, setting in self.settings.items():
             value = current.get(key)
-            # A default is shown as a hint (DESK is no hall's code), except the operator's name.
-            unset = value in (None, "") or (value == setting.default and key != "operator.name")
+            # The desk code's default (DESK) is a placeholder, shown as a hint only.
+            unset = value in (None, "") or (value == setting.default and key == DESK_CODE)
             edit = QLineEdit("" if unset else str(value))
             edit.setObjectName(f"setup.{key}")
-            edit.setPlaceholderText(HINTS[key])
+            edit.setPlaceholderText(setting.first_start)
+            edit.setToolTip(setting.first_start)
             edit.setMinimumWidth(360)
-            if key == "desk.code":
+            if key == DESK_CODE:
                 upper_as_typed(edit)
-            form.addRow(LABELS[key], edit)
+            form.addRow(setting.label, edit)
             self.edits[key] = edit
         self.error = QLabel()
         self.error.setObjectName("hall_setup_error")
@@ -105,7 +92,7 @@ class HallSetupDialog(QDialog):
         for key, edit in self.edits.items():
             problem = self.settings[key].problem(edit.text().strip())
             if problem:
-                out.append((key, f"{LABELS[key]}：{problem}"))
+                out.append((key, problem))
         return out
 
     def accept(self) -> None:

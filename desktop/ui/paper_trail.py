@@ -69,7 +69,11 @@ class PaperTrail(QObject):
         printing.current_document = current_document  # the preview opens on the tab's document
 
     def follow(self) -> None:
-        """After a save or when a case is shown: the banner while the case is 打印后有修改."""
+        """After a save, a print or when a case is shown: the banner while the case is 打印后有修改
+        (and the window's title, which names the status)."""
+        update_title = getattr(self.window, "update_title", None)
+        if update_title is not None:
+            update_title()
         if self.session.status == CHANGED and not self.session.conflicted:
             if self.banner.topic != Topic.PRINTED:
                 self.banner.show_message(Topic.PRINTED, CHANGED_TEXT, [(REPRINT, self.reprint)], kind="info")
