@@ -53,7 +53,10 @@ _ARGPARSE_MESSAGES = (
 
 class ChineseHelpFormatter(argparse.HelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
-        super().add_usage(usage, actions, groups, prefix="用法：")
+        # Only argparse's default prefix is replaced: add_subparsers asks for the usage with an
+        # empty prefix to name a subcommand's prog, which otherwise became 「用法：desk400 server」
+        # and printed 「用法：用法：…」 in a nested command's usage and errors.
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
@@ -487,8 +490,8 @@ def cmd_import(
             print(str(exc), file=sys.stderr)
             return EXIT_FINDINGS
     print(
-        f"已导入 {len(files)} 个文件：新增 {len(report.created)}，更新 {len(report.replaced)}，"
-        f"未变 {len(report.unchanged)}"
+        f"已导入 {len(transfer.case_files(files))} 个文件：新增 {len(report.created)}，"
+        f"更新 {len(report.replaced)}，合并 {len(report.merged)}，未变 {len(report.unchanged)}"
     )
     return EXIT_OK
 

@@ -19,7 +19,7 @@ from test_store_helpers import EXAMPLE, Clock, open_at
 
 from desktop.store import StoreError, backup, escrow, keys
 from desktop.store.cipher import CURRENT, LEGACY
-from desktop.store.connection import connect
+from desktop.store.connection import connect, damage_mark
 
 CASES = 300
 
@@ -295,4 +295,24 @@ def test_a_full_disk_during_the_rewrite_is_said_as_such_and_changes_nothing(tmp_
     monkeypatch.setattr(encrypt, "connect", real)  # room again
     keys.forget()
     with open_at(db) as store:
+        assert {case_id: store.get(case_id).fields for case_id in store.ids()} == cases
+
+
+def test_a_backup_put_back_in_the_first_format_is_found_when_damage_is_marked(tmp_path):
+    """Issue 21: a backup written with the drafts file's key is found whatever format the key file
+    names; the full check's mark on a readable file skipped one in the first format, and recovery
+    said 「没有可用的自动备份」 and started an empty file."""
+    db, cases = first_format_file(tmp_path, 20)
+    [old_backup] = backup.backups(db)
+    first = old_backup.read_bytes()
+    with open_at(db):
+        pass  # rewritten, backup included; the key file now names the current format
+    old_backup.write_bytes(first)  # the backups folder restored from before the rewrite
+    damage_mark(db).touch()  # what the full check leaves when the window has the file open
+    with open(db, "r+b") as handle:  # noqa: PTH123 (no connection is open)
+        handle.seek(CURRENT.page_bytes * 3 + 100)
+        handle.write(b"\xa5" * 100)  # a page of the cases no longer authenticates
+    keys.forget()
+    with open_at(db) as store:
+        assert store.recovery is not None and store.recovery.restored_from == old_backup
         assert {case_id: store.get(case_id).fields for case_id in store.ids()} == cases

@@ -161,3 +161,13 @@ def test_render_writes_a_pdf_and_final_refuses_errors(tmp_path):
 def test_render_to_an_unwritable_place_exits_2(tmp_path):
     result = run("render", EXAMPLE, "-o", tmp_path / "no" / "such" / "dir" / "x.pdf")
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_nested_commands_usage_error_says_its_name_once():
+    """Issue 21: 「用法：用法：desk400 server init：参数有误…」."""
+    result = run("server", "init")
+    assert result.returncode == 2 and "用法：" not in result.stderr, result.stderr
+    assert result.stderr.startswith("desk400 server init：参数有误：缺少必需的参数：--url")
+    assert "用 desk400 server init --help 查看用法" in result.stderr
+    shown = run("server", "add-desk", "--help")
+    assert shown.returncode == 0 and shown.stdout.startswith("用法：desk400 server add-desk ")

@@ -485,3 +485,85 @@ def test_a_laptops_older_file_arriving_after_its_newer_one_brings_nothing_back(
     assert import_files(store, [second]).replaced == (case.id,)  # the newer stick first
     assert import_files(store, [first]).unchanged == (case.id,)  # then the older one
     assert filled(store.get(case.id).fields) == filled(laptop.get(case.id).fields)
+
+
+def test_a_laptops_revert_made_from_this_machines_last_handover_replaces_the_case(
+    store, laptop, tmp_path, clock
+):
+    """Issue 21 item 8: the laptop changes a name and changes it back; the file of the change back
+    names this machine's last handover as its base, so it is the newer state whatever its values."""
+    case = store.create(EXAMPLE)
+    hand_over(store, laptop, case.id, tmp_path, "out.json")
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "contact.name", "张三", laptop.get(case.id).revision)
+    _, report = hand_over(laptop, store, case.id, tmp_path, "first.json")
+    assert report.replaced == (case.id,) and store.get(case.id).fields["contact.name"] == "张三"
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "contact.name", "李敏", laptop.get(case.id).revision)
+    _, report = hand_over(laptop, store, case.id, tmp_path, "second.json")
+    assert report.replaced == (case.id,) and not report.unchanged
+    assert store.get(case.id).fields["contact.name"] == "李敏"
+    assert filled(store.get(case.id).fields) == filled(laptop.get(case.id).fields)
+
+
+def test_a_base_far_beyond_any_real_revision_is_refused_and_never_poisons_the_case(
+    store, laptop, tmp_path, clock
+):
+    """Issue 21 item 10: base.revision 2**53 - 1 was taken, and every later export of the case
+    carried 2**53, which every import refused."""
+    case = store.create(EXAMPLE)
+    back = casefile.read(export_case(store, case.id, tmp_path / "out.json"))
+    for revision, taken in ((9007199254740991, False), (2**31 + 1, False), (2**31, True)):
+        hostile = tmp_path / f"r{revision}.json"
+        casefile.write(replace(back, base=casefile.Base(revision, casefile.values_digest(EXAMPLE))), hostile)
+        if not taken:
+            with pytest.raises(BadInput, match="base.revision"):
+                import_files(laptop, [hostile])
+            continue
+        import_files(laptop, [hostile])
+    # The laptop took a base at the limit: what it hands over next is still a file every import reads.
+    clock.advance(hours=1)
+    laptop.save_field(case.id, "notes", "笔记本", laptop.get(case.id).revision)
+    again = export_case(laptop, case.id, tmp_path / "again.json")
+    assert import_files(store, [again]).replaced == (case.id,)
+    # So is a case whose recorded handover an older desk400 already pushed beyond the limit.
+    store.record_export(case.id, store.get(case.id).fields, revision=2**53)
+    onward = export_case(store, case.id, tmp_path / "onward.json")
+    assert casefile.read(onward).base is None  # goes out as version 1, decided by time
+    assert import_files(laptop, [onward]).unchanged == (case.id,)
+
+
+def test_the_command_line_counts_merges_and_shows_invisible_characters_in_conflicts(tmp_path):
+    """Issue 21: a field merge printed 「新增 0，更新 0，未变 0」, and a conflict between 大厅 and
+    大\\u200b厅 printed as 「大厅 / 大厅」."""
+    import contextlib
+    import io
+
+    from desktop.cli import main
+
+    def run(*args):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+        return code, out.getvalue(), err.getvalue()
+
+    hall, field_laptop = tmp_path / "hall.sqlite", tmp_path / "laptop.sqlite"
+    assert run("import", "--db", hall, EXAMPLE_FILE)[0] == 0
+    assert run("export", "--db", hall, "--id", CASE_ID, "-o", tmp_path / "out.json")[0] == 0
+    assert run("import", "--db", field_laptop, tmp_path / "out.json")[0] == 0
+    for db, key, value in ((hall, "handler.mobile", "13900000000"), (field_laptop, "notes", "笔记本")):
+        with open_at(db) as opened:
+            opened.save_field(CASE_ID, key, value, opened.get(CASE_ID).revision)
+    assert run("export", "--db", field_laptop, "--id", CASE_ID, "-o", tmp_path / "back.json")[0] == 0
+    code, out, err = run("import", "--db", hall, tmp_path / "back.json")
+    assert code == 0, err
+    assert out.strip() == "已导入 1 个文件：新增 0，更新 0，合并 1，未变 0"
+    assert run("export", "--db", hall, "--id", CASE_ID, "-o", tmp_path / "merged.json")[0] == 0
+    assert run("import", "--db", field_laptop, tmp_path / "merged.json")[0] == 0
+    for db, value in ((hall, "大厅"), (field_laptop, "大\u200b厅")):
+        with open_at(db) as opened:
+            opened.save_field(CASE_ID, "notes", value, opened.get(CASE_ID).revision)
+    assert run("export", "--db", field_laptop, "--id", CASE_ID, "-o", tmp_path / "again.json")[0] == 0
+    code, _, err = run("import", "--db", hall, tmp_path / "again.json")
+    assert code == 1
+    assert [line for line in err.splitlines() if " notes: " in line][0].endswith("notes: 大厅 / 大[U+200B]厅")

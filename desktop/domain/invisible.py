@@ -88,3 +88,14 @@ def strip_invisible(text: str, *, multiline: bool = False) -> tuple[str, int]:
 def drop_surrogates(text: str) -> str:
     """`text` without lone surrogates (from a broken encoding; UTF-8 cannot even store them)."""
     return text if text.isprintable() else _SURROGATES.sub("", text)
+
+
+_ANY_HIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{_FORMAT}]")
+
+
+def marked(text: str) -> str:
+    """`text` with every control, format or line-breaking character (and lone surrogate) shown as
+    its code point, `[U+200B]`: for a line the agent reads to choose between two values (a
+    conflict of `import` or `sync`), where 「王\u200b霄」 would print as 「王霄」 and the two
+    sides look the same while they differ."""
+    return _ANY_HIDDEN.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)

@@ -65,10 +65,12 @@ def is_empty(value: Value) -> bool:
     return value is None or value == "" or value == []
 
 
-# The largest base revision a file may carry: a whole number every JSON reader keeps exactly, far
-# beyond any real count of handovers, and one more still fits SQLite's integer (a file claiming
-# 2**63 - 2 made every later export of its case fail).
-MAX_REVISION = 2**53 - 1
+# The largest base revision a file may carry: far beyond any real count of handovers or hall
+# revisions, and far from 2**53, where JSON readers stop keeping whole numbers exactly. A file
+# claiming 2**53 - 1 was taken, and every later export of its case carried 2**53, which every
+# import refused (issue 21); a base at the limit is still read, but what an import records from it
+# (its revision + 1) is never carried out again (desktop.files.transfer.base_for).
+MAX_REVISION = 2**31
 
 
 class CaseFileError(ValueError):

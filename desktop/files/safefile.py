@@ -76,8 +76,9 @@ def why(exc: OSError) -> str:
     return _WHY.get(exc.errno or 0, f"系统错误 {exc.errno}，请换一个位置或稍后重试")
 
 
-def read_regular(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file of at most `max_bytes`; FileProblem otherwise.
+def read_regular(path: Path, max_bytes: int, *, what: str = "案卷文件") -> bytes:
+    """The bytes of a regular file of at most `max_bytes`; FileProblem otherwise (`what`: the
+    kind of file expected, named in the message).
 
     stat() before opening refuses a FIFO, device or folder at once; the open is non-blocking and
     fstat() checks again what was opened (the path may have been swapped meanwhile).
@@ -89,15 +90,15 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         raise FileProblem(f"{name}：文件不存在", errno.ENOENT) from None
     except OSError as exc:
         raise FileProblem(f"{name}：无法读取（{why(exc)}）", exc.errno or 0) from None
-    _require_regular(info, name)
+    _require_regular(info, name, what)
     if info.st_size > max_bytes:
-        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是案卷文件", errno.EFBIG)
+        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），{_not_a(what)}", errno.EFBIG)
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
         raise FileProblem(f"{name}：无法读取（{why(exc)}）", exc.errno or 0) from None
     try:
-        _require_regular(os.fstat(fd), name)
+        _require_regular(os.fstat(fd), name, what)
         chunks: list[bytes] = []
         left = max_bytes + 1
         while left > 0:
@@ -114,7 +115,7 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > max_bytes:
-        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），不是案卷文件", errno.EFBIG)
+        raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），{_not_a(what)}", errno.EFBIG)
     return data
 
 
@@ -205,9 +206,14 @@ def sync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _require_regular(info: os.stat_result, name: str) -> None:
+def _require_regular(info: os.stat_result, name: str, what: str = "案卷文件") -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise FileProblem(f"{name}：{_kind(info.st_mode)}，不是案卷文件", errno.EINVAL)
+        raise FileProblem(f"{name}：{_kind(info.st_mode)}，{_not_a(what)}", errno.EINVAL)
+
+
+def _not_a(what: str) -> str:
+    """「不是案卷文件」, 「不是 age 身份文件」: a space before a Latin word, as Chinese text sets it."""
+    return f"不是 {what}" if what[:1].isascii() else f"不是{what}"
 
 
 def _kind(st_mode: int) -> str:

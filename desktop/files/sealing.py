@@ -40,7 +40,7 @@ def identities(path: Path) -> list[Any]:
     """The identities of an age identity file (comment lines `#` skipped)."""
     name = safefile.shown(path)
     try:
-        raw = safefile.read_regular(Path(path), MAX_IDENTITY_BYTES)
+        raw = safefile.read_regular(Path(path), MAX_IDENTITY_BYTES, what="age 身份文件")
     except safefile.FileProblem as exc:
         raise SealError(f"身份文件 {exc}") from None
     found = []

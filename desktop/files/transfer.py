@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from desktop.files import casefile, safefile, sealing
+from desktop.files import casefile, safefile, sealed_info, sealing
 from desktop.files.casefile import Base, CaseFile, CaseFileError, Value, canonical_id, values_digest
 from desktop.files.safefile import shown
 from desktop.hall import local as hall_local
@@ -138,7 +138,7 @@ def import_files(
     """
     batch: list[tuple[str, CaseFile]] = []
     seen: dict[str, str] = {}
-    for path in files:
+    for path in case_files(files):
         try:
             case = _read(Path(path), identity, known_keys=known_keys, shapes=shapes)
         except CaseFileError as exc:
@@ -159,6 +159,23 @@ def import_files(
     return store.import_cases(batch, bases_known=bases)
 
 
+def case_files(files: Sequence[Path]) -> list[Path]:
+    """The case files among `files`: the note beside a sealed file given too (`import usb/*`) is
+    left out; a note given alone is bad input, since it holds no case."""
+    given = {os.fspath(Path(f)) for f in files}
+    kept = []
+    for path in map(Path, files):
+        if not sealed_info.is_info(path):
+            kept.append(path)
+            continue
+        sealed = path.with_name(path.name[: -len(sealed_info.SUFFIX)])
+        if os.fspath(sealed) not in given:
+            raise BadInput(
+                f"{shown(path)}：是加密案卷旁的说明文件，里面没有案卷；请导入 {shown(sealed.name)}"
+            )
+    return kept
+
+
 def known_base(store: Store, case_id: str, digest: str) -> dict[str, Value] | None:
     """The values a version-2 file's base digest stands for, if this machine shared them: one of
     its recent handovers of the case, or its last agreement with the hall server."""
@@ -173,13 +190,17 @@ def known_base(store: Store, case_id: str, digest: str) -> dict[str, Value] | No
 
 def base_for(store: Store, case: Case) -> Base | None:
     """What this machine last shared of the case, the base its file carries: the later of its last
-    handover and its last sync (by the drafts revision each was at); None when it never shared it."""
+    handover and its last sync (by the drafts revision each was at); None when it never shared it.
+
+    A revision beyond casefile.MAX_REVISION (recorded from a file at the limit, or by a desk400
+    that took any revision below 2**53) is never carried: every import would refuse the file, so
+    the case goes out as version 1 instead, decided by time as a file without a base."""
     found: list[tuple[int, int, Base]] = []
     handed = store.last_handover(case.id)
-    if handed is not None:
+    if handed is not None and 0 <= handed.revision <= casefile.MAX_REVISION:
         found.append((handed.local_revision, 1, Base(handed.revision, handed.digest)))
     synced = hall_local.synced_base(store.db, case.id)
-    if synced is not None:
+    if synced is not None and 0 <= synced[0] <= casefile.MAX_REVISION:
         found.append((synced[2], 0, Base(synced[0], values_digest(synced[1]))))
     return max(found, key=lambda f: f[:2])[2] if found else None
 
@@ -246,6 +267,7 @@ def _write(store: Store, case_id: str, target: Path) -> None:
             recipient = sealing.recipient(str(store.setting(ESCROW_SETTING)))
             sealed = sealing.seal(doc.to_json().encode("utf-8"), [recipient])
             safefile.write_atomic(target, sealed, mode=0o600)
+            sealed_info.write(target, sealed, doc.id, doc.updated, doc.fields)
         else:
             casefile.write(doc, target, mode=0o600)
     except sealing.SealError as exc:
@@ -259,8 +281,14 @@ def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:
     """Never overwrite a file holding a later, different version of the same case.
 
     Exports are named ID.json, like the file another machine sends back: exporting into the folder
-    it arrived in would otherwise replace the other machine's edits with this one's.
+    it arrived in would otherwise replace the other machine's edits with this one's. A sealed file
+    is compared through the note beside it (desktop.files.sealed_info), never opened: no desk holds
+    the hall's identity. One whose note is missing or describes other bytes cannot be compared and
+    is not replaced either.
     """
+    if target.name.endswith(sealing.SUFFIX):
+        _refuse_to_bury_sealed(target, doc)
+        return
     try:
         there = casefile.read(target)
     except (CaseFileError, OSError):
@@ -274,4 +302,25 @@ def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:
     if newer:
         raise BadInput(
             f"{shown(target)}：里面是这个案卷更晚的版本（{there.updated}），导出会覆盖它；请导出到另一个文件夹"
+        )
+
+
+def _refuse_to_bury_sealed(target: Path, doc: CaseFile) -> None:
+    try:
+        data = safefile.read_regular(target, casefile.MAX_BYTES * 2)
+    except safefile.FileProblem:
+        if not os.path.lexists(target):
+            return  # nothing there
+        raise BadInput(f"{shown(target)}：无法读取已有的文件，导出不会覆盖它；请导出到另一个文件夹") from None
+    info = sealed_info.read(target, data)
+    if info is None:
+        raise BadInput(
+            f"{shown(target)}：是加密的案卷文件，旁边没有与它相符的说明文件 {shown(sealed_info.info_path(target).name)}，"
+            "本机无法确认里面是不是更晚的版本，导出不会覆盖它；请导出到另一个文件夹"
+        )
+    if info.id != doc.id or info.same_values(doc.fields):
+        return
+    if info.newer_than(doc.updated):
+        raise BadInput(
+            f"{shown(target)}：里面是这个案卷更晚的版本（{info.shown_time()}），导出会覆盖它；请导出到另一个文件夹"
         )

@@ -11,6 +11,7 @@ from desktop.hall import schema
 from desktop.hall.connection import HallError, connector
 from desktop.hall.engine import SyncEngine
 from desktop.store import Store
+from desktop.store.models import shown_value
 
 SETTING_URL = "hall.url"
 SETTING_CA = "hall.ca_file"
@@ -60,11 +61,8 @@ def server_add_desk(url: str, code: str, password: str | None) -> str:
 
 
 def shown(value: Any) -> str:
-    """A conflicted value as the agent reads it."""
-    if value is None or value == "" or value == []:
-        return "（空）"
+    """A conflicted value as the agent reads it: the bin state in words, any other value as
+    `import` lists its conflicts (invisible characters shown as code points)."""
     if value is True:
         return "在回收站"
-    if isinstance(value, list):
-        return "、".join(value)
-    return str(value)
+    return shown_value(value)

@@ -5,7 +5,10 @@ Every drafts file, WAL and backup is encrypted with SQLCipher under the file's o
 drafts file (marked by its key file beside it, or a plain one by its `application_id` or its
 recorded migrations) is opened, a plain one encrypted (desktop.store.encrypt), a damaged one set
 aside and recovered from a backup, and any other file refused untouched. The key is verified
-(its check value) before any of this, so a wrong key is said as such and never taken for damage.
+(its check value) before any of this, so a wrong key is said as such and never taken for damage;
+and a key right for its key file that no page of the drafts file authenticates under (a drafts
+file copied without its own key file, key files swapped) is refused as not this file's
+(`key_fits`), nothing renamed or set aside.
 
 Opening checks only what it reads anyway (the header, the key, the schema): the full
 `PRAGMA quick_check` decrypts every page, seconds at 100 000 cases, so it runs in housekeeping on
@@ -154,6 +157,45 @@ def look(path: Path, key: bytes | None, cipher: Cipher = CURRENT) -> FileState:
         conn.close()
 
 
+def key_fits(path: Path, key: bytes) -> bool | None:
+    """Whether the encrypted file at `path` was written with `key`: True when any page of it
+    authenticates under the key (in a page format this version knows), False when none of its
+    pages does, None when it is too short to tell.
+
+    SQLCipher answers a wrong key and a damaged first page alike ("file is not a database"), but
+    every page carries its own HMAC under a key derived from the file's key and its salt (the
+    file's first 16 bytes, kept in clear): `PRAGMA cipher_integrity_check` checks each page on its
+    own, page 1 unread or not. Damage leaves most pages authentic; another key leaves none. A file
+    whose salt itself was overwritten reads as another key's: refused untouched, never set aside.
+    """
+    from desktop.store.cipher import BY_VERSION
+
+    size = path.stat().st_size
+    told = False
+    for cipher in (CURRENT, *(c for c in BY_VERSION.values() if c != CURRENT)):
+        pages = size // cipher.page_bytes
+        if pages < 2:
+            continue
+        told = True
+        try:
+            conn = connect(path, key=key, read_only=True, cipher=cipher)
+        except ERRORS:
+            continue
+        try:
+            failed = sum(
+                1
+                for (line,) in conn.execute("PRAGMA cipher_integrity_check").fetchall()
+                if "HMAC verification failed" in str(line)
+            )
+        except DATABASE_ERRORS:
+            continue
+        finally:
+            conn.close()
+        if failed < pages:
+            return True
+    return False if told else None
+
+
 def error_code(exc: BaseException) -> int:
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF
 
@@ -252,6 +294,9 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
     if info is not None and key is not None and info.cipher != CURRENT.version:
         info = encrypt.upgrade_cipher(path, key, info)  # once, at the first open of a new desk400
     state = inspect(path, key)
+    if state.kind in ("unreadable", "empty") and key is not None and not state.plain and not _in_use(path):
+        # Asked before anything else is read or written (the lock file, the backups' formats).
+        _refuse_another_key(path, key)
     if state.kind == "unreadable" and key is not None and not _in_use(path):
         if encrypt.rewrite_older_copies(path, key):  # put back from before the format changed
             state = inspect(path, key)
@@ -293,6 +338,11 @@ def _prepare(path: Path, *, create: bool, now: datetime) -> tuple[bytes, backup.
     if damaged:
         if _in_use(path):
             raise DamagedFile(DAMAGED_IN_USE)  # set aside at the next start, not under a connection
+        if not plain and key is not None and state.kind == "drafts":
+            # A backup put back from before the page format changed is written with this key but
+            # reads only in its old format: rewritten first, so recovery finds it (an unreadable
+            # file had this done above).
+            encrypt.rewrite_older_copies(path, key)
         recovery = _recover(path, now, None if plain else key)
     mark.unlink(missing_ok=True)
     if plain:
@@ -309,6 +359,50 @@ def _plain_header(path: Path) -> bool:
     Read outside SQLite only once SQLite could not read the file with its key."""
     with path.open("rb") as handle:
         return handle.read(16) == PLAIN_HEADER
+
+
+WRONG_KEY_FILE = (
+    "这个密钥文件不是这个草稿文件的：{key_file} 里的密钥打不开 {name}，本程序没有改动任何文件；"
+    "请把这个草稿文件自己的密钥文件放在它旁边（换电脑时两个文件一起拷贝）"
+)
+
+
+def _refuse_another_key(path: Path, key: bytes) -> None:
+    """NotThisFilesKey when the key, right for its key file (check value), is not the drafts file's: a
+    drafts file copied without its own key file, or key files swapped. Taking that for damage
+    set the file aside and put a backup (or nothing) in its place.
+
+    The drafts file says so when no page of it authenticates under the key and it still looks
+    like ciphertext. One damaged beyond telling (overwritten, emptied) leaves it to the backups:
+    when every one of them is another key's too, the key file is not this drafts file's either;
+    a backup written with this key, in any page format, is what recovery then restores."""
+    fits = key_fits(path, key) if path.stat().st_size else None
+    if fits is True:
+        return
+    message = WRONG_KEY_FILE.format(key_file=keys.key_path(path).name, name=path.name)
+    if fits is False and _all_ciphertext(path):
+        raise keys.NotThisFilesKey(message)
+    stored = backup.backups(path)
+    if stored and all(key_fits(copy, key) is False and _all_ciphertext(copy) for copy in stored):
+        raise keys.NotThisFilesKey(message)
+
+
+def _all_ciphertext(path: Path, pages: int = 8) -> bool:
+    """True when the file looks like SQLCipher's work: a random salt (its first 16 bytes) and the
+    first pages after the first nearly every byte value each. A file written with another key
+    does; one whose start or pages were overwritten with zeroes, a fill byte or text (damage) does
+    not, and is recovered from a backup as any damaged file.
+
+    Read outside SQLite only once SQLite could not read the file, with no connection of this
+    process on it (see the module docstring)."""
+    size = CURRENT.page_bytes
+    with path.open("rb") as handle:
+        salt = handle.read(16)
+        handle.seek(size)
+        chunks = [handle.read(size) for _ in range(pages)]
+    whole = [chunk for chunk in chunks if len(chunk) == size]
+    # 16 random bytes repeat a value about once; 4 KB of ciphertext holds nearly all 256 values.
+    return len(set(salt)) >= 10 and bool(whole) and all(len(set(chunk)) >= 200 for chunk in whole)
 
 
 def _marked(path: Path, info: keys.KeyFile | None) -> bool:

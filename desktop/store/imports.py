@@ -117,8 +117,18 @@ def import_cases(
 
 
 def _superseded(db: Database, stored: Mapping[str, Any], case: CaseFile) -> bool:
-    """A version-2 file whose values differ from the stored case's but were seen here before."""
+    """A version-2 file whose values differ from the stored case's but were seen here before,
+    made from an older state than this machine's last handover of the case.
+
+    A file whose base is that last handover was made from the latest state the two machines
+    shared: the base alone decides then (it merges, or replaces an unchanged case), even when its
+    values are ones seen here before: a name changed on the laptop and changed back is a revert,
+    not an old copy."""
+    assert case.base is not None
     if handover.same_content(stored["fields"], case.fields):
+        return False
+    last = bases.last(db, case.id)
+    if last is not None and last.digest == case.base.digest:
         return False
     return bases.seen(db, case.id, values_digest(case.fields))
 

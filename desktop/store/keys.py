@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import threading
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,12 @@ class KeyProblem(StoreError):
 
 
 class WrongKey(KeyProblem):
-    pass
+    """The passphrase does not open the key file's key (the window asks again)."""
+
+
+class NotThisFilesKey(KeyProblem):
+    """The key file's key is sound (its check value) but the drafts file beside it was not
+    written with it: another passphrase cannot help, the right key file must be put back."""
 
 
 class NoKey(KeyProblem):
@@ -211,20 +217,46 @@ def _from_passphrase(db_path: Path, info: KeyFile) -> bytes:
             f"{db_path.name} 用口令加密，需要口令才能打开：请在窗口中输入，或设置环境变量 {PASSPHRASE_ENV}；"
             "草稿文件没有改动"
         )
+    for secret in _spellings(text):
+        try:
+            pad = _kdf(secret, wrapped)
+            key = bytes(a ^ b for a, b in zip(bytes.fromhex(wrapped["wrapped"]), pad, strict=True))
+        except (KeyError, ValueError, TypeError):
+            raise KeyProblem(f"密钥文件 {key_path(db_path).name} 已损坏，草稿文件没有改动") from None
+        if hmac.compare_digest(check_value(key), info.check):
+            return key
+    raise WrongKey(f"口令不对，无法打开 {db_path.name}；草稿文件没有改动")
+
+
+def passphrase_bytes(text: str) -> bytes:
+    """What scrypt is given for a passphrase: its NFC spelling in UTF-8.
+
+    One passphrase has several spellings in Unicode (「é」 as one code point or as e and an accent;
+    macOS hands out the second, Windows and most Linux input methods the first): without one form
+    the same passphrase typed on two machines would not open the file. An environment variable
+    set from bytes that are not UTF-8 (a GBK terminal or script) arrives with surrogate escapes:
+    said as such, never as a damaged key file."""
     try:
-        pad = _kdf(text, wrapped)
-        key = bytes(a ^ b for a, b in zip(bytes.fromhex(wrapped["wrapped"]), pad, strict=True))
-    except (KeyError, ValueError, TypeError):
-        raise KeyProblem(f"密钥文件 {key_path(db_path).name} 已损坏，草稿文件没有改动") from None
-    if not hmac.compare_digest(check_value(key), info.check):
-        raise WrongKey(f"口令不对，无法打开 {db_path.name}；草稿文件没有改动")
-    return key
+        return unicodedata.normalize("NFC", text).encode("utf-8")
+    except UnicodeEncodeError:
+        raise KeyProblem(
+            f"口令里有不是 UTF-8 编码的字节（环境变量 {PASSPHRASE_ENV} 可能是用 GBK 等其他编码设置的），"
+            "草稿文件没有改动；请用 UTF-8 编码重新设置口令"
+        ) from None
 
 
-def _kdf(text: str, params: dict[str, Any]) -> bytes:
+def _spellings(text: str) -> list[bytes]:
+    """The passphrase as wrapping uses it (NFC), then as typed when that differs: a key file
+    wrapped before passphrases were normalised still opens with the spelling it was made with."""
+    first = passphrase_bytes(text)
+    typed = text.encode("utf-8")
+    return [first] if typed == first else [first, typed]
+
+
+def _kdf(secret: bytes, params: dict[str, Any]) -> bytes:
     n, r, p = int(params["n"]), int(params["r"]), int(params["p"])
     return hashlib.scrypt(
-        text.encode("utf-8"),
+        secret,
         salt=bytes.fromhex(params["salt"]),
         n=n,
         r=r,
@@ -238,7 +270,7 @@ def wrap(key: bytes, text: str, n: int | None = None) -> dict[str, Any]:
     """The key wrapped with a passphrase: XOR with scrypt(passphrase, fresh salt)."""
     params: dict[str, Any] = {"kdf": "scrypt", "n": n or KDF_N, "r": KDF_R, "p": 1}
     params["salt"] = secrets.token_hex(16)
-    pad = _kdf(text, params)
+    pad = _kdf(passphrase_bytes(text), params)
     params["wrapped"] = bytes(a ^ b for a, b in zip(key, pad, strict=True)).hex()
     return params
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from desktop.domain.invisible import marked
 from desktop.domain.status import STATUSES
 from desktop.files.casefile import Value
 
@@ -110,7 +111,7 @@ class ImportClash:
             lines = [
                 f"{self.source}：案卷 {label} 在两台电脑上都改了 {len(self.conflicts)} 处（本机 / 文件）：",
                 *(
-                    f"{label} {key}: {_shown(mine)} / {_shown(theirs)}"
+                    f"{label} {key}: {shown_value(mine)} / {shown_value(theirs)}"
                     for key, mine, theirs in self.conflicts
                 ),
             ]
@@ -132,11 +133,12 @@ class ImportClash:
         )
 
 
-def _shown(value: Any) -> str:
-    """A conflicted value as `sync` lists it."""
+def shown_value(value: Any) -> str:
+    """A conflicted value as `import` and `sync` list it, invisible characters shown as code
+    points (desktop.domain.invisible.marked): the agent chooses between the two by reading them."""
     if value is None or value == "" or value == []:
         return "（空）"
-    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
+    return marked("、".join(map(str, value)) if isinstance(value, list) else str(value))
 
 
 class ImportConflict(StoreError):
