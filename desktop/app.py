@@ -163,7 +163,9 @@ class MainWindow(QMainWindow):
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
         self.trail = PaperTrail(self.session, self.printing, lambda: self.store, self.banner,
                                 lambda: bundle.documents[self.tabs.currentIndex()].id, self)  # fmt: skip
-        self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self)
+        self.hall = HallSync(
+            self.workers, lambda: self._open_store(backups=False), self, fields=self.bundle.fields
+        )
         self.papers = Papers(bundle, lambda: self.session.case_id, self.workers, self)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
 

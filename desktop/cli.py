@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from desktop.domain.forms import Bundle, default_bundle
 from desktop.domain.schema import FormError
-from desktop.files import paths, safefile
+from desktop.files import paths, platform, safefile
 from desktop.files.safefile import shown
 
 if TYPE_CHECKING:  # the window's start (`desk400` alone) never loads the checking code
@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_hall_parsers(sub: Any, db: argparse.ArgumentParser) -> None:
-    """`sync` and `server init|add-desk` (docs/case-file.md, "Commands")."""
+    """`sync` and `server init|add-desk|set-retention` (docs/case-file.md, "Commands")."""
     sync = sub.add_parser("sync", parents=[db], help="与营业厅服务器同步一轮")
     sync.add_argument("--url", help="服务器连接地址（默认取设置里的）")
     server = sub.add_parser("server", help="营业厅服务器管理（管理员）")
@@ -147,9 +147,15 @@ def add_hall_parsers(sub: Any, db: argparse.ArgumentParser) -> None:
     desk.add_argument("--url", required=True, help="管理员的连接地址")
     desk.add_argument("code", metavar="CODE", help="柜台代码，2 到 6 个字母或数字")
     desk.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    keep = tasks.add_parser("set-retention", help="设置营业厅的保留期（按服务器的时钟，各柜台随之清理）")
+    keep.add_argument("--url", required=True, help="管理员的连接地址")
+    keep.add_argument("days", metavar="DAYS", type=int, help="已完成的案卷在服务器上保留的天数")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before any output: a GBK console or pipe gets escapes for what it cannot show, so a
+    # command never fails (exit 2) after its work is done.
+    platform.configure_console()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # usage error (its Chinese line printed) or --help
@@ -205,6 +211,8 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
             return paper_command.run(args, bundle, db_path)
         if args.command == "server" and args.server_command == "init":
             return cmd_server_init(args.url)
+        if args.command == "server" and args.server_command == "set-retention":
+            return cmd_server_set_retention(args.url, args.days)
         if args.command == "server":
             return cmd_server_add_desk(args.url, args.code, from_stdin=args.password_stdin)
     except sqlite3.Error as exc:
@@ -510,11 +518,12 @@ def cmd_recover_key(db_path: Path | None, identity: Path) -> int:
 
 
 def cmd_sync(bundle: Bundle, db_path: Path | None, url: str | None) -> int:
+    from desktop.files import casefile
     from desktop.hall import cli as hall
 
     with open_store(bundle, db_path) as store:
         try:
-            lines, status = hall.sync(store, url)
+            lines, status = hall.sync(store, url, casefile.shapes_for(bundle.fields))
         except hall.HallError as exc:
             raise BadInput(str(exc)) from None
     print("\n".join(lines))
@@ -526,6 +535,16 @@ def cmd_server_init(url: str) -> int:
 
     try:
         print(hall.server_init(url))
+    except hall.HallError as exc:
+        raise BadInput(str(exc)) from None
+    return EXIT_OK
+
+
+def cmd_server_set_retention(url: str, days: int) -> int:
+    from desktop.hall import cli as hall
+
+    try:
+        print(hall.server_set_retention(url, days))
     except hall.HallError as exc:
         raise BadInput(str(exc)) from None
     return EXIT_OK

@@ -115,9 +115,10 @@ def _encrypted(db: Path) -> None:
     """The drafts file is no plain SQLite file, and an age seal opens again (pyrage bundled)."""
     import sqlite3
 
-    from desktop.files import sealing
+    from desktop.files import platform, sealing
 
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    # The URI every system's SQLite accepts (a Windows path or share in f"file:{db}" is not one).
+    conn = sqlite3.connect(platform.sqlite_uri(db, mode="ro"), uri=True)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         raise RuntimeError("草稿文件没有加密")

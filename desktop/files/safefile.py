@@ -17,10 +17,8 @@ import secrets
 import stat
 from pathlib import Path
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-_CREATE_FLAGS = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-)
+from desktop.files import platform
+
 # What an errno means for the user, and what to do about it.
 _WHY = {
     errno.ENOSPC: "磁盘空间不足，请腾出空间或换一个位置",
@@ -94,7 +92,7 @@ def read_regular(path: Path, max_bytes: int, *, what: str = "案卷文件") -> b
     if info.st_size > max_bytes:
         raise FileProblem(f"{name}：文件太大（超过 {max_bytes // 1024} KB），{_not_a(what)}", errno.EFBIG)
     try:
-        fd = os.open(path, _READ_FLAGS)
+        fd = platform.open_fd(path, os.O_RDONLY, nonblock=True)
     except OSError as exc:
         raise FileProblem(f"{name}：无法读取（{why(exc)}）", exc.errno or 0) from None
     try:
@@ -158,17 +156,14 @@ def write_atomic(target: Path, data: bytes, *, mode: int = 0o666) -> None:
     try:
         fd, tmp = _create_temp(target.parent, mode)
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            platform.write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
         check_output(target)  # something may have been planted there while we wrote
         os.replace(tmp, target)
         tmp = None
-        sync_dir(target.parent)
+        platform.sync_dir(target.parent)
     except FileProblem:
         raise
     except OSError as exc:
@@ -186,24 +181,10 @@ def _create_temp(folder: Path, mode: int) -> tuple[int, Path]:
     for _ in range(8):
         tmp = folder / f".desk400-{secrets.token_hex(8)}.part"
         try:
-            return os.open(tmp, _CREATE_FLAGS, mode), tmp
+            return platform.open_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode, nofollow=True), tmp
         except FileExistsError:
             continue
     raise FileProblem(f"{shown(folder)}：无法创建临时文件，请换一个位置", errno.EEXIST)
-
-
-def sync_dir(folder: Path) -> None:
-    """Make the rename itself durable; not every system lets a folder be opened, so best effort."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _require_regular(info: os.stat_result, name: str, what: str = "案卷文件") -> None:

@@ -16,8 +16,15 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from desktop.files.safefile import shown
+
 KEYRING_SERVICE = "desk400-hall"
 CONNECT_TIMEOUT_S = 5
+# The desk's own limits, set on every connection (the server's per-role limits are the backstop):
+# a lock held by another desk makes a round fail as 「服务器忙」 instead of waiting for ever.
+SESSION_LIMITS = (
+    "-c lock_timeout=5000 -c statement_timeout=20000 -c idle_in_transaction_session_timeout=60000"
+)
 LOCAL_NAMES = ("localhost",)
 
 Connector = Callable[[], psycopg.Connection]
@@ -43,14 +50,26 @@ class SchemaMismatch(HallError):
     """The server's schema is missing, older or newer than this desk400 knows."""
 
 
+class ServerBusy(Offline):
+    """A statement waited longer than the desk's own lock or statement timeout (another desk
+    holds a lock, or the server is overloaded): nothing was changed here, the edit stays pending."""
+
+
 def parse_url(url: str) -> dict[str, str]:
     """The URL's connection parameters; a malformed URL is an UnsafeConnection-free HallError."""
     try:
-        return {k: str(v) for k, v in conninfo_to_dict(url).items()}
+        params = {k: str(v) for k, v in conninfo_to_dict(url).items()}
     except psycopg.ProgrammingError:
         raise HallError(
             "服务器地址格式不对：应为 postgresql://desk_xh01@服务器/desk400 这样的连接地址"
         ) from None
+    timeout = params.get("connect_timeout")
+    # psycopg reads connect_timeout itself and raises a bare ProgrammingError on a non-number.
+    if timeout is not None and not timeout.strip().lstrip("-").isdigit():
+        raise HallError(
+            f"服务器地址里的 connect_timeout={shown(timeout, 20)} 不对：应为秒数（整数），例如 connect_timeout=5"
+        )
+    return params
 
 
 def is_local_host(host: str) -> bool:
@@ -167,6 +186,7 @@ def connector(url: str, ca_file: str | None = None, *, password: str | None = No
             "application_name": "desk400",
             **params,
         }
+        options["options"] = f"{SESSION_LIMITS} {params.get('options', '')}".strip()
         secret = password if password else keyring_password(params)
         if secret is not None:
             options["password"] = secret
@@ -196,6 +216,11 @@ def classify(exc: psycopg.Error, params: Mapping[str, str]) -> HallError:
         )
     if "database" in text and "does not exist" in text:
         return Offline(f"服务器 {place} 上没有地址里写的数据库，请检查地址")
+    if "does not support ssl" in text:
+        return Offline(
+            f"服务器 {place} 不支持加密连接（SSL），而地址要求加密（sslmode）：请管理员为服务器开启 SSL，"
+            "或在本机连接时去掉 sslmode=require"
+        )
     if "certificate" in text or "ssl" in text:
         return Offline(f"无法与服务器 {place} 建立加密连接：证书不对或不受信任，请检查 CA 证书文件和主机名")
     return Offline(f"无法连接服务器 {place}：网络不通或服务器未运行，稍后会自动重试")

@@ -1,10 +1,15 @@
 """The sync engine: one round exchanges a drafts file's cases with the hall server.
 
-A round passes local purges on, pushes every case changed here since it last matched the server
-(with the server revision it started from), pulls every case changed on the server since the last
-round, and appends the new audit events. Nothing local changes until the server has committed, so a
-connection lost at any point leaves both sides consistent, and the next round repeats the work:
-a push the server took but never acknowledged merges with itself, both sides equal.
+A round asks the server to apply the hall's retention (now and then), pushes every case changed
+here since it last matched the server (with the server revision it started from and a client
+token), pulls every case changed on the server since the last round, and appends the new audit
+events. Nothing local changes until the server has committed, so a connection lost at any point
+leaves both sides consistent, and the next round repeats the work: a push the server took but
+never acknowledged is recognised when it comes again (by its token, or as this desk's push from
+the same base revision), and the server answers as it did the first time (never a conflict with
+this desk's own value). A purge here is this machine's business
+only: the server keeps the case until the hall's retention ends it. Every pulled row passes the
+case-file rules (desktop.hall.checked) or is quarantined, and the pull goes on.
 
 Qt-free: the window runs `sync_once` off the GUI thread with its own Store (one per thread).
 """
@@ -12,17 +17,21 @@ Qt-free: the window runs `sync_once` off the GUI thread with its own Store (one 
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg.pq import TransactionStatus
+from sqlite_utils import Database
 
 from desktop.files.casefile import CaseFile
 from desktop.hall import local, remote, schema
-from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch
+from desktop.hall.checked import RowRefused, checked, sort_pulled
+from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
 from desktop.hall.merge import BIN, STATUS, State, digest, normal, split_state, state_of
 from desktop.store import Case, CaseNotFound, Store
 
@@ -30,6 +39,7 @@ PUSH_BATCH = 1000
 AUDIT_BATCH = 5000
 IDLE = TransactionStatus.IDLE
 PICKS = ("mine", "theirs")
+RETIRE_EVERY_S = 3600.0  # how often a desk asks the server to apply the hall's retention
 
 
 @dataclass(frozen=True)
@@ -84,11 +94,17 @@ Seen = tuple[int, int] | None  # a case's (drafts revision, in the bin) here; No
 class SyncEngine:
     """Synchronises one Store with the hall server reached through `connect`."""
 
-    def __init__(self, store: Store, connect: Connector) -> None:
+    def __init__(self, store: Store, connect: Connector, shapes: Mapping[str, str] | None = None) -> None:
+        """`shapes` (desktop.files.casefile.shapes_for the bundle's fields) lets the pulled-row
+        check refuse unknown fields and wrong value types, as `import` does."""
         self.store = store
         self.db = store.db
         self.connect = connect
+        self.shapes = shapes
         self._conn: psycopg.Connection | None = None  # kept between rounds while it works
+        self._retired_at: float | None = None
+        self._forgotten = 0  # cases this round removed here because the server retired them
+        self._pulled_to: int | None = None  # how far this round pulled, not yet written
         local.ensure_schema(self.db)
 
     # -- public --------------------------------------------------------------------------
@@ -123,7 +139,10 @@ class SyncEngine:
     def _round(self) -> SyncReport:
         conn = self._connection()
         try:
-            purged = self._pass_purges(conn)
+            local.forget_purged_here(self.db)
+            self._retire(conn)
+            self._forgotten = 0
+            self._pulled_to = None
             known: dict[str, int] = {}
             pushed = self._push(conn, known)
             pulled = self._pull(conn, known)
@@ -134,7 +153,7 @@ class SyncEngine:
         except BaseException:
             self.close()
             raise
-        return SyncReport(pushed, pulled, purged, tuple(self.conflicts()))
+        return SyncReport(pushed, pulled, self._forgotten, tuple(self.conflicts()))
 
     def _connection(self) -> psycopg.Connection:
         """The kept connection when it is idle and open, else a new one: checked (schema version,
@@ -198,9 +217,13 @@ class SyncEngine:
             # Mark the case as changed here, so the next round pushes what is now on screen.
             self.db.execute("UPDATE hall_cases SET local_revision = -1 WHERE case_id = ?", [case_id])
 
+    def quarantined(self) -> list[local.Quarantined]:
+        """The pulled rows kept aside because they failed the case-file rules, with the reason."""
+        return local.quarantined(self.db)
+
     def pending_count(self) -> int:
-        """Cases changed here that the server has not taken yet (purges included; conflicts aside)."""
-        count = len(local.purged_here(self.db))
+        """Cases changed here that the server has not taken yet (conflicts aside)."""
+        count = 0
         candidates = local.changed_here(self.db)
         bases = local.bases(self.db, candidates)
         for case_id in candidates:
@@ -222,23 +245,29 @@ class SyncEngine:
             local.set_state(self.db, "server_id", server_id)
             local.set_state(self.db, "pulled", 0)
 
-    def _pass_purges(self, conn: psycopg.Connection) -> int:
-        items = local.purged_here(self.db)
-        if not items:
+    def _retire(self, conn: psycopg.Connection) -> None:
+        """Ask the server, now and then, to retire what the hall's retention ends (by its own
+        setting and clock); the tombstones arrive with this round's pull."""
+        now = time.monotonic()
+        if self._retired_at is not None and now - self._retired_at < RETIRE_EVERY_S:
             return 0
-        done = remote.purge(conn, items)
-        refused = [case_id for case_id, _ in items if case_id not in done]
-        with local.write(self.db):
-            for case_id in done:
-                local.drop_bookkeeping(self.db, case_id)
-        # Edited elsewhere since this machine purged it: the newer version comes back.
-        self._applying(pulled=[(case, None) for case in remote.fetch(conn, refused)])
-        return len(done)
+        remote.retire(conn)
+        self._retired_at = now
 
     def _push(self, conn: psycopg.Connection, known: dict[str, int]) -> int:
-        """Push every case changed here; `known` gets the revision the server answered for each."""
-        candidates = local.changed_here(self.db)
+        """Push every case changed here; `known` gets the revision the server answered for each.
+        A push the server answers as a replay (its answer to an earlier push of this desk was
+        lost) is applied as that answer, and what was typed since goes out at once after it."""
+        pushed, replayed = self._push_some(conn, local.changed_here(self.db), known)
+        if replayed:
+            pushed += self._push_some(conn, replayed, known)[0]
+        return pushed
+
+    def _push_some(
+        self, conn: psycopg.Connection, candidates: Sequence[str], known: dict[str, int]
+    ) -> tuple[int, list[str]]:
         pushed = 0
+        replayed: list[str] = []
         for start in range(0, len(candidates), PUSH_BATCH):
             ids = candidates[start : start + PUSH_BATCH]
             bases, opens = local.bases(self.db, ids), local.open_keys(self.db, ids)
@@ -259,38 +288,56 @@ class SyncEngine:
                         base.revision if base else 0,
                         outgoing,
                         case.updated,
+                        token=str(uuid.uuid4()),
                     )
                 )
                 sent[case_id] = Sent(mine, outgoing, case.revision, case.deleted is not None)
-            results = remote.push(conn, batch)
+            results = remote.push(conn, batch, self._trusted)
             pushed += sum(
                 1
                 for r in results
                 if r.accepted and r.case.revision != getattr(bases.get(r.case.case_id), "revision", None)
             )
-            self._applying(pushed=[(r, sent[r.case.case_id]) for r in results])
+            self._applying(pushed=[(r, _replayed(r) or sent[r.case.case_id]) for r in results])
             known.update((r.case.case_id, r.case.revision) for r in results if not r.case.purged)
-        return pushed
+            replayed += [r.case.case_id for r in results if r.replayed]
+        return pushed, replayed
+
+    def _trusted(self, server: remote.ServerCase) -> bool:
+        """Whether a server case read for a merge passes the pulled-row rules (desktop.hall.checked):
+        a merge never carries another desk's malformed value into this file or back out."""
+        state = dict(server.state)
+        binned = state.pop(BIN, None)
+        raw = replace(server, raw=_json(state), raw_bin=None if binned is None else _json(binned))
+        try:
+            checked(raw, self.store.bundle, self.shapes)
+        except RowRefused:
+            return False
+        return True
 
     def _pull(self, conn: psycopg.Connection, known: Mapping[str, int]) -> int:
         """Pull what changed on the server; the cases at a revision in `known` (this round's own
         pushes) come without their values, which this file already holds."""
         pulled = 0
         while True:
-            after = local.get_state(self.db, "pulled", 0)
+            after = self._pulled_to if self._pulled_to is not None else local.get_state(self.db, "pulled", 0)
             cases = remote.pull(conn, after, known)
             if not cases:
                 return pulled
             ids = [case.case_id for case in cases]
-            bases, here = local.bases(self.db, ids), self._local_rows(ids)
+            bases, here = local.bases(self.db, ids, values=False), local.local_rows(self.db, ids)
             missing = [
                 c.case_id
                 for c in cases
-                if c.state is None and getattr(bases.get(c.case_id), "revision", None) != c.revision
+                if c.raw is None
+                and not c.purged
+                and getattr(bases.get(c.case_id), "revision", None) != c.revision
             ]
             if missing:  # not noted at that revision after all: ask for the values
                 full = {c.case_id: c for c in remote.fetch(conn, missing)}
-                cases = [full.get(c.case_id, c) if c.state is None else c for c in cases]
+                cases = [full.get(c.case_id, c) if c.case_id in missing else c for c in cases]
+            top = cases[-1].change_seq
+            cases, refused = sort_pulled(cases, self.store.bundle, self.shapes)
             todo: list[tuple[remote.ServerCase, Seen]] = []
             for case in cases:
                 base, seen = bases.get(case.case_id), here.get(case.case_id)
@@ -300,8 +347,12 @@ class SyncEngine:
                     continue  # changed here too: the next push merges it on the server
                 todo.append((case, seen))
             pulled += len(todo)
-            self._applying(pulled=todo, pulled_to=cases[-1].change_seq)
-            if len(cases) < remote.PULL_BATCH:
+            if todo or refused:
+                self._applying(pulled=todo, pulled_to=top, refused=refused)
+                self._pulled_to = None
+            else:  # nothing to write but how far: noted with the audit's write (a commit less)
+                self._pulled_to = top
+            if len(cases) + len(refused) < remote.PULL_BATCH:
                 return pulled
 
     def _changed_here(self, case_id: str, base: local.Base | None, seen: tuple[int, int]) -> bool:
@@ -312,7 +363,10 @@ class SyncEngine:
         if seen == (base.local_revision, base.local_deleted):
             return False
         case = self._get(case_id)
-        return case is not None and self._dirty(case, base)
+        if case is None:
+            return False
+        full = base if base.state is not None else local.bases(self.db, [case_id]).get(case_id)
+        return self._dirty(case, full)
 
     def _push_audit(self, conn: psycopg.Connection) -> None:
         while True:
@@ -323,11 +377,16 @@ class SyncEngine:
                 [after, AUDIT_BATCH],
             ).fetchall()
             last = self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+            if not rows and last == after and self._pulled_to is None:
+                return  # nothing new here: no write at all
             remote.append_audit(conn, [tuple(r[1:]) for r in rows])
             top = rows[-1][0] if len(rows) == AUDIT_BATCH else last
             with local.write(self.db):
                 local.set_state(self.db, "audit_pushed", top)
                 self.db.execute("DELETE FROM hall_audit_skip WHERE hi <= ?", [top])
+                if self._pulled_to is not None:
+                    local.set_state(self.db, "pulled", self._pulled_to)
+                    self._pulled_to = None
             if len(rows) < AUDIT_BATCH:
                 return
 
@@ -338,6 +397,7 @@ class SyncEngine:
         pushed: Sequence[tuple[remote.Pushed, Sent]] = (),
         pulled: Sequence[tuple[remote.ServerCase, Seen]] = (),
         pulled_to: int | None = None,
+        refused: Sequence[tuple[str, int, str | None, str, str, str]] = (),
     ) -> None:
         """Apply the server's answer locally in one transaction; the audit rows it causes are skipped.
 
@@ -349,11 +409,11 @@ class SyncEngine:
         with local.write(self.db):
             before = local.audit_top(self.db)
             ids = [p.case.case_id for p, _ in pushed] + [c.case_id for c, _ in pulled]
-            here = self._local_rows(ids)
+            here = local.local_rows(self.db, ids)
             pulled = [(case, seen) for case, seen in pulled if here.get(case.case_id) == seen]
-            fresh = self._fresh([case for case, _ in pulled], here)
+            fresh = _fresh([case for case, _ in pulled], here)
             self._create_many(fresh)
-            settled = self._settled(pushed, here)
+            settled = _settled(self.db, pushed, here)
             self._note_bases((case_id, server, *sent.seen) for case_id, (server, sent) in settled.items())
             for answer, sent in pushed:
                 if answer.case.case_id not in settled:
@@ -362,43 +422,15 @@ class SyncEngine:
                 if case.case_id not in fresh:
                     self._apply(case, None, (), case.who, case.when)
             after = local.audit_top(self.db)
-            if after > before:
+            if after > before and local.get_state(self.db, "audit_pushed", 0) == before:
+                local.set_state(self.db, "audit_pushed", after)  # nothing else to send: no range
+            elif after > before:
                 self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
+            local.quarantine(self.db, refused)
+            # A newer version taken (pulled, or the answer to a push): a quarantined row is done with.
+            local.release(self.db, [c.case_id for c, _ in pulled] + [p.case.case_id for p, _ in pushed])
             if pulled_to is not None:
                 local.set_state(self.db, "pulled", pulled_to)
-
-    def _settled(
-        self, pushed: Sequence[tuple[remote.Pushed, Sent]], here: Mapping[str, tuple[int, int]]
-    ) -> dict[str, tuple[remote.ServerCase, Sent]]:
-        """The pushes that leave this file's case as it is: accepted as sent, no conflict open,
-        nothing typed since it was read. Only their base is noted."""
-        conflicted = set(local.open_keys(self.db, [answer.case.case_id for answer, _ in pushed]))
-        return {
-            answer.case.case_id: (answer.case, sent)
-            for answer, sent in pushed
-            if not answer.case.purged
-            and not answer.conflicts
-            and answer.case.case_id not in conflicted
-            and here.get(answer.case.case_id) == sent.seen
-            and normal(answer.case.state) == sent.mine
-        }
-
-    def _fresh(
-        self, cases: list[remote.ServerCase], here: Mapping[str, tuple[int, int]]
-    ) -> dict[str, remote.ServerCase]:
-        """The pulled cases this drafts file does not hold (purged ones aside), by id."""
-        return {c.case_id: c for c in cases if not c.purged and c.case_id not in here}
-
-    def _local_rows(self, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
-        """(drafts revision, in the bin) of each of these cases this file holds, by id."""
-        rows: dict[str, tuple[int, int]] = {}
-        for chunk in local.chunks(ids):
-            marks = ", ".join("?" * len(chunk))
-            for case_id, revision, deleted in self.db.execute(
-                f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
-            ):
-                rows[case_id] = (revision, deleted)
-        return rows
 
     def _create_many(self, fresh: Mapping[str, remote.ServerCase]) -> None:
         """Create the server's new cases here in one import, then note each one's base."""
@@ -419,7 +451,7 @@ class SyncEngine:
             if status != "draft" or binned:  # an import makes drafts: the rest is one more write each
                 self._write_local(self.store.get(server.case_id), normal(server.state))
         ids = list(fresh)
-        rows = self._local_rows(ids)
+        rows = local.local_rows(self.db, ids)
         self._note_bases((case_id, server, *rows[case_id]) for case_id, server in fresh.items())
         self.db.conn.executemany("DELETE FROM hall_conflicts WHERE case_id = ?", [(i,) for i in ids])
 
@@ -528,7 +560,8 @@ class SyncEngine:
         return self.store.get(server.case_id)
 
     def _forget(self, case_id: str) -> None:
-        """Remove a case purged on the server (the store has no per-case purge call yet)."""
+        """Remove a case the server retired (the store has no per-case purge call yet)."""
+        self._forgotten += 1
         self.db.execute("DELETE FROM cases WHERE id = ?", [case_id])
         now = datetime.now().astimezone().isoformat(timespec="seconds")
         self.db["audit"].insert(
@@ -556,13 +589,51 @@ class SyncEngine:
         return _outgoing(mine, base.state, local.open_conflicts(self.db, case.id)) != normal(base.state)
 
 
+def _replayed(answer: remote.Pushed) -> Sent | None:
+    """For a replayed answer, what that earlier push sent (what was typed since stays here, and
+    the case stays pending: seen (-1, -1) never matches a drafts revision)."""
+    if not answer.replayed:
+        return None
+    sent = normal(answer.sent or answer.case.state)
+    return Sent(sent, sent, -1, False)
+
+
+def _settled(
+    db: Database, pushed: Sequence[tuple[remote.Pushed, Sent]], here: Mapping[str, tuple[int, int]]
+) -> dict[str, tuple[remote.ServerCase, Sent]]:
+    """The pushes that leave this file's case as it is: accepted as sent, no conflict open,
+    nothing typed since it was read. Only their base is noted."""
+    conflicted = set(local.open_keys(db, [answer.case.case_id for answer, _ in pushed]))
+    return {
+        answer.case.case_id: (answer.case, sent)
+        for answer, sent in pushed
+        if not answer.case.purged
+        and not answer.conflicts
+        and answer.case.case_id not in conflicted
+        and here.get(answer.case.case_id) == sent.seen
+        and normal(answer.case.state) == sent.mine
+    }
+
+
+def _fresh(
+    cases: list[remote.ServerCase], here: Mapping[str, tuple[int, int]]
+) -> dict[str, remote.ServerCase]:
+    """The pulled cases this drafts file does not hold (purged ones aside), by id."""
+    return {c.case_id: c for c in cases if not c.purged and c.case_id not in here}
+
+
 def _readable(exc: psycopg.Error) -> HallError:
     """A server error as the HallError the agent reads."""
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return AuthFailed("这个柜台账号没有读写案卷的权限：请管理员用 desk400 server add-desk 建立")
-    if isinstance(exc, psycopg.errors.UndefinedTable):
+    if isinstance(exc, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedFunction):
         return SchemaMismatch(schema.NOT_INITIALISED)
+    if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
+        return ServerBusy(BUSY)
     return Offline(f"与服务器的连接中断（{type(exc).__name__}），本机数据未受影响，稍后会自动重试")
+
+
+BUSY = "服务器忙（等待其他柜台的操作超时），本机的修改已保留，稍后会自动重试"
 
 
 def _outgoing(mine: State, base: Mapping[str, Any], conflicted: Iterable[str]) -> State:

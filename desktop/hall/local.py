@@ -1,8 +1,8 @@
 """What a drafts file remembers about the hall server: per case the server revision and values it
 last agreed with (the base of the next merge), open conflicts, how far it has pulled and pushed.
 
-The tables are created by the migration steps of `migrations()` (`hall_tables`, then
-`sync_indexes`), applied by `ensure_schema` as a migration set of their own; each step runs once
+The tables are created by the migration steps of `migrations()` (`hall_tables`, `sync_indexes`,
+`quarantine_table`), applied by `ensure_schema` as a migration set of their own; each step runs once
 per file.
 """
 
@@ -20,6 +20,7 @@ from desktop.hall.merge import State, split_state
 MIGRATION_SET = "desk400-hall"
 STEP_NAME = "0005_hall"
 INDEX_STEP_NAME = "0006_hall_sync_indexes"
+QUARANTINE_STEP_NAME = "0013_quarantine"
 
 
 def hall_tables(db: Database) -> None:
@@ -54,10 +55,20 @@ def sync_indexes(db: Database) -> None:
     db.execute("CREATE INDEX hall_cases_sync ON hall_cases(case_id, local_revision, local_deleted, revision)")
 
 
+def quarantine_table(db: Database) -> None:
+    """Pulled rows that failed the case-file rules, kept aside (never applied) with the reason."""
+    db["hall_quarantine"].create(
+        {"case_id": str, "revision": int, "number": str, "reason": str, "row": str, "at": str},
+        pk="case_id",
+        not_null={"revision", "reason", "row", "at"},
+    )
+
+
 def migrations() -> Migrations:
     steps = Migrations(MIGRATION_SET)
     steps(name=STEP_NAME)(hall_tables)
     steps(name=INDEX_STEP_NAME)(sync_indexes)
+    steps(name=QUARANTINE_STEP_NAME)(quarantine_table)
     return steps
 
 
@@ -150,17 +161,20 @@ class Base(NamedTuple):
     local_deleted: int
 
 
-def bases(db: Database, ids: Sequence[str]) -> dict[str, Base]:
-    """The base of each of these cases this file has agreed with the server, by id."""
+def bases(db: Database, ids: Sequence[str], *, values: bool = True) -> dict[str, Base]:
+    """The base of each of these cases this file has agreed with the server, by id. Without
+    `values` the state is left unread (None): a pull asks for thousands only to compare revisions."""
     found: dict[str, Base] = {}
+    column = "base" if values else "NULL"
     for chunk in chunks(ids):
         marks = ", ".join("?" * len(chunk))
         for case_id, revision, base, number, local_revision, local_deleted in db.execute(
-            "SELECT case_id, revision, base, number, local_revision, local_deleted FROM hall_cases"
+            f"SELECT case_id, revision, {column}, number, local_revision, local_deleted FROM hall_cases"
             f" WHERE case_id IN ({marks})",
             chunk,
         ):
-            found[case_id] = Base(revision, json.loads(base), number, local_revision, local_deleted)
+            state = json.loads(base) if base is not None else None
+            found[case_id] = Base(revision, state, number, local_revision, local_deleted)  # type: ignore[arg-type]
     return found
 
 
@@ -183,9 +197,59 @@ def open_conflicts(db: Database, case_id: str) -> dict[str, tuple[Any, Any, str,
 
 
 def drop_bookkeeping(db: Database, case_id: str) -> None:
-    """Forget the case's sync base and conflicts (it is gone on both sides)."""
+    """Forget the case's sync base, conflicts and quarantined row (it is gone here)."""
     db.execute("DELETE FROM hall_cases WHERE case_id = ?", [case_id])
     db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
+    db.execute("DELETE FROM hall_quarantine WHERE case_id = ?", [case_id])
+
+
+def forget_purged_here(db: Database) -> None:
+    """Cases purged here by this machine's retention: only the local copy goes, the server keeps
+    the case (issue 21: no desk's clock decides for the hall). The store drops the bookkeeping
+    with the case; an older file's leftovers are dropped here."""
+    items = purged_here(db)
+    if items:
+        with write(db):
+            for case_id, _ in items:
+                drop_bookkeeping(db, case_id)
+
+
+def quarantine(db: Database, items: Sequence[tuple[str, int, str | None, str, str, str]]) -> None:
+    """Keep (case id, revision, number, reason, raw row, when) aside, one row per case."""
+    db.conn.executemany("INSERT OR REPLACE INTO hall_quarantine VALUES (?, ?, ?, ?, ?, ?)", items)
+
+
+def release(db: Database, ids: Sequence[str]) -> None:
+    """A newer, valid version of these cases arrived: their quarantined rows are done with."""
+    db.conn.executemany("DELETE FROM hall_quarantine WHERE case_id = ?", [(i,) for i in ids])
+
+
+class Quarantined(NamedTuple):
+    case_id: str
+    revision: int
+    number: str | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return self.number or self.case_id[:8]
+
+
+def quarantined(db: Database) -> list[Quarantined]:
+    rows = db.execute("SELECT case_id, revision, number, reason FROM hall_quarantine ORDER BY at, case_id")
+    return [Quarantined(*r) for r in rows.fetchall()]
+
+
+def local_rows(db: Database, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """(drafts revision, in the bin) of each of these cases this file holds, by id."""
+    rows: dict[str, tuple[int, int]] = {}
+    for chunk in chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        for case_id, revision, deleted in db.execute(
+            f"SELECT id, revision, deleted IS NOT NULL FROM cases WHERE id IN ({marks})", chunk
+        ):
+            rows[case_id] = (revision, deleted)
+    return rows
 
 
 def audit_top(db: Database) -> int:

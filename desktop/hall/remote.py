@@ -1,7 +1,8 @@
 """What one sync round does on the server: push edits (merging against history), pull changes,
-pass purges on, append the audit.
+ask the server to apply the hall's retention, append the audit.
 
-Every write takes one transaction-scoped advisory lock, so the change sequence numbers become
+Every write goes through the server's own functions (desktop.hall.schema), which take one
+transaction-scoped lock on a table no desk can read, so the change sequence numbers become
 visible in the order they were handed out: a desk that has pulled up to number N has seen every
 change numbered N or lower, and pulls only what comes after.
 
@@ -17,7 +18,7 @@ migrated to a newer schema while a desk stayed connected is refused before anyth
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import psycopg
 
 from desktop.hall.merge import State, merge3, normal
-from desktop.hall.schema import LOCK_KEY, SCHEMA, VERSION, VERSION_QUERY, verify_version
+from desktop.hall.schema import SCHEMA, VERSION, VERSION_QUERY, verify_version
 
 PULL_BATCH = 2000
 MERGE_ATTEMPTS = 4
@@ -41,6 +42,7 @@ class Push:
     base_revision: int
     state: State
     updated: str
+    token: str | None = None  # the client token: a replay of it gets the first answer again
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class ServerCase:
     when: str
     purged: bool
     change_seq: int = 0
+    # As pulled, before desktop.hall.checked parses them: the state's JSON text without @bin,
+    # and the @bin value's JSON (state is None until then).
+    raw: str | None = None
+    raw_bin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,13 @@ class Pushed:
     accepted: bool
     who: str = ""  # who made the server's side of a conflict, and when
     when: str = ""
+    sent: State | None = None  # for a replay: what the first push sent
+    replayed: bool = False
 
 
-def push(conn: psycopg.Connection, items: Sequence[Push]) -> list[Pushed]:
+def push(
+    conn: psycopg.Connection, items: Sequence[Push], trusted: Callable[[ServerCase], bool] | None = None
+) -> list[Pushed]:
     """Apply pushes: fast-forward at the base, else a three-way merge against the history.
 
     Optimistic, so that no desk holds the lock while a round trip or a merge runs: one statement
@@ -87,12 +97,19 @@ def push(conn: psycopg.Connection, items: Sequence[Push]) -> list[Pushed]:
     for _ in range(MERGE_ATTEMPTS):
         if not missed:
             break
-        missed = _write(conn, _merged(conn, missed, results), results)
+        missed = _write(conn, _merged(conn, missed, results, trusted), results)
     return [results[p.case_id] for p in items if p.case_id in results]
 
 
-def _merged(conn: psycopg.Connection, items: Sequence[Push], results: dict[str, Pushed]) -> list[_Row]:
-    """Read the server's cases for these pushes and merge; what needs no write is answered here."""
+def _merged(
+    conn: psycopg.Connection,
+    items: Sequence[Push],
+    results: dict[str, Pushed],
+    trusted: Callable[[ServerCase], bool] | None = None,
+) -> list[_Row]:
+    """Read the server's cases for these pushes and merge; what needs no write is answered here.
+    A server case `trusted` refuses (values no push of a checking desk would carry) is not
+    merged with: that push waits, pending, and the pull quarantines the case."""
     found = conn.execute(
         f"SELECT m.value, c.id, c.number, c.bundle, c.revision, c.state, c.updated, c.updated_by,"
         f" c.updated_at, c.purged, h.state FROM ({VERSION_QUERY}) AS m LEFT JOIN"
@@ -114,6 +131,14 @@ def _merged(conn: psycopg.Connection, items: Sequence[Push], results: dict[str, 
         if server.purged:
             results[p.case_id] = Pushed(server, (), False)
             continue
+        if (
+            not isinstance(server.state, dict)
+            or not isinstance(bases.get(p.case_id, {}), dict)
+            or (trusted is not None and not trusted(server))
+        ):
+            # A row no push function wrote (a version-1 desk's, or the owner's): nothing to merge
+            # with. The push waits, pending, until a valid version arrives; nothing is lost here.
+            continue
         if server.revision == p.base_revision:
             merged, conflicts = normal(p.state), ()
         else:
@@ -126,113 +151,108 @@ def _merged(conn: psycopg.Connection, items: Sequence[Push], results: dict[str, 
     return rows
 
 
-# One statement, its own transaction: the lock (so change numbers become visible in order), the
-# schema version as a condition of every write, new cases inserted unless present, cases updated
-# where still at the expected revision (and changed), their history, and what was written.
-WRITE = f"""
-    WITH lock AS (SELECT pg_advisory_xact_lock(%s)),
-    ok AS (SELECT 1 FROM lock, {SCHEMA}.meta WHERE key = 'schema_version' AND value = %s),
-    ins AS (
-        INSERT INTO {SCHEMA}.cases (id, number, bundle, state, revision, updated, change_seq)
-        SELECT u.id, u.number, u.bundle, u.state::jsonb, 1, u.updated, nextval('{SCHEMA}.changes')
-        FROM ok, unnest(%b::uuid[], %b::text[], %b::text[], %b::text[], %b::text[])
-            AS u(id, number, bundle, state, updated)
-        ON CONFLICT (id) DO NOTHING
-        RETURNING id, revision, state, number),
-    upd AS (
-        UPDATE {SCHEMA}.cases c SET number = coalesce(u.number, c.number), state = u.state::jsonb,
-            revision = c.revision + 1, updated = u.updated, change_seq = nextval('{SCHEMA}.changes')
-        FROM ok, unnest(%b::uuid[], %b::text[], %b::text[], %b::int[], %b::text[])
-            AS u(id, number, state, expected, updated)
-        WHERE c.id = u.id AND c.revision = u.expected AND NOT c.purged
-            AND (c.state <> u.state::jsonb OR c.number IS DISTINCT FROM coalesce(u.number, c.number))
-        RETURNING c.id, c.revision, c.state, c.number),
-    hist AS (
-        INSERT INTO {SCHEMA}.history (case_id, revision, state)
-        SELECT id, revision, state FROM ins UNION ALL SELECT id, revision, state FROM upd)
-    SELECT m.value, w.id, w.revision, w.number FROM ({VERSION_QUERY}) AS m
-    LEFT JOIN (SELECT id, revision, number FROM ins UNION ALL SELECT id, revision, number FROM upd) AS w
-    ON true
-"""
+# One statement, its own transaction: the server's push function (schema version 2) takes the
+# write lock, writes where the server is still at the expected revision, appends history, keeps
+# each token, and answers a token it has seen with its first answer. The schema version is asked
+# in the same statement (and is a condition of every write inside the function).
+WRITE = (
+    f"SELECT m.value, w.* FROM ({VERSION_QUERY}) AS m LEFT JOIN {SCHEMA}.push_cases("
+    "%s, %b::uuid[], %b::uuid[], %b::text[], %b::text[], %b::text[], %b::int[], %b::text[],"
+    " %b::text[], %b::text[]) AS w ON true"
+)
 
 
 def _write(conn: psycopg.Connection, rows: Sequence[_Row], results: dict[str, Pushed]) -> list[Push]:
-    """Write `rows` in one statement; answer those written, return the pushes that were not."""
+    """Write `rows` in one statement; answer those written (or replayed), return the rest."""
     if not rows:
         return []
-    inserts = [r for r in rows if r.expected == 0]
-    updates = [r for r in rows if r.expected > 0]
     found = conn.execute(
         WRITE,
         [
-            LOCK_KEY,
             str(VERSION),
-            *_columns(inserts, "id", "number", "bundle", "json", "updated"),
-            *_columns(updates, "id", "number", "json", "expected", "updated"),
+            *_columns(rows, "token", "id", "number", "bundle", "json", "expected", "updated"),
+            [_json_list(r.conflicts) for r in rows],
+            [r.sent for r in rows],
         ],
     ).fetchall()
     verify_version(found[0][:1] if found else None)
-    written = {str(r[1]): (r[2], r[3]) for r in found if r[1] is not None}
+    written = {str(r[1]): r[2:] for r in found if r[1] is not None}
     missed = []
     for r in rows:
         if r.push.case_id not in written:
             missed.append(r.push)
             continue
-        revision, number = written[r.push.case_id]
+        revision, number, state, conflicts, sent, replayed = written[r.push.case_id]
+        if replayed:  # a lost acknowledgement: the first answer again
+            keys = tuple(conflicts or ())
+            answer = _answer(r.push, revision, state if state is not None else r.state, number=number)
+            results[r.push.case_id] = Pushed(answer, keys, not keys, sent=sent, replayed=True)
+            continue
         answer = _answer(r.push, revision, r.state, number=number)
         results[r.push.case_id] = Pushed(answer, r.conflicts, not r.conflicts, r.who, r.when)
     return missed
 
 
-def purge(conn: psycopg.Connection, items: Sequence[tuple[str, int]]) -> set[str]:
-    """Purge cases (id, base revision) a machine purged by retention, unless edited since: their
-    values are wiped from the case and its history, the id stays as a tombstone for every machine."""
-    if not items:
-        return set()
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        verify_version(conn.execute(VERSION_QUERY).fetchone())
-        wiped = conn.execute(
-            f"WITH gone AS (UPDATE {SCHEMA}.cases c SET state = '{{}}', number = NULL, purged = true,"
-            f" revision = c.revision + 1, change_seq = nextval('{SCHEMA}.changes')"
-            " FROM unnest(%b::uuid[], %b::int[]) AS w(id, revision)"
-            " WHERE c.id = w.id AND c.revision = w.revision AND NOT c.purged RETURNING c.id)"
-            f" , history AS (UPDATE {SCHEMA}.history h SET state = '{{}}' FROM gone WHERE h.case_id = gone.id)"
-            " SELECT id FROM gone",
-            [[i for i, _ in items], [r for _, r in items]],
-        )
-        done = {str(r[0]) for r in wiped.fetchall()}
-    return done
+def retire(conn: psycopg.Connection) -> int:
+    """Ask the server to retire what the hall's retention (its own setting and clock) ends; the
+    tombstones reach every desk through the pull. One statement."""
+    return int(conn.execute(f"SELECT {SCHEMA}.retire()").fetchone()[0])  # type: ignore[index]
+
+
+# The state as text (parsed by desktop.hall.checked, never by the driver), @bin apart.
+RAW = (
+    "CASE WHEN jsonb_typeof(c.state) = 'object' THEN c.state - '@bin' ELSE c.state END::text,"
+    " CASE WHEN jsonb_typeof(c.state) = 'object' THEN (c.state -> '@bin')::text END"
+)
 
 
 def pull(conn: psycopg.Connection, after: int, known: Mapping[str, int] | None = None) -> list[ServerCase]:
     """The cases changed after change number `after`, in order (at most PULL_BATCH); one
-    statement, the schema version asked with it. A case at the revision `known` gives for it (the
-    caller's own push this round) comes with its state None: the caller holds it already."""
+    statement, the schema version asked with it. Each comes with its raw state (see RAW) for the
+    caller to check; a case at the revision `known` gives for it (the caller's own push this
+    round) comes without: the caller holds it already."""
     known = known or {}
     rows = conn.execute(
         f"SELECT m.value, c.* FROM ({VERSION_QUERY}) AS m LEFT JOIN LATERAL"
-        " (SELECT c.id, c.number, c.bundle, c.revision, CASE WHEN k.id IS NULL THEN c.state END,"
-        " c.updated, c.updated_by, c.updated_at, c.purged, c.change_seq"
+        " (SELECT c.id, c.number, c.bundle, c.revision, c.updated, c.updated_by, c.updated_at,"
+        f" c.purged, c.change_seq, k.id IS NULL AS wanted, {RAW}"
         f" FROM (SELECT * FROM {SCHEMA}.cases WHERE change_seq > %s ORDER BY change_seq LIMIT %s) AS c"
         " LEFT JOIN unnest(%b::uuid[], %b::int[]) AS k(id, revision)"
         " ON k.id = c.id AND k.revision = c.revision) AS c ON true ORDER BY c.change_seq",
         [after, PULL_BATCH, list(known), list(known.values())],
     ).fetchall()
     verify_version(rows[0][:1] if rows else None)
-    return [_server_case(r[1:10], change_seq=r[10]) for r in rows if r[1] is not None]
+    return [_raw_case(r[1:]) for r in rows if r[1] is not None]
 
 
 def fetch(conn: psycopg.Connection, ids: Sequence[str]) -> list[ServerCase]:
-    """The server's current version of the cases `ids` (those it holds)."""
+    """The server's current version of the cases `ids` (those it holds), raw (see RAW)."""
     if not ids:
         return []
     rows = conn.execute(
-        f"SELECT id, number, bundle, revision, state, updated, updated_by, updated_at, purged, change_seq"
-        f" FROM {SCHEMA}.cases WHERE id = ANY(%b::uuid[])",
+        "SELECT c.id, c.number, c.bundle, c.revision, c.updated, c.updated_by, c.updated_at, c.purged,"
+        f" c.change_seq, true, {RAW} FROM {SCHEMA}.cases c WHERE c.id = ANY(%b::uuid[])",
         [list(ids)],
     ).fetchall()
-    return [_server_case(r[:9], change_seq=r[9]) for r in rows]
+    return [_raw_case(r) for r in rows]
+
+
+def _raw_case(row: Sequence[Any]) -> ServerCase:
+    case_id, number, bundle, revision, updated, who, when, purged, change_seq, wanted, raw, raw_bin = row
+    return ServerCase(
+        case_id=str(case_id),
+        number=number,
+        bundle=bundle,
+        revision=revision,
+        state=None,  # type: ignore[arg-type]
+        updated=updated,
+        who=who,
+        when=_when(when),
+        purged=purged,
+        change_seq=change_seq,
+        raw=raw if wanted else None,
+        raw_bin=raw_bin if wanted else None,
+    )
 
 
 def append_audit(
@@ -243,8 +263,7 @@ def append_audit(
     if not events:
         return
     conn.execute(
-        f"INSERT INTO {SCHEMA}.audit (at, case_id, event, key, detail)"
-        " SELECT * FROM unnest(%b::text[], %b::uuid[], %b::text[], %b::text[], %b::text[])",
+        f"SELECT {SCHEMA}.append_audit(%b::text[], %b::uuid[], %b::text[], %b::text[], %b::text[])",
         [list(column) for column in zip(*events, strict=True)],
     )
 
@@ -267,6 +286,14 @@ class _Row:
     def json(self) -> str:
         return json.dumps(self.state, ensure_ascii=False)
 
+    @property
+    def sent(self) -> str | None:
+        """What the desk sent, kept with the token when the server writes something else (a
+        merge), so a replay can tell what was typed since; None when it writes what was sent."""
+        if self.state == normal(self.push.state):
+            return None
+        return json.dumps(self.push.state, ensure_ascii=False)
+
 
 def _columns(rows: Sequence[_Row], *names: str) -> list[list[Any]]:
     """The rows as one list per column, for `unnest` (one statement however many rows). Arrays go
@@ -278,8 +305,13 @@ def _columns(rows: Sequence[_Row], *names: str) -> list[list[Any]]:
         "updated": lambda r: r.push.updated,
         "expected": lambda r: r.expected,
         "json": lambda r: r.json,
+        "token": lambda r: r.push.token,
     }
     return [[values[name](r) for r in rows] for name in names]
+
+
+def _json_list(keys: Sequence[str]) -> str | None:
+    return json.dumps(list(keys), ensure_ascii=False) if keys else None
 
 
 def _answer(p: Push, revision: int, state: State, number: str | None = None) -> ServerCase:

@@ -1,8 +1,11 @@
 """The hall server's PostgreSQL schema, its versions, the desks' group role and their login roles.
 
-Tables belong to the administrator who runs `server init`; the desks' group may read and write
-cases and their history and append to the audit, nothing else, so a desk's password can never
-drop, truncate or alter anything. A server whose schema is newer than this program is refused and
+Tables belong to the administrator who runs `server init`; the desks' group may read cases, their
+history and the meta table, and write only through the schema's SECURITY DEFINER functions
+(push_cases, retire, append_audit), which stamp the desk from `session_user`, check the base
+revision and append history. So a desk's password can never rewrite another desk's case as
+purged, rewrite history, move the change sequence, take a lock that stalls the others, or drop,
+truncate or alter anything. A server whose schema is newer than this program is refused and
 left as it is.
 """
 
@@ -76,16 +79,164 @@ STEPS: tuple[str, ...] = (
     CREATE TRIGGER audit_stamp BEFORE INSERT ON desk400.audit
         FOR EACH ROW EXECUTE FUNCTION desk400.stamp();
     """,
+    """
+    -- Version 2: the server decides, desks ask (issue 21). Desks write only through the
+    -- SECURITY DEFINER functions below; the group keeps SELECT on cases and history.
+    -- Writes are serialised by a lock on a table no desk can see (an advisory lock key is
+    -- open to every role, so a hostile desk could hold it and stall every push).
+    CREATE TABLE desk400.write_lock (one integer PRIMARY KEY);
+    CREATE TABLE desk400.push_tokens (
+        token uuid PRIMARY KEY,
+        desk text NOT NULL,
+        case_id uuid NOT NULL,
+        base integer NOT NULL,
+        revision integer NOT NULL,
+        conflicts jsonb NOT NULL DEFAULT '[]',
+        sent jsonb,
+        received timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX push_tokens_received ON desk400.push_tokens (received);
+    CREATE INDEX push_tokens_from ON desk400.push_tokens (case_id, desk, base);
+    CREATE INDEX cases_updated_at ON desk400.cases (updated_at) WHERE NOT purged;
+    -- session_user: inside a SECURITY DEFINER function current_user is the owner, not the desk.
+    CREATE OR REPLACE FUNCTION desk400.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_TABLE_NAME = 'audit' THEN
+            NEW.desk := session_user;
+            NEW.received := now();
+        ELSE
+            NEW.updated_by := session_user;
+            NEW.updated_at := now();
+        END IF;
+        RETURN NEW;
+    END $$;
+    -- History is append-only for every role but the owner (whose retirement wipes values).
+    CREATE FUNCTION desk400.history_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_user <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID) THEN
+            RAISE EXCEPTION 'desk400.history is append-only' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END $$;
+    CREATE TRIGGER history_frozen BEFORE UPDATE OR DELETE ON desk400.history
+        FOR EACH ROW EXECUTE FUNCTION desk400.history_frozen();
+    CREATE TRIGGER cases_frozen BEFORE DELETE ON desk400.cases
+        FOR EACH ROW EXECUTE FUNCTION desk400.history_frozen();
+
+    -- One push of many cases. A push this desk made before (the same token, or one from the same
+    -- base revision of the case: the desk never heard the answer, else it would push from the
+    -- revision it was given) gets its first answer again (replayed), nothing written, so the
+    -- desk never merges against its own previous value. Other new cases are inserted unless present, others updated where still at the expected
+    -- revision (and changed), never a retired one; history appended; tokens kept. Nothing is
+    -- written unless `version` is the server's schema version.
+    CREATE FUNCTION desk400.push_cases(p_version text, p_tokens uuid[], p_ids uuid[], p_numbers text[],
+            p_bundles text[], p_states text[], p_expected integer[], p_updated text[],
+            p_conflicts text[], p_sent text[])
+        RETURNS TABLE (id uuid, revision integer, number text, state jsonb, conflicts jsonb,
+            sent jsonb, replayed boolean)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    BEGIN
+        IF (SELECT m.value FROM desk400.meta m WHERE m.key = 'schema_version') IS DISTINCT FROM p_version THEN
+            RETURN;
+        END IF;
+        LOCK TABLE desk400.write_lock IN EXCLUSIVE MODE;
+        RETURN QUERY
+        WITH u AS (
+            SELECT * FROM unnest(p_tokens, p_ids, p_numbers, p_bundles, p_states, p_expected, p_updated,
+                p_conflicts, p_sent)
+                AS u(token, id, number, bundle, state, expected, updated, conflicts, sent)),
+        old AS (
+            SELECT DISTINCT ON (u.id) t.case_id, t.revision, t.conflicts, t.sent
+            FROM u JOIN desk400.push_tokens t ON t.case_id = u.id AND t.desk = session_user
+                AND (t.token = u.token OR t.base = u.expected)
+            ORDER BY u.id, t.revision DESC),
+        fresh AS MATERIALIZED (  -- each state parsed once
+            SELECT u.token, u.id, u.number, u.bundle, u.state::jsonb AS state, u.expected, u.updated,
+                u.conflicts, u.sent
+            FROM u WHERE u.id NOT IN (SELECT o.case_id FROM old o)
+                AND u.state IS NOT NULL AND length(u.state) <= 1048576),
+        ins AS (
+            INSERT INTO desk400.cases AS c (id, number, bundle, state, revision, updated, change_seq)
+            SELECT f.id, f.number, f.bundle, f.state, 1, f.updated, nextval('desk400.changes')
+            FROM fresh f WHERE f.expected = 0 AND jsonb_typeof(f.state) = 'object'
+            ON CONFLICT ON CONSTRAINT cases_pkey DO NOTHING
+            RETURNING c.id, c.revision, c.state, c.number),
+        upd AS (
+            UPDATE desk400.cases c SET number = coalesce(f.number, c.number), state = f.state,
+                revision = c.revision + 1, updated = f.updated, change_seq = nextval('desk400.changes')
+            FROM fresh f
+            WHERE f.expected > 0 AND jsonb_typeof(f.state) = 'object' AND c.id = f.id
+                AND c.revision = f.expected AND NOT c.purged
+                AND (c.state <> f.state OR c.number IS DISTINCT FROM coalesce(f.number, c.number))
+            RETURNING c.id, c.revision, c.state, c.number),
+        w AS (SELECT * FROM ins UNION ALL SELECT * FROM upd),
+        hist AS (
+            INSERT INTO desk400.history (case_id, revision, state) SELECT w.id, w.revision, w.state FROM w),
+        tok AS (
+            INSERT INTO desk400.push_tokens (token, desk, case_id, base, revision, conflicts, sent)
+            SELECT f.token, session_user, w.id, f.expected, w.revision, coalesce(f.conflicts::jsonb, '[]'),
+                f.sent::jsonb
+            FROM w JOIN fresh f ON f.id = w.id WHERE f.token IS NOT NULL)
+        SELECT w.id, w.revision, w.number, NULL::jsonb, NULL::jsonb, NULL::jsonb, false FROM w
+        UNION ALL
+        SELECT o.case_id, o.revision, c.number, CASE WHEN c.purged THEN NULL ELSE h.state END,
+            o.conflicts, coalesce(o.sent, h.state), true
+        FROM old o JOIN desk400.cases c ON c.id = o.case_id
+        LEFT JOIN desk400.history h ON h.case_id = o.case_id AND h.revision = o.revision;
+    END $$;
+
+    -- The hall's retention (meta 'retention_days', set by the administrator): finished or binned
+    -- cases the server has not seen changed for that long are retired for every desk, by the
+    -- server's clock; their values leave the case and its history, the id stays as a tombstone.
+    CREATE FUNCTION desk400.retire() RETURNS integer
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE
+        keep_days integer;
+        done integer;
+    BEGIN
+        SELECT m.value::integer INTO keep_days FROM desk400.meta m WHERE m.key = 'retention_days';
+        IF keep_days IS NULL THEN
+            RETURN 0;
+        END IF;
+        LOCK TABLE desk400.write_lock IN EXCLUSIVE MODE;
+        WITH gone AS (
+            UPDATE desk400.cases c SET state = '{}', number = NULL, purged = true,
+                revision = c.revision + 1, change_seq = nextval('desk400.changes')
+            WHERE NOT c.purged AND c.updated_at < now() - make_interval(days => keep_days)
+                AND (c.state ->> '@status' IN ('complete', 'printed', 'changed', 'signed', 'handed_over')
+                    OR c.state ? '@bin')
+            RETURNING c.id),
+        wiped AS (UPDATE desk400.history h SET state = '{}' FROM gone WHERE h.case_id = gone.id)
+        SELECT count(*) INTO done FROM gone;
+        DELETE FROM desk400.push_tokens t WHERE t.received < now() - interval '30 days';
+        RETURN done;
+    END $$;
+
+    -- Audit events, appended (keys and events only; who and when stamped by the server).
+    CREATE FUNCTION desk400.append_audit(p_at text[], p_case_id uuid[], p_event text[], p_key text[],
+            p_detail text[]) RETURNS void
+        LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        INSERT INTO desk400.audit (at, case_id, event, key, detail)
+        SELECT * FROM unnest(p_at, p_case_id, p_event, p_key, p_detail);
+    $$;
+    REVOKE ALL ON FUNCTION desk400.push_cases, desk400.retire, desk400.append_audit FROM PUBLIC;
+    -- Version 1 granted the group direct writes: taken back (GRANTS below no longer gives them).
+    DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'desk400_desks') THEN
+            REVOKE INSERT, UPDATE, DELETE ON desk400.cases, desk400.history, desk400.audit
+                FROM desk400_desks;
+            REVOKE USAGE ON SEQUENCE desk400.changes, desk400.audit_id_seq FROM desk400_desks;
+        END IF;
+    END $$;
+    """,
 )
 VERSION = len(STEPS)
 
 GRANTS = """
     REVOKE ALL ON SCHEMA desk400 FROM PUBLIC;
     GRANT USAGE ON SCHEMA desk400 TO {group};
-    GRANT SELECT ON desk400.meta TO {group};
-    GRANT SELECT, INSERT, UPDATE ON desk400.cases, desk400.history TO {group};
-    GRANT INSERT ON desk400.audit TO {group};
-    GRANT USAGE ON SEQUENCE desk400.changes, desk400.audit_id_seq TO {group};
+    GRANT SELECT ON desk400.meta, desk400.cases, desk400.history TO {group};
+    GRANT EXECUTE ON FUNCTION desk400.push_cases, desk400.retire, desk400.append_audit TO {group};
     GRANT CONNECT ON DATABASE {database} TO {group};
 """
 
@@ -121,6 +272,8 @@ def init(conn: psycopg.Connection) -> InitReport:
             conn.execute(
                 sql.SQL(GRANTS).format(group=sql.Identifier(GROUP), database=sql.Identifier(database))
             )
+            for (role,) in conn.execute(DESKS).fetchall():
+                _limit(conn, role)
     except psycopg.errors.InsufficientPrivilege:
         raise AuthFailed(
             "这个登录角色没有建立数据库结构或角色的权限：server init 请用管理员账号运行"
@@ -154,9 +307,56 @@ def add_desk(conn: psycopg.Connection, code: str, password: str | None = None) -
                 )
             )
             conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUP), sql.Identifier(role)))
+            _limit(conn, role)
     except psycopg.errors.InsufficientPrivilege:
         raise AuthFailed("这个登录角色没有建立角色的权限：server add-desk 请用管理员账号运行") from None
     return role, secret, created
+
+
+# Per desk role (a group's settings are not inherited by its members): no statement of a desk
+# runs, waits for a lock or sits idle in a transaction long enough to stall the others.
+ROLE_LIMITS = (
+    ("statement_timeout", "30s"),
+    ("lock_timeout", "10s"),
+    ("idle_in_transaction_session_timeout", "60s"),
+)
+DESKS = (
+    "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member"
+    f" JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname = '{GROUP}'"
+)
+MAX_RETENTION_DAYS = 36_500
+
+
+def _limit(conn: psycopg.Connection, role: str) -> None:
+    for name, value in ROLE_LIMITS:
+        conn.execute(
+            sql.SQL("ALTER ROLE {} SET {} = {}").format(
+                sql.Identifier(role), sql.Identifier(name), sql.Literal(value)
+            )
+        )
+
+
+def set_retention(conn: psycopg.Connection, days: int) -> int:
+    """Set the hall's retention (the server's, not any desk's) and retire what it ends now;
+    returns how many cases were retired. The administrator's command: desks cannot write meta."""
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        raise HallError(f"保留天数 {days} 不对：应为 1 到 {MAX_RETENTION_DAYS} 之间的整数")
+    try:
+        with conn.transaction():
+            verify_version(conn.execute(VERSION_QUERY).fetchone())
+            conn.execute(
+                f"INSERT INTO {SCHEMA}.meta VALUES ('retention_days', %s)"
+                " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                [str(days)],
+            )
+            retired = conn.execute(f"SELECT {SCHEMA}.retire()").fetchone()[0]  # type: ignore[index]
+    except psycopg.errors.UndefinedTable:
+        raise SchemaMismatch(NOT_INITIALISED) from None
+    except psycopg.errors.InsufficientPrivilege:
+        raise AuthFailed(
+            "这个登录角色不能修改营业厅的保留期：server set-retention 请用管理员账号运行"
+        ) from None
+    return int(retired)
 
 
 # Asked along with the first statement of every push, pull and purge (desktop.hall.remote).

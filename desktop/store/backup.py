@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
+from desktop.files import platform
 
 KEEP = 5
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -50,8 +46,7 @@ def private_file(path: Path) -> None:
     """Create `path` empty if missing, and make it readable and writable by its owner only.
 
     Never for the live drafts file: closing this descriptor would drop the process's SQLite locks."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
+    os.close(platform.open_fd(path, os.O_CREAT | os.O_WRONLY, 0o600))
     os.chmod(path, 0o600)
 
 
@@ -140,7 +135,8 @@ def drop_backups(db_path: Path) -> None:
 
 
 def read_only_uri(path: Path) -> str:
-    return path.resolve().as_uri() + "?mode=ro"
+    """A read-only URI SQLite accepts, also for a drafts file on a network share (see platform)."""
+    return platform.sqlite_uri(path, mode="ro")
 
 
 def is_healthy(path: Path, key: bytes | None) -> bool:
@@ -223,18 +219,8 @@ def _set_aside(db_path: Path, damaged: Path) -> None:
     os.chmod(damaged, 0o600)
 
 
-@contextmanager
-def exclusive(lock_path: Path) -> Iterator[None]:
+def exclusive(lock_path: Path) -> AbstractContextManager[None]:
     """Hold an exclusive lock on `lock_path` (created beside the drafts file, never the drafts
-    file itself): two processes starting on one damaged file recover it one after the other."""
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        else:  # Windows
-            import msvcrt
-
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-        yield
-    finally:
-        os.close(fd)
+    file itself): two processes starting on one damaged file recover it one after the other,
+    the second waiting as long as the first takes (platform.exclusive)."""
+    return platform.exclusive(lock_path)

@@ -37,6 +37,7 @@ from typing import Any, Literal
 from sqlcipher3 import dbapi2 as sqlcipher
 from sqlite_utils import Database
 
+from desktop.files import platform
 from desktop.store import backup, keys
 from desktop.store.cipher import CURRENT, Cipher
 from desktop.store.models import (
@@ -433,7 +434,7 @@ def _create_private(path: Path) -> None:
     """Create the new drafts file 0600 before SQLite opens it. Safe here: no connection can hold a
     lock on a file that did not exist a moment ago (O_EXCL), and threads create one at a time."""
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        fd = platform.open_fd(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
     os.close(fd)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from desktop.files.safefile import sync_dir
+from desktop.files import platform
 from desktop.store import backup, journal, keys
 from desktop.store.cipher import BY_VERSION, CURRENT, OLDER, Cipher
 from desktop.store.connection import (
@@ -100,11 +100,11 @@ def encrypt_file(
             raise DiskFull(DISK_FULL) from exc
         raise
     conn.close()  # the last connection: SQLite removes the (checkpointed, empty) plain WAL
-    _sync(tmp)
+    platform.sync_file(tmp)  # opened for writing: Windows cannot flush a read-only handle
     if before_rename is not None:
         before_rename()
     os.replace(tmp, path)
-    sync_dir(path.parent)
+    platform.sync_dir(path.parent)
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
         if side.exists() and side.stat().st_size == 0:
@@ -157,12 +157,11 @@ def open_elsewhere(path: Path) -> bool:
     holds on the -shm file, on POSIX systems; Windows refuses to replace a file another process
     has open, which stops the rewrite there. Called only while this process has no connection on
     the file: closing the descriptor drops every lock this process holds on the -shm."""
-    if os.name != "posix":
+    if platform.fcntl is None:
         return False
-    import fcntl
-
+    fcntl = platform.fcntl
     try:
-        fd = os.open(path.with_name(path.name + "-shm"), os.O_RDWR)
+        fd = platform.open_fd(path.with_name(path.name + "-shm"), os.O_RDWR)
     except OSError:
         return False  # no -shm: no connection in WAL mode has it open
     try:
@@ -220,11 +219,3 @@ def is_plain(path: Path) -> bool:
             return handle.read(16) == PLAIN_HEADER
     except OSError:
         return False
-
-
-def _sync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

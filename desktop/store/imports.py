@@ -59,9 +59,10 @@ def import_cases(
     fresh: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     handovers: list[tuple[CaseFile, int]] = []
+    present = rows.present(db, [case.id for _, case in cases])  # one query per 500, not one per case
     for source, case in cases:
         check_values(case.fields)
-        stored = rows.find(db, case.id)
+        stored = rows.find(db, case.id) if case.id in present else None
         if stored is None:
             done["create"].append(case.id)
             fresh.append(_new(spec, edition, case, now, next_number))

@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop.files import platform
+
 PATTERN = "{name}.recovery-*.jsonl"
 SEALED = "age:"
 _PURPOSE = b"recovery journal"
@@ -51,10 +53,9 @@ def append(
         ensure_ascii=False,
     )
     line = _seal(db_path, plain.encode("utf-8", "surrogatepass"))
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(target, flags, 0o600)
+    fd = platform.open_fd(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600, nofollow=True)
     try:
-        os.write(fd, (line + "\n").encode("ascii"))
+        platform.write_all(fd, (line + "\n").encode("ascii"))
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -13,12 +13,14 @@ from typing import Any, Protocol
 
 from desktop.domain.invisible import marked
 from desktop.domain.status import STATUSES
+from desktop.domain.statuses import RETAINED
 from desktop.files.casefile import Value
 
 # Statuses whose case is done with at the counter: purged once retention has passed, counted from
-# the last change (a handed-over case from its handover). A `signed` case is not among them: its
-# retention counts from the handover it still waits for (paper-trail.md), so it is never purged.
-FINISHED = tuple(s for s in STATUSES if s not in ("draft", "signed"))
+# the last change. A signed or handed-over case is not among them (desktop.domain.statuses.RETAINED):
+# its legal retention counts from the handover and only the hall's retention ends it, whatever a
+# desk's clock says (paper-trail.md).
+FINISHED = tuple(s for s in STATUSES if s != "draft" and s not in RETAINED)
 EVENTS = ("created", "edited", "printed", "exported", "imported", "deleted", "restored", "purged", "scanned")
 BIN_DAYS = 30
 BUSY_TIMEOUT_MS = 5000

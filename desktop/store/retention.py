@@ -1,5 +1,12 @@
 """Removing what the agent no longer needs: old finished cases, the bin, and their copies.
 
+A purge removes this machine's copies only. On a machine that syncs with the hall (its drafts
+file holds the hall's bookkeeping table), a case with edits the server has not taken yet (never
+synced, changed since, or in conflict) is kept until they are pushed, and the purged cases'
+bookkeeping goes with them; the hall's own retention is the server's (desktop.hall.schema).
+Signed and handed-over cases (paper-trail.md) never leave through the bin's 30 days: only their
+retention ends them.
+
 A purge is finished or redone: the DELETE and a `meta` row saying "the backups still hold purged
 cases" commit together, and the backups are rewritten (then the row cleared) right after, or at
 the next start or purge if the process died in between.
@@ -15,10 +22,19 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from desktop.domain.statuses import RETAINED
 from desktop.store import backup, prints, scans
 from desktop.store.models import BIN_DAYS, FINISHED, PurgeReport
 
 BACKUPS_STALE = "backups_hold_purged"
+# The hall's bookkeeping (desktop.hall.local): read by name, since the store must not import the
+# hall. A case this returns holds edits the server has not had: never purged.
+HALL_TABLE = "hall_cases"
+UNPUSHED = (
+    "SELECT c.id FROM cases c LEFT JOIN hall_cases h ON h.case_id = c.id WHERE h.case_id IS NULL"
+    " OR h.local_revision != c.revision OR h.local_deleted != (c.deleted IS NOT NULL)"
+    " OR EXISTS (SELECT 1 FROM hall_conflicts k WHERE k.case_id = c.id)"
+)
 _STAMP = re.compile(r"\.damaged-(\d{8}-\d{6})")
 
 
@@ -34,18 +50,33 @@ def purge_cases(
     finished_before = (now - timedelta(days=retention_days)).timestamp()
     binned_before = (now - timedelta(days=BIN_DAYS)).timestamp()
     marks = ",".join("?" * len(FINISHED))
+    kept = ",".join("?" * len(RETAINED))
+    synced = db[HALL_TABLE].exists()
     with write():
-        finished = db.execute(
-            f"SELECT seq, id FROM cases WHERE status IN ({marks}) AND updated_ts < ?",
-            [*FINISHED, finished_before],
-        ).fetchall()
-        expired = db.execute(
-            "SELECT seq, id FROM cases WHERE deleted_ts IS NOT NULL AND deleted_ts < ?", [binned_before]
-        ).fetchall()
+        unpushed = {r[0] for r in db.execute(UNPUSHED).fetchall()} if synced else set()
+        finished = [
+            r
+            for r in db.execute(
+                f"SELECT seq, id FROM cases WHERE status IN ({marks}) AND updated_ts < ?",
+                [*FINISHED, finished_before],
+            ).fetchall()
+            if r[1] not in unpushed
+        ]
+        expired = [
+            r
+            for r in db.execute(
+                f"SELECT seq, id FROM cases WHERE deleted_ts IS NOT NULL AND deleted_ts < ?"
+                f" AND status NOT IN ({kept})",
+                [binned_before, *RETAINED],
+            ).fetchall()
+            if r[1] not in unpushed
+        ]
         doomed = {seq: case_id for seq, case_id in [*finished, *expired]}
         db.conn.executemany("DELETE FROM cases WHERE seq = ?", [(s,) for s in doomed])
         prints.forget(db, list(doomed.values()))
         scans.forget(db, doomed.values())
+        if synced:
+            db.conn.executemany("DELETE FROM hall_cases WHERE case_id = ?", [(i,) for i in doomed.values()])
         log_purged(list(doomed.values()))
         if doomed:
             db["meta"].upsert({"key": BACKUPS_STALE, "value": "1"}, pk="key")

@@ -2,8 +2,10 @@
 
 Typing never waits for it: keystrokes go to the local drafts file as always, and the round runs
 on its own connection to that file (desktop/hall/engine.py does the work, Qt-free). The status
-bar says 「已同步 hh:mm」, 「离线，N 个待同步」 or 「N 个冲突」; conflicts of the case on screen are
-offered field by field in the banner, and the agent's pick goes out with the next round.
+line tells apart 「已同步 hh:mm」, 「离线，N 个案卷待同步」, 「服务器忙，N 个案卷待同步」, 「N 个冲突待选择」
+and 「N 个服务器案卷已隔离」 (pulled rows that failed the case-file rules, listed in its tooltip and
+once in the banner); conflicts of the case on screen are offered field by field in the banner,
+and the agent's pick goes out with the next round.
 """
 
 from __future__ import annotations
@@ -31,6 +33,35 @@ class Outcome:
     conflicts: tuple[Any, ...]  # desktop.hall.engine.ConflictItem
     message: str = ""
     pulled: int = 0
+    quarantined: tuple[Any, ...] = ()  # desktop.hall.local.Quarantined
+    busy: bool = False  # the server was reached but busy (a lock or statement timeout)
+    failed: bool = False  # the round broke on this side (a bug): not offline
+
+
+def status_line(outcome: Outcome, now: datetime | None = None) -> tuple[str, str]:
+    """The status line's text and kind for a round's outcome: offline, busy, pending, conflicts
+    and quarantined rows each said as themselves, never one for another."""
+    first = (  # the connection's state: the first that holds
+        (outcome.failed, f"同步出错（{outcome.message or '未知原因'}），本机的修改已保留", "error"),
+        (outcome.busy, f"服务器忙，{outcome.pending} 个案卷待同步", "hint"),
+        (not outcome.ok, f"离线，{outcome.pending} 个案卷待同步", "hint"),
+        (outcome.pending > 0, f"{outcome.pending} 个案卷待同步", "hint"),
+    )
+    parts: list[str] = []
+    kind = "ok"
+    for holds, text, tone in first:
+        if holds:
+            parts, kind = [text], tone
+            break
+    if outcome.conflicts:
+        parts.append(f"{len(outcome.conflicts)} 个冲突待选择")
+        kind = "error"
+    if outcome.quarantined:
+        parts.append(f"{len(outcome.quarantined)} 个服务器案卷已隔离")
+        kind = "error"
+    if not parts:
+        parts.append(f"已同步 {(now or datetime.now()):%H:%M}")
+    return "；".join(parts), kind
 
 
 class HallSync(QObject):
@@ -39,8 +70,13 @@ class HallSync(QObject):
     status = Signal(str, str)
     outcome = Signal(object)
 
-    def __init__(self, workers: Workers, open_store: Callable[[], Any], parent: QObject) -> None:
+    def __init__(
+        self, workers: Workers, open_store: Callable[[], Any], parent: QObject, fields: Any = None
+    ) -> None:
+        """`fields` (the bundle's field definitions) lets the engine check pulled rows as `import`
+        checks case files (unknown fields, value types)."""
         super().__init__(parent)
+        self.fields = fields
         self.workers = workers
         self.pool = StorePool(self, open_store)  # its own connection: reads and saves never wait
         self.url = ""
@@ -86,6 +122,7 @@ class HallSync(QObject):
 
     def _engine(self, store: Any, url: str, ca_file: str | None) -> Any:
         """The engine for these settings, made on first use (on the sync thread, like the store)."""
+        from desktop.files.casefile import shapes_for
         from desktop.hall.connection import connector
         from desktop.hall.engine import SyncEngine
 
@@ -93,7 +130,8 @@ class HallSync(QObject):
         if self.engine is not None and self.engine[0] == key and self.engine[1].store is store:
             return self.engine[1]
         self._drop_engine()
-        self.engine = key, SyncEngine(store, connector(url, ca_file))
+        shapes = shapes_for(self.fields) if self.fields is not None else None
+        self.engine = key, SyncEngine(store, connector(url, ca_file), shapes)
         return self.engine[1]
 
     def _drop_engine(self) -> None:
@@ -110,17 +148,11 @@ class HallSync(QObject):
         if self.closed:
             return
         self.last = outcome
-        if not outcome.ok:
-            text = f"离线，{outcome.pending} 个案卷待同步"
-            self.status.emit(text, "hint")
-        elif outcome.conflicts:
-            self.status.emit(f"{len(outcome.conflicts)} 个冲突待选择", "error")
-        else:
-            self.status.emit(f"已同步 {datetime.now():%H:%M}", "ok")
+        self.status.emit(*status_line(outcome))
         self.outcome.emit(outcome)
 
     def _failed(self, message: str) -> None:
-        self._done(Outcome(False, 0, (), message))
+        self._done(Outcome(False, 0, (), message, failed=True))
 
     def close(self) -> None:
         self.closed = True
@@ -132,13 +164,20 @@ class HallSync(QObject):
 
 def _round(engine: Any) -> Outcome:
     """One sync round on this thread's drafts connection; never raises for a server problem."""
-    from desktop.hall.connection import HallError
+    from desktop.hall.connection import HallError, ServerBusy
 
     try:
         report = engine.sync_once()
     except HallError as exc:
-        return Outcome(False, engine.pending_count(), tuple(engine.conflicts()), str(exc))
-    return Outcome(True, engine.pending_count(), tuple(engine.conflicts()), pulled=report.pulled)
+        busy = isinstance(exc, ServerBusy)
+        held = tuple(engine.quarantined())
+        return Outcome(
+            False, engine.pending_count(), tuple(engine.conflicts()), str(exc), quarantined=held, busy=busy
+        )
+    held = tuple(engine.quarantined())
+    return Outcome(
+        True, engine.pending_count(), tuple(engine.conflicts()), pulled=report.pulled, quarantined=held
+    )
 
 
 class HallPanel(QObject):
@@ -164,6 +203,8 @@ class HallPanel(QObject):
             label,
         )
         self.pulled = pulled
+        self.told: frozenset[tuple[str, int]] = frozenset()  # the quarantined rows the banner named
+        self.naming_quarantine = False  # the hall banner names them (a round leaves it up)
         hall.status.connect(self.show_status)
         hall.outcome.connect(self.show_outcome)
 
@@ -174,10 +215,19 @@ class HallPanel(QObject):
     def show_outcome(self, outcome: Outcome) -> None:
         if outcome.pulled:
             self.pulled()
+        held = frozenset((q.case_id, q.revision) for q in outcome.quarantined)
+        self.label.setToolTip("\n".join(f"已隔离 {q.label}：{q.reason}" for q in outcome.quarantined))
         mine = [c for c in outcome.conflicts if c.case_id == self.session.case_id]
-        if not mine:
-            self.banner.dismiss(Topic.HALL)
+        if not mine and held - self.told:
+            self.told = held
+            self.show_quarantined(outcome.quarantined)
             return
+        self.told &= held
+        if not mine:
+            if not self.naming_quarantine:
+                self.banner.dismiss(Topic.HALL)
+            return
+        self.naming_quarantine = False
         bundle = self.session.bundle
         lines, buttons = [], []
         for item in mine[:3]:
@@ -189,6 +239,18 @@ class HallPanel(QObject):
         more = f"（另有 {len(mine) - 3} 处）" if len(mine) > 3 else ""
         text = "这个案卷在另一台电脑上也改了，请逐项选择：" + "；".join(lines) + more
         self.banner.show_message(Topic.HALL, text, buttons, kind="error")
+
+    def show_quarantined(self, rows: tuple[Any, ...]) -> None:
+        """Name the rows kept aside, once each: they did not stop the sync, nothing was lost here."""
+        lines = [f"{q.label}：{q.reason}" for q in rows[:3]]
+        more = f"（另有 {len(rows) - 3} 个，见状态栏提示）" if len(rows) > 3 else ""
+        text = (
+            f"服务器上有 {len(rows)} 个案卷不符合案卷文件规则，已隔离（没有写入本机），请告诉管理员："
+            + "；".join(lines)
+            + more
+        )
+        self.banner.show_message(Topic.HALL, text, [], kind="error")
+        self.naming_quarantine = True
 
     def pick(self, item: Any, pick: str) -> None:
         if not self.autosaver.flush():

@@ -68,3 +68,43 @@ def test_a_two_sided_edit_is_offered_field_by_field_and_the_pick_is_pushed(
     assert window.hall.engine[1] is kept  # every round since went through the same one
     theirs.close()
     other.close()
+
+
+def test_the_status_line_tells_offline_busy_pending_conflicts_and_quarantined_apart():
+    from datetime import datetime
+
+    from desktop.ui.hall_sync import Outcome, status_line
+
+    at = datetime(2026, 12, 7, 9, 5)
+    assert status_line(Outcome(True, 0, ()), at) == ("已同步 09:05", "ok")
+    assert status_line(Outcome(False, 2, ()), at)[0] == "离线，2 个案卷待同步"
+    assert status_line(Outcome(False, 2, (), busy=True), at)[0] == "服务器忙，2 个案卷待同步"
+    assert status_line(Outcome(True, 1, ()), at)[0] == "1 个案卷待同步"
+    assert status_line(Outcome(True, 0, ("c",)), at) == ("1 个冲突待选择", "error")
+    assert status_line(Outcome(True, 0, (), quarantined=("q", "r")), at) == ("2 个服务器案卷已隔离", "error")
+    text, kind = status_line(Outcome(False, 0, (), "AttributeError", failed=True), at)
+    assert "离线" not in text and "出错" in text and kind == "error"
+
+
+def test_a_quarantined_row_is_named_in_the_window_and_the_sync_goes_on(make_window, qtbot, tmp_path, hall):
+    import json
+    import uuid
+
+    url = hall.desk("wq01")
+    good, bad = str(uuid.uuid4()), str(uuid.uuid4())
+    with hall.server.admin(hall.dbname) as conn:
+        for case_id, state in ((bad, "[]"), (good, json.dumps({"customer.name": "好公司"}))):
+            conn.execute(
+                "INSERT INTO desk400.cases (id, bundle, state, revision, updated, change_seq) VALUES"
+                " (%s, '400', %s::jsonb, 1, '2026-12-01T10:00:00+08:00', nextval('desk400.changes'))",
+                [case_id, state],
+            )
+    window = make_window(tmp_path / "q.sqlite")
+    window.save_settings({"hall.url": url})
+    qtbot.waitUntil(lambda: "已隔离" in window.hall_label.text(), timeout=15000)
+    assert window.hall_label.text() == "1 个服务器案卷已隔离"
+    assert bad[:8] in window.hall_label.toolTip()
+    assert window.banner.topic == "hall" and "已隔离" in window.banner.label.text()
+    window.hall.sync_now()  # the next round neither stops nor names it again
+    qtbot.waitUntil(lambda: not window.hall.running, timeout=15000)
+    assert window.hall_label.text() == "1 个服务器案卷已隔离"
