@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlite_utils import Database, Migrations
 
-from desktop.store import bases, numbers
+from desktop.store import bases, numbers, scans
 from desktop.store.models import SEARCH_STALE
 from desktop.store.text import Undecodable, chars, decode
 
@@ -159,6 +159,11 @@ def migrations() -> Migrations:
         # drafts.find): the search text is rebuilt by the first Store opened with the bundle's spec,
         # which this step cannot see (desktop.store.rows.rebuild_search).
         db["meta"].upsert({"key": SEARCH_STALE, "value": "1"}, pk="key")
+
+    @steps(name="0017_scans")
+    def scan_pages(db: Database) -> None:
+        # Signed pages scanned back in (desktop.store.scans, paper-trail.md), kept with the case.
+        scans.tables(db)
 
     return steps
 

@@ -31,6 +31,7 @@ import desktop.files  # lazy: age (sealing) loads on first use (desktop.files.la
 import desktop.hall  # lazy: psycopg loads with the first sync (desktop.files.lazy)
 from desktop.domain.forms import SettingDef
 from desktop.ui.hall_setup import upper_as_typed
+from desktop.ui.papers import SCAN_FOLDER_KEY
 from desktop.ui.style import set_text_colour
 
 RETENTION_KEY = "retention_days"
@@ -82,6 +83,10 @@ class SettingsDialog(QDialog):
         self.retention.setSuffix(" 天")
         self.retention.setValue(int(current.get(RETENTION_KEY) or 90))
         form.addRow("已完成案卷保留", self.retention)
+        self.scan_folder = QLineEdit(str(current.get(SCAN_FOLDER_KEY) or ""))
+        self.scan_folder.setObjectName(f"setting.{SCAN_FOLDER_KEY}")
+        self.scan_folder.setPlaceholderText("多功能打印机“扫描到文件夹”的文件夹；新扫描件放入即自动导入")
+        form.addRow("扫描文件夹", self.scan_folder)
         note = QLabel(
             "经办单位和经办人会预先填入新建的案卷；柜台代码用于新案卷的编号（如 XH01-20261130-017）；"
             "保留期满的已打印案卷会被清除。"
@@ -206,6 +211,7 @@ class SettingsDialog(QDialog):
         key to the hall, which a file without a key file cannot do."""
         out: dict[str, Any] = {key: edit.text().strip() for key, edit in self.edits.items()}
         out[RETENTION_KEY] = self.retention.value()
+        out[SCAN_FOLDER_KEY] = self.scan_folder.text().strip()
         age = self.age.text().strip()
         if age != str(self.current.get(AGE_KEY) or "").strip():
             out[AGE_KEY] = age
