@@ -559,9 +559,16 @@ def add_paper_parsers(sub: Any, db: argparse.ArgumentParser) -> None:
 
 
 def run_paper(args: argparse.Namespace, bundle: Any, db_path: Path | None) -> int:
-    if args.command == "scan-in":
-        return cmd_scan_in(bundle, db_path, args.scans)
-    return cmd_handover(bundle, db_path, args.id, args.output)
+    try:
+        if args.command == "scan-in":
+            return cmd_scan_in(bundle, db_path, args.scans)
+        return cmd_handover(bundle, db_path, args.id, args.output)
+    except ImportError as exc:  # the frozen app leaves numpy out for now (its size, build.spec)
+        missing = exc.name or "numpy"
+        raise BadInput(
+            f"这个 desk400 安装包没有带检查签字扫描件所需的组件（{missing}），{args.command} 无法运行；"
+            "请用完整安装的 desk400（pip 安装）导入扫描件，草稿文件未改动"
+        ) from None
 
 
 def cmd_scan_in(bundle: Any, db_path: Path | None, files: list[Path]) -> int:

@@ -5,6 +5,7 @@ back with `desk400 scan-in`; then `desk400 handover`."""
 from __future__ import annotations
 
 import random
+import sys
 from datetime import date
 
 import pytest
@@ -170,3 +171,19 @@ def test_handover_is_sealed_to_the_hall_when_its_recipient_is_set(desk, bundle, 
 def test_the_print_day_is_read_back_from_the_log():
     assert print_day("2026-12-07T10:00:00+08:00") == date(2026, 12, 7)
     assert print_day("garbage") == date.today()
+
+
+def test_scan_in_without_numpy_says_the_component_is_missing_and_changes_nothing(
+    desk, example_values, capsys, monkeypatch
+):
+    """The frozen app leaves numpy out (build.spec, its size): scan-in says so, exit 2, no traceback."""
+    case_id, _ = desk.case(example_values)
+    good = desk.scan(desk.signed(case_id, "print"), "good")
+    before = desk.db.read_bytes()
+    for name in [m for m in sys.modules if m == "numpy" or m.startswith(("numpy.", "desktop.paper"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # what an import of a module left out meets
+    assert desk.scan_in(good) == 2
+    err = capsys.readouterr().err
+    assert "numpy" in err and "无法运行" in err and "Traceback" not in err
+    assert desk.db.read_bytes() == before
