@@ -49,6 +49,7 @@ from desktop.ui.checklist import MaterialsChecklist, form_and_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
 from desktop.ui.paper_trail import PaperTrail
+from desktop.ui.papers import SCAN_FOLDER_KEY, Papers
 from desktop.ui.printing import FORM_MIN, Printing
 from desktop.ui.recovery import SessionLock
 from desktop.ui.style import install_font
@@ -166,6 +167,7 @@ class MainWindow(QMainWindow):
                                 lambda: bundle.documents[self.tabs.currentIndex()].id, self)  # fmt: skip
         self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self,
                              fields=self.bundle.fields)  # fmt: skip
+        self.papers = Papers(bundle, lambda: self.session.case_id, self.workers, self)
         self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
 
     def _connect(self) -> None:
@@ -195,6 +197,8 @@ class MainWindow(QMainWindow):
         ops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         printing.message.connect(self._status_message)
         printing.printed.connect(lambda _id: (self.drafts.refresh(), self.hall.sync_now()))
+        self.papers.message.connect(self._status_message)
+        self.papers.changed.connect(lambda: (self.drafts.refresh(), self.watcher.check()))
         self.hall_panel = HallPanel(self.hall, self.banner, self.session, self.autosaver, self.hall_label,
                                     self._pulled, self)  # fmt: skip
         self.capture = CardCapture(self, self._ensure_started)
@@ -246,8 +250,9 @@ class MainWindow(QMainWindow):
         self.drafts.refresh()
         self.watcher.start()
         self._configure_hall()
+        self.papers.watch(self.store.setting(SCAN_FOLDER_KEY))
         # The font's coverage and the phone-number geocoder load off the GUI thread, a little later.
-        QTimer.singleShot(300, self._warm_up)
+        QTimer.singleShot(300, self, lambda: _warm_up(self))  # cancelled with the window
 
     def is_warm(self) -> bool:
         """True once the background start-up work (font coverage, geocoder) is done."""
@@ -305,6 +310,7 @@ class MainWindow(QMainWindow):
         values: dict[str, Any] = self.bundle.setting_defaults()
         stored = self.store.settings()
         values.update({k: v for k, v in stored.items() if k in values and v not in (None, "")})
+        values[SCAN_FOLDER_KEY] = stored.get(SCAN_FOLDER_KEY) or ""
         return {**values, **{key: stored.get(key) for key in (RETENTION_KEY, *CAPTURE_KEYS)}}
 
     def _present(self) -> None:
@@ -494,6 +500,11 @@ class MainWindow(QMainWindow):
         self._ensure_started()
         self.printing.ask_export_pdf()
 
+    def when_ready(self, act: Callable[[], object]) -> None:
+        """Run an action's `act` once the drafts file is open (actions of the parts, e.g. papers)."""
+        self._ensure_started()
+        act()
+
     def _status_message(self, text: str, timeout: int) -> None:
         if text:
             self.statusBar().showMessage(text, timeout)
@@ -522,6 +533,7 @@ class MainWindow(QMainWindow):
             return
         self.session.set_settings(self.settings())
         self._configure_hall()
+        self.papers.watch(self.store.setting(SCAN_FOLDER_KEY))
         if self.session.fresh:  # a blank case on screen takes the new defaults at once
             self.view.recheck(self.bundle.fields)
         self.statusBar().showMessage("设置已保存；经办单位和经办人会填入新建的案卷", 5000)
@@ -530,19 +542,6 @@ class MainWindow(QMainWindow):
         self.banner.show_message(
             Topic.KEYS, action_table.keys_help(action_table.ACTIONS, len(self.view.pages)), []
         )
-
-    def _warm_up(self) -> None:
-        """Load, off the GUI thread, what the first keystrokes would otherwise wait for."""
-
-        def loaded(coverage: frozenset[int]) -> None:
-            if self._closed:
-                return
-            self.session.set_coverage(coverage)
-            self.view.recheck(self.bundle.fields)
-            self._warm = True
-
-        self.workers.run(warm_up_job(self.bundle, self.today()), loaded, self.printing.worker_failed)
-        self.workers.write(lambda store: store.warm_cache(), lambda _none: None)
 
     # -- closing ---------------------------------------------------------------------------------
 
@@ -611,6 +610,20 @@ def _ask_passphrase(db_path: Path | None) -> bool:
     return passphrase.ask(Path(db_path) if db_path is not None else paths.default_db())
 
 
+def _warm_up(window: MainWindow) -> None:
+    """Load, off the GUI thread, what the first keystrokes would otherwise wait for."""
+
+    def loaded(coverage: frozenset[int]) -> None:
+        if window._closed:
+            return
+        window.session.set_coverage(coverage)
+        window.view.recheck(window.bundle.fields)
+        window._warm = True
+
+    window.workers.run(warm_up_job(window.bundle, window.today()), loaded, window.printing.worker_failed)
+    window.workers.write(lambda store: store.warm_cache(), lambda _none: None)
+
+
 def offer_hall_setup(window: MainWindow) -> Any:
     """First start (no case, never answered): the 营业厅设置 step; None when not needed."""
     from desktop.ui import hall_setup
@@ -646,7 +659,9 @@ def run(db_path: Path | None = None) -> int:
         window.installEventFilter(_QuitAfterPaint(app, window))
     end_on_refusal(app, window)
     window.show()
-    QTimer.singleShot(0, lambda: offer_hall_setup(window))  # first start: the hall before the first case
+    QTimer.singleShot(
+        0, window, lambda: offer_hall_setup(window)
+    )  # first start: the hall before the first case
     return app.exec()
 
 

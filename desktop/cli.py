@@ -134,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("back", type=Path, nargs="?", metavar="BACK", help="身份证背面图片")
     card.add_argument("--json", action="store_true", help="以 JSON 输出")
     add_hall_parsers(sub, db)
+
+    add_paper_parsers(sub, db)
     return parser
 
 
@@ -224,6 +226,8 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
             return cmd_recover_key(db_path, args.identity)
         if args.command == "sync":
             return cmd_sync(bundle, db_path, args.url)
+        if args.command in ("scan-in", "handover"):
+            return run_paper(args, bundle, db_path)
         if args.command == "server" and args.server_command == "init":
             return cmd_server_init(args.url)
         if args.command == "server" and args.server_command == "set-retention":
@@ -583,4 +587,74 @@ def cmd_server_add_desk(url: str, code: str, *, from_stdin: bool) -> int:
         print(hall.server_add_desk(url, code, sys.stdin.readline().rstrip("\r\n") if from_stdin else None))
     except hall.HallError as exc:
         raise BadInput(str(exc)) from None
+    return EXIT_OK
+
+
+# -- papers back: scan-in and handover (shared/spec/paper-trail.md) -------------------------------
+
+
+def add_paper_parsers(sub: Any, db: argparse.ArgumentParser) -> None:
+    scan = sub.add_parser("scan-in", parents=[db], help="导入签字扫描件（PDF、PNG、JPEG、TIFF）")
+    scan.add_argument("scans", nargs="+", type=Path, metavar="SCAN")
+    hand = sub.add_parser("handover", parents=[db], help="生成已签回案卷的交付包")
+    hand.add_argument("--id", required=True, metavar="ID", help="案卷（草稿列表中的编号）")
+    hand.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.pdf")
+
+
+def run_paper(args: argparse.Namespace, bundle: Any, db_path: Path | None) -> int:
+    try:
+        if args.command == "scan-in":
+            return cmd_scan_in(bundle, db_path, args.scans)
+        return cmd_handover(bundle, db_path, args.id, args.output)
+    except ImportError as exc:  # the frozen app leaves numpy out for now (its size, build.spec)
+        missing = exc.name or "numpy"
+        raise BadInput(
+            f"这个 desk400 安装包没有带检查签字扫描件所需的组件（{missing}），{args.command} 无法运行；"
+            "请用完整安装的 desk400（pip 安装）导入扫描件，草稿文件未改动"
+        ) from None
+
+
+def cmd_scan_in(bundle: Any, db_path: Path | None, files: list[Path]) -> int:
+    from desktop.paper.intake import read_all, scan_in
+    from desktop.paper.scans import ScanUnreadable
+
+    try:
+        pages = read_all(files)  # every file read before the drafts file is opened
+    except ScanUnreadable as exc:
+        print(f"{exc}；本批扫描件均未导入", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with open_store(bundle, db_path, create=False) as store:
+        report = scan_in(store, bundle, pages)
+    for line in report.problems:
+        print(line, file=sys.stderr)
+    for line in report.cases:
+        print(line)
+    print(f"共 {len(pages)} 页，收入 {report.kept} 页")
+    return report.exit_code
+
+
+def cmd_handover(bundle: Any, db_path: Path | None, case_ref: str, output: Path) -> int:
+    from desktop.files import safefile
+    from desktop.files.sealing import SealError
+    from desktop.paper.handover import NotReady, handover
+    from desktop.store import CaseNotFound
+
+    try:
+        safefile.check_output(output)
+    except safefile.FileProblem as exc:
+        raise BadInput(str(exc)) from None
+    with open_store(bundle, db_path, create=False) as store:
+        case_id = store.case_for_number(case_ref) or case_ref
+        try:
+            package = handover(store, bundle, case_id, output)
+        except CaseNotFound:
+            raise BadInput(f"找不到案卷 {shown(case_ref, 60)}，请用草稿列表中的编号") from None
+        except NotReady as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_FINDINGS
+        except SealError as exc:
+            raise BadInput(str(exc)) from None
+    print(f"已写入交付包 {package.pages} 页：{shown(package.pdf)}")
+    if package.sealed is not None:
+        print(f"已加密给营业厅：{shown(package.sealed)}")
     return EXIT_OK

@@ -24,6 +24,8 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "example-case.json"
 PAGE = re.compile(r"第\d+页共\d+页")
+# The line under each page's QR: the case number (or a case file's id) and the page, furniture too.
+QR_CAPTION = re.compile(r"[A-Za-z0-9._-]+第\d+页")
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("Xvfb") and shutil.which("xdotool")),
@@ -338,12 +340,18 @@ def test_print_edit_changed_reprint_and_the_print_log(display, tmp_path):
 
 
 def pages(path: Path) -> list[str]:
-    """Each page's text without spaces; the header (case number or id) and page count left out."""
+    """Each page's text without spaces; the header (case number or id), the QR's caption and the
+    page count left out."""
     out = []
     for page in PdfReader(str(path)).pages:
         lines = [re.sub(r"\s+", "", line) for line in page.extract_text().splitlines()]
         kept = [
-            line for line in lines if line and not line.startswith("案卷编号") and not PAGE.fullmatch(line)
+            line
+            for line in lines
+            if line
+            and not line.startswith("案卷编号")
+            and not PAGE.fullmatch(line)
+            and not QR_CAPTION.fullmatch(line)
         ]
         out.append("\n".join(kept))
     return out

@@ -457,4 +457,6 @@ def test_each_successful_command_says_what_it_did(tmp_path, capsys):
     code, out, _ = run(capsys, "export", "--db", db, "--id", EXAMPLE_ID, "-o", tmp_path / "one.json")
     assert code == 0 and out.startswith("已导出 1 个案卷") and "one.json" in out and out.count("\n") == 1
     code, out, _ = run(capsys, "render", EXAMPLE, "-o", tmp_path / "out.pdf")
-    assert code == 0 and out == f"已写入 6 页（正式）：{tmp_path / 'out.pdf'}\n"
+    # 8 pages: the signature and stamp boxes (at least 50 × 15 and 45 × 45 mm) and the QR band
+    # above the body (paper-trail.md) push the requirement form and the agreement one page on.
+    assert code == 0 and out == f"已写入 8 页（正式）：{tmp_path / 'out.pdf'}\n"

@@ -232,3 +232,54 @@ def test_broken_toml_names_the_file(tmp_path):
 def test_a_form_note_stands_above_its_field(tmp_path):
     body = '[[block]]\nkind = "para"\ntext = "{customer.name}"\n[[form_note]]\nbefore = "customer.name"\ntext = "落款："\n'
     assert load(write(tmp_path, body)).notes == (layout.FormNote("customer.name", "落款："),)
+
+
+# -- signature and stamp boxes (paper-trail.md) ----------------------------------------------
+
+BAD_BOXES = [
+    ('box = { kind = "seal" }', "block[0].box: unknown box kind 'seal'"),
+    ('box = { kind = "signature", width = 40 }', "a signature box's width must be 50–170 mm, got 40"),
+    ('box = { kind = "signature", height = 12 }', "a signature box's height must be 15–120 mm, got 12"),
+    ('box = { kind = "stamp", height = 30 }', "a stamp box's height must be 45–120 mm, got 30"),
+    ('box = { kind = "stamp", where = "left" }', "block[0].box: unknown key(s) where"),
+    ('box = { kind = "stamp", required = "yes" }', "block[0].box.required: expected bool"),
+    ("box = { width = 60 }", "block[0].box: missing key(s) kind"),
+]
+
+
+@pytest.mark.parametrize(("box", "message"), BAD_BOXES)
+def test_box_mistakes_are_refused(tmp_path, box, message):
+    path = write(tmp_path, f'[[block]]\nkind = "para"\ntext = "法人签字 {{_:12}}"\n{box}\n')
+    with pytest.raises(FormError, match=re.escape(message)):
+        load(path)
+
+
+def test_a_box_needs_its_label_first(tmp_path):
+    path = write(tmp_path, '[[block]]\nkind = "para"\ntext = "{_:12}"\nbox = { kind = "signature" }\n')
+    with pytest.raises(FormError, match="a box needs its label first"):
+        load(path)
+
+
+def test_boxes_load_with_their_labels_in_a_paragraph_and_a_cell(tmp_path):
+    path = write(
+        tmp_path,
+        '[[block]]\nkind = "para"\ntext = "法人签字 {_:12}"\nbox = { kind = "signature" }\n'
+        '[[block]]\nkind = "table"\ncolumns = [1]\n[[block.row]]\n'
+        'cells = [{ text = "申请单位（盖公章）", style = "seal", box = { kind = "stamp", width = 60, required = false } }]\n',
+    )
+    found = list(layout.boxes(load(path).blocks))
+    assert found == [
+        ("法人签字", layout.SignBox("signature", 60.0, 18.0, True)),
+        ("申请单位（盖公章）", layout.SignBox("stamp", 60.0, 48.0, False)),
+    ]
+
+
+def test_the_shipped_documents_mark_the_customers_boxes(bundle):
+    marked = {
+        doc.id: [(label, box.kind, box.required) for label, box in layout.boxes(doc.blocks)]
+        for doc in bundle.documents
+    }
+    assert marked["authorization"] == [("法人签字", "signature", True)]
+    assert ("申请单位（盖公章）", "stamp", True) in marked["requirement"]
+    assert ("甲方 (盖章)：", "stamp", True) in marked["agreement"]
+    assert ("[单位公章]:", "stamp", True) in marked["commitment"]

@@ -309,7 +309,8 @@ def test_long_values_stay_inside_the_margins(bundle, example_values, tmp_path):
     render_pdf(bundle, {**example_values, **LONG}, {}, case_id="x", draft=False, out=pdf)
     margin = 20 / 25.4 * 36  # 20 mm at 36 dpi
     for width, height, pixels in _pgm_pages(pdf, tmp_path):
-        top, bottom = int(height * 0.04), int(height * 0.96)  # header and footer lines excepted
+        # The header, the page's QR with its caption (top 30 mm) and the footer line excepted.
+        top, bottom = int(height * 30 / 297), int(height * 0.96)
         for y in range(top, bottom):
             row = pixels[y * width : (y + 1) * width]
             inked = [x for x in range(width) if row[x] < 200]

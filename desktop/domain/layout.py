@@ -33,6 +33,11 @@ _SETTING = re.compile(rf"@(?P<key>{_KEY})")
 _BLANK = re.compile(r"_(?::(?P<width>[0-9]{1,2}))?")
 
 PARA_STYLES = ("body", "plain", "sign", "center", "right", "item")
+# paper-trail.md: a signature box at least 50 × 15 mm, a stamp box at least 45 × 45 mm; each kind's
+# default size when the layout gives none.
+BOX_KINDS = {"signature": (50.0, 15.0), "stamp": (45.0, 45.0)}
+BOX_DEFAULTS = {"signature": (60.0, 18.0), "stamp": (48.0, 48.0)}
+BOX_MAX = (170.0, 120.0)
 CELL_STYLES = ("value", "label", "section", "seal")
 
 
@@ -85,6 +90,18 @@ class Text:
 
 
 @record
+class SignBox:
+    """A box the customer (or the hall) signs or stamps, in mm: placed right of its label on the
+    label's line (a paragraph) or under the label heading its cell (a table), framed lightly in
+    print, and checked for ink in the scan when `required` (desktop.paper)."""
+
+    kind: str  # "signature" or "stamp"
+    width: float
+    height: float
+    required: bool = True
+
+
+@record
 class Title:
     text: Text
 
@@ -93,6 +110,7 @@ class Title:
 class Para:
     text: Text
     style: str = "body"
+    box: SignBox | None = None
 
 
 @record
@@ -118,6 +136,7 @@ class Cell:
     text: Text
     span: int = 1
     style: str = "value"
+    box: SignBox | None = None
 
 
 @record
@@ -271,9 +290,15 @@ class _Loader:
         return Title(self.text(table["text"], f"{entry}.text"))
 
     def _para(self, raw: Any, entry: str, where: str) -> Para:
-        table = take(raw, where, required=("kind", "text"), optional=("style",))
+        table = take(raw, where, required=("kind", "text"), optional=("style", "box"))
         style = self._choice(table.get("style", "body"), PARA_STYLES, f"{entry}.style")
-        return Para(self.text(table["text"], f"{entry}.text"), style)
+        text = self.text(table["text"], f"{entry}.text")
+        box = self._box(table["box"], f"{entry}.box") if "box" in table else None
+        if box is not None and not box_label(text):
+            raise FormError(
+                f"{where}: a box needs its label first on the line (「法人签字」, then the blank)"
+            )
+        return Para(text, style, box)
 
     def _list(self, raw: Any, entry: str, where: str) -> ItemList:
         table = take(raw, where, required=("kind", "items"))
@@ -326,12 +351,35 @@ class _Loader:
 
     def _cell(self, raw: Any, entry: str) -> Cell:
         where = self.where(entry)
-        table = take(raw, where, required=("text",), optional=("span", "style"))
+        table = take(raw, where, required=("text",), optional=("span", "style", "box"))
         span = expect(table.get("span", 1), int, self.where(f"{entry}.span"))
         if span < 1:
             raise FormError(f"{where}: span must be at least 1")
         style = self._choice(table.get("style", "value"), CELL_STYLES, f"{entry}.style")
-        return Cell(self.text(table["text"], f"{entry}.text"), span, style)
+        text = self.text(table["text"], f"{entry}.text")
+        box = self._box(table["box"], f"{entry}.box") if "box" in table else None
+        if box is not None and not box_label(text):
+            raise FormError(f"{where}: a box's cell needs its label (「申请单位（盖公章）」) as its text")
+        return Cell(text, span, style, box)
+
+    def _box(self, raw: Any, entry: str) -> SignBox:
+        """A box's kind, size (mm, at least the contract's minimum) and whether it is required."""
+        where = self.where(entry)
+        table = take(raw, where, required=("kind",), optional=("width", "height", "required"))
+        kind = expect(table["kind"], str, self.where(f"{entry}.kind"))
+        if kind not in BOX_KINDS:
+            raise FormError(f"{where}: unknown box kind {kind!r} (known: {', '.join(BOX_KINDS)})")
+        least, default = BOX_KINDS[kind], BOX_DEFAULTS[kind]
+        size = []
+        for n, name in enumerate(("width", "height")):
+            value = float(expect(table.get(name, default[n]), (int, float), self.where(f"{entry}.{name}")))
+            if not least[n] <= value <= BOX_MAX[n]:
+                raise FormError(
+                    f"{where}: a {kind} box's {name} must be {least[n]:g}–{BOX_MAX[n]:g} mm, got {value:g}"
+                )
+            size.append(value)
+        required = expect(table.get("required", True), bool, self.where(f"{entry}.required"))
+        return SignBox(kind, size[0], size[1], required)
 
     def _choice(self, raw: Any, allowed: tuple[str, ...], entry: str) -> str:
         value = expect(raw, str, self.where(entry))
@@ -359,6 +407,31 @@ class _Loader:
         if not 0 < value <= 800:
             raise FormError(f"{self.where(entry)}: expected a positive length, got {raw}")
         return value
+
+
+def box_label(text: Text) -> str:
+    """A box's label: the literal text before its blank (「或授权代表 (签字)：」), as the verdicts
+    name it; empty when the text does not start with one."""
+    label = []
+    for part in text.parts:
+        if not isinstance(part, Literal):
+            break
+        label.append(part.text)
+    return "".join(label).strip()
+
+
+def boxes(blocks: Iterable[Block]) -> Iterator[tuple[str, SignBox]]:
+    """Every box of the blocks with its label, in reading order."""
+    for block in blocks:
+        if isinstance(block, Para) and block.box is not None:
+            yield box_label(block.text), block.box
+        elif isinstance(block, Table):
+            for row in block.rows:
+                for cell in row.cells:
+                    if cell.box is not None:
+                        yield box_label(cell.text), cell.box
+        elif isinstance(block, Keep):
+            yield from boxes(block.blocks)
 
 
 _KINDS = ("title", "para", "list", "lines", "space", "keep", "table")

@@ -16,20 +16,22 @@ from typing import TYPE_CHECKING
 
 from desktop.files.lazy import attach
 
-__all__ = ["EXTRA_DOCUMENTS", "TICK_MARKER", "document_ids", "printed_documents", "render_pdf"]
+__all__ = ["EXTRA_DOCUMENTS", "TICK_MARKER", "PrintLayout", "document_ids", "printed_documents", "render_pdf"]
 
 __getattr__, __dir__ = attach(
     __name__,
-    ["checklist", "copies", "fonts", "furniture", "glyphs", "pdf", "story"],
+    ["checklist", "copies", "fonts", "furniture", "glyphs", "identity", "pdf", "story"],
     {
         "render_pdf": "pdf",
         "TICK_MARKER": "story",
         "EXTRA_DOCUMENTS": "pdf",
         "document_ids": "pdf",
         "printed_documents": "pdf",
+        "PrintLayout": "identity",
     },
 )
 
 if TYPE_CHECKING:
+    from desktop.render.identity import PrintLayout
     from desktop.render.pdf import EXTRA_DOCUMENTS, document_ids, printed_documents, render_pdf
     from desktop.render.story import TICK_MARKER

@@ -18,6 +18,8 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
 
+from desktop.render.story import DocumentStart
+
 KIND_TITLES = {
     "licence": "营业执照",
     "id_front": "居民身份证（人像面）",
@@ -78,7 +80,8 @@ def copies_story(
     if not images:
         return []
     text = annotation(operator, day)
-    story: list[Flowable] = [PageBreak()]
+    # The marker makes these pages the outline's 复印件 and their QR's document `copies`.
+    story: list[Flowable] = [PageBreak(), DocumentStart("copies", "复印件")]
     for n, (kind, data) in enumerate(images):
         if n and kind == "licence":
             story.append(PageBreak())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -30,11 +31,14 @@ from desktop.render.checklist import checklist_story
 from desktop.render.copies import copies_story
 from desktop.render.fonts import register_font, registered_coverage
 from desktop.render.furniture import Furniture, NumberedCanvas
+from desktop.render.identity import PrintLayout, printable_number, values_digest
 from desktop.render.story import TICK_MARKER, Builder, Values, styles
 
-__all__ = ["EXTRA_DOCUMENTS", "TICK_MARKER", "document_ids", "printed_documents", "render_pdf"]
+__all__ = ["EXTRA_DOCUMENTS", "TICK_MARKER", "PrintLayout", "document_ids", "printed_documents", "render_pdf"]
 
 MARGIN = 20 * mm
+# The body starts under the page's QR and its caption (desktop.render.furniture), clear of both.
+TOP_MARGIN = 30 * mm
 # Pages after the bundle's documents: the checklist (材料清单) and the annotated copies of the
 # customer's papers (复印件, printed only when the case has card images).
 MATERIALS, COPIES = "materials", "copies"
@@ -77,6 +81,8 @@ def render_pdf(
     copies: Sequence[tuple[str, bytes]] = (),
     documents: Collection[str] | None = None,
     starts: dict[str, int] | None = None,
+    digest: str | None = None,
+    layout: PrintLayout | None = None,
 ) -> int:
     """Write the bundle for one case as an A4 PDF to `out` (a path or a binary file object);
     returns the number of pages.
@@ -92,6 +98,10 @@ def render_pdf(
     (desktop.files.safefile.FileProblem, its message Chinese) when `out` cannot be written or is not a
     new or regular file (a path is replaced only once the whole PDF is ready), and
     desktop.render.glyphs.FontFileError when the shipped font is missing or unreadable.
+
+    Every page carries its QR (paper-trail.md) naming `case_id`, its document, page and count, and
+    `digest` (default: desktop.render.identity.values_digest of `values`); `layout`, given, is filled
+    with each page's document and every signature and stamp frame, for the scan checker.
     """
     chosen = printed_documents(bundle, documents, materials=materials is not None, copies=bool(copies))
     docs = tuple(d for d in bundle.documents if d.id in chosen)
@@ -108,6 +118,8 @@ def render_pdf(
         footer=vals.clean(f"{bundle.title} · {bundle.edition}"),
         draft=draft,
         margin=MARGIN,
+        number=printable_number(str(case_id)),
+        digest=digest or values_digest(values),
     )
     metadata = {
         "title": vals.clean(f"{bundle.title}（{customer}）" if customer else bundle.title),
@@ -134,12 +146,17 @@ def render_pdf(
         story = Builder(vals, st, frame_width).story(docs)
         data, pages = _build([*story, *checklist(), *copy_pages()], furniture, metadata)
     except LayoutError:
+        furniture = replace(furniture, layout=PrintLayout(), starts={})
         # Only a value far beyond its field's limit gets here (a draft): print the tables as lines.
         story = Builder(vals, st, frame_width, grid=False).story(docs)
         data, pages = _build([*story, *checklist(), *copy_pages()], furniture, metadata)
     _write(data, out)
     if starts is not None:
         starts.update(furniture.starts)
+    if layout is not None:
+        layout.page_docs[:] = furniture.layout.page_docs
+        layout.boxes[:] = furniture.layout.boxes
+        layout.page_size = furniture.layout.page_size
     return pages
 
 
@@ -150,7 +167,7 @@ def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, s
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
-        topMargin=MARGIN,
+        topMargin=TOP_MARGIN,
         bottomMargin=MARGIN,
         creator="desk400",
         lang="zh-CN",
@@ -158,7 +175,13 @@ def _build(story: list[Flowable], furniture: Furniture, metadata: Mapping[str, s
         **metadata,
     )
     frame = Frame(
-        MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0
+        MARGIN,
+        MARGIN,
+        A4[0] - 2 * MARGIN,
+        A4[1] - MARGIN - TOP_MARGIN,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(story, canvasmaker=partial(NumberedCanvas, furniture=furniture))

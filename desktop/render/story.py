@@ -27,6 +27,7 @@ from reportlab.platypus.paraparser import ParaParser
 
 from desktop.domain import fields as field_types
 from desktop.domain import layout
+from desktop.render.boxes import BoxMark, SignLine
 
 BODY_SIZE = 10.5
 BODY_LEADING = 18.0
@@ -451,6 +452,9 @@ class Builder:
         if isinstance(block, layout.Title):
             return [self.para(block.text, st.title)]
         if isinstance(block, layout.Para):
+            if block.box is not None:
+                label, rest = self.box_texts(block.text)
+                return [SignLine(label, rest, block.box, st.para[block.style])]
             return [self.para(block.text, st.para[block.style])]
         if isinstance(block, layout.ItemList):
             return [self.para(t, st.para["item"]) for t in block.items]
@@ -461,6 +465,22 @@ class Builder:
         if isinstance(block, layout.Keep):
             return [KeepTogether(self.blocks(block.blocks))]
         return [self.table(block)] if self.grid else self.table_as_lines(block)
+
+    def box_texts(self, text: layout.Text) -> tuple[str, str]:
+        """A boxed line's label and what it prints inside its box (values, settings; no blanks)."""
+        label = layout.box_label(text)
+        rest: list[str] = []
+        leading = 0
+        while leading < len(text.parts) and isinstance(text.parts[leading], layout.Literal):
+            leading += 1
+        for part in text.parts[leading:]:
+            if isinstance(part, layout.Value):
+                rest.append(self.vals.show(part))
+            elif isinstance(part, layout.Setting):
+                rest.append(self.vals.setting(part.key))
+            elif isinstance(part, layout.Literal) and rest:
+                rest.append(self.vals.clean(part.text))
+        return label, "".join(rest)
 
     def table_as_lines(self, block: layout.Table) -> list[Flowable]:
         """A table printed row by row as plain lines: the fallback when a value is too long for a
@@ -484,6 +504,8 @@ class Builder:
         st = self.st
         parts = runs(cell.text, self.vals, st, blanks=False)
         para = self.text(parts, st.cell[cell.style], width - 8)
+        if cell.box is not None:
+            return [para, BoxMark(layout.box_label(cell.text), cell.box)]
         if height:
             return [para, Spacer(1, max(0.0, height - 9 - st.cell[cell.style].leading))]
         return para

@@ -16,11 +16,13 @@ from desktop.domain.status import STATUSES
 from desktop.domain.statuses import RETAINED
 from desktop.files.casefile import Value
 
-# Statuses whose case is done with at the counter: purged once retention has passed. A signed or
-# handed-over case (RETAINED) is never purged by a desk's clock: only the hall's retention ends it.
+# Statuses whose case is done with at the counter: purged once retention has passed, counted from
+# the last change. A signed or handed-over case is not among them (desktop.domain.statuses.RETAINED):
+# its legal retention counts from the handover and only the hall's retention ends it, whatever a
+# desk's clock says (paper-trail.md).
 FINISHED = tuple(s for s in STATUSES if s != "draft" and s not in RETAINED)
 SEARCH_STALE = "search_stale"  # meta key: the search text predates the spec's keys (migration 0012)
-EVENTS = ("created", "edited", "printed", "exported", "imported", "deleted", "restored", "purged")
+EVENTS = ("created", "edited", "printed", "exported", "imported", "deleted", "restored", "purged", "scanned")
 BIN_DAYS = 30
 BUSY_TIMEOUT_MS = 5000
 DEFAULT_SETTINGS: Mapping[str, Any] = MappingProxyType({"retention_days": 90})

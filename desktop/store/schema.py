@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlite_utils import Database, Migrations
 
-from desktop.store import bases, numbers
+from desktop.store import bases, numbers, scans
 from desktop.store.models import SEARCH_STALE
 from desktop.store.text import Undecodable, chars, decode
 
@@ -175,6 +175,11 @@ def migrations() -> Migrations:
             "CREATE TRIGGER case_images_follow_case AFTER DELETE ON cases BEGIN"
             " DELETE FROM case_images WHERE case_id = old.id; END"
         )
+
+    @steps(name="0017_scans")
+    def scan_pages(db: Database) -> None:
+        # Signed pages scanned back in (desktop.store.scans, paper-trail.md), kept with the case.
+        scans.tables(db)
 
     return steps
 

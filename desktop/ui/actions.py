@@ -103,6 +103,26 @@ ACTIONS: tuple[ActionSpec, ...] = (
         keys="另存为 PDF",
     ),
     ActionSpec(
+        "action_import_scans",
+        "导入签字扫描件(&I)…",
+        lambda w: w.when_ready(w.papers.ask_import),
+        "Ctrl+Shift+I",
+        "file",
+        keys="导入签字扫描件",
+        separator_before=True,
+    ),
+    ActionSpec(
+        "action_papers",
+        "签回情况(&B)…",
+        lambda w: w.when_ready(w.papers.show_case),
+        "Ctrl+Shift+B",
+        "file",
+        keys="签回情况",
+    ),
+    ActionSpec(
+        "action_handover", "生成交付包(&H)…", lambda w: w.when_ready(w.papers.ask_handover), None, "file"
+    ),
+    ActionSpec(
         "action_settings",
         "设置(&T)…",
         lambda w: w.show_settings(),

@@ -31,6 +31,7 @@ import desktop.files  # lazy: age (sealing) loads on first use (desktop.files.la
 import desktop.hall  # lazy: psycopg loads with the first sync (desktop.files.lazy)
 from desktop.domain.forms import SettingDef
 from desktop.ui.hall_setup import upper_as_typed
+from desktop.ui.papers import SCAN_FOLDER_KEY
 from desktop.ui.style import set_text_colour
 
 RETENTION_KEY = "retention_days"
@@ -42,7 +43,11 @@ URL_KEY, CA_KEY = "hall.url", "hall.ca_file"
 CAPTURE_ROWS = (
     ("capture.reader_url", "读卡器服务地址", "http://127.0.0.1:…（厂商的本机读卡服务，留空则不用）"),
     ("capture.reader_helper", "读卡程序", "读卡器厂商动态库的辅助程序及参数（没有服务地址时用）"),
-    ("capture.scan_folder", "扫描文件夹", "扫描仪存放图片的文件夹"),
+    (
+        "capture.scan_folder",
+        "证件扫描文件夹",
+        "扫描身份证、营业执照的图片所在文件夹（不要与签字扫描件的文件夹相同）",
+    ),
 )
 CAPTURE_KEYS = tuple(key for key, _label, _hint in CAPTURE_ROWS)
 
@@ -89,6 +94,10 @@ class SettingsDialog(QDialog):
         self.retention.setSuffix(" 天")
         self.retention.setValue(int(current.get(RETENTION_KEY) or 90))
         form.addRow("已完成案卷保留", self.retention)
+        self.scan_folder = QLineEdit(str(current.get(SCAN_FOLDER_KEY) or ""))
+        self.scan_folder.setObjectName(f"setting.{SCAN_FOLDER_KEY}")
+        self.scan_folder.setPlaceholderText("多功能打印机“扫描到文件夹”的文件夹；新扫描件放入即自动导入")
+        form.addRow("扫描文件夹", self.scan_folder)
         note = QLabel(
             "经办单位和经办人会预先填入新建的案卷；柜台代码用于新案卷的编号（如 XH01-20261130-017）；"
             "保留期满的已打印案卷会被清除。"
@@ -224,6 +233,7 @@ class SettingsDialog(QDialog):
         key to the hall, which a file without a key file cannot do."""
         out: dict[str, Any] = {key: edit.text().strip() for key, edit in self.edits.items()}
         out[RETENTION_KEY] = self.retention.value()
+        out[SCAN_FOLDER_KEY] = self.scan_folder.text().strip()
         out.update({key: edit.text().strip() for key, edit in self.capture_edits.items()})
         age = self.age.text().strip()
         if age != str(self.current.get(AGE_KEY) or "").strip():

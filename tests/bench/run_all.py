@@ -31,6 +31,7 @@ def main() -> int:
         ("encrypted store as a ratio to the plain one", ["bench_crypto.py", *store_args[:2]]),
         ("render in process and the whole render command", ["bench_render.py"]),
         ("window: start-up, keystroke feedback, opening a case", ["bench_ui.py"]),
+        ("papers back: scan-in, handover, the page QR", ["bench_paper.py"]),
         ("frozen app start-up", ["bench_frozen.py"]),
     ]
     env = dict(

@@ -1,0 +1,278 @@
+"""The window's papers: 导入签字扫描件 (chosen files, or new files in the watched scan folder set in
+设置), the case's 签回情况 (each page of the latest print beside its scan: a tick, or the empty box
+outlined in red) and 生成交付包. The scans are read on a worker thread and taken in on the saving
+thread; results come back as signals, and the window refreshes what shows cases (`changed`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+SCAN_FOLDER_KEY = "paper.scan_folder"  # set in 设置 (desktop.ui.settings_dialog)
+SCAN_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+# A scanner writes its file over a second or two: a new file is taken once its size held still
+# for one tick.
+SETTLE_MS = 1500
+STATE_WORDS = {"signed": "✓ 已签回", "empty": "✗ 有空的签字或盖章处", "absent": "— 未收到扫描件"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One scan-in as the window shows it: the report's lines and the command line's exit code."""
+
+    lines: tuple[str, ...]
+    code: int
+    signed: tuple[str, ...] = ()
+
+
+class Papers(QObject):
+    """Signals: `imported(Outcome)` after each scan-in; `changed()` statuses may have changed;
+    `message(text, ms)` for the status bar."""
+
+    imported = Signal(object)
+    changed = Signal()
+    message = Signal(str, int)
+
+    def __init__(self, bundle: Any, case_id: Callable[[], str | None], workers: Any, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.bundle, self.case_id, self.workers, self.window = bundle, case_id, workers, parent
+        self.folder: Path | None = None
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.directoryChanged.connect(lambda _path: self._settle.start())
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle.timeout.connect(self._look)
+        self._sizes: dict[Path, int] = {}
+        self._taken: set[Path] = set()
+
+    # -- scan-in -------------------------------------------------------------------------------
+
+    def ask_import(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self.window,
+            "导入签字扫描件",
+            str(self.folder or ""),
+            "扫描件 (*.pdf *.png *.jpg *.jpeg *.tif *.tiff)",
+        )
+        if files:
+            self.import_files([Path(f) for f in files])
+
+    def import_files(self, files: Sequence[Path]) -> None:
+        """Read the files on a worker thread, then match and keep their pages on the saving thread."""
+        from desktop.paper.intake import read_all  # noqa: PLC0415 (numpy, zxing-cpp and pdfium load with the first scan, not with the window)
+        from desktop.paper.scans import ScanUnreadable  # noqa: PLC0415 (numpy, zxing-cpp and pdfium load with the first scan, not with the window)
+
+        def read() -> Any:
+            try:
+                return read_all(files)
+            except ScanUnreadable as exc:
+                return Outcome((f"{exc}；本批扫描件均未导入",), 2)
+
+        def take(pages: Any) -> None:
+            if isinstance(pages, Outcome):
+                self._done(pages)
+                return
+            self.workers.write(lambda store: _scan_in(store, self.bundle, pages), self._done, self._failed)
+
+        self.message.emit("正在读取签字扫描件…", 0)
+        self.workers.run(read, take, self._failed)
+
+    def _done(self, outcome: Outcome) -> None:
+        head = (
+            "签字扫描件已导入" if outcome.code == 0 else "签字扫描件有问题" if outcome.code == 1 else "未导入"
+        )
+        self.message.emit(f"{head}：{outcome.lines[-1] if outcome.lines else ''}", 10000)
+        self.imported.emit(outcome)
+        self.changed.emit()
+
+    def _failed(self, text: str) -> None:
+        self.message.emit(f"导入签字扫描件失败：{text}", 10000)
+        self.imported.emit(Outcome((text,), 2))
+
+    # -- the watched scan folder ---------------------------------------------------------------
+
+    def watch(self, folder: str | None) -> None:
+        """Watch `folder` (设置: 扫描文件夹) for new scans; the files already there are not new."""
+        for path in self._watcher.directories():
+            self._watcher.removePath(path)
+        self.folder = Path(folder) if folder else None
+        self._sizes.clear()
+        if self.folder is None or not self.folder.is_dir():
+            return
+        self._taken = set(_scans_in(self.folder))
+        self._watcher.addPath(str(self.folder))
+
+    def _look(self) -> None:
+        if self.folder is None:
+            return
+        fresh, settling = [], False
+        for path in _scans_in(self.folder):
+            if path in self._taken:
+                continue
+            size = path.stat().st_size if path.exists() else -1
+            if size > 0 and self._sizes.get(path) == size:
+                fresh.append(path)
+            else:
+                self._sizes[path] = size
+                settling = True
+        if settling:
+            self._settle.start()
+        if fresh:
+            self._taken.update(fresh)
+            self.import_files(fresh)
+
+    # -- 签回情况 and 生成交付包 ---------------------------------------------------------------------
+
+    def show_case(self) -> None:
+        """The case on screen's pages of its latest print, each with its scan."""
+        case_id = self.case_id()
+        if case_id is None:
+            self.message.emit("请先打开一个案卷", 5000)
+            return
+
+        def query(store: Any) -> Any:
+            from desktop.paper.progress import progress  # noqa: PLC0415 (numpy, zxing-cpp and pdfium load with the first scan, not with the window)
+
+            return store.get(case_id), progress(store.prints(case_id), store.scans(case_id))
+
+        self.workers.read(query, lambda found: self._open_view(*found), self._failed)
+
+    def _open_view(self, case: Any, state: Any) -> None:
+        view = PapersView(case, state, {d.id: d.tab for d in self.bundle.documents}, self.window)
+        view.handover_requested.connect(self.ask_handover)
+        view.open()
+
+    def ask_handover(self) -> None:
+        case_id = self.case_id()
+        if case_id is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "生成交付包", f"{case_id}-交付包.pdf", "PDF (*.pdf)"
+        )
+        if path:
+            self.handover_to(Path(path))
+
+    def handover_to(self, path: Path) -> None:
+        """Write the case's handover package to `path` on the saving thread."""
+        case_id = self.case_id()
+        if case_id is None:
+            return
+
+        def job(store: Any) -> str:
+            from desktop.paper.handover import NotReady, handover  # noqa: PLC0415 (numpy, zxing-cpp and pdfium load with the first scan, not with the window)
+
+            try:
+                package = handover(store, self.bundle, case_id, path)
+            except NotReady as exc:
+                return str(exc)
+            sealed = f"（另有加密副本 {package.sealed.name}）" if package.sealed else ""
+            return f"已生成交付包：{package.pdf}{sealed}"
+
+        def done(text: str) -> None:
+            self.message.emit(text, 10000)
+            self.changed.emit()
+
+        self.workers.write(job, done, self._failed)
+
+
+def _scan_in(store: Any, bundle: Any, pages: Any) -> Outcome:
+    from desktop.paper.intake import scan_in  # noqa: PLC0415 (numpy, zxing-cpp and pdfium load with the first scan, not with the window)
+
+    report = scan_in(store, bundle, pages)
+    return Outcome(tuple(report.lines()), report.exit_code, tuple(report.signed))
+
+
+def _scans_in(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() in SCAN_SUFFIXES and p.is_file())
+    except OSError:
+        return []
+
+
+class PapersView(QDialog):
+    """签回情况: one row per page of the latest print; the selected page's scan beside the list,
+    each empty required box outlined in red."""
+
+    handover_requested = Signal()
+
+    def __init__(self, case: Any, state: Any, titles: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("papers_view")
+        self.setWindowTitle(f"签回情况：{case.number or case.id}")
+        self.state = state
+        self.pages = QListWidget()
+        self.pages.setObjectName("papers_pages")
+        self.scan = QLabel("（选择一页查看扫描件）")
+        self.scan.setObjectName("papers_scan")
+        self.scan.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scan.setMinimumSize(420, 560)
+        for page in state.pages:
+            doc = titles.get(page.scan.doc, page.scan.doc) if page.scan else ""
+            item = QListWidgetItem(f"第 {page.page} 页 {doc}  {STATE_WORDS[page.state]}")
+            item.setData(Qt.ItemDataRole.UserRole, page.page)
+            self.pages.addItem(item)
+        if state.print is None:
+            self.pages.addItem("该案卷还没有打印记录")
+        self.pages.currentRowChanged.connect(self.show_page)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        self.handover = buttons.addButton("生成交付包…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.handover.setObjectName("papers_handover")
+        self.handover.setEnabled(state.complete and case.status == "signed")
+        self.handover.clicked.connect(lambda: (self.handover_requested.emit(), self.accept()))
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.pages, 1)
+        row.addWidget(self.scan, 2)
+        column = QVBoxLayout(self)
+        # Sized before it shows: the layout sets no limits on the window later (some platforms
+        # warn on every such change).
+        column.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        column.addLayout(row)
+        column.addWidget(buttons)
+        self.resize(column.sizeHint().expandedTo(self.minimumSizeHint()))
+        if state.pages:
+            self.pages.setCurrentRow(0)
+
+    def show_page(self, row: int) -> None:
+        if not 0 <= row < len(self.state.pages):
+            return
+        page = self.state.pages[row]
+        if page.scan is None:
+            self.scan.setPixmap(QPixmap())
+            self.scan.setText("未收到此页的扫描件")
+            return
+        self.scan.setPixmap(outlined(page.scan).scaled(self.scan.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                                       Qt.TransformationMode.SmoothTransformation))  # fmt: skip
+
+
+def outlined(scan: Any) -> QPixmap:
+    """The scan with each required box outlined: red when empty, green when inked."""
+    image = QImage.fromData(scan.image)
+    painter = QPainter(image)
+    for box in scan.boxes:
+        corners = box.get("corners") or []
+        if len(corners) != 4:
+            continue
+        pen = QPen(QColor("#d00000" if not box.get("inked") else "#2e7d32"))
+        pen.setWidth(max(3, image.width() // 300))
+        painter.setPen(pen)
+        painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in corners]))
+    painter.end()
+    return QPixmap.fromImage(image)
