@@ -62,3 +62,25 @@ def test_copies_without_images_or_unknown_documents_are_refused(tmp_path):
     code, _out, err = run("render", "--db", db, path, "-o", tmp_path / "x.pdf", "--documents", "nonsense")
     assert code == 2 and "nonsense" in err
     assert json.loads(path.read_text(encoding="utf-8"))["id"] == case.id
+
+
+def test_the_whole_bundle_ends_with_the_copies_and_the_log_names_them_only_when_printed(tmp_path):
+    from desktop.domain.forms import default_bundle
+    from desktop.render import printed_documents
+
+    bundle = default_bundle()
+    with_copies = printed_documents(bundle, None, materials=False, copies=True)
+    assert with_copies[-1] == "copies"
+    assert "copies" not in printed_documents(bundle, None, materials=False, copies=False)
+    assert printed_documents(bundle, ["copies"], materials=False, copies=False) == ()
+
+    db = tmp_path / "drafts.sqlite"
+    with open_at(db) as store:
+        case = store.create({"customer.name": Licence().name})
+        images.keep(store.db, case.id, "licence", encoded(licence_image(dpi=60)), "2026-12-07T10:00:00+08:00")
+    pdf = tmp_path / "all.pdf"
+    code, _said, err = run("render", "--db", db, "--id", case.id, "-o", pdf)
+    assert code == 0, err
+    pages = PdfReader(pdf).pages
+    assert len(pages[-1].images) == 1 and "复印件" in pages[-1].extract_text()
+    assert all(not page.images for page in pages[:-1])
