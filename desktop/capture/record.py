@@ -14,6 +14,11 @@ SOURCE_MARKS = {LICENCE: "来自营业执照", ID_CARD: "来自身份证"}
 EXPIRY_WARNING_DAYS = 30
 
 
+def source_mark(kind: str) -> str:
+    """The mark beside a field filled from a card: 「来自营业执照」 or 「来自身份证」."""
+    return f"「{SOURCE_MARKS[kind]}」"
+
+
 @dataclass(frozen=True)
 class ReadField:
     """One value read: its confidence (0–1; 1.0 for chip data) and whether a check digit fixed it."""

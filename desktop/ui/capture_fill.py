@@ -14,9 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
-from desktop.capture.keys import card_keys
-from desktop.store import images, iso, local_now
-from desktop.ui.capture_dialog import READER_HELPER, READER_URL, SCAN_FOLDER, CaptureDialog, source_mark
+from desktop.capture.record import source_mark
 from desktop.ui.style import set_text_colour
 
 
@@ -34,7 +32,8 @@ class CardCapture(QObject):
             window.workers,
         )
         self.started = started
-        self.dialog: CaptureDialog | None = None
+        self.dialog: Any = None
+        self.keep_job: Callable[[str, str, bytes], Callable[[Any], int]] | None = None
         window.view.edited.connect(self.unmark)
 
     def store(self) -> Any:
@@ -46,19 +45,28 @@ class CardCapture(QObject):
     def today(self) -> date:
         return self.window.today()
 
-    def open(self) -> CaptureDialog:
+    def open(self) -> Any:
         """Show the dialog (not modal: the form stays usable while a card is read)."""
+        # The dialog's module brings the OCR's and the readers' modules, the validators and the
+        # store with them: loaded when 读取证件 first opens, never before the window's first paint.
+        from desktop.ui import capture_dialog as dialogs  # noqa: PLC0415 (after the first paint, see above)
+
         self.started()
         if self.dialog is None or not self.dialog.isVisible():
             stored = self.store().settings()
-            settings = {k: stored.get(k) for k in (READER_URL, READER_HELPER, SCAN_FOLDER)}
+            settings = {
+                k: stored.get(k) for k in (dialogs.READER_URL, dialogs.READER_HELPER, dialogs.SCAN_FOLDER)
+            }
             bundle = self.view.bundle
-            keys = card_keys(bundle.folder)
+            keys = dialogs.card_keys(bundle.folder)
             # The keys that are fields of the form fill them; the contract's literal keys only show.
             fields = {key for roles in keys.values() for key in roles.values() if key in self.view.rows}
             labels = {key: bundle.field(key).label for key in fields}
-            self.dialog = CaptureDialog(self.workers.run, settings, keys, labels, self.today, self.window)
+            self.dialog = dialogs.CaptureDialog(
+                self.workers.run, settings, keys, labels, self.today, self.window
+            )
             self.dialog.confirmed.connect(self.fill)
+            self.keep_job = dialogs.keep_image_job
             self.dialog.show()
         return self.dialog
 
@@ -74,10 +82,8 @@ class CardCapture(QObject):
             self._keep(self.session.case_id, image_kind, image)
 
     def _keep(self, case_id: str, kind: str, image: bytes) -> None:
-        added = iso(local_now())
-        self.workers.write(
-            lambda store: images.keep(store.db, case_id, kind, image, added), lambda _seq: None
-        )
+        if self.keep_job is not None:  # set with the dialog that confirmed the fill
+            self.workers.write(self.keep_job(case_id, kind, image), lambda _seq: None)
 
     def unmark(self, key: str) -> None:
         """The agent changed a filled value: it is theirs now, no longer the card's."""
