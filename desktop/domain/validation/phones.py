@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import carrier, geocoder
 
 from desktop.domain import segments
 from desktop.domain.validation.common import (
@@ -269,21 +268,23 @@ def _group(national: str) -> str:
     return f"0{area}-{national[len(area) + 1 :]}"
 
 
-def _place(national: str) -> str:
-    """「浙江杭州」 for a fixed line, from phonenumbers' offline Chinese geocoding data."""
-    from phonenumbers import geocoder  # noqa: PLC0415 (its Chinese place data loads on the first fixed line)
+def _lookup(national: str) -> tuple[str, str]:
+    """The carrier and the place phonenumbers' offline Chinese data give for a number."""
+    from phonenumbers import carrier, geocoder  # noqa: PLC0415 (its place data takes ~0.3 s to import: loaded on the first number described, never by a render)
 
     number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
-    place = geocoder.description_for_number(number, "zh")
-    return _CITY_SUFFIX.sub("", _PLACE_SUFFIXES.sub("", place))
+    return carrier.name_for_number(number, "zh"), geocoder.description_for_number(number, "zh")
+
+
+def _place(national: str) -> str:
+    """「浙江杭州」 for a fixed line, from phonenumbers' offline Chinese geocoding data."""
+    return _CITY_SUFFIX.sub("", _PLACE_SUFFIXES.sub("", _lookup(national)[1]))
 
 
 def _mobile_about(national: str) -> str:
     """「中国移动 · 浙江杭州」 for a mobile, from phonenumbers' carrier and geocoder data; the carrier
     alone where the data names only the country (「中国」), nothing when neither is known."""
-    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
-    operator = carrier.name_for_number(number, "zh")
-    place = geocoder.description_for_number(number, "zh")
+    operator, place = _lookup(national)
     place = "" if place in ("", "中国") else _CITY_SUFFIX.sub("", _PLACE_SUFFIXES.sub("", place))
     return " · ".join(part for part in (operator, place) if part)
 
