@@ -48,3 +48,17 @@ def test_a_render_loads_neither_the_barcode_package_nor_the_japanese_codecs(tmp_
                           timeout=120)  # fmt: skip
     assert done.stdout.splitlines()[-1] == "[] 0"
     assert out.stat().st_size > 10_000
+
+
+def test_a_finished_command_leaves_its_objects_out_of_the_collectors_sight(tmp_path):
+    """The interpreter's collections at exit walked everything a render made (~40 ms of the
+    `render` command, tests/bench/bench_render.py); `desk400` freezes it once the command is done."""
+    out = tmp_path / "out.pdf"
+    code = (
+        "import gc, sys; from desktop.__main__ import main; "
+        f"sys.argv = ['desk400', 'render', 'examples/example-case.json', '-o', {str(out)!r}]; "
+        "code = main(); print(gc.get_freeze_count() > 10_000, code)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                          timeout=120)  # fmt: skip
+    assert done.stdout.split()[-2:] == ["True", "0"]
