@@ -37,7 +37,7 @@ from desktop.domain import status as lifecycle
 from desktop.domain.feedback import present
 from desktop.domain.forms import Bundle, MaterialItem
 from desktop.domain.materials import categories_of, materials_missing
-from desktop.files.casefile import is_empty
+from desktop.files.values import is_empty
 
 if TYPE_CHECKING:  # the checks load after the window's first paint (tests/test_ui_crash.py)
     from desktop.domain.case import FieldVerdict
