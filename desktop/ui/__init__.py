@@ -10,4 +10,4 @@ from desktop.files.lazy import attach
 
 spare_pyside_source_scan()  # `desk400` imports PySide6 only on its way to the window, after desktop
 
-__getattr__, __dir__ = attach(__name__, ["papers_view"])
+__getattr__, __dir__ = attach(__name__, ["papers_view", "print_log"])
