@@ -8,7 +8,6 @@ dialog's type and the dialog's module (its list, image and painter types) load o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop import ui  # the 签回情况 dialog (desktop.ui.papers_view) loads when first opened
+from desktop.domain.records import record  # frozen values without dataclasses' start-up cost
 
 SCAN_FOLDER_KEY = "paper.scan_folder"  # set in 设置 (desktop.ui.settings_dialog)
 SCAN_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
@@ -25,7 +25,7 @@ SCAN_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 SETTLE_MS = 1500
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """One scan-in as the window shows it: the report's lines and the command line's exit code."""
 
