@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -234,11 +233,15 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
             return cmd_server_set_retention(args.url, args.days)
         if args.command == "server":
             return cmd_server_add_desk(args.url, args.code, from_stdin=args.password_stdin)
-    except sqlite3.Error as exc:
-        raise BadInput(drafts_problem(db_path, exc)) from None
     except OSError as exc:
         raise BadInput(safefile.why(exc)) from None
     except Exception as exc:
+        # sqlite3 is named here, not up front: a render or a check never opens a drafts file, and
+        # whatever did has loaded it already.
+        import sqlite3
+
+        if isinstance(exc, sqlite3.Error):
+            raise BadInput(drafts_problem(db_path, exc)) from None
         from desktop.store import StoreError  # not imported up front: most commands never need it
         from desktop.store.connection import ERRORS
 
