@@ -174,7 +174,25 @@ def test_a_plain_export_leaves_the_papers_behind_and_says_so_in_one_line(tmp_pat
     }
     folder = tmp_path / "all"
     code, _said, err = run("export", "--db", desk, "--all", "-o", folder)
-    assert code == 0 and err.count("\n") == 1 and "1 个案卷的证件图片或签字扫描件未导出" in err
+    assert code == 0 and err.count("\n") == 1 and "1 个案卷的证件图片或签字扫描件未随案卷导出" in err
+
+
+def test_a_chip_readers_bmp_photo_travels_and_bytes_no_image_reader_takes_stay_behind_said(tmp_path, hall):
+    identity, identity_file = hall
+    desk = tmp_path / "desk.sqlite"
+    case_id = desk_with_papers(desk, str(identity.to_public()))
+    with open_at(desk) as store:
+        images.keep(store.db, case_id, "id_photo", picture("BMP", (7, 7, 7), (102, 126)), ADDED)
+        images.keep(store.db, case_id, "id_back", b"not a picture at all", ADDED)
+    out = tmp_path / "case.json.age"
+    code, _said, err = run("export", "--db", desk, "--id", case_id, "-o", out)
+    assert code == 0 and err.count("\n") == 1 and "未带上 1 张格式无法识别的证件图片" in err
+    hall_db = tmp_path / "hall.sqlite"
+    code, said, err = run("import", "--db", hall_db, out, "--identity", identity_file)
+    assert code == 0, err
+    assert "证件图片 3 张" in said
+    with open_at(hall_db) as target:
+        assert [i.kind for i in images.of_case(target.db, case_id)] == ["licence", "id_front", "id_photo"]
 
 
 # -- hostile archives: each refused whole, exit 2, one Chinese line, nothing taken in ------------
@@ -238,6 +256,10 @@ HOSTILE = {
         "不是可以读取的图片",
     ),
     "a PNG posing as a scan": (replace_body("scans/002.jpg", picture("PNG", (1, 1, 1))), "不是 JPEG 图片"),
+    "an image under another format's name": (
+        replace_body("images/id_front.jpg", picture("PNG", (3, 3, 3))),
+        "与文件名不符",
+    ),
     "pixel bomb": (replace_body("scans/001.jpg", picture("JPEG", (0, 0, 0), (9000, 5000))), "像素"),
     "digest mismatch": (
         replace_body("images/licence.png", picture("PNG", (0, 0, 1)), fix_digest=False),

@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from desktop.files import case_papers
 from desktop.files.case_papers import CardImage, CasePapers, ScanPage
 from desktop.store import Store, images, scans
 
@@ -26,9 +27,12 @@ class Taken:
     scans: int = 0
 
 
-def gathered(store: Store, case_id: str) -> tuple[list[CardImage], list[ScanPage]]:
-    """The case's card images and scanned pages, as the drafts file keeps them."""
-    kept_images = [CardImage(i.kind, i.added, i.data) for i in images.of_case(store.db, case_id)]
+def gathered(store: Store, case_id: str) -> tuple[list[CardImage], list[ScanPage], int]:
+    """The case's card images and scanned pages, as the drafts file keeps them, and how many
+    images are left out: of a format the archive does not take (desktop.files.case_papers), they
+    would make the whole file unimportable at the hall."""
+    kept = [CardImage(i.kind, i.added, i.data) for i in images.of_case(store.db, case_id)]
+    kept_images = [i for i in kept if case_papers.image_extension(i.data) is not None]
     kept_scans = [
         ScanPage(
             doc=s.doc,
@@ -44,7 +48,7 @@ def gathered(store: Store, case_id: str) -> tuple[list[CardImage], list[ScanPage
         )  # fmt: skip
         for s in store.scans(case_id)
     ]
-    return kept_images, kept_scans
+    return kept_images, kept_scans, len(kept) - len(kept_images)
 
 
 def take_in(store: Store, case_id: str, papers: CasePapers) -> Taken:

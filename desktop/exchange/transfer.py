@@ -96,9 +96,7 @@ def export_case(
     except DamagedCase:
         raise DamagedCases([], [case_id]) from None
     if behind and on_note is not None:
-        on_note(
-            f"{target.name} 未带上案卷的{behind}：只有加密给营业厅的案卷文件才带图片（请在设置中填写营业厅的 age 公钥）"
-        )
+        on_note(f"{target.name} {behind}")
     return target
 
 
@@ -129,7 +127,7 @@ def export_all(
     written = []
     damaged = []
     taken: set[str] = set()
-    behind = 0
+    behind: list[str] = []
     suffix = _suffix(store)
     for case_id in store.ids():
         name = canonical_id(case_id)
@@ -140,15 +138,16 @@ def export_all(
         taken.add(name)
         target = folder / f"{name}.json{suffix}"
         try:
-            behind += bool(_write(store, case_id, target))
+            note = _write(store, case_id, target)
+            if note:
+                behind.append(f"{target.name} {note}")
         except DamagedCase:
             damaged.append(case_id)
             continue
         written.append(target)
     if behind and on_note is not None:
-        on_note(
-            f"{behind} 个案卷的证件图片或签字扫描件未导出：只有加密给营业厅的案卷文件才带图片（请在设置中填写营业厅的 age 公钥）"
-        )
+        more = f"（另有 {len(behind) - 1} 个案卷同样）" if len(behind) > 1 else ""
+        on_note(f"{len(behind)} 个案卷的证件图片或签字扫描件未随案卷导出：{behind[0]}{more}")
     if damaged:
         raise DamagedCases(written, damaged)
     return written
@@ -248,6 +247,9 @@ def base_for(store: Store, case: Case) -> Base | None:
     return max(found, key=lambda f: f[:2])[2] if found else None
 
 
+PLAIN_WHY = "只有加密给营业厅的案卷文件才带图片（请在设置中填写营业厅的 age 公钥）"
+
+
 def _suffix(store: Store) -> str:
     """ ".age" when case files leave this machine sealed to the hall, else ""."""
     return sealing.SUFFIX if str(store.setting(ESCROW_SETTING) or "").strip() else ""
@@ -303,7 +305,8 @@ def _is_real_dir(path: Path) -> bool:
 
 
 def _write(store: Store, case_id: str, target: Path) -> str:
-    """Write the case's file; the papers it leaves behind (plain, a case with papers), in words."""
+    """Write the case's file; what it says of the papers it leaves behind ("" when none): all of
+    them in a plain file, an image of a format the archive does not take in a sealed one."""
     try:
         case = store.get(case_id)
     except CaseNotFound:
@@ -328,15 +331,18 @@ def _write(store: Store, case_id: str, target: Path) -> str:
         if target.name.endswith(sealing.SUFFIX):
             recipient = sealing.recipient(str(store.setting(ESCROW_SETTING)))
             plain = doc.to_json().encode("utf-8")
-            found = papers.gathered(store, case.id)
-            if found[0] or found[1]:
-                plain = case_papers.pack(plain, *found)
+            kept_images, kept_scans, unfit = papers.gathered(store, case.id)
+            if kept_images or kept_scans:
+                plain = case_papers.pack(plain, kept_images, kept_scans)
+            if unfit:
+                behind = f"未带上 {unfit} 张格式无法识别的证件图片，请在窗口里重新读取证件"
             sealed = sealing.seal(plain, [recipient])
             safefile.write_atomic(target, sealed, mode=0o600)
             sealed_info.write(target, sealed, doc.id, doc.updated, doc.fields)
         else:
             casefile.write(doc, target, mode=0o600)
-            behind = papers.left_behind(store, case.id)
+            words = papers.left_behind(store, case.id)
+            behind = f"未带上案卷的{words}：{PLAIN_WHY}" if words else ""
     except sealing.SealError as exc:
         raise BadInput(str(exc)) from None
     except safefile.FileProblem as exc:

@@ -51,8 +51,9 @@ MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_PIXELS = 40_000_000  # as desktop.paper.scans: a 600 dpi A4 page is 35 MP
 # JPEG and PNG barely compress again; a ratio past this is an archive built to explode.
 MAX_RATIO = 50
-_NAME = re.compile(r"(images/[a-z_]{1,20}\.(png|jpg)|scans/[0-9]{1,4}\.jpg)")
-IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+_NAME = re.compile(r"(images/[a-z_]{1,20}\.(png|jpg|bmp|tif|webp)|scans/[0-9]{1,4}\.jpg)")
+# What a card image may be: a scan or photo (PNG, JPEG, TIFF, WebP) or a chip reader's photo (BMP).
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp"}
 SCAN_FORMATS = {"JPEG": "jpg"}  # the handover package embeds scans as the JPEG they are kept as
 
 
@@ -113,7 +114,12 @@ def pack(case_json: bytes, images: Sequence[CardImage], scans: Sequence[ScanPage
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(CASE_NAME, case_json, compress_type=zipfile.ZIP_DEFLATED)
         for image in images:
-            name = f"images/{image.side}.{_extension(image.data, IMAGE_FORMATS)}"
+            extension = image_extension(image.data)
+            if extension is None:
+                raise PapersError(
+                    f"{image.side}: not an image the archive takes"
+                )  # gathered() leaves these out
+            name = f"images/{image.side}.{extension}"
             entries.append({"name": name, "kind": "image", "side": image.side, "added": image.added})
             entries[-1].update(sha256=image.sha256, size=len(image.data))
             archive.writestr(name, image.data, compress_type=zipfile.ZIP_STORED)
@@ -177,15 +183,14 @@ def _refused(source: str, why: str) -> PapersError:
     return PapersError(f"{source}：加密案卷的附件包{why}；本批文件均未导入，请让对方重新导出")
 
 
-def _extension(data: bytes, formats: Mapping[str, str]) -> str:
+def image_extension(data: bytes) -> str | None:
+    """The archive's name ending for a card image, None for bytes the archive does not take (an
+    import would refuse the whole file for them)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            found = image.format
+            return IMAGE_FORMATS.get(image.format or "")
     except (UnidentifiedImageError, OSError, ValueError):
-        found = None
-    # The drafts file keeps only images Pillow read; an unknown one travels under the first name
-    # and is judged, as every image, by the desk that takes it in.
-    return formats.get(found or "", next(iter(formats.values())))
+        return None
 
 
 def _check_entry_count(data: bytes, source: str) -> None:
@@ -275,7 +280,9 @@ def _card_image(
     side = _text(entry, "side", source)
     if side not in sides or not name.startswith(f"images/{side}."):
         raise _refused(source, f"里的图片 {name} 不是本程序认识的证件面")
-    _check_image(body, IMAGE_FORMATS, name, source)
+    found = _check_image(body, IMAGE_FORMATS, name, source)
+    if not name.endswith("." + IMAGE_FORMATS[found]):
+        raise _refused(source, f"里的 {name} 其实是 {found} 图片，与文件名不符")
     return CardImage(side, _text(entry, "added", source, 40), body)
 
 
@@ -315,9 +322,9 @@ def _box(box: object) -> bool:
     )
 
 
-def _check_image(data: bytes, formats: Mapping[str, str], name: str, source: str) -> None:
+def _check_image(data: bytes, formats: Mapping[str, str], name: str, source: str) -> str:
     """Pillow decodes it whole as one of `formats`, within MAX_PIXELS (a decompression bomb, a
-    truncated file or another format is refused)."""
+    truncated file or another format is refused); the format found."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -328,6 +335,7 @@ def _check_image(data: bytes, formats: Mapping[str, str], name: str, source: str
                 if width * height > MAX_PIXELS:
                     raise _refused(source, f"里的图片 {name} 有 {width}×{height} 像素，超过上限")
                 image.load()
+                return str(image.format)
     except PapersError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
