@@ -76,6 +76,10 @@ def test_a_sealed_export_carries_the_papers_and_import_takes_them_in_once(tmp_pa
     code, said, err = run("export", "--db", desk, "--id", case_id, "-o", out)
     assert code == 0, err
     sealed = out / f"{case_id}.json.age"
+    with open_at(desk) as store:
+        kept = [i.data for i in images.of_case(store.db, case_id)] + [r.image for r in store.scans(case_id)]
+    on_disk = b"".join(p.read_bytes() for p in out.iterdir())
+    assert not any(data[-64:] in on_disk for data in kept)  # nothing in clear beside the sealed file
     plain = pyrage.decrypt(sealed.read_bytes(), [identity])
     with zipfile.ZipFile(io.BytesIO(plain)) as archive:
         names = sorted(archive.namelist())
