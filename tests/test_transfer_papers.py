@@ -294,3 +294,13 @@ def test_a_hostile_archive_is_refused_whole_and_nothing_is_taken_in(tmp_path, ha
     assert "bad.json.age" in err and words in err and "Traceback" not in err
     with open_at(hall_db) as target:
         assert target.ids() == [] and images.count(target.db, case_id) == 0 and target.scans(case_id) == []
+
+
+def test_an_archive_no_import_would_take_is_never_written():
+    page = case_papers.ScanPage(
+        "authorization", 1, 1, "b1c401c405", "scan.pdf", ADDED, picture("JPEG", (1, 1, 1))
+    )
+    with pytest.raises(case_papers.PapersError, match="超过一个加密案卷能带的"):
+        case_papers.pack(b"{}", [], [page] * case_papers.MAX_ENTRIES)
+    packed = case_papers.pack(b"{}", [], [page] * (case_papers.MAX_ENTRIES - 6))
+    assert len(case_papers.unpack(packed, "x", sides=images.KINDS).scans) == case_papers.MAX_ENTRIES - 6

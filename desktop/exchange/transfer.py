@@ -343,7 +343,7 @@ def _write(store: Store, case_id: str, target: Path) -> str:
             casefile.write(doc, target, mode=0o600)
             words = papers.left_behind(store, case.id)
             behind = f"未带上案卷的{words}：{PLAIN_WHY}" if words else ""
-    except sealing.SealError as exc:
+    except (sealing.SealError, case_papers.PapersError) as exc:
         raise BadInput(str(exc)) from None
     except safefile.FileProblem as exc:
         raise BadInput(str(exc)) from None

@@ -109,16 +109,20 @@ def is_papers(data: bytes) -> bool:
 
 def pack(case_json: bytes, images: Sequence[CardImage], scans: Sequence[ScanPage]) -> bytes:
     """The archive for one case, in memory (never a temporary file: it holds ID card images)."""
+    if len(images) + len(scans) + 2 > MAX_ENTRIES:
+        raise PapersError(
+            f"案卷有 {len(scans)} 页签字扫描件，超过一个加密案卷能带的 {MAX_ENTRIES - 6} 页；未导出，请把签字的纸件交营业厅另行扫描"
+        )
     entries: list[dict[str, Any]] = []
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(CASE_NAME, case_json, compress_type=zipfile.ZIP_DEFLATED)
         for image in images:
             extension = image_extension(image.data)
-            if extension is None:
+            if extension is None:  # desktop.exchange.papers.gathered leaves these out
                 raise PapersError(
-                    f"{image.side}: not an image the archive takes"
-                )  # gathered() leaves these out
+                    f"证件图片（{image.side}）不是可以随案卷加密带走的图片格式，请在窗口里重新读取证件"
+                )
             name = f"images/{image.side}.{extension}"
             entries.append({"name": name, "kind": "image", "side": image.side, "added": image.added})
             entries[-1].update(sha256=image.sha256, size=len(image.data))
@@ -137,6 +141,10 @@ def pack(case_json: bytes, images: Sequence[CardImage], scans: Sequence[ScanPage
         manifest = {"format": FORMAT, "version": VERSION, "entries": entries}
         text = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
         archive.writestr(MANIFEST_NAME, text, compress_type=zipfile.ZIP_DEFLATED)
+    if buffer.tell() > MAX_BYTES:  # an archive every import would refuse is never written
+        raise PapersError(
+            f"案卷的证件图片和签字扫描件共超过 {MAX_BYTES // 2**20} MB，放不进一个加密案卷；未导出，请把签字的纸件交营业厅另行扫描"
+        )
     return buffer.getvalue()
 
 
