@@ -76,7 +76,7 @@ def _stack() -> tuple[Any, Any, Any]:
 
         rapidocr = _rapidocr_on(imageops)
     except ImportError as exc:
-        raise OcrUnavailable(f"识别组件未安装完整（{exc.name}），请重新安装 desk400") from None
+        raise OcrUnavailable(f"识别组件未安装完整（{exc.name or exc}），请重新安装 desk400") from None
     return rapidocr, imageops, np
 
 
@@ -91,14 +91,14 @@ def _rapidocr_on(imageops: Any) -> Any:
     `cv2` names imageops, and afterwards whatever it named before (an OpenCV installed beside
     desk400 stays OpenCV for any other code)."""
     with _IMPORT_LOCK:
-        loaded = sys.modules.get("rapidocr.utils.download_file")
-        if loaded is not None:
+        if "rapidocr.main" in sys.modules:
             return sys.modules["rapidocr"]
         absent = object()
         before = sys.modules.get("cv2", absent)
         sys.modules["cv2"] = imageops
         try:
             importlib.import_module("rapidocr.utils.download_file")
+            importlib.import_module("rapidocr.main")  # it imports every module that uses cv2
         finally:
             if before is absent:
                 del sys.modules["cv2"]
