@@ -51,7 +51,7 @@ class OcrUnavailable(Exception):
 
 
 class OcrNotIncluded(OcrUnavailable):
-    """This build carries no OCR stack (the frozen app, for now): said as NOT_INCLUDED."""
+    """This installation carries no OCR stack (a build made without it): said as NOT_INCLUDED."""
 
     def __init__(self) -> None:
         super().__init__(NOT_INCLUDED)
