@@ -56,7 +56,10 @@ def _stacked(planes: list[np.ndarray], like: np.ndarray) -> np.ndarray:
 
 
 def _pil_map(image: np.ndarray, operation: Any) -> np.ndarray:
-    """`operation` applied to each plane as a Pillow image (uint8 as "L", anything else as "F")."""
+    """`operation` applied to the image as Pillow images: three uint8 channels at once (as "RGB",
+    whatever their order: geometry treats them alike), else each plane ("L" for uint8, else "F")."""
+    if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
+        return np.asarray(operation(Image.fromarray(np.ascontiguousarray(image), "RGB")))
     out = []
     for plane in _planes(image):
         if plane.dtype == np.uint8:
@@ -89,9 +92,12 @@ def cvtColor(src: np.ndarray, code: int) -> np.ndarray:  # noqa: N802 (OpenCV's 
     if code == COLOR_GRAY2BGR:
         grey = src if src.ndim == 2 else src[:, :, 0]
         return np.repeat(grey[:, :, None], 3, axis=2)
+    if code == COLOR_BGR2GRAY and src.dtype == np.uint8:  # ITU-R 601 weights, as OpenCV's, BGR order
+        rgb = Image.fromarray(np.ascontiguousarray(src), "RGB")  # the channels as they are: B, G, R
+        return np.asarray(rgb.convert("L", matrix=(0.114, 0.587, 0.299, 0.0)))
     if code == COLOR_BGR2GRAY:
         b, g, r = (src[:, :, c].astype(np.float32) for c in range(3))
-        return np.clip(np.rint(0.114 * b + 0.587 * g + 0.299 * r), 0, 255).astype(src.dtype)
+        return (0.114 * b + 0.587 * g + 0.299 * r).astype(src.dtype)
     if code in (COLOR_RGB2BGR, COLOR_RGBA2BGR):
         return np.ascontiguousarray(src[:, :, 2::-1])
     if code == COLOR_BGRA2BGR:
