@@ -11,5 +11,5 @@ from desktop.files.lazy import attach
 # Each part loads when first named (desktop.files.lazy): the window names the card record's
 # source mark only when a card fills the form.
 __getattr__, __dir__ = attach(
-    __name__, ["cards", "command", "extract", "keys", "ocr", "readers", "record", "repair"]
+    __name__, ["cards", "command", "extract", "imageops", "keys", "ocr", "readers", "record", "repair"]
 )
