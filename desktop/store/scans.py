@@ -65,7 +65,7 @@ def insert(db: Database, now: datetime, pages: Sequence[ScanRow]) -> None:
     db[TABLE].insert_all(
         {
             "case_id": p.case_id,
-            "at": now.isoformat(timespec="seconds"),
+            "at": p.at or now.isoformat(timespec="seconds"),  # a page pulled from the hall keeps its time
             "source": p.source,
             "doc": p.doc,
             "page": p.page,
