@@ -327,15 +327,14 @@ class PaperSync:
         try:
             if sealed is None or key is None:
                 raise Skipped(f"太大（{size} 字节）")
-            secret = self._open(bytes(key), "附件密钥").decode("ascii")
-            identity = pyrage.x25519.Identity.from_str(secret)
+            secret, identity = self._key(bytes(key))
             plain = _open_with(bytes(sealed), identity)
             head, data = _split(plain)
             if head.get("case") != case_id or head.get("t") != kind:
                 raise Skipped("内容与服务器上登记的案卷不符")
             _check_image(data)
             kept = (
-                self.store.keep_pulled_image(att_id, secret, case_id, *_image(head), data)
+                self.store.keep_pulled_image(att_id, secret, case_id, *_image(head), data=data)
                 if kind == IMAGE
                 else self.store.keep_pulled_scan(att_id, secret, _scan(head, case_id, data))
             )
@@ -351,11 +350,13 @@ class PaperSync:
             return line
         return True
 
-    def _open(self, data: bytes, what: str) -> bytes:
+    def _key(self, data: bytes) -> tuple[str, Any]:
+        """The attachment's own key from a key row sealed to this desk."""
         try:
-            return pyrage.decrypt(data, [self.identity])
-        except (pyrage.DecryptError, ValueError, TypeError):
-            raise Skipped(f"{what}无法用本柜台的密钥解开") from None
+            secret = pyrage.decrypt(data, [self.identity]).decode("ascii")
+            return secret, pyrage.x25519.Identity.from_str(secret)
+        except (pyrage.DecryptError, pyrage.IdentityError, ValueError, TypeError):
+            raise Skipped("附件密钥无法用本柜台的密钥解开") from None
 
 
 class Skipped(Exception):

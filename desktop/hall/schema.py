@@ -418,6 +418,9 @@ STEPS: tuple[str, ...] = (
             RETURNING c.id),
         wiped AS (UPDATE desk400.history h SET state = '{}' FROM gone WHERE h.case_id = gone.id),
         papers AS (DELETE FROM desk400.attachments a USING gone WHERE a.case_id = gone.id),
+        paper_keys AS (  -- as the cascade would, also for an owner's session in replica mode
+            DELETE FROM desk400.attachment_keys k USING desk400.attachments a, gone
+            WHERE k.attachment_id = a.id AND a.case_id = gone.id),
         printed AS (DELETE FROM desk400.prints p USING gone WHERE p.case_id = gone.id)
         SELECT count(*) INTO done FROM gone;
         DELETE FROM desk400.push_tokens t WHERE t.received < now() - interval '30 days';

@@ -114,7 +114,16 @@ class PaperBook:
         with self._write():
             self.db.execute(
                 f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [att_id, kind, local_seq, case_id, secret, state, reason, self.clock().isoformat("seconds")],
+                [
+                    att_id,
+                    kind,
+                    local_seq,
+                    case_id,
+                    secret,
+                    state,
+                    reason,
+                    self.clock().isoformat(timespec="seconds"),
+                ],
             )
 
     def held_papers(self) -> list[Held]:
@@ -153,7 +162,7 @@ class PaperBook:
     # -- what comes in --------------------------------------------------------------------
 
     def keep_pulled_image(
-        self, att_id: str, secret: str, case_id: str, kind: str, data: bytes, added: str
+        self, att_id: str, secret: str, case_id: str, kind: str, added: str, data: bytes
     ) -> bool:
         """Keep another desk's card image (replacing this case's one of that kind), encrypted with
         the case, and note it as pulled; False when the case is not here."""
