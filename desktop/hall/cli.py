@@ -30,7 +30,7 @@ def sync(store: Store, url: str | None, shapes: Mapping[str, str] | None = None)
     with SyncEngine(store, connector(url, store.setting(SETTING_CA)), shapes) as engine:
         report = engine.sync_once()
         held = engine.quarantined()
-        papers = engine.last_papers
+        papers = engine.papers.last
     lines = [f"已同步：上传 {report.pushed} 个案卷，下载 {report.pulled} 个，清理 {report.purged} 个"]
     if papers.prints_pushed or papers.prints_pulled or papers.attachments_pushed or papers.attachments_pulled:
         lines.append(

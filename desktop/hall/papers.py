@@ -84,12 +84,13 @@ class PaperSync:
         self.identity = sealing.derived_identity(store.key, PURPOSE) if store.key else None
         self.recipient = str(self.identity.to_public()) if self.identity is not None else None
         self._registered_on: int | None = None
+        self.last = PaperReport()  # the latest round's
 
     def round(self, conn: psycopg.Connection, forgot: bool = False) -> PaperReport:
         """One round on the engine's (autocommit) connection, after its cases were pushed and
         pulled (an attachment needs its case on the server, and here). `forgot`: the round
         removed cases the hall retired, whose papers go too."""
-        report = PaperReport()
+        report = self.last = PaperReport()
         self._adopt()
         if forgot:
             self.store.forget_papers()

@@ -80,9 +80,9 @@ def test_prints_images_and_scans_reach_another_desk_sealed(desks, hall, bundle, 
     case, digest, kept, pages = printed_and_signed(a, bundle, example_values)
     assert case.status == "signed"
     eng["a"].sync_once()
-    assert eng["a"].last_papers.attachments_pushed == 4 and eng["a"].last_papers.prints_pushed == 1
+    assert eng["a"].papers.last.attachments_pushed == 4 and eng["a"].papers.last.prints_pushed == 1
     eng["b"].sync_once()
-    assert eng["b"].last_papers.attachments_pulled == 4 and eng["b"].last_papers.prints_pulled == 1
+    assert eng["b"].papers.last.attachments_pulled == 4 and eng["b"].papers.last.prints_pulled == 1
 
     there = b.get(case.id)
     assert there.status == "signed" and there.last_print == digest
@@ -107,7 +107,7 @@ def test_prints_images_and_scans_reach_another_desk_sealed(desks, hall, bundle, 
     # Nothing went twice: a second round on each side moves no paper.
     for side in "ab":
         eng[side].sync_once()
-        paper = eng[side].last_papers
+        paper = eng[side].papers.last
         assert (paper.attachments_pushed, paper.attachments_pulled, paper.prints_pulled) == (0, 0, 0)
     assert len(b.prints(case.id)) == 1 and len(a.prints(case.id)) == 1 and len(b.scans(case.id)) == 2
 
@@ -231,12 +231,12 @@ def test_hostile_attachment_rows_do_not_stop_a_pull(desks, hall, bundle, example
     eng["a"].sync_once()
     report = eng["b"].sync_once()
     assert report.in_step
-    notes = eng["b"].last_papers.notes
+    notes = eng["b"].papers.last.notes
     assert len(notes) == 4 and all("已跳过" in n for n in notes), notes
     assert {i.kind: i.data for i in images.of_case(b.db, case.id)} == {"licence": good}
     assert b.scans(case.id) == []
     eng["b"].sync_once()
-    assert eng["b"].last_papers.notes == []  # each skipped once, said once
+    assert eng["b"].papers.last.notes == []  # each skipped once, said once
 
 
 def test_a_replayed_push_is_idempotent(desks, hall, example_values):
