@@ -169,7 +169,10 @@ class PaperBook:
         with store_errors(), self._write():
             if not self._case_here(case_id):
                 return False
-            seq = images.keep(self.db, case_id, kind, data, added)
+            same = next(
+                (i.seq for i in images.of_case(self.db, case_id) if i.kind == kind and i.data == data), None
+            )
+            seq = same if same is not None else images.keep(self.db, case_id, kind, data, added)
             self.note_paper(att_id, IMAGE, seq, case_id, secret, PULLED)
         return True
 
@@ -179,8 +182,12 @@ class PaperBook:
         with store_errors(), self._write():
             if not self._case_here(page.case_id):
                 return False
-            scans.insert(self.db, self.clock(), [page])
-            seq = int(self.db.execute("SELECT last_insert_rowid()").fetchone()[0])
+            # A page this file holds already (it came in a sealed case file too) is kept once.
+            same = next((s.seq for s in scans.of_case(self.db, page.case_id) if s.image == page.image), None)
+            if same is None:
+                scans.insert(self.db, self.clock(), [page])
+                same = int(self.db.execute("SELECT last_insert_rowid()").fetchone()[0])
+            seq = same
             self.note_paper(att_id, SCAN, seq, page.case_id, secret, PULLED)
         return True
 
