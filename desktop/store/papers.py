@@ -183,7 +183,9 @@ class PaperBook:
             if not self._case_here(page.case_id):
                 return False
             # A page this file holds already (it came in a sealed case file too) is kept once.
-            same = next((s.seq for s in scans.of_case(self.db, page.case_id) if s.image == page.image), None)
+            key = (page.doc, page.page, page.digest, page.image)
+            held = scans.of_case(self.db, page.case_id)
+            same = next((s.seq for s in held if (s.doc, s.page, s.digest, s.image) == key), None)
             if same is None:
                 scans.insert(self.db, self.clock(), [page])
                 same = int(self.db.execute("SELECT last_insert_rowid()").fetchone()[0])
