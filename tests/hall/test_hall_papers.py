@@ -343,3 +343,19 @@ def test_the_latest_print_is_the_latest_printed_wherever_and_whenever_it_arrived
     assert a.keep_pulled_prints([earlier, earlier]) == 1  # each row once
     assert [p.digest for p in a.prints(case.id)] == ["b" * 64, "c" * 64]
     assert a.get(case.id).last_print == "b" * 64 and here.at > earlier.at
+
+
+def test_a_page_both_desks_hold_is_kept_once_on_each(desks, example_values):
+    """The same signed page reached both desks (scanned at one, carried in a sealed case file to
+    the other): the hall's copy does not make it twice anywhere."""
+    a, b, eng = desks
+    case = a.create(example_values)
+    eng["b"].sync_once()
+    eng["a"].sync_once()
+    eng["b"].sync_once()
+    page = ScanRow(case.id, SOURCE, "agreement", 1, 1, "d" * 10, picture("JPEG", (1, 1, 1)))
+    a.add_scans([page])
+    b.add_scans([page])
+    for side in "abab":
+        eng[side].sync_once()
+    assert len(a.scans(case.id)) == 1 and len(b.scans(case.id)) == 1
