@@ -8,4 +8,6 @@ images and scans it carries (images and scans only sealed).
 
 from desktop.files.lazy import attach
 
-__getattr__, __dir__ = attach(__name__, ["cli", "connection", "engine", "local", "papers", "probe", "remote", "schema"])
+__getattr__, __dir__ = attach(
+    __name__, ["cli", "connection", "engine", "local", "papers", "probe", "remote", "schema"]
+)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -434,7 +433,3 @@ def _scan(head: dict[str, Any], case_id: str, data: bytes) -> ScanRow:
         at=_text(head.get("at"), 40), boxes=tuple(boxes),
     )  # fmt: skip
 
-
-def skipped_lines(store: Store) -> Sequence[str]:
-    """Every attachment refused or skipped so far, one line each (the sync command prints them)."""
-    return [reason for _, reason in store.skipped_papers()]

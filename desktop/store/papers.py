@@ -140,13 +140,6 @@ class PaperBook:
         row = self.db.execute(f"SELECT state FROM {TABLE} WHERE att_id = ?", [att_id]).fetchone()
         return None if row is None else str(row[0])
 
-    def skipped_papers(self) -> list[tuple[str, str]]:
-        """(case id, reason) of every attachment refused or skipped, oldest first."""
-        rows = self.db.execute(
-            f"SELECT case_id, reason FROM {TABLE} WHERE state = ? ORDER BY at, att_id", [SKIPPED]
-        )
-        return [(r[0], r[1] or "") for r in rows.fetchall()]
-
     def forget_papers(self, everything: bool = False) -> None:
         """Drop the bookkeeping of cases no longer here (retired by the hall); `everything`: all of
         it, for a drafts file pointed at another server (every image and scan goes out again)."""
