@@ -432,4 +432,3 @@ def _scan(head: dict[str, Any], case_id: str, data: bytes) -> ScanRow:
         digest=digest, image=data, missing=tuple(_text(m) for m in missing), old=head["old"],
         at=_text(head.get("at"), 40), boxes=tuple(boxes),
     )  # fmt: skip
-
