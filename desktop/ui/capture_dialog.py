@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from desktop.capture.cards import read_card
 from desktop.capture.keys import card_keys, keyed
 from desktop.capture.ocr import NotAnImage, OcrNotIncluded, OcrUnavailable
-from desktop.capture.readers import HelperReader, HttpReader, ReaderError
+from desktop.capture.readers import HelperReader, ReaderError, reader_for_url
 from desktop.capture.record import ID_CARD, LICENCE, CardRead, expiry_problem, source_mark
 from desktop.files.safefile import read_regular, why
 from desktop.store import images, iso, local_now
@@ -69,7 +69,7 @@ def reader_job(settings: dict[str, Any], keys: Mapping[str, str]) -> tuple[str, 
     """The chip reader on a worker thread: ("read", CardRead) or ("error", message)."""
     try:
         if settings.get(READER_URL):
-            record = HttpReader(str(settings[READER_URL])).read()
+            record = reader_for_url(str(settings[READER_URL])).read()
         elif settings.get(READER_HELPER):
             helper = HelperReader(shlex.split(str(settings[READER_HELPER])))
             try:

@@ -41,7 +41,11 @@ SERVER_KEYS = ("hall.url", "desk.code", "hall.ca_file")
 URL_KEY, CA_KEY = "hall.url", "hall.ca_file"
 # 读取证件 (desktop.ui.capture_dialog): where the ID-card reader and the scanner are.
 CAPTURE_ROWS = (
-    ("capture.reader_url", "读卡器服务地址", "http://127.0.0.1:…（厂商的本机读卡服务，留空则不用）"),
+    (
+        "capture.reader_url",
+        "读卡器服务地址",
+        "http://127.0.0.1:… 或 ws://127.0.0.1:…（厂商的本机读卡服务，HTTP 或 WebSocket；留空则不用）",
+    ),
     ("capture.reader_helper", "读卡程序", "读卡器厂商动态库的辅助程序及参数（没有服务地址时用）"),
     (
         "capture.scan_folder",
