@@ -113,6 +113,7 @@ class CaptureDialog(QDialog):
         self.image = b""
         self.image_kind = ""
         self.busy = False
+        self.camera_dialog: Any = None
         self._build()
 
     def _build(self) -> None:
@@ -141,9 +142,8 @@ class CaptureDialog(QDialog):
             self.source_buttons[name] = button
         self.camera_button = self.source_buttons["capture_camera"]
         self.source_buttons["capture_back"].setToolTip("先读人像面，再加国徽面：读出签发机关和有效期限")
-        if not camera_available():
-            self.camera_button.setEnabled(False)
-            self.camera_button.setToolTip("未发现摄像头（或未安装多媒体组件）")
+        # Enabled even with no camera listed: pressed, it says why (a camera plugged in later works).
+        self.camera_button.setToolTip("用摄像头拍摄证件（QtMultimedia 在第一次按下时才加载）")
         self.picture = QLabel("未读取")
         self.picture.setObjectName("capture_picture")
         self.picture.setMinimumSize(360, 240)
@@ -220,13 +220,27 @@ class CaptureDialog(QDialog):
         self.load_file(max(scans, key=lambda p: p.stat().st_mtime))
 
     def from_camera(self) -> None:
+        """Open the camera; said in the status line when this PC has none (or no QtMultimedia)."""
         camera = camera_module()
         if camera is None:
-            self._say("这台电脑没有可用的摄像头组件：请改用文件或扫描文件夹", "error")
+            self._say(
+                "这台电脑没有可用的摄像头组件（多媒体组件未安装）：请改用「文件…」或「扫描文件夹」", "error"
+            )
             return
-        data = camera.grab_frame(self)
-        if data:
-            self.load_bytes(data)
+        source = camera.CameraSource(self)
+        problem = source.start()
+        if problem:
+            self._say(problem, "error")
+            return
+        self.show_camera(source)
+
+    def show_camera(self, source: Any) -> Any:
+        """The camera's preview for `source` (a desktop.ui.camera.CameraSource, started or fed by
+        whatever pushes frames into its sink); the photo taken is read like a file."""
+        self.camera_dialog = camera_module().CameraDialog(source, self)
+        self.camera_dialog.taken.connect(self.load_bytes)
+        self.camera_dialog.show()
+        return self.camera_dialog
 
     def from_reader(self) -> None:
         self.kind_group.button(1).setChecked(True)
@@ -346,11 +360,6 @@ def camera_module() -> Any:
     except ImportError:
         return None
     return camera
-
-
-def camera_available() -> bool:
-    camera = camera_module()
-    return camera is not None and camera.has_camera()
 
 
 def keep_image_job(case_id: str, kind: str, image: bytes) -> Callable[[Any], int]:
