@@ -23,7 +23,7 @@ QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false")
 
 NO_CAMERA = (
     "未发现摄像头：请接上摄像头（Windows 还需在「设置 → 隐私 → 相机」里允许桌面应用使用）后再按「摄像头」，"
-    "或改用「文件…」「扫描文件夹」读取证件"
+    "或改用「文件…」「证件扫描文件夹」读取证件"
 )
 # The preview is redrawn at most this often: converting every frame would take the GUI thread's time.
 PREVIEW_INTERVAL = 0.1

@@ -132,7 +132,7 @@ class CaptureDialog(QDialog):
             ("capture_reader", "读卡器", self.from_reader),
             ("capture_camera", "摄像头", self.from_camera),
             ("capture_file", "文件…", self.from_file_dialog),
-            ("capture_scans", "扫描文件夹", self.from_scan_folder),
+            ("capture_scans", "证件扫描文件夹", self.from_scan_folder),
             ("capture_back", "身份证背面…", self.back_from_file_dialog),
         ):
             button = QPushButton(text)
@@ -211,11 +211,14 @@ class CaptureDialog(QDialog):
     def from_scan_folder(self) -> None:
         folder = self.settings.get(SCAN_FOLDER)
         if not folder or not Path(folder).is_dir():
-            self._say("还没有设置扫描文件夹，或它不存在：请在「设置」里选择扫描仪存放图片的文件夹", "error")
+            self._say(
+                "还没有设置「证件扫描文件夹」，或它不存在：请在「设置 → 读取证件」里选择扫描仪存放证件图片的文件夹",
+                "error",
+            )
             return
         scans = [p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
         if not scans:
-            self._say(f"扫描文件夹 {folder} 里没有图片：请先扫描证件", "error")
+            self._say(f"证件扫描文件夹 {folder} 里没有图片：请先扫描证件", "error")
             return
         self.load_file(max(scans, key=lambda p: p.stat().st_mtime))
 
@@ -224,7 +227,8 @@ class CaptureDialog(QDialog):
         camera = camera_module()
         if camera is None:
             self._say(
-                "这台电脑没有可用的摄像头组件（多媒体组件未安装）：请改用「文件…」或「扫描文件夹」", "error"
+                "这台电脑没有可用的摄像头组件（多媒体组件未安装）：请改用「文件…」或「证件扫描文件夹」",
+                "error",
             )
             return
         source = camera.CameraSource(self)
