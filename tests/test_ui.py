@@ -534,7 +534,7 @@ def test_autosave_reports_a_conflict_without_being_asked(make_window, qtbot):
 
 
 def test_a_saving_connection_that_cannot_open_is_a_failed_save_not_a_silent_stop(
-    make_window, qtbot, monkeypatch, db, bundle
+    make_window, qtbot, monkeypatch, db, bundle, example_values
 ):
     """The saving thread opens its own connection (at the warm-up, or at the first save); when
     that fails (the file busy, or marked damaged by the drafts thread's check), each save must
@@ -552,7 +552,10 @@ def test_a_saving_connection_that_cannot_open_is_a_failed_save_not_a_silent_stop
 
     monkeypatch.setattr(MainWindow, "_open_writer", refuse)
     window = make_window()
-    window.load_example()
+    # The case comes from elsewhere: the window's own writes (the example's) need that connection.
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+        case_id = store.create(normalise_values(bundle, example_values, today=date.today())).id
+    window.open_case(case_id)
     type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")
     try:
         qtbot.waitUntil(lambda: window.banner.topic == "save", timeout=3000)

@@ -62,7 +62,7 @@ _HOME: dict[str, str] = {
     "migrations": "schema",
     "same_content": "handover",
 }
-_SUBMODULES = ({"audit", "backup", "bases", "cipher", "connection", "describe", "encrypt", "escrow",
+_SUBMODULES = ({"audit", "backup", "bases", "changes", "cipher", "connection", "describe", "encrypt", "escrow",
                          "handover", "imports", "journal", "keys", "lists", "models", "numbers", "retention",
                          "rows", "schema", "settings", "sqlite", "store", "text"})  # fmt: skip
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QSplitter, QWidget
 
 import desktop.render  # lazy: ReportLab loads with the first render (desktop.files.lazy)
 from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
+from desktop.store.changes import Changes
 from desktop.store.models import Conflict
 from desktop.ui.banner import Banner, Topic
 
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
 
     from desktop.domain.session import EditSession
-    from desktop.store import Store
     from desktop.ui.autosave import Autosaver
+    from desktop.ui.operations import Operations
     from desktop.ui.preview import PreviewPane
     from desktop.ui.workers import Workers
 
@@ -58,7 +59,7 @@ class Printing(QObject):
         session: EditSession,
         autosaver: Autosaver,
         workers: Workers,
-        store: Callable[[], Store],
+        operations: Operations,
         settings: Callable[[], dict[str, Any]],
         reveal_all: Callable[[], None],
         banner: Banner,
@@ -70,7 +71,7 @@ class Printing(QObject):
         self.session = session
         self.autosaver = autosaver
         self.workers = workers
-        self.store = store
+        self.operations = operations  # the print log and audit rows are written as operations
         self.settings = settings
         self.reveal_all = reveal_all
         self.banner = banner
@@ -238,15 +239,23 @@ class Printing(QObject):
             return
         printed = desktop.render.printed_documents(session.bundle, documents, materials=True)
         digest = session.print_digest()
+        case_id, revision = session.case_id, session.revision
         try:
-            revision = self.store().record_print(
-                session.case_id, session.revision, documents=printed, pages=pages, digest=digest
+            self.operations.wait(
+                lambda store: store.record_print(
+                    case_id, revision, documents=printed, pages=pages, digest=digest
+                ),
+                Changes.of([case_id], status=True, listed=True),
+                lambda printed_at: session.printed(printed_at, digest),
             )
         except Conflict as exc:
             self.autosaver.conflict.emit(str(exc))
             return
-        session.printed(revision, digest)
-        self.printed.emit(session.case_id)
+        self.printed.emit(case_id)
+
+    def _log_export(self, case_id: str) -> None:
+        """The audit row of a PDF written (the case's history; nothing a view shows changes)."""
+        self.operations.wait(lambda store: store.log_event(case_id, "exported", detail="pdf"), Changes())
 
     def export_pdf(self, path: Path | str) -> Path:
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
@@ -255,7 +264,7 @@ class Printing(QObject):
         job = self.render_job()
         write_atomic(target, job())
         if self.session.case_id is not None:
-            self.store().log_event(self.session.case_id, "exported", detail="pdf")
+            self._log_export(self.session.case_id)
             self._record_print(job.pages)
         self.message.emit(f"已保存 PDF：{target}", 8000)
         return target
@@ -282,7 +291,7 @@ class Printing(QObject):
         def done(result: tuple[Path, int]) -> None:
             path, pages = result
             if case_id is not None and not self.closed:
-                self.store().log_event(case_id, "exported", detail="pdf")
+                self._log_export(case_id)
                 if case_id == self.session.case_id:
                     self._record_print(pages)
             self.message.emit(f"已保存 PDF：{path}", 8000)
