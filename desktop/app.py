@@ -60,8 +60,6 @@ from desktop.ui.watcher import ChangeWatcher
 from desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
-    from PySide6.QtPrintSupport import QPrinter
-
     from desktop.store import Store
 
 __all__ = ["MainWindow", "run", "SAVE_DELAY_MS"]
@@ -327,59 +325,10 @@ class MainWindow(QMainWindow):
     def update_title(self) -> None:
         self.setWindowTitle(window_title(self.session.number, self.session.title(), self.session.status))
 
-    def new_case(self) -> None:
-        """A blank case with today's dates and the hall's settings; stored on its first edit."""
-        self._ensure_started()
-        if self.ops.new_case():
-            self.go_tab(0)
-
     def open_case(self, case_id: str) -> None:
         """Show a stored case with every value; never blocks (problems go to the banner)."""
         self._ensure_started()
         self.ops.open_case(case_id)
-
-    def duplicate_case(self) -> None:
-        self._ensure_started()
-        self.ops.duplicate()
-
-    def delete_case(self) -> None:
-        """Move the selected (or open) case to the bin, with an undo in the banner."""
-        self._ensure_started()
-        if self.drafts.in_bin():
-            return
-        selected = self.drafts.selected_id() if self.drafts.list.hasFocus() else None
-        self.ops.delete(selected or self.session.case_id)
-
-    def restore_selected(self) -> None:
-        self._ensure_started()
-        case_id = self.drafts.selected_id()
-        if case_id and self.drafts.in_bin():
-            self.ops.restore(case_id)
-            if self.drafts.in_bin():
-                self.drafts.bin.setChecked(False)
-
-    def load_example(self) -> None:
-        """A filled-in example case for a newcomer, stored as a new draft."""
-        from desktop.domain.case import normalise_values
-        from desktop.files import casefile
-
-        self._ensure_started()
-        case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
-        values = normalise_values(self.bundle, case.fields, today=self.today())
-        self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除", example=True)
-
-    def print_blockers(self) -> dict[str, int]:
-        """Fields holding errors (in form order) with their error counts: what blocks a clean print."""
-        self._ensure_started()
-        return self.session.print_blockers()
-
-    def tab_error_count(self, document_id: str) -> int:
-        """Errors on one document's tab (what its title shows)."""
-        self._ensure_started()
-        return self.view.tab_error_count(document_id)
-
-    def go_tab(self, index: int) -> None:
-        self.view.go_tab(index, visible=self.isVisible())
 
     # -- edits and saves -----------------------------------------------------------------------
 
@@ -405,10 +354,6 @@ class MainWindow(QMainWindow):
     def _focus_changed(self, old: QWidget | None, _new: QWidget | None) -> None:
         if self.session.dirty and old is not None and Shiboken.isValid(self) and self.isAncestorOf(old):
             self.autosaver.save_soon()
-
-    def flush(self) -> bool:
-        """Write pending edits now; False when they could not be written (the banner says why)."""
-        return self.autosaver.flush()
 
     def _saved(self, save: Any) -> None:
         if save.case_id is None:  # the first save: its defaults are typed now
@@ -480,34 +425,10 @@ class MainWindow(QMainWindow):
 
     # -- paper -----------------------------------------------------------------------------------
 
-    @property
-    def preview(self) -> Any:
-        return self.printing.preview
-
-    def toggle_preview(self) -> None:
-        self._ensure_started()
-        self.printing.toggle_preview()
-
-    def refresh_preview(self) -> None:
-        self.printing.refresh_preview()
-
-    def print_case(self) -> None:
-        self._ensure_started()
-        self.printing.print_case()
-
-    def print_to(self, printer: QPrinter, data: bytes | None = None) -> int:
-        """Print the bundle on `printer` (no dialog) and mark the case printed; returns pages."""
-        self._ensure_started()
-        return self.printing.print_to(printer, data)
-
     def export_pdf(self, path: Path | str) -> Path:
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
         self._ensure_started()
         return self.printing.export_pdf(path)
-
-    def ask_export_pdf(self) -> None:
-        self._ensure_started()
-        self.printing.ask_export_pdf()
 
     def when_ready(self, act: Callable[[], object]) -> None:
         """Run an action's `act` once the drafts file is open (actions of the parts, e.g. papers)."""

@@ -41,7 +41,7 @@ class CardCapture(QObject):
         return self.window.store
 
     def flush(self) -> bool:
-        return self.window.flush()
+        return self.window.autosaver.flush()
 
     def today(self) -> date:
         return self.window.today()

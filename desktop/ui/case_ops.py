@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
+import desktop.files  # lazy: the case-file reader loads with the example (desktop.files.lazy)
+from desktop.files import paths
 from desktop.store.changes import Changes
 from desktop.store.models import CaseNotFound, DamagedCase, StoreError
 from desktop.ui.banner import Banner, Topic
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
     from desktop.ui.autosave import Autosaver
     from desktop.ui.operations import Operations
     from desktop.ui.watcher import ChangeWatcher
+
+
+EXAMPLE = paths.root() / "examples" / "example-case.json"  # 载入示例案卷
 
 
 class CaseOps(QObject):
@@ -165,6 +170,13 @@ class CaseOps(QObject):
             [("恢复", lambda: self.restore(case_id))],
             kind="error",
         )
+
+    def load_example(self) -> None:
+        """A filled-in example case for a newcomer, stored as a new draft (numbered EXAMPLE)."""
+        bundle = self.session.bundle
+        case = desktop.files.casefile.read(EXAMPLE, known_keys=bundle.keys())
+        values = desktop.domain.case.normalise_values(bundle, case.fields, today=self.session.today())
+        self.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除", example=True)
 
     def create_from(self, values: dict[str, Any], note: str, *, example: bool = False) -> None:
         """A new stored case from `values` (the example case, numbered EXAMPLE), shown at once."""
