@@ -440,8 +440,7 @@ class Store(prints.PrintLog, scans.ScanLog):
     # -- transfer (desktop.store.imports) ---------------------------------------------------
 
     def record_export(self, case_id: str, fields: Mapping[str, Value], *, revision: int = 1) -> None:
-        """Note that `fields` of the case left this machine in a case file (audit and handover);
-        `revision` is the one the file gives them (its base's + 1, or 1 without a base)."""
+        """`fields` of the case left in a case file (audit, handover) as `revision` (base's + 1, or 1)."""
         with self._write():
             imports.record_export(self.db, case_id, fields, self.clock(), revision)
 
@@ -454,6 +453,10 @@ class Store(prints.PrintLog, scans.ScanLog):
         """The values of one of the case's recent handovers, by their digest (a version-2 base)."""
         with store_errors():
             return bases.values(self.db, case_id, digest)
+
+    def hall_base(self, case_id: str) -> tuple[int, dict[str, Value], int] | None:
+        """The case's last agreement with the hall: server revision, its values, drafts revision."""
+        return bases.synced(self.db, case_id)
 
     def import_cases(
         self,
