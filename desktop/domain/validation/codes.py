@@ -16,7 +16,7 @@ from desktop.domain.validation.common import (
     _too_long,
     _too_short,
     _warning,
-    check_invisible,
+    code_check,
     normalise_code,
 )
 from desktop.domain.validation.ids import _region_name
@@ -39,14 +39,9 @@ def _org_display(code: str) -> str:
     return f"{code[:8]}-{code[8:]}"
 
 
-def check_org_code(raw: str) -> Result:
+@code_check
+def check_org_code(value: str) -> Result:
     """Organisation code: 8 characters 0-9 A-Z and a check character, shown ``XXXXXXXX-X``."""
-    hidden = check_invisible(raw)
-    if hidden is not None:
-        return hidden
-    value = normalise_code(raw)
-    if not value:
-        return Result(value="")
     problems: list[Problem] = []
     bad = [c for c in value[:8] if c not in _ORG_BODY_CHARS] + [
         c for c in value[8:] if c not in _ORG_BODY_CHARS
@@ -174,14 +169,9 @@ def _fujian_pilot(value: str) -> bool:
     return value.startswith("9135") and value[8:12] == "M000"
 
 
-def check_uscc(raw: str) -> Result:
+@code_check
+def check_uscc(value: str) -> Result:
     """Unified social credit code: authority, kind, region, embedded organisation code, MOD 31 check."""
-    hidden = check_invisible(raw)
-    if hidden is not None:
-        return hidden
-    value = normalise_code(raw)
-    if not value:
-        return Result(value="")
     problems: list[Problem] = []
     bad = [c for c in value if c not in _USCC_VALUES]
     if bad:

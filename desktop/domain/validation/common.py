@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -171,6 +172,24 @@ def normalise_code(raw: str) -> str:
     """NFKC, whitespace and separators (- ( ) and look-alike dashes) removed, upper-cased."""
     text = unicodedata.normalize("NFKC", raw)
     return _stable(lambda t: _CODE_SEPARATORS.sub("", _drop_controls(t)).upper(), text)
+
+
+def code_check(check: Callable[..., Result]) -> Callable[..., Result]:
+    """The way every code is checked (organisation code, USCC, ID number, 400 number, postcode):
+    hidden characters refused first, as typed (a stored value is never silently cleaned); then
+    the code normalised (`normalise_code`) and an empty one fine (whether it is required is the
+    form's). The decorated check gets the normalised, non-empty code (and any keyword options);
+    the five checks wrote these six lines each before."""
+
+    @functools.wraps(check)
+    def checked(raw: str, **options: object) -> Result:
+        hidden = check_invisible(raw)
+        if hidden is not None:
+            return hidden
+        value = normalise_code(raw)
+        return check(value, **options) if value else Result(value="")
+
+    return checked
 
 
 def _ascii_digits(text: str) -> bool:

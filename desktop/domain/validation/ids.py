@@ -21,7 +21,7 @@ from desktop.domain.validation.common import (
     _too_long,
     _too_short,
     _warning,
-    check_invisible,
+    code_check,
     normalise_code,
 )
 from desktop.files import diskcache
@@ -259,14 +259,9 @@ def _id_info(value: str, birth: date) -> tuple[str, list[Problem]]:
     return f"{region} · {tail}", problems
 
 
-def check_resident_id(raw: str, *, today: date) -> Result:
+@code_check
+def check_resident_id(value: str, *, today: date) -> Result:
     """Resident identity number (GB 11643), HK/Macau/Taiwan residence permit or foreigner's PR ID."""
-    hidden = check_invisible(raw)
-    if hidden is not None:
-        return hidden
-    value = normalise_code(raw)
-    if not value:
-        return Result(value="")
     problems: list[Problem] = []
     bad = [c for i, c in enumerate(value) if c not in DIGITS and not (c == "X" and i == ID_LENGTH - 1)]
     if bad:

@@ -24,6 +24,7 @@ from desktop.domain.validation.common import (
     _too_short,
     _warning,
     check_invisible,
+    code_check,
     normalise_code,
 )
 
@@ -337,14 +338,9 @@ def check_fixed_line(raw: str, *, describe: bool = True) -> Result:
     return check_invisible(raw) or _phone_result(_analyse_phone(raw), ("fixed",), describe)
 
 
-def check_n400(raw: str) -> Result:
+@code_check
+def check_n400(value: str) -> Result:
     """400 number: 400 + 7 digits, shown ``400-903-0005``."""
-    hidden = check_invisible(raw)
-    if hidden is not None:
-        return hidden
-    value = normalise_code(raw)
-    if not value:
-        return Result(value="")
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):

@@ -12,8 +12,7 @@ from desktop.domain.validation.common import (
     _too_long,
     _too_short,
     _warning,
-    check_invisible,
-    normalise_code,
+    code_check,
 )
 
 # --- other fields --------------------------------------------------------------------------------
@@ -21,14 +20,9 @@ from desktop.domain.validation.common import (
 POSTCODE_LENGTH = 6
 
 
-def check_postcode(raw: str) -> Result:
+@code_check
+def check_postcode(value: str) -> Result:
     """Postcode: 6 digits; outside Zhejiang (31xxxx, 32xxxx, 202450) is a warning."""
-    hidden = check_invisible(raw)
-    if hidden is not None:
-        return hidden
-    value = normalise_code(raw)
-    if not value:
-        return Result(value="")
     if not _ascii_digits(value):
         bad = [c for c in value if c not in DIGITS]
         return _result(value, [_error("bad_char", f"含有无效字符{_quote(bad)}：邮政编码只能是数字")])
