@@ -64,6 +64,10 @@ if TYPE_CHECKING:
 
 __all__ = ["MainWindow", "run", "SAVE_DELAY_MS"]
 
+# Writes that cannot name the cases they changed (a replayed journal, a hall pull): the list and
+# statuses may differ, and the case on screen is looked at again.
+UNNAMED = Changes.of(listed=True, status=True, unnamed=True)
+
 
 class MainWindow(QMainWindow):
     """The agent's window on one drafts file (`db_path`, default: the user's data folder).
@@ -242,8 +246,8 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
             self.view.go_tab(self.tabs.currentIndex(), visible=True, first_field=False)
-        recovery.offer(self.banner, self.store, self.db_path, lock.crashed, self.open_case,
-                       self._replayed)  # fmt: skip
+        recovery.offer(self.banner, self.store, self.db_path, lock.crashed, self.open_case, self._replayed,
+                       lambda job: self.operations.wait(job, UNNAMED))  # fmt: skip
         self.drafts.refresh()  # the first fill (not a change)
         self.watcher.start()
         self._configure_hall()
@@ -394,7 +398,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.autosaver.save_soon)  # what was typed meanwhile can go now
 
     def _replayed(self, count: int) -> None:
-        self.operations.announce(Changes.of(listed=True, status=True, unnamed=True))
         self.statusBar().showMessage(f"已把 {count} 个案卷的修改写回草稿文件", 8000)
 
     def _print_status(self, text: str) -> None:
@@ -411,7 +414,7 @@ class MainWindow(QMainWindow):
 
     def _pulled(self) -> None:
         """A hall round pulled cases (written on the hall's own thread and connection)."""
-        self.operations.announce(Changes.of(listed=True, status=True, unnamed=True))
+        self.operations.announce(UNNAMED)
 
     def _configure_hall(self) -> None:
         settings = self.settings()

@@ -75,3 +75,55 @@ def test_an_edit_after_print_shows_changed_in_the_list(make_window, qtbot, tmp_p
     qtbot.waitUntil(lambda: window.session.status == "changed" and window.autosaver.in_flight is None)
     assert asked  # the status did change: the list follows at once
     qtbot.waitUntil(lambda: label("changed") in _line_of(window, case_id), timeout=3000)
+
+
+def test_changes_say_what_a_write_touched_without_qt():
+    from desktop.store.changes import Changes
+
+    save = Changes.of(["a"], typed=True, listed=True)
+    copy = Changes.of(added=["b", None])
+    both = save | copy
+    assert both.cases == {"a", "b"} and both.listed and not both.typed  # a copy is not typing
+    assert save.touches("a") and not save.touches(None) and not copy.touches("a")
+    assert Changes.of(["a"]).list_changed is False  # a materials tick alone: no line changes
+    assert Changes.of(removed=["a"]).list_changed and Changes.of(unnamed=True).list_changed
+    assert Changes().empty and not Changes(settings=True).empty
+
+
+def test_every_write_of_the_window_is_one_change_event_from_the_saving_thread(make_window, qtbot):
+    import threading
+
+    from desktop.store.changes import Changes
+
+    window = make_window()
+    seen: list[Changes] = []
+    window.operations.changed.connect(seen.append)
+
+    def one() -> Changes:
+        assert len(seen) == 1, seen
+        return seen.pop()
+
+    window.action_load_example.trigger()
+    first = window.current_case_id()
+    assert one().added == {first}
+    box = next(iter(window.checklist.boxes.values()))
+    box.setChecked(True)  # the tick itself; its status save (if any) is the autosave's own event
+    assert seen[0].changed == {first}
+    qtbot.waitUntil(lambda: window.autosaver.in_flight is None)
+    seen.clear()
+    window.action_duplicate_case.trigger()
+    copy = window.current_case_id()
+    assert one().added == {copy}
+    window.action_delete_case.trigger()
+    assert one().removed == {copy}
+    window.banner.button("撤销删除").click()
+    assert one().changed == {copy}
+    window.save_settings({"agency.name": "西湖营业厅"})
+    assert one().settings
+    # Operations run where the autosave runs: the saving thread, never the GUI thread.
+    where = window.operations.wait(lambda _store: threading.get_ident(), Changes())
+    autosaves: list[int] = []
+    window.workers.write(lambda _store: threading.get_ident(), autosaves.append)
+    qtbot.waitUntil(lambda: bool(autosaves))
+    assert where == autosaves[0] != threading.get_ident()
+    assert seen == []  # a write that changed nothing says nothing

@@ -66,6 +66,7 @@ def test_a_failing_save_says_so_retries_and_saves_when_the_disk_is_back(make_win
     window = make_window()
     window.action_load_example.trigger()
     assert window.autosaver.flush()
+    window.saved_label.clear()  # (the example's own write said 已保存 already)
     saved_text = window.saved_label.text()
     real = Store.save_field
     full = {"on": True}
