@@ -164,8 +164,9 @@ class MainWindow(QMainWindow):
         self.watcher = ChangeWatcher(self.session, self.autosaver, self.workers, self)
         self.ops = CaseOps(self.session, self.autosaver, self.watcher, self.operations, lambda: self.store,
                            self.banner, self._present, self)  # fmt: skip
-        self.printing = Printing(self.session, self.autosaver, self.workers, self.operations, self.settings,
-                                 self.reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
+        self.printing = Printing(self.session, self.autosaver, self.workers, self.operations, lambda: self.store,
+                                 self.settings, self.reveal_all, self.banner, self.splitter, self.action_preview,
+                                 self)  # fmt: skip
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
         self.trail = PaperTrail(self.session, self.printing, lambda: self.store, self.banner,
                                 lambda: bundle.documents[self.tabs.currentIndex()].id, self)  # fmt: skip

@@ -23,7 +23,19 @@ from sqlite_utils import Database
 from desktop.files import paths
 from desktop.files.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
-from desktop.store import backup, bases, escrow, imports, lists, numbers, prints, retention, rows, scans
+from desktop.store import (
+    backup,
+    bases,
+    escrow,
+    images,
+    imports,
+    lists,
+    numbers,
+    prints,
+    retention,
+    rows,
+    scans,
+)
 from desktop.store import settings as stored_settings
 from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
@@ -55,7 +67,7 @@ def local_now() -> datetime:
 __all__ = ["Clock", "Store", "derived", "iso", "local_now", "new_row"]
 
 
-class Store(prints.PrintLog, scans.ScanLog):
+class Store(prints.PrintLog, scans.ScanLog, images.ImageShelf):
     """One connection to a drafts file. Use one Store per thread or process."""
 
     def __init__(
