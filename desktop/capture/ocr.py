@@ -17,14 +17,15 @@ import importlib.util
 import math
 import os
 import statistics
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The OCR stack: the frozen app is built without it for now (build.spec; with it the folder is
-# 588 MB, over the 250 MB gate), so its absence is a plain answer, not a failure.
-STACK = ("rapidocr", "onnxruntime", "cv2", "numpy")
+# The OCR stack (no OpenCV: desktop.capture.imageops does rapidocr's image operations). The
+# frozen app carries it (build.spec); an installation without it gets a plain answer, not a failure.
+STACK = ("rapidocr", "onnxruntime", "numpy")
 NOT_INCLUDED = (
     "此版本未包含证件识别（OCR）组件，营业执照和身份证的照片、扫描件无法识别："
     "请手工填写，或用身份证读卡器读取（读卡器不需要识别组件）"
@@ -50,7 +51,7 @@ class OcrUnavailable(Exception):
 
 
 class OcrNotIncluded(OcrUnavailable):
-    """This build carries no OCR stack (the frozen app, for now): said as NOT_INCLUDED."""
+    """This installation carries no OCR stack (a build made without it): said as NOT_INCLUDED."""
 
     def __init__(self) -> None:
         super().__init__(NOT_INCLUDED)
@@ -58,26 +59,56 @@ class OcrNotIncluded(OcrUnavailable):
 
 def ocr_included() -> bool:
     """Whether the OCR stack is installed here (a checkout, or a build that bundles it); found
-    without importing it (onnxruntime and OpenCV take a second to load)."""
+    without importing it (onnxruntime takes a second to load)."""
     return all(importlib.util.find_spec(name) is not None for name in STACK)
 
 
 def _stack() -> tuple[Any, Any, Any]:
-    """rapidocr, cv2 and numpy, imported on the first card read (~100 MB of libraries the window
-    does not need to start); OcrNotIncluded when this build has none of them."""
+    """rapidocr, its image operations (desktop.capture.imageops, in OpenCV's place) and numpy,
+    imported on the first card read (~60 MB of libraries the window does not need to start);
+    OcrNotIncluded when this installation has none of them."""
     if not ocr_included():
         raise OcrNotIncluded
     try:
-        import cv2  # noqa: PLC0415 (the OCR stack: loaded on the first card read, absent from the frozen app)
-        import numpy as np  # noqa: PLC0415 (the OCR stack: loaded on the first card read, absent from the frozen app)
-        import rapidocr.utils.download_file  # noqa: PLC0415 (the OCR stack: loaded on the first card read, absent from the frozen app)
+        import numpy as np  # noqa: PLC0415 (the OCR stack: loaded on the first card read)
+
+        from desktop.capture import imageops  # noqa: PLC0415 (numpy and Pillow: loaded on the first card read)
+
+        rapidocr = _rapidocr_on(imageops)
     except ImportError as exc:
-        raise OcrUnavailable(f"识别组件未安装完整（{exc.name}），请重新安装 desk400") from None
-    return rapidocr, cv2, np
+        raise OcrUnavailable(f"识别组件未安装完整（{exc.name or exc}），请重新安装 desk400") from None
+    return rapidocr, imageops, np
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def _rapidocr_on(imageops: Any) -> Any:
+    """rapidocr imported with `imageops` standing in for OpenCV.
+
+    rapidocr's modules `import cv2` when they load and call it for plain image operations only;
+    the app carries no OpenCV (169 MB in the frozen app, issue 24), so while rapidocr loads,
+    `cv2` names imageops, and afterwards whatever it named before (an OpenCV installed beside
+    desk400 stays OpenCV for any other code)."""
+    with _IMPORT_LOCK:
+        if "rapidocr.main" in sys.modules:
+            return sys.modules["rapidocr"]
+        absent = object()
+        before = sys.modules.get("cv2", absent)
+        sys.modules["cv2"] = imageops
+        try:
+            importlib.import_module("rapidocr.utils.download_file")
+            importlib.import_module("rapidocr.main")  # it imports every module that uses cv2
+        finally:
+            if before is absent:
+                del sys.modules["cv2"]
+            else:
+                sys.modules["cv2"] = before
+        return sys.modules["rapidocr"]
 
 
 class NotAnImage(Exception):
-    """The bytes given are not an image OpenCV can decode."""
+    """The bytes given are not an image Pillow can decode."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +253,8 @@ def _char_confidences(text: str, score: float, words: Any) -> tuple[float, ...]:
 
 
 def decode(data: bytes) -> Any:
-    """The image in `data` as an OpenCV BGR array, in memory; NotAnImage when it is none."""
+    """The image in `data` as a BGR array (rapidocr's order), in memory, turned upright by its
+    EXIF orientation (a phone photo); NotAnImage when it is none."""
     _rapidocr, cv2, np = _stack()
     if not data:
         raise NotAnImage("文件是空的")
