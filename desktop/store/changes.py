@@ -11,14 +11,15 @@ No Qt here: the store's callers and tests build and read these without a window.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+from desktop.domain.records import record  # a frozen dataclass without its compile at start-up
 
 
 def _ids(ids: Iterable[str | None]) -> frozenset[str]:
     return frozenset(i for i in ids if i)
 
 
-@dataclass(frozen=True)
+@record
 class Changes:
     """`changed`: cases whose stored values, status, materials or papers changed; `added`: new
     cases; `removed`: cases moved to the bin or gone. `settings`: the hall's settings changed;
@@ -28,9 +29,9 @@ class Changes:
     again; `typed`: the write was an autosave of typing, which the list follows only once the
     agent pauses (a list rebuilt per save would flicker while typing)."""
 
-    changed: frozenset[str] = field(default_factory=frozenset)
-    added: frozenset[str] = field(default_factory=frozenset)
-    removed: frozenset[str] = field(default_factory=frozenset)
+    changed: frozenset[str] = frozenset()
+    added: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
     settings: bool = False
     listed: bool = False
     status: bool = False
