@@ -18,7 +18,7 @@ def test_a_blank_case_is_never_stored(make_window, qtbot, db):
     window.session.edit("customer.name", "")  # typed, then erased: still nothing to keep
     window.autosaver.save_soon()
     window.action_new_case.trigger()
-    assert window.flush()
+    assert window.autosaver.flush()
     with open_at(db) as store:
         assert store.ids() == []
     assert edit is not None
@@ -32,7 +32,7 @@ def test_a_blank_case_is_never_stored(make_window, qtbot, db):
 
 def test_the_example_case_is_numbered_example_and_keeps_the_desks_numbers(make_window, qtbot, db, tmp_path):
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     assert window.session.number == "EXAMPLE"
     window.session.load(None, 0, "draft", {})
     window.session.edit("customer.name", "杭州某某公司")

@@ -232,12 +232,12 @@ def test_the_window_logs_a_print_and_an_edit_after_it_is_changed(make_window, qt
     from PySide6.QtPrintSupport import QPrinter
 
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setResolution(72)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    pages = window.print_to(printer)
+    pages = window.printing.print_to(printer)
     case_id = window.current_case_id()
     with open_store(db, bundle) as store:
         (row,) = store.prints(case_id)
@@ -265,10 +265,10 @@ def pdf_printer(path: Path):
 @pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on showing a dialog
 def test_changed_banner_offers_a_reprint_and_the_log_lists_both(make_window, qtbot, tmp_path, db, bundle):
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     outputs = iter(tmp_path / f"print{n}.pdf" for n in range(5))
     window.printing.ask_printer = lambda: pdf_printer(next(outputs))  # the system dialog's answer
-    window.print_to(pdf_printer(tmp_path / "first.pdf"))
+    window.printing.print_to(pdf_printer(tmp_path / "first.pdf"))
     assert not window.banner.isVisible() or window.banner.topic != "printed"
     old = window.session.values["customer.postcode"]
     window.session.edit("customer.postcode", "310014" if old != "310014" else "310013")
@@ -289,8 +289,8 @@ def test_changed_banner_offers_a_reprint_and_the_log_lists_both(make_window, qtb
 
 def test_print_this_document_prints_the_current_tab_only(make_window, qtbot, tmp_path, db, bundle):
     window = make_window()
-    window.load_example()
-    window.go_tab(2)
+    window.action_load_example.trigger()
+    window.view.go_tab(2)
     out = tmp_path / "agreement.pdf"
     window.printing.ask_printer = lambda: pdf_printer(out)
     assert window.action_print_document.shortcut().toString() == "Ctrl+Shift+P"

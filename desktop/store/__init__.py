@@ -63,7 +63,8 @@ _HOME: dict[str, str] = {
     "migrations": "schema",
     "same_content": "handover",
 }
-_SUBMODULES = ({"audit", "backup", "bases", "cipher", "connection", "describe", "encrypt", "errors", "escrow",
+_SUBMODULES = ({"audit", "backup", "bases", "changes", "cipher", "connection", "describe", "encrypt", "errors",
+                 "escrow",
                          "handover", "images", "imports", "journal", "keys", "lists", "models", "numbers", "retention",
                          "rows", "scans", "schema", "settings", "sqlite", "store", "text"})  # fmt: skip
 

@@ -146,6 +146,12 @@ class ScanLog:
             for case_id in signed:
                 self.set_status(case_id, SIGNED, self._row(case_id)["revision"])
 
+    def insert_scans(self, pages: Sequence[ScanRow]) -> None:
+        """Keep pages as they come (an import's papers, inside its transaction): no audit row and no
+        status of their own, the import says what it took."""
+        with self._write():
+            insert(self.db, self.clock(), pages)
+
     def scans(self, case_id: str, *, images: bool = True) -> list[ScanRow]:
         """The case's scanned pages, oldest first."""
         return of_case(self.db, case_id, images=images)

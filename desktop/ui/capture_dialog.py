@@ -38,7 +38,7 @@ from desktop.capture.ocr import NotAnImage, OcrNotIncluded, OcrUnavailable
 from desktop.capture.readers import HelperReader, ReaderError, reader_for_url
 from desktop.capture.record import ID_CARD, LICENCE, CardRead, expiry_problem, source_mark
 from desktop.files.safefile import read_regular, why
-from desktop.store import images, iso, local_now
+from desktop.store import iso, local_now
 from desktop.ui.style import set_text_colour
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -369,7 +369,7 @@ def camera_module() -> Any:
 def keep_image_job(case_id: str, kind: str, image: bytes) -> Callable[[Any], int]:
     """The drafts-file write keeping a card image with its case (on the window's writer thread)."""
     added = iso(local_now())
-    return lambda store: images.keep(store.db, case_id, kind, image, added)
+    return lambda store: store.keep_image(case_id, kind, image, added)
 
 
 __all__ = ["CaptureDialog", "card_keys", "keep_image_job", "source_mark"]

@@ -1,8 +1,8 @@
 """The window's papers: 导入签字扫描件 (chosen files, or new files in the watched scan folder set in
 设置), the case's 签回情况 (each page of the latest print beside its scan: a tick, or the empty box
 outlined in red: desktop.ui.papers_view) and 生成交付包. The scans are read on a worker thread and
-taken in on the saving thread; results come back as signals, and the window refreshes what shows
-cases (`changed`). Only what the window builds before its first paint is imported here: the file
+taken in on the saving thread as operations (desktop/ui/operations.py): the window's one change
+event follows each. Only what the window builds before its first paint is imported here: the file
 dialog's type and the dialog's module (its list, image and painter types) load on first use."""
 
 from __future__ import annotations
@@ -18,11 +18,15 @@ from PySide6.QtWidgets import QWidget
 from desktop import ui  # the 签回情况 dialog (desktop.ui.papers_view) loads when first opened
 from desktop.domain.records import record  # frozen values without dataclasses' start-up cost
 
+from desktop.store.changes import Changes
+
 SCAN_FOLDER_KEY = "paper.scan_folder"  # set in 设置 (desktop.ui.settings_dialog)
 SCAN_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 # A scanner writes its file over a second or two: a new file is taken once its size held still
 # for one tick.
 SETTLE_MS = 1500
+# What a scan-in changes: the pages' cases (which, only the report's lines say), their statuses.
+TAKEN_IN = Changes.of(status=True, unnamed=True)
 
 
 @record
@@ -35,16 +39,18 @@ class Outcome:
 
 
 class Papers(QObject):
-    """Signals: `imported(Outcome)` after each scan-in; `changed()` statuses may have changed;
-    `message(text, ms)` for the status bar."""
+    """Signals: `imported(Outcome)` after each scan-in; `message(text, ms)` for the status bar.
+    Its writes (scan-ins, handovers) go through `operations`, whose `changed` tells the views."""
 
     imported = Signal(object)
-    changed = Signal()
     message = Signal(str, int)
 
-    def __init__(self, bundle: Any, case_id: Callable[[], str | None], workers: Any, parent: QWidget) -> None:
+    def __init__(
+        self, bundle: Any, case_id: Callable[[], str | None], workers: Any, operations: Any, parent: QWidget
+    ) -> None:
         super().__init__(parent)
         self.bundle, self.case_id, self.workers, self.window = bundle, case_id, workers, parent
+        self.operations = operations
         self.folder: Path | None = None
         self._watcher = QFileSystemWatcher(self)
         self._watcher.directoryChanged.connect(lambda _path: self._settle.start())
@@ -80,7 +86,9 @@ class Papers(QObject):
             if isinstance(pages, Outcome):
                 self._done(pages)
                 return
-            self.workers.write(lambda store: _scan_in(store, self.bundle, pages), self._done, self._failed)
+            self.operations.run(
+                lambda store: _scan_in(store, self.bundle, pages), TAKEN_IN, self._done, self._failed
+            )
 
         self.message.emit("正在读取签字扫描件…", 0)
         self.workers.run(read, take, self._failed)
@@ -91,7 +99,6 @@ class Papers(QObject):
         )
         self.message.emit(f"{head}：{outcome.lines[-1] if outcome.lines else ''}", 10000)
         self.imported.emit(outcome)
-        self.changed.emit()
 
     def _failed(self, text: str) -> None:
         self.message.emit(f"导入签字扫描件失败：{text}", 10000)
@@ -180,9 +187,8 @@ class Papers(QObject):
 
         def done(text: str) -> None:
             self.message.emit(text, 10000)
-            self.changed.emit()
 
-        self.workers.write(job, done, self._failed)
+        self.operations.run(job, Changes.of([case_id], status=True, listed=True), done, self._failed)
 
 
 def _scan_in(store: Any, bundle: Any, pages: Any) -> Outcome:
