@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QWidget
 
 from desktop import ui  # the 签回情况 dialog (desktop.ui.papers_view) loads when first opened
 from desktop.domain.records import record  # frozen values without dataclasses' start-up cost
-
 from desktop.store.changes import Changes
 
 SCAN_FOLDER_KEY = "paper.scan_folder"  # set in 设置 (desktop.ui.settings_dialog)
