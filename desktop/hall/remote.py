@@ -28,7 +28,7 @@ import psycopg
 from desktop.domain.merge import State, merge3, normal
 from desktop.hall.schema import SCHEMA, VERSION, VERSION_QUERY, verify_version
 
-PULL_BATCH = 2000
+PULL_BATCH = 5000
 MERGE_ATTEMPTS = 4
 
 
