@@ -82,9 +82,13 @@ class CaseFileError(ValueError):
 def values_digest(fields: Mapping[str, Value]) -> str:
     """The sha256 of a case's values as a version-2 file's `base` carries it: compact JSON with
     sorted keys, empty values left out (an empty field is the same as a missing key)."""
+    return hashlib.sha256(canonical_text(fields).encode()).hexdigest()
+
+
+def canonical_text(fields: Mapping[str, Value]) -> str:
+    """The values as `values_digest` hashes them: compact JSON, sorted keys, empty values left out."""
     filled = {k: v for k, v in fields.items() if not is_empty(v)}
-    text = json.dumps(filled, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return json.dumps(filled, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from desktop.domain.forms import default_bundle
-from desktop.domain.merge import BIN, STATUS, State, digest, normal, split_state, state_of
+from desktop.domain.merge import BIN, STATUS, State, normal, split_state, state_of, text_and_digest
 from desktop.domain.session import settled_status
 from desktop.hall import remote, schema
 from desktop.hall.checked import RowRefused, checked, sort_pulled
@@ -417,17 +417,17 @@ class SyncEngine:
         one's base. A case the server holds finished or in the bin is one more write each."""
         if not fresh:
             return
-        pulled = []
+        pulled, more = [], []
         for server in fresh.values():
-            fields, _, _ = split_state(server.state)
+            fields, status, binned = split_state(server.state)
             pulled.append(
                 Pulled(server.case_id, server.bundle, _stamp(server.updated), fields, server.number)
             )
-        self.book.create_pulled(pulled, self.store.clock())
-        for server in fresh.values():
-            _, status, binned = split_state(server.state)
             if status != "draft" or binned:
-                self._write_local(self.store.get(server.case_id), normal(server.state))
+                more.append(server)
+        self.book.create_pulled(pulled, self.store.clock())
+        for server in more:
+            self._write_local(self.store.get(server.case_id), normal(server.state))
         ids = list(fresh)
         rows = self.book.revisions(ids)
         self._note_bases((case_id, server, *rows[case_id]) for case_id, server in fresh.items())
@@ -590,8 +590,8 @@ def _fresh(
 
 
 def _noted(case_id: str, server: remote.ServerCase, revision: int, binned: int) -> NotedBase:
-    theirs = normal(server.state)
-    return (case_id, server.revision, _json(theirs), digest(theirs), server.number, revision, binned)
+    base, digest = text_and_digest(server.state)
+    return (case_id, server.revision, base, digest, server.number, revision, binned)
 
 
 def _readable(exc: psycopg.Error) -> HallError:
