@@ -36,7 +36,7 @@ from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, S
 from desktop.store import Case, CaseNotFound, Store
 from desktop.store.hallbook import Base, HallBook, NotedBase, Pulled, Quarantined
 
-PUSH_BATCH = 1000
+PUSH_BATCH = 2500
 AUDIT_BATCH = 5000
 IDLE = TransactionStatus.IDLE
 PICKS = ("mine", "theirs")
@@ -578,7 +578,7 @@ def _settled(
         and not answer.conflicts
         and answer.case.case_id not in conflicted
         and here.get(answer.case.case_id) == sent.seen
-        and normal(answer.case.state) == sent.mine
+        and (answer.case.state == sent.mine or normal(answer.case.state) == sent.mine)
     }
 
 
