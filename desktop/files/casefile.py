@@ -55,6 +55,7 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _C0 = re.compile("[\x00-\x1f]")
 _C0_BUT_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f]")
+_SUSPECT = re.compile("[\ud800-\udfff\x00-\x1f]")  # what either of the two above might find
 _DIGEST = re.compile("[0-9a-f]{64}", re.ASCII)
 
 Value = str | int | list[str] | None
@@ -417,6 +418,8 @@ def _value_problem(value: object, shape: str | None, *, for_storage: bool) -> st
         return "的值类型不支持（应为文字，数字也要写在引号里）"
     texts = value if isinstance(value, list) else [value] if isinstance(value, str) else []
     for text in texts:
+        if not _SUSPECT.search(text):
+            continue  # one search for the common case: neither check below can find anything
         bad = _SURROGATE.search(text)
         if bad:
             return f"第 {bad.start() + 1} 个字符无效（孤立的 Unicode 代理项），请改正后再试"
