@@ -79,7 +79,7 @@ def _source(case: ServerCase) -> str:
     return f"{SOURCE} {label}"
 
 
-Refused = tuple[str, int, str | None, str, str, str]  # what desktop.hall.local.quarantine keeps
+Refused = tuple[str, int, str | None, str, str, str]  # what desktop.store.hallbook.HallBook.quarantine keeps
 
 
 def sort_pulled(
