@@ -17,6 +17,7 @@ from desktop.domain.statuses import STATUSES
 from desktop.files import casefile
 from desktop.files.safefile import shown
 from desktop.hall.remote import ServerCase
+from desktop.store.hallbook import Refused  # what HallBook.quarantine keeps
 
 SOURCE = "服务器上的案卷"
 
@@ -77,9 +78,6 @@ def _source(case: ServerCase) -> str:
     """The row as a refusal names it: its number (shown safely), else its id's first 8 characters."""
     label = shown(case.number, 30) if isinstance(case.number, str) else case.case_id[:8]
     return f"{SOURCE} {label}"
-
-
-Refused = tuple[str, int, str | None, str, str, str]  # what desktop.store.hallbook.HallBook.quarantine keeps
 
 
 def sort_pulled(

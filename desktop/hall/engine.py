@@ -34,7 +34,7 @@ from desktop.hall import remote, schema
 from desktop.hall.checked import RowRefused, checked, sort_pulled
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
 from desktop.store import Case, CaseNotFound, Store
-from desktop.store.hallbook import Base, HallBook, NotedBase, Pulled, Quarantined
+from desktop.store.hallbook import Base, HallBook, NotedBase, Pulled, Quarantined, Refused
 
 PUSH_BATCH = 2500
 AUDIT_BATCH = 5000
@@ -376,7 +376,7 @@ class SyncEngine:
         pushed: Sequence[tuple[remote.Pushed, Sent]] = (),
         pulled: Sequence[tuple[remote.ServerCase, Seen]] = (),
         pulled_to: int | None = None,
-        refused: Sequence[tuple[str, int, str | None, str, str, str]] = (),
+        refused: Sequence[Refused] = (),
     ) -> None:
         """Apply the server's answer locally in one transaction; the audit rows it causes are skipped.
 
