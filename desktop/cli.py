@@ -611,7 +611,7 @@ def run_paper(args: argparse.Namespace, bundle: Any, db_path: Path | None) -> in
         if args.command == "scan-in":
             return cmd_scan_in(bundle, db_path, args.scans)
         return cmd_handover(bundle, db_path, args.id, args.output)
-    except ImportError as exc:  # the frozen app leaves numpy out for now (its size, build.spec)
+    except ImportError as exc:  # an install without numpy, zxing-cpp or pdfium
         missing = exc.name or "numpy"
         raise BadInput(
             f"这个 desk400 安装包没有带检查签字扫描件所需的组件（{missing}），{args.command} 无法运行；"

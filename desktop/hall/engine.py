@@ -33,6 +33,7 @@ from desktop.domain.session import settled_status
 from desktop.hall import remote, schema
 from desktop.hall.checked import RowRefused, checked, sort_pulled
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
+from desktop.hall.papers import PaperSync
 from desktop.store import Case, CaseNotFound, Store
 from desktop.store.hallbook import Base, HallBook, NotedBase, Pulled, Quarantined, Refused
 
@@ -107,9 +108,9 @@ class SyncEngine:
         self._retired_at: float | None = None
         self._forgotten = 0  # cases this round removed here because the server retired them
         self._pulled_to: int | None = None  # how far this round pulled, not yet written
+        self.papers = PaperSync(store)  # the print log, images and scans, after the cases
 
     # -- public --------------------------------------------------------------------------
-
     def sync_once(self) -> SyncReport:
         """One round. Raises Offline, AuthFailed, UnsafeConnection or SchemaMismatch (HallError).
 
@@ -148,6 +149,7 @@ class SyncEngine:
             pushed = self._push(conn, known)
             pulled = self._pull(conn, known)
             self._push_audit(conn)
+            self.papers.round(conn, forgot=self._forgotten > 0)
         except psycopg.Error as exc:
             self.close()
             raise _readable(exc) from None

@@ -1,10 +1,11 @@
-"""The drafts file's hall bookkeeping lives in the store (desktop.store.hallbook): the hall reaches
-the drafts file only through its `HallBook`. `synced_base` is named here too for
-desktop.exchange.transfer, which reads a case's hall base when it writes a version-2 file.
+"""The drafts file's hall bookkeeping lives in the store (desktop.store.hallbook): the sync engine
+reaches the drafts file only through its `HallBook`. The functions named here are for the modules
+that still take the drafts file's connection: desktop.exchange.transfer (`synced_base`, when it
+writes a version-2 file) and desktop.hall.papers (the file's sync state, in a write transaction).
 """
 
 from __future__ import annotations
 
-from desktop.store.hallbook import synced_base
+from desktop.store.hallbook import get_state, set_state, synced_base, write
 
-__all__ = ["synced_base"]
+__all__ = ["get_state", "set_state", "synced_base", "write"]

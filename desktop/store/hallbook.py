@@ -7,7 +7,7 @@ take whole batches (a first sync moves ten thousand cases: one statement per tab
 never one round of reads and writes per case).
 
 The tables are created by the migration steps of `migrations()` (`hall_tables`, `sync_indexes`,
-`quarantine_table`), applied by `ensure_schema` as a migration set of their own ("desk400-hall",
+`quarantine_table`, desktop.store.papers.tables), applied by `ensure_schema` as a migration set of their own ("desk400-hall",
 named as when they lived in desktop/hall/local.py: files that have them never run them again).
 """
 
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlite_utils import Database, Migrations
 
 from desktop.domain.merge import State, split_state
-from desktop.store import audit, handover, numbers, prints, rows
+from desktop.store import audit, handover, numbers, papers, prints, rows
 from desktop.store.models import Case
 from desktop.store.text import check_values, dump
 
@@ -33,6 +33,7 @@ MIGRATION_SET = "desk400-hall"
 STEP_NAME = "0005_hall"
 INDEX_STEP_NAME = "0006_hall_sync_indexes"
 QUARANTINE_STEP_NAME = "0013_quarantine"
+PAPERS_STEP_NAME = "0023_hall_papers"
 
 
 def hall_tables(db: Database) -> None:
@@ -81,6 +82,7 @@ def migrations() -> Migrations:
     steps(name=STEP_NAME)(hall_tables)
     steps(name=INDEX_STEP_NAME)(sync_indexes)
     steps(name=QUARANTINE_STEP_NAME)(quarantine_table)
+    steps(name=PAPERS_STEP_NAME)(papers.tables)  # the images and scans shared through the hall
     return steps
 
 
@@ -116,6 +118,37 @@ NEW_CASE_COLUMNS = (
     "id, bundle, edition, status, created, updated, updated_ts, revision, fields, title, search,"
     " search_chars, deleted, deleted_ts, number, handover"
 )
+
+
+@contextmanager
+def write(db: Database) -> Iterator[None]:
+    """One write transaction taking the lock up front (as the store does); nests as a savepoint."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def get_state(db: Database, key: str, default: Any = None) -> Any:
+    """A value the hall's sync keeps for the whole file (how far it pulled and pushed, the server)."""
+    row = db.execute("SELECT value FROM hall_state WHERE key = ?", [key]).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def set_state(db: Database, key: str, value: Any) -> None:
+    db.execute(
+        "INSERT INTO hall_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, json.dumps(value)],
+    )
 
 
 def synced_base(db: Database, case_id: str) -> tuple[int, dict[str, Any], int] | None:
@@ -189,30 +222,14 @@ class HallBook:
     @contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction taking the lock up front (as the store does); nests as a savepoint."""
-        conn = self.db.conn
-        if conn.in_transaction:
-            with self.db.atomic():
-                yield
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write(self.db):
             yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def get_state(self, key: str, default: Any = None) -> Any:
-        row = self.db.execute("SELECT value FROM hall_state WHERE key = ?", [key]).fetchone()
-        return json.loads(row[0]) if row else default
+        return get_state(self.db, key, default)
 
     def set_state(self, key: str, value: Any) -> None:
-        self.db.execute(
-            "INSERT INTO hall_state (key, value) VALUES (?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, json.dumps(value)],
-        )
+        set_state(self.db, key, value)
 
     def start_over(self, server_id: str) -> None:
         """This file now syncs with the server `server_id`: every base is forgotten (each case

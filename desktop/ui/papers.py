@@ -108,7 +108,7 @@ class Papers(QObject):
     # -- the watched scan folder ---------------------------------------------------------------
 
     def watch(self, folder: str | None) -> None:
-        """Watch `folder` (设置: 扫描文件夹) for new scans; the files already there are not new."""
+        """Watch `folder` (设置: 签字扫描件文件夹) for new scans; the files already there are not new."""
         for path in self._watcher.directories():
             self._watcher.removePath(path)
         self.folder = Path(folder) if folder else None
