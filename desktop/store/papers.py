@@ -5,7 +5,7 @@ id and with which attachment key, and the print-log rows pulled from other desks
 The attachment key (an age identity of its own per attachment) stays here, inside the encrypted
 drafts file, so this desk can seal it again for a desk registered after the attachment was
 pushed, without fetching the payload. The table `hall_papers` belongs to the hall's bookkeeping
-(created by the hall-local migration 0023, desktop.hall.local); its rows go with their case.
+(created by the hall-local migration 0023, desktop.store.hallbook); its rows go with their case.
 The hall's code reaches it only through the Store methods of PaperBook.
 """
 

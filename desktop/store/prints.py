@@ -106,6 +106,21 @@ def latest_digest(db: Database, case_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def latest_digests(db: Database, case_ids: Sequence[str]) -> dict[str, str]:
+    """The digest of each of these cases' latest print (those printed), by id; one query per 500."""
+    found: dict[str, str] = {}
+    for start in range(0, len(case_ids), 500):
+        chunk = list(case_ids[start : start + 500])
+        found.update(
+            db.execute(
+                f"SELECT case_id, digest FROM {TABLE} WHERE seq IN (SELECT max(seq) FROM {TABLE}"
+                f" WHERE case_id IN ({','.join('?' * len(chunk))}) GROUP BY case_id)",
+                chunk,
+            ).fetchall()
+        )
+    return found
+
+
 COLUMNS = "seq, case_id, at, desk, documents, pages, digest, number"
 
 

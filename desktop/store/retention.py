@@ -27,8 +27,8 @@ from desktop.store import backup, papers, prints, scans
 from desktop.store.models import BIN_DAYS, FINISHED, PurgeReport
 
 BACKUPS_STALE = "backups_hold_purged"
-# The hall's bookkeeping (desktop.hall.local): read by name, since the store must not import the
-# hall. A case this returns holds edits the server has not had: never purged.
+# The hall's bookkeeping (desktop.store.hallbook, created by the first sync): a case this returns
+# holds edits the server has not had: never purged.
 HALL_TABLE = "hall_cases"
 UNPUSHED = (
     "SELECT c.id FROM cases c LEFT JOIN hall_cases h ON h.case_id = c.id WHERE h.case_id IS NULL"

@@ -186,21 +186,7 @@ class Store(prints.PrintLog, scans.ScanLog, images.ImageShelf, PaperBook):
 
     def get(self, case_id: str) -> Case:
         """The case with its values; DamagedCase when its stored row cannot be read."""
-        row = self._row(case_id)
-        return Case(
-            id=row["id"],
-            bundle=row["bundle"],
-            edition=row["edition"],
-            status=row["status"],
-            created=row["created"],
-            updated=row["updated"],
-            revision=row["revision"],
-            fields=row["fields"],
-            deleted=row["deleted"],
-            number=row["number"],
-            materials=rows.ticks(row["materials"]),
-            last_print=prints.latest_digest(self.db, case_id),
-        )
+        return rows.case_of(self._row(case_id), prints.latest_digest(self.db, case_id))
 
     def warm_cache(self) -> None:
         """Keep what opening any case reads decrypted in this connection's cache (see rows.warm)."""

@@ -35,7 +35,7 @@ class Outcome:
     conflicts: tuple[Any, ...]  # desktop.hall.engine.ConflictItem
     message: str = ""
     pulled: int = 0
-    quarantined: tuple[Any, ...] = ()  # desktop.hall.local.Quarantined
+    quarantined: tuple[Any, ...] = ()  # desktop.store.hallbook.Quarantined
     busy: bool = False  # the server was reached but busy (a lock or statement timeout)
     failed: bool = False  # the round broke on this side (a bug): not offline
 
