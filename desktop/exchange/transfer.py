@@ -335,7 +335,7 @@ def _write(store: Store, case_id: str, target: Path) -> str:
             if kept_images or kept_scans:
                 plain = case_papers.pack(plain, kept_images, kept_scans)
             if unfit:
-                behind = f"未带上 {unfit} 张格式无法识别的证件图片，请在窗口里重新读取证件"
+                behind = f"未带上 {unfit} 张加密案卷带不了的证件图片（格式无法识别、已损坏或超过 {case_papers.MAX_PIXELS // 10**4} 万像素），请在窗口里重新读取证件"
             sealed = sealing.seal(plain, [recipient])
             safefile.write_atomic(target, sealed, mode=0o600)
             sealed_info.write(target, sealed, doc.id, doc.updated, doc.fields)

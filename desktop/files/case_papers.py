@@ -192,12 +192,13 @@ def _refused(source: str, why: str) -> PapersError:
 
 
 def image_extension(data: bytes) -> str | None:
-    """The archive's name ending for a card image, None for bytes the archive does not take (an
-    import would refuse the whole file for them)."""
+    """The archive's name ending for a card image, None for bytes the archive does not take: the
+    same whole check import makes (format, pixel limit, every byte decoded), so an export never
+    packs an image that would make the hall refuse the whole file (a 50 MP phone photo, a JPEG
+    cut short)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            return IMAGE_FORMATS.get(image.format or "")
-    except (UnidentifiedImageError, OSError, ValueError):
+        return IMAGE_FORMATS[_check_image(data, IMAGE_FORMATS, "", "")]
+    except PapersError:
         return None
 
 
