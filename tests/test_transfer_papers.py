@@ -9,6 +9,8 @@ import contextlib
 import hashlib
 import io
 import json
+import struct
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -345,3 +347,40 @@ def test_the_export_check_and_the_import_check_agree_on_each_image():
     fit = picture("PNG", (1, 2, 3))
     assert case_papers.image_extension(fit) == "png"
     assert case_papers.image_extension(UNFIT["a JPEG cut short"]()) is None
+
+
+# -- a central directory longer than its end record says (review of issue 24): zipfile reads every
+# entry the directory's byte size holds, whatever count the end record (or a ZIP64 record) gives --
+
+
+def directory_flood(entries: int, *, zip64: bool) -> bytes:
+    """An archive whose central directory repeats one entry `entries` times while its end record
+    declares a single entry (and, with `zip64`, a ZIP64 record gives the real size)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("case.json", b"{}")
+    raw = buffer.getvalue()
+    end = raw.rfind(b"PK\x05\x06")
+    start = struct.unpack("<I", raw[end + 16 : end + 20])[0]
+    local, directory = raw[:start], raw[start:end] * entries
+    body = local + directory
+    if zip64:
+        record = struct.pack(
+            "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, len(directory), start
+        )
+        body += record + struct.pack("<4sLQL", b"PK\x06\x07", 0, len(body), 1)
+        return body + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, 46, start, 0)
+    return body + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(directory), start, 0)
+
+
+@pytest.mark.parametrize("zip64", [False, True], ids=["end record", "zip64 record"])
+def test_a_directory_flood_is_refused_before_zipfile_lists_it(zip64):
+    data = directory_flood(40_000, zip64=zip64)  # 2 MB; 256 MB would list 4.6 million entries
+    tracemalloc.start()
+    try:
+        with pytest.raises(case_papers.PapersError, match="x.json.age：加密案卷的附件包.*本批文件均未导入"):
+            case_papers.unpack(data, "x.json.age", sides=images.KINDS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 2**20  # listing 40,000 entries costs zipfile about 20 MB

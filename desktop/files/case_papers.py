@@ -51,6 +51,8 @@ MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_PIXELS = 40_000_000  # as desktop.paper.scans: a 600 dpi A4 page is 35 MP
 # JPEG and PNG barely compress again; a ratio past this is an archive built to explode.
 MAX_RATIO = 50
+# A directory entry as pack writes it: 46 bytes and a name of at most 32 (no extra field).
+MAX_DIRECTORY_ENTRY = 128
 _NAME = re.compile(r"(images/[a-z_]{1,20}\.(png|jpg|bmp|tif|webp)|scans/[0-9]{1,4}\.jpg)")
 # What a card image may be: a scan or photo (PNG, JPEG, TIFF, WebP) or a chip reader's photo (BMP).
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp"}
@@ -203,14 +205,22 @@ def image_extension(data: bytes) -> str | None:
 
 
 def _check_entry_count(data: bytes, source: str) -> None:
-    """Count the entries from the end-of-archive record before zipfile reads the directory: a
-    hostile archive may declare millions, each costing zipfile memory while it lists them."""
+    """Check the directory from the end-of-archive record before zipfile reads it: a hostile
+    archive may hold millions of entries, each costing zipfile memory and time while it lists
+    them. zipfile lists every entry the directory's byte size holds, whatever count the record
+    gives, and takes a ZIP64 record's size over it: so the size is bounded too, and an archive
+    with a ZIP64 record (desk400 never writes one) is refused."""
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
     if end < 0 or len(data) < end + 22:
         raise _refused(source, "不完整，无法读取（文件已损坏？）")
     count = int.from_bytes(data[end + 10 : end + 12], "little")
     if count > MAX_ENTRIES:  # 0xFFFF, a ZIP64 archive, too: desk400 never writes one
         raise _refused(source, f"有 {count} 个文件，超过上限 {MAX_ENTRIES}")
+    directory = int.from_bytes(data[end + 12 : end + 16], "little")
+    if directory > MAX_ENTRIES * MAX_DIRECTORY_ENTRY or data[max(0, end - 20) : end].startswith(
+        b"PK\x06\x07"
+    ):
+        raise _refused(source, f"的文件目录异常（超过 {MAX_ENTRIES} 个文件的大小，或是 ZIP64 格式）")
 
 
 def _checked_infos(archive: zipfile.ZipFile, source: str) -> dict[str, zipfile.ZipInfo]:
