@@ -384,3 +384,24 @@ def test_a_directory_flood_is_refused_before_zipfile_lists_it(zip64):
     finally:
         tracemalloc.stop()
     assert peak < 2 * 2**20  # listing 40,000 entries costs zipfile about 20 MB
+
+
+def test_a_scan_named_with_a_control_character_still_travels(tmp_path, hall):
+    """scan-in keeps a scan's file name as its source, and a name may hold a tab or a line break
+    (not on Windows); the import refuses such text, so the export writes it shown, escaped."""
+    identity, identity_file = hall
+    desk = tmp_path / "desk.sqlite"
+    case_id = desk_with_papers(desk, str(identity.to_public()))
+    with open_at(desk) as store:
+        page = picture("JPEG", (50, 60, 70))
+        store.add_scans(
+            [ScanRow(case_id, "扫描\t件\n.pdf 第 1 页", "authorization", 1, 2, "c0ffee0001", page)]
+        )
+    out = tmp_path / "case.json.age"
+    assert run("export", "--db", desk, "--id", case_id, "-o", out)[0] == 0
+    hall_db = tmp_path / "hall.sqlite"
+    code, said, err = run("import", "--db", hall_db, out, "--identity", identity_file)
+    assert code == 0, err
+    assert "签字扫描件 3 页" in said
+    with open_at(hall_db) as target:
+        assert "扫描\\x09件\\x0a.pdf 第 1 页" in [s.source for s in target.scans(case_id)]

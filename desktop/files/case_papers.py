@@ -131,10 +131,12 @@ def pack(case_json: bytes, images: Sequence[CardImage], scans: Sequence[ScanPage
             archive.writestr(name, image.data, compress_type=zipfile.ZIP_STORED)
         for n, scan in enumerate(scans, 1):
             name = f"scans/{n:03d}.jpg"
+            # The source is the scan's file name, which may hold a tab or a line break; import
+            # refuses control characters in text, so it travels as messages show it (escaped).
             entries.append(
                 {
                     "name": name, "kind": "scan", "doc": scan.doc, "page": scan.page, "pages": scan.pages,
-                    "digest": scan.digest, "source": scan.source, "at": scan.at, "missing": list(scan.missing),
+                    "digest": scan.digest, "source": shown(scan.source, 1000), "at": scan.at, "missing": list(scan.missing),
                     "old": scan.old, "boxes": [dict(b) for b in scan.boxes],
                     "sha256": scan.sha256, "size": len(scan.data),
                 }
