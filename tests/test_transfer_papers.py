@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import io
 import json
+import random
 import struct
 import tracemalloc
 import zipfile
@@ -405,3 +406,23 @@ def test_a_scan_named_with_a_control_character_still_travels(tmp_path, hall):
     assert "签字扫描件 3 页" in said
     with open_at(hall_db) as target:
         assert "扫描\\x09件\\x0a.pdf 第 1 页" in [s.source for s in target.scans(case_id)]
+
+
+def test_a_sealed_file_with_papers_renamed_without_its_suffix_still_imports(tmp_path, hall):
+    """A sealed file is known by its first bytes too (case-format.md); one past a plain case
+    file's size was refused as 「文件太大」 once its `.age` was dropped."""
+    identity, identity_file = hall
+    desk = tmp_path / "desk.sqlite"
+    case_id = desk_with_papers(desk, str(identity.to_public()))
+    noise = Image.frombytes("RGB", (1000, 1000), random.Random(7).randbytes(3_000_000))
+    buffer = io.BytesIO()
+    noise.save(buffer, "PNG")
+    with open_at(desk) as store:
+        images.keep(store.db, case_id, "id_back", buffer.getvalue(), ADDED)
+    out = tmp_path / "case.json.age"
+    assert run("export", "--db", desk, "--id", case_id, "-o", out)[0] == 0
+    renamed = out.rename(tmp_path / "case.json")
+    assert renamed.stat().st_size > 2 * casefile.MAX_BYTES
+    code, said, err = run("import", "--db", tmp_path / "hall.sqlite", renamed, "--identity", identity_file)
+    assert code == 0, err
+    assert "证件图片 3 张" in said
