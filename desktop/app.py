@@ -36,7 +36,7 @@ from desktop.domain.forms import Bundle, default_bundle
 from desktop.domain.session import EditSession
 from desktop.domain.status import window_title
 from desktop.files import paths
-from desktop.store.models import StoreError
+from desktop.store.errors import StoreError
 from desktop.ui import actions as action_table
 from desktop.ui import status_bar, translations
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver

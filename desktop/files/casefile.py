@@ -22,6 +22,7 @@ from typing import Any
 
 from desktop.files import safefile
 from desktop.files.safefile import shown
+from desktop.files.values import Value, is_empty  # noqa: F401 (the case file's value types)
 
 FORMAT = "400-bundle-case"
 # Version 2 adds `base`: the state both machines last shared, so an import can merge field by field.
@@ -57,12 +58,7 @@ _C0 = re.compile("[\x00-\x1f]")
 _C0_BUT_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f]")
 _DIGEST = re.compile("[0-9a-f]{64}", re.ASCII)
 
-Value = str | int | list[str] | None
-
-
-def is_empty(value: Value) -> bool:
-    """An empty field: the same as a missing key, in a case file and in the drafts file."""
-    return value is None or value == "" or value == []
+# What a field holds, and when it is empty: desktop.files.values, named here too.
 
 
 # The largest base revision a file may carry: far beyond any real count of handovers or hall

@@ -35,6 +35,7 @@ from desktop.files.casefile import CaseFile
 from desktop.hall import local, remote, schema
 from desktop.hall.checked import RowRefused, checked, sort_pulled
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
+from desktop.hall.papers import PaperSync
 from desktop.store import Case, CaseNotFound, Store
 
 PUSH_BATCH = 1000
@@ -109,9 +110,9 @@ class SyncEngine:
         self._forgotten = 0  # cases this round removed here because the server retired them
         self._pulled_to: int | None = None  # how far this round pulled, not yet written
         local.ensure_schema(self.db)
+        self.papers = PaperSync(store)  # the print log, images and scans, after the cases
 
     # -- public --------------------------------------------------------------------------
-
     def sync_once(self) -> SyncReport:
         """One round. Raises Offline, AuthFailed, UnsafeConnection or SchemaMismatch (HallError).
 
@@ -150,6 +151,7 @@ class SyncEngine:
             pushed = self._push(conn, known)
             pulled = self._pull(conn, known)
             self._push_audit(conn)
+            self.papers.round(conn, forgot=self._forgotten > 0)
         except psycopg.Error as exc:
             self.close()
             raise _readable(exc) from None

@@ -2,8 +2,8 @@
 last agreed with (the base of the next merge), open conflicts, how far it has pulled and pushed.
 
 The tables are created by the migration steps of `migrations()` (`hall_tables`, `sync_indexes`,
-`quarantine_table`), applied by `ensure_schema` as a migration set of their own; each step runs once
-per file.
+`quarantine_table`, desktop.store.papers.tables), applied by `ensure_schema` as a migration set of
+their own; each step runs once per file.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from typing import Any, NamedTuple
 from sqlite_utils import Database, Migrations
 
 from desktop.domain.merge import State, split_state
+from desktop.store import papers
 
 MIGRATION_SET = "desk400-hall"
 STEP_NAME = "0005_hall"
 INDEX_STEP_NAME = "0006_hall_sync_indexes"
 QUARANTINE_STEP_NAME = "0013_quarantine"
+PAPERS_STEP_NAME = "0023_hall_papers"
 
 
 def hall_tables(db: Database) -> None:
@@ -69,6 +71,7 @@ def migrations() -> Migrations:
     steps(name=STEP_NAME)(hall_tables)
     steps(name=INDEX_STEP_NAME)(sync_indexes)
     steps(name=QUARANTINE_STEP_NAME)(quarantine_table)
+    steps(name=PAPERS_STEP_NAME)(papers.tables)  # the images and scans shared through the hall
     return steps
 
 

@@ -65,7 +65,7 @@ def insert(db: Database, now: datetime, pages: Sequence[ScanRow]) -> None:
     db[TABLE].insert_all(
         {
             "case_id": p.case_id,
-            # A page that came with its case file keeps the time it was scanned in.
+            # A page that came with its case file, or from the hall, keeps the time it was scanned in.
             "at": p.at or now.isoformat(timespec="seconds"),
             "source": p.source,
             "doc": p.doc,

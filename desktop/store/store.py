@@ -42,6 +42,7 @@ from desktop.store.models import (
     PurgeReport,
     StoreError,
 )
+from desktop.store.papers import PaperBook
 from desktop.store.rows import derived, iso, new_row
 from desktop.store.text import check_values, dump
 
@@ -55,7 +56,7 @@ def local_now() -> datetime:
 __all__ = ["Clock", "Store", "derived", "iso", "local_now", "new_row"]
 
 
-class Store(prints.PrintLog, scans.ScanLog):
+class Store(prints.PrintLog, scans.ScanLog, PaperBook):
     """One connection to a drafts file. Use one Store per thread or process."""
 
     def __init__(

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
-from desktop.capture.record import source_mark
+from desktop import capture  # its record loads with the first card read (desktop.files.lazy)
 from desktop.ui.style import set_text_colour
 
 
@@ -71,7 +71,7 @@ class CardCapture(QObject):
         return self.dialog
 
     def fill(self, kind: str, values: dict[str, str], image: bytes, image_kind: str) -> None:
-        mark = source_mark(kind)
+        mark = capture.record.source_mark(kind)
         for key, value in values.items():
             self.view.fill(key, value)
             for row in self.view.rows[key]:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QTimer
 
 import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
 from desktop.domain.materials import categories_of
-from desktop.store.models import StoreError
+from desktop.store.errors import StoreError
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.checklist import MaterialsChecklist
 

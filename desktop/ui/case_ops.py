@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
-from desktop.store.models import CaseNotFound, DamagedCase, StoreError
+from desktop.store.errors import CaseNotFound, DamagedCase, StoreError
 from desktop.ui.banner import Banner, Topic
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QSplitter, QWidget
 import desktop.render  # lazy: ReportLab loads with the first render (desktop.files.lazy)
 import desktop.store  # lazy, as render: the card images are read when a print takes them
 from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
-from desktop.store.models import Conflict
+from desktop.store.errors import Conflict
 from desktop.ui.banner import Banner, Topic
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import desktop.store  # lazy: the store's modules load on first use (desktop.files.lazy)
-from desktop.store.models import StoreError
+from desktop.store.errors import StoreError
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.drafts import when
 
