@@ -207,6 +207,14 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
         from desktop.app import run
 
         return run(db_path)
+    output = getattr(args, "output", None)
+    writes_from_drafts = args.command in ("export", "handover") or (args.command == "render" and args.id)
+    drafts = db_path or paths.default_db() if writes_from_drafts else None
+    if drafts is not None and output is not None and paths.is_drafts_companion(drafts, output):
+        raise BadInput(
+            f"{shown(output)}：是草稿文件 {shown(drafts.name)} 本身或它的密钥、备份等附属文件，写入会毁掉草稿；"
+            "什么都没有写入，请指定另一个输出文件"
+        )
     try:
         if args.command == "check":
             return cmd_check(bundle, args.files, as_json=args.json)

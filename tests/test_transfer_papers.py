@@ -9,6 +9,9 @@ import contextlib
 import hashlib
 import io
 import json
+import random
+import struct
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -190,7 +193,7 @@ def test_a_chip_readers_bmp_photo_travels_and_bytes_no_image_reader_takes_stay_b
         images.keep(store.db, case_id, "id_back", b"not a picture at all", ADDED)
     out = tmp_path / "case.json.age"
     code, _said, err = run("export", "--db", desk, "--id", case_id, "-o", out)
-    assert code == 0 and err.count("\n") == 1 and "未带上 1 张格式无法识别的证件图片" in err
+    assert code == 0 and err.count("\n") == 1 and "未带上 1 张" in err and "格式无法识别" in err
     hall_db = tmp_path / "hall.sqlite"
     code, said, err = run("import", "--db", hall_db, out, "--identity", identity_file)
     assert code == 0, err
@@ -304,3 +307,122 @@ def test_an_archive_no_import_would_take_is_never_written():
         case_papers.pack(b"{}", [], [page] * case_papers.MAX_ENTRIES)
     packed = case_papers.pack(b"{}", [], [page] * (case_papers.MAX_ENTRIES - 6))
     assert len(case_papers.unpack(packed, "x", sides=images.KINDS).scans) == case_papers.MAX_ENTRIES - 6
+
+
+# -- an export never packs a card image its own import would refuse (review of issue 24): such an
+# image made the whole file, and the batch it came in, unimportable at the hall -------------------
+
+
+def phone_photo() -> bytes:
+    """A 50 MP JPEG, as a modern phone shoots: within the drafts file's 64 MB, past 40 MP."""
+    buffer = io.BytesIO()
+    Image.new("L", (8200, 6150), 200).save(buffer, "JPEG", quality=20)
+    return buffer.getvalue()
+
+
+UNFIT = {
+    "a 50 MP phone photo": phone_photo,
+    "a JPEG cut short": lambda: picture("JPEG", (80, 90, 100), (600, 400))[:1500],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNFIT))
+def test_an_image_the_import_would_refuse_stays_behind_and_the_case_still_imports(tmp_path, hall, kind):
+    identity, identity_file = hall
+    desk = tmp_path / "desk.sqlite"
+    case_id = desk_with_papers(desk, str(identity.to_public()))
+    with open_at(desk) as store:
+        images.keep(store.db, case_id, "id_back", UNFIT[kind](), ADDED)
+    out = tmp_path / "case.json.age"
+    code, _said, err = run("export", "--db", desk, "--id", case_id, "-o", out)
+    assert code == 0 and err.count("\n") == 1 and "未带上 1 张" in err and "id_back" not in err, err
+    hall_db = tmp_path / "hall.sqlite"
+    code, said, err = run("import", "--db", hall_db, out, "--identity", identity_file)
+    assert code == 0, err
+    assert "证件图片 2 张" in said
+    with open_at(hall_db) as target:
+        assert [i.kind for i in images.of_case(target.db, case_id)] == ["licence", "id_front"]
+
+
+def test_the_export_check_and_the_import_check_agree_on_each_image():
+    fit = picture("PNG", (1, 2, 3))
+    assert case_papers.image_extension(fit) == "png"
+    assert case_papers.image_extension(UNFIT["a JPEG cut short"]()) is None
+
+
+# -- a central directory longer than its end record says (review of issue 24): zipfile reads every
+# entry the directory's byte size holds, whatever count the end record (or a ZIP64 record) gives --
+
+
+def directory_flood(entries: int, *, zip64: bool) -> bytes:
+    """An archive whose central directory repeats one entry `entries` times while its end record
+    declares a single entry (and, with `zip64`, a ZIP64 record gives the real size)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("case.json", b"{}")
+    raw = buffer.getvalue()
+    end = raw.rfind(b"PK\x05\x06")
+    start = struct.unpack("<I", raw[end + 16 : end + 20])[0]
+    local, directory = raw[:start], raw[start:end] * entries
+    body = local + directory
+    if zip64:
+        record = struct.pack(
+            "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, len(directory), start
+        )
+        body += record + struct.pack("<4sLQL", b"PK\x06\x07", 0, len(body), 1)
+        return body + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, 46, start, 0)
+    return body + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(directory), start, 0)
+
+
+@pytest.mark.parametrize("zip64", [False, True], ids=["end record", "zip64 record"])
+def test_a_directory_flood_is_refused_before_zipfile_lists_it(zip64):
+    data = directory_flood(40_000, zip64=zip64)  # 2 MB; 256 MB would list 4.6 million entries
+    tracemalloc.start()
+    try:
+        with pytest.raises(case_papers.PapersError, match="x.json.age：加密案卷的附件包.*本批文件均未导入"):
+            case_papers.unpack(data, "x.json.age", sides=images.KINDS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 2**20  # listing 40,000 entries costs zipfile about 20 MB
+
+
+def test_a_scan_named_with_a_control_character_still_travels(tmp_path, hall):
+    """scan-in keeps a scan's file name as its source, and a name may hold a tab or a line break
+    (not on Windows); the import refuses such text, so the export writes it shown, escaped."""
+    identity, identity_file = hall
+    desk = tmp_path / "desk.sqlite"
+    case_id = desk_with_papers(desk, str(identity.to_public()))
+    with open_at(desk) as store:
+        page = picture("JPEG", (50, 60, 70))
+        store.add_scans(
+            [ScanRow(case_id, "扫描\t件\n.pdf 第 1 页", "authorization", 1, 2, "c0ffee0001", page)]
+        )
+    out = tmp_path / "case.json.age"
+    assert run("export", "--db", desk, "--id", case_id, "-o", out)[0] == 0
+    hall_db = tmp_path / "hall.sqlite"
+    code, said, err = run("import", "--db", hall_db, out, "--identity", identity_file)
+    assert code == 0, err
+    assert "签字扫描件 3 页" in said
+    with open_at(hall_db) as target:
+        assert "扫描\\x09件\\x0a.pdf 第 1 页" in [s.source for s in target.scans(case_id)]
+
+
+def test_a_sealed_file_with_papers_renamed_without_its_suffix_still_imports(tmp_path, hall):
+    """A sealed file is known by its first bytes too (case-format.md); one past a plain case
+    file's size was refused as 「文件太大」 once its `.age` was dropped."""
+    identity, identity_file = hall
+    desk = tmp_path / "desk.sqlite"
+    case_id = desk_with_papers(desk, str(identity.to_public()))
+    noise = Image.frombytes("RGB", (1000, 1000), random.Random(7).randbytes(3_000_000))
+    buffer = io.BytesIO()
+    noise.save(buffer, "PNG")
+    with open_at(desk) as store:
+        images.keep(store.db, case_id, "id_back", buffer.getvalue(), ADDED)
+    out = tmp_path / "case.json.age"
+    assert run("export", "--db", desk, "--id", case_id, "-o", out)[0] == 0
+    renamed = out.rename(tmp_path / "case.json")
+    assert renamed.stat().st_size > 2 * casefile.MAX_BYTES
+    code, said, err = run("import", "--db", tmp_path / "hall.sqlite", renamed, "--identity", identity_file)
+    assert code == 0, err
+    assert "证件图片 3 张" in said

@@ -260,7 +260,10 @@ def _read(
     """A case file, plain or sealed (by its name or its first bytes), and the papers a sealed one
     carries (None for a case file alone)."""
     try:
-        raw = safefile.read_regular(path, _read_limit(path))
+        # As much as a sealed file may hold, whatever its name: one renamed without `.age` (a
+        # mail or a USB tool may drop it) is still known by its first bytes. A plain one is read
+        # again by casefile.read, within its own limit.
+        raw = safefile.read_regular(path, SEALED_MAX_BYTES)
     except safefile.FileProblem as exc:
         raise CaseFileError(str(exc)) from None
     name = shown(path)
@@ -287,12 +290,14 @@ def _read(
     return case, attached
 
 
+# A sealed file may carry the case's papers; age adds 16 bytes to every 64 KiB it seals.
+SEALED_MAX_BYTES = case_papers.MAX_BYTES + case_papers.MAX_BYTES // 4096 + 4096
+
+
 def _read_limit(path: Path) -> int:
     """How much of a file import reads: a sealed file may carry the case's papers (age adds 16
     bytes to every 64 KiB it seals); any other is a case file of at most casefile.MAX_BYTES."""
-    if path.name.endswith(sealing.SUFFIX):
-        return case_papers.MAX_BYTES + case_papers.MAX_BYTES // 4096 + 4096
-    return casefile.MAX_BYTES * 2
+    return SEALED_MAX_BYTES if path.name.endswith(sealing.SUFFIX) else casefile.MAX_BYTES * 2
 
 
 def _is_real_dir(path: Path) -> bool:
@@ -334,7 +339,7 @@ def _write(store: Store, case_id: str, target: Path) -> str:
             if kept_images or kept_scans:
                 plain = case_papers.pack(plain, kept_images, kept_scans)
             if unfit:
-                behind = f"未带上 {unfit} 张格式无法识别的证件图片，请在窗口里重新读取证件"
+                behind = f"未带上 {unfit} 张加密案卷带不了的证件图片（格式无法识别、已损坏或超过 {case_papers.MAX_PIXELS // 10**4} 万像素），请在窗口里重新读取证件"
             sealed = sealing.seal(plain, [recipient])
             safefile.write_atomic(target, sealed, mode=0o600)
             sealed_info.write(target, sealed, doc.id, doc.updated, doc.fields)

@@ -51,6 +51,8 @@ MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_PIXELS = 40_000_000  # as desktop.paper.scans: a 600 dpi A4 page is 35 MP
 # JPEG and PNG barely compress again; a ratio past this is an archive built to explode.
 MAX_RATIO = 50
+# A directory entry as pack writes it: 46 bytes and a name of at most 32 (no extra field).
+MAX_DIRECTORY_ENTRY = 128
 _NAME = re.compile(r"(images/[a-z_]{1,20}\.(png|jpg|bmp|tif|webp)|scans/[0-9]{1,4}\.jpg)")
 # What a card image may be: a scan or photo (PNG, JPEG, TIFF, WebP) or a chip reader's photo (BMP).
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp"}
@@ -129,10 +131,12 @@ def pack(case_json: bytes, images: Sequence[CardImage], scans: Sequence[ScanPage
             archive.writestr(name, image.data, compress_type=zipfile.ZIP_STORED)
         for n, scan in enumerate(scans, 1):
             name = f"scans/{n:03d}.jpg"
+            # The source is the scan's file name, which may hold a tab or a line break; import
+            # refuses control characters in text, so it travels as messages show it (escaped).
             entries.append(
                 {
                     "name": name, "kind": "scan", "doc": scan.doc, "page": scan.page, "pages": scan.pages,
-                    "digest": scan.digest, "source": scan.source, "at": scan.at, "missing": list(scan.missing),
+                    "digest": scan.digest, "source": shown(scan.source, 1000), "at": scan.at, "missing": list(scan.missing),
                     "old": scan.old, "boxes": [dict(b) for b in scan.boxes],
                     "sha256": scan.sha256, "size": len(scan.data),
                 }
@@ -192,24 +196,33 @@ def _refused(source: str, why: str) -> PapersError:
 
 
 def image_extension(data: bytes) -> str | None:
-    """The archive's name ending for a card image, None for bytes the archive does not take (an
-    import would refuse the whole file for them)."""
+    """The archive's name ending for a card image, None for bytes the archive does not take: the
+    same whole check import makes (format, pixel limit, every byte decoded), so an export never
+    packs an image that would make the hall refuse the whole file (a 50 MP phone photo, a JPEG
+    cut short)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            return IMAGE_FORMATS.get(image.format or "")
-    except (UnidentifiedImageError, OSError, ValueError):
+        return IMAGE_FORMATS[_check_image(data, IMAGE_FORMATS, "", "")]
+    except PapersError:
         return None
 
 
 def _check_entry_count(data: bytes, source: str) -> None:
-    """Count the entries from the end-of-archive record before zipfile reads the directory: a
-    hostile archive may declare millions, each costing zipfile memory while it lists them."""
+    """Check the directory from the end-of-archive record before zipfile reads it: a hostile
+    archive may hold millions of entries, each costing zipfile memory and time while it lists
+    them. zipfile lists every entry the directory's byte size holds, whatever count the record
+    gives, and takes a ZIP64 record's size over it: so the size is bounded too, and an archive
+    with a ZIP64 record (desk400 never writes one) is refused."""
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
     if end < 0 or len(data) < end + 22:
         raise _refused(source, "不完整，无法读取（文件已损坏？）")
     count = int.from_bytes(data[end + 10 : end + 12], "little")
     if count > MAX_ENTRIES:  # 0xFFFF, a ZIP64 archive, too: desk400 never writes one
         raise _refused(source, f"有 {count} 个文件，超过上限 {MAX_ENTRIES}")
+    directory = int.from_bytes(data[end + 12 : end + 16], "little")
+    if directory > MAX_ENTRIES * MAX_DIRECTORY_ENTRY or data[max(0, end - 20) : end].startswith(
+        b"PK\x06\x07"
+    ):
+        raise _refused(source, f"的文件目录异常（超过 {MAX_ENTRIES} 个文件的大小，或是 ZIP64 格式）")
 
 
 def _checked_infos(archive: zipfile.ZipFile, source: str) -> dict[str, zipfile.ZipInfo]:

@@ -53,3 +53,23 @@ def data_dir() -> Path:
 
 def default_db() -> Path:
     return data_dir() / "drafts.sqlite"
+
+
+def is_drafts_companion(drafts: Path, target: Path) -> bool:
+    """Whether writing `target` would overwrite the drafts file or a file it lives by: its key, WAL,
+    shared memory and journal, its backups and damaged copies (all named after it, beside it). An
+    output given as one of them (`handover -o drafts.sqlite`) replaced every draft with a PDF."""
+    drafts, target = Path(os.path.abspath(drafts)), Path(os.path.abspath(target))
+    try:
+        if os.path.samefile(drafts, target):  # a link, a hard link, another case of the name
+            return True
+    except OSError:
+        pass  # one of them does not exist yet
+    name = os.path.normcase(drafts.name)
+    for part in (target, *target.parents):
+        if os.path.normcase(str(part.parent)) != os.path.normcase(str(drafts.parent)):
+            continue
+        own = os.path.normcase(part.name)
+        if own == name or own.startswith((name + ".", name + "-")):
+            return True
+    return False
