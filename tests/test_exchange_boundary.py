@@ -12,8 +12,7 @@ from test_store_helpers import EXAMPLE, open_at
 
 from desktop.exchange.transfer import export_case, import_files
 from desktop.files import casefile
-from desktop.hall import local as hall_local
-from desktop.store import Store
+from desktop.store import Store, hallbook
 
 EXCHANGE = Path(__file__).resolve().parent.parent / "desktop" / "exchange"
 
@@ -42,7 +41,7 @@ def test_no_module_of_exchange_names_the_stores_connection_or_runs_sql():
 def test_a_case_synced_with_the_hall_exports_its_base_and_imports_through_the_methods_alone(tmp_path, clock):
     with open_at(tmp_path / "desk.sqlite", clock) as store:
         case = store.create(EXAMPLE)
-        hall_local.ensure_schema(store.db)  # the hall's bookkeeping, as a sync round leaves it
+        hallbook.ensure_schema(store.db)  # the hall's bookkeeping, as a sync round leaves it
         store.db["hall_cases"].insert(
             {"case_id": case.id, "revision": 7, "base": json.dumps(EXAMPLE), "digest": "",
              "number": None, "local_revision": case.revision, "local_deleted": 0}
