@@ -108,7 +108,7 @@ class SyncEngine:
         self._retired_at: float | None = None
         self._forgotten = 0  # cases this round removed here because the server retired them
         self._pulled_to: int | None = None  # how far this round pulled, not yet written
-        self.papers = PaperSync(store)  # the print log, images and scans, after the cases
+        self.papers = PaperSync(store, self.book)  # the print log, images and scans, after the cases
 
     # -- public --------------------------------------------------------------------------
     def sync_once(self) -> SyncReport:

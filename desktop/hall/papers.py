@@ -33,11 +33,11 @@ import psycopg
 import pyrage
 
 from desktop.files import sealing
-from desktop.hall import local
 from desktop.hall.connection import SchemaMismatch
 from desktop.hall.schema import SCHEMA, VERSION, newer_message
 from desktop.store import Store
 from desktop.store.escrow import ESCROW_SETTING
+from desktop.store.hallbook import HallBook
 from desktop.store.images import KINDS, MAX_IMAGE_BYTES
 from desktop.store.papers import IMAGE, PULLED, SCAN, SENT, SKIPPED, documents_of, documents_text
 from desktop.store.prints import PrintRecord, check
@@ -76,8 +76,9 @@ class PaperReport:
 class PaperSync:
     """Carries one Store's print log, images and scans to and from the hall."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, book: HallBook) -> None:
         self.store = store
+        self.book = book  # the drafts file's hall state (desktop.store.hallbook), never store.db
         # Without a drafts key (never so for a real drafts file) there is no identity of this
         # desk's own: the attachments stay here, the print log still travels.
         self.identity = sealing.derived_identity(store.key, PURPOSE) if store.key else None
@@ -103,12 +104,12 @@ class PaperSync:
             f" (SELECT count(*) || ' ' || coalesce(max(registered)::text, '') FROM {SCHEMA}.desk_keys)",
             [self.recipient or ""],
         ).fetchone()  # type: ignore[misc]
-        if (top_print or 0) > local.get_state(self.store.db, "prints_pulled", 0):
+        if (top_print or 0) > self.book.get_state("prints_pulled", 0):
             report.prints_pulled = self._pull_prints(conn)
-        if self.identity is not None and (top_key or 0) > local.get_state(self.store.db, "keys_pulled", 0):
+        if self.identity is not None and (top_key or 0) > self.book.get_state("keys_pulled", 0):
             report.attachments_pulled = self._pull_attachments(conn, report)
         seen = f"{desks}|{self.store.setting(ESCROW_SETTING) or ''}"
-        if self.identity is not None and seen != local.get_state(self.store.db, "desks_seen"):
+        if self.identity is not None and seen != self.book.get_state("desks_seen"):
             self._reseal(conn)
             self._set("desks_seen", seen)
         return report
@@ -117,8 +118,8 @@ class PaperSync:
 
     def _adopt(self) -> None:
         """A drafts file pointed at another server sends its papers there afresh."""
-        server = local.get_state(self.store.db, "server_id")
-        if local.get_state(self.store.db, "papers_server") == server:
+        server = self.book.get_state("server_id")
+        if self.book.get_state("papers_server") == server:
             return
         self.store.forget_papers(everything=True)
         for key in ("prints_pushed", "prints_pulled", "keys_pulled", "desks_seen"):
@@ -126,8 +127,8 @@ class PaperSync:
         self._set("papers_server", server)
 
     def _set(self, key: str, value: Any) -> None:
-        with local.write(self.store.db):
-            local.set_state(self.store.db, key, value)
+        with self.book.write():
+            self.book.set_state(key, value)
 
     def _register(self, conn: psycopg.Connection) -> None:
         """This desk's recipient on the server, once per connection (its drafts key may change)."""
@@ -149,7 +150,7 @@ class PaperSync:
     def _push_prints(self, conn: psycopg.Connection) -> int:
         done = 0
         while True:
-            after = local.get_state(self.store.db, "prints_pushed", 0)
+            after = self.book.get_state("prints_pushed", 0)
             rows = self.store.prints_after(after, PRINT_BATCH)
             if not rows:
                 return done
@@ -178,7 +179,7 @@ class PaperSync:
         values); a row that cannot describe a print is left out."""
         added = 0
         while True:
-            after = local.get_state(self.store.db, "prints_pulled", 0)
+            after = self.book.get_state("prints_pulled", 0)
             rows = conn.execute(
                 f"SELECT seq, case_id, at, desk, documents, pages, digest FROM {SCHEMA}.prints"
                 " WHERE seq > %s ORDER BY seq LIMIT %s",
@@ -195,7 +196,7 @@ class PaperSync:
                 except (TypeError, ValueError):
                     continue
                 records.append(record)
-            before, pushed = self.store.print_top(), local.get_state(self.store.db, "prints_pushed", 0)
+            before, pushed = self.store.print_top(), self.book.get_state("prints_pushed", 0)
             added += self.store.keep_pulled_prints(records)
             if pushed == before:  # nothing of this desk's own waiting: the pulled rows need no push
                 self._set("prints_pushed", self.store.print_top())
@@ -295,7 +296,7 @@ class PaperSync:
     def _pull_attachments(self, conn: psycopg.Connection, report: PaperReport) -> int:
         added = 0
         while True:
-            after = local.get_state(self.store.db, "keys_pulled", 0)
+            after = self.book.get_state("keys_pulled", 0)
             rows = conn.execute(
                 f"SELECT k.seq, a.id, a.case_id, a.kind, a.size, CASE WHEN a.size <= %s THEN a.sealed END,"
                 f" CASE WHEN length(k.sealed) <= %s THEN k.sealed END FROM {SCHEMA}.attachment_keys k"

@@ -114,12 +114,10 @@ def seen(db: Database, case_id: str, digest: str) -> bool:
 
 def synced(db: Database, case_id: str) -> tuple[int, dict[str, Value], int] | None:
     """The base this file last agreed with the hall server for a case (its `hall_cases` row, kept
-    by desktop.hall.local): (server revision, its field values, the drafts revision it matched
+    by desktop.store.hallbook): (server revision, its field values, the drafts revision it matched
     then); None when the case was never synced here. A version-2 case file carries it when it is
     newer than the last handover, and an import finds it by its digest (desktop.exchange.transfer),
-    which thus reads it through the store, not the store's connection.
-
-    The same query as desktop.hall.local.synced_base, which the hall's own code keeps for now."""
+    which thus reads it through the store, not the store's connection."""
     if not db["hall_cases"].exists():
         return None
     row = db.execute(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlite_utils import Database, Migrations
 
-from desktop.domain.merge import State, split_state
+from desktop.domain.merge import State
 from desktop.store import audit, handover, numbers, papers, prints, rows
 from desktop.store.models import Case
 from desktop.store.text import check_values, dump
@@ -149,23 +149,6 @@ def set_state(db: Database, key: str, value: Any) -> None:
         "INSERT INTO hall_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, json.dumps(value)],
     )
-
-
-def synced_base(db: Database, case_id: str) -> tuple[int, dict[str, Any], int] | None:
-    """The base this file last agreed with the server for a case: (server revision, its field
-    values, the drafts revision it matched then); None when the case was never synced here.
-
-    A version-2 case file written here carries it when it is newer than the last handover, and an
-    import finds it by its digest (desktop.exchange.transfer)."""
-    if not db["hall_cases"].exists():
-        return None
-    row = db.execute(
-        "SELECT revision, base, local_revision FROM hall_cases WHERE case_id = ?", [case_id]
-    ).fetchone()
-    if row is None:
-        return None
-    fields, _, _ = split_state(json.loads(row[1]))
-    return row[0], fields, row[2]
 
 
 class Base(NamedTuple):
@@ -443,4 +426,4 @@ def chunks(ids: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
         yield ids[start : start + size]
 
 
-__all__ = ["Base", "HallBook", "Pulled", "Quarantined", "ensure_schema", "synced_base"]
+__all__ = ["Base", "HallBook", "Pulled", "Quarantined", "ensure_schema"]
