@@ -7,7 +7,7 @@ shows and `check` judges; the PDF is rendered off the GUI thread from a snapshot
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QWidget
 
 import desktop.render  # lazy: ReportLab loads with the first render (desktop.files.lazy)
+import desktop.ui  # lazy: print_path (pdfium) loads with the first print
 from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
 from desktop.store.models import Conflict
 from desktop.ui.banner import Banner, Topic
@@ -211,19 +212,28 @@ class Printing(QObject):
     def print_to(
         self, printer: QPrinter, data: bytes | None = None, documents: Collection[str] | None = None
     ) -> int:
-        """Print the bundle (or `documents`) on `printer` (no dialog) and record the print; pages."""
+        """Print the bundle (or `documents`) on `printer` (no dialog) and record the print; pages.
+
+        The PDF itself goes to the printer or file wherever the platform allows (print_path)."""
         if data is None:
             data = self.render_job(documents)()
+
+        def raster(pages: Sequence[int]) -> int:
+            try:
+                from desktop.ui.preview import print_pdf  # noqa: PLC0415 (QtPdf, as for the preview)
+            except ImportError:
+                self.no_pdf_view()
+                return 0
+            return print_pdf(data, printer, pages)
+
         try:
-            from desktop.ui.preview import print_pdf  # noqa: PLC0415 (QtPdf, as for the preview)
-        except ImportError:
-            self.no_pdf_view()
+            sent = desktop.ui.print_path.deliver(desktop.ui.print_path.choice_of(printer), data, raster)
+        except desktop.ui.print_path.PrintRefused as exc:
+            self.banner.show_message(Topic.PRINT, str(exc), [], kind="error")
             return 0
-        pages = print_pdf(data, printer)
-        if pages:
-            self._record_print(pages, documents)
-            self.message.emit(f"已发送到打印机：{pages} 页", 5000)
-        return pages
+        self._record_print(sent.pages, documents)
+        self.message.emit(sent.message, 5000)
+        return sent.pages
 
     def _record_print(self, pages: int, documents: Collection[str] | None = None) -> None:
         """A final print or PDF (no error, nothing unfilled) is one print-log row and makes the case
