@@ -28,8 +28,8 @@ PAGE = re.compile(r"第\d+页共\d+页")
 QR_CAPTION = re.compile(r"[A-Za-z0-9._-]+第\d+页")
 
 pytestmark = pytest.mark.skipif(
-    not (shutil.which("Xvfb") and shutil.which("xdotool")),
-    reason="needs Xvfb and xdotool (scripts/system-deps installs them)",
+    not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("xmodmap")),
+    reason="needs Xvfb, xdotool and xmodmap (scripts/system-deps installs them)",
 )
 
 
@@ -67,15 +67,36 @@ def display():
     server.wait(10)
 
 
+WAIT_S = 90  # generous: a loaded 2-core CI machine takes seconds where a desk takes milliseconds
+
+
+def wait_for(condition, what: str, timeout: float = WAIT_S):
+    """Poll `condition` until it returns something true; fail naming `what` after `timeout` s.
+    The test waits on what the app shows (a window, its title, the X focus, a file), never for a
+    fixed time: under load a sleep is too short, unloaded it is wasted."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
 class Keyboard:
-    """xdotool's real key events into whatever has the X focus."""
+    """xdotool's real key events into whatever has the X focus.
+
+    X delivers a client's events in order, so keys need no pause between them while the focus
+    stays in one window; what needs waiting for is a window appearing, taking the focus, or going
+    (a key sent before a dialog has the focus goes to the window under it)."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.window = ""  # the main window's X id, once found
 
-    def run(self, *args: str) -> str:
-        for _attempt in range(5):
+    def attempt(self, *args: str) -> subprocess.CompletedProcess:
+        for _attempt in range(10):
             done = subprocess.run(
                 ["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=60
             )
@@ -83,36 +104,58 @@ class Keyboard:
             if "Can't open display" not in done.stderr:
                 break
             time.sleep(0.5)
+        return done
+
+    def run(self, *args: str) -> str:
+        done = self.attempt(*args)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
     def key(self, *keys: str) -> None:
-        self.run("key", "--delay", "60", *keys)
-        time.sleep(0.15)
+        self.run("key", "--delay", "40", *keys)
 
     def type(self, text: str) -> None:
-        # A character outside the keymap makes xdotool remap a spare key first; sent too fast,
-        # the client can read the key before the new mapping and lose the character. One call,
-        # and a pause, per such character.
-        run = ""
-        for ch in text:
-            if ch.isascii():
-                run += ch
-                continue
-            if run:
-                self.run("type", "--delay", "25", run)
-                run = ""
-            self.run("type", "--delay", "60", ch)
-            time.sleep(0.12)
-        if run:
-            self.run("type", "--delay", "25", run)
-        time.sleep(0.1)
+        # Every character is in the keymap already (keymap_with): one call, at a typist's pace.
+        self.run("type", "--delay", "25", text)
 
     def field(self, text: str | None) -> None:
         """Type into the field under the cursor (or leave it as it is) and Tab to the next."""
         if text is not None:
             self.type(text)
         self.key("Tab")
+
+    def visible(self, name: str) -> list[str]:
+        """The X ids of visible windows whose title matches `name` (a regular expression)."""
+        return self.attempt("search", "--onlyvisible", "--name", name).stdout.split()
+
+    def focused(self) -> str:
+        return self.attempt("getwindowfocus").stdout.strip()
+
+    def focus(self, window: str, what: str) -> None:
+        """Give `window` the X focus and wait until it has it (without a window manager nothing
+        gives it back when a dialog closes)."""
+
+        def has_it() -> bool:
+            if self.focused() == window:
+                return True
+            self.attempt("windowfocus", window)
+            return False
+
+        wait_for(has_it, f"{what} did not take the keyboard focus")
+
+    def dialog(self, name: str) -> str:
+        """Wait for the window titled `name` and for it to have the focus; its X id."""
+        window = wait_for(
+            lambda: self.visible(name), f"the window 「{name}」 did not open; open: {titles(self)}"
+        )[0]
+        self.focus(window, f"「{name}」")
+        return window
+
+    def gone(self, name: str) -> None:
+        wait_for(lambda: not self.visible(name), f"the window 「{name}」 did not close")
+
+    def back_to_window(self) -> None:
+        self.focus(self.window, "the main window")
 
 
 def keymap_with(chars: set[str], env: dict[str, str]) -> None:
@@ -121,8 +164,6 @@ def keymap_with(chars: set[str], env: dict[str, str]) -> None:
     Otherwise xdotool remaps one spare key per character while typing, and under load the client
     can read a key before its new mapping arrives: a character is lost that the agent did type.
     """
-    if not shutil.which("xmodmap"):
-        return  # then xdotool remaps as it types (slower, paced per character)
     table = subprocess.run(["xmodmap", "-pke"], env=env, capture_output=True, text=True, check=True).stdout
     free = []
     for line in table.splitlines():
@@ -152,35 +193,32 @@ def app_env(display: str, tmp_path: Path, values: dict) -> dict[str, str]:
     return env
 
 
-def start_app(env: dict[str, str], db: Path) -> tuple[subprocess.Popen, Keyboard]:
-    """The real entry point; the first start's 营业厅设置 step is skipped with Escape."""
-    app = subprocess.Popen(
-        [sys.executable, "-m", "desktop", "--db", str(db)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def start_app(env: dict[str, str], db: Path, log: Path) -> tuple[subprocess.Popen, Keyboard]:
+    """The real entry point; the first start's 营业厅设置 step is skipped with Escape. The app's
+    output goes to `log` (a pipe nobody reads would block it once full)."""
+    with log.open("w", encoding="utf-8") as out:
+        app = subprocess.Popen(
+            [sys.executable, "-m", "desktop", "--db", str(db)],
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
     keys = Keyboard(env)
-    keys.run("search", "--sync", "--onlyvisible", "--name", "营业厅设置")
-    time.sleep(0.5)
+    keys.dialog("营业厅设置")
     keys.key("Escape")  # 跳过，稍后在设置中填写
-    window = keys.run("search", "--sync", "--onlyvisible", "--name", "400业务申请资料").split()[0]
-    keys.run("windowfocus", "--sync", window)
-    keys.window = window
-    time.sleep(1.0)  # the drafts file opens right after the first paint
+    keys.gone("营业厅设置")
+    # The drafts file opens right after the first paint; then the window shows the new case.
+    keys.window = keys.dialog("^新案卷 - 400业务申请资料$")
     return app, keys
 
 
-def stop_app(app: subprocess.Popen) -> str:
-    app.terminate()
+def stop_app(app: subprocess.Popen, log: Path) -> str:
+    if app.poll() is None:
+        app.terminate()
     try:
-        output, _ = app.communicate(timeout=20)
+        app.wait(timeout=WAIT_S)
     except subprocess.TimeoutExpired:
         app.kill()
-        output, _ = app.communicate()
-    return output
+        app.wait()
+    return log.read_text(encoding="utf-8", errors="replace")
 
 
 def type_case(keys: Keyboard, v: dict) -> None:
@@ -238,31 +276,21 @@ def type_case(keys: Keyboard, v: dict) -> None:
 def save_pdf(keys: Keyboard, target: Path) -> None:
     """Ctrl+Shift+S and a file name typed in Qt's own (Chinese) save dialog; waits for the file."""
     keys.key("ctrl+shift+s")
-    keys.run("search", "--sync", "--onlyvisible", "--name", "另存为 PDF")
-    time.sleep(0.5)
+    keys.dialog("另存为 PDF")
     keys.key("ctrl+a")
     keys.type(str(target))
     keys.key("Return")
-    deadline = time.monotonic() + 30
-    while not target.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert target.exists(), "the PDF was not written"
-    time.sleep(0.5)
-    # Without a window manager the X focus does not go back to the window when the dialog closes.
-    keys.run("windowfocus", "--sync", keys.window)
-    time.sleep(0.3)
+    keys.gone("另存为 PDF")
+    wait_for(target.exists, "the PDF was not written")
+    keys.back_to_window()
 
 
-def title_with(keys: Keyboard, text: str, timeout: float = 15) -> bool:
-    """Whether a visible window's title holds `text` within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", text], env=keys.env,
-                              capture_output=True, text=True, timeout=30)  # fmt: skip
-        if done.returncode == 0 and done.stdout.strip():
-            return True
-        time.sleep(0.3)
-    return False
+def title_with(keys: Keyboard, text: str) -> str:
+    """The main window's title once it holds `text` (fails naming the windows open otherwise)."""
+    return wait_for(
+        lambda: text in (name := keys.attempt("getwindowname", keys.window).stdout) and name,
+        f"the title never held 「{text}」 (windows: {titles(keys)})",
+    )
 
 
 def titles(keys: Keyboard) -> list[str]:
@@ -275,13 +303,14 @@ def titles(keys: Keyboard) -> list[str]:
 def test_a_whole_case_typed_with_the_keyboard_prints_every_value_in_its_blank(display, tmp_path):
     values = json.loads(EXAMPLE.read_text(encoding="utf-8"))["fields"]
     env = app_env(display, tmp_path, values)
-    app, keys = start_app(env, tmp_path / "drafts.sqlite")
+    log = tmp_path / "app.log"
+    app, keys = start_app(env, tmp_path / "drafts.sqlite", log)
     target = tmp_path / "bundle.pdf"
     try:
         type_case(keys, values)
         save_pdf(keys, target)
     finally:
-        output = stop_app(app)
+        output = stop_app(app, log)
     assert "Traceback" not in output, output
     expected = tmp_path / "expected.pdf"
     rendered = subprocess.run(
@@ -305,27 +334,28 @@ def test_print_edit_changed_reprint_and_the_print_log(display, tmp_path):
     values = json.loads(EXAMPLE.read_text(encoding="utf-8"))["fields"]
     env = app_env(display, tmp_path, values)
     db = tmp_path / "drafts.sqlite"
-    app, keys = start_app(env, db)
+    log = tmp_path / "app.log"
+    app, keys = start_app(env, db, log)
     try:
         type_case(keys, values)
         save_pdf(keys, tmp_path / "first.pdf")
-        assert title_with(keys, "已打印 - 400业务申请资料")
+        number = title_with(keys, "已打印 - 400业务申请资料").split(" · ")[0]
         keys.key("alt+1")  # the cursor in 经办人, the first field
         keys.key("ctrl+a")
         keys.type(values["contact.name"])  # a printed value changed
         keys.key("Tab")
-        assert title_with(keys, "打印后有修改"), titles(keys)
+        title_with(keys, "打印后有修改")
         save_pdf(keys, tmp_path / "second.pdf")
-        assert title_with(keys, "已打印 - 400业务申请资料")
+        title_with(keys, "已打印 - 400业务申请资料")
         keys.key("ctrl+j")
-        assert title_with(keys, "打印记录"), "打印记录 did not open"
-        time.sleep(0.5)
+        keys.dialog(f"打印记录 · {number}")  # the log of this case, by its number
         keys.key("Escape")
-        keys.run("windowfocus", "--sync", keys.window)
+        keys.gone("打印记录")
+        keys.back_to_window()
         keys.key("ctrl+q")
-        app.wait(30)
+        app.wait(WAIT_S)
     finally:
-        output = stop_app(app)
+        output = stop_app(app, log)
     assert "Traceback" not in output, output
     from desktop.domain.forms import default_bundle
     from desktop.store import Store
