@@ -38,7 +38,7 @@ from desktop.domain.status import window_title
 from desktop.files import paths
 from desktop.store.models import StoreError
 from desktop.ui import actions as action_table
-from desktop.ui import status_bar, translations
+from desktop.ui import status_bar, translations, window_place
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.capture_fill import CardCapture
@@ -48,6 +48,7 @@ from desktop.ui.case_view import CaseView
 from desktop.ui.checklist import MaterialsChecklist, form_and_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
+from desktop.ui.keys_dialog import KeysDialog
 from desktop.ui.paper_trail import PaperTrail
 from desktop.ui.papers import SCAN_FOLDER_KEY, Papers
 from desktop.ui.printing import FORM_MIN, Printing
@@ -240,8 +241,9 @@ class MainWindow(QMainWindow):
         self.view.tab_bar.setElideMode(QtCore.Qt.TextElideMode.ElideNone)
         action_table.bind_shortcuts(self.action_specs, self.actions_by_name)
         self.session.set_settings(self.settings())
-        self.session.load(None, 0, "draft", {})
-        self._present()
+        if not self.ops.reopen_last():
+            self.session.load(None, 0, "draft", {})
+            self._present()
         focus = QApplication.focusWidget()
         if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
             self.view.go_tab(self.tabs.currentIndex(), visible=True, first_field=False)
@@ -482,10 +484,6 @@ class MainWindow(QMainWindow):
     def refresh_preview(self) -> None:
         self.printing.refresh_preview()
 
-    def print_case(self) -> None:
-        self._ensure_started()
-        self.printing.print_case()
-
     def print_to(self, printer: QPrinter, data: bytes | None = None) -> int:
         """Print the bundle on `printer` (no dialog) and mark the case printed; returns pages."""
         self._ensure_started()
@@ -495,10 +493,6 @@ class MainWindow(QMainWindow):
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
         self._ensure_started()
         return self.printing.export_pdf(path)
-
-    def ask_export_pdf(self) -> None:
-        self._ensure_started()
-        self.printing.ask_export_pdf()
 
     def when_ready(self, act: Callable[[], object]) -> None:
         """Run an action's `act` once the drafts file is open (actions of the parts, e.g. papers)."""
@@ -539,9 +533,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("设置已保存；经办单位和经办人会填入新建的案卷", 5000)
 
     def show_keys(self) -> None:
-        self.banner.show_message(
-            Topic.KEYS, action_table.keys_help(action_table.ACTIONS, len(self.view.pages)), []
-        )
+        """F1: the shortcuts as a table in a window of their own (kept beside the form)."""
+        rows = action_table.keys_rows(action_table.ACTIONS, len(self.view.pages))
+        self.keys_dialog = KeysDialog.show_for(self, rows)
 
     # -- closing ---------------------------------------------------------------------------------
 
@@ -551,6 +545,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _shutdown(self) -> None:
+        window_place.save(self)
         if self._started:
             self.autosaver.close(self.db_path)
         self._closed = True
@@ -653,7 +648,7 @@ def run(db_path: Path | None = None) -> int:
     if not _ask_passphrase(db_path):
         return 2
     window = MainWindow(db_path)
-    window.resize(1280, 700)
+    window_place.restore(window)
     if os.environ.get("DESK400_QUIT_AFTER_PAINT"):
         # For tests/bench/bench_frozen.py: launch-to-first-paint of the real entry point.
         window.installEventFilter(_QuitAfterPaint(app, window))

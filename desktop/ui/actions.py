@@ -77,7 +77,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         keys="预览",
         separator_before=True,
     ),  # fmt: skip
-    ActionSpec("action_print", "打印(&P)…", lambda w: w.print_case(), "Ctrl+P", "file", keys="打印"),
+    ActionSpec(
+        "action_print",
+        "打印(&P)…",
+        lambda w: w.when_ready(w.printing.print_case),
+        "Ctrl+P",
+        "file",
+        keys="打印",
+    ),
     ActionSpec(
         "action_print_document",
         "打印本文档(&O)…",
@@ -97,7 +104,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "action_export_pdf",
         "另存为 PDF(&S)…",
-        lambda w: w.ask_export_pdf(),
+        lambda w: w.when_ready(w.printing.ask_export_pdf),
         "Ctrl+Shift+S",
         "file",
         keys="另存为 PDF",
@@ -145,7 +152,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 # Keys that belong to no action: moving inside the form.
-FORM_KEYS = "回车/Tab 下一项 · Shift+Tab 上一项 · 方向键 在选项间移动 · 空格 勾选"
+FORM_KEYS = (
+    ("回车 / Tab", "下一项"),
+    ("Shift+Tab", "上一项"),
+    ("方向键", "在选项间移动"),
+    ("空格", "勾选"),
+)
 
 
 def tab_actions(tabs: Sequence[str]) -> tuple[ActionSpec, ...]:
@@ -156,10 +168,10 @@ def tab_actions(tabs: Sequence[str]) -> tuple[ActionSpec, ...]:
     )
 
 
-def keys_help(specs: Sequence[ActionSpec], tab_count: int) -> str:
-    """The F1 text, generated from the table."""
-    listed = " · ".join(f"{s.shortcut} {s.keys}" for s in specs if s.keys and s.shortcut)
-    return f"{listed}\nAlt+1…{tab_count} 切换文书 · {FORM_KEYS}"
+def keys_rows(specs: Sequence[ActionSpec], tab_count: int) -> list[tuple[str, str]]:
+    """F1's table, generated from the table of actions: (keys, what they do) per row."""
+    listed = [(s.shortcut, s.keys) for s in specs if s.keys and s.shortcut]
+    return [*listed, (f"Alt+1…{tab_count}", "切换文书"), *FORM_KEYS]
 
 
 def build(window: QMainWindow, specs: Sequence[ActionSpec], menubar: QMenuBar) -> dict[str, QAction]:
