@@ -257,3 +257,20 @@ def test_the_commitment_tab_reads_in_the_documents_order(window):
     ]
     assert rows[0][1].startswith("一至八条照原文打印") and "第九条" in rows[0][1]
     assert "以下为落款" in rows[2][1]
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on showing a dialog
+def test_the_passphrase_refusal_reads_red(qtbot):
+    """Issue 23, item 12: 「口令不对」 and the other refusals were black."""
+    from desktop.ui.passphrase import PassphraseDialog
+    from desktop.ui.style import TEXT_COLOURS
+
+    dialog = PassphraseDialog(creating=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    type_text(dialog.edit, "short")
+    QTest.keyClick(dialog.edit, Qt.Key.Key_Return)  # 确定, the default button
+    assert dialog.problem.text() == "口令至少 8 位"
+    colour = dialog.problem.palette().color(QPalette.ColorRole.WindowText).name()
+    assert colour == TEXT_COLOURS["error"]
