@@ -31,7 +31,10 @@ class KeysDialog(QDialog):
         self.table = QTableWidget(len(rows), 2, self)
         self.table.setObjectName("keys_table")
         self.table.setHorizontalHeaderLabels(["按键", "作用"])
-        self.table.verticalHeader().hide()
+        rows_header = self.table.verticalHeader()
+        rows_header.hide()
+        # One line of text a row: the whole list fits without scrolling on a 768-px screen.
+        rows_header.setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
@@ -50,7 +53,7 @@ class KeysDialog(QDialog):
         height = self.table.horizontalHeader().height() + sum(
             self.table.rowHeight(r) for r in range(len(rows))
         )
-        self.resize(460, min(height + 90, 640))
+        self.resize(460, min(height + 80, 700))
 
     @classmethod
     def show_for(cls, window: QWidget, rows: Sequence[tuple[str, str]]) -> KeysDialog:
