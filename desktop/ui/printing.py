@@ -201,10 +201,14 @@ class Printing(QObject):
 
     def ask_printer(self) -> QPrinter | None:
         """The system print dialog; the printer the agent chose, or None when cancelled."""
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: PLC0415 (Qt's print support loads when first asked for)
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo  # noqa: PLC0415 (Qt's print support loads when first asked for)
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.window.windowTitle())
+        if not QPrinterInfo.availablePrinterNames():
+            # No printer installed: the dialog can only print to a file; it proposes the case's
+            # PDF in the home folder (as 另存为 PDF does), not Qt's bare folder name.
+            printer.setOutputFileName(str(self.pdf_name()))
         dialog = QPrintDialog(printer, self.window)
         dialog.setWindowTitle("打印 400 业务申请资料")
         return printer if dialog.exec() == QPrintDialog.DialogCode.Accepted else None
@@ -270,14 +274,19 @@ class Printing(QObject):
         self.message.emit(f"已保存 PDF：{target}", 8000)
         return target
 
+    def pdf_name(self) -> Path:
+        """Where a PDF of the case is first proposed: the home folder, named for the customer."""
+        session = self.session
+        title = session.values.get(session.bundle.drafts.title_key) or "400业务申请资料"
+        return Path.home() / f"{str(title).replace('/', '／')}.pdf"
+
     def ask_export_pdf(self) -> None:
         from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 (its type costs enums before the first paint)
 
         self.autosaver.flush()
         session = self.session
-        title = session.values.get(session.bundle.drafts.title_key) or "400业务申请资料"
         name, _filter = QFileDialog.getSaveFileName(
-            self.window, "另存为 PDF", str(Path.home() / f"{title}.pdf"), "PDF (*.pdf)"
+            self.window, "另存为 PDF", str(self.pdf_name()), "PDF (*.pdf)"
         )
         if not name:
             return
