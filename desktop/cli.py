@@ -497,9 +497,9 @@ def cmd_export(bundle: Bundle, db_path: Path | None, *, case_id: str | None, out
     with open_store(bundle, db_path, create=False) as store:
         try:
             written = (
-                transfer.export_all(store, output, on_skip=skipped)
+                transfer.export_all(store, output, on_skip=skipped, on_note=skipped)
                 if case_id is None
-                else [transfer.export_case(store, case_id, output)]
+                else [transfer.export_case(store, case_id, output, on_note=skipped)]
             )
         except transfer.BadInput as exc:
             raise BadInput(str(exc)) from None
@@ -527,9 +527,14 @@ def cmd_import(
         except transfer.ImportConflict as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_FINDINGS
+    papers = (
+        f"；随案卷收入证件图片 {report.images} 张、签字扫描件 {report.scans} 页"
+        if report.images or report.scans
+        else ""
+    )
     print(
         f"已导入 {len(transfer.case_files(files))} 个文件：新增 {len(report.created)}，"
-        f"更新 {len(report.replaced)}，合并 {len(report.merged)}，未变 {len(report.unchanged)}"
+        f"更新 {len(report.replaced)}，合并 {len(report.merged)}，未变 {len(report.unchanged)}{papers}"
     )
     return EXIT_OK
 

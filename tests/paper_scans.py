@@ -14,7 +14,7 @@ import pypdfium2
 from PIL import Image, ImageDraw
 
 from desktop.cli import main
-from desktop.paper.reprint import print_day, reprint
+from desktop.paper.reprint import kept_copies, print_day, reprint
 from desktop.render import PrintLayout, render_pdf
 from desktop.render.identity import BoxFrame
 from desktop.store import Store
@@ -172,7 +172,7 @@ class Desk:
             settings = self.bundle.setting_defaults()
             laid = reprint(
                 self.bundle, case.fields, settings, number=case.number, documents=rec.documents,
-                materials=case.materials, day=print_day(rec.at),
+                materials=case.materials, day=print_day(rec.at), copies=kept_copies(store, case_id),
             )  # fmt: skip
         assert laid.digest == rec.short_digest
         return laid.layout

@@ -12,21 +12,37 @@ one that does not decides as for version 1.
 With the hall's age recipient set (setting `hall.age_recipient`), export writes `ID.json.age`:
 the case file sealed to the hall (desktop.files.sealing), so a lost USB stick shows nothing; import opens
 a sealed file with the identity file given. Without a recipient, case files stay plain JSON.
+
+A case with card images or signed scans travels with them only sealed: its `ID.json.age` then holds
+the archive of desktop.files.case_papers (the case file byte for byte, a manifest, the images), and
+import takes them in with the case (desktop.exchange.papers). A plain export leaves them behind and
+says so; a sealed file holding just the case file (older exports, cases without papers) still imports.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from desktop.files import casefile, safefile, sealed_info, sealing
+from desktop.exchange import papers
+from desktop.files import case_papers, casefile, safefile, sealed_info, sealing
 from desktop.files.casefile import Base, CaseFile, CaseFileError, Value, canonical_id, values_digest
 from desktop.files.safefile import shown
 from desktop.hall import local as hall_local
-from desktop.store import Case, CaseNotFound, DamagedCase, ImportConflict, ImportReport, Store, same_content
+from desktop.store import (
+    Case,
+    CaseNotFound,
+    DamagedCase,
+    ImportConflict,
+    ImportReport,
+    Store,
+    images,
+    same_content,
+)
 from desktop.store.escrow import ESCROW_SETTING
 
 __all__ = [
@@ -60,8 +76,11 @@ class DamagedCases(Exception):
         self.damaged = damaged
 
 
-def export_case(store: Store, case_id: str, out: Path) -> Path:
-    """Write one case to `out` (or to `out/ID.json` when `out` is a folder); returns the path."""
+def export_case(
+    store: Store, case_id: str, out: Path, *, on_note: Callable[[str], None] | None = None
+) -> Path:
+    """Write one case to `out` (or to `out/ID.json` when `out` is a folder); returns the path.
+    A plain export of a case with papers leaves them behind, in one Chinese line for `on_note`."""
     out = Path(out)
     if _is_real_dir(out):
         name = canonical_id(case_id)
@@ -73,19 +92,28 @@ def export_case(store: Store, case_id: str, out: Path) -> Path:
         if _suffix(store) and not out.name.endswith(sealing.SUFFIX):
             target = out.with_name(out.name + sealing.SUFFIX)
     try:
-        _write(store, case_id, target)
+        behind = _write(store, case_id, target)
     except DamagedCase:
         raise DamagedCases([], [case_id]) from None
+    if behind and on_note is not None:
+        on_note(f"{target.name} {behind}")
     return target
 
 
-def export_all(store: Store, folder: Path, *, on_skip: Callable[[str], None] | None = None) -> list[Path]:
+def export_all(
+    store: Store,
+    folder: Path,
+    *,
+    on_skip: Callable[[str], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
+) -> list[Path]:
     """Write every case not in the bin as `ID.json` into `folder` (created if missing).
 
     File names come from canonical ids only: a case stored under another spelling of its id is
     written under the canonical one, and one whose id is no UUID at all (or whose canonical name
     another case already took) is skipped, with a Chinese line for `on_skip`. A damaged case does
-    not stop the rest: DamagedCases names them after the others are written.
+    not stop the rest: DamagedCases names them after the others are written. Papers a plain
+    export leaves behind are counted in one Chinese line for `on_note`.
     """
     folder = Path(folder)
     try:
@@ -99,6 +127,7 @@ def export_all(store: Store, folder: Path, *, on_skip: Callable[[str], None] | N
     written = []
     damaged = []
     taken: set[str] = set()
+    behind: list[str] = []
     suffix = _suffix(store)
     for case_id in store.ids():
         name = canonical_id(case_id)
@@ -109,11 +138,16 @@ def export_all(store: Store, folder: Path, *, on_skip: Callable[[str], None] | N
         taken.add(name)
         target = folder / f"{name}.json{suffix}"
         try:
-            _write(store, case_id, target)
+            note = _write(store, case_id, target)
+            if note:
+                behind.append(f"{target.name} {note}")
         except DamagedCase:
             damaged.append(case_id)
             continue
         written.append(target)
+    if behind and on_note is not None:
+        more = f"（另有 {len(behind) - 1} 个案卷同样）" if len(behind) > 1 else ""
+        on_note(f"{len(behind)} 个案卷的证件图片或签字扫描件未随案卷导出：{behind[0]}{more}")
     if damaged:
         raise DamagedCases(written, damaged)
     return written
@@ -134,13 +168,16 @@ def import_files(
     types when `shapes` is given), or repeats a case of the batch; ImportConflict if any file is
     older than the stored edit of its case and differs from it, or (version 2, base known here)
     changes a field this machine changed too. A sealed file (`.age`) is opened with the age
-    identity file `identity`; without it, or with the wrong one, BadInput.
+    identity file `identity`; without it, or with the wrong one, BadInput. The papers a sealed file
+    carries (desktop.files.case_papers: every one checked before anything changes) are taken in
+    with their case in the same transaction, counted in the report's `images` and `scans`.
     """
     batch: list[tuple[str, CaseFile]] = []
+    carried: list[tuple[str, case_papers.CasePapers]] = []
     seen: dict[str, str] = {}
     for path in case_files(files):
         try:
-            case = _read(Path(path), identity, known_keys=known_keys, shapes=shapes)
+            case, attached = _read(Path(path), identity, known_keys=known_keys, shapes=shapes)
         except CaseFileError as exc:
             raise BadInput(str(exc)) from None
         name = shown(path)
@@ -150,13 +187,18 @@ def import_files(
             raise BadInput(f"{name}：与 {seen[case.id]} 是同一个案卷（{case.id}），请只导入其中一个")
         seen[case.id] = name
         batch.append((name, case))
+        if attached is not None:
+            carried.append((case.id, attached))
     bases = {}
     for _, case in batch:
         if case.base is not None:
             values = known_base(store, case.id, case.base.digest)
             if values is not None:
                 bases[case.id] = values
-    return store.import_cases(batch, bases_known=bases)
+    with store.transaction():
+        report = store.import_cases(batch, bases_known=bases)
+        taken = [papers.take_in(store, case_id, attached) for case_id, attached in carried]
+    return dataclasses.replace(report, images=sum(t.images for t in taken), scans=sum(t.scans for t in taken))
 
 
 def case_files(files: Sequence[Path]) -> list[Path]:
@@ -205,6 +247,9 @@ def base_for(store: Store, case: Case) -> Base | None:
     return max(found, key=lambda f: f[:2])[2] if found else None
 
 
+PLAIN_WHY = "只有加密给营业厅的案卷文件才带图片（请在设置中填写营业厅的 age 公钥）"
+
+
 def _suffix(store: Store) -> str:
     """ ".age" when case files leave this machine sealed to the hall, else ""."""
     return sealing.SUFFIX if str(store.setting(ESCROW_SETTING) or "").strip() else ""
@@ -212,26 +257,43 @@ def _suffix(store: Store) -> str:
 
 def _read(
     path: Path, identity: Path | None, *, known_keys: frozenset[str] | None, shapes: Mapping[str, str] | None
-) -> CaseFile:
-    """A case file, plain or sealed (by its name or its first bytes)."""
+) -> tuple[CaseFile, case_papers.CasePapers | None]:
+    """A case file, plain or sealed (by its name or its first bytes), and the papers a sealed one
+    carries (None for a case file alone)."""
     try:
-        raw = safefile.read_regular(path, casefile.MAX_BYTES * 2)
+        raw = safefile.read_regular(path, _read_limit(path))
     except safefile.FileProblem as exc:
         raise CaseFileError(str(exc)) from None
     name = shown(path)
     if not (path.name.endswith(sealing.SUFFIX) or sealing.is_sealed(raw)):
-        return casefile.read(path, known_keys=known_keys, shapes=shapes, for_storage=True)
+        return casefile.read(path, known_keys=known_keys, shapes=shapes, for_storage=True), None
     if identity is None:
         raise BadInput(f"{name}：是加密的案卷文件，请用 --identity 指定营业厅的 age 身份文件")
     try:
         data = sealing.unseal(raw, sealing.identities(identity), name)
     except sealing.SealError as exc:
         raise BadInput(str(exc)) from None
+    attached = None
+    if case_papers.is_papers(data):
+        try:
+            attached = case_papers.unpack(data, name, sides=images.KINDS)
+        except case_papers.PapersError as exc:
+            raise BadInput(str(exc)) from None
+        data = attached.case_json
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CaseFileError(f"{name}：解密后不是 UTF-8 编码的文本") from None
-    return casefile.parse(text, source=name, known_keys=known_keys, shapes=shapes, for_storage=True)
+    case = casefile.parse(text, source=name, known_keys=known_keys, shapes=shapes, for_storage=True)
+    return case, attached
+
+
+def _read_limit(path: Path) -> int:
+    """How much of a file import reads: a sealed file may carry the case's papers (age adds 16
+    bytes to every 64 KiB it seals); any other is a case file of at most casefile.MAX_BYTES."""
+    if path.name.endswith(sealing.SUFFIX):
+        return case_papers.MAX_BYTES + case_papers.MAX_BYTES // 4096 + 4096
+    return casefile.MAX_BYTES * 2
 
 
 def _is_real_dir(path: Path) -> bool:
@@ -242,7 +304,9 @@ def _is_real_dir(path: Path) -> bool:
         return False
 
 
-def _write(store: Store, case_id: str, target: Path) -> None:
+def _write(store: Store, case_id: str, target: Path) -> str:
+    """Write the case's file; what it says of the papers it leaves behind ("" when none): all of
+    them in a plain file, an image of a format the archive does not take in a sealed one."""
     try:
         case = store.get(case_id)
     except CaseNotFound:
@@ -261,20 +325,30 @@ def _write(store: Store, case_id: str, target: Path) -> None:
         status=case.status,
     )
     _refuse_to_bury_newer(target, doc)
+    behind = ""
     try:
         # The file holds ID numbers: a new one is readable by its owner only.
         if target.name.endswith(sealing.SUFFIX):
             recipient = sealing.recipient(str(store.setting(ESCROW_SETTING)))
-            sealed = sealing.seal(doc.to_json().encode("utf-8"), [recipient])
+            plain = doc.to_json().encode("utf-8")
+            kept_images, kept_scans, unfit = papers.gathered(store, case.id)
+            if kept_images or kept_scans:
+                plain = case_papers.pack(plain, kept_images, kept_scans)
+            if unfit:
+                behind = f"未带上 {unfit} 张格式无法识别的证件图片，请在窗口里重新读取证件"
+            sealed = sealing.seal(plain, [recipient])
             safefile.write_atomic(target, sealed, mode=0o600)
             sealed_info.write(target, sealed, doc.id, doc.updated, doc.fields)
         else:
             casefile.write(doc, target, mode=0o600)
-    except sealing.SealError as exc:
+            words = papers.left_behind(store, case.id)
+            behind = f"未带上案卷的{words}：{PLAIN_WHY}" if words else ""
+    except (sealing.SealError, case_papers.PapersError) as exc:
         raise BadInput(str(exc)) from None
     except safefile.FileProblem as exc:
         raise BadInput(str(exc)) from None
     store.record_export(case_id, case.fields, revision=1 if base is None else base.revision + 1)
+    return behind
 
 
 def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:
@@ -307,7 +381,7 @@ def _refuse_to_bury_newer(target: Path, doc: CaseFile) -> None:
 
 def _refuse_to_bury_sealed(target: Path, doc: CaseFile) -> None:
     try:
-        data = safefile.read_regular(target, casefile.MAX_BYTES * 2)
+        data = safefile.read_regular(target, _read_limit(target))
     except safefile.FileProblem:
         if not os.path.lexists(target):
             return  # nothing there

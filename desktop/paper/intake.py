@@ -19,7 +19,7 @@ from desktop.domain.status import PAPER_STATUSES
 from desktop.paper.check import check_page, scan_corners
 from desktop.paper.locate import locate
 from desktop.paper.progress import progress, summary
-from desktop.paper.reprint import Reprint, print_day, reprint
+from desktop.paper.reprint import Reprint, kept_copies, print_day, print_settings, reprint
 from desktop.paper.scans import ScanPage, read_scan
 from desktop.render.identity import PAGE_WIDTH_MM, PageId
 from desktop.store.scans import ScanRow
@@ -72,13 +72,12 @@ class _Case:
     def layout(self) -> Reprint:
         if self._reprint is None:
             rec = self.latest()
-            settings = self._bundle.setting_defaults()
-            stored = self._store.settings()
-            settings.update({k: str(v) for k, v in stored.items() if k in settings and v})
+            settings = print_settings(self._bundle, self._store)
             ticks = self.case.materials if self._bundle.materials is not None else None
+            copies = kept_copies(self._store, self.case.id) if "copies" in rec.documents else []
             self._reprint = reprint(
                 self._bundle, self.case.fields, settings, number=self.number,
-                documents=rec.documents, materials=ticks, day=print_day(rec.at),
+                documents=rec.documents, materials=ticks, day=print_day(rec.at), copies=copies,
             )  # fmt: skip
         return self._reprint
 

@@ -16,7 +16,7 @@ from datetime import date
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from desktop.render.story import DocumentStart
 
@@ -85,8 +85,9 @@ def copies_story(
     for n, (kind, data) in enumerate(images):
         if n and kind == "licence":
             story.append(PageBreak())
-        story.append(Paragraph(f"复印件：{KIND_TITLES.get(kind, kind)}", title_style))
-        story.append(Spacer(1, 3 * mm))
-        story.append(AnnotatedImage(data, text, font, width))
+        # The title stays with its image: a second side that does not fit under the first goes
+        # to the next page whole, never leaving its title behind.
+        title = Paragraph(f"复印件：{KIND_TITLES.get(kind, kind)}", title_style)
+        story.append(KeepTogether([title, Spacer(1, 3 * mm), AnnotatedImage(data, text, font, width)]))
         story.append(Spacer(1, 8 * mm))
     return story

@@ -63,8 +63,8 @@ _HOME: dict[str, str] = {
     "same_content": "handover",
 }
 _SUBMODULES = ({"audit", "backup", "bases", "cipher", "connection", "describe", "encrypt", "escrow",
-                         "handover", "imports", "journal", "keys", "lists", "models", "numbers", "retention",
-                         "rows", "schema", "settings", "sqlite", "store", "text"})  # fmt: skip
+                         "handover", "images", "imports", "journal", "keys", "lists", "models", "numbers", "retention",
+                         "rows", "scans", "schema", "settings", "sqlite", "store", "text"})  # fmt: skip
 
 __all__ = [
     "APPLICATION_ID",

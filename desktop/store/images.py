@@ -52,6 +52,12 @@ def of_case(db: Database, case_id: str) -> list[CaseImage]:
     return sorted(images, key=lambda image: KINDS.index(image.kind) if image.kind in KINDS else len(KINDS))
 
 
+def count(db: Database, case_id: str) -> int:
+    """How many images the case keeps, without reading them."""
+    row = db.execute("SELECT count(*) FROM case_images WHERE case_id = ?", [case_id]).fetchone()
+    return int(row[0])
+
+
 def forget(db: Database, case_id: str, kind: str | None = None) -> None:
     with store_errors(), db.atomic():
         if kind is None:

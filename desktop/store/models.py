@@ -231,6 +231,9 @@ class ImportReport:
     replaced: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     merged: tuple[str, ...] = ()  # version-2 files merged field by field with this machine's edits
+    # Papers that came inside sealed case files (desktop.exchange.papers): card images, scanned pages.
+    images: int = 0
+    scans: int = 0
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ def insert(db: Database, now: datetime, pages: Sequence[ScanRow]) -> None:
     db[TABLE].insert_all(
         {
             "case_id": p.case_id,
-            "at": now.isoformat(timespec="seconds"),
+            # A page that came with its case file keeps the time it was scanned in.
+            "at": p.at or now.isoformat(timespec="seconds"),
             "source": p.source,
             "doc": p.doc,
             "page": p.page,

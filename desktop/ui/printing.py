@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QWidget
 
 import desktop.render  # lazy: ReportLab loads with the first render (desktop.files.lazy)
+import desktop.store  # lazy, as render: the card images are read when a print takes them
 import desktop.ui  # lazy: print_path (pdfium) loads with the first print
 from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
 from desktop.store.models import Conflict
@@ -41,8 +42,9 @@ class RenderJob:
     """A render for a worker thread: calling it returns the PDF; `pages` then holds its page count
     (what a print-log row records), read back on the GUI thread once the worker is done."""
 
-    def __init__(self, render: Callable[[RenderJob], bytes]) -> None:
+    def __init__(self, render: Callable[[RenderJob], bytes], *, copies: bool = False) -> None:
         self._render = render
+        self.copies = copies  # it ends with the 复印件 pages (the case keeps card images)
         self.pages = 0
         self.starts: dict[str, int] = {}  # each document's first page (from 0)
 
@@ -99,16 +101,25 @@ class Printing(QObject):
         draft = bool(session.print_blockers())
         ticked = tuple(session.materials)  # the checklist page 材料清单 follows the documents
         wanted = None if documents is None else tuple(documents)
+        copies = self.kept_copies(wanted)  # read here: the store is not the worker's
 
         def render(job: RenderJob) -> bytes:
             out = io.BytesIO()
             job.pages = desktop.render.render_pdf(
                 bundle, values, settings, case_id=label, draft=draft, out=out, materials=ticked,
-                documents=wanted, starts=job.starts,
+                documents=wanted, starts=job.starts, copies=copies,
             )  # fmt: skip
             return out.getvalue()
 
-        return RenderJob(render)
+        return RenderJob(render, copies=bool(copies))
+
+    def kept_copies(self, documents: Collection[str] | None) -> list[tuple[str, bytes]]:
+        """The case's card images for the 复印件 pages, when the print takes them (the whole
+        bundle, or `copies` named), as `render --db FILE --id ID` prints them."""
+        case_id = self.session.case_id
+        if case_id is None or (documents is not None and "copies" not in documents):
+            return []
+        return [(i.kind, i.data) for i in desktop.store.images.of_case(self.store().db, case_id)]
 
     def draft_note(self) -> str:
         blockers = self.session.print_blockers()
@@ -187,17 +198,18 @@ class Printing(QObject):
         self.reveal_all()
         self.message.emit("正在准备打印…", 0)
         wanted = None if documents is None else tuple(documents)
-        self.workers.run(
-            self.render_job(wanted), lambda data: self._print_ready(data, wanted), self.worker_failed
-        )
+        job = self.render_job(wanted)
+        self.workers.run(job, lambda data: self._print_ready(data, wanted, job.copies), self.worker_failed)
 
-    def _print_ready(self, data: bytes, documents: Collection[str] | None = None) -> None:
+    def _print_ready(
+        self, data: bytes, documents: Collection[str] | None = None, copies: bool = False
+    ) -> None:
         if self.closed:
             return
         self.message.emit("", 0)
         printer = self.ask_printer()
         if printer is not None:
-            self.print_to(printer, data, documents)
+            self.print_to(printer, data, documents, copies=copies)
 
     def ask_printer(self) -> QPrinter | None:
         """The system print dialog; the printer the agent chose, or None when cancelled."""
@@ -214,13 +226,19 @@ class Printing(QObject):
         return printer if dialog.exec() == QPrintDialog.DialogCode.Accepted else None
 
     def print_to(
-        self, printer: QPrinter, data: bytes | None = None, documents: Collection[str] | None = None
+        self,
+        printer: QPrinter,
+        data: bytes | None = None,
+        documents: Collection[str] | None = None,
+        *,
+        copies: bool = False,
     ) -> int:
         """Print the bundle (or `documents`) on `printer` (no dialog) and record the print; pages.
-
-        The PDF itself goes to the printer or file wherever the platform allows (print_path)."""
+        `copies`: `data` ends with the 复印件 pages (a job's `copies`). The PDF itself goes to the
+        printer or file wherever the platform allows (print_path)."""
         if data is None:
-            data = self.render_job(documents)()
+            job = self.render_job(documents)
+            data, copies = job(), job.copies
 
         def raster(pages: Sequence[int]) -> int:
             try:
@@ -235,11 +253,13 @@ class Printing(QObject):
         except desktop.ui.print_path.PrintRefused as exc:
             self.banner.show_message(Topic.PRINT, str(exc), [], kind="error")
             return 0
-        self._record_print(sent.pages, documents)
+        self._record_print(sent.pages, documents, copies=copies)
         self.message.emit(sent.message, 5000)
         return sent.pages
 
-    def _record_print(self, pages: int, documents: Collection[str] | None = None) -> None:
+    def _record_print(
+        self, pages: int, documents: Collection[str] | None = None, *, copies: bool = False
+    ) -> None:
         """A final print or PDF (no error, nothing unfilled) is one print-log row and makes the case
         已打印; a draft print (marked 草稿 on every page) records nothing."""
         session = self.session
@@ -250,7 +270,7 @@ class Printing(QObject):
         self.autosaver.flush()
         if session.case_id is None:
             return
-        printed = desktop.render.printed_documents(session.bundle, documents, materials=True)
+        printed = desktop.render.printed_documents(session.bundle, documents, materials=True, copies=copies)
         digest = session.print_digest()
         try:
             revision = self.store().record_print(
@@ -270,7 +290,7 @@ class Printing(QObject):
         write_atomic(target, job())
         if self.session.case_id is not None:
             self.store().log_event(self.session.case_id, "exported", detail="pdf")
-            self._record_print(job.pages)
+            self._record_print(job.pages, copies=job.copies)
         self.message.emit(f"已保存 PDF：{target}", 8000)
         return target
 
@@ -303,7 +323,7 @@ class Printing(QObject):
             if case_id is not None and not self.closed:
                 self.store().log_event(case_id, "exported", detail="pdf")
                 if case_id == self.session.case_id:
-                    self._record_print(pages)
+                    self._record_print(pages, copies=job.copies)
             self.message.emit(f"已保存 PDF：{path}", 8000)
 
         self.workers.run(write, done, self.worker_failed)
