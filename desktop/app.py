@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
         self.view.tab_bar.setElideMode(QtCore.Qt.TextElideMode.ElideNone)
         action_table.bind_shortcuts(self.action_specs, self.actions_by_name)
         self.session.set_settings(self.settings())
-        if not self.ops.reopen_last():
+        if not (recovery.clean_start(self.store, self.db_path, lock.crashed) and self.ops.reopen_last()):
             self.session.load(None, 0, "draft", {})
             self._present()
         focus = QApplication.focusWidget()

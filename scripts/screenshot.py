@@ -7,7 +7,7 @@
 Shoots, on a throw-away drafts file and at a 1366×768 laptop's size: the first-start dialogs (营业厅设置
 and the passphrase), an empty case, the example case, a case full of errors (each tab), the drafts
 list with a search, the preview, F1's shortcut table, the status filter, the print log, a
-changed-after-print banner and the crash banner (that window reopens on the last case). Files are named SCENE-TAB.png. Fontconfig is shown DejaVu alone (as on a PC
+changed-after-print banner and the crash banner (after a crash nothing is reopened: the banner offers it). Files are named SCENE-TAB.png. Fontconfig is shown DejaVu alone (as on a PC
 without Chinese fonts, issue 23): every Chinese character is drawn by the bundled font.
 """
 
