@@ -199,6 +199,9 @@ def app_env(display: str, tmp_path: Path, values: dict) -> dict[str, str]:
         "QT_QPA_PLATFORM": "xcb",
         "DESK400_DATA_DIR": str(tmp_path / "data"),
         "HOME": str(tmp_path),
+        # No printer, whatever the machine has: the print dialog then prints to the PDF file it
+        # proposes (a CUPS printer would take the test's print).
+        "CUPS_SERVER": str(tmp_path / "no-cups.sock"),
     }
     env.pop("WAYLAND_DISPLAY", None)
     keymap_with({ch for value in values.values() for ch in str(value) if not ch.isascii()}, env)
