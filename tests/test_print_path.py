@@ -12,6 +12,8 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtGui import QPageRanges
 from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QLineEdit
+from test_ui_support import field, type_text
 
 from desktop.store import Store
 from desktop.ui.print_path import PrintChoice, PrintRefused, choice_of, chosen_pages, deliver, lp_command
@@ -160,3 +162,9 @@ def test_an_empty_page_range_prints_nothing_and_says_why(make_window, tmp_path):
     with pytest.raises(PrintRefused, match="所选页码范围里没有页"):
         deliver(PrintChoice(file=tmp_path / "none.pdf", ranges=((90, 99),)), data, never)
     assert not (tmp_path / "none.pdf").exists()
+
+
+def test_the_proposed_pdf_is_named_for_the_customer_in_the_home_folder(make_window):
+    window = make_window()
+    type_text(field(window, "authorization", "customer.name", QLineEdit), "A/B:某某公司")
+    assert window.printing.pdf_name() == Path.home() / "A_B_某某公司.pdf"  # never a folder A/

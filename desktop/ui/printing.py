@@ -7,6 +7,7 @@ shows and `check` judges; the PDF is rendered off the GUI thread from a snapshot
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -298,7 +299,8 @@ class Printing(QObject):
         """Where a PDF of the case is first proposed: the home folder, named for the customer."""
         session = self.session
         title = session.values.get(session.bundle.drafts.title_key) or "400业务申请资料"
-        return Path.home() / f"{str(title).replace('/', '／')}.pdf"
+        # A company name may hold what no file name may (「A/B」, Windows' \\ : * ? " < > |).
+        return Path.home() / (re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(title)) + ".pdf")
 
     def ask_export_pdf(self) -> None:
         from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 (its type costs enums before the first paint)
