@@ -9,6 +9,8 @@ example case's PDF rendered from its file, page by page.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import re
@@ -43,8 +45,12 @@ def free_display() -> int:
 @pytest.fixture
 def display():
     number = free_display()
+    # -noreset: an X server resets itself (its keymap included) whenever its last client leaves;
+    # keymap_with's xmodmap was that client, so the keys prepared for the test's characters were
+    # gone before the app connected, and every Chinese character went through xdotool's spare-key
+    # remapping, which loses or doubles characters under load: the test's flakes (issue 23).
     server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        ["Xvfb", f":{number}", "-screen", "0", "1366x768x24", "-nolisten", "tcp", "-noreset"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -67,7 +73,6 @@ def display():
     server.wait(10)
 
 
-NON_ASCII_PACE_S = 0.12  # between two non-ASCII characters (see Keyboard.type)
 WAIT_S = 90  # generous: a loaded 2-core CI machine takes seconds where a desk takes milliseconds
 
 
@@ -116,19 +121,18 @@ class Keyboard:
         self.run("key", "--delay", "40", *keys)
 
     def type(self, text: str) -> None:
-        """ASCII runs in one `xdotool type`; each other character in a call of its own, paced.
+        """ASCII through `xdotool type`; every other character pressed by its key's code (the
+        key keymap_with put it on) through XTest directly.
 
-        The one pause left in the test, and not a wait for the app: xdotool remaps a spare key
-        for some characters even with the keymap prepared (keymap_with), and a burst of them
-        makes the app read a key under the next character's mapping (「杭州云栖数智」 arrived as
-        「杭栖栖」 and 「数科科」 when sent in one call). Nothing the app shows says that a
-        character has arrived, so the pace is xdotool's, per character."""
+        `xdotool type` remaps a spare key for such characters even when the keymap holds them,
+        and under load the app reads the key after the next remapping: a character is lost or
+        doubled (「杭州云栖」 arrived as 「州云栖」 and 「杭栖栖」). A key code whose mapping never
+        changes (the display fixture's -noreset keeps it) cannot be read wrong: no pause."""
         for ascii_run, chars in re.findall(r"([\x00-\x7f]*)([^\x00-\x7f]*)", text):
             if ascii_run:
                 self.run("type", "--delay", "25", ascii_run)
-            for ch in chars:
-                self.run("type", "--delay", "60", ch)
-                time.sleep(NON_ASCII_PACE_S)
+            if chars:
+                press_keycodes(self.env["DISPLAY"], [KEYCODES[self.env["DISPLAY"]][ch] for ch in chars])
 
     def field(self, text: str | None) -> None:
         """Type into the field under the cursor (or leave it as it is) and Tab to the next."""
@@ -170,7 +174,31 @@ class Keyboard:
         self.focus(self.window, "the main window")
 
 
-def keymap_with(chars: set[str], env: dict[str, str]) -> None:
+KEYCODES: dict[str, dict[str, int]] = {}  # display -> the key each non-ASCII character is on
+
+
+def press_keycodes(display: str, codes: list[int]) -> None:
+    """Press and release each key code in turn through the XTest extension (libXtst), waiting
+    until the X server has taken every event (XSync) before returning."""
+    x11 = ctypes.CDLL(ctypes.util.find_library("X11"))
+    xtst = ctypes.CDLL(ctypes.util.find_library("Xtst"))
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+    connection = x11.XOpenDisplay(display.encode())
+    assert connection, f"cannot open display {display}"
+    try:
+        for code in codes:
+            xtst.XTestFakeKeyEvent(connection, code, 1, 0)
+            xtst.XTestFakeKeyEvent(connection, code, 0, 25)  # released 25 ms later, as typed
+            x11.XSync(connection, 0)
+    finally:
+        x11.XCloseDisplay(connection)
+
+
+def keymap_with(chars: set[str], env: dict[str, str]) -> dict[str, int]:
     """Put every character the test types into the X keymap first (over unused XF86 keys).
 
     Otherwise xdotool remaps one spare key per character while typing, and under load the client
@@ -190,6 +218,12 @@ def keymap_with(chars: set[str], env: dict[str, str]) -> None:
         f"keycode {code} = U{ord(ch):04X} U{ord(ch):04X}" for code, ch in zip(free, wanted, strict=False)
     )
     subprocess.run(["xmodmap", "-"], input=script, env=env, text=True, check=True)
+    mapped = subprocess.run(["xmodmap", "-pke"], env=env, capture_output=True, text=True, check=True).stdout
+    for code, ch in zip(free, wanted, strict=False):
+        assert re.search(rf"^keycode +{code} = U{ord(ch):04X}\b", mapped, re.M | re.I), (
+            f"key {code} not mapped"
+        )
+    return dict(zip(wanted, free, strict=False))
 
 
 def app_env(display: str, tmp_path: Path, values: dict) -> dict[str, str]:
@@ -204,7 +238,9 @@ def app_env(display: str, tmp_path: Path, values: dict) -> dict[str, str]:
         "CUPS_SERVER": str(tmp_path / "no-cups.sock"),
     }
     env.pop("WAYLAND_DISPLAY", None)
-    keymap_with({ch for value in values.values() for ch in str(value) if not ch.isascii()}, env)
+    KEYCODES[display] = keymap_with(
+        {ch for value in values.values() for ch in str(value) if not ch.isascii()}, env
+    )
     return env
 
 
