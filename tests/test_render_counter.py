@@ -54,7 +54,7 @@ def test_the_materials_page_names_the_hall_the_agent_and_the_print_date(bundle, 
     text = re.sub(r"\s+", "", PdfReader(io.BytesIO(data)).pages[0].extract_text())
     today = date.today()
     assert f"经办单位：{example_values['agency.name']}" in text
-    assert f"经办人：{example_values['agency.handler']}" in text
+    assert f"经办单位经办人：{example_values['agency.handler']}" in text
     assert f"日期：{today.year}年{today.month}月{today.day}日" in text
 
 
@@ -62,4 +62,4 @@ def test_the_materials_page_keeps_underlined_blanks_when_the_case_has_no_hall(bu
     values = {k: v for k, v in example_values.items() if k not in ("agency.name", "agency.handler")}
     data = pdf(bundle, values, ("materials",), materials=())
     text = re.sub(r"\s+", "", PdfReader(io.BytesIO(data)).pages[0].extract_text())
-    assert "经办单位：经办人：日期：" in text  # the lines stay for a pen
+    assert "经办单位：经办单位经办人：日期：" in text  # the lines stay for a pen

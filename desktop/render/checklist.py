@@ -16,7 +16,6 @@ from desktop.render.story import NBSP, Builder, DocumentStart, Run, Styles, Valu
 TITLE = "材料清单"
 DOC_ID = "materials"
 OPTIONAL = "（如有）"
-AGENCY, HANDLER = "agency.name", "agency.handler"  # 经办单位, 经办人 (forms/400/fields.toml)
 
 
 def checklist_story(
@@ -53,20 +52,14 @@ def checklist_story(
     out.append(Spacer(1, 18))
     out.append(text([Run("以上材料已核对原件并收齐。")], plain, frame_width))
     out.append(Spacer(1, 12))
-    # Filled from what the case knows (the hall's name and agent, settings' defaults for a new
-    # case) and the day of the print: the page was signed off with these blank (issue 23).
+    # Filled from what the case knows (materials.toml's `signed`: the hall's name and agent, the
+    # settings' defaults for a new case) and the day of the print: it was left blank (issue 23).
     gap = Run(NBSP * 3)
-    out.append(
-        text(
-            [
-                Run("经办单位："), filled(vals.show_key(AGENCY), 10, st), gap,
-                Run("经办人："), filled(vals.show_key(HANDLER), 5, st), gap,
-                Run("日期："), filled(f"{printed.year}年{printed.month}月{printed.day}日", 6, st),
-            ],
-            plain,
-            frame_width,
-        )
-    )  # fmt: skip
+    foot: list[Run] = []
+    for key in bundle.materials.signed:
+        foot += [Run(f"{bundle.field(key).label}："), filled(vals.show_key(key), 8, st), gap]
+    foot += [Run("日期："), filled(f"{printed.year}年{printed.month}月{printed.day}日", 6, st)]
+    out.append(text(foot, plain, frame_width))
     return out
 
 
