@@ -36,7 +36,8 @@ from desktop.domain.forms import Bundle, default_bundle
 from desktop.domain.session import EditSession
 from desktop.domain.status import window_title
 from desktop.files import paths
-from desktop.store.models import StoreError
+from desktop.store.changes import Changes
+from desktop.store.errors import StoreError
 from desktop.ui import actions as action_table
 from desktop.ui import status_bar, translations, window_place
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
@@ -49,6 +50,7 @@ from desktop.ui.checklist import MaterialsChecklist, form_and_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
 from desktop.ui.keys_dialog import KeysDialog
+from desktop.ui.operations import Operations, saved
 from desktop.ui.paper_trail import PaperTrail
 from desktop.ui.papers import SCAN_FOLDER_KEY, Papers
 from desktop.ui.printing import FORM_MIN, Printing
@@ -59,13 +61,13 @@ from desktop.ui.watcher import ChangeWatcher
 from desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
-    from PySide6.QtPrintSupport import QPrinter
-
     from desktop.store import Store
 
 __all__ = ["MainWindow", "run", "SAVE_DELAY_MS"]
 
-LIST_DELAY_MS = 1000  # the drafts list follows a saved title or number after this pause
+# Writes that cannot name the cases they changed (a replayed journal, a hall pull): the list and
+# statuses may differ, and the case on screen is looked at again.
+UNNAMED = Changes.of(listed=True, status=True, unnamed=True)
 
 
 class MainWindow(QMainWindow):
@@ -78,9 +80,10 @@ class MainWindow(QMainWindow):
       view         CaseView: the document tabs (`tabs`) and the print status line (`print_label`)
       autosaver    Autosaver: pending edits to the drafts file, retries, the close journal
       watcher      ChangeWatcher: another window's save of the case on screen
-      ops          CaseOps: new, open, duplicate, delete, restore; emits `case_changed`
+      operations   Operations: every write on the saving thread, then one `changed(Changes)`
+      ops          CaseOps: new, open, duplicate, delete, restore
       printing     Printing: preview pane, print dialog, PDF export
-      drafts       DraftsPane: the drafts list and search (listens to `ops.case_changed`)
+      drafts       DraftsPane: the drafts list and search (follows `operations.changed`)
       banner       Banner: one message inside the window (topics: banner.Topic)
       workers      Workers: the saving and drafts-reading threads with their connections
       actions      the QActions built from desktop/ui/actions.py's table (also `action_<name>`)
@@ -157,19 +160,20 @@ class MainWindow(QMainWindow):
             self.drafts.add_button(button)
         self.action_restore_case.setEnabled(False)
 
+        self.operations = Operations(self.workers, self)
         self.autosaver = Autosaver(self.session, self.workers, lambda: self.store, self)
         self.watcher = ChangeWatcher(self.session, self.autosaver, self.workers, self)
-        self.ops = CaseOps(self.session, self.autosaver, self.watcher, lambda: self.store, self.banner,
-                           self._present, self)  # fmt: skip
-        self.printing = Printing(self.session, self.autosaver, self.workers, lambda: self.store, self.settings,
-                                 self.reveal_all, self.banner, self.splitter, self.action_preview, self)  # fmt: skip
+        self.ops = CaseOps(self.session, self.autosaver, self.watcher, self.operations, lambda: self.store,
+                           self.banner, self._present, self)  # fmt: skip
+        self.printing = Printing(self.session, self.autosaver, self.workers, self.operations, lambda: self.store,
+                                 self.settings, self.reveal_all, self.banner, self.splitter, self.action_preview,
+                                 self)  # fmt: skip
         self.printing.form_width = lambda: max(FORM_MIN, self.view.tab_bar.sizeHint().width() + 24)
         self.trail = PaperTrail(self.session, self.printing, lambda: self.store, self.banner,
                                 lambda: bundle.documents[self.tabs.currentIndex()].id, self)  # fmt: skip
         self.hall = HallSync(self.workers, lambda: self._open_store(backups=False), self,
                              fields=self.bundle.fields)  # fmt: skip
-        self.papers = Papers(bundle, lambda: self.session.case_id, self.workers, self)
-        self._list_timer = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
+        self.papers = Papers(bundle, lambda: self.session.case_id, self.workers, self.operations, self)
 
     def _connect(self) -> None:
         view, autosaver, watcher, ops, printing = (
@@ -183,7 +187,7 @@ class MainWindow(QMainWindow):
         view.left.connect(self._left)
         view.status_changed.connect(self._print_status)
         self.extras = CaseExtras(self.session, self.view, self.checklist, self.autosaver, self.workers,
-                                 lambda: self.store, self.banner, self)  # fmt: skip
+                                 self.operations, self.banner, self)  # fmt: skip
         autosaver.saved.connect(self._saved)
         autosaver.failed.connect(
             lambda _save, text: self.banner.show_message(Topic.SAVE, text, [], kind="error")
@@ -194,16 +198,14 @@ class MainWindow(QMainWindow):
         watcher.clash.connect(lambda: ops.say_conflict("这个案卷刚在其他窗口（或由导入）修改并保存了"))
         watcher.binned.connect(ops.say_binned)
         watcher.restored.connect(self._restored_elsewhere)
-        ops.case_changed.connect(lambda _id: self.drafts.refresh())
+        self.operations.changed.connect(self._changed)
         ops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         printing.message.connect(self._status_message)
-        printing.printed.connect(lambda _id: (self.drafts.refresh(), self.hall.sync_now()))
+        printing.printed.connect(lambda _id: self.hall.sync_now())
         self.papers.message.connect(self._status_message)
-        self.papers.changed.connect(lambda: (self.drafts.refresh(), self.watcher.check()))
         self.hall_panel = HallPanel(self.hall, self.banner, self.session, self.autosaver, self.hall_label,
                                     self._pulled, self)  # fmt: skip
         self.capture = CardCapture(self, self._ensure_started)
-        self._list_timer.timeout.connect(self.drafts.refresh)
         self.drafts.serve_from(self.workers.read, self.printing.worker_failed)
         self.drafts.open_requested.connect(self.open_case)
         self.tabs.currentChanged.connect(lambda _n: self.printing.follow_tab())
@@ -247,9 +249,9 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
             self.view.go_tab(self.tabs.currentIndex(), visible=True, first_field=False)
-        recovery.offer(self.banner, self.store, self.db_path, lock.crashed, self.open_case,
-                       self._replayed)  # fmt: skip
-        self.drafts.refresh()
+        recovery.offer(self.banner, self.store, self.db_path, lock.crashed, self.open_case, self._replayed,
+                       lambda job: self.operations.wait(job, UNNAMED))  # fmt: skip
+        self.drafts.refresh()  # the first fill (not a change)
         self.watcher.start()
         self._configure_hall()
         self.papers.watch(self.store.setting(SCAN_FOLDER_KEY))
@@ -330,59 +332,10 @@ class MainWindow(QMainWindow):
     def update_title(self) -> None:
         self.setWindowTitle(window_title(self.session.number, self.session.title(), self.session.status))
 
-    def new_case(self) -> None:
-        """A blank case with today's dates and the hall's settings; stored on its first edit."""
-        self._ensure_started()
-        if self.ops.new_case():
-            self.go_tab(0)
-
     def open_case(self, case_id: str) -> None:
         """Show a stored case with every value; never blocks (problems go to the banner)."""
         self._ensure_started()
         self.ops.open_case(case_id)
-
-    def duplicate_case(self) -> None:
-        self._ensure_started()
-        self.ops.duplicate()
-
-    def delete_case(self) -> None:
-        """Move the selected (or open) case to the bin, with an undo in the banner."""
-        self._ensure_started()
-        if self.drafts.in_bin():
-            return
-        selected = self.drafts.selected_id() if self.drafts.list.hasFocus() else None
-        self.ops.delete(selected or self.session.case_id)
-
-    def restore_selected(self) -> None:
-        self._ensure_started()
-        case_id = self.drafts.selected_id()
-        if case_id and self.drafts.in_bin():
-            self.ops.restore(case_id)
-            if self.drafts.in_bin():
-                self.drafts.bin.setChecked(False)
-
-    def load_example(self) -> None:
-        """A filled-in example case for a newcomer, stored as a new draft."""
-        from desktop.domain.case import normalise_values
-        from desktop.files import casefile
-
-        self._ensure_started()
-        case = casefile.read(paths.root() / "examples" / "example-case.json", known_keys=self.bundle.keys())
-        values = normalise_values(self.bundle, case.fields, today=self.today())
-        self.ops.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除", example=True)
-
-    def print_blockers(self) -> dict[str, int]:
-        """Fields holding errors (in form order) with their error counts: what blocks a clean print."""
-        self._ensure_started()
-        return self.session.print_blockers()
-
-    def tab_error_count(self, document_id: str) -> int:
-        """Errors on one document's tab (what its title shows)."""
-        self._ensure_started()
-        return self.view.tab_error_count(document_id)
-
-    def go_tab(self, index: int) -> None:
-        self.view.go_tab(index, visible=self.isVisible())
 
     # -- edits and saves -----------------------------------------------------------------------
 
@@ -409,21 +362,27 @@ class MainWindow(QMainWindow):
         if self.session.dirty and old is not None and Shiboken.isValid(self) and self.isAncestorOf(old):
             self.autosaver.save_soon()
 
-    def flush(self) -> bool:
-        """Write pending edits now; False when they could not be written (the banner says why)."""
-        return self.autosaver.flush()
-
     def _saved(self, save: Any) -> None:
-        self.saved_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
-        if save is not None and save.case_id is None:  # the first save: its defaults are typed now
+        if save.case_id is None:  # the first save: its defaults are typed now
             self.view.recheck(self.bundle.fields)
-        self.update_title()
-        self.banner.dismiss(Topic.SAVE)
-        self.trail.follow()
         self.drafts.current_id = self.session.case_id
         drafts = self.bundle.drafts
-        if save is None or save.listed(drafts.title_key, *drafts.search_keys, *drafts.mask_keys):
-            self._list_timer.start()  # the list shows these values: refresh it once the agent pauses
+        self.operations.announce(saved(save, (drafts.title_key, *drafts.search_keys, *drafts.mask_keys)))
+
+    def _changed(self, changes: Changes) -> None:
+        """The one change event (every write: desktop/ui/operations.py): each view that shows
+        stored things follows it, none is refreshed by a writer's hand."""
+        self.drafts.follow(changes)
+        if changes.touches(self.session.case_id):
+            self.saved_label.setText(f"已保存 {datetime.now():%H:%M:%S}")
+            self.banner.dismiss(Topic.SAVE)
+            self.trail.follow()  # the title and the 打印后有修改 banner, which name the status
+        if changes.settings:
+            self.banner.dismiss(Topic.SETTINGS)
+        if not changes.typed and (changes.touches(self.session.case_id) or changes.settings):
+            self.printing.changed()  # the preview (typing already asked for it, edit by edit)
+        if changes.unnamed:
+            self.check_for_changes()  # the case on screen may be newer now
 
     def check_for_changes(self) -> None:
         """Look, off the GUI thread, whether another window saved or binned the open case."""
@@ -442,7 +401,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.autosaver.save_soon)  # what was typed meanwhile can go now
 
     def _replayed(self, count: int) -> None:
-        self.drafts.refresh()
         self.statusBar().showMessage(f"已把 {count} 个案卷的修改写回草稿文件", 8000)
 
     def _print_status(self, text: str) -> None:
@@ -458,8 +416,8 @@ class MainWindow(QMainWindow):
     # -- the hall server ---------------------------------------------------------------------
 
     def _pulled(self) -> None:
-        self.drafts.refresh()
-        self.check_for_changes()  # the case on screen may be newer now
+        """A hall round pulled cases (written on the hall's own thread and connection)."""
+        self.operations.announce(UNNAMED)
 
     def _configure_hall(self) -> None:
         settings = self.settings()
@@ -472,22 +430,6 @@ class MainWindow(QMainWindow):
         self.action_delete_case.setEnabled(not binned)
 
     # -- paper -----------------------------------------------------------------------------------
-
-    @property
-    def preview(self) -> Any:
-        return self.printing.preview
-
-    def toggle_preview(self) -> None:
-        self._ensure_started()
-        self.printing.toggle_preview()
-
-    def refresh_preview(self) -> None:
-        self.printing.refresh_preview()
-
-    def print_to(self, printer: QPrinter, data: bytes | None = None) -> int:
-        """Print the bundle on `printer` (no dialog) and mark the case printed; returns pages."""
-        self._ensure_started()
-        return self.printing.print_to(printer, data)
 
     def export_pdf(self, path: Path | str) -> Path:
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
@@ -516,21 +458,26 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def save_settings(self, values: Mapping[str, Any]) -> None:
-        from desktop.store import StoreError
-
         self._ensure_started()
+        wanted = dict(values)
+
+        def write(store: Store) -> None:
+            for key, value in wanted.items():
+                store.set_setting(key, value)
+
         try:
-            for key, value in values.items():
-                self.store.set_setting(key, value)
+            self.operations.wait(write, Changes(settings=True), lambda _none: self._settings_saved())
         except StoreError as exc:
             self.banner.show_message(Topic.SETTINGS, str(exc), [], kind="error")
             return
+        self.statusBar().showMessage("设置已保存；经办单位和经办人会填入新建的案卷", 5000)
+
+    def _settings_saved(self) -> None:
         self.session.set_settings(self.settings())
         self._configure_hall()
         self.papers.watch(self.store.setting(SCAN_FOLDER_KEY))
         if self.session.fresh:  # a blank case on screen takes the new defaults at once
             self.view.recheck(self.bundle.fields)
-        self.statusBar().showMessage("设置已保存；经办单位和经办人会填入新建的案卷", 5000)
 
     def show_keys(self) -> None:
         """F1: the shortcuts as a table in a window of their own (kept beside the form)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -234,11 +233,15 @@ def _run(args: argparse.Namespace, db_path: Path | None) -> int:
             return cmd_server_set_retention(args.url, args.days)
         if args.command == "server":
             return cmd_server_add_desk(args.url, args.code, from_stdin=args.password_stdin)
-    except sqlite3.Error as exc:
-        raise BadInput(drafts_problem(db_path, exc)) from None
     except OSError as exc:
         raise BadInput(safefile.why(exc)) from None
     except Exception as exc:
+        # sqlite3 is named here, not up front: a render or a check never opens a drafts file, and
+        # whatever did has loaded it already.
+        import sqlite3
+
+        if isinstance(exc, sqlite3.Error):
+            raise BadInput(drafts_problem(db_path, exc)) from None
         from desktop.store import StoreError  # not imported up front: most commands never need it
         from desktop.store.connection import ERRORS
 
@@ -611,7 +614,7 @@ def run_paper(args: argparse.Namespace, bundle: Any, db_path: Path | None) -> in
         if args.command == "scan-in":
             return cmd_scan_in(bundle, db_path, args.scans)
         return cmd_handover(bundle, db_path, args.id, args.output)
-    except ImportError as exc:  # the frozen app leaves numpy out for now (its size, build.spec)
+    except ImportError as exc:  # an install without numpy, zxing-cpp or pdfium
         missing = exc.name or "numpy"
         raise BadInput(
             f"这个 desk400 安装包没有带检查签字扫描件所需的组件（{missing}），{args.command} 无法运行；"

@@ -18,7 +18,7 @@ from desktop.files import casefile, paths
 
 
 class NotCounted(Exception):
-    """A step this build cannot run by design (the OCR stack left out of the frozen app): said
+    """A step this build cannot run by design (an installation made without the OCR stack): said
     plainly, counted neither passed nor failed."""
 
 

@@ -90,11 +90,11 @@ def paper_trail(app, window, out: Path, work: Path) -> list[Path]:
     """The example printed twice with an edit between: the changed banner, the print log, and the
     status filter with its counts."""
     shots = []
-    window.load_example()
+    window.action_load_example.trigger()
     settle(app, 0.5)
     window.export_pdf(work / "printed.pdf")  # a final PDF: one print-log row, 已打印
     settle(app, 0.5)
-    window.go_tab(1)
+    window.view.go_tab(1)
     old = window.session.values.get("customer.postcode")
     window.session.edit("customer.postcode", "310013" if old != "310013" else "310014")
     window.view.show_case()
@@ -164,7 +164,7 @@ def main(argv: list[str]) -> int:
     settle(app, 0.2)
     shots += shoot_tabs(app, window, out, "empty")
 
-    window.load_example()
+    window.action_load_example.trigger()
     settle(app)
     shots += shoot_tabs(app, window, out, "example")
 
@@ -181,7 +181,7 @@ def main(argv: list[str]) -> int:
     settle(app, 0.6)
     window.action_preview.trigger()
     deadline = time.perf_counter() + 30
-    while window.preview.page_count() == 0 and time.perf_counter() < deadline:
+    while window.printing.preview.page_count() == 0 and time.perf_counter() < deadline:
         settle(app, 0.1)
     settle(app, 0.5)
     path = out / "preview-requirement.png"

@@ -1,5 +1,6 @@
-"""A build without the OCR stack (the frozen app, for now: build.spec leaves rapidocr, onnxruntime,
-OpenCV and numpy out, 588 MB with them): read-card exits 2 with one Chinese line, 读取证件 says the
+"""An installation without the OCR stack (the frozen app carries it since issue 24's size work, but
+a build or install made without rapidocr, onnxruntime or numpy must still answer plainly): read-card
+exits 2 with one Chinese line, 读取证件 says the
 same for a photo or scan while the chip reader still fills, and the self-test does not count the
 OCR step. The stack is hidden the way Python itself reports a module absent (sys.modules[name] =
 None makes importlib find no spec and any import fail)."""

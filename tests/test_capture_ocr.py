@@ -181,3 +181,9 @@ def test_rapidocr_downloader_is_refused(engine):
 
     with pytest.raises(OcrUnavailable, match="已阻止"):
         DownloadFile.run(None)
+
+
+def test_the_models_threads_sleep_instead_of_spinning(engine):
+    """On a 2-core laptop spinning onnxruntime threads take the cores the read (and the window's
+    GUI thread) need; rapidocr cannot be told, so the engine's sessions are made without it."""
+    assert engine.spins is False

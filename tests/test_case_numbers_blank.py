@@ -18,7 +18,7 @@ def test_a_blank_case_is_never_stored(make_window, qtbot, db):
     type_text(edit, "某")
     clear(edit)  # typed, then erased: still nothing to keep
     window.action_new_case.trigger()
-    assert window.flush()
+    assert window.autosaver.flush()
     with open_at(db) as store:
         assert store.ids() == []
     type_text(window.findChild(QLineEdit, "customer.name"), "杭州某某公司")
@@ -30,9 +30,9 @@ def test_a_blank_case_is_never_stored(make_window, qtbot, db):
 
 def test_the_example_case_is_numbered_example_and_keeps_the_desks_numbers(make_window, qtbot, db, tmp_path):
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     assert window.session.number == "EXAMPLE"
-    window.new_case()
+    window.action_new_case.trigger()
     type_text(window.findChild(QLineEdit, "customer.name"), "杭州某某公司")
     qtbot.waitUntil(lambda: window.session.case_id is not None and window.autosaver.in_flight is None)
     assert window.session.number.endswith("-001")  # the first real case still gets the day's first

@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QLayout, QLineEdit, QVBoxLayout, QWidget
 
 from desktop.domain.materials import items_for
-from desktop.ui.checklist import MaterialsChecklist
+from desktop.ui.checklist import VERTICAL, MaterialsChecklist
 
 
 def make(qtbot, bundle):
@@ -96,6 +96,8 @@ def test_the_checklist_pane_is_resizable_in_the_window(make_window, qtbot):
     split = window.findChild(QSplitter, "form_splitter")
     shelf = window.findChild(QScrollArea, "materials_shelf")
     assert split is not None and split.indexOf(shelf) == 1 and split.indexOf(window.tabs) == 0
+    # The documents above the checklist: set by the property's value, which is Qt's own.
+    assert split.orientation() == Qt.Orientation.Vertical and Qt.Orientation.Vertical.value == VERTICAL
     assert shelf.height() >= 120
     total = sum(split.sizes())
     split.setSizes([total - 320, 320])

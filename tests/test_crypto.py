@@ -104,7 +104,7 @@ def test_a_case_typed_in_the_window_and_one_imported_leave_nothing_readable(qtbo
     type_text(field(window, "authorization", "customer.name", QLineEdit), typed["customer.name"])
     type_text(field(window, "authorization", "handler.id_number", QLineEdit), typed["handler.id_number"])
     type_text(field(window, "requirement", "handler.mobile", QLineEdit), "13912345678")
-    assert window.flush()
+    assert window.autosaver.flush()
     typed_id = window.current_case_id()
     window.close()
 

@@ -220,7 +220,7 @@ def test_the_editor_check_and_paper_agree_on_every_field(window, bundle):
         typed = normalise_values(bundle, case, today=TODAY)
         window.save_settings(before)
         if fresh:
-            window.new_case()
+            window.action_new_case.trigger()
             window.session.load(None, 0, "draft", typed)  # typed, not saved yet
             window.view.show_case()
             window.save_settings(after)  # changed while the blank case is open
@@ -258,7 +258,7 @@ def test_the_editor_check_and_paper_agree_on_every_field(window, bundle):
         for f in findings:
             if f.severity == "error":
                 errors[f.key] = errors.get(f.key, 0) + 1
-        assert window.print_blockers() == errors
+        assert window.session.print_blockers() == errors
         if not fresh:  # `check` of the exported case file (typed values only) says the same
             exported = expected.typed()
             assert check_case(bundle, exported, today=TODAY, coverage=window.view.coverage) == findings

@@ -164,7 +164,8 @@ def test_the_print_day_is_read_back_from_the_log():
 def test_scan_in_without_numpy_says_the_component_is_missing_and_changes_nothing(
     desk, example_values, capsys, monkeypatch
 ):
-    """The frozen app leaves numpy out (build.spec, its size): scan-in says so, exit 2, no traceback."""
+    """An installation without numpy (the frozen app carries it since issue 24; a build made
+    without it must still answer plainly): scan-in says so, exit 2, no traceback."""
     case_id, _ = desk.case(example_values)
     good = desk.scan(desk.signed(case_id, "print"), "good")
     before = desk.db.read_bytes()

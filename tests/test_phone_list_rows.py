@@ -8,7 +8,7 @@ from test_ui_support import type_text
 
 def test_an_empty_second_destination_is_never_red(make_window, qtbot):
     window = make_window()
-    window.go_tab(1)
+    window.view.go_tab(1)
     first = window.findChild(QLineEdit, "number.destinations#1")
     second = window.findChild(QLineEdit, "number.destinations#2")
     type_text(first, "12905718826")  # wrong: the list's verdict is an error

@@ -9,10 +9,10 @@ from PySide6.QtTest import QTest
 
 def test_preview_opens_on_the_tabs_document_with_page_numbers(make_window, qtbot, bundle):
     window = make_window()
-    window.load_example()
-    window.go_tab(2)  # 安全服务协议
-    window.toggle_preview()
-    preview = window.preview
+    window.action_load_example.trigger()
+    window.view.go_tab(2)  # 安全服务协议
+    window.action_preview.trigger()
+    preview = window.printing.preview
     qtbot.waitUntil(lambda: preview.pdf is not None and preview.page_count() >= 4, timeout=15000)
     pages = preview.starts
     agreement = pages["agreement"]
@@ -27,5 +27,5 @@ def test_preview_opens_on_the_tabs_document_with_page_numbers(make_window, qtbot
     assert preview.current_page() == agreement + 1 and label.text() == f"第 {agreement + 2} / {count} 页"
     QTest.keyClick(preview.view, Qt.Key.Key_PageUp)
     assert preview.current_page() == agreement
-    window.go_tab(0)  # another tab: the preview follows to its document
+    window.view.go_tab(0)  # another tab: the preview follows to its document
     assert preview.current_page() == pages["authorization"] == 0

@@ -50,9 +50,9 @@ def assert_vector_pages(path: Path) -> list[str]:
 
 def test_printing_to_a_file_writes_the_bundles_vector_pdf(make_window, tmp_path, example_values):
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     out = tmp_path / "printed.pdf"
-    pages = window.print_to(file_printer(out))
+    pages = window.printing.print_to(file_printer(out))
     texts = assert_vector_pages(out)
     assert len(texts) == pages >= 5
     assert example_values["customer.name"] in "".join(texts).replace(" ", "")
@@ -61,12 +61,12 @@ def test_printing_to_a_file_writes_the_bundles_vector_pdf(make_window, tmp_path,
 
 def test_a_page_range_printed_to_a_file_keeps_only_those_pages_as_text(make_window, tmp_path, db, bundle):
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     whole = tmp_path / "whole.pdf"
-    window.print_to(file_printer(whole))
+    window.printing.print_to(file_printer(whole))
     full = [p.replace(" ", "") for p in assert_vector_pages(whole)]
     part = tmp_path / "pages.pdf"
-    assert window.print_to(file_printer(part, ((3, 4),))) == 2
+    assert window.printing.print_to(file_printer(part, ((3, 4),))) == 2
     assert [p.replace(" ", "") for p in assert_vector_pages(part)] == full[2:4]
     with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
         rows = store.prints(window.current_case_id())
@@ -116,7 +116,7 @@ def fake_lp(tmp_path, monkeypatch):
 
 def bundle_pdf(make_window) -> bytes:
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     return window.printing.render_job()()
 
 

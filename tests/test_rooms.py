@@ -124,3 +124,47 @@ def test_lazy_packages_load_nothing_until_a_name_is_used():
         "assert desktop.render.render_pdf and 'reportlab' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+# The drafts file's own tables: the hall's SQL names them only through desktop.store.hallbook.
+DRAFTS_TABLES = ("hall_cases", "hall_conflicts", "hall_state", "hall_quarantine", "hall_audit_skip")
+SQLITE_MODULES = {"sqlite3", "sqlcipher3", "sqlite_utils"}
+
+
+def store_reaches(tree: ast.AST) -> list[str]:
+    """Where a module reaches into a drafts file past the store's methods: a `.db` or `.conn` of
+    anything, an import of a SQLite driver, SQL text naming the drafts file's tables."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in {"db", "conn"}:
+            found.append(f"line {node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            found += [f"line {node.lineno}: import {n}" for n in names if n.split(".")[0] in SQLITE_MODULES]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+            if any(t in text for t in DRAFTS_TABLES) or "FROM audit" in text or "FROM cases" in text:
+                found.append(f"line {node.lineno}: SQL {text[:40]!r}")
+    return found
+
+
+def test_store_reaches_finds_each_way_in():
+    source = (
+        "import sqlite_utils\nfrom sqlcipher3 import dbapi2\n"
+        "def f(store, book):\n    store.db.execute('SELECT 1 FROM hall_cases')\n    book.conn.commit()\n"
+    )
+    assert len(store_reaches(ast.parse(source))) == 5
+    assert store_reaches(ast.parse("def f(book):\n    return book.bases(['x'])\n")) == []
+
+
+def test_the_hall_reaches_the_drafts_file_only_through_the_store():
+    """Issue 20 item 6: desktop/hall/ asks desktop.store (its HallBook) for what it needs."""
+    reaches = {
+        path.name: found
+        for path in sorted((PACKAGE / "hall").glob("*.py"))
+        if (found := store_reaches(ast.parse(path.read_text(encoding="utf-8"))))
+    }
+    # hall/papers.py (the print log and sealed papers through the hall, schema version 3) arrived
+    # with main still reading the drafts file's connection: the one module left to move behind the
+    # store's methods. Named here so that no other module starts doing the same.
+    assert set(reaches) <= {"papers.py"}, reaches

@@ -234,12 +234,12 @@ def test_the_window_logs_a_print_and_an_edit_after_it_is_changed(make_window, qt
     from PySide6.QtPrintSupport import QPrinter
 
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setResolution(72)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    pages = window.print_to(printer)
+    pages = window.printing.print_to(printer)
     case_id = window.current_case_id()
     with open_store(db, bundle) as store:
         (row,) = store.prints(case_id)
@@ -254,7 +254,7 @@ def test_the_window_logs_a_print_and_an_edit_after_it_is_changed(make_window, qt
 
 def retype_postcode(window) -> None:
     """Select the postcode on 业务需求单 and type another one, as the agent does (autosave follows)."""
-    window.go_tab(1)
+    window.view.go_tab(1)
     edit = field(window, "requirement", "customer.postcode", QLineEdit)
     old = edit.text()
     clear(edit)
@@ -274,10 +274,10 @@ def pdf_printer(path: Path):
 @pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on showing a dialog
 def test_changed_banner_offers_a_reprint_and_the_log_lists_both(make_window, qtbot, tmp_path, db, bundle):
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     outputs = iter(tmp_path / f"print{n}.pdf" for n in range(5))
     window.printing.ask_printer = lambda: pdf_printer(next(outputs))  # the system dialog's answer
-    window.print_to(pdf_printer(tmp_path / "first.pdf"))
+    window.printing.print_to(pdf_printer(tmp_path / "first.pdf"))
     assert not window.banner.isVisible() or window.banner.topic != "printed"
     retype_postcode(window)  # the agent changes a printed value, key by key
     qtbot.waitUntil(lambda: window.banner.isVisible() and "打印后有修改" in window.banner.label.text())
@@ -296,8 +296,8 @@ def test_changed_banner_offers_a_reprint_and_the_log_lists_both(make_window, qtb
 
 def test_print_this_document_prints_the_current_tab_only(make_window, qtbot, tmp_path, db, bundle):
     window = make_window()
-    window.load_example()
-    window.go_tab(2)
+    window.action_load_example.trigger()
+    window.view.go_tab(2)
     out = tmp_path / "agreement.pdf"
     window.printing.ask_printer = lambda: pdf_printer(out)
     assert window.action_print_document.shortcut().toString() == "Ctrl+Shift+P"

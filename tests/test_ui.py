@@ -38,8 +38,8 @@ def window(make_window) -> MainWindow:
 def two_windows(make_window) -> tuple[MainWindow, MainWindow]:
     """The example case saved in one window and open in a second one on the same drafts file."""
     first = make_window()
-    first.load_example()
-    assert first.flush()
+    first.action_load_example.trigger()
+    assert first.autosaver.flush()
     second = make_window()
     second.open_case(first.current_case_id())
     return first, second
@@ -96,7 +96,7 @@ def test_full_width_digits_are_accepted_and_stored_as_ascii(window, qtbot, db, b
     type_text(edit, "５")
     assert error.text() == ""
     assert label(window, "authorization", "handler.id_number.info").text().startswith("陕西省西安市雁塔区")
-    assert window.flush()
+    assert window.autosaver.flush()
     assert stored(db, bundle, window.current_case_id())["handler.id_number"] == ID_OK
 
 
@@ -143,10 +143,10 @@ def test_conditional_field_appears_only_when_relevant(window, qtbot):
     field(window, "agreement", "agreement.scope=province", QWidget).click()
     qtbot.waitUntil(province.isVisible)
     assert window.view.tab_missing_count("agreement") >= 1  # required now, not yet filled
-    assert "agreement.province" in window.print_blockers()
+    assert "agreement.province" in window.session.print_blockers()
     field(window, "agreement", "agreement.scope=national", QWidget).click()
     qtbot.waitUntil(lambda: not province.isVisible())
-    assert "agreement.province" not in window.print_blockers()
+    assert "agreement.province" not in window.session.print_blockers()
 
 
 def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, example_values):
@@ -155,7 +155,7 @@ def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, 
         return {d.id: sum(1 for f in errors if f.key in d.field_keys()) for d in bundle.documents}
 
     # A fresh case: its empty required fields are counted as unfilled, not as errors.
-    counts = {d.id: window.tab_error_count(d.id) for d in bundle.documents}
+    counts = {d.id: window.view.tab_error_count(d.id) for d in bundle.documents}
     assert counts == dict.fromkeys(counts, 0)
     missing = {d.id: window.view.tab_missing_count(d.id) for d in bundle.documents}
     assert missing == expected(window.session.resolved().values())  # every "required" error of check
@@ -165,11 +165,11 @@ def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, 
     assert window.tabs.tabText(0) == f"授权委托书（未填{missing['authorization']}）"
     assert window.action_print.toolTip() == window.print_label.text()
     window.reveal_all()  # asking for paper is "late": now they are errors
-    assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == missing
+    assert {d.id: window.view.tab_error_count(d.id) for d in bundle.documents} == missing
     assert window.print_label.text().startswith(f"还有 {unfilled} 处错误")
 
-    window.load_example()
-    assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == dict.fromkeys(counts, 0)
+    window.action_load_example.trigger()
+    assert {d.id: window.view.tab_error_count(d.id) for d in bundle.documents} == dict.fromkeys(counts, 0)
     # Issue 23 item 3: unticked required materials block 「可以正式打印」 too, and are counted.
     unticked = len(window.session.missing_materials())
     assert unticked and window.print_label.text().startswith(f"没有错误；材料清单还缺 {unticked} 项：")
@@ -181,14 +181,16 @@ def test_tab_counts_and_print_summary_agree_with_the_case_check(window, bundle, 
     edit = field(window, "authorization", "handler.id_number", QLineEdit)
     clear(edit)
     type_text(edit, ID_BAD)
-    assert window.print_blockers() == {"handler.id_number": 1}
+    assert window.session.print_blockers() == {"handler.id_number": 1}
     assert window.tabs.tabText(0) == "授权委托书（1）"
     assert window.print_label.text() == "还有 1 处错误，打印将带「草稿」标记：经办人身份证"
-    assert {d.id: window.tab_error_count(d.id) for d in bundle.documents} == expected(window.session.values)
+    assert {d.id: window.view.tab_error_count(d.id) for d in bundle.documents} == expected(
+        window.session.values
+    )
 
 
 def test_destination_numbers_read_grouped_like_the_other_phones(window, qtbot):
-    window.load_example()
+    window.action_load_example.trigger()
     first = field(window, "requirement", "number.destinations#1", QLineEdit)
     second = field(window, "requirement", "number.destinations#2", QLineEdit)
     assert (first.text(), second.text()) == ("0571-81726504", "138 2526 5634")
@@ -222,7 +224,7 @@ def test_widgets_by_field_type(window, qtbot):
     # Dates may stay empty.
     date_edit = field(window, "agreement", "agreement.date_b", QLineEdit)
     assert date_edit.text() == ""
-    assert "agreement.date_b" not in window.print_blockers()
+    assert "agreement.date_b" not in window.session.print_blockers()
 
 
 def test_enter_moves_to_the_next_field(window, qtbot, bundle):
@@ -259,9 +261,9 @@ def test_close_reopen_find_and_open_with_every_value(make_window, qtbot, db, bun
     assert field(again, "commitment", "customer.name", QLineEdit).text() == COMPANY
     assert field(again, "authorization", "handler.id_number", QLineEdit).text() == ID_OK
 
-    again.load_example()
+    again.action_load_example.trigger()
     case_id = again.current_case_id()
-    again.new_case()
+    again.action_new_case.trigger()
     assert again.current_case_id() is None
     again.open_case(case_id)
     for key, value in values.items():
@@ -279,7 +281,7 @@ def test_close_reopen_find_and_open_with_every_value(make_window, qtbot, db, bun
 def test_export_pdf_and_read_it_back(window, tmp_path):
     from pypdf import PdfReader
 
-    window.load_example()
+    window.action_load_example.trigger()
     out = window.export_pdf(tmp_path / "bundle.pdf")
     text = "".join(page.extract_text() for page in PdfReader(out).pages)
     assert COMPANY in text
@@ -287,19 +289,19 @@ def test_export_pdf_and_read_it_back(window, tmp_path):
     # Every page carries the case's number (DESK-YYYYMMDD-NNN), not its UUID.
     assert window.session.number and f"案卷编号：{window.session.number}" in text
 
-    window.new_case()
+    window.action_new_case.trigger()
     type_text(field(window, "authorization", "customer.name", QLineEdit), "某某公司")
     draft = PdfReader(window.export_pdf(tmp_path / "draft.pdf"))
     assert "草稿" in draft.pages[0].extract_text()
 
 
 def test_print_marks_the_case_printed(window, tmp_path, db, bundle):
-    window.load_example()
+    window.action_load_example.trigger()
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setResolution(150)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    pages = window.print_to(printer)
+    pages = window.printing.print_to(printer)
     assert pages >= 4
     assert (tmp_path / "printed.pdf").stat().st_size > 10_000
     with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
@@ -307,14 +309,14 @@ def test_print_marks_the_case_printed(window, tmp_path, db, bundle):
 
 
 def test_preview_shows_the_bundle(window, qtbot):
-    window.load_example()
+    window.action_load_example.trigger()
     window.action_preview.trigger()
-    qtbot.waitUntil(lambda: window.preview.page_count() >= 4, timeout=15000)
-    assert "可以正式打印" in window.preview.status.text()
+    qtbot.waitUntil(lambda: window.printing.preview.page_count() >= 4, timeout=15000)
+    assert "可以正式打印" in window.printing.preview.status.text()
 
 
 def test_delete_undo_duplicate_and_restore(window, qtbot, db, bundle):
-    window.load_example()
+    window.action_load_example.trigger()
     first = window.current_case_id()
     window.action_duplicate_case.trigger()
     copy = window.current_case_id()
@@ -347,14 +349,14 @@ def test_edits_are_saved_within_a_second_without_a_button(window, qtbot, db, bun
 
 def test_a_second_window_conflict_is_shown(make_window, qtbot, db):
     first = make_window()
-    first.load_example()
+    first.action_load_example.trigger()
     case_id = first.current_case_id()
     second = make_window()
     second.open_case(case_id)
     type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
-    assert second.flush()
+    assert second.autosaver.flush()
     type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
-    assert not first.flush()
+    assert not first.autosaver.flush()
     assert first.banner.isVisible() and first.banner.topic == "conflict"
     assert "其他窗口" in first.banner.label.text()
     first.banner.button("用本窗口的内容覆盖").click()
@@ -367,7 +369,7 @@ def test_a_second_window_conflict_is_shown(make_window, qtbot, db):
 def test_an_idle_window_shows_what_another_window_saved(two_windows, qtbot):
     first, second = two_windows
     type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
-    assert second.flush()
+    assert second.autosaver.flush()
     assert first.watcher.timer.isActive()
     first.check_for_changes()  # what that timer and the window's activation do
     qtbot.waitUntil(lambda: first.banner.topic == "changed", timeout=2000)
@@ -376,15 +378,15 @@ def test_an_idle_window_shows_what_another_window_saved(two_windows, qtbot):
     assert "其他窗口" in first.banner.label.text()
     # Now both agree: typing in the first window saves without a conflict.
     type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
-    assert first.flush() and not first.session.conflicted
-    first.new_case()
+    assert first.autosaver.flush() and not first.session.conflicted
+    first.action_new_case.trigger()
     assert first.banner.topic == ""  # the message was about the case shown before
 
 
 def test_unsaved_edits_meet_another_windows_save_as_a_conflict_at_once(two_windows, qtbot):
     first, second = two_windows
     type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
-    assert second.flush()
+    assert second.autosaver.flush()
     first.autosaver.timer.stop()  # an edit typed a moment ago, not yet saved
     type_text(field(first, "authorization", "handler.name", QLineEdit), "乙")
     first.autosaver.timer.stop()
@@ -452,8 +454,8 @@ def test_a_failed_save_is_retried_without_slowing_later_saves(window, qtbot, mon
             raise OSError(28, "No space left on device")
         return real(self, *args, **kwargs)
 
-    window.load_example()
-    assert window.flush()
+    window.action_load_example.trigger()
+    assert window.autosaver.flush()
     monkeypatch.setattr(Store, "save_field", once)
     type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")
     qtbot.waitUntil(lambda: window.banner.topic == "save", timeout=2000)
@@ -465,9 +467,9 @@ def test_a_failed_save_is_retried_without_slowing_later_saves(window, qtbot, mon
 
 
 def test_own_saves_are_not_taken_for_another_windows(window, qtbot):
-    window.load_example()
+    window.action_load_example.trigger()
     type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")
-    assert window.flush()
+    assert window.autosaver.flush()
     window.check_for_changes()
     qtbot.wait(300)
     assert window.banner.topic not in ("changed", "conflict")
@@ -478,7 +480,7 @@ def test_settings_prefill_new_cases(window):
     window.save_settings(
         {"agency.name": "中国电信杭州西湖营业厅", "agency.handler": "赵晓峰", "retention_days": 30}
     )
-    window.new_case()
+    window.action_new_case.trigger()
     assert field(window, "requirement", "agency.name", QLineEdit).text() == "中国电信杭州西湖营业厅"
     assert field(window, "requirement", "agency.handler", QLineEdit).text() == "赵晓峰"
     assert window.settings()["retention_days"] == 30
@@ -522,7 +524,7 @@ def test_every_action_has_a_key_and_tabs_switch_from_the_keyboard(window, qtbot)
 
 def test_autosave_reports_a_conflict_without_being_asked(make_window, qtbot):
     first = make_window()
-    first.load_example()
+    first.action_load_example.trigger()
     second = make_window()
     second.open_case(first.current_case_id())
     type_text(field(second, "authorization", "handler.name", QLineEdit), "甲")
@@ -534,7 +536,7 @@ def test_autosave_reports_a_conflict_without_being_asked(make_window, qtbot):
 
 
 def test_a_saving_connection_that_cannot_open_is_a_failed_save_not_a_silent_stop(
-    make_window, qtbot, monkeypatch, db, bundle
+    make_window, qtbot, monkeypatch, db, bundle, example_values
 ):
     """The saving thread opens its own connection (at the warm-up, or at the first save); when
     that fails (the file busy, or marked damaged by the drafts thread's check), each save must
@@ -552,7 +554,10 @@ def test_a_saving_connection_that_cannot_open_is_a_failed_save_not_a_silent_stop
 
     monkeypatch.setattr(MainWindow, "_open_writer", refuse)
     window = make_window()
-    window.load_example()
+    # The case comes from elsewhere: the window's own writes (the example's) need that connection.
+    with Store.open_for(db, bundle.drafts, bundle=bundle.id, edition=bundle.edition, backups=False) as store:
+        case_id = store.create(normalise_values(bundle, example_values, today=date.today())).id
+    window.open_case(case_id)
     type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")
     try:
         qtbot.waitUntil(lambda: window.banner.topic == "save", timeout=3000)

@@ -26,7 +26,7 @@ def focused() -> str:
 
 
 def test_ctrl_n_puts_the_cursor_in_the_first_field_not_where_it_last_was(window, qtbot):
-    window.go_tab(1)
+    window.view.go_tab(1)
     n400 = field(window, "requirement", "number.n400", QLineEdit)
     n400.setFocus()
     type_text(n400, "4009030005")
@@ -36,9 +36,9 @@ def test_ctrl_n_puts_the_cursor_in_the_first_field_not_where_it_last_was(window,
 
 
 def test_alt_n_puts_the_cursor_in_that_tabs_first_field(window, qtbot):
-    window.go_tab(1)
+    window.view.go_tab(1)
     field(window, "requirement", "number.n400", QLineEdit).setFocus()
-    window.go_tab(0)
+    window.view.go_tab(0)
     window.actions_by_name["action_tab_1"].trigger()
     qtbot.waitUntil(lambda: focused() == window.view.pages[1].document.field_keys()[0])
 
@@ -53,7 +53,7 @@ def test_a_confirmation_is_seen_then_the_print_status_comes_back(window, qtbot, 
 
 
 def test_arrows_move_inside_a_box_group_and_space_ticks(window, qtbot):
-    window.go_tab(1)
+    window.view.go_tab(1)
     first = field(window, "requirement", "business.categories=open", QCheckBox)
     second = field(window, "requirement", "business.categories=cancel", QCheckBox)
     assert first.focusPolicy() == Qt.FocusPolicy.StrongFocus
@@ -69,7 +69,7 @@ def test_arrows_move_inside_a_box_group_and_space_ticks(window, qtbot):
 
 
 def test_arrows_choose_a_radio(window, qtbot):
-    window.go_tab(2)
+    window.view.go_tab(2)
     national = field(window, "agreement", "agreement.scope=national", QRadioButton)
     national.click()
     national.setFocus()
@@ -85,10 +85,10 @@ def test_arrows_choose_a_radio(window, qtbot):
 
 
 def test_the_undo_banner_goes_when_another_case_is_opened(window, qtbot):
-    window.load_example()
+    window.action_load_example.trigger()
     first = window.current_case_id()
-    window.load_example()
-    window.delete_case()
+    window.action_load_example.trigger()
+    window.action_delete_case.trigger()
     assert window.banner.topic == "undo"
     window.open_case(first)
     assert window.banner.topic == ""
@@ -141,8 +141,10 @@ def test_a_laptop_window_with_the_preview_open_keeps_the_form_usable(window, qtb
 
     window.resize(1366, 700)
     assert window.frameGeometry().height() <= 728  # fits a 1366×768 laptop with its taskbar
-    window.toggle_preview()
-    qtbot.waitUntil(lambda: window.preview is not None and window.preview.pdf is not None, timeout=10000)
+    window.action_preview.trigger()
+    qtbot.waitUntil(
+        lambda: window.printing.preview is not None and window.printing.preview.pdf is not None, timeout=10000
+    )
     drafts, form, page = window.splitter.sizes()
     slack = PAGE_SLACK + 2 * window.splitter.handleWidth()
     assert form >= FORM_MIN and page >= PAGE_MIN - slack and drafts > 0  # the list stays (issue 23)
@@ -150,21 +152,21 @@ def test_a_laptop_window_with_the_preview_open_keeps_the_form_usable(window, qtb
     for n in range(bar.count()):  # every tab title whole, no scroll arrows
         assert bar.tabRect(n).width() >= bar.fontMetrics().horizontalAdvance(bar.tabText(n))
     assert bar.tabRect(bar.count() - 1).right() <= bar.width()
-    view = window.preview.view
-    window.preview.zoom(1.25)
+    view = window.printing.preview.view
+    window.printing.preview.zoom(1.25)
     bigger = view.zoomFactor()
-    window.preview.zoom(0.8)
+    window.printing.preview.zoom(0.8)
     assert view.zoomFactor() < bigger
-    window.preview.fit_page()
+    window.printing.preview.fit_page()
     assert view.zoomMode() == type(view.zoomMode()).FitInView
-    names = {a.objectName(): a.shortcut().toString() for a in window.preview.actions()}
+    names = {a.objectName(): a.shortcut().toString() for a in window.printing.preview.actions()}
     assert names["preview_zoom_in"] and names["preview_fit_width"] and names["preview_fit_page"]
-    window.toggle_preview()
+    window.action_preview.trigger()
     assert window.splitter.sizes()[0] > 0  # the drafts list is back
 
 
 def test_a_red_spin_box_keeps_its_arrows(window):
-    window.go_tab(2)
+    window.view.go_tab(2)
     years = field(window, "agreement", "agreement.term_years")
     years.setValue(12)  # past the maximum: an error
     assert years.property("severity") == "error"
@@ -173,7 +175,7 @@ def test_a_red_spin_box_keeps_its_arrows(window):
 
 
 def test_the_notes_box_shows_where_the_cursor_is(window, qtbot):
-    window.go_tab(1)
+    window.view.go_tab(1)
     notes = field(window, "requirement", "notes")
     notes.setFocus()
     qtbot.waitUntil(notes.hasFocus)
@@ -193,7 +195,7 @@ def test_every_field_has_a_hint(window, doc, key):
 
 
 def test_a_landline_in_the_400_field_is_called_a_landline(window):
-    window.go_tab(1)
+    window.view.go_tab(1)
     type_text(field(window, "requirement", "number.n400", QLineEdit), "057181726504")
     assert "这是固定电话号码" in label(window, "requirement", "number.n400.error").text()
 
@@ -203,8 +205,8 @@ def test_the_materials_checklist_follows_the_categories_and_lets_a_clean_case_fi
 
     from desktop.store import Store
 
-    window.load_example()  # clean, category 开通
-    assert window.flush()
+    window.action_load_example.trigger()  # clean, category 开通
+    assert window.autosaver.flush()
     shown = [b for b in window.checklist.findChildren(QCheckBox) if b.isVisibleTo(window.checklist)]
     assert shown, "the example's category needs materials"
     assert window.session.status == "draft"  # nothing collected yet: not finished
@@ -217,22 +219,22 @@ def test_the_materials_checklist_follows_the_categories_and_lets_a_clean_case_fi
     ) as store:
         case = store.get(case_id)
         assert case.status == "complete" and set(case.materials) == set(window.checklist.boxes)
-    window.new_case()
+    window.action_new_case.trigger()
     window.open_case(case_id)
     assert all(box.isChecked() for box in window.checklist.boxes.values())  # ticks come back
 
 
 def test_the_same_400_number_in_another_case_is_a_warning_naming_it(window, qtbot):
-    window.load_example()
-    assert window.flush()
+    window.action_load_example.trigger()
+    assert window.autosaver.flush()
     first_number = window.session.number
-    window.new_case()
-    window.go_tab(1)
+    window.action_new_case.trigger()
+    window.view.go_tab(1)
     type_text(field(window, "requirement", "number.n400", QLineEdit), "4009030005")
     error = label(window, "requirement", "number.n400.error")
     qtbot.waitUntil(lambda: first_number in error.text(), timeout=5000)
     assert error.property("kind") == "warning"
-    assert "number.n400" not in window.print_blockers()  # never an error
+    assert "number.n400" not in window.session.print_blockers()  # never an error
 
 
 def test_the_commitment_tab_reads_in_the_documents_order(window):
@@ -240,7 +242,7 @@ def test_the_commitment_tab_reads_in_the_documents_order(window):
     print as issued, and above the signing block that 十 and 「特此承诺。」 do."""
     from PySide6.QtWidgets import QFormLayout
 
-    window.go_tab(3)
+    window.view.go_tab(3)
     form = window.view.pages[3].form
     rows = []
     for row in range(form.rowCount()):

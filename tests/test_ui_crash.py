@@ -92,7 +92,7 @@ def test_a_clean_close_offers_nothing(qtbot, tmp_path):
     db = tmp_path / "drafts.sqlite"
     first = MainWindow(db)
     qtbot.addWidget(first)
-    first.load_example()
+    first.action_load_example.trigger()
     worked_on = first.current_case_id()
     first.close()
     second = MainWindow(db)

@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from desktop.domain.status import HANDED_OVER, SIGNED
-from desktop.ui.papers import SCAN_FOLDER_KEY, PapersView, outlined
+from desktop.ui.papers import SCAN_FOLDER_KEY
+from desktop.ui.papers_view import PapersView, outlined
 from tests.paper_scans import Desk, fill_boxes
 
 TIMEOUT = 90_000

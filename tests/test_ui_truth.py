@@ -27,7 +27,7 @@ def test_the_signer_left_empty_shows_and_prints_the_handler(make_window, tmp_pat
     signer = field(window, "commitment", "commitment.signer", QLineEdit)
     assert signer.text() == "王霄" and signer.property("auto")
     assert label(window, "commitment", "commitment.signer.info").text() == "同经办人"
-    assert "commitment.signer" not in window.print_blockers()
+    assert "commitment.signer" not in window.session.print_blockers()
     pdf = window.export_pdf(tmp_path / "out.pdf")
     assert "法定代表人或授权委托人姓名：王霄单位地址" in pdf_text(pdf)
     assert window.session.values.get("commitment.signer") in (None, "")  # not typed: not stored
@@ -64,8 +64,9 @@ def test_the_organisation_code_prints_on_every_path(make_window, tmp_path):
 
 def test_a_failing_save_says_so_retries_and_saves_when_the_disk_is_back(make_window, qtbot, monkeypatch):
     window = make_window()
-    window.load_example()
-    assert window.flush()
+    window.action_load_example.trigger()
+    assert window.autosaver.flush()
+    window.saved_label.clear()  # (the example's own write said 已保存 already)
     saved_text = window.saved_label.text()
     real = Store.save_field
     full = {"on": True}
@@ -99,8 +100,8 @@ def test_edits_that_cannot_be_saved_at_close_go_to_the_journal_and_come_back(
     make_window, qtbot, monkeypatch, db
 ):
     window = make_window()
-    window.load_example()
-    assert window.flush()
+    window.action_load_example.trigger()
+    assert window.autosaver.flush()
     case_id = window.current_case_id()
     monkeypatch.setattr(
         Store,
@@ -140,11 +141,11 @@ def test_a_damaged_case_is_offered_back_from_the_backup_and_the_others_stay_usab
     from test_store_helpers import keyed
 
     window = make_window()
-    window.load_example()
-    assert window.flush()
+    window.action_load_example.trigger()
+    assert window.autosaver.flush()
     good = window.current_case_id()
-    window.load_example()
-    assert window.flush()
+    window.action_load_example.trigger()
+    assert window.autosaver.flush()
     bad = window.current_case_id()
     window.close()
     with Store.open_for(db, window.bundle.drafts, bundle="400", edition=window.bundle.edition) as store:
@@ -156,7 +157,7 @@ def test_a_damaged_case_is_offered_back_from_the_backup_and_the_others_stay_usab
     again = make_window()
     again.open_case(good)
     assert again.current_case_id() == good  # the other case opens as ever
-    again.new_case()
+    again.action_new_case.trigger()
     again.open_case(bad)
     assert again.banner.topic == "open" and "已损坏" in again.banner.label.text()
     assert "{" not in again.banner.label.text()  # no raw data or error text

@@ -15,7 +15,7 @@ ADDED = "2026-12-07T10:00:00+08:00"
 
 def test_the_windows_pdf_and_print_end_with_the_copies_and_the_log_names_them(make_window, tmp_path):
     window = make_window()
-    window.load_example()
+    window.action_load_example.trigger()
     window.autosaver.flush()
     case_id = window.current_case_id()
     plain = PdfReader(window.export_pdf(tmp_path / "before.pdf"))
@@ -34,7 +34,7 @@ def test_the_windows_pdf_and_print_end_with_the_copies_and_the_log_names_them(ma
     row = store.prints(case_id)[0]
     assert row.documents[-2:] == ("materials", "copies") and row.pages == len(texts)
 
-    pages = window.print_to(pdf_printer(tmp_path / "printed.pdf"))
+    pages = window.printing.print_to(pdf_printer(tmp_path / "printed.pdf"))
     assert pages == len(texts)
     row = store.prints(case_id)[0]
     assert row.documents[-1] == "copies" and row.pages == pages

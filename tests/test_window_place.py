@@ -64,7 +64,7 @@ def test_the_app_reopens_on_the_last_case_worked_on(make_window, qtbot, db):
     type_text(field(window, "authorization", "customer.name", QLineEdit), "杭州某某科技有限公司")
     window.autosaver.flush()
     first = window.current_case_id()
-    window.new_case()
+    window.action_new_case.trigger()
     type_text(field(window, "authorization", "customer.name", QLineEdit), "宁波另一家贸易有限公司")
     window.autosaver.flush()
     second = window.current_case_id()

@@ -30,7 +30,7 @@ def cmd_read_card(
     kind: str, image: Path, back: Path | None, *, as_json: bool, today: date | None = None
 ) -> int:
     if not ocr_included():
-        raise CardUnreadable(NOT_INCLUDED)  # the frozen app, for now: exit 2 before any file is read
+        raise CardUnreadable(NOT_INCLUDED)  # no OCR stack here: exit 2 before reading
     if back is not None and kind != ID_CARD:
         raise CardUnreadable("只有身份证可以给出背面图片（营业执照只读一面）")
     front_bytes = read_regular(image, MAX_IMAGE_BYTES)

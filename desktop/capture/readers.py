@@ -2,6 +2,8 @@
 
 - HttpReader: the vendor's local service (华视/神思/精伦 ship one on 127.0.0.1) answering a GET
   with the card as JSON;
+- WebSocketReader: the same service where the vendor speaks WebSocket (ws://127.0.0.1:…): a read
+  request sent, the card pushed back as a JSON message (maybe after status messages);
 - HelperReader: a helper process around the vendor DLL (sdtapi.dll, termb.dll), often 32-bit and
   so not loadable in the 64-bit app, speaking JSON lines over stdin/stdout: we write
   {"cmd": "read"}, it answers {"ok": true, "record": {…}} or {"ok": false, "error": "…"};
@@ -18,12 +20,20 @@ import binascii
 import json
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
+
+# The websockets library's sync client: maintained, pure Python with no event loop to run beside
+# Qt's, and it enforces what a hostile local service could abuse (a size cap on each message,
+# open/close timeouts, the handshake checked); hand-rolling RFC 6455 framing would redo all that.
+import websockets.exceptions
+import websockets.frames
+import websockets.sync.client
 
 from desktop.capture.cards import read_card
 from desktop.capture.ocr import NotAnImage, OcrUnavailable
@@ -33,6 +43,12 @@ from desktop.files.safefile import read_regular, why
 # How long a reader may take: a card lifted off the pad mid-read makes some services hang.
 READ_TIMEOUT = 10.0
 MAX_RECORD_BYTES = 4 * 1024 * 1024
+# What a WebSocket service is sent to read the card on its pad (the helper protocol's request).
+WS_READ_REQUEST = '{"cmd": "read"}'
+# Messages without a card or an error ("请放卡", "读卡中"…) a WebSocket service may send first.
+WS_MAX_STATUS_MESSAGES = 16
+# The setting an agent changes when the reader service is wrong (设置 → 读取证件).
+URL_SETTING = "「设置」里的「读卡器服务地址」"
 _ALIASES = {
     "name": ("name", "partyName", "Name", "xm"),
     "sex": ("sex", "gender", "Sex", "xb"),
@@ -76,6 +92,13 @@ def record_from_json(data: Mapping[str, Any], source: str = "chip") -> IdRecord:
     return IdRecord(**values, photo=picture, source=source)
 
 
+def reader_for_url(url: str, timeout: float = READ_TIMEOUT) -> IdReader:
+    """The back-end the URL set in 设置 names: ws:// or wss:// a WebSocket service, else HTTP."""
+    if url.lower().startswith(("ws://", "wss://")):
+        return WebSocketReader(url, timeout=timeout)
+    return HttpReader(url, timeout=timeout)
+
+
 class HttpReader:
     """The vendor's local HTTP service: GET `url`, a JSON object (maybe under "data") back."""
 
@@ -89,9 +112,83 @@ class HttpReader:
                 body = response.read(MAX_RECORD_BYTES + 1)
         except (urllib.error.URLError, OSError, ValueError):
             raise ReaderError(
-                f"连不上读卡器服务 {self.url}：请检查读卡器已接好、厂商服务已启动，或在设置里改地址"
+                f"连不上读卡器服务 {self.url}：请检查读卡器已接好、厂商服务已启动，或在{URL_SETTING}里改地址"
             ) from None
         return _parse_answer(body)
+
+
+class WebSocketReader:
+    """The vendor's local WebSocket service: connect, send `request`, take the card it pushes.
+
+    Everything is bounded: the connection and the whole read by `timeout`, each message by
+    MAX_RECORD_BYTES (compression off, so no small message inflates past it), and the status
+    messages waited through by WS_MAX_STATUS_MESSAGES; no proxy is used (the service is local).
+    """
+
+    def __init__(self, url: str, request: str = WS_READ_REQUEST, timeout: float = READ_TIMEOUT) -> None:
+        self.url = url
+        self.request = request
+        self.timeout = timeout
+
+    def read(self) -> IdRecord:
+        deadline = time.monotonic() + self.timeout
+        try:
+            connection = websockets.sync.client.connect(
+                self.url,
+                open_timeout=self.timeout,
+                close_timeout=1.0,
+                max_size=MAX_RECORD_BYTES,
+                compression=None,
+                proxy=None,
+            )
+        except (OSError, TimeoutError, websockets.exceptions.WebSocketException, ValueError):
+            raise ReaderError(
+                f"连不上读卡器服务 {self.url}：请检查读卡器已接好、厂商服务已启动，或在{URL_SETTING}里改地址"
+            ) from None
+        with connection:
+            try:
+                connection.send(self.request)
+                for _ in range(WS_MAX_STATUS_MESSAGES + 1):
+                    message = connection.recv(timeout=max(0.0, deadline - time.monotonic()))
+                    body = message.encode("utf-8") if isinstance(message, str) else message
+                    record = _card_or_status(body)
+                    if record is not None:
+                        return record
+            except TimeoutError:
+                raise ReaderError(
+                    f"读卡器服务 {self.url} 在 {self.timeout:g} 秒内没有给出身份证信息：请重新放卡再读；"
+                    f"仍不行请重启厂商的读卡服务，或检查{URL_SETTING}"
+                ) from None
+            except websockets.exceptions.ConnectionClosed as exc:
+                if exc.sent is not None and exc.sent.code == websockets.frames.CloseCode.MESSAGE_TOO_BIG:
+                    raise ReaderError("读卡器返回的数据过大，不像身份证信息：请检查厂商服务版本") from None
+                raise ReaderError(
+                    f"读卡器服务 {self.url} 断开了连接：请重新放卡再读；仍不行请重启厂商的读卡服务"
+                ) from None
+        raise ReaderError(f"读卡器服务 {self.url} 一直没有给出身份证信息：请重新放卡再读")
+
+
+def _card_or_status(body: bytes) -> IdRecord | None:
+    """A WebSocket message: the card, None for a status message (a JSON object with no card, no
+    "data"/"record" and no error), ReaderError for anything else."""
+    if len(body) <= MAX_RECORD_BYTES:
+        try:
+            answer = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            answer = None
+        if isinstance(answer, dict) and not _carries_card_or_error(answer):
+            return None
+    return _parse_answer(body)
+
+
+def _carries_card_or_error(answer: Mapping[str, Any]) -> bool:
+    return (
+        "record" in answer
+        or "data" in answer
+        or answer.get("ok") is False
+        or bool(answer.get("error"))
+        or any(answer.get(name) for name in _ALIASES["id_number"])
+    )
 
 
 def _parse_answer(body: bytes) -> IdRecord:

@@ -15,6 +15,7 @@ __getattr__, __dir__ = attach(
     [
         "case",
         "coverage",
+        "digests",
         "feedback",
         "fields",
         "forms",

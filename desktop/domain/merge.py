@@ -8,10 +8,11 @@ one side and never typed on the other is not a change.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from desktop.files.casefile import Value, values_digest
+from desktop.files.casefile import Value, canonical_text, values_digest
 
 STATUS = "@status"
 BIN = "@bin"
@@ -25,8 +26,14 @@ def is_empty(value: object) -> bool:
 
 
 def normal(state: Mapping[str, object]) -> State:
-    """The state without its empty values: two states are equal exactly when their normal forms are."""
-    return {k: v for k, v in state.items() if not is_empty(v)}  # type: ignore[misc]
+    """The state without its empty values: two states are equal exactly when their normal forms are.
+
+    `is_empty` written out: a sync calls this for every case it moves, several times each."""
+    return {
+        k: v
+        for k, v in state.items()
+        if v is not None and v is not False and v != "" and v != []  # type: ignore[misc]
+    }
 
 
 def state_of(fields: Mapping[str, Value], status: str, deleted: object) -> State:
@@ -50,6 +57,13 @@ def digest(values: Mapping[str, object]) -> str:
     """The sha256 of a state's values (empty ones aside), as version-2 case files carry it: a state
     without case-level keys has the digest of its fields (casefile.values_digest)."""
     return values_digest(normal(values))  # type: ignore[arg-type]
+
+
+def text_and_digest(values: Mapping[str, object]) -> tuple[str, str]:
+    """A state's values (empty ones aside) as canonical JSON, and `digest` of them: the hall notes
+    both for every case it moves, and the digest is the hash of that very text (one dump, not two)."""
+    text = canonical_text(normal(values))  # type: ignore[arg-type]
+    return text, hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ from desktop.domain import status as lifecycle
 from desktop.domain.feedback import present
 from desktop.domain.forms import Bundle, MaterialItem
 from desktop.domain.materials import categories_of, materials_missing
-from desktop.files.casefile import is_empty
+from desktop.domain.records import record
+from desktop.files.values import is_empty
 
 if TYPE_CHECKING:  # the checks load after the window's first paint (tests/test_ui_crash.py)
     from desktop.domain.case import FieldVerdict
@@ -74,7 +75,7 @@ class SaveSnapshot:
         )
 
 
-@dataclass(frozen=True)
+@record
 class FieldShown:
     """What one field shows after a recheck: its verdict, the line under it, its printed value.
 
@@ -89,7 +90,7 @@ class FieldShown:
     resolved: Resolved
 
 
-@dataclass(frozen=True)
+@record
 class Recheck:
     """One recheck's answer: each asked key's `FieldShown`, and whether the counts changed."""
 

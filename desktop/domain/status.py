@@ -8,13 +8,16 @@ digest), so the window, the command line and the tests all decide alike, and the
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from desktop.domain.statuses import RETAINED
 from desktop.domain.statuses import STATUSES as _ALL
+from desktop.files.lazy import attach
+
+# `print_digest` is desktop.domain.digests' (hashlib and json): named here as well, loaded when
+# first used (PEP 562), as the window shows statuses before its first paint and digests after.
+__getattr__, _ = attach(__name__, [], {"print_digest": "desktop.domain.digests"})
 
 DRAFT, COMPLETE, PRINTED, CHANGED, SIGNED, HANDED_OVER = (
     "draft",
@@ -52,15 +55,6 @@ def label(status: str) -> str:
 
 def is_empty(value: Any) -> bool:
     return value is None or value == "" or value == []
-
-
-def print_digest(values: Mapping[str, Any]) -> str:
-    """The SHA-256 (hex) of the values a print shows: compact JSON, sorted keys, empty values left
-    out, so an emptied field and a missing one print (and digest) alike. The print log keeps it;
-    `changed` compares against it; the page QR carries its first DIGEST_SHORT characters."""
-    filled = {k: v for k, v in values.items() if not is_empty(v)}
-    text = json.dumps(filled, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def decide(

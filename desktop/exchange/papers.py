@@ -16,7 +16,7 @@ from datetime import datetime
 
 from desktop.files import case_papers
 from desktop.files.case_papers import CardImage, CasePapers, ScanPage
-from desktop.store import Store, images, scans
+from desktop.store import Store, scans
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def gathered(store: Store, case_id: str) -> tuple[list[CardImage], list[ScanPage
     """The case's card images and scanned pages, as the drafts file keeps them, and how many
     images are left out: of a format the archive does not take (desktop.files.case_papers), they
     would make the whole file unimportable at the hall."""
-    kept = [CardImage(i.kind, i.added, i.data) for i in images.of_case(store.db, case_id)]
+    kept = [CardImage(i.kind, i.added, i.data) for i in store.card_images(case_id)]
     kept_images = [i for i in kept if case_papers.image_extension(i.data) is not None]
     kept_scans = [
         ScanPage(
@@ -54,8 +54,7 @@ def gathered(store: Store, case_id: str) -> tuple[list[CardImage], list[ScanPage
 def take_in(store: Store, case_id: str, papers: CasePapers) -> Taken:
     """Keep the papers of an imported case that the drafts file does not hold yet; call inside
     the import's transaction (a failure rolls the whole batch back)."""
-    db = store.db
-    held = {i.kind: i for i in images.of_case(db, case_id)}
+    held = {i.kind: i for i in store.card_images(case_id)}
     digests = {hashlib.sha256(i.data).hexdigest() for i in held.values()}
     added_images = 0
     for image in papers.images:
@@ -64,7 +63,7 @@ def take_in(store: Store, case_id: str, papers: CasePapers) -> Taken:
         there = held.get(image.side)
         if there is not None and not _later(image.added, there.added):
             continue  # this machine's own capture is newer: it stays
-        images.keep(db, case_id, image.side, image.data, image.added)
+        store.keep_image(case_id, image.side, image.data, image.added)
         digests.add(image.sha256)
         added_images += 1
     seen = {hashlib.sha256(s.image).hexdigest() for s in store.scans(case_id)}
@@ -75,7 +74,7 @@ def take_in(store: Store, case_id: str, papers: CasePapers) -> Taken:
         seen.add(page.sha256)
         fresh.append(_row(case_id, page))
     if fresh:
-        scans.insert(db, store.clock(), fresh)
+        store.insert_scans(fresh)
     taken = Taken(added_images, len(fresh))
     if taken.images or taken.scans:
         store.log_event(case_id, "imported", detail=f"papers: {taken.images} images, {taken.scans} scans")
@@ -102,7 +101,7 @@ def _row(case_id: str, page: ScanPage) -> scans.ScanRow:
 def left_behind(store: Store, case_id: str) -> str:
     """The words for the papers a plain export leaves behind ("" when the case keeps none); only
     counted, no image read."""
-    count_images = images.count(store.db, case_id)
+    count_images = store.image_count(case_id)
     count_scans = len(store.scans(case_id, images=False))
     parts = [f"{count_images} 张证件图片"] if count_images else []
     parts += [f"{count_scans} 页签字扫描件"] if count_scans else []

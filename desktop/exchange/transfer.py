@@ -32,7 +32,6 @@ from desktop.exchange import papers
 from desktop.files import case_papers, casefile, safefile, sealed_info, sealing
 from desktop.files.casefile import Base, CaseFile, CaseFileError, Value, canonical_id, values_digest
 from desktop.files.safefile import shown
-from desktop.hall import local as hall_local
 from desktop.store import (
     Case,
     CaseNotFound,
@@ -224,7 +223,7 @@ def known_base(store: Store, case_id: str, digest: str) -> dict[str, Value] | No
     values = store.handover_values(case_id, digest)
     if values is not None:
         return values
-    synced = hall_local.synced_base(store.db, case_id)
+    synced = store.hall_base(case_id)
     if synced is not None and values_digest(synced[1]) == digest:
         return synced[1]
     return None
@@ -241,7 +240,7 @@ def base_for(store: Store, case: Case) -> Base | None:
     handed = store.last_handover(case.id)
     if handed is not None and 0 <= handed.revision <= casefile.MAX_REVISION:
         found.append((handed.local_revision, 1, Base(handed.revision, handed.digest)))
-    synced = hall_local.synced_base(store.db, case.id)
+    synced = store.hall_base(case.id)
     if synced is not None and 0 <= synced[0] <= casefile.MAX_REVISION:
         found.append((synced[2], 0, Base(synced[0], values_digest(synced[1]))))
     return max(found, key=lambda f: f[:2])[2] if found else None

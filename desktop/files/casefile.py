@@ -22,6 +22,7 @@ from typing import Any
 
 from desktop.files import safefile
 from desktop.files.safefile import shown
+from desktop.files.values import Value, is_empty  # noqa: F401 (the case file's value types)
 
 FORMAT = "400-bundle-case"
 # Version 2 adds `base`: the state both machines last shared, so an import can merge field by field.
@@ -55,14 +56,10 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _C0 = re.compile("[\x00-\x1f]")
 _C0_BUT_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f]")
+_SUSPECT = re.compile("[\ud800-\udfff\x00-\x1f]")  # what either of the two above might find
 _DIGEST = re.compile("[0-9a-f]{64}", re.ASCII)
 
-Value = str | int | list[str] | None
-
-
-def is_empty(value: Value) -> bool:
-    """An empty field: the same as a missing key, in a case file and in the drafts file."""
-    return value is None or value == "" or value == []
+# What a field holds, and when it is empty: desktop.files.values, named here too.
 
 
 # The largest base revision a file may carry: far beyond any real count of handovers or hall
@@ -82,9 +79,13 @@ class CaseFileError(ValueError):
 def values_digest(fields: Mapping[str, Value]) -> str:
     """The sha256 of a case's values as a version-2 file's `base` carries it: compact JSON with
     sorted keys, empty values left out (an empty field is the same as a missing key)."""
+    return hashlib.sha256(canonical_text(fields).encode()).hexdigest()
+
+
+def canonical_text(fields: Mapping[str, Value]) -> str:
+    """The values as `values_digest` hashes them: compact JSON, sorted keys, empty values left out."""
     filled = {k: v for k, v in fields.items() if not is_empty(v)}
-    text = json.dumps(filled, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return json.dumps(filled, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -413,6 +414,8 @@ def _value_problem(value: object, shape: str | None, *, for_storage: bool) -> st
         return "的值类型不支持（应为文字，数字也要写在引号里）"
     texts = value if isinstance(value, list) else [value] if isinstance(value, str) else []
     for text in texts:
+        if not _SUSPECT.search(text):
+            continue  # one search for the common case: neither check below can find anything
         bad = _SURROGATE.search(text)
         if bad:
             return f"第 {bad.start() + 1} 个字符无效（孤立的 Unicode 代理项），请改正后再试"

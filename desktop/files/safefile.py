@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -181,7 +180,9 @@ def write_atomic(target: Path, data: bytes, *, mode: int = 0o666) -> None:
 def _create_temp(folder: Path, mode: int) -> tuple[int, Path]:
     # A short random name: the target's own name may already be as long as a name can be.
     for _ in range(8):
-        tmp = folder / f".desk400-{secrets.token_hex(8)}.part"
+        # os.urandom is what secrets.token_hex reads; `secrets` itself imports hmac, hashlib and
+        # random (~4 ms of the window's start, which names this module before its first paint).
+        tmp = folder / f".desk400-{os.urandom(8).hex()}.part"
         try:
             return platform.open_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode, nofollow=True), tmp
         except FileExistsError:

@@ -2,9 +2,12 @@
 
 Qt-free. `merge` is the pure merge rule, `schema` the server's tables and roles, `connection` the
 libpq-style connection with its TLS rule, `remote` one round's server side, `local` the drafts
-file's bookkeeping, `engine` the SyncEngine the window and the `sync` command drive.
+file's bookkeeping, `engine` the SyncEngine the window and the `sync` command drive, `papers` the print log, card
+images and scans it carries (images and scans only sealed).
 """
 
 from desktop.files.lazy import attach
 
-__getattr__, __dir__ = attach(__name__, ["cli", "connection", "engine", "local", "probe", "remote", "schema"])
+__getattr__, __dir__ = attach(
+    __name__, ["cli", "connection", "engine", "local", "papers", "probe", "remote", "schema"]
+)

@@ -17,6 +17,7 @@ from desktop.domain.statuses import STATUSES
 from desktop.files import casefile
 from desktop.files.safefile import shown
 from desktop.hall.remote import ServerCase
+from desktop.store.hallbook import Refused  # what HallBook.quarantine keeps
 
 SOURCE = "服务器上的案卷"
 
@@ -29,14 +30,12 @@ def checked(case: ServerCase, bundle: str, shapes: Mapping[str, str] | None) -> 
     """`case` with its state parsed from its raw text (the state without @bin, and the @bin
     value's JSON), if every rule holds; RowRefused otherwise. A purged tombstone carries no values."""
     text, binned = case.raw, case.raw_bin
-    label = shown(case.number, 30) if isinstance(case.number, str) else case.case_id[:8]
-    source = f"{SOURCE} {label}"
     if case.purged:
         return replace(case, state={}, raw=None, raw_bin=None)
     if text is None:
         return case  # the caller holds these values already (its own push this round)
     if case.bundle != bundle:
-        raise RowRefused(f"{source}：资料包 {shown(str(case.bundle), 20)} 不是本程序的 {bundle}")
+        raise RowRefused(f"{_source(case)}：资料包 {shown(str(case.bundle), 20)} 不是本程序的 {bundle}")
     head = json.dumps(
         {
             "format": casefile.FORMAT,
@@ -51,27 +50,34 @@ def checked(case: ServerCase, bundle: str, shapes: Mapping[str, str] | None) -> 
     known = None if shapes is None else frozenset(shapes) | {STATUS}
     wanted = None if shapes is None else {**shapes, STATUS: casefile.TEXT}
     try:
+        # The plain source: the row's own name (a sanitised label) is made only for a refusal.
         parsed = casefile.parse(
             head[:-1] + ', "fields": ' + text + "}",
-            source=source,
+            source=SOURCE,
             known_keys=known,
             shapes=wanted,
             for_storage=True,
         )
     except casefile.CaseFileError as exc:
-        raise RowRefused(str(exc)) from None
+        said = str(exc)
+        raise RowRefused(_source(case) + said[len(SOURCE) :] if said.startswith(SOURCE) else said) from None
     state: State = dict(parsed.fields)
     status = state.get(STATUS)
     if status is not None and status not in STATUSES:
-        raise RowRefused(f"{source}：状态 {shown(repr(status), 30)} 不是已知的状态（{'、'.join(STATUSES)}）")
+        raise RowRefused(
+            f"{_source(case)}：状态 {shown(repr(status), 30)} 不是已知的状态（{'、'.join(STATUSES)}）"
+        )
     if binned is not None:
         if binned != "true":
-            raise RowRefused(f"{source}：回收站标记 {BIN} 应为 true，实际为 {shown(binned, 30)}")
+            raise RowRefused(f"{_source(case)}：回收站标记 {BIN} 应为 true，实际为 {shown(binned, 30)}")
         state[BIN] = True
     return replace(case, state=state, raw=None, raw_bin=None)
 
 
-Refused = tuple[str, int, str | None, str, str, str]  # what desktop.hall.local.quarantine keeps
+def _source(case: ServerCase) -> str:
+    """The row as a refusal names it: its number (shown safely), else its id's first 8 characters."""
+    label = shown(case.number, 30) if isinstance(case.number, str) else case.case_id[:8]
+    return f"{SOURCE} {label}"
 
 
 def sort_pulled(

@@ -30,7 +30,14 @@ def sync(store: Store, url: str | None, shapes: Mapping[str, str] | None = None)
     with SyncEngine(store, connector(url, store.setting(SETTING_CA)), shapes) as engine:
         report = engine.sync_once()
         held = engine.quarantined()
+        papers = engine.papers.last
     lines = [f"已同步：上传 {report.pushed} 个案卷，下载 {report.pulled} 个，清理 {report.purged} 个"]
+    if papers.prints_pushed or papers.prints_pulled or papers.attachments_pushed or papers.attachments_pulled:
+        lines.append(
+            f"打印记录：上传 {papers.prints_pushed} 条，下载 {papers.prints_pulled} 条；"
+            f"证件图片和签字扫描页（加密）：上传 {papers.attachments_pushed} 个，下载 {papers.attachments_pulled} 个"
+        )
+    lines.extend(papers.notes)
     if held:
         lines.append(f"{len(held)} 个服务器上的案卷不符合案卷文件规则，已隔离（未写入本机）：")
         lines.extend(f"隔离 {q.label}：{q.reason}" for q in held)

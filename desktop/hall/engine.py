@@ -26,18 +26,18 @@ from typing import Any
 
 import psycopg
 from psycopg.pq import TransactionStatus
-from sqlite_utils import Database
 
 from desktop.domain.forms import default_bundle
-from desktop.domain.merge import BIN, STATUS, State, digest, normal, split_state, state_of
+from desktop.domain.merge import BIN, STATUS, State, normal, split_state, state_of, text_and_digest
 from desktop.domain.session import settled_status
-from desktop.files.casefile import CaseFile
-from desktop.hall import local, remote, schema
+from desktop.hall import remote, schema
 from desktop.hall.checked import RowRefused, checked, sort_pulled
 from desktop.hall.connection import AuthFailed, Connector, HallError, Offline, SchemaMismatch, ServerBusy
+from desktop.hall.papers import PaperSync
 from desktop.store import Case, CaseNotFound, Store
+from desktop.store.hallbook import Base, HallBook, NotedBase, Pulled, Quarantined, Refused
 
-PUSH_BATCH = 1000
+PUSH_BATCH = 2500
 AUDIT_BATCH = 5000
 IDLE = TransactionStatus.IDLE
 PICKS = ("mine", "theirs")
@@ -101,17 +101,16 @@ class SyncEngine:
         check refuse unknown fields and wrong value types, as `import` does."""
         self.store = store
         self.bundle = default_bundle()  # judges what a pull may record as complete (the desk's one bundle)
-        self.db = store.db
+        self.book = HallBook(store)  # the drafts file's side of the hall: bases, conflicts, quarantine
         self.connect = connect
         self.shapes = shapes
         self._conn: psycopg.Connection | None = None  # kept between rounds while it works
         self._retired_at: float | None = None
         self._forgotten = 0  # cases this round removed here because the server retired them
         self._pulled_to: int | None = None  # how far this round pulled, not yet written
-        local.ensure_schema(self.db)
+        self.papers = PaperSync(store)  # the print log, images and scans, after the cases
 
     # -- public --------------------------------------------------------------------------
-
     def sync_once(self) -> SyncReport:
         """One round. Raises Offline, AuthFailed, UnsafeConnection or SchemaMismatch (HallError).
 
@@ -142,7 +141,7 @@ class SyncEngine:
     def _round(self) -> SyncReport:
         conn = self._connection()
         try:
-            local.forget_purged_here(self.db)
+            self.book.forget_purged_here()
             self._retire(conn)
             self._forgotten = 0
             self._pulled_to = None
@@ -150,6 +149,7 @@ class SyncEngine:
             pushed = self._push(conn, known)
             pulled = self._pull(conn, known)
             self._push_audit(conn)
+            self.papers.round(conn, forgot=self._forgotten > 0)
         except psycopg.Error as exc:
             self.close()
             raise _readable(exc) from None
@@ -181,10 +181,7 @@ class SyncEngine:
 
     def conflicts(self) -> list[ConflictItem]:
         """Every open conflict, by case and key; mine is the value on this machine now."""
-        rows = self.db.execute(
-            "SELECT c.case_id, h.number, c.key, c.mine, c.theirs, c.who, c.at FROM hall_conflicts c"
-            " LEFT JOIN hall_cases h ON h.case_id = c.case_id ORDER BY c.case_id, c.key"
-        ).fetchall()
+        rows = self.book.all_conflicts()
         held: dict[str, tuple[State | None, str | None]] = {}  # each case read once
         items = []
         for case_id, number, key, mine, theirs, who, at in rows:
@@ -204,49 +201,35 @@ class SyncEngine:
         """The agent's choice for one conflicted field; the next round pushes it as a normal edit."""
         if pick not in PICKS:
             raise ValueError(f"pick must be one of {PICKS}")
-        row = self.db.execute(
-            "SELECT theirs FROM hall_conflicts WHERE case_id = ? AND key = ?", [case_id, key]
-        ).fetchone()
-        if row is None:
+        open_, theirs = self.book.theirs(case_id, key)
+        if not open_:
             return
-        with local.write(self.db):
+        with self.book.write():
             if pick == "theirs":
                 case = self.store.get(case_id)
                 now = state_of(case.fields, case.status, case.deleted)
                 wanted = dict(now)
-                wanted[key] = json.loads(row[0])
+                wanted[key] = theirs
                 self._write_local(case, normal(wanted))
-            self.db.execute("DELETE FROM hall_conflicts WHERE case_id = ? AND key = ?", [case_id, key])
-            # Mark the case as changed here, so the next round pushes what is now on screen.
-            self.db.execute("UPDATE hall_cases SET local_revision = -1 WHERE case_id = ?", [case_id])
+            # The case counts as changed here, so the next round pushes what is now on screen.
+            self.book.close_conflict(case_id, key)
 
-    def quarantined(self) -> list[local.Quarantined]:
+    def quarantined(self) -> list[Quarantined]:
         """The pulled rows kept aside because they failed the case-file rules, with the reason."""
-        return local.quarantined(self.db)
+        return self.book.quarantined()
 
     def pending_count(self) -> int:
         """Cases changed here that the server has not taken yet (conflicts aside)."""
-        count = 0
-        candidates = local.changed_here(self.db)
-        bases = local.bases(self.db, candidates)
-        for case_id in candidates:
-            case = self._get(case_id)
-            if case is not None and self._dirty(case, bases.get(case_id)):
-                count += 1
-        return count
+        candidates = self.book.changed_here()
+        bases, cases = self.book.bases(candidates), self.book.cases(candidates)
+        return sum(1 for case_id, case in cases.items() if self._dirty(case, bases.get(case_id)))
 
     # -- rounds --------------------------------------------------------------------------
 
     def _adopt(self, server_id: str) -> None:
         """A drafts file pointed at another server starts over: every case merges as new."""
-        known = local.get_state(self.db, "server_id")
-        if known == server_id:
-            return
-        with local.write(self.db):
-            if known is not None:
-                self.db.execute("DELETE FROM hall_cases")
-            local.set_state(self.db, "server_id", server_id)
-            local.set_state(self.db, "pulled", 0)
+        if self.book.get_state("server_id") != server_id:
+            self.book.start_over(server_id)
 
     def _retire(self, conn: psycopg.Connection) -> None:
         """Ask the server, now and then, to retire what the hall's retention ends (by its own
@@ -261,7 +244,7 @@ class SyncEngine:
         """Push every case changed here; `known` gets the revision the server answered for each.
         A push the server answers as a replay (its answer to an earlier push of this desk was
         lost) is applied as that answer, and what was typed since goes out at once after it."""
-        pushed, replayed = self._push_some(conn, local.changed_here(self.db), known)
+        pushed, replayed = self._push_some(conn, self.book.changed_here(), known)
         if replayed:
             pushed += self._push_some(conn, replayed, known)[0]
         return pushed
@@ -273,11 +256,11 @@ class SyncEngine:
         replayed: list[str] = []
         for start in range(0, len(candidates), PUSH_BATCH):
             ids = candidates[start : start + PUSH_BATCH]
-            bases, opens = local.bases(self.db, ids), local.open_keys(self.db, ids)
+            bases, opens, cases = self.book.bases(ids), self.book.open_keys(ids), self.book.cases(ids)
             batch: list[remote.Push] = []
             sent: dict[str, Sent] = {}
             for case_id in ids:
-                case = self._get(case_id)
+                case = cases.get(case_id)
                 if case is None:
                     continue
                 base = bases.get(case_id)
@@ -323,12 +306,12 @@ class SyncEngine:
         pushes) come without their values, which this file already holds."""
         pulled = 0
         while True:
-            after = self._pulled_to if self._pulled_to is not None else local.get_state(self.db, "pulled", 0)
+            after = self._pulled_to if self._pulled_to is not None else self.book.get_state("pulled", 0)
             cases = remote.pull(conn, after, known)
             if not cases:
                 return pulled
             ids = [case.case_id for case in cases]
-            bases, here = local.bases(self.db, ids, values=False), local.local_rows(self.db, ids)
+            bases, here = self.book.bases(ids, values=False), self.book.revisions(ids)
             missing = [
                 c.case_id
                 for c in cases
@@ -358,7 +341,7 @@ class SyncEngine:
             if len(cases) + len(refused) < remote.PULL_BATCH:
                 return pulled
 
-    def _changed_here(self, case_id: str, base: local.Base | None, seen: tuple[int, int]) -> bool:
+    def _changed_here(self, case_id: str, base: Base | None, seen: tuple[int, int]) -> bool:
         """Whether this file holds edits of the case the server has not had. A case whose drafts
         revision and bin flag are those it matched the base at has none (no read needed)."""
         if base is None:
@@ -368,27 +351,22 @@ class SyncEngine:
         case = self._get(case_id)
         if case is None:
             return False
-        full = base if base.state is not None else local.bases(self.db, [case_id]).get(case_id)
+        full = base if base.state is not None else self.book.bases([case_id]).get(case_id)
         return self._dirty(case, full)
 
     def _push_audit(self, conn: psycopg.Connection) -> None:
         while True:
-            after = local.get_state(self.db, "audit_pushed", 0)
-            rows = self.db.execute(
-                "SELECT seq, at, case_id, event, key, detail FROM audit a WHERE seq > ? AND NOT EXISTS"
-                " (SELECT 1 FROM hall_audit_skip s WHERE a.seq BETWEEN s.lo AND s.hi) ORDER BY seq LIMIT ?",
-                [after, AUDIT_BATCH],
-            ).fetchall()
-            last = self.db.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+            after = self.book.get_state("audit_pushed", 0)
+            rows = self.book.audit_unsent(after, AUDIT_BATCH)
+            last = self.book.audit_top()
             if not rows and last == after and self._pulled_to is None:
                 return  # nothing new here: no write at all
             remote.append_audit(conn, [tuple(r[1:]) for r in rows])
             top = rows[-1][0] if len(rows) == AUDIT_BATCH else last
-            with local.write(self.db):
-                local.set_state(self.db, "audit_pushed", top)
-                self.db.execute("DELETE FROM hall_audit_skip WHERE hi <= ?", [top])
+            with self.book.write():
+                self.book.audit_sent(top)
                 if self._pulled_to is not None:
-                    local.set_state(self.db, "pulled", self._pulled_to)
+                    self.book.set_state("pulled", self._pulled_to)
                     self._pulled_to = None
             if len(rows) < AUDIT_BATCH:
                 return
@@ -400,7 +378,7 @@ class SyncEngine:
         pushed: Sequence[tuple[remote.Pushed, Sent]] = (),
         pulled: Sequence[tuple[remote.ServerCase, Seen]] = (),
         pulled_to: int | None = None,
-        refused: Sequence[tuple[str, int, str | None, str, str, str]] = (),
+        refused: Sequence[Refused] = (),
     ) -> None:
         """Apply the server's answer locally in one transaction; the audit rows it causes are skipped.
 
@@ -409,14 +387,15 @@ class SyncEngine:
         settled together, one statement each, instead of a round of reads and writes per case.
         A pulled case typed into here since it was looked at is left for the next push to merge.
         """
-        with local.write(self.db):
-            before = local.audit_top(self.db)
+        book = self.book
+        with book.write():
+            before = book.audit_top()
             ids = [p.case.case_id for p, _ in pushed] + [c.case_id for c, _ in pulled]
-            here = local.local_rows(self.db, ids)
+            here = book.revisions(ids)
             pulled = [(case, seen) for case, seen in pulled if here.get(case.case_id) == seen]
             fresh = _fresh([case for case, _ in pulled], here)
             self._create_many(fresh)
-            settled = _settled(self.db, pushed, here)
+            settled = _settled(book, pushed, here)
             self._note_bases((case_id, server, *sent.seen) for case_id, (server, sent) in settled.items())
             for answer, sent in pushed:
                 if answer.case.case_id not in settled:
@@ -424,53 +403,43 @@ class SyncEngine:
             for case, _ in pulled:
                 if case.case_id not in fresh:
                     self._apply(case, None, (), case.who, case.when)
-            after = local.audit_top(self.db)
-            if after > before and local.get_state(self.db, "audit_pushed", 0) == before:
-                local.set_state(self.db, "audit_pushed", after)  # nothing else to send: no range
+            after = book.audit_top()
+            if after > before and book.get_state("audit_pushed", 0) == before:
+                book.set_state("audit_pushed", after)  # nothing else to send: no range
             elif after > before:
-                self.db.execute("INSERT INTO hall_audit_skip (lo, hi) VALUES (?, ?)", [before + 1, after])
-            local.quarantine(self.db, refused)
+                book.skip_audit(before + 1, after)
+            book.quarantine(refused)
             # A newer version taken (pulled, or the answer to a push): a quarantined row is done with.
-            local.release(self.db, [c.case_id for c, _ in pulled] + [p.case.case_id for p, _ in pushed])
+            book.release([c.case_id for c, _ in pulled] + [p.case.case_id for p, _ in pushed])
             if pulled_to is not None:
-                local.set_state(self.db, "pulled", pulled_to)
+                book.set_state("pulled", pulled_to)
 
     def _create_many(self, fresh: Mapping[str, remote.ServerCase]) -> None:
-        """Create the server's new cases here in one import, then note each one's base."""
+        """Create the server's new cases here together (one statement per table), then note each
+        one's base. A case the server holds finished or in the bin is one more write each."""
         if not fresh:
             return
-        files = []
+        pulled, more = [], []
         for server in fresh.values():
-            fields, _, _ = split_state(server.state)
-            files.append(
-                (
-                    "服务器",
-                    CaseFile(server.case_id, server.bundle, _stamp(server.updated), fields, server.number),
-                )
+            fields, status, binned = split_state(server.state)
+            pulled.append(
+                Pulled(server.case_id, server.bundle, _stamp(server.updated), fields, server.number)
             )
-        self.store.import_cases(files, handed_over=False)
-        for server in fresh.values():
-            _, status, binned = split_state(server.state)
-            if status != "draft" or binned:  # an import makes drafts: the rest is one more write each
-                self._write_local(self.store.get(server.case_id), normal(server.state))
+            if status != "draft" or binned:
+                more.append(server)
+        self.book.create_pulled(pulled, self.store.clock())
+        for server in more:
+            self._write_local(self.store.get(server.case_id), normal(server.state))
         ids = list(fresh)
-        rows = local.local_rows(self.db, ids)
+        rows = self.book.revisions(ids)
         self._note_bases((case_id, server, *rows[case_id]) for case_id, server in fresh.items())
-        self.db.conn.executemany("DELETE FROM hall_conflicts WHERE case_id = ?", [(i,) for i in ids])
+        self.book.clear_conflicts(ids)
 
     def _note_bases(self, items: Iterable[tuple[str, remote.ServerCase, int, int]]) -> None:
         """Note (case id, the server's case, drafts revision, in the bin) as agreed, in one
         statement; a case the server gave no number keeps the one noted before."""
-        self.db.conn.executemany(
-            "INSERT INTO hall_cases (case_id, revision, base, digest, number, local_revision, local_deleted)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET revision = excluded.revision,"
-            " base = excluded.base, digest = excluded.digest, number = coalesce(excluded.number, number),"
-            " local_revision = excluded.local_revision, local_deleted = excluded.local_deleted",
-            [
-                (case_id, server.revision, _json(theirs), digest(theirs), server.number, revision, binned)
-                for case_id, server, revision, binned in items
-                for theirs in [normal(server.state)]
-            ],
+        self.book.note_bases(
+            _noted(case_id, server, revision, binned) for case_id, server, revision, binned in items
         )
 
     def _apply(
@@ -491,14 +460,14 @@ class SyncEngine:
         if server.purged:
             if case is not None:
                 self._forget(case_id)
-            local.drop_bookkeeping(self.db, case_id)
+            self.book.drop_bookkeeping(case_id)
             return
         theirs = normal(server.state)
         if case is None:
             case = self._create(server)
         now = state_of(case.fields, case.status, case.deleted)
         read, pushed = (sent.mine, sent.outgoing) if sent is not None else (now, now)
-        open_conflicts = local.open_conflicts(self.db, case_id)
+        open_conflicts = self.book.open_conflicts(case_id)
         result: State = {}
         conflicts: dict[str, tuple[Any, Any, str, str]] = {}
         for key in set(now) | set(read) | set(theirs) | set(open_conflicts) | set(merge_conflicts):
@@ -523,9 +492,8 @@ class SyncEngine:
         # pending, so the next round pushes it.
         ahead = any(result.get(k) != theirs.get(k) for k in set(result) | set(theirs) if k not in conflicts)
         self._save_base(case, server, ahead)
-        self.db.execute("DELETE FROM hall_conflicts WHERE case_id = ?", [case_id])
-        self.db.conn.executemany(
-            "INSERT INTO hall_conflicts (case_id, key, mine, theirs, who, at) VALUES (?, ?, ?, ?, ?, ?)",
+        self.book.set_conflicts(
+            case_id,
             [
                 (case_id, key, _json(mine), _json(there), by, at)
                 for key, (mine, there, by, at) in conflicts.items()
@@ -560,18 +528,14 @@ class SyncEngine:
 
     def _create(self, server: remote.ServerCase) -> Case:
         fields, _, _ = split_state(server.state)
-        case = CaseFile(server.case_id, server.bundle, _stamp(server.updated), fields, server.number)
-        self.store.import_cases([("服务器", case)], handed_over=False)
+        pulled = Pulled(server.case_id, server.bundle, _stamp(server.updated), fields, server.number)
+        self.book.create_pulled([pulled], self.store.clock())
         return self.store.get(server.case_id)
 
     def _forget(self, case_id: str) -> None:
-        """Remove a case the server retired (the store has no per-case purge call yet)."""
+        """Remove a case the server retired."""
         self._forgotten += 1
-        self.db.execute("DELETE FROM cases WHERE id = ?", [case_id])
-        now = datetime.now().astimezone().isoformat(timespec="seconds")
-        self.db["audit"].insert(
-            {"at": now, "case_id": case_id, "event": "purged", "key": None, "detail": "hall"}
-        )
+        self.book.remove_retired(case_id, datetime.now().astimezone())
 
     def _save_base(self, case: Case, server: remote.ServerCase, ahead: bool = False) -> None:
         # local_revision -1 never matches: the case stays pending (as a conflict pick does).
@@ -586,12 +550,12 @@ class SyncEngine:
         except CaseNotFound:
             return None
 
-    def _dirty(self, case: Case, base: local.Base | None) -> bool:
+    def _dirty(self, case: Case, base: Base | None) -> bool:
         """Whether the case holds edits the server has not had (a conflicted field aside)."""
         if base is None:
             return True
         mine = state_of(case.fields, case.status, case.deleted)
-        return _outgoing(mine, base.state, local.open_conflicts(self.db, case.id)) != normal(base.state)
+        return _outgoing(mine, base.state, self.book.open_conflicts(case.id)) != normal(base.state)
 
 
 def _replayed(answer: remote.Pushed) -> Sent | None:
@@ -604,11 +568,11 @@ def _replayed(answer: remote.Pushed) -> Sent | None:
 
 
 def _settled(
-    db: Database, pushed: Sequence[tuple[remote.Pushed, Sent]], here: Mapping[str, tuple[int, int]]
+    book: HallBook, pushed: Sequence[tuple[remote.Pushed, Sent]], here: Mapping[str, tuple[int, int]]
 ) -> dict[str, tuple[remote.ServerCase, Sent]]:
     """The pushes that leave this file's case as it is: accepted as sent, no conflict open,
     nothing typed since it was read. Only their base is noted."""
-    conflicted = set(local.open_keys(db, [answer.case.case_id for answer, _ in pushed]))
+    conflicted = set(book.open_keys([answer.case.case_id for answer, _ in pushed]))
     return {
         answer.case.case_id: (answer.case, sent)
         for answer, sent in pushed
@@ -616,7 +580,7 @@ def _settled(
         and not answer.conflicts
         and answer.case.case_id not in conflicted
         and here.get(answer.case.case_id) == sent.seen
-        and normal(answer.case.state) == sent.mine
+        and (answer.case.state == sent.mine or normal(answer.case.state) == sent.mine)
     }
 
 
@@ -625,6 +589,11 @@ def _fresh(
 ) -> dict[str, remote.ServerCase]:
     """The pulled cases this drafts file does not hold (purged ones aside), by id."""
     return {c.case_id: c for c in cases if not c.purged and c.case_id not in here}
+
+
+def _noted(case_id: str, server: remote.ServerCase, revision: int, binned: int) -> NotedBase:
+    base, digest = text_and_digest(server.state)
+    return (case_id, server.revision, base, digest, server.number, revision, binned)
 
 
 def _readable(exc: psycopg.Error) -> HallError:

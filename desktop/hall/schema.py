@@ -229,14 +229,216 @@ STEPS: tuple[str, ...] = (
         END IF;
     END $$;
     """,
+    """
+    -- Version 3: the paper trail through the hall (issues 23-25). The print log's rows, and the
+    -- card images and scanned pages only sealed (age): the server never holds an image in clear.
+    -- Each attachment's payload is sealed to a key of its own; that key is sealed to every desk's
+    -- registered recipient (and the hall's), one small row each, so a desk registered later gets
+    -- the key re-sealed by a desk holding it, never the payload again. Writes go through the
+    -- functions below (session_user stamped), serialised by a lock of their own so a large
+    -- payload never stalls the case pushes, with a size limit per blob and a quota per desk.
+    CREATE SEQUENCE desk400.paper_changes;
+    CREATE TABLE desk400.paper_lock (one integer PRIMARY KEY);
+    CREATE TABLE desk400.prints (
+        case_id uuid NOT NULL REFERENCES desk400.cases (id),
+        at text NOT NULL,
+        desk text NOT NULL,
+        documents text NOT NULL,
+        pages integer NOT NULL,
+        digest text NOT NULL,
+        pushed_by text NOT NULL,
+        received timestamptz NOT NULL DEFAULT now(),
+        seq bigint NOT NULL UNIQUE,
+        PRIMARY KEY (case_id, at, desk, digest, documents)
+    );
+    CREATE TABLE desk400.desk_keys (
+        desk text PRIMARY KEY,
+        recipient text NOT NULL,
+        registered timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE desk400.attachments (
+        id uuid PRIMARY KEY,
+        case_id uuid NOT NULL REFERENCES desk400.cases (id),
+        kind text NOT NULL,
+        sealed bytea NOT NULL,
+        size integer NOT NULL,
+        pushed_by text NOT NULL,
+        received timestamptz NOT NULL DEFAULT now(),
+        seq bigint NOT NULL UNIQUE
+    );
+    CREATE INDEX attachments_case ON desk400.attachments (case_id);
+    CREATE INDEX attachments_desk ON desk400.attachments (pushed_by);
+    CREATE TABLE desk400.attachment_keys (
+        attachment_id uuid NOT NULL REFERENCES desk400.attachments (id) ON DELETE CASCADE,
+        recipient text NOT NULL,
+        sealed bytea NOT NULL,
+        sealed_by text NOT NULL,
+        seq bigint NOT NULL UNIQUE,
+        PRIMARY KEY (attachment_id, recipient, sealed_by)
+    );
+    CREATE INDEX attachment_keys_for ON desk400.attachment_keys (recipient, seq);
+
+    -- A desk's own age recipient (derived from its drafts key), for the keys sealed to it.
+    CREATE FUNCTION desk400.register_desk(p_recipient text) RETURNS boolean
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    BEGIN
+        IF p_recipient IS NULL OR p_recipient !~ '^age1[02-9ac-hj-np-z]{58}$' THEN
+            RETURN false;
+        END IF;
+        IF EXISTS (SELECT 1 FROM desk400.desk_keys k WHERE k.desk = session_user
+                AND k.recipient = p_recipient) THEN
+            RETURN true;
+        END IF;
+        LOCK TABLE desk400.paper_lock IN EXCLUSIVE MODE;
+        INSERT INTO desk400.desk_keys AS k (desk, recipient) VALUES (session_user, p_recipient)
+            ON CONFLICT (desk) DO UPDATE SET recipient = EXCLUDED.recipient, registered = now();
+        RETURN true;
+    END $$;
+
+    -- Print-log rows: idempotent (the row's own values are its key); a row that cannot describe
+    -- a print, or of a case the server does not hold, is left out; at most 1000 per case.
+    CREATE FUNCTION desk400.push_prints(p_version text, p_case_ids uuid[], p_at text[], p_desk text[],
+            p_documents text[], p_pages integer[], p_digest text[]) RETURNS integer
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE
+        done integer;
+    BEGIN
+        IF (SELECT m.value FROM desk400.meta m WHERE m.key = 'schema_version') IS DISTINCT FROM p_version THEN
+            RETURN -1;
+        END IF;
+        LOCK TABLE desk400.paper_lock IN EXCLUSIVE MODE;
+        WITH ins AS (
+            INSERT INTO desk400.prints (case_id, at, desk, documents, pages, digest, pushed_by, seq)
+            SELECT u.case_id, u.at, u.desk, u.documents, u.pages, u.digest, session_user,
+                nextval('desk400.paper_changes')
+            FROM unnest(p_case_ids, p_at, p_desk, p_documents, p_pages, p_digest)
+                AS u(case_id, at, desk, documents, pages, digest)
+            JOIN desk400.cases c ON c.id = u.case_id AND NOT c.purged
+            WHERE u.digest ~ '^[0-9a-f]{64}$' AND u.pages BETWEEN 1 AND 10000
+                AND length(u.at) BETWEEN 1 AND 40 AND length(u.desk) BETWEEN 1 AND 40
+                AND u.documents ~ '^[a-z][a-z0-9_]{0,39}(,[a-z][a-z0-9_]{0,39}){0,49}$'
+                AND (SELECT count(*) FROM desk400.prints p WHERE p.case_id = u.case_id) < 1000
+            ON CONFLICT DO NOTHING
+            RETURNING 1)
+        SELECT count(*) INTO done FROM ins;
+        RETURN done;
+    END $$;
+
+    -- One sealed attachment with its key rows. The answer: 'ok', 'exists' (a replay), or why it
+    -- was refused: 'no_case' (not on the server, yet or any more), 'not_sealed', 'too_big',
+    -- 'too_many' (per case), 'quota' (per desk), 'version'.
+    CREATE FUNCTION desk400.push_attachment(p_version text, p_id uuid, p_case_id uuid, p_kind text,
+            p_sealed bytea, p_recipients text[], p_keys bytea[]) RETURNS text
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE
+        quota bigint;
+    BEGIN
+        IF (SELECT m.value FROM desk400.meta m WHERE m.key = 'schema_version') IS DISTINCT FROM p_version THEN
+            RETURN 'version';
+        END IF;
+        IF p_sealed IS NULL OR length(p_sealed) > 33554432 THEN
+            RETURN 'too_big';
+        END IF;
+        IF substring(p_sealed FROM 1 FOR 21) <> 'age-encryption.org/v1'::bytea
+                OR p_kind NOT IN ('image', 'scan') THEN
+            RETURN 'not_sealed';
+        END IF;
+        LOCK TABLE desk400.paper_lock IN EXCLUSIVE MODE;
+        IF EXISTS (SELECT 1 FROM desk400.attachments a WHERE a.id = p_id) THEN
+            PERFORM desk400.push_keys(ARRAY[p_id], p_recipients, p_keys);
+            RETURN 'exists';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM desk400.cases c WHERE c.id = p_case_id AND NOT c.purged) THEN
+            RETURN 'no_case';
+        END IF;
+        IF (SELECT count(*) FROM desk400.attachments a WHERE a.case_id = p_case_id) >= 200 THEN
+            RETURN 'too_many';
+        END IF;
+        quota := coalesce((SELECT m.value::bigint FROM desk400.meta m WHERE m.key = 'attachment_quota_mb'),
+            20480) * 1048576;
+        IF (SELECT coalesce(sum(a.size), 0) FROM desk400.attachments a WHERE a.pushed_by = session_user)
+                + length(p_sealed) > quota THEN
+            RETURN 'quota';
+        END IF;
+        INSERT INTO desk400.attachments (id, case_id, kind, sealed, size, pushed_by, seq)
+            VALUES (p_id, p_case_id, p_kind, p_sealed, length(p_sealed), session_user,
+                nextval('desk400.paper_changes'));
+        PERFORM desk400.push_keys(ARRAY[p_id], p_recipients, p_keys);
+        RETURN 'ok';
+    END $$;
+
+    -- Key rows (an attachment's own key sealed to one recipient), by the desk that sealed them:
+    -- one per recipient and sealer, small, at most 64 per sealer and attachment; idempotent.
+    -- p_ids is either one id for every key or one id per key.
+    CREATE FUNCTION desk400.push_keys(p_ids uuid[], p_recipients text[], p_keys bytea[]) RETURNS integer
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE
+        done integer;
+    BEGIN
+        LOCK TABLE desk400.paper_lock IN EXCLUSIVE MODE;
+        WITH u AS (
+            SELECT CASE WHEN cardinality(p_ids) = 1 THEN p_ids[1] ELSE i.id END AS id, r.recipient, k.key
+            FROM unnest(p_recipients) WITH ORDINALITY AS r(recipient, n)
+            JOIN unnest(p_keys) WITH ORDINALITY AS k(key, n) ON k.n = r.n
+            LEFT JOIN unnest(p_ids) WITH ORDINALITY AS i(id, n) ON i.n = r.n),
+        ins AS (
+            INSERT INTO desk400.attachment_keys (attachment_id, recipient, sealed, sealed_by, seq)
+            SELECT u.id, u.recipient, u.key, session_user, nextval('desk400.paper_changes')
+            FROM u JOIN desk400.attachments a ON a.id = u.id
+            WHERE u.recipient ~ '^age1[02-9ac-hj-np-z]{58}$' AND length(u.key) <= 1024
+                AND substring(u.key FROM 1 FOR 21) = 'age-encryption.org/v1'::bytea
+                AND (SELECT count(*) FROM desk400.attachment_keys k
+                    WHERE k.attachment_id = u.id AND k.sealed_by = session_user) < 64
+            ON CONFLICT DO NOTHING
+            RETURNING 1)
+        SELECT count(*) INTO done FROM ins;
+        RETURN done;
+    END $$;
+
+    -- The hall's retention, as version 2's, now also taking the retired cases' print-log rows,
+    -- attachments and their keys (the paper lock too: no attachment lands on a retired case).
+    CREATE OR REPLACE FUNCTION desk400.retire() RETURNS integer
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE
+        keep_days integer;
+        done integer;
+    BEGIN
+        SELECT m.value::integer INTO keep_days FROM desk400.meta m WHERE m.key = 'retention_days';
+        IF keep_days IS NULL THEN
+            RETURN 0;
+        END IF;
+        LOCK TABLE desk400.write_lock IN EXCLUSIVE MODE;
+        LOCK TABLE desk400.paper_lock IN EXCLUSIVE MODE;
+        WITH gone AS (
+            UPDATE desk400.cases c SET state = '{}', number = NULL, purged = true,
+                revision = c.revision + 1, change_seq = nextval('desk400.changes')
+            WHERE NOT c.purged AND c.updated_at < now() - make_interval(days => keep_days)
+                AND (c.state ->> '@status' IN ('complete', 'printed', 'changed', 'signed', 'handed_over')
+                    OR c.state ? '@bin')
+            RETURNING c.id),
+        wiped AS (UPDATE desk400.history h SET state = '{}' FROM gone WHERE h.case_id = gone.id),
+        papers AS (DELETE FROM desk400.attachments a USING gone WHERE a.case_id = gone.id),
+        paper_keys AS (  -- as the cascade would, also for an owner's session in replica mode
+            DELETE FROM desk400.attachment_keys k USING desk400.attachments a, gone
+            WHERE k.attachment_id = a.id AND a.case_id = gone.id),
+        printed AS (DELETE FROM desk400.prints p USING gone WHERE p.case_id = gone.id)
+        SELECT count(*) INTO done FROM gone;
+        DELETE FROM desk400.push_tokens t WHERE t.received < now() - interval '30 days';
+        RETURN done;
+    END $$;
+    REVOKE ALL ON FUNCTION desk400.register_desk, desk400.push_prints, desk400.push_attachment,
+        desk400.push_keys FROM PUBLIC;
+    """,
 )
 VERSION = len(STEPS)
 
 GRANTS = """
     REVOKE ALL ON SCHEMA desk400 FROM PUBLIC;
     GRANT USAGE ON SCHEMA desk400 TO {group};
-    GRANT SELECT ON desk400.meta, desk400.cases, desk400.history TO {group};
-    GRANT EXECUTE ON FUNCTION desk400.push_cases, desk400.retire, desk400.append_audit TO {group};
+    GRANT SELECT ON desk400.meta, desk400.cases, desk400.history, desk400.prints, desk400.desk_keys,
+        desk400.attachments, desk400.attachment_keys TO {group};
+    GRANT EXECUTE ON FUNCTION desk400.push_cases, desk400.retire, desk400.append_audit,
+        desk400.register_desk, desk400.push_prints, desk400.push_attachment, desk400.push_keys TO {group};
     GRANT CONNECT ON DATABASE {database} TO {group};
 """
 

@@ -4,8 +4,9 @@
 
 `pdf` lays the documents out and writes the file, `story` turns a document's blocks into
 flowables, `furniture` draws the header, footer and 草稿 mark, `checklist` the 材料清单 page,
-`fonts` registers the print font and `glyphs` reads which characters it can draw. Loading is
-lazy (desktop.files.lazy): ReportLab loads with the first render, not with the window.
+`fonts` registers the print font, `glyphs` reads which characters it can draw and `qr` encodes
+the page QR. Loading is lazy (desktop.files.lazy): ReportLab loads with the first render, not
+with the window.
 `documents` prints only those named (shared/spec/paper-trail.md, "Printing some documents"), still
 in bundle order, page x / y counting the pages printed.
 """
@@ -20,7 +21,7 @@ __all__ = ["EXTRA_DOCUMENTS", "TICK_MARKER", "PrintLayout", "document_ids", "pri
 
 __getattr__, __dir__ = attach(
     __name__,
-    ["checklist", "copies", "fonts", "furniture", "glyphs", "identity", "pdf", "story"],
+    ["checklist", "copies", "fonts", "furniture", "glyphs", "identity", "pdf", "qr", "story"],
     {
         "render_pdf": "pdf",
         "TICK_MARKER": "story",

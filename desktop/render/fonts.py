@@ -8,6 +8,7 @@ file and ReportLab's version: a new font or a new ReportLab parses afresh.
 
 from __future__ import annotations
 
+import gc
 import io
 import pickle
 import weakref
@@ -114,7 +115,16 @@ def _loads(blob: bytes, font_path: Path) -> TTFont:
                 return _pdf_scale(pid[1])
             raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
 
-    return Unpickler(io.BytesIO(blob)).load()
+    # The face is ~50,000 containers (a list of characters per glyph, the metrics' tuples): made
+    # one by one, they had the collector walk the whole heap (ReportLab's modules included) again
+    # and again while none of them can be garbage yet.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return Unpickler(io.BytesIO(blob)).load()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _head_crc(data: bytes) -> int:

@@ -7,18 +7,16 @@ numbers when the document is saved (one layout pass, not two).
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass, field
 
-from reportlab.graphics.barcode import qrencoder
-from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop.domain import layout
 from desktop.render.identity import QR_INSET_MM, QR_QUIET, QR_SIZE_MM, BoxFrame, PageId, PrintLayout
+from desktop.render.qr import qr_modules
 from desktop.render.story import BOX_CALLBACK, box_callback
 
 FURNITURE_SIZE = 8.0
@@ -27,7 +25,6 @@ GREY = colors.Color(0.35, 0.35, 0.35)
 # printer's unprintable margin); the body frame starts below it and its caption.
 QR_SIZE = QR_SIZE_MM * mm
 QR_INSET = QR_INSET_MM * mm
-QR_MASK = 0
 CAPTION_SIZE = 6.0
 # The page header's right end stops short of the QR's quiet zone.
 HEADER_RIGHT = QR_SIZE + QR_INSET + 3 * mm
@@ -135,7 +132,8 @@ class NumberedCanvas(Canvas):
 
 def draw_qr(canvas: Canvas, page: PageId, font: str) -> None:
     """The page's QR and its caption under it, in the page's top-right corner: ReportLab's own QR
-    widget encodes it; its dark modules are one vector path (a rectangle per run of a row)."""
+    encoder (desktop.render.qr) encodes it; its dark modules are one vector path (a rectangle per
+    run of a row), where the widget drew each run as a shape object."""
     width, height = canvas._pagesize
     modules = qr_modules(page.payload())
     unit = QR_SIZE / (len(modules) + 2 * QR_QUIET)
@@ -161,27 +159,3 @@ def draw_qr(canvas: Canvas, page: PageId, font: str) -> None:
     canvas.setFillColor(GREY)
     canvas.drawRightString(width - QR_INSET, bottom - CAPTION_SIZE - 1, page.caption())
     canvas.restoreState()
-
-
-# ReportLab rebuilds the Reed-Solomon generator polynomial (a pure function of the number of error
-# correction codewords) by 20-odd polynomial multiplications for every block of every code: the
-# same few polynomials each time, so they are built once.
-qrencoder.QRUtil.getErrorCorrectPolynomial = staticmethod(
-    functools.lru_cache(maxsize=64)(qrencoder.QRUtil.getErrorCorrectPolynomial)
-)
-
-
-def qr_modules(payload: str) -> list[list[bool]]:
-    """The QR's modules (error correction M) from ReportLab's own encoder (QrCodeWidget's).
-
-    ReportLab is slow here and we guard it: the widget scores all eight mask patterns in pure Python
-    and draws each module run as a shape object, 47 ms a page, four times a whole bundle's render
-    without it. Any mask is a valid ISO/IEC 18004 symbol (the scoring only avoids patterns some
-    readers dislike; zxing-cpp reads mask 0, see tests/test_paper_identity.py), and one path of
-    rectangles draws the same vectors in a fraction of the time.
-    """
-    widget = QrCodeWidget(payload, barLevel="M", barBorder=QR_QUIET)
-    encoder = widget.qr
-    encoder.getBestMaskPattern = lambda: QR_MASK
-    encoder.make()
-    return [[bool(m) for m in row] for row in encoder.modules]

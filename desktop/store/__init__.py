@@ -9,8 +9,9 @@ words. Open one with `Store.open_for(db_path, spec, bundle=..., edition=...)`.
 
 Loading is lazy (PEP 562): `import desktop.store` costs nothing; a name is loaded from its module
 the first time it is used, so the window paints before SQLCipher and sqlite-utils load, and no
-module needs an import inside a function to stay light. The errors and the models are in
-`desktop.store.models`, which loads neither.
+module needs an import inside a function to stay light. The errors are in `desktop.store.errors`
+(which imports nothing: the window's parts name them before its first paint) and, with the
+models, in `desktop.store.models`, which loads neither.
 """
 
 from __future__ import annotations
@@ -26,16 +27,16 @@ _HOME: dict[str, str] = {
     "BIN_DAYS": "models",
     "BUSY_TIMEOUT_MS": "models",
     "Case": "models",
-    "CaseDeleted": "models",
-    "CaseNotFound": "models",
+    "CaseDeleted": "errors",
+    "CaseNotFound": "errors",
     "CaseSummary": "models",
     "Clock": "store",
-    "Conflict": "models",
+    "Conflict": "errors",
     "DAMAGED_TITLE": "models",
     "DEFAULT_SETTINGS": "models",
-    "DamagedCase": "models",
-    "DamagedFile": "models",
-    "DiskFull": "models",
+    "DamagedCase": "errors",
+    "DamagedFile": "errors",
+    "DiskFull": "errors",
     "DraftsSpec": "models",
     "EVENTS": "models",
     "FINISHED": "models",
@@ -43,16 +44,16 @@ _HOME: dict[str, str] = {
     "ImportConflict": "models",
     "ImportReport": "models",
     "MIGRATION_SET": "schema",
-    "NewerStoreError": "models",
-    "NoDraftsFile": "models",
-    "NotDraftsFile": "models",
+    "NewerStoreError": "errors",
+    "NoDraftsFile": "errors",
+    "NotDraftsFile": "errors",
     "PAGE_SIZE": "models",
     "Page": "models",
     "PurgeReport": "models",
     "STATUSES": "models",
     "Store": "store",
-    "StoreBusy": "models",
-    "StoreError": "models",
+    "StoreBusy": "errors",
+    "StoreError": "errors",
     "Value": "desktop.files.casefile",
     "digest": "handover",
     "is_empty": "desktop.files.casefile",
@@ -62,7 +63,8 @@ _HOME: dict[str, str] = {
     "migrations": "schema",
     "same_content": "handover",
 }
-_SUBMODULES = ({"audit", "backup", "bases", "cipher", "connection", "describe", "encrypt", "escrow",
+_SUBMODULES = ({"audit", "backup", "bases", "changes", "cipher", "connection", "describe", "encrypt", "errors",
+                 "escrow",
                          "handover", "images", "imports", "journal", "keys", "lists", "models", "numbers", "retention",
                          "rows", "scans", "schema", "settings", "sqlite", "store", "text"})  # fmt: skip
 

@@ -9,12 +9,14 @@ deletes them when the case is purged), since they hold the customer's values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
+from desktop.domain.merge import split_state
 from desktop.files.casefile import Value, values_digest
 from desktop.store.text import Undecodable, dump, load_fields
 
@@ -108,3 +110,22 @@ def seen(db: Database, case_id: str, digest: str) -> bool:
         [case_id, digest, case_id, digest],
     ).fetchone()
     return row is not None
+
+
+def synced(db: Database, case_id: str) -> tuple[int, dict[str, Value], int] | None:
+    """The base this file last agreed with the hall server for a case (its `hall_cases` row, kept
+    by desktop.hall.local): (server revision, its field values, the drafts revision it matched
+    then); None when the case was never synced here. A version-2 case file carries it when it is
+    newer than the last handover, and an import finds it by its digest (desktop.exchange.transfer),
+    which thus reads it through the store, not the store's connection.
+
+    The same query as desktop.hall.local.synced_base, which the hall's own code keeps for now."""
+    if not db["hall_cases"].exists():
+        return None
+    row = db.execute(
+        "SELECT revision, base, local_revision FROM hall_cases WHERE case_id = ?", [case_id]
+    ).fetchone()
+    if row is None:
+        return None
+    fields, _, _ = split_state(json.loads(row[1]))
+    return row[0], fields, row[2]

@@ -9,6 +9,7 @@ that follows a purge removes their bytes from the file.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -64,3 +65,26 @@ def forget(db: Database, case_id: str, kind: str | None = None) -> None:
             db.execute("DELETE FROM case_images WHERE case_id = ?", [case_id])
         else:
             db.execute("DELETE FROM case_images WHERE case_id = ? AND kind = ?", [case_id, kind])
+
+
+class ImageShelf:
+    """The card images' part of desktop.store.Store (a mixin, as desktop.store.scans.ScanLog), so
+    the rooms above (desktop.exchange.papers, the window) keep and read images through the Store,
+    never through its connection."""
+
+    db: Database
+    _write: Any
+
+    def card_images(self, case_id: str) -> list[CaseImage]:
+        """The case's card images, in the order of KINDS."""
+        return of_case(self.db, case_id)
+
+    def image_count(self, case_id: str) -> int:
+        """How many card images the case keeps, without reading them."""
+        return count(self.db, case_id)
+
+    def keep_image(self, case_id: str, kind: str, data: bytes, added: str) -> int:
+        """Keep one image with the case (replacing an earlier one of its kind); its seq. Inside a
+        caller's transaction (an import's) it is part of it."""
+        with self._write():
+            return keep(self.db, case_id, kind, data, added)

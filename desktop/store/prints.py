@@ -24,6 +24,10 @@ from desktop.store.rows import iso, set_status
 TABLE = "prints"
 _DIGEST = re.compile("[0-9a-f]{64}", re.ASCII)
 _DOCUMENT = re.compile("[a-z][a-z0-9_]{0,39}", re.ASCII)
+# Newest first by when it was printed (an ISO time with its offset: julianday compares the
+# moments), wherever it was printed: a print pulled from the hall after a later one made here
+# is not the latest. Rows written here in one second keep their order by seq.
+NEWEST = "julianday(at) DESC, seq DESC"
 
 
 @dataclass(frozen=True)
@@ -87,34 +91,75 @@ def insert(
 
 def of_case(db: Database, case_id: str, limit: int | None = None) -> list[PrintRecord]:
     """The case's prints, newest first."""
-    sql = (
-        f"SELECT seq, case_id, at, desk, documents, pages, digest, number FROM {TABLE}"
-        " WHERE case_id = ? ORDER BY seq DESC"
-    )
+    sql = f"SELECT {COLUMNS} FROM {TABLE} WHERE case_id = ? ORDER BY {NEWEST}"
     args: list[object] = [case_id]
     if limit is not None:
         sql += " LIMIT ?"
         args.append(limit)
-    return [
-        PrintRecord(
-            seq=seq,
-            case_id=cid,
-            at=at,
-            desk=desk,
-            documents=tuple(json.loads(docs)),
-            pages=pages,
-            digest=digest,
-            number=number,
-        )  # fmt: skip
-        for seq, cid, at, desk, docs, pages, digest, number in db.execute(sql, args)
-    ]
+    return [_record(r) for r in db.execute(sql, args)]
 
 
 def latest_digest(db: Database, case_id: str) -> str | None:
     row = db.execute(
-        f"SELECT digest FROM {TABLE} WHERE case_id = ? ORDER BY seq DESC LIMIT 1", [case_id]
+        f"SELECT digest FROM {TABLE} WHERE case_id = ? ORDER BY {NEWEST} LIMIT 1", [case_id]
     ).fetchone()
     return None if row is None else str(row[0])
+
+
+def latest_digests(db: Database, case_ids: Sequence[str]) -> dict[str, str]:
+    """The digest of each of these cases' latest print (those printed), by id; one query per 500."""
+    found: dict[str, str] = {}
+    for start in range(0, len(case_ids), 500):
+        chunk = list(case_ids[start : start + 500])
+        found.update(
+            db.execute(
+                f"SELECT case_id, digest FROM {TABLE} WHERE seq IN (SELECT max(seq) FROM {TABLE}"
+                f" WHERE case_id IN ({','.join('?' * len(chunk))}) GROUP BY case_id)",
+                chunk,
+            ).fetchall()
+        )
+    return found
+
+
+COLUMNS = "seq, case_id, at, desk, documents, pages, digest, number"
+
+
+def after(db: Database, seq: int, limit: int) -> list[PrintRecord]:
+    """Rows of every case after local row `seq`, in the order they were written here."""
+    rows = db.execute(f"SELECT {COLUMNS} FROM {TABLE} WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])
+    return [_record(r) for r in rows.fetchall()]
+
+
+def has(db: Database, record: PrintRecord) -> bool:
+    """Whether this print (the same case, time, desk, documents and digest) is logged here."""
+    return (
+        db.execute(
+            f"SELECT 1 FROM {TABLE} WHERE case_id = ? AND at = ? AND desk = ? AND digest = ? AND documents = ?",
+            [record.case_id, record.at, record.desk, record.digest, json.dumps(list(record.documents))],
+        ).fetchone()
+        is not None
+    )
+
+
+def insert_row(db: Database, record: PrintRecord, number: str | None) -> None:
+    """A print made elsewhere (pulled from the hall), as it was logged there."""
+    check(record.documents, record.pages, record.digest)
+    db[TABLE].insert(
+        {
+            "case_id": record.case_id,
+            "at": record.at,
+            "desk": record.desk,
+            "documents": json.dumps(list(record.documents)),
+            "pages": record.pages,
+            "digest": record.digest,
+            "number": number,
+        }
+    )
+
+
+def _record(row: Sequence[Any]) -> PrintRecord:
+    seq, cid, at, desk, docs, pages, digest, number = row
+    return PrintRecord(seq, cid, at, desk, tuple(json.loads(docs)), pages, digest, number)
 
 
 def forget(db: Database, case_ids: Sequence[str]) -> None:

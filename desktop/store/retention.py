@@ -23,12 +23,12 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from desktop.domain.statuses import RETAINED
-from desktop.store import backup, prints, scans
+from desktop.store import backup, papers, prints, scans
 from desktop.store.models import BIN_DAYS, FINISHED, PurgeReport
 
 BACKUPS_STALE = "backups_hold_purged"
-# The hall's bookkeeping (desktop.hall.local): read by name, since the store must not import the
-# hall. A case this returns holds edits the server has not had: never purged.
+# The hall's bookkeeping (desktop.store.hallbook, created by the first sync): a case this returns
+# holds edits the server has not had: never purged.
 HALL_TABLE = "hall_cases"
 UNPUSHED = (
     "SELECT c.id FROM cases c LEFT JOIN hall_cases h ON h.case_id = c.id WHERE h.case_id IS NULL"
@@ -75,6 +75,7 @@ def purge_cases(
         db.conn.executemany("DELETE FROM cases WHERE seq = ?", [(s,) for s in doomed])
         prints.forget(db, list(doomed.values()))
         scans.forget(db, doomed.values())
+        papers.forget(db, doomed.values())
         if synced:
             db.conn.executemany("DELETE FROM hall_cases WHERE case_id = ?", [(i,) for i in doomed.values()])
         log_purged(list(doomed.values()))

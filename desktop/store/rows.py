@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from desktop.files.casefile import Value
 from desktop.store import backup, numbers
 from desktop.store.connection import store_errors
-from desktop.store.models import SEARCH_STALE, CaseNotFound, DamagedCase, DraftsSpec
+from desktop.store.models import SEARCH_STALE, Case, CaseNotFound, DamagedCase, DraftsSpec
 from desktop.store.sqlite import ERRORS, connect
 from desktop.store.text import Undecodable, chars, decode, dump, load_fields, text_of
 
@@ -46,6 +46,24 @@ def find(db: Database, case_id: str, *, readable: bool = True) -> dict[str, Any]
         raw = db.execute(f"SELECT {ROW_COLUMNS} FROM cases WHERE id = ?", [case_id]).fetchone()
     if raw is None:
         return None
+    return _decoded(case_id, raw, readable=readable)
+
+
+def find_many(db: Database, ids: Sequence[str], chunk: int = 500) -> dict[str, dict[str, Any]]:
+    """The rows of these cases the drafts file holds, by id, as `find` reads each (DamagedCase for
+    one that cannot be read): a sync's push reads thousands, one query per `chunk` of them."""
+    found: dict[str, dict[str, Any]] = {}
+    with store_errors():
+        for start in range(0, len(ids), chunk):
+            part = list(ids[start : start + chunk])
+            marks = ", ".join("?" * len(part))
+            for raw in db.execute(f"SELECT {ROW_COLUMNS} FROM cases WHERE id IN ({marks})", part):
+                case_id = bytes(raw[1]).decode("utf-8", "replace")
+                found[case_id] = _decoded(case_id, raw)
+    return found
+
+
+def _decoded(case_id: str, raw: Sequence[Any], *, readable: bool = True) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name, value in zip(ROW_NAMES, raw, strict=True):
         try:
@@ -55,6 +73,24 @@ def find(db: Database, case_id: str, *, readable: bool = True) -> dict[str, Any]
                 raise DamagedCase(case_id) from None
             row[name] = None
     return row
+
+
+def case_of(row: Mapping[str, Any], last_print: str | None) -> Case:
+    """The Case a readable row stands for, with the digest of its latest print."""
+    return Case(
+        id=row["id"],
+        bundle=row["bundle"],
+        edition=row["edition"],
+        status=row["status"],
+        created=row["created"],
+        updated=row["updated"],
+        revision=row["revision"],
+        fields=row["fields"],
+        deleted=row["deleted"],
+        number=row["number"],
+        materials=ticks(row["materials"]),
+        last_print=last_print,
+    )
 
 
 def present(db: Database, ids: Sequence[str], chunk: int = 500) -> set[str]:

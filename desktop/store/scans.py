@@ -65,7 +65,7 @@ def insert(db: Database, now: datetime, pages: Sequence[ScanRow]) -> None:
     db[TABLE].insert_all(
         {
             "case_id": p.case_id,
-            # A page that came with its case file keeps the time it was scanned in.
+            # A page that came with its case file, or from the hall, keeps the time it was scanned in.
             "at": p.at or now.isoformat(timespec="seconds"),
             "source": p.source,
             "doc": p.doc,
@@ -145,6 +145,12 @@ class ScanLog:
                 self._log(now, case_id, "scanned", detail=str(sum(p.case_id == case_id for p in pages)))
             for case_id in signed:
                 self.set_status(case_id, SIGNED, self._row(case_id)["revision"])
+
+    def insert_scans(self, pages: Sequence[ScanRow]) -> None:
+        """Keep pages as they come (an import's papers, inside its transaction): no audit row and no
+        status of their own, the import says what it took."""
+        with self._write():
+            insert(self.db, self.clock(), pages)
 
     def scans(self, case_id: str, *, images: bool = True) -> list[ScanRow]:
         """The case's scanned pages, oldest first."""

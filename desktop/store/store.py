@@ -23,7 +23,19 @@ from sqlite_utils import Database
 from desktop.files import paths
 from desktop.files.casefile import CaseFile, Value, new_id
 from desktop.store import audit as audit_log
-from desktop.store import backup, bases, escrow, imports, lists, numbers, prints, retention, rows, scans
+from desktop.store import (
+    backup,
+    bases,
+    escrow,
+    images,
+    imports,
+    lists,
+    numbers,
+    prints,
+    retention,
+    rows,
+    scans,
+)
 from desktop.store import settings as stored_settings
 from desktop.store.connection import closed, damage_mark, open_drafts, opened, store_errors
 from desktop.store.escrow import ESCROW_SETTING
@@ -42,6 +54,7 @@ from desktop.store.models import (
     PurgeReport,
     StoreError,
 )
+from desktop.store.papers import PaperBook
 from desktop.store.rows import derived, iso, new_row
 from desktop.store.text import check_values, dump
 
@@ -55,7 +68,7 @@ def local_now() -> datetime:
 __all__ = ["Clock", "Store", "derived", "iso", "local_now", "new_row"]
 
 
-class Store(prints.PrintLog, scans.ScanLog):
+class Store(prints.PrintLog, scans.ScanLog, images.ImageShelf, PaperBook):
     """One connection to a drafts file. Use one Store per thread or process."""
 
     def __init__(
@@ -173,21 +186,7 @@ class Store(prints.PrintLog, scans.ScanLog):
 
     def get(self, case_id: str) -> Case:
         """The case with its values; DamagedCase when its stored row cannot be read."""
-        row = self._row(case_id)
-        return Case(
-            id=row["id"],
-            bundle=row["bundle"],
-            edition=row["edition"],
-            status=row["status"],
-            created=row["created"],
-            updated=row["updated"],
-            revision=row["revision"],
-            fields=row["fields"],
-            deleted=row["deleted"],
-            number=row["number"],
-            materials=rows.ticks(row["materials"]),
-            last_print=prints.latest_digest(self.db, case_id),
-        )
+        return rows.case_of(self._row(case_id), prints.latest_digest(self.db, case_id))
 
     def warm_cache(self) -> None:
         """Keep what opening any case reads decrypted in this connection's cache (see rows.warm)."""
@@ -440,8 +439,7 @@ class Store(prints.PrintLog, scans.ScanLog):
     # -- transfer (desktop.store.imports) ---------------------------------------------------
 
     def record_export(self, case_id: str, fields: Mapping[str, Value], *, revision: int = 1) -> None:
-        """Note that `fields` of the case left this machine in a case file (audit and handover);
-        `revision` is the one the file gives them (its base's + 1, or 1 without a base)."""
+        """`fields` of the case left in a case file (audit, handover) as `revision` (base's + 1, or 1)."""
         with self._write():
             imports.record_export(self.db, case_id, fields, self.clock(), revision)
 
@@ -454,6 +452,10 @@ class Store(prints.PrintLog, scans.ScanLog):
         """The values of one of the case's recent handovers, by their digest (a version-2 base)."""
         with store_errors():
             return bases.values(self.db, case_id, digest)
+
+    def hall_base(self, case_id: str) -> tuple[int, dict[str, Value], int] | None:
+        """The case's last agreement with the hall: server revision, its values, drafts revision."""
+        return bases.synced(self.db, case_id)
 
     def import_cases(
         self,

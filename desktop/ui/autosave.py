@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 import desktop.store  # lazy: the store's modules load on first use (desktop.files.lazy)
 from desktop.domain.session import EditSession, SaveSnapshot, write_save
-from desktop.store.models import CaseDeleted, Conflict
+from desktop.store.errors import CaseDeleted, Conflict
 
 if TYPE_CHECKING:
     from desktop.ui.workers import Workers

@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
 from desktop.capture.cards import read_card
 from desktop.capture.keys import card_keys, keyed
 from desktop.capture.ocr import NotAnImage, OcrNotIncluded, OcrUnavailable
-from desktop.capture.readers import HelperReader, HttpReader, ReaderError
+from desktop.capture.readers import HelperReader, ReaderError, reader_for_url
 from desktop.capture.record import ID_CARD, LICENCE, CardRead, expiry_problem, source_mark
 from desktop.files.safefile import read_regular, why
-from desktop.store import images, iso, local_now
+from desktop.store import iso, local_now
 from desktop.ui.style import set_text_colour
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -69,7 +69,7 @@ def reader_job(settings: dict[str, Any], keys: Mapping[str, str]) -> tuple[str, 
     """The chip reader on a worker thread: ("read", CardRead) or ("error", message)."""
     try:
         if settings.get(READER_URL):
-            record = HttpReader(str(settings[READER_URL])).read()
+            record = reader_for_url(str(settings[READER_URL])).read()
         elif settings.get(READER_HELPER):
             helper = HelperReader(shlex.split(str(settings[READER_HELPER])))
             try:
@@ -113,6 +113,7 @@ class CaptureDialog(QDialog):
         self.image = b""
         self.image_kind = ""
         self.busy = False
+        self.camera_dialog: Any = None
         self._build()
 
     def _build(self) -> None:
@@ -131,7 +132,7 @@ class CaptureDialog(QDialog):
             ("capture_reader", "读卡器", self.from_reader),
             ("capture_camera", "摄像头", self.from_camera),
             ("capture_file", "文件…", self.from_file_dialog),
-            ("capture_scans", "扫描文件夹", self.from_scan_folder),
+            ("capture_scans", "证件扫描文件夹", self.from_scan_folder),
             ("capture_back", "身份证背面…", self.back_from_file_dialog),
         ):
             button = QPushButton(text)
@@ -141,9 +142,8 @@ class CaptureDialog(QDialog):
             self.source_buttons[name] = button
         self.camera_button = self.source_buttons["capture_camera"]
         self.source_buttons["capture_back"].setToolTip("先读人像面，再加国徽面：读出签发机关和有效期限")
-        if not camera_available():
-            self.camera_button.setEnabled(False)
-            self.camera_button.setToolTip("未发现摄像头（或未安装多媒体组件）")
+        # Enabled even with no camera listed: pressed, it says why (a camera plugged in later works).
+        self.camera_button.setToolTip("用摄像头拍摄证件（QtMultimedia 在第一次按下时才加载）")
         self.picture = QLabel("未读取")
         self.picture.setObjectName("capture_picture")
         self.picture.setMinimumSize(360, 240)
@@ -211,22 +211,40 @@ class CaptureDialog(QDialog):
     def from_scan_folder(self) -> None:
         folder = self.settings.get(SCAN_FOLDER)
         if not folder or not Path(folder).is_dir():
-            self._say("还没有设置扫描文件夹，或它不存在：请在「设置」里选择扫描仪存放图片的文件夹", "error")
+            self._say(
+                "还没有设置「证件扫描文件夹」，或它不存在：请在「设置 → 读取证件」里选择扫描仪存放证件图片的文件夹",
+                "error",
+            )
             return
         scans = [p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
         if not scans:
-            self._say(f"扫描文件夹 {folder} 里没有图片：请先扫描证件", "error")
+            self._say(f"证件扫描文件夹 {folder} 里没有图片：请先扫描证件", "error")
             return
         self.load_file(max(scans, key=lambda p: p.stat().st_mtime))
 
     def from_camera(self) -> None:
+        """Open the camera; said in the status line when this PC has none (or no QtMultimedia)."""
         camera = camera_module()
         if camera is None:
-            self._say("这台电脑没有可用的摄像头组件：请改用文件或扫描文件夹", "error")
+            self._say(
+                "这台电脑没有可用的摄像头组件（多媒体组件未安装）：请改用「文件…」或「证件扫描文件夹」",
+                "error",
+            )
             return
-        data = camera.grab_frame(self)
-        if data:
-            self.load_bytes(data)
+        source = camera.CameraSource(self)
+        problem = source.start()
+        if problem:
+            self._say(problem, "error")
+            return
+        self.show_camera(source)
+
+    def show_camera(self, source: Any) -> Any:
+        """The camera's preview for `source` (a desktop.ui.camera.CameraSource, started or fed by
+        whatever pushes frames into its sink); the photo taken is read like a file."""
+        self.camera_dialog = camera_module().CameraDialog(source, self)
+        self.camera_dialog.taken.connect(self.load_bytes)
+        self.camera_dialog.show()
+        return self.camera_dialog
 
     def from_reader(self) -> None:
         self.kind_group.button(1).setChecked(True)
@@ -348,15 +366,10 @@ def camera_module() -> Any:
     return camera
 
 
-def camera_available() -> bool:
-    camera = camera_module()
-    return camera is not None and camera.has_camera()
-
-
 def keep_image_job(case_id: str, kind: str, image: bytes) -> Callable[[Any], int]:
     """The drafts-file write keeping a card image with its case (on the window's writer thread)."""
     added = iso(local_now())
-    return lambda store: images.keep(store.db, case_id, kind, image, added)
+    return lambda store: store.keep_image(case_id, kind, image, added)
 
 
 __all__ = ["CaptureDialog", "card_keys", "keep_image_job", "source_mark"]

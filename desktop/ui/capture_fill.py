@@ -14,7 +14,8 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
-from desktop.capture.record import source_mark
+from desktop import capture  # its record loads with the first card read (desktop.files.lazy)
+from desktop.store.changes import Changes
 from desktop.ui.style import set_text_colour
 
 
@@ -40,7 +41,7 @@ class CardCapture(QObject):
         return self.window.store
 
     def flush(self) -> bool:
-        return self.window.flush()
+        return self.window.autosaver.flush()
 
     def today(self) -> date:
         return self.window.today()
@@ -71,7 +72,7 @@ class CardCapture(QObject):
         return self.dialog
 
     def fill(self, kind: str, values: dict[str, str], image: bytes, image_kind: str) -> None:
-        mark = source_mark(kind)
+        mark = capture.record.source_mark(kind)
         for key, value in values.items():
             self.view.fill(key, value)
             for row in self.view.rows[key]:
@@ -83,7 +84,7 @@ class CardCapture(QObject):
 
     def _keep(self, case_id: str, kind: str, image: bytes) -> None:
         if self.keep_job is not None:  # set with the dialog that confirmed the fill
-            self.workers.write(self.keep_job(case_id, kind, image), lambda _seq: None)
+            self.window.operations.run(self.keep_job(case_id, kind, image), Changes.of([case_id]))
 
     def unmark(self, key: str) -> None:
         """The agent changed a filled value: it is theirs now, no longer the card's."""

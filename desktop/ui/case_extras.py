@@ -3,14 +3,14 @@ same customer found in another case of the drafts file."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
 import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
 from desktop.domain.materials import categories_of
-from desktop.store.models import StoreError
+from desktop.store.changes import Changes
+from desktop.store.errors import StoreError
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.checklist import MaterialsChecklist
 
@@ -25,13 +25,13 @@ class CaseExtras(QObject):
         checklist: MaterialsChecklist,
         autosaver: Any,
         workers: Any,
-        store: Callable[[], Any],
+        operations: Any,
         banner: Banner,
         parent: QObject,
     ) -> None:
         super().__init__(parent)
         self.session, self.view, self.checklist, self.autosaver = session, view, checklist, autosaver
-        self.workers, self.store, self.banner = workers, store, banner
+        self.workers, self.operations, self.banner = workers, operations, banner
         self.active = True
         self.timer = QTimer(self, singleShot=True, interval=LOOK_DELAY_MS)
         self.timer.timeout.connect(self.look_for_the_same_customer)
@@ -51,8 +51,9 @@ class CaseExtras(QObject):
         if session.case_id is None:
             session.changed_keys(session.values or session.bundle.fields)  # store the case now
         else:
-            try:
-                self.store().set_materials(session.case_id, ids)
+            case_id = session.case_id
+            try:  # on the saving thread, before the status save below (desktop/ui/operations.py)
+                self.operations.wait(lambda store: store.set_materials(case_id, ids), Changes.of([case_id]))
             except StoreError as exc:
                 self.banner.show_message(Topic.SAVE, str(exc), [], kind="error")
                 return

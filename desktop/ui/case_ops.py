@@ -1,8 +1,9 @@
 """What the agent does to whole cases: new, open, duplicate, delete, restore, load the example.
 
-Each operation writes pending edits first (a case is never left with unsaved typing), changes the
-session, and emits `case_changed`; the drafts list listens to that one signal (Anki's
-`operation_did_execute`), instead of every operation calling its refresh by hand.
+Each operation writes pending edits first (a case is never left with unsaved typing), writes on
+the saving thread through `Operations` (desktop/ui/operations.py), changes the session, and ends
+in the window's one `changed(Changes)`; the drafts list, the title and the banner listen to that
+(Anki's `operation_did_execute`), instead of every operation calling their refresh by hand.
 """
 
 from __future__ import annotations
@@ -13,18 +14,24 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
-from desktop.store.models import CaseNotFound, DamagedCase, StoreError
+import desktop.files  # lazy: the case-file reader loads with the example (desktop.files.lazy)
+from desktop.files import paths
+from desktop.store.changes import Changes
+from desktop.store.errors import CaseNotFound, DamagedCase, StoreError
 from desktop.ui.banner import Banner, Topic
 
 if TYPE_CHECKING:
     from desktop.domain.session import EditSession
     from desktop.store import Store
     from desktop.ui.autosave import Autosaver
+    from desktop.ui.operations import Operations
     from desktop.ui.watcher import ChangeWatcher
 
 
+EXAMPLE = paths.root() / "examples" / "example-case.json"  # 载入示例案卷
+
+
 class CaseOps(QObject):
-    case_changed = Signal(str)  # the id of the case that changed ("" when several or unknown)
     message = Signal(str)  # a passing confirmation for the status bar
 
     def __init__(
@@ -32,6 +39,7 @@ class CaseOps(QObject):
         session: EditSession,
         autosaver: Autosaver,
         watcher: ChangeWatcher,
+        operations: Operations,
         store: Callable[[], Store],
         banner: Banner,
         present: Callable[[], None],
@@ -41,7 +49,8 @@ class CaseOps(QObject):
         self.session = session
         self.autosaver = autosaver
         self.watcher = watcher
-        self.store = store
+        self.operations = operations
+        self.store = store  # the GUI thread's connection, for reads when the saving thread is busy
         self.banner = banner
         self.present = present  # shows the session's case on every view
 
@@ -104,10 +113,13 @@ class CaseOps(QObject):
         session = self.session
         # A copy starts like a new case: today's dates and the hall's settings (forms/ says which).
         start = desktop.domain.case.initial_values(session.bundle, session.settings, today=session.today())
-        copy = self.store().duplicate(session.case_id, start)
-        self.open_case(copy.id)
-        self.case_changed.emit(copy.id)
-        self.message.emit("已复制为新案卷，本次申请的内容已清空")
+        source = session.case_id
+        if self._write(
+            lambda store: store.duplicate(source, start),
+            lambda copy: Changes.of(added=[copy.id], listed=True),
+            lambda copy: self.open_case(copy.id),
+        ):
+            self.message.emit("已复制为新案卷，本次申请的内容已清空")
 
     def delete(self, target: str | None) -> None:
         """Move `target` (default: the open case) to the bin, with an undo in the banner."""
@@ -118,41 +130,45 @@ class CaseOps(QObject):
         title = session.values.get(session.bundle.drafts.title_key) if target == session.case_id else None
         if target == session.case_id:
             self.autosaver.flush()
-        self.store().delete(target)
-        if target == session.case_id:
-            session.forget_edits()
-            session.load(None, 0, "draft", {})
-            self.present()
-        self.banner.show_message(
-            Topic.UNDO,
-            f"已删除「{title or '案卷'}」（可在回收站中恢复）。",
-            [("撤销删除", lambda: self.restore(target))],
-        )
-        self.case_changed.emit(target)
+
+        def deleted(_none: None) -> None:
+            if target == session.case_id:
+                session.forget_edits()
+                session.load(None, 0, "draft", {})
+                self.present()
+            self.banner.show_message(
+                Topic.UNDO,
+                f"已删除「{title or '案卷'}」（可在回收站中恢复）。",
+                [("撤销删除", lambda: self.restore(target))],
+            )
+
+        self._write(lambda store: store.delete(target), Changes.of(removed=[target], listed=True), deleted)
 
     def restore(self, case_id: str) -> None:
-        self.store().restore(case_id)
-        self.banner.dismiss()
-        self.watcher.binned_noticed = None
-        if case_id == self.session.case_id:
-            # The case on screen: what was typed while it sat in the bin belongs to it, not to a
-            # new case (reopening would flush those edits as one).
-            QTimer.singleShot(0, self.autosaver.save_soon)
-        else:
-            self.open_case(case_id)
-        self.case_changed.emit(case_id)
-        self.message.emit("已从回收站恢复")
+        def restored(_none: None) -> None:
+            self.banner.dismiss()
+            self.watcher.binned_noticed = None
+            if case_id == self.session.case_id:
+                # The case on screen: what was typed while it sat in the bin belongs to it, not to
+                # a new case (reopening would flush those edits as one).
+                QTimer.singleShot(0, self.autosaver.save_soon)
+            else:
+                self.open_case(case_id)
+
+        if self._write(lambda store: store.restore(case_id), Changes.of([case_id], listed=True), restored):
+            self.message.emit("已从回收站恢复")
 
     def repair(self, case_id: str) -> None:
         """Put a damaged case back from the newest backup that holds it, and show it."""
         try:
-            self.store().repair_case(case_id)
+            self.operations.wait(
+                lambda store: store.repair_case(case_id),
+                Changes.of([case_id], listed=True, status=True),
+                lambda _case: (self.banner.dismiss(Topic.OPEN), self.open_case(case_id, again=True)),
+            )
         except StoreError as exc:
             self.banner.show_message(Topic.OPEN, f"{exc}（没有可用的备份副本）", [], kind="error")
             return
-        self.banner.dismiss(Topic.OPEN)
-        self.open_case(case_id, again=True)
-        self.case_changed.emit(case_id)
         self.message.emit("已从备份恢复这个案卷")
 
     def say_binned(self, case_id: str) -> None:
@@ -164,14 +180,33 @@ class CaseOps(QObject):
             kind="error",
         )
 
+    def load_example(self) -> None:
+        """A filled-in example case for a newcomer, stored as a new draft (numbered EXAMPLE)."""
+        bundle = self.session.bundle
+        case = desktop.files.casefile.read(EXAMPLE, known_keys=bundle.keys())
+        values = desktop.domain.case.normalise_values(bundle, case.fields, today=self.session.today())
+        self.create_from(values, "已载入示例案卷（一个新草稿），可随意修改或删除", example=True)
+
     def create_from(self, values: dict[str, Any], note: str, *, example: bool = False) -> None:
         """A new stored case from `values` (the example case, numbered EXAMPLE), shown at once."""
         if not self.autosaver.flush():
             return
-        created = self.store().create(values, example=example)
-        self.open_case(created.id)
-        self.case_changed.emit(created.id)
-        self.message.emit(note)
+        if self._write(
+            lambda store: store.create(values, example=example),
+            lambda created: Changes.of(added=[created.id], listed=True),
+            lambda created: self.open_case(created.id),
+        ):
+            self.message.emit(note)
+
+    def _write(self, job: Callable[[Any], Any], changes: Any, then: Callable[[Any], object]) -> bool:
+        """One operation on the saving thread (`then` on its result, then the change event);
+        False, said in the banner, when the drafts file refused it (nothing was written)."""
+        try:
+            self.operations.wait(job, changes, then)
+        except StoreError as exc:
+            self.banner.show_message(Topic.SAVE, str(exc), [], kind="error")
+            return False
+        return True
 
     # -- a save that clashed with another window's ------------------------------------------
 
@@ -195,13 +230,17 @@ class CaseOps(QObject):
         session = self.session
         if session.case_id is None:
             return
+        case_id, values = session.case_id, dict(session.values)
+
+        def overwrite(store: Any) -> tuple[int, str]:
+            stored = store.get(case_id)
+            return store.save_fields(case_id, values, stored.revision), stored.status
+
+        def overwritten(outcome: tuple[int, str]) -> None:
+            session.overwritten(*outcome)
+            self.banner.dismiss()
+
         try:
-            stored = self.store().get(session.case_id)
-            revision = self.store().save_fields(session.case_id, session.values, stored.revision)
+            self.operations.wait(overwrite, Changes.of([case_id], listed=True, status=True), overwritten)
         except StoreError as exc:
             self.banner.show_message(Topic.CONFLICT, f"覆盖失败：{exc}", [], kind="error")
-            return
-        session.overwritten(revision, stored.status)
-        self.banner.dismiss()
-        self.autosaver.saved.emit(None)
-        self.case_changed.emit(session.case_id)

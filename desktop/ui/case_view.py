@@ -276,13 +276,16 @@ class CaseView(QObject):
     def tab_error_count(self, document_id: str) -> int:
         return sum(self.session.errors.get(k, 0) for k in self.doc_keys[document_id])
 
-    def go_tab(self, index: int, *, visible: bool, first_field: bool = True) -> None:
-        """Show a document with the cursor in its first field.
+    def go_tab(self, index: int, *, visible: bool | None = None, first_field: bool = True) -> None:
+        """Show a document with the cursor in its first field (`visible`: whether the window is
+        shown, by default whether the tabs' window is).
 
         Always the first field when the agent asked for the tab (Alt+2, Ctrl+N): Qt would put the
         cursor back where it last was on that page, and a name typed next would overwrite that
         field of the previous case. `first_field=False` (start-up) leaves a field the agent is in.
         """
+        if visible is None:
+            visible = self.tabs.window().isVisible()
         self.tabs.setCurrentIndex(index)
         page = self.pages[index]
         page.build()

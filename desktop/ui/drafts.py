@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
 
 import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
 from desktop.domain.status import label as status_label
+from desktop.store.changes import Changes
 from desktop.ui.status_filter import StatusFilter
 
 if TYPE_CHECKING:
     from desktop.domain.forms import Bundle
 
+LIST_DELAY_MS = 1000  # the list follows a saved title or number once the agent pauses this long
 CASE_ID_ROLE = 0x0100  # Qt.ItemDataRole.UserRole (the Qt namespace costs 50 ms on first touch)
 
 
@@ -94,6 +96,8 @@ class DraftsPane(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)
         self._timer.timeout.connect(self.refresh)
+        self._later = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
+        self._later.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.returnPressed.connect(self._open_first)
         self.bin.toggled.connect(lambda _c: self.refresh())
@@ -174,8 +178,19 @@ class DraftsPane(QWidget):
     def in_bin(self) -> bool:
         return self.bin.isChecked()
 
+    def follow(self, changes: Changes) -> None:
+        """The window's change event: search again when a line may have come, gone or changed;
+        after typing, only once the agent pauses (every save rebuilding it would flicker)."""
+        if not changes.list_changed:
+            return
+        if changes.typed:
+            self._later.start()
+        else:
+            self.refresh()
+
     def refresh(self) -> None:
         self._timer.stop()
+        self._later.stop()
         self.search_requested.emit(self.search.text(), self.bin.isChecked())
 
     def show_page(self, items: Sequence[Any], has_more: bool, *, query: str, binned: bool) -> None:

@@ -11,7 +11,6 @@ and the agent's pick goes out with the next round.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 import desktop.files  # lazy: casefile loads when an engine is made (desktop.files.lazy)
 import desktop.hall  # lazy: psycopg loads with the first sync (desktop.files.lazy)
+from desktop.domain.records import record  # frozen values without dataclasses' start-up cost
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.style import set_text_colour
 from desktop.ui.workers import StorePool, Workers
@@ -26,7 +26,7 @@ from desktop.ui.workers import StorePool, Workers
 SYNC_MS = 10_000
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What one round (or one failed attempt) leaves for the window to show."""
 
@@ -35,7 +35,7 @@ class Outcome:
     conflicts: tuple[Any, ...]  # desktop.hall.engine.ConflictItem
     message: str = ""
     pulled: int = 0
-    quarantined: tuple[Any, ...] = ()  # desktop.hall.local.Quarantined
+    quarantined: tuple[Any, ...] = ()  # desktop.store.hallbook.Quarantined
     busy: bool = False  # the server was reached but busy (a lock or statement timeout)
     failed: bool = False  # the round broke on this side (a bug): not offline
 

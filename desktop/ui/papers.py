@@ -1,39 +1,34 @@
 """The window's papers: 导入签字扫描件 (chosen files, or new files in the watched scan folder set in
 设置), the case's 签回情况 (each page of the latest print beside its scan: a tick, or the empty box
-outlined in red) and 生成交付包. The scans are read on a worker thread and taken in on the saving
-thread; results come back as signals, and the window refreshes what shows cases (`changed`)."""
+outlined in red: desktop.ui.papers_view) and 生成交付包. The scans are read on a worker thread and
+taken in on the saving thread as operations (desktop/ui/operations.py): the window's one change
+event follows each. Only what the window builds before its first paint is imported here: the file
+dialog's type and the dialog's module (its list, image and painter types) load on first use."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QLayout,
-    QListWidget,
-    QListWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6 import QtWidgets
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop import ui  # the 签回情况 dialog (desktop.ui.papers_view) loads when first opened
+from desktop.domain.records import record  # frozen values without dataclasses' start-up cost
+from desktop.store.changes import Changes
 
 SCAN_FOLDER_KEY = "paper.scan_folder"  # set in 设置 (desktop.ui.settings_dialog)
 SCAN_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 # A scanner writes its file over a second or two: a new file is taken once its size held still
 # for one tick.
 SETTLE_MS = 1500
-STATE_WORDS = {"signed": "✓ 已签回", "empty": "✗ 有空的签字或盖章处", "absent": "— 未收到扫描件"}
+# What a scan-in changes: the pages' cases (which, only the report's lines say), their statuses.
+TAKEN_IN = Changes.of(status=True, unnamed=True)
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """One scan-in as the window shows it: the report's lines and the command line's exit code."""
 
@@ -43,16 +38,18 @@ class Outcome:
 
 
 class Papers(QObject):
-    """Signals: `imported(Outcome)` after each scan-in; `changed()` statuses may have changed;
-    `message(text, ms)` for the status bar."""
+    """Signals: `imported(Outcome)` after each scan-in; `message(text, ms)` for the status bar.
+    Its writes (scan-ins, handovers) go through `operations`, whose `changed` tells the views."""
 
     imported = Signal(object)
-    changed = Signal()
     message = Signal(str, int)
 
-    def __init__(self, bundle: Any, case_id: Callable[[], str | None], workers: Any, parent: QWidget) -> None:
+    def __init__(
+        self, bundle: Any, case_id: Callable[[], str | None], workers: Any, operations: Any, parent: QWidget
+    ) -> None:
         super().__init__(parent)
         self.bundle, self.case_id, self.workers, self.window = bundle, case_id, workers, parent
+        self.operations = operations
         self.folder: Path | None = None
         self._watcher = QFileSystemWatcher(self)
         self._watcher.directoryChanged.connect(lambda _path: self._settle.start())
@@ -64,7 +61,7 @@ class Papers(QObject):
     # -- scan-in -------------------------------------------------------------------------------
 
     def ask_import(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(
+        files, _ = QtWidgets.QFileDialog.getOpenFileNames(
             self.window,
             "导入签字扫描件",
             str(self.folder or ""),
@@ -88,7 +85,9 @@ class Papers(QObject):
             if isinstance(pages, Outcome):
                 self._done(pages)
                 return
-            self.workers.write(lambda store: _scan_in(store, self.bundle, pages), self._done, self._failed)
+            self.operations.run(
+                lambda store: _scan_in(store, self.bundle, pages), TAKEN_IN, self._done, self._failed
+            )
 
         self.message.emit("正在读取签字扫描件…", 0)
         self.workers.run(read, take, self._failed)
@@ -99,7 +98,6 @@ class Papers(QObject):
         )
         self.message.emit(f"{head}：{outcome.lines[-1] if outcome.lines else ''}", 10000)
         self.imported.emit(outcome)
-        self.changed.emit()
 
     def _failed(self, text: str) -> None:
         self.message.emit(f"导入签字扫描件失败：{text}", 10000)
@@ -108,7 +106,7 @@ class Papers(QObject):
     # -- the watched scan folder ---------------------------------------------------------------
 
     def watch(self, folder: str | None) -> None:
-        """Watch `folder` (设置: 扫描文件夹) for new scans; the files already there are not new."""
+        """Watch `folder` (设置: 签字扫描件文件夹) for new scans; the files already there are not new."""
         for path in self._watcher.directories():
             self._watcher.removePath(path)
         self.folder = Path(folder) if folder else None
@@ -154,7 +152,9 @@ class Papers(QObject):
         self.workers.read(query, lambda found: self._open_view(*found), self._failed)
 
     def _open_view(self, case: Any, state: Any) -> None:
-        view = PapersView(case, state, {d.id: d.tab for d in self.bundle.documents}, self.window)
+        view = ui.papers_view.PapersView(
+            case, state, {d.id: d.tab for d in self.bundle.documents}, self.window
+        )
         view.handover_requested.connect(self.ask_handover)
         view.open()
 
@@ -162,7 +162,7 @@ class Papers(QObject):
         case_id = self.case_id()
         if case_id is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self.window, "生成交付包", f"{case_id}-交付包.pdf", "PDF (*.pdf)"
         )
         if path:
@@ -186,9 +186,8 @@ class Papers(QObject):
 
         def done(text: str) -> None:
             self.message.emit(text, 10000)
-            self.changed.emit()
 
-        self.workers.write(job, done, self._failed)
+        self.operations.run(job, Changes.of([case_id], status=True, listed=True), done, self._failed)
 
 
 def _scan_in(store: Any, bundle: Any, pages: Any) -> Outcome:
@@ -203,76 +202,3 @@ def _scans_in(folder: Path) -> list[Path]:
         return sorted(p for p in folder.iterdir() if p.suffix.lower() in SCAN_SUFFIXES and p.is_file())
     except OSError:
         return []
-
-
-class PapersView(QDialog):
-    """签回情况: one row per page of the latest print; the selected page's scan beside the list,
-    each empty required box outlined in red."""
-
-    handover_requested = Signal()
-
-    def __init__(self, case: Any, state: Any, titles: dict[str, str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("papers_view")
-        self.setWindowTitle(f"签回情况：{case.number or case.id}")
-        self.state = state
-        self.pages = QListWidget()
-        self.pages.setObjectName("papers_pages")
-        self.scan = QLabel("（选择一页查看扫描件）")
-        self.scan.setObjectName("papers_scan")
-        self.scan.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scan.setMinimumSize(420, 560)
-        for page in state.pages:
-            doc = titles.get(page.scan.doc, page.scan.doc) if page.scan else ""
-            item = QListWidgetItem(f"第 {page.page} 页 {doc}  {STATE_WORDS[page.state]}")
-            item.setData(Qt.ItemDataRole.UserRole, page.page)
-            self.pages.addItem(item)
-        if state.print is None:
-            self.pages.addItem("该案卷还没有打印记录")
-        self.pages.currentRowChanged.connect(self.show_page)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
-        self.handover = buttons.addButton("生成交付包…", QDialogButtonBox.ButtonRole.ActionRole)
-        self.handover.setObjectName("papers_handover")
-        self.handover.setEnabled(state.complete and case.status == "signed")
-        self.handover.clicked.connect(lambda: (self.handover_requested.emit(), self.accept()))
-        buttons.rejected.connect(self.reject)
-        row = QHBoxLayout()
-        row.addWidget(self.pages, 1)
-        row.addWidget(self.scan, 2)
-        column = QVBoxLayout(self)
-        # Sized before it shows: the layout sets no limits on the window later (some platforms
-        # warn on every such change).
-        column.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        column.addLayout(row)
-        column.addWidget(buttons)
-        self.resize(column.sizeHint().expandedTo(self.minimumSizeHint()))
-        if state.pages:
-            self.pages.setCurrentRow(0)
-
-    def show_page(self, row: int) -> None:
-        if not 0 <= row < len(self.state.pages):
-            return
-        page = self.state.pages[row]
-        if page.scan is None:
-            self.scan.setPixmap(QPixmap())
-            self.scan.setText("未收到此页的扫描件")
-            return
-        self.scan.setPixmap(outlined(page.scan).scaled(self.scan.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                                       Qt.TransformationMode.SmoothTransformation))  # fmt: skip
-
-
-def outlined(scan: Any) -> QPixmap:
-    """The scan with each required box outlined: red when empty, green when inked."""
-    image = QImage.fromData(scan.image)
-    painter = QPainter(image)
-    for box in scan.boxes:
-        corners = box.get("corners") or []
-        if len(corners) != 4:
-            continue
-        pen = QPen(QColor("#d00000" if not box.get("inked") else "#2e7d32"))
-        pen.setWidth(max(3, image.width() // 300))
-        painter.setPen(pen)
-        painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in corners]))
-    painter.end()
-    return QPixmap.fromImage(image)

@@ -19,7 +19,8 @@ import desktop.render  # lazy: ReportLab loads with the first render (desktop.fi
 import desktop.store  # lazy, as render: the card images are read when a print takes them
 import desktop.ui  # lazy: print_path (pdfium) loads with the first print
 from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
-from desktop.store.models import Conflict
+from desktop.store.changes import Changes
+from desktop.store.errors import Conflict
 from desktop.ui.banner import Banner, Topic
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from desktop.domain.session import EditSession
     from desktop.store import Store
     from desktop.ui.autosave import Autosaver
+    from desktop.ui.operations import Operations
     from desktop.ui.preview import PreviewPane
     from desktop.ui.workers import Workers
 
@@ -62,6 +64,7 @@ class Printing(QObject):
         session: EditSession,
         autosaver: Autosaver,
         workers: Workers,
+        operations: Operations,
         store: Callable[[], Store],
         settings: Callable[[], dict[str, Any]],
         reveal_all: Callable[[], None],
@@ -74,7 +77,8 @@ class Printing(QObject):
         self.session = session
         self.autosaver = autosaver
         self.workers = workers
-        self.store = store
+        self.operations = operations  # the print log and audit rows are written as operations
+        self.store = store  # the GUI thread's connection, for reading the card images a print takes
         self.settings = settings
         self.reveal_all = reveal_all
         self.banner = banner
@@ -120,7 +124,7 @@ class Printing(QObject):
         case_id = self.session.case_id
         if case_id is None or (documents is not None and "copies" not in documents):
             return []
-        return [(i.kind, i.data) for i in desktop.store.images.of_case(self.store().db, case_id)]
+        return [(i.kind, i.data) for i in self.store().card_images(case_id)]
 
     def draft_note(self) -> str:
         blockers = self.session.print_blockers()
@@ -273,15 +277,23 @@ class Printing(QObject):
             return
         printed = desktop.render.printed_documents(session.bundle, documents, materials=True, copies=copies)
         digest = session.print_digest()
+        case_id, revision = session.case_id, session.revision
         try:
-            revision = self.store().record_print(
-                session.case_id, session.revision, documents=printed, pages=pages, digest=digest
+            self.operations.wait(
+                lambda store: store.record_print(
+                    case_id, revision, documents=printed, pages=pages, digest=digest
+                ),
+                Changes.of([case_id], status=True, listed=True),
+                lambda printed_at: session.printed(printed_at, digest),
             )
         except Conflict as exc:
             self.autosaver.conflict.emit(str(exc))
             return
-        session.printed(revision, digest)
-        self.printed.emit(session.case_id)
+        self.printed.emit(case_id)
+
+    def _log_export(self, case_id: str) -> None:
+        """The audit row of a PDF written (the case's history; nothing a view shows changes)."""
+        self.operations.wait(lambda store: store.log_event(case_id, "exported", detail="pdf"), Changes())
 
     def export_pdf(self, path: Path | str) -> Path:
         """Write the bundle as a PDF (marked 草稿 while errors remain); no dialog, returns the path."""
@@ -290,7 +302,7 @@ class Printing(QObject):
         job = self.render_job()
         write_atomic(target, job())
         if self.session.case_id is not None:
-            self.store().log_event(self.session.case_id, "exported", detail="pdf")
+            self._log_export(self.session.case_id)
             self._record_print(job.pages, copies=job.copies)
         self.message.emit(f"已保存 PDF：{target}", 8000)
         return target
@@ -323,7 +335,7 @@ class Printing(QObject):
         def done(result: tuple[Path, int]) -> None:
             path, pages = result
             if case_id is not None and not self.closed:
-                self.store().log_event(case_id, "exported", detail="pdf")
+                self._log_export(case_id)
                 if case_id == self.session.case_id:
                     self._record_print(pages, copies=job.copies)
             self.message.emit(f"已保存 PDF：{path}", 8000)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import desktop.store  # lazy: the store's modules load on first use (desktop.files.lazy)
-from desktop.store.models import StoreError
+from desktop.store.errors import StoreError
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.drafts import when
 
@@ -51,8 +51,11 @@ def offer(
     crashed: bool,
     open_case: Callable[[str], object],
     replayed: Callable[[int], None],
+    write: Callable[[Callable[[Any], int]], int],
 ) -> None:
-    """Show the one recovery message that matters most at start-up, if any."""
+    """Show the one recovery message that matters most at start-up, if any. `write(job)` runs
+    the journal's replay as one of the window's writes (Operations.wait: the saving thread, then
+    the change event)."""
     if store.recovery is not None:
         banner.show_message(Topic.RECOVERY, store.recovery.message, [], kind="error")
         return
@@ -61,7 +64,7 @@ def offer(
 
         def put_back() -> None:
             try:
-                count = desktop.store.journal.replay(db_path, store)
+                count = write(lambda writer: desktop.store.journal.replay(db_path, writer))
             except StoreError as exc:
                 banner.show_message(
                     Topic.RECOVERY, f"未能写回：{exc}。修改仍保存在恢复文件中。", [], kind="error"

@@ -8,8 +8,10 @@ message; nothing is saved until every value is acceptable.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -41,15 +43,33 @@ SERVER_KEYS = ("hall.url", "desk.code", "hall.ca_file")
 URL_KEY, CA_KEY = "hall.url", "hall.ca_file"
 # 读取证件 (desktop.ui.capture_dialog): where the ID-card reader and the scanner are.
 CAPTURE_ROWS = (
-    ("capture.reader_url", "读卡器服务地址", "http://127.0.0.1:…（厂商的本机读卡服务，留空则不用）"),
+    (
+        "capture.reader_url",
+        "读卡器服务地址",
+        "http://127.0.0.1:… 或 ws://127.0.0.1:…（厂商的本机读卡服务，HTTP 或 WebSocket；留空则不用）",
+    ),
     ("capture.reader_helper", "读卡程序", "读卡器厂商动态库的辅助程序及参数（没有服务地址时用）"),
     (
         "capture.scan_folder",
         "证件扫描文件夹",
-        "扫描身份证、营业执照的图片所在文件夹（不要与签字扫描件的文件夹相同）",
+        "营业执照、身份证的扫描图片：按「读取证件 → 扫描文件夹」时取最新一张，不自动导入",
     ),
 )
 CAPTURE_KEYS = tuple(key for key, _label, _hint in CAPTURE_ROWS)
+CARD_FOLDER_KEY = "capture.scan_folder"
+# Two scan folders, not one routed by content: every new file in the signed-scan folder is taken
+# in at once and matched by its page's QR; a signed page whose QR does not read (a stamp over it,
+# a fold) must come back as "no QR: scan again", not be offered as a card, and a card image has no
+# QR to route it by. An MFP keeps one "scan to folder" target per button, so two cost nothing.
+TWO_FOLDERS_NOTE = (
+    "为什么有两个扫描文件夹：「签字扫描件文件夹」里的每个新文件都会自动导入，并按页上的二维码归入案卷；"
+    "证件图片没有二维码，放在那里只会被报告为无法匹配。读不出二维码的签字页也不能当作证件读取。"
+    "请在多功能打印机上设两个“扫描到文件夹”目标（两个按钮），分别指向这两个文件夹。"
+)
+SAME_FOLDER = (
+    "「证件扫描文件夹」和「签字扫描件文件夹」是同一个文件夹：签字扫描件文件夹里的新文件都会自动导入，"
+    "证件图片不能放在那里。请为证件另选一个文件夹，或清空「证件扫描文件夹」"
+)
 
 
 class _Probe(QObject):
@@ -96,8 +116,10 @@ class SettingsDialog(QDialog):
         form.addRow("已完成案卷保留", self.retention)
         self.scan_folder = QLineEdit(str(current.get(SCAN_FOLDER_KEY) or ""))
         self.scan_folder.setObjectName(f"setting.{SCAN_FOLDER_KEY}")
-        self.scan_folder.setPlaceholderText("多功能打印机“扫描到文件夹”的文件夹；新扫描件放入即自动导入")
-        form.addRow("扫描文件夹", self.scan_folder)
+        self.scan_folder.setPlaceholderText(
+            "签回的打印页（带二维码）：多功能打印机“扫描到文件夹”的文件夹，新扫描件放入即自动导入"
+        )
+        form.addRow("签字扫描件文件夹", self.scan_folder)
         note = QLabel(
             "经办单位和经办人会预先填入新建的案卷；柜台代码用于新案卷的编号（如 XH01-20261130-017）；"
             "保留期满的已打印案卷会被清除。"
@@ -116,6 +138,10 @@ class SettingsDialog(QDialog):
             edit.setPlaceholderText(hint)
             capture_form.addRow(label, edit)
             self.capture_edits[key] = edit
+        folders = QLabel(TWO_FOLDERS_NOTE)
+        folders.setObjectName("settings_scan_folders_note")
+        folders.setWordWrap(True)
+        capture_form.addRow(folders)
         form.addRow(capture)
         self.error = QLabel()
         self.error.setObjectName("settings_error")
@@ -206,6 +232,8 @@ class SettingsDialog(QDialog):
                 desktop.files.sealing.recipient(age)
             except desktop.files.sealing.SealError as exc:
                 out.append((AGE_KEY, f"{exc}，请改正后再保存"))
+        if same_folder(self.scan_folder.text(), self.capture_edits[CARD_FOLDER_KEY].text()):
+            out.append((CARD_FOLDER_KEY, SAME_FOLDER))
         return out
 
     def accept(self) -> None:
@@ -243,7 +271,21 @@ class SettingsDialog(QDialog):
     def _widget(self, key: str) -> QLineEdit:
         if key == AGE_KEY:
             return self.age
-        return self.edits.get(key) or self.password
+        return self.edits.get(key) or self.capture_edits.get(key) or self.password
+
+
+def same_folder(first: str, second: str) -> bool:
+    """Whether two folders as typed are one (either empty: no); spelled differently, through a
+    link, or in another case on Windows alike."""
+    first, second = first.strip(), second.strip()
+    if not first or not second:
+        return False
+    try:
+        if Path(first).is_dir() and Path(second).is_dir():
+            return os.path.samefile(first, second)
+    except OSError:
+        pass
+    return os.path.normcase(os.path.abspath(first)) == os.path.normcase(os.path.abspath(second))
 
 
 def _probe(url: str, ca_file: str, password: str) -> tuple[bool, str]:

@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 import desktop.domain  # lazy: the checks load on first use (desktop.files.lazy)
+import desktop.files  # lazy: the case file reader loads with the job, off the GUI thread
 import desktop.render  # lazy: ReportLab loads with the first render (desktop.files.lazy)
-from desktop.files import casefile, paths
+from desktop.files import paths
 
 
 def warm_up_job(bundle: Any, today: date) -> Callable[[], frozenset[int]]:
@@ -21,6 +22,7 @@ def warm_up_job(bundle: Any, today: date) -> Callable[[], frozenset[int]]:
     example = paths.root() / "examples" / "example-case.json"
 
     def job() -> frozenset[int]:
+        casefile = desktop.files.casefile
         try:
             values = desktop.domain.case.normalise_values(bundle, casefile.read(example).fields, today=today)
         except (OSError, casefile.CaseFileError):

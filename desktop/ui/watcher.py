@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.store.models import CaseNotFound
+from desktop.store.errors import CaseNotFound
 
 if TYPE_CHECKING:
     from desktop.domain.session import EditSession

@@ -6,7 +6,8 @@ Both run in one warm process (font registered, modules imported, one warm-up eac
 and the medians are compared. Then whole processes: the `desk400 render` command against that
 floor as a plain script, each started afresh, with the app's disk cache warm as on every run
 but the first on a machine (the first run is printed too). The bar: the bundle takes at most 1.3x
-the plain SimpleDocTemplate time in process and as a command, and the PDF stays under 400 KB.
+the plain SimpleDocTemplate time in process (issue 10) and 1.2x as a command (issue 20), and the
+PDF stays under 400 KB.
 
 Then the long values of issue 12: `desk400 render` (in process, warm) of a case whose every text
 field is at its limit (max_length in forms/), and of one at 100x the limit (cut on paper); each
@@ -36,7 +37,8 @@ from desktop.files import paths  # noqa: E402
 from desktop.render import render_pdf  # noqa: E402
 from desktop.render.fonts import register_font  # noqa: E402
 
-MAX_RATIO = 1.3
+MAX_RATIO = 1.3  # in process (issue 10)
+MAX_COMMAND_RATIO = 1.2  # the whole `desk400 render` command (issue 20)
 MAX_BYTES = 400_000
 MAX_LONG_SECONDS = 1.0
 
@@ -103,9 +105,11 @@ def _seed() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
-def whole_process(runs: int) -> tuple[float, float, float]:
+def whole_process(runs: int) -> tuple[float, float, float, float]:
     """Median wall times of `desk400 render`, of the plain script, and of `desk400 render` with an
-    empty disk cache (its first run on a machine), each a fresh process."""
+    empty disk cache (its first run on a machine), each a fresh process; and the median of each
+    round's own ratio (the two run back to back: on a busy machine it cancels the load of the
+    moment, which the ratio of medians does not)."""
     import subprocess
     import tempfile
 
@@ -128,7 +132,8 @@ def whole_process(runs: int) -> tuple[float, float, float]:
             start = time.perf_counter()
             subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, env=cmd_env)
             bucket.append(time.perf_counter() - start)
-    return statistics.median(ours), statistics.median(floor), statistics.median(first)
+    paired = statistics.median(o / f for o, f in zip(ours, floor, strict=True))
+    return statistics.median(ours), statistics.median(floor), statistics.median(first), paired
 
 
 def plain(seed: str, font: str) -> bytes:
@@ -224,16 +229,16 @@ def main() -> int:
     print(f"bundle (example case): median {ours_med * 1000:.0f} ms, {len(ours_pdf) / 1024:.0f} KB")
     print(f"plain seed text:       median {floor_med * 1000:.0f} ms, {len(floor_pdf) / 1024:.0f} KB")
     print(f"ratio {ratio:.2f} (limit {MAX_RATIO}); bundle size {len(ours_pdf)} bytes (limit {MAX_BYTES})")
-    cmd_med, script_med, first_med = whole_process(args.runs)
+    cmd_med, script_med, first_med, paired = whole_process(args.runs)
     cmd_ratio = cmd_med / script_med
     print(
         f"whole process: desk400 render {cmd_med * 1000:.0f} ms, plain script {script_med * 1000:.0f} ms, "
-        f"ratio {cmd_ratio:.2f} (limit {MAX_RATIO})"
+        f"ratio {cmd_ratio:.2f} (median of paired rounds {paired:.2f}; limit {MAX_COMMAND_RATIO})"
     )
     # Not held to the limit: once per machine (and after an upgrade) the font and forms are parsed.
     print(f"first run, empty disk cache: {first_med * 1000:.0f} ms, ratio {first_med / script_med:.2f}")
     long_ok = long_values(bundle, case, args.runs)
-    ok = ratio <= MAX_RATIO and len(ours_pdf) < MAX_BYTES and cmd_ratio <= MAX_RATIO and long_ok
+    ok = ratio <= MAX_RATIO and len(ours_pdf) < MAX_BYTES and cmd_ratio <= MAX_COMMAND_RATIO and long_ok
     print("OK" if ok else "FAIL")
     return 0 if ok else 1
 

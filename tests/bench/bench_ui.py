@@ -6,7 +6,7 @@
    closed, against a bare PySide6 QMainWindow with a QTabWidget of four pages of 15 labelled
    QLineEdits in QFormLayouts shown the same way; process launch to exit (and, second figure, the
    script's first line to after processEvents()), alternating in one run, bytecode cached as in
-   an installed app. Target: ≤ 1.5×.
+   an installed app. Target: ≤ 1.3× (issue 20; issue 10 asked 1.5×).
 2. Keystroke to visible feedback: key event sent to the window painted again, while typing IDs,
    codes, phones and names. Target: p99 < 16 ms.
 3. Opening a case from a drafts file of 500 cases. Target: < 50 ms.
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 RUNS = 15
+START_RATIO = 1.3  # issue 20
 
 # The start-up yardstick: construct the window, show it, let one processEvents() deliver what
 # showing it posted (the first paint offscreen), exit. The script prints the time from its first
@@ -179,7 +180,7 @@ def keystrokes(tmp: Path) -> dict[str, dict[str, float]]:
                 send(edit, ch)
                 app.processEvents()  # the repaint that shows the finding
                 samples.append((time.perf_counter() - start) * 1000)
-            window.flush()
+            window.autosaver.flush()
         everything.extend(samples)
         results[name] = {"p50_ms": statistics.median(samples), "p99_ms": percentile(samples, 99)}
     results["all"] = {"p50_ms": statistics.median(everything), "p99_ms": percentile(everything, 99)}
@@ -278,8 +279,8 @@ def main() -> int:
                                 ("script", "script's first line to processEvents() done")):  # fmt: skip
                 print(f"start-up, {what}: bare {start[label + '_bare_ms']:.0f} ms, "
                       f"ours {start[label + '_ours_ms']:.0f} ms, ratio {start[label + '_ratio']:.2f} "
-                      f"(median of paired rounds {start[label + '_paired']:.2f}; target ≤ 1.50)")  # fmt: skip
-            ok = ok and start["launch_ratio"] <= 1.5
+                      f"(median of paired rounds {start[label + '_paired']:.2f}; target ≤ {START_RATIO:.2f})")  # fmt: skip
+            ok = ok and start["launch_ratio"] <= START_RATIO
         if "keys" in parts:
             keys = keystrokes(tmp)
             base_p99 = keys["bare QLineEdit baseline"]["p99_ms"]

@@ -23,7 +23,7 @@ import psycopg
 
 from desktop.domain.merge import normal, state_of
 from desktop.files import casefile
-from desktop.hall import local, schema
+from desktop.hall import schema
 from desktop.hall.connection import HallError, connector
 from desktop.hall.engine import SyncEngine
 
@@ -135,7 +135,7 @@ def test_chaos(hall, bundle, tmp_path):
             with psycopg.connect(hall.admin_url) as conn:
                 top = conn.execute("SELECT max(change_seq) FROM desk400.cases").fetchone()[0]
             final[n] = {
-                "pulled_to": local.get_state(store.db, "pulled", 0),
+                "pulled_to": engine.book.get_state("pulled", 0),
                 "top": top,
                 "quarantined": {q.case_id for q in engine.quarantined()},
                 "states": {

@@ -1,8 +1,10 @@
-"""The drafts file's hall bookkeeping: its migration steps and the reads every sync round makes."""
+"""The drafts file's hall bookkeeping (desktop.store.hallbook): its migration steps and the reads every
+sync round makes."""
 
 from __future__ import annotations
 
-from desktop.hall import local
+from desktop.store import hallbook as local
+from desktop.store.hallbook import HallBook
 
 
 def _plan(db, sql: str) -> list[str]:
@@ -30,9 +32,9 @@ def test_a_file_from_before_the_indexes_gets_them(open_store):
 
 def test_what_changed_and_what_was_purged_here(open_store):
     store = open_store("a")
-    local.ensure_schema(store.db)
+    book = HallBook(store)
     first, second = store.create({"notes": "1"}), store.create({"notes": "2"})
-    assert local.changed_here(store.db) == [first.id, second.id]
+    assert book.changed_here() == [first.id, second.id]
     store.db["hall_cases"].insert_all(
         [
             {"case_id": c.id, "revision": 3, "base": "{}", "digest": "", "number": None,
@@ -40,8 +42,8 @@ def test_what_changed_and_what_was_purged_here(open_store):
             for c in (first, second)
         ]
     )  # fmt: skip
-    assert local.changed_here(store.db) == []
+    assert book.changed_here() == []
     store.delete(second.id)
-    assert local.changed_here(store.db) == [second.id]
+    assert book.changed_here() == [second.id]
     store.db.execute("DELETE FROM cases WHERE id = ?", [first.id])
-    assert local.purged_here(store.db) == [(first.id, 3)]
+    assert book.purged_here() == [(first.id, 3)]

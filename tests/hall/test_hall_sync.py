@@ -235,7 +235,7 @@ def test_a_pulled_case_typed_into_meanwhile_is_merged_not_overwritten(machines, 
     the typed value stays, and the next push merges it with the server's edit."""
     from contextlib import contextmanager
 
-    from desktop.hall import local
+    from desktop.store.hallbook import HallBook
 
     a, b, eng = machines
     case = a.create({"customer.name": "甲公司"})
@@ -244,16 +244,16 @@ def test_a_pulled_case_typed_into_meanwhile_is_merged_not_overwritten(machines, 
     b.save_field(case.id, "notes", "加急", b.get(case.id).revision)
     eng["b"].sync_once()
     typing = open_store("a")
-    real_write, typed = local.write, []
+    real_write, typed = HallBook.write, []
 
     @contextmanager
-    def type_then_write(db):
+    def type_then_write(book):
         if not typed:
             typed.append(typing.save_field(case.id, "contact.name", "王霄", typing.get(case.id).revision))
-        with real_write(db):
+        with real_write(book):
             yield
 
-    monkeypatch.setattr(local, "write", type_then_write)
+    monkeypatch.setattr(HallBook, "write", type_then_write)
     eng["a"].sync_once()
     assert typed and a.get(case.id).fields["contact.name"] == "王霄"
     assert eng["a"].sync_once().in_step

@@ -249,6 +249,8 @@ def test_a_malformed_row_is_quarantined_and_the_pull_goes_on(desks, hall, name):
     assert {before, after} <= set(a.ids()) and refused not in a.ids()
     [held] = eng["a"].quarantined()
     assert held.case_id == refused and words in held.reason
+    # One line naming the row: a row without a number by its id's first 8 characters.
+    assert held.reason.startswith("服务器上的案卷 ") and ("number" in bad or refused[:8] in held.reason)
     assert eng["a"].sync_once().in_step  # the next round neither stops nor pulls it in
     assert refused not in a.ids()
     c = a.create({"customer.name": "后来的"})

@@ -33,7 +33,7 @@ def test_an_unreachable_server_leaves_the_window_working_and_says_so(make_window
     window.save_settings({"hall.url": "postgresql://desk_x@127.0.0.1:9/none?connect_timeout=1"})
     qtbot.waitUntil(lambda: window.hall_label.text().startswith("离线"), timeout=15000)
     type_text(field(window, "authorization", "handler.name", QLineEdit), "王霄")
-    assert window.flush()  # typing and saving never wait for the server
+    assert window.autosaver.flush()  # typing and saving never wait for the server
     window.hall.sync_now()
     qtbot.waitUntil(lambda: window.hall_label.text() == "离线，1 个案卷待同步", timeout=15000)
 
@@ -45,8 +45,8 @@ def test_a_two_sided_edit_is_offered_field_by_field_and_the_pick_is_pushed(
     other = Store.open_for(tmp_path / "b.sqlite", bundle.drafts, bundle=bundle.id, edition=bundle.edition)
     theirs = SyncEngine(other, connector(url_b))
     window = make_window(tmp_path / "a.sqlite")
-    window.load_example()
-    assert window.flush()
+    window.action_load_example.trigger()
+    assert window.autosaver.flush()
     window.save_settings({"hall.url": url_a})
     qtbot.waitUntil(lambda: window.hall_label.text().startswith("已同步"), timeout=15000)
     case_id = window.current_case_id()
@@ -55,7 +55,7 @@ def test_a_two_sided_edit_is_offered_field_by_field_and_the_pick_is_pushed(
     other.save_field(case_id, "handler.name", "王霄乙", other.get(case_id).revision)
     assert theirs.sync_once().in_step
     type_text(field(window, "authorization", "handler.name", QLineEdit), "甲")  # 王霄甲 here
-    assert window.flush()
+    assert window.autosaver.flush()
     window.hall.sync_now()
     qtbot.waitUntil(lambda: window.banner.topic == "hall", timeout=15000)
     text = window.banner.label.text()

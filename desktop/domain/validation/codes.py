@@ -5,20 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from desktop.domain.validation.common import (
-    DIGITS,
-    Problem,
-    Result,
-    _ascii_digits,
-    _error,
-    _quote,
-    _result,
-    _too_long,
-    _too_short,
-    _warning,
-    check_invisible,
-    normalise_code,
-)
+from desktop.domain.validation import common  # the findings' helpers: common.error, common.result, …
+from desktop.domain.validation.common import DIGITS, Problem, Result, code_check, normalise_code
 from desktop.domain.validation.ids import _region_name
 
 # --- organisation code, GB 11714-1997 -----------------------------------------------------------
@@ -39,32 +27,27 @@ def _org_display(code: str) -> str:
     return f"{code[:8]}-{code[8:]}"
 
 
-def check_org_code(raw: str) -> Result:
+@code_check
+def check_org_code(value: str) -> Result:
     """Organisation code: 8 characters 0-9 A-Z and a check character, shown ``XXXXXXXX-X``."""
-    hidden = check_invisible(raw)
-    if hidden is not None:
-        return hidden
-    value = normalise_code(raw)
-    if not value:
-        return Result(value="")
     problems: list[Problem] = []
     bad = [c for c in value[:8] if c not in _ORG_BODY_CHARS] + [
         c for c in value[8:] if c not in _ORG_BODY_CHARS
     ]
     if bad:
-        problems.append(_error("bad_char", f"含有无效字符{_quote(bad)}：只能是数字和大写字母"))
+        problems.append(common.error("bad_char", f"含有无效字符{common.quote(bad)}：只能是数字和大写字母"))
     if len(value) < ORG_CODE_LENGTH:
         missing = ORG_CODE_LENGTH - len(value)
-        problems.append(_too_short(ORG_CODE_LENGTH, missing))
-        return _result(value, problems, missing=0 if bad else missing)
+        problems.append(common.too_short(ORG_CODE_LENGTH, missing))
+        return common.result(value, problems, missing=0 if bad else missing)
     if len(value) > ORG_CODE_LENGTH:
-        problems.append(_too_long(ORG_CODE_LENGTH, len(value) - ORG_CODE_LENGTH))
-        return _result(value, problems)
+        problems.append(common.too_long(ORG_CODE_LENGTH, len(value) - ORG_CODE_LENGTH))
+        return common.result(value, problems)
     if not bad:
         expected = org_check_char(value[:8])
         if value[8] != expected:
-            problems.append(_error("check_char", f"校验码错误，按前 8 位应为 {expected}"))
-    return _result(value, problems, display=_org_display(value))
+            problems.append(common.error("check_char", f"校验码错误，按前 8 位应为 {expected}"))
+    return common.result(value, problems, display=_org_display(value))
 
 
 # --- unified social credit code, GB 32100-2015 --------------------------------------------------
@@ -131,21 +114,21 @@ def _uscc_prefix_problems(value: str) -> list[Problem]:
     authority = USCC_AUTHORITIES.get(value[0])
     if authority is None:
         problems.append(
-            _error("bad_authority", f"第 1 位登记管理部门代码 {value[0]} 未定义（应为 1–9、A、N 或 Y）")
+            common.error("bad_authority", f"第 1 位登记管理部门代码 {value[0]} 未定义（应为 1–9、A、N 或 Y）")
         )
     elif len(value) > 1 and value[1] not in authority[1]:
         kinds = "、".join(f"{k} {name}" for k, name in authority[1].items())
         problems.append(
-            _error(
+            common.error(
                 "bad_kind", f"第 2 位机构类别 {value[1]} 对{authority[0]}（{value[0]}）未定义，可为 {kinds}"
             )
         )
     region = value[2:8]
-    if region and not _ascii_digits(region):
-        problems.append(_error("bad_region", "第 3–8 位应为登记机关的行政区划代码（6 位数字）"))
+    if region and not common.ascii_digits(region):
+        problems.append(common.error("bad_region", "第 3–8 位应为登记机关的行政区划代码（6 位数字）"))
     elif region == "000000":
         # stdnum.cn.uscc accepts region 000000; GB 32100 always names a registering region.
-        problems.append(_error("bad_region", "第 3–8 位行政区划代码不能是 000000"))
+        problems.append(common.error("bad_region", "第 3–8 位行政区划代码不能是 000000"))
     return problems
 
 
@@ -166,7 +149,7 @@ def _legacy_registration(value: str) -> tuple[Problem, bool]:
     is_one = mod_11_10.is_valid(value)
     note = "" if is_one else "；这个注册号本身的校验位也不对"
     message = f"这是 15 位旧工商注册号（“三证合一”后已停用），请填写营业执照上的 18 位统一社会信用代码{note}"
-    return _error("legacy_registration", message), is_one
+    return common.error("legacy_registration", message), is_one
 
 
 def _fujian_pilot(value: str) -> bool:
@@ -174,14 +157,9 @@ def _fujian_pilot(value: str) -> bool:
     return value.startswith("9135") and value[8:12] == "M000"
 
 
-def check_uscc(raw: str) -> Result:
+@code_check
+def check_uscc(value: str) -> Result:
     """Unified social credit code: authority, kind, region, embedded organisation code, MOD 31 check."""
-    hidden = check_invisible(raw)
-    if hidden is not None:
-        return hidden
-    value = normalise_code(raw)
-    if not value:
-        return Result(value="")
     problems: list[Problem] = []
     bad = [c for c in value if c not in _USCC_VALUES]
     if bad:
@@ -189,43 +167,47 @@ def check_uscc(raw: str) -> Result:
         other = [c for c in bad if c not in "IOSVZ"]
         if excluded:
             problems.append(
-                _error("bad_char", f"含有{_quote(excluded, 5)}：统一社会信用代码不使用字母 I、O、S、V、Z")
+                common.error(
+                    "bad_char", f"含有{common.quote(excluded, 5)}：统一社会信用代码不使用字母 I、O、S、V、Z"
+                )
             )
         if other:
-            problems.append(_error("bad_char", f"含有无效字符{_quote(other)}：只能是数字和大写字母"))
+            problems.append(
+                common.error("bad_char", f"含有无效字符{common.quote(other)}：只能是数字和大写字母")
+            )
     if len(value) > USCC_LENGTH:
-        problems.append(_too_long(USCC_LENGTH, len(value) - USCC_LENGTH))
-        return _result(value, problems)
+        problems.append(common.too_long(USCC_LENGTH, len(value) - USCC_LENGTH))
+        return common.result(value, problems)
     if bad:
         if len(value) < USCC_LENGTH:
-            problems.append(_too_short(USCC_LENGTH, USCC_LENGTH - len(value)))
-        return _result(value, problems)
+            problems.append(common.too_short(USCC_LENGTH, USCC_LENGTH - len(value)))
+        return common.result(value, problems)
     prefix_problems = _uscc_prefix_problems(value)
-    if len(value) == LEGACY_LENGTH and _ascii_digits(value):
+    if len(value) == LEGACY_LENGTH and common.ascii_digits(value):
         # One reading, one finding (as for a first-generation ID): a valid legacy number, or 15
         # digits that cannot begin a credit code, is the legacy number only, without "还差 3 位".
         legacy, is_one = _legacy_registration(value)
         if is_one or prefix_problems:
-            return _result(value, [legacy])
+            return common.result(value, [legacy])
     problems += prefix_problems
     if len(value) < USCC_LENGTH:
         missing = USCC_LENGTH - len(value)
-        problems.append(_too_short(USCC_LENGTH, missing))
-        return _result(value, problems, missing=0 if prefix_problems else missing)
+        problems.append(common.too_short(USCC_LENGTH, missing))
+        return common.result(value, problems, missing=0 if prefix_problems else missing)
 
     org_code = value[8:17]
     org_expected = org_check_char(org_code[:8])
     if org_code[8] != org_expected:
         # stdnum.cn.uscc does not look at the embedded organisation code at all.
         problems.append(
-            _error(
+            common.error(
                 "org_code_check",
                 f"第 9–17 位组织机构代码 {_org_display(org_code)} 的校验位错误，按前 8 位应为 {org_expected}",
             )
         )
     if problems:
         # A check character computed from characters already found wrong is no fix: name only those.
-        return _result(value, problems)
+        return common.result(value, problems)
     expected = uscc_check_char(value[:17])
     if value[17] != expected:
         if _fujian_pilot(value):
@@ -234,9 +216,9 @@ def check_uscc(raw: str) -> Result:
                 "第 18 位校验码不符合国标，但福建 2015 年试点发放的代码（9135…，第 9–12 位 M000）"
                 "确有这种情况：请与营业执照原件逐位核对，一致即可使用"
             )
-            return _result(value, [_warning("pilot_check", message)], info=_uscc_info(value))
-        return _result(value, [_error("check_char", f"校验码错误，按前 17 位应为 {expected}")])
-    return _result(value, info=_uscc_info(value))
+            return common.result(value, [common.warning("pilot_check", message)], info=_uscc_info(value))
+        return common.result(value, [common.error("check_char", f"校验码错误，按前 17 位应为 {expected}")])
+    return common.result(value, info=_uscc_info(value))
 
 
 def org_code_of_uscc(value: str) -> str | None:

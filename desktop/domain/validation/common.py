@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -39,15 +40,15 @@ class Result:
         return all(p.severity != ERROR for p in self.problems)
 
 
-def _error(code: str, message: str) -> Problem:
+def error(code: str, message: str) -> Problem:
     return Problem(code, ERROR, message)
 
 
-def _warning(code: str, message: str) -> Problem:
+def warning(code: str, message: str) -> Problem:
     return Problem(code, WARNING, message)
 
 
-def _result(
+def result(
     value: str,
     problems: Iterable[Problem] = (),
     *,
@@ -70,19 +71,19 @@ def _result(
     )
 
 
-def _quote(chars: Iterable[str], limit: int = 3) -> str:
+def quote(chars: Iterable[str], limit: int = 3) -> str:
     """「“A”、“B”」 for the first few distinct characters."""
     seen = list(dict.fromkeys(chars))
     shown = "、".join(f"“{c}”" for c in seen[:limit])
     return shown + ("等" if len(seen) > limit else "")
 
 
-def _too_short(length: int, missing: int) -> Problem:
-    return _error("too_short", f"应为 {length} 位，还差 {missing} 位")
+def too_short(length: int, missing: int) -> Problem:
+    return error("too_short", f"应为 {length} 位，还差 {missing} 位")
 
 
-def _too_long(length: int, extra: int) -> Problem:
-    return _error("too_long", f"应为 {length} 位，多了 {extra} 位")
+def too_long(length: int, extra: int) -> Problem:
+    return error("too_long", f"应为 {length} 位，多了 {extra} 位")
 
 
 def check_invisible(raw: str, *, multiline: bool = False) -> Result | None:
@@ -97,12 +98,12 @@ def check_invisible(raw: str, *, multiline: bool = False) -> Result | None:
     hidden = invisible.find_invisible(text, multiline=multiline)
     if hidden is None:
         return None
-    return _result(text, [_error("invisible_char", hidden.message())])
+    return result(text, [error("invisible_char", hidden.message())])
 
 
 # --- normalising -----------------------------------------------------------------------------
 
-_DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58]")
+DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58]")
 _CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 _LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 # Separators agents put into codes and numbers: spaces, hyphens, parentheses and every dash an
@@ -116,7 +117,7 @@ def _drop_controls(text: str, keep: str = "") -> str:
     return "".join(c for c in text if c in keep or unicodedata.category(c) not in _CONTROL_CATEGORIES)
 
 
-def _stable(clean: Callable[[str], str], text: str, fold: Callable[[str], str] | None = None) -> str:
+def stable(clean: Callable[[str], str], text: str, fold: Callable[[str], str] | None = None) -> str:
     """Apply ``clean`` and NFKC until nothing changes, so normalising twice changes nothing.
 
     Removing a character or upper-casing can make a new NFKC composition (``A-̀`` → ``À``,
@@ -147,9 +148,9 @@ def _fold_width(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_WIDTH_FOLD)
 
 
-def _normalise_entry(raw: str) -> str:
+def normalise_entry(raw: str) -> str:
     """Full NFKC for what is not the customer's prose: phone numbers, dates, e-mail addresses."""
-    return _stable(lambda t: _drop_controls(t).strip(), unicodedata.normalize("NFKC", raw))
+    return stable(lambda t: _drop_controls(t).strip(), unicodedata.normalize("NFKC", raw))
 
 
 def normalise_text(raw: str, *, multiline: bool = False) -> str:
@@ -164,15 +165,33 @@ def normalise_text(raw: str, *, multiline: bool = False) -> str:
     # change a printed contract. Fold only full-width letters, digits and spaces, as IMEs type them.
     text = _fold_width(_drop_controls(raw, "\t\n\r\v\f\x1c\x1d\x1e\x85"))
     text = _LINE_BREAKS.sub("\n" if multiline else " ", text).replace("\t", " ")
-    return _stable(lambda t: _drop_controls(t, "\n").strip(), text, _fold_width)
+    return stable(lambda t: _drop_controls(t, "\n").strip(), text, _fold_width)
 
 
 def normalise_code(raw: str) -> str:
     """NFKC, whitespace and separators (- ( ) and look-alike dashes) removed, upper-cased."""
     text = unicodedata.normalize("NFKC", raw)
-    return _stable(lambda t: _CODE_SEPARATORS.sub("", _drop_controls(t)).upper(), text)
+    return stable(lambda t: _CODE_SEPARATORS.sub("", _drop_controls(t)).upper(), text)
 
 
-def _ascii_digits(text: str) -> bool:
+def code_check(check: Callable[..., Result]) -> Callable[..., Result]:
+    """The way every code is checked (organisation code, USCC, ID number, 400 number, postcode):
+    hidden characters refused first, as typed (a stored value is never silently cleaned); then
+    the code normalised (`normalise_code`) and an empty one fine (whether it is required is the
+    form's). The decorated check gets the normalised, non-empty code (and any keyword options);
+    the five checks wrote these six lines each before."""
+
+    @functools.wraps(check)
+    def checked(raw: str, **options: object) -> Result:
+        hidden = check_invisible(raw)
+        if hidden is not None:
+            return hidden
+        value = normalise_code(raw)
+        return check(value, **options) if value else Result(value="")
+
+    return checked
+
+
+def ascii_digits(text: str) -> bool:
     """True for a non-empty string of 0-9 only (str.isdigit also accepts ² and ٣)."""
     return bool(text) and text.isascii() and text.isdigit()

@@ -10,20 +10,8 @@ from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 
-from desktop.domain.validation.common import (
-    DIGITS,
-    Problem,
-    Result,
-    _ascii_digits,
-    _error,
-    _quote,
-    _result,
-    _too_long,
-    _too_short,
-    _warning,
-    check_invisible,
-    normalise_code,
-)
+from desktop.domain.validation import common  # the findings' helpers: common.error, common.result, …
+from desktop.domain.validation.common import DIGITS, Problem, Result, code_check, normalise_code
 from desktop.files import diskcache
 
 # --- administrative divisions (GB/T 2260, from python-stdnum's cn/loc data) ---------------------
@@ -155,24 +143,26 @@ def _id_region_problems(value: str) -> list[Problem]:
                 f"地址码前两位 {value[:2]} 不存在"
                 "（以 9 开头的外国人永久居留身份证，第 2–3 位应为受理地的省级代码）"
             )
-            return [_error("bad_province", message)]
+            return [common.error("bad_province", message)]
         return []
     if len(value) < 2:
         return []
     province = value[:2]
     if province == "71":
-        return [_error("taiwan_province", "地址码 71（台湾省）从未签发身份证；台湾居民居住证以 830000 开头")]
+        return [
+            common.error("taiwan_province", "地址码 71（台湾省）从未签发身份证；台湾居民居住证以 830000 开头")
+        ]
     if province in _PERMIT_REGIONS:
         if not "0000".startswith(value[2:6]):
             return [
-                _error(
+                common.error(
                     "bad_permit_region",
                     f"港澳台居民居住证的地址码只能是 {province}0000，不能是 {value[:6]}",
                 )
             ]
         return []
     if province not in ID_PROVINCES:
-        return [_error("bad_province", f"地址码前两位 {province} 不是有效的省级代码")]
+        return [common.error("bad_province", f"地址码前两位 {province} 不是有效的省级代码")]
     return []
 
 
@@ -185,11 +175,11 @@ def _id_birth_problems(value: str, today: date) -> list[Problem]:
         birth = _parse_ymd(typed)
         shown = f"{typed[:4]}-{typed[4:6]}-{typed[6:]}"
         if birth is None:
-            return [_error("bad_birth_date", f"出生日期 {shown} 不存在")]
+            return [common.error("bad_birth_date", f"出生日期 {shown} 不存在")]
         if birth < _EARLIEST_BIRTH:
-            return [_error("birth_too_early", f"出生日期 {shown} 早于 1900 年")]
+            return [common.error("birth_too_early", f"出生日期 {shown} 早于 1900 年")]
         if birth > today:
-            return [_error("birth_in_future", f"出生日期 {shown} 晚于今天")]
+            return [common.error("birth_in_future", f"出生日期 {shown} 晚于今天")]
         return []
     year, month, day = typed[:4], typed[4:6], typed[6:]
     possible = (
@@ -199,7 +189,7 @@ def _id_birth_problems(value: str, today: date) -> list[Problem]:
     )
     if possible:
         return []
-    return [_error("bad_birth_date", "第 7–14 位应为出生日期（年月日），1900 年至今天之间")]
+    return [common.error("bad_birth_date", "第 7–14 位应为出生日期（年月日），1900 年至今天之间")]
 
 
 def _first_generation(value: str) -> tuple[Problem, bool]:
@@ -217,18 +207,18 @@ def _first_generation(value: str) -> tuple[Problem, bool]:
         reasons.append(f"出生日期 {shown} 不存在")
     if reasons:
         message = f"按 15 位一代身份证号读，{'，'.join(reasons)}；一代号码已于 2013 年停用，请核对证件后填写 18 位号码"
-        return _error("first_generation", message), False
+        return common.error("first_generation", message), False
     first17 = value[:6] + "19" + value[6:]
     upgraded = first17 + id_check_char(first17)
     message = f"15 位一代身份证号已于 2013 年停用，请填写 18 位号码（按此号升位为 {upgraded}）"
-    return _error("first_generation", message), True
+    return common.error("first_generation", message), True
 
 
 def _province_level(value: str) -> Problem | None:
     """A warning for a province's own code (440000) where an ID names its county."""
     if value[2:6] != "0000" or value[0] == "9" or value[:2] in _PERMIT_REGIONS:
         return None
-    return _warning(
+    return common.warning(
         "province_level",
         f"地址码 {value[:6]} 是省级代码，身份证上通常是区县代码，请与证件核对",
     )
@@ -251,7 +241,7 @@ def _id_info(value: str, birth: date) -> tuple[str, list[Problem]]:
         # The code in force when the number was assigned is legitimate even if since abolished,
         # and our table may lack a code: only warn.
         problems.append(
-            _warning(
+            common.warning(
                 "unknown_county",
                 f"地址码 {value[:6]} 不在行政区划代码表中，请核对（已撤销的旧代码仍然有效）",
             )
@@ -259,30 +249,27 @@ def _id_info(value: str, birth: date) -> tuple[str, list[Problem]]:
     return f"{region} · {tail}", problems
 
 
-def check_resident_id(raw: str, *, today: date) -> Result:
+@code_check
+def check_resident_id(value: str, *, today: date) -> Result:
     """Resident identity number (GB 11643), HK/Macau/Taiwan residence permit or foreigner's PR ID."""
-    hidden = check_invisible(raw)
-    if hidden is not None:
-        return hidden
-    value = normalise_code(raw)
-    if not value:
-        return Result(value="")
     problems: list[Problem] = []
     bad = [c for i, c in enumerate(value) if c not in DIGITS and not (c == "X" and i == ID_LENGTH - 1)]
     if bad:
         if set(bad) == {"X"}:
-            problems.append(_error("bad_char", "X 只能是最后一位（校验码）"))
+            problems.append(common.error("bad_char", "X 只能是最后一位（校验码）"))
         else:
-            problems.append(_error("bad_char", f"含有无效字符{_quote(bad)}：只能是数字，最后一位可以是 X"))
+            problems.append(
+                common.error("bad_char", f"含有无效字符{common.quote(bad)}：只能是数字，最后一位可以是 X")
+            )
         if len(value) != ID_LENGTH:
             problems.append(
-                _too_short(ID_LENGTH, ID_LENGTH - len(value))
+                common.too_short(ID_LENGTH, ID_LENGTH - len(value))
                 if len(value) < ID_LENGTH
-                else _too_long(ID_LENGTH, len(value) - ID_LENGTH)
+                else common.too_long(ID_LENGTH, len(value) - ID_LENGTH)
             )
-        return _result(value, problems)
+        return common.result(value, problems)
     if len(value) > ID_LENGTH:
-        return _result(value, [_too_long(ID_LENGTH, len(value) - ID_LENGTH)])
+        return common.result(value, [common.too_long(ID_LENGTH, len(value) - ID_LENGTH)])
     if len(value) < ID_LENGTH:
         prefix_problems = _id_region_problems(value) + _id_birth_problems(value, today)
         if len(value) == FIRST_GENERATION_LENGTH:
@@ -291,28 +278,28 @@ def check_resident_id(raw: str, *, today: date) -> Result:
             # Otherwise it is an 18-digit ID being typed, and its 15-digit reading is no news.
             first_generation, is_one = _first_generation(value)
             if is_one or prefix_problems:
-                return _result(value, [first_generation])
+                return common.result(value, [first_generation])
         problems += prefix_problems
-        problems.append(_too_short(ID_LENGTH, ID_LENGTH - len(value)))
-        return _result(value, problems, missing=0 if prefix_problems else ID_LENGTH - len(value))
+        problems.append(common.too_short(ID_LENGTH, ID_LENGTH - len(value)))
+        return common.result(value, problems, missing=0 if prefix_problems else ID_LENGTH - len(value))
 
     problems += _id_region_problems(value) + _id_birth_problems(value, today)
     if problems:
         # A check character computed from a wrong address code or date is no fix: name only those.
-        return _result(value, problems)
+        return common.result(value, problems)
     expected = id_check_char(value[:17])
     if value[17] != expected:
-        return _result(value, [_error("check_char", f"校验码错误，按前 17 位应为 {expected}")])
+        return common.result(value, [common.error("check_char", f"校验码错误，按前 17 位应为 {expected}")])
     birth = _parse_ymd(value[6:14])
     assert birth is not None
     info, warnings = _id_info(value, birth)
-    return _result(value, problems + warnings, info=info)
+    return common.result(value, problems + warnings, info=info)
 
 
 def resident_id_birth(value: str) -> date | None:
     """Birth date of a normalised 18-character ID, None if it cannot be decoded."""
     value = normalise_code(value)
-    if len(value) != ID_LENGTH or not _ascii_digits(value[:17]):
+    if len(value) != ID_LENGTH or not common.ascii_digits(value[:17]):
         return None
     return _parse_ymd(value[6:14])
 

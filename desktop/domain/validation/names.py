@@ -5,15 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from desktop.domain.validation.common import (
-    Result,
-    _error,
-    _quote,
-    _result,
-    _stable,
-    check_invisible,
-    normalise_text,
-)
+from desktop.domain.validation import common  # the findings' helpers: common.error, common.result, …
+from desktop.domain.validation.common import Result, check_invisible, normalise_text
 
 # Middle dots that IMEs and fonts offer in place of the name separator U+00B7.
 _DOT_LOOKALIKES = str.maketrans(dict.fromkeys("・•‧∙⋅･·ꞏ", "·"))
@@ -54,7 +47,7 @@ def check_person_name(raw: str, *, max_length: int = 30) -> Result:
     hidden = check_invisible(raw)
     if hidden is not None:
         return hidden
-    text = _stable(
+    text = common.stable(
         lambda t: drop_spaces_near_cjk(" ".join(t.translate(_DOT_LOOKALIKES).split())), normalise_text(raw)
     )
     if not text:
@@ -62,7 +55,7 @@ def check_person_name(raw: str, *, max_length: int = 30) -> Result:
     problems = []
     digits = [c for c in text if unicodedata.category(c) in ("Nd", "No")]
     if digits:
-        problems.append(_error("digits", f"姓名不能含数字{_quote(digits)}"))
+        problems.append(common.error("digits", f"姓名不能含数字{common.quote(digits)}"))
     symbols = []
     for i, c in enumerate(text):
         category = unicodedata.category(c)
@@ -73,12 +66,12 @@ def check_person_name(raw: str, *, max_length: int = 30) -> Result:
         symbols.append(c)
     if symbols:
         hint = "；名字中间的点请用“·”" if "." in symbols else ""
-        problems.append(_error("symbol", f"姓名不能含符号{_quote(symbols)}{hint}"))
+        problems.append(common.error("symbol", f"姓名不能含符号{common.quote(symbols)}{hint}"))
     if text.startswith("·") or text.endswith("·") or "··" in text:
-        problems.append(_error("dot_position", "“·”只能用在名字的两部分之间"))
+        problems.append(common.error("dot_position", "“·”只能用在名字的两部分之间"))
     if len(text) > max_length:
-        problems.append(_error("too_long", f"不能超过 {max_length} 个字（现有 {len(text)} 个）"))
-    return _result(text, problems)
+        problems.append(common.error("too_long", f"不能超过 {max_length} 个字（现有 {len(text)} 个）"))
+    return common.result(text, problems)
 
 
 def check_text(raw: str, *, max_length: int, multiline: bool = False) -> Result:
@@ -88,5 +81,7 @@ def check_text(raw: str, *, max_length: int, multiline: bool = False) -> Result:
         return hidden
     text = normalise_text(raw, multiline=multiline)
     if len(text) > max_length:
-        return _result(text, [_error("too_long", f"不能超过 {max_length} 个字（现有 {len(text)} 个）")])
-    return _result(text)
+        return common.result(
+            text, [common.error("too_long", f"不能超过 {max_length} 个字（现有 {len(text)} 个）")]
+        )
+    return common.result(text)

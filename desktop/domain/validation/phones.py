@@ -9,21 +9,14 @@ from dataclasses import dataclass
 import phonenumbers
 
 from desktop.domain import segments
+from desktop.domain.validation import common  # the findings' helpers: common.error, common.result, …
 from desktop.domain.validation.common import (
-    _DASHES,
     DIGITS,
     ERROR,
     Problem,
     Result,
-    _ascii_digits,
-    _error,
-    _normalise_entry,
-    _quote,
-    _result,
-    _too_long,
-    _too_short,
-    _warning,
     check_invisible,
+    code_check,
     normalise_code,
 )
 
@@ -84,31 +77,33 @@ def _fixed(national: str) -> _Dial:
     if len(area) == area_length:
         lengths = _local_lengths(area)
         if not lengths:
-            return _Dial("fixed", digits, (_error("unknown_area", f"区号 0{area} 不存在"),))
+            return _Dial("fixed", digits, (common.error("unknown_area", f"区号 0{area} 不存在"),))
     local = national[area_length:]
     if not local:
         missing = min(lengths) if lengths else MOBILE_LENGTH - len(digits)
-        problem = _error("too_short", "固定电话号码不完整：区号后面还要本地号码")
+        problem = common.error("too_short", "固定电话号码不完整：区号后面还要本地号码")
         return _Dial("fixed", digits, (problem,), missing)
     if local[0] in "01":
         # phonenumbers accepts local numbers starting 0 or 1 (0571-01726504): no such numbers.
         return _Dial(
             "fixed",
             digits,
-            (_error("local_starts_01", f"区号 0{area} 后面的本地号码不能以 {local[0]} 开头"),),
+            (common.error("local_starts_01", f"区号 0{area} 后面的本地号码不能以 {local[0]} 开头"),),
         )
     shortest, longest = min(lengths), max(lengths)
     spelled = "或".join(str(n) for n in lengths)
     if len(local) < shortest:
         missing = shortest - len(local)
-        problem = _error("too_short", f"0{area} 的本地号码应为 {spelled} 位，还差 {missing} 位")
+        problem = common.error("too_short", f"0{area} 的本地号码应为 {spelled} 位，还差 {missing} 位")
         return _Dial("fixed", digits, (problem,), missing, area)
     if len(local) > longest:
-        problem = _error("too_long", f"0{area} 的本地号码应为 {spelled} 位，多了 {len(local) - longest} 位")
+        problem = common.error(
+            "too_long", f"0{area} 的本地号码应为 {spelled} 位，多了 {len(local) - longest} 位"
+        )
         return _Dial("fixed", digits, (problem,), 0, area)
     if not _cn_valid(national):
         return _Dial(
-            "fixed", digits, (_error("invalid", f"不是有效的固定电话号码（区号 0{area}）"),), 0, area
+            "fixed", digits, (common.error("invalid", f"不是有效的固定电话号码（区号 0{area}）"),), 0, area
         )
     return _Dial("fixed", digits, (), 0, area)
 
@@ -121,31 +116,31 @@ def _mobile(national: str, trunk: bool) -> _Dial:
     segment = segments.classify(national)
     if segment.kind == "iot":
         message = f"{segment.name} 号段只用于 13 位物联网号码，不能作为手机号"
-        return _Dial("mobile", national, (_error("iot_segment", message),))
+        return _Dial("mobile", national, (common.error("iot_segment", message),))
     if len(national) < MOBILE_LENGTH:
         missing = MOBILE_LENGTH - len(national)
-        problem = _error("too_short", f"手机号应为 11 位，还差 {missing} 位")
+        problem = common.error("too_short", f"手机号应为 11 位，还差 {missing} 位")
         return _Dial("mobile", national, (problem,), missing)
     if len(national) > MOBILE_LENGTH:
-        problem = _error("too_long", f"手机号应为 11 位，多了 {len(national) - MOBILE_LENGTH} 位")
+        problem = common.error("too_long", f"手机号应为 11 位，多了 {len(national) - MOBILE_LENGTH} 位")
         return _Dial("mobile", national, (problem,))
     if segment.kind == "unallocated":
         # Our data is older than the next allocation: a real customer's number must not be blocked.
         message = f"号段 {segment.name} 尚未见分配，请与客户核对"
-        return _Dial("mobile", national, (_warning("unallocated_segment", message),))
+        return _Dial("mobile", national, (common.warning("unallocated_segment", message),))
     return _Dial("mobile", national)
 
 
 def _trunk_problem(national: str) -> Problem:
     # phonenumbers silently drops a trunk 0 before a mobile (013825265634).
     fix = f"，应为 {national}" if len(national) == MOBILE_LENGTH else ""
-    return _error("trunk_mobile", f"手机号前面不要加 0{fix}")
+    return common.error("trunk_mobile", f"手机号前面不要加 0{fix}")
 
 
 def _short(national: str) -> _Dial:
     # phonenumbers calls 95588 or 12345 merely invalid; say what they are and what is needed.
     message = "短号码（如 95xxx、96xxx、12xxx）不能作为联系号码，请填写手机或带区号的固定电话"
-    return _Dial("short", national, (_error("short_number", message),))
+    return _Dial("short", national, (common.error("short_number", message),))
 
 
 def _without_trunk(national: str) -> _Dial:
@@ -159,7 +154,7 @@ def _without_trunk(national: str) -> _Dial:
         return _short(national)
     elif length <= 8:
         message = "缺少区号：固定电话请加区号，如 0571-81726504"
-        return _Dial("fixed", national, (_error("no_area_code", message),))
+        return _Dial("fixed", national, (common.error("no_area_code", message),))
     if 9 <= length <= 11:
         # phonenumbers reads 9551234567 as area 0955: an agent who leaves out the 0 has
         # probably dropped it, not dialled a national number without trunk.
@@ -167,43 +162,45 @@ def _without_trunk(national: str) -> _Dial:
         if fixed.ok:
             area = fixed.area
             fix = f"0{area}-{national[len(area) :]}"
-            return _Dial("fixed", national, (_error("no_trunk", f"区号前面缺少 0，应为 {fix}"),))
+            return _Dial("fixed", national, (common.error("no_trunk", f"区号前面缺少 0，应为 {fix}"),))
     if national[0] == "1":
         # 10x/11x/12x are service and short numbers, never a mobile's segment: name the segment
         # (the general message below said "手机号以 1 开头" of a number that does start with 1).
         message = f"{national[:3]} 不是已分配的手机号段（手机号的第二位是 3–9），请与客户核对"
-        return _Dial("", national, (_error("not_mobile_segment", message),))
+        return _Dial("", national, (common.error("not_mobile_segment", message),))
     message = "不是有效的电话号码：固定电话以 0 和区号开头，手机号以 1 开头"
-    return _Dial("", national, (_error("invalid", message),))
+    return _Dial("", national, (common.error("invalid", message),))
 
 
 def _analyse_main(text: str) -> _Dial:
     """Classify a phone number without extension."""
     compact = normalise_code(text)
     if not compact:
-        return _Dial("", "", (_error("too_short", "缺少电话号码"),))
+        return _Dial("", "", (common.error("too_short", "缺少电话号码"),))
     bad = [c for i, c in enumerate(compact) if c not in DIGITS and not (c == "+" and i == 0)]
     if bad:
         if any(c.isalpha() for c in bad):
             # phonenumbers turns letters into keypad digits (0571-8172-ABCD): a typo here.
             letters = [c for c in bad if c.isalpha()]
-            return _Dial("", compact, (_error("letters", f"电话号码不能含字母{_quote(letters)}"),))
-        return _Dial("", compact, (_error("bad_char", f"电话号码含有无效字符{_quote(bad)}"),))
+            return _Dial(
+                "", compact, (common.error("letters", f"电话号码不能含字母{common.quote(letters)}"),)
+            )
+        return _Dial("", compact, (common.error("bad_char", f"电话号码含有无效字符{common.quote(bad)}"),))
     digits = compact.lstrip("+")
     international = compact.startswith("+") or digits.startswith("00")
     if international:
         country = digits[2:] if digits.startswith("00") else digits
         if not country.startswith("86"):
             if "86".startswith(country):
-                return _Dial("", compact, (_error("too_short", "号码不完整"),), MOBILE_LENGTH)
-            return _Dial("", compact, (_error("foreign", "只能填写中国大陆的号码（+86）"),))
+                return _Dial("", compact, (common.error("too_short", "号码不完整"),), MOBILE_LENGTH)
+            return _Dial("", compact, (common.error("foreign", "只能填写中国大陆的号码（+86）"),))
         digits = country[2:]
         if not digits:
-            return _Dial("", compact, (_error("too_short", "号码不完整"),), MOBILE_LENGTH)
+            return _Dial("", compact, (common.error("too_short", "号码不完整"),), MOBILE_LENGTH)
     trunk = digits.startswith("0")
     national = digits[1:] if trunk else digits
     if not national:
-        return _Dial("fixed", "0", (_error("too_short", "固定电话号码不完整"),), MOBILE_LENGTH - 1)
+        return _Dial("fixed", "0", (common.error("too_short", "固定电话号码不完整"),), MOBILE_LENGTH - 1)
     second = national[1:2]
     if national[0] == "1" and (second in _MOBILE_SECOND_DIGITS or (not second and not trunk)):
         return _mobile(national, trunk and not international)
@@ -220,8 +217,8 @@ def _split_extension(text: str) -> tuple[str, str | None, Problem | None]:
     mark = _EXTENSION_MARK.search(text)
     if mark is not None and mark.start() > 0:
         extension = normalise_code(text[mark.end() :])
-        if not (_ascii_digits(extension) and len(extension) <= _MAX_EXTENSION):
-            problem = _error("bad_extension", f"分机号应为 1–{_MAX_EXTENSION} 位数字")
+        if not (common.ascii_digits(extension) and len(extension) <= _MAX_EXTENSION):
+            problem = common.error("bad_extension", f"分机号应为 1–{_MAX_EXTENSION} 位数字")
             return text[: mark.start()], extension, problem
         return text[: mark.start()], extension, None
     return text, None, None
@@ -229,7 +226,7 @@ def _split_extension(text: str) -> tuple[str, str | None, Problem | None]:
 
 def _analyse_phone(raw: str) -> _Dial | None:
     """Classify any phone-like input; None when it is empty."""
-    text = _DASHES.sub("-", _normalise_entry(raw))
+    text = common.DASHES.sub("-", common.normalise_entry(raw))
     if not normalise_code(text):
         return None
     main, extension, extension_problem = _split_extension(text)
@@ -240,7 +237,7 @@ def _analyse_phone(raw: str) -> _Dial | None:
         # is not a valid number.
         head, _sep, tail = main.rpartition("-")
         tail = tail.strip()
-        if not dial.ok and _ascii_digits(tail) and len(tail) <= _MAX_EXTENSION:
+        if not dial.ok and common.ascii_digits(tail) and len(tail) <= _MAX_EXTENSION:
             head_dial = _analyse_main(head)
             if head_dial.kind == "fixed" and head_dial.ok:
                 return _with_extension(head_dial, tail, None)
@@ -254,7 +251,7 @@ def _with_extension(dial: _Dial, extension: str, problem: Problem | None) -> _Di
     if problem is not None:
         problems.append(problem)
     if dial.kind in ("mobile", "special"):
-        problems.append(_error("extension_not_allowed", "手机号和 400/800 号码不能带分机号"))
+        problems.append(common.error("extension_not_allowed", "手机号和 400/800 号码不能带分机号"))
     return _Dial(dial.kind, dial.national, tuple(problems), 0, dial.area, extension)
 
 
@@ -295,31 +292,31 @@ def _phone_result(dial: _Dial | None, accept: tuple[str, ...], describe: bool = 
     problems = list(dial.problems)
     missing = dial.missing
     if dial.kind == "special":
-        problems = [_error("not_subscriber", "400/800 号码不能用在这里，请填写手机或固定电话")]
+        problems = [common.error("not_subscriber", "400/800 号码不能用在这里，请填写手机或固定电话")]
     elif dial.kind in ("mobile", "fixed") and dial.kind not in accept:
         missing = 0
         if "mobile" in accept:
-            problems = [_error("not_mobile", "这里需要 11 位手机号（以 1 开头）")]
+            problems = [common.error("not_mobile", "这里需要 11 位手机号（以 1 开头）")]
         else:
-            problems = [_error("not_fixed_line", "这是手机号，这里需要带区号的固定电话")]
+            problems = [common.error("not_fixed_line", "这是手机号，这里需要带区号的固定电话")]
     value = dial.national
     if dial.extension:
         value += "转" + dial.extension
     if any(p.severity == ERROR for p in problems):
-        return _result(value, problems, missing=missing)
+        return common.result(value, problems, missing=missing)
     display = _group(dial.national)
     if dial.kind == "mobile":
         # Carrier and region from phonenumbers' own offline data (loaded only when described).
         about = _mobile_about(dial.national) if describe else ""
         info = f"手机 · {about} · {display}" if about else f"手机 · {display}"
-        return _result(value, problems, info=info, display=display)
+        return common.result(value, problems, info=info, display=display)
     if dial.extension:
         display += f" 转 {dial.extension}"
     # The city comes from phonenumbers' geocoder, whose import alone takes ~0.5 s: only when the
     # description is wanted (the window's info label), not for a verdict or a stored value.
     place = _place(dial.national) if describe else ""
     info = f"固定电话 · {place} · {display}" if place else f"固定电话 · {display}"
-    return _result(value, problems, info=info, display=display)
+    return common.result(value, problems, info=info, display=display)
 
 
 def check_phone(raw: str, *, describe: bool = True) -> Result:
@@ -337,14 +334,9 @@ def check_fixed_line(raw: str, *, describe: bool = True) -> Result:
     return check_invisible(raw) or _phone_result(_analyse_phone(raw), ("fixed",), describe)
 
 
-def check_n400(raw: str) -> Result:
+@code_check
+def check_n400(value: str) -> Result:
     """400 number: 400 + 7 digits, shown ``400-903-0005``."""
-    hidden = check_invisible(raw)
-    if hidden is not None:
-        return hidden
-    value = normalise_code(raw)
-    if not value:
-        return Result(value="")
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):
@@ -353,28 +345,30 @@ def check_n400(raw: str) -> Result:
     if bad:
         letters = [c for c in bad if c.isalpha()]
         if letters:
-            message = f"400 号码只能是数字，不能用字母代替数字（{_quote(letters)}）"
-            return _result(value, [_error("letters", message)])
-        return _result(value, [_error("bad_char", f"含有无效字符{_quote(bad)}：400 号码只能是数字")])
+            message = f"400 号码只能是数字，不能用字母代替数字（{common.quote(letters)}）"
+            return common.result(value, [common.error("letters", message)])
+        return common.result(
+            value, [common.error("bad_char", f"含有无效字符{common.quote(bad)}：400 号码只能是数字")]
+        )
     if value.startswith("0"):
         if value[1:4] == "400" or "400".startswith(value[1:]):
             fix = f"，应为 {value[1:]}" if len(value) == N400_LENGTH + 1 else ""
-            return _result(value, [_error("trunk", f"400 号码前面不要加 0{fix}")])
+            return common.result(value, [common.error("trunk", f"400 号码前面不要加 0{fix}")])
         # A landline (0571-…) typed here: say what it is, not "drop the 0".
-        return _result(
-            value, [_error("landline", "这是固定电话号码；这里要填 400 开头的 10 位 400 业务号码")]
+        return common.result(
+            value, [common.error("landline", "这是固定电话号码；这里要填 400 开头的 10 位 400 业务号码")]
         )
     if value.startswith("800"):
-        return _result(value, [_error("n800", "这是 800 号码，这里只能填 400 号码")])
+        return common.result(value, [common.error("n800", "这是 800 号码，这里只能填 400 号码")])
     if not value.startswith("400") and not "400".startswith(value):
-        return _result(value, [_error("not_400", "400 号码应以 400 开头，共 10 位")])
+        return common.result(value, [common.error("not_400", "400 号码应以 400 开头，共 10 位")])
     if len(value) < N400_LENGTH:
         missing = N400_LENGTH - len(value)
-        return _result(value, [_too_short(N400_LENGTH, missing)], missing=missing)
+        return common.result(value, [common.too_short(N400_LENGTH, missing)], missing=missing)
     if len(value) > N400_LENGTH:
-        return _result(value, [_too_long(N400_LENGTH, len(value) - N400_LENGTH)])
+        return common.result(value, [common.too_long(N400_LENGTH, len(value) - N400_LENGTH)])
     display = _group(value)
-    return _result(value, info=f"400 号码 · {display}", display=display)
+    return common.result(value, info=f"400 号码 · {display}", display=display)
 
 
 def phone_identity(value: str) -> str:
