@@ -39,7 +39,7 @@ from desktop.files import paths
 from desktop.store.changes import Changes
 from desktop.store.errors import StoreError
 from desktop.ui import actions as action_table
-from desktop.ui import status_bar, translations
+from desktop.ui import status_bar, translations, window_place
 from desktop.ui.autosave import SAVE_DELAY_MS, Autosaver
 from desktop.ui.banner import Banner, Topic
 from desktop.ui.capture_fill import CardCapture
@@ -49,6 +49,7 @@ from desktop.ui.case_view import CaseView
 from desktop.ui.checklist import MaterialsChecklist, form_and_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
+from desktop.ui.keys_dialog import KeysDialog
 from desktop.ui.operations import Operations, saved
 from desktop.ui.paper_trail import PaperTrail
 from desktop.ui.papers import SCAN_FOLDER_KEY, Papers
@@ -242,8 +243,9 @@ class MainWindow(QMainWindow):
         self.view.tab_bar.setElideMode(QtCore.Qt.TextElideMode.ElideNone)
         action_table.bind_shortcuts(self.action_specs, self.actions_by_name)
         self.session.set_settings(self.settings())
-        self.session.load(None, 0, "draft", {})
-        self._present()
+        if not (recovery.clean_start(self.store, self.db_path, lock.crashed) and self.ops.reopen_last()):
+            self.session.load(None, 0, "draft", {})
+            self._present()
         focus = QApplication.focusWidget()
         if self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
             self.view.go_tab(self.tabs.currentIndex(), visible=True, first_field=False)
@@ -478,9 +480,9 @@ class MainWindow(QMainWindow):
             self.view.recheck(self.bundle.fields)
 
     def show_keys(self) -> None:
-        self.banner.show_message(
-            Topic.KEYS, action_table.keys_help(action_table.ACTIONS, len(self.view.pages)), []
-        )
+        """F1: the shortcuts as a table in a window of their own (kept beside the form)."""
+        rows = action_table.keys_rows(action_table.ACTIONS, len(self.view.pages))
+        self.keys_dialog = KeysDialog.show_for(self, rows)
 
     # -- closing ---------------------------------------------------------------------------------
 
@@ -490,6 +492,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _shutdown(self) -> None:
+        window_place.save(self)
         if self._started:
             self.autosaver.close(self.db_path)
         self._closed = True
@@ -592,7 +595,7 @@ def run(db_path: Path | None = None) -> int:
     if not _ask_passphrase(db_path):
         return 2
     window = MainWindow(db_path)
-    window.resize(1280, 700)
+    window_place.restore(window)
     if os.environ.get("DESK400_QUIT_AFTER_PAINT"):
         # For tests/bench/bench_frozen.py: launch-to-first-paint of the real entry point.
         window.installEventFilter(_QuitAfterPaint(app, window))

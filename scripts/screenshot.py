@@ -1,11 +1,13 @@
 """PNG screenshots of every tab of the window, for review and for the README.
 
-    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshot.py OUTDIR
+    DESK400_PASSPHRASE=… xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshot.py OUTDIR
+
+(Xvfb has no keyring: the throw-away drafts file needs a passphrase from the environment.)
 
 Shoots, on a throw-away drafts file and at a 1366×768 laptop's size: the first-start dialogs (营业厅设置
 and the passphrase), an empty case, the example case, a case full of errors (each tab), the drafts
-list with a search, the preview, the status filter, the print log, a changed-after-print banner and
-the crash banner. Files are named SCENE-TAB.png. Fontconfig is shown DejaVu alone (as on a PC
+list with a search, the preview, F1's shortcut table, the status filter, the print log, a
+changed-after-print banner and the crash banner (after a crash nothing is reopened: the banner offers it). Files are named SCENE-TAB.png. Fontconfig is shown DejaVu alone (as on a PC
 without Chinese fonts, issue 23): every Chinese character is drawn by the bundled font.
 """
 
@@ -134,7 +136,7 @@ def main(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from desktop.app import MainWindow
+    from desktop.app import MainWindow, offer_hall_setup
     from desktop.domain.case import normalise_values
     from desktop.ui import first_font
     from desktop.ui.passphrase import PassphraseDialog
@@ -155,7 +157,7 @@ def main(argv: list[str]) -> int:
     settle(app, 1.0)
     while not window.is_warm():
         settle(app, 0.1)
-    setup = window.offer_hall_setup()
+    setup = offer_hall_setup(window)
     settle(app, 0.3)
     shots.append(grab(setup, out / "first-start-hall.png"))
     setup.reject()
@@ -187,6 +189,10 @@ def main(argv: list[str]) -> int:
     shots.append(path)
     window.action_preview.trigger()
     window.drafts.search.setText("")
+    window.show_keys()  # F1: the shortcut table
+    settle(app, 0.4)
+    shots.append(grab(window.keys_dialog, out / "keys-help.png"))
+    window.keys_dialog.close()
     shots += paper_trail(app, window, out, work)
     window.close()
 

@@ -7,6 +7,7 @@ import json
 
 from PySide6.QtWidgets import QLineEdit
 from test_store_helpers import open_at
+from test_ui_support import clear, type_text
 
 from desktop.cli import main
 
@@ -14,16 +15,13 @@ from desktop.cli import main
 def test_a_blank_case_is_never_stored(make_window, qtbot, db):
     window = make_window()
     edit = window.findChild(QLineEdit, "customer.name")
-    window.session.edit("customer.name", "某")
-    window.session.edit("customer.name", "")  # typed, then erased: still nothing to keep
-    window.autosaver.save_soon()
+    type_text(edit, "某")
+    clear(edit)  # typed, then erased: still nothing to keep
     window.action_new_case.trigger()
     assert window.autosaver.flush()
     with open_at(db) as store:
         assert store.ids() == []
-    assert edit is not None
-    window.session.edit("customer.name", "杭州某某公司")
-    window.autosaver.save_soon()
+    type_text(window.findChild(QLineEdit, "customer.name"), "杭州某某公司")
     qtbot.waitUntil(lambda: window.session.case_id is not None and window.autosaver.in_flight is None)
     with open_at(db) as store:
         (case_id,) = store.ids()
@@ -34,9 +32,8 @@ def test_the_example_case_is_numbered_example_and_keeps_the_desks_numbers(make_w
     window = make_window()
     window.action_load_example.trigger()
     assert window.session.number == "EXAMPLE"
-    window.session.load(None, 0, "draft", {})
-    window.session.edit("customer.name", "杭州某某公司")
-    window.autosaver.save_soon()
+    window.action_new_case.trigger()
+    type_text(window.findChild(QLineEdit, "customer.name"), "杭州某某公司")
     qtbot.waitUntil(lambda: window.session.case_id is not None and window.autosaver.in_flight is None)
     assert window.session.number.endswith("-001")  # the first real case still gets the day's first
     with open_at(db) as store:

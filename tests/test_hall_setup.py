@@ -27,8 +27,7 @@ def test_first_start_asks_for_the_hall_and_a_fresh_case_takes_it(make_window, qt
     resolved = window.session.resolved()
     assert resolved.value("agency.name") == "中国电信杭州西湖营业厅"
     assert resolved.value("agency.handler") == "赵晓峰"
-    window.session.edit("customer.name", "杭州某某公司")
-    window.autosaver.save_soon()
+    type_text(window.findChild(QLineEdit, "customer.name"), "杭州某某公司")  # the first case, typed
     qtbot.waitUntil(lambda: window.session.case_id is not None and window.autosaver.in_flight is None)
     assert window.session.number.startswith("XH01-")
     assert offer_hall_setup(window) is None  # asked once

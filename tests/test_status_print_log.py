@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtWidgets import QLineEdit
+from test_ui_support import clear, field, type_text
 
 from desktop.cli import main
 from desktop.domain.session import EditSession
@@ -243,13 +245,20 @@ def test_the_window_logs_a_print_and_an_edit_after_it_is_changed(make_window, qt
         (row,) = store.prints(case_id)
         assert row.pages == pages and store.get(case_id).status == "printed"
     assert window.session.status == "printed"
-    old = window.session.values["customer.postcode"]
-    window.session.edit("customer.postcode", "310014" if old != "310014" else "310013")
-    window.autosaver.save_soon()
+    retype_postcode(window)  # the agent changes a printed value, key by key
     qtbot.waitUntil(lambda: window.session.status == "changed" and window.autosaver.in_flight is None)
     with open_store(db, bundle) as store:
         assert store.get(case_id).status == "changed"
     qtbot.waitUntil(lambda: "打印后有修改" in window.drafts.list.item(0).text())
+
+
+def retype_postcode(window) -> None:
+    """Select the postcode on 业务需求单 and type another one, as the agent does (autosave follows)."""
+    window.view.go_tab(1)
+    edit = field(window, "requirement", "customer.postcode", QLineEdit)
+    old = edit.text()
+    clear(edit)
+    type_text(edit, "310014" if old != "310014" else "310013")
 
 
 def pdf_printer(path: Path):
@@ -270,9 +279,7 @@ def test_changed_banner_offers_a_reprint_and_the_log_lists_both(make_window, qtb
     window.printing.ask_printer = lambda: pdf_printer(next(outputs))  # the system dialog's answer
     window.printing.print_to(pdf_printer(tmp_path / "first.pdf"))
     assert not window.banner.isVisible() or window.banner.topic != "printed"
-    old = window.session.values["customer.postcode"]
-    window.session.edit("customer.postcode", "310014" if old != "310014" else "310013")
-    window.autosaver.save_soon()
+    retype_postcode(window)  # the agent changes a printed value, key by key
     qtbot.waitUntil(lambda: window.banner.isVisible() and "打印后有修改" in window.banner.label.text())
     button = window.banner.button("重新打印")
     assert button is not None

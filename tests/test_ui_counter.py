@@ -94,15 +94,24 @@ def test_the_undo_banner_goes_when_another_case_is_opened(window, qtbot):
     assert window.banner.topic == ""
 
 
-def test_keys_help_lists_every_shortcut_from_the_actions_table(window):
+@pytest.mark.qt_log_ignore("propagateSizeHints", "raise")  # the offscreen platform, on showing a window
+def test_keys_help_is_a_table_of_every_shortcut_from_the_actions_table(window):
+    """Issue 23: F1 was one dense banner line; now a window with one row per key."""
     from desktop.ui.actions import ACTIONS
 
     window.show_keys()
-    text = window.banner.label.text()
+    dialog = window.keys_dialog
+    assert dialog.isVisible() and dialog.windowTitle() == "键盘操作"
+    rows = dialog.texts()
     for spec in ACTIONS:
         if spec.keys:
-            assert f"{spec.shortcut} {spec.keys}" in text
-    assert "方向键" in text and "空格 勾选" in text
+            assert (spec.shortcut, spec.keys) in rows
+    assert ("空格", "勾选") in rows and ("方向键", "在选项间移动") in rows
+    assert ("Alt+1…4", "切换文书") in rows
+    assert all("·" not in keys + does for keys, does in rows)  # one key a row, not a run-on line
+    assert window.banner.topic == ""  # the banner is left for what needs the agent's attention
+    window.show_keys()
+    assert window.keys_dialog is dialog  # F1 again brings the same window forward
 
 
 def test_qt_dialogs_speak_chinese(window):
@@ -250,3 +259,20 @@ def test_the_commitment_tab_reads_in_the_documents_order(window):
     ]
     assert rows[0][1].startswith("一至八条照原文打印") and "第九条" in rows[0][1]
     assert "以下为落款" in rows[2][1]
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on showing a dialog
+def test_the_passphrase_refusal_reads_red(qtbot):
+    """Issue 23, item 12: 「口令不对」 and the other refusals were black."""
+    from desktop.ui.passphrase import PassphraseDialog
+    from desktop.ui.style import TEXT_COLOURS
+
+    dialog = PassphraseDialog(creating=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    type_text(dialog.edit, "short")
+    QTest.keyClick(dialog.edit, Qt.Key.Key_Return)  # 确定, the default button
+    assert dialog.problem.text() == "口令至少 8 位"
+    colour = dialog.problem.palette().color(QPalette.ColorRole.WindowText).name()
+    assert colour == TEXT_COLOURS["error"]

@@ -93,13 +93,15 @@ def test_a_clean_close_offers_nothing(qtbot, tmp_path):
     first = MainWindow(db)
     qtbot.addWidget(first)
     first.action_load_example.trigger()
+    worked_on = first.current_case_id()
     first.close()
     second = MainWindow(db)
     qtbot.addWidget(second)
     second.show()
     qtbot.waitUntil(second.is_ready)
     assert second.banner.topic == "" and not second.banner.isVisibleTo(second)
-    assert second.current_case_id() is None
+    # Issue 23: a clean close reopens on the case worked on last (after a crash the banner offers it).
+    assert second.current_case_id() == worked_on is not None
 
 
 _FIRST_PAINT_IMPORTS = """

@@ -135,6 +135,7 @@ class Materials:
 
     field: str
     items: tuple[MaterialItem, ...]
+    signed: tuple[str, ...] = ()  # fields printed at the page's foot, beside the date (经办单位, 经办人)
 
     def item(self, item_id: str) -> MaterialItem:
         for entry in self.items:
@@ -388,8 +389,12 @@ def _materials(path: Path, fields: Mapping[str, FieldDef]) -> Materials | None:
     """The checklist of materials.toml, None when the bundle has none."""
     if not path.exists():
         return None
-    top = take(load_toml(path), str(path), required=("field", "item"))
+    top = take(load_toml(path), str(path), required=("field", "item"), optional=("signed",))
     key = expect(top["field"], str, f"{path}: field")
+    signed = str_list(top.get("signed", []), f"{path}: signed")
+    unknown_signed = [k for k in signed if k not in fields]
+    if unknown_signed:
+        raise FormError(f"{path}: signed names fields the bundle lacks: {', '.join(unknown_signed)}")
     target = fields.get(key)
     if target is None or target.type != "multichoice":
         raise FormError(f"{path}: field {key!r} is not a multi-choice field of the bundle")
@@ -418,7 +423,7 @@ def _materials(path: Path, fields: Mapping[str, FieldDef]) -> Materials | None:
             )
         required = expect(entry.get("required", True), bool, f"{here}: required")
         items.append(MaterialItem(item_id, label, for_, required))
-    return Materials(key, tuple(items))
+    return Materials(key, tuple(items), tuple(signed))
 
 
 def _with_documents(fdef: FieldDef, documents: tuple[str, ...]) -> FieldDef:

@@ -6,6 +6,7 @@ customer's name, for the hall to keep with the signed papers.
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 
 from reportlab.platypus import Flowable, Spacer
 
@@ -18,9 +19,10 @@ OPTIONAL = "（如有）"
 
 
 def checklist_story(
-    vals: Values, st: Styles, frame_width: float, number: str, ticked: Collection[str]
+    vals: Values, st: Styles, frame_width: float, number: str, ticked: Collection[str], printed: date
 ) -> list[Flowable]:
-    """The page's flowables (it starts on a new page: the caller adds the break)."""
+    """The page's flowables (it starts on a new page: the caller adds the break); `printed`: the
+    day of the print, the page's date."""
     bundle = vals.bundle
     categories = checklist.categories_of(bundle, vals.values)
     field = bundle.field(bundle.materials.field)
@@ -50,8 +52,19 @@ def checklist_story(
     out.append(Spacer(1, 18))
     out.append(text([Run("以上材料已核对原件并收齐。")], plain, frame_width))
     out.append(Spacer(1, 12))
-    date = f"{NBSP * 4}日期：{_blank(3, st)}年{_blank(2, st)}月{_blank(2, st)}日"
-    out.append(
-        text([Run("经办单位经办人："), Run(_blank(8, st), underline=True), Run(date)], plain, frame_width)
-    )
+    # Filled from what the case knows (materials.toml's `signed`: the hall's name and agent, the
+    # settings' defaults for a new case) and the day of the print: it was left blank (issue 23).
+    gap = Run(NBSP * 3)
+    foot: list[Run] = []
+    for key in bundle.materials.signed:
+        foot += [Run(f"{bundle.field(key).label}："), filled(vals.show_key(key), 8, st), gap]
+    foot += [Run("日期："), filled(f"{printed.year}年{printed.month}月{printed.day}日", 6, st)]
+    out.append(text(foot, plain, frame_width))
     return out
+
+
+def filled(shown: str, width: float, st: Styles) -> Run:
+    """A value on its underline (`width` characters wide at least), or the empty underline."""
+    if not shown:
+        return Run(_blank(width, st), underline=True)
+    return Run(f"{NBSP}{shown}{NBSP}", underline=True)

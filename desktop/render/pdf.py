@@ -131,7 +131,7 @@ def render_pdf(
         """A fresh checklist page each build (a flowable is laid out once)."""
         if materials is None or MATERIALS not in chosen:
             return []
-        page = checklist_story(vals, st, frame_width, str(case_id), frozenset(materials))
+        page = checklist_story(vals, st, frame_width, str(case_id), frozenset(materials), date.today())
         return [PageBreak(), *page] if docs else page
 
     def copy_pages() -> list[Flowable]:

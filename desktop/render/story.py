@@ -289,6 +289,22 @@ def _value(part: layout.Value, vals: Values, st: Styles, *, blanks: bool) -> Run
     return Run(f"{side}{shown}{side}", True)
 
 
+def hanging(parts: list[Run], style: ParagraphStyle, width: float) -> ParagraphStyle | None:
+    """For a label and the underlined value it introduces (「单位地址：____」) that wrap: a hanging
+    indent, so the value's next line starts under the value, its underline where the value's
+    began, not back at the label's margin (issue 23, the 承诺书's long address). None otherwise."""
+    if len(parts) < 2 or parts[0].underline or parts[0].box or not parts[1].underline:
+        return None
+    if style.firstLineIndent:
+        return None  # an indented body paragraph keeps its own first-line form
+    label = stringWidth(parts[0].text, style.fontName, style.fontSize)
+    if label > (width - style.leftIndent - style.rightIndent) / 2:
+        return None  # a long lead-in: the value needs the whole line
+    return ParagraphStyle(
+        f"{style.name}-hanging", style, leftIndent=style.leftIndent + label, firstLineIndent=-label
+    )
+
+
 def markup(parts: list[Run]) -> str:
     """Paragraph markup for resolved runs."""
     out: list[str] = []
@@ -439,7 +455,7 @@ class Builder:
         widths = Line.fits(parts, style, width)
         if widths is not None:
             return Line(parts, widths, style)
-        return Para(markup(parts), style)
+        return Para(markup(parts), hanging(parts, style, width) or style)
 
     def blocks(self, blocks: Iterable[layout.Block]) -> list[Flowable]:
         out: list[Flowable] = []

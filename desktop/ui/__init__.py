@@ -10,4 +10,5 @@ from desktop.files.lazy import attach
 
 spare_pyside_source_scan()  # `desk400` imports PySide6 only on its way to the window, after desktop
 
-__getattr__, __dir__ = attach(__name__, ["papers_view", "print_log"])
+# Lazy submodules (desktop.files.lazy): print_path brings pdfium (~45 ms), wanted at the first print.
+__getattr__, __dir__ = attach(__name__, ["papers_view", "print_log", "print_path"])

@@ -186,7 +186,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 # Keys that belong to no action: moving inside the form.
-FORM_KEYS = "回车/Tab 下一项 · Shift+Tab 上一项 · 方向键 在选项间移动 · 空格 勾选"
+FORM_KEYS = (
+    ("回车 / Tab", "下一项"),
+    ("Shift+Tab", "上一项"),
+    ("方向键", "在选项间移动"),
+    ("空格", "勾选"),
+)
 
 
 def tab_actions(tabs: Sequence[str]) -> tuple[ActionSpec, ...]:
@@ -197,10 +202,10 @@ def tab_actions(tabs: Sequence[str]) -> tuple[ActionSpec, ...]:
     )
 
 
-def keys_help(specs: Sequence[ActionSpec], tab_count: int) -> str:
-    """The F1 text, generated from the table."""
-    listed = " · ".join(f"{s.shortcut} {s.keys}" for s in specs if s.keys and s.shortcut)
-    return f"{listed}\nAlt+1…{tab_count} 切换文书 · {FORM_KEYS}"
+def keys_rows(specs: Sequence[ActionSpec], tab_count: int) -> list[tuple[str, str]]:
+    """F1's table, generated from the table of actions: (keys, what they do) per row."""
+    listed = [(s.shortcut, s.keys) for s in specs if s.keys and s.shortcut]
+    return [*listed, (f"Alt+1…{tab_count}", "切换文书"), *FORM_KEYS]
 
 
 def build(window: QMainWindow, specs: Sequence[ActionSpec], menubar: QMenuBar) -> dict[str, QAction]:

@@ -25,9 +25,9 @@ class Topic(StrEnum):
     PDF = "pdf"  # no QtPdf here
     WORKER = "worker"  # a background job failed
     SETTINGS = "settings"
-    KEYS = "keys"  # the F1 key list
     HALL = "hall"  # a field changed here and on another machine: pick one
     PRINTED = "printed"  # the case was changed after its print (打印后有修改): print again
+    PRINT = "print"  # the printer (CUPS) or the print file did not take a print
 
 
 class Banner(QFrame):

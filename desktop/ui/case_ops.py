@@ -62,6 +62,15 @@ class CaseOps(QObject):
         self.present()
         return True
 
+    def reopen_last(self) -> bool:
+        """Start on the case worked on last (the latest saved live case), not a blank 新案卷: the
+        agent who closed the window mid-case finds it again (issue 23). False when there is none."""
+        try:
+            items = self.store().list_cases(limit=1).items
+        except StoreError:
+            return False
+        return bool(items) and not items[0].damaged and self.open_case(items[0].id)
+
     def open_case(self, case_id: str, *, again: bool = False) -> bool:
         """Show a stored case with every value; never blocks (problems go to the banner)."""
         session = self.session

@@ -1,10 +1,13 @@
 """Print preview inside the window (QPdfView) and printing through the system's printer.
 
-The bundle is printed from the same PDF the preview shows: each page rasterised at the printer's
-resolution and drawn on the printer's page, so paper and preview cannot differ.
+The bundle is printed from the same PDF the preview shows, so paper and preview cannot differ: as
+the PDF itself where the platform allows (desktop.ui.print_path), else each page rendered at the
+printer's resolution and drawn on the printer's page (print_pdf).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPainter
@@ -163,14 +166,16 @@ class PreviewPane(QWidget):
         self.page_label.setText(f"第 {self.current_page() + 1} / {count} 页" if count else "")
 
 
-def print_pdf(data: bytes, printer: QPrinter) -> int:
-    """Draw every page of the PDF (or the printer's page range) on `printer`; returns pages printed."""
+def print_pdf(data: bytes, printer: QPrinter, pages: Sequence[int] | None = None) -> int:
+    """Draw `pages` (0-based; None: every page) of the PDF on `printer`, each rendered at the
+    printer's resolution; returns pages printed. Only where the PDF itself cannot go to the
+    printer (Windows' GDI printers: Qt has no PDF passthrough there; desktop.ui.print_path)."""
     pdf = PdfBytes(data)
     try:
         count = pdf.document.pageCount()
-        first, last = printer.fromPage(), printer.toPage()
-        pages = range(first - 1, last) if first > 0 and last >= first else range(count)
-        pages = [p for p in pages if 0 <= p < count]
+        chosen = [p for p in (range(count) if pages is None else pages) if 0 <= p < count]
+        # The printer's own resolution (QPrinter.HighResolution), capped: a 1200 dpi A4 page would
+        # be a 550 MB image, and toner shows nothing finer than 600 dpi of rendered text.
         dpi = min(printer.resolution(), MAX_PRINT_DPI)
         # The PDF carries its own margins: draw each page over the whole sheet.
         printer.setFullPage(True)
@@ -178,7 +183,7 @@ def print_pdf(data: bytes, printer: QPrinter) -> int:
         if not painter.begin(printer):
             return 0
         try:
-            for n, page in enumerate(pages):
+            for n, page in enumerate(chosen):
                 if n:
                     printer.newPage()
                 points = pdf.document.pagePointSize(page)
@@ -190,6 +195,6 @@ def print_pdf(data: bytes, printer: QPrinter) -> int:
                 painter.drawImage(QRectF(QPointF(0, 0), scaled.toSizeF()), image)
         finally:
             painter.end()
-        return len(pages)
+        return len(chosen)
     finally:
         pdf.close()

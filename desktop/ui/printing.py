@@ -7,7 +7,8 @@ shows and `check` judges; the PDF is rendered off the GUI thread from a snapshot
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Collection
+import re
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QSplitter, QWidget
 
 import desktop.render  # lazy: ReportLab loads with the first render (desktop.files.lazy)
 import desktop.store  # lazy, as render: the card images are read when a print takes them
+import desktop.ui  # lazy: print_path (pdfium) loads with the first print
 from desktop.files.safefile import write_atomic  # never through a link; whole or not at all
 from desktop.store.changes import Changes
 from desktop.store.errors import Conflict
@@ -216,10 +218,14 @@ class Printing(QObject):
 
     def ask_printer(self) -> QPrinter | None:
         """The system print dialog; the printer the agent chose, or None when cancelled."""
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: PLC0415 (Qt's print support loads when first asked for)
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo  # noqa: PLC0415 (Qt's print support loads when first asked for)
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.window.windowTitle())
+        if not QPrinterInfo.availablePrinterNames():
+            # No printer installed: the dialog can only print to a file; it proposes the case's
+            # PDF in the home folder (as 另存为 PDF does), not Qt's bare folder name.
+            printer.setOutputFileName(str(self.pdf_name()))
         dialog = QPrintDialog(printer, self.window)
         dialog.setWindowTitle("打印 400 业务申请资料")
         return printer if dialog.exec() == QPrintDialog.DialogCode.Accepted else None
@@ -233,20 +239,28 @@ class Printing(QObject):
         copies: bool = False,
     ) -> int:
         """Print the bundle (or `documents`) on `printer` (no dialog) and record the print; pages.
-        `copies`: `data` ends with the 复印件 pages (a job's `copies`)."""
+        `copies`: `data` ends with the 复印件 pages (a job's `copies`). The PDF itself goes to the
+        printer or file wherever the platform allows (print_path)."""
         if data is None:
             job = self.render_job(documents)
             data, copies = job(), job.copies
+
+        def raster(pages: Sequence[int]) -> int:
+            try:
+                from desktop.ui.preview import print_pdf  # noqa: PLC0415 (QtPdf, as for the preview)
+            except ImportError:
+                self.no_pdf_view()
+                return 0
+            return print_pdf(data, printer, pages)
+
         try:
-            from desktop.ui.preview import print_pdf  # noqa: PLC0415 (QtPdf, as for the preview)
-        except ImportError:
-            self.no_pdf_view()
+            sent = desktop.ui.print_path.deliver(desktop.ui.print_path.choice_of(printer), data, raster)
+        except desktop.ui.print_path.PrintRefused as exc:
+            self.banner.show_message(Topic.PRINT, str(exc), [], kind="error")
             return 0
-        pages = print_pdf(data, printer)
-        if pages:
-            self._record_print(pages, documents, copies=copies)
-            self.message.emit(f"已发送到打印机：{pages} 页", 5000)
-        return pages
+        self._record_print(sent.pages, documents, copies=copies)
+        self.message.emit(sent.message, 5000)
+        return sent.pages
 
     def _record_print(
         self, pages: int, documents: Collection[str] | None = None, *, copies: bool = False
@@ -293,14 +307,20 @@ class Printing(QObject):
         self.message.emit(f"已保存 PDF：{target}", 8000)
         return target
 
+    def pdf_name(self) -> Path:
+        """Where a PDF of the case is first proposed: the home folder, named for the customer."""
+        session = self.session
+        title = session.values.get(session.bundle.drafts.title_key) or "400业务申请资料"
+        # A company name may hold what no file name may (「A/B」, Windows' \\ : * ? " < > |).
+        return Path.home() / (re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(title)) + ".pdf")
+
     def ask_export_pdf(self) -> None:
         from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 (its type costs enums before the first paint)
 
         self.autosaver.flush()
         session = self.session
-        title = session.values.get(session.bundle.drafts.title_key) or "400业务申请资料"
         name, _filter = QFileDialog.getSaveFileName(
-            self.window, "另存为 PDF", str(Path.home() / f"{title}.pdf"), "PDF (*.pdf)"
+            self.window, "另存为 PDF", str(self.pdf_name()), "PDF (*.pdf)"
         )
         if not name:
             return

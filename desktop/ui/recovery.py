@@ -37,6 +37,13 @@ class SessionLock:
         self._lock.unlock()
 
 
+def clean_start(store: Store, db_path: Path, crashed: bool) -> bool:
+    """Whether the last session ended cleanly, with nothing to put back: only then does the window
+    reopen on the last case by itself; otherwise `offer` speaks first and nothing is reopened
+    behind the agent's back (README: nothing is restored silently)."""
+    return not crashed and store.recovery is None and not desktop.store.journal.read(db_path)
+
+
 def offer(
     banner: Banner,
     store: Store,
