@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
+import desktop.ui  # lazy dialogs (desktop.ui's hook): F1's table loads when first asked for
 from desktop.domain.forms import Bundle, default_bundle
 from desktop.domain.session import EditSession
 from desktop.domain.status import window_title
@@ -49,7 +50,6 @@ from desktop.ui.case_view import CaseView
 from desktop.ui.checklist import MaterialsChecklist, form_and_shelf
 from desktop.ui.drafts import DraftsPane
 from desktop.ui.hall_sync import HallPanel, HallSync
-from desktop.ui.keys_dialog import KeysDialog
 from desktop.ui.operations import Operations, saved
 from desktop.ui.paper_trail import PaperTrail
 from desktop.ui.papers import SCAN_FOLDER_KEY, Papers
@@ -482,7 +482,7 @@ class MainWindow(QMainWindow):
     def show_keys(self) -> None:
         """F1: the shortcuts as a table in a window of their own (kept beside the form)."""
         rows = action_table.keys_rows(action_table.ACTIONS, len(self.view.pages))
-        self.keys_dialog = KeysDialog.show_for(self, rows)
+        self.keys_dialog = desktop.ui.keys_dialog.KeysDialog.show_for(self, rows)
 
     # -- closing ---------------------------------------------------------------------------------
 
