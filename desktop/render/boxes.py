@@ -38,7 +38,20 @@ def frame(canvas: object, label: str, box: layout.SignBox, x: float, y: float, w
         record(label, box, min(x0, x1), min(y0, y1), abs(x1 - x0), abs(y1 - y0))
 
 
-class SignLine(Flowable):
+class StyledLine(Flowable):
+    """A flowable drawn as one paragraph of `self.style`: it keeps the style's space before and
+    after, as a Paragraph would (SignLine here, story.Line for short filled-in lines)."""
+
+    style: ParagraphStyle
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (ReportLab's name)
+        return self.style.spaceBefore
+
+    def getSpaceAfter(self) -> float:  # noqa: N802
+        return self.style.spaceAfter
+
+
+class SignLine(StyledLine):
     """A paragraph whose blank is a box: the label, then the frame right of it on the label's line;
     whatever the line prints after its label (a company name under its stamp) sits inside the frame."""
 
@@ -50,12 +63,6 @@ class SignLine(Flowable):
         self.width = availWidth
         self.height = self.box.height * mm + FRAME_WIDTH
         return availWidth, self.height
-
-    def getSpaceBefore(self) -> float:  # noqa: N802 (ReportLab's name)
-        return self.style.spaceBefore
-
-    def getSpaceAfter(self) -> float:  # noqa: N802
-        return self.style.spaceAfter
 
     def draw(self) -> None:
         style, canvas = self.style, self.canv

@@ -27,7 +27,7 @@ from reportlab.platypus.paraparser import ParaParser
 
 from desktop.domain import fields as field_types
 from desktop.domain import layout
-from desktop.render.boxes import BoxMark, SignLine
+from desktop.render.boxes import BoxMark, SignLine, StyledLine
 
 BODY_SIZE = 10.5
 BODY_LEADING = 18.0
@@ -322,7 +322,7 @@ def inline(text: layout.Text, vals: Values, st: Styles, *, blanks: bool) -> str:
     return markup(runs(text, vals, st, blanks=blanks))
 
 
-class Line(Flowable):
+class Line(StyledLine):
     """One line of text, its underlines and checkboxes drawn directly.
 
     Most filled-in lines of a form (「公司名称 ____」) are short, and ReportLab's paragraph path for
@@ -346,12 +346,6 @@ class Line(Flowable):
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         self.width = availWidth
         return availWidth, self.style.leading
-
-    def getSpaceBefore(self) -> float:  # noqa: N802 (ReportLab's name)
-        return self.style.spaceBefore
-
-    def getSpaceAfter(self) -> float:  # noqa: N802
-        return self.style.spaceAfter
 
     def draw(self) -> None:
         style, canvas = self.style, self.canv
